@@ -1,0 +1,195 @@
+//! Reduction combiners and the fixed-order sum every backend shares.
+//!
+//! A floating-point sum depends on the order of its additions. hotloop fixes
+//! that order independently of the thread count: the input is cut into
+//! [`SUM_CHUNK`]-element chunks, each chunk is summed by [`sum_chunk`] (eight
+//! interleaved lanes, then a fixed tree), and the chunk sums are combined by
+//! [`pairwise_sum`]. Serial and parallel CPU sums are therefore bit-identical.
+
+use crate::Real;
+
+/// Elements per chunk of the deterministic sum.
+pub const SUM_CHUNK: usize = 1 << 14;
+
+/// Independent accumulators in [`sum_chunk`]: enough to fill AVX-512 with
+/// f64 and to hide the adder's latency.
+const LANES: usize = 8;
+
+/// A reduction: an identity and an associative combiner.
+pub trait Reduction<T> {
+    /// The value that leaves any other unchanged.
+    fn identity() -> T;
+    /// Combines two partial results.
+    fn combine(a: T, b: T) -> T;
+}
+
+/// `+`.
+pub struct Sum;
+impl<T: Real> Reduction<T> for Sum {
+    #[inline(always)]
+    fn identity() -> T {
+        T::ZERO
+    }
+    #[inline(always)]
+    fn combine(a: T, b: T) -> T {
+        a + b
+    }
+}
+
+/// Exact integer sum, for hit counts.
+impl Reduction<u64> for Sum {
+    #[inline(always)]
+    fn identity() -> u64 {
+        0
+    }
+    #[inline(always)]
+    fn combine(a: u64, b: u64) -> u64 {
+        a + b
+    }
+}
+
+/// Maximum, propagating NaN (as NumPy's `max`): any NaN in the input makes
+/// the result NaN, whatever the order of combination.
+pub struct Max;
+impl Max {
+    /// The combiner for a concrete type, usable where a trait call is awkward.
+    #[inline(always)]
+    pub fn max<T: Real>(a: T, b: T) -> T {
+        if a.is_nan() || a > b { a } else { b }
+    }
+}
+impl<T: Real + MinValue> Reduction<T> for Max {
+    #[inline(always)]
+    fn identity() -> T {
+        T::NEG_INFINITY
+    }
+    #[inline(always)]
+    fn combine(a: T, b: T) -> T {
+        Max::max(a, b)
+    }
+}
+
+/// Types with a negative infinity (the identity of `max`).
+pub trait MinValue {
+    /// Negative infinity.
+    const NEG_INFINITY: Self;
+}
+impl MinValue for f32 {
+    const NEG_INFINITY: Self = f32::NEG_INFINITY;
+}
+impl MinValue for f64 {
+    const NEG_INFINITY: Self = f64::NEG_INFINITY;
+}
+
+/// Sum of one chunk in a fixed order: element `i` goes to lane `i % 8`, the
+/// lanes are combined as a balanced tree. The order depends only on the
+/// chunk's length, so the result does too.
+#[inline]
+pub fn sum_chunk<T: Real>(xs: &[T]) -> T {
+    let mut acc = [T::ZERO; LANES];
+    let mut groups = xs.chunks_exact(LANES);
+    for g in &mut groups {
+        for l in 0..LANES {
+            acc[l] = acc[l] + g[l];
+        }
+    }
+    for (l, &x) in groups.remainder().iter().enumerate() {
+        acc[l] = acc[l] + x;
+    }
+    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+}
+
+/// Pairwise (recursive halving) sum: the order depends only on the length.
+/// Its rounding error grows as O(log n) rather than O(n).
+pub fn pairwise_sum<T: Real>(xs: &[T]) -> T {
+    match xs.len() {
+        0 => T::ZERO,
+        1 => xs[0],
+        n => {
+            let (a, b) = xs.split_at(n / 2);
+            pairwise_sum(a) + pairwise_sum(b)
+        }
+    }
+}
+
+/// Maximum of a slice (NaN-propagating), or `None` if it is empty.
+#[inline]
+pub fn max_slice<T: Real + MinValue>(xs: &[T]) -> Option<T> {
+    if xs.is_empty() {
+        return None;
+    }
+    // Lanes let the compiler keep several comparisons in flight.
+    let mut acc = [T::NEG_INFINITY; LANES];
+    let mut groups = xs.chunks_exact(LANES);
+    for g in &mut groups {
+        for l in 0..LANES {
+            acc[l] = Max::max(acc[l], g[l]);
+        }
+    }
+    for (l, &x) in groups.remainder().iter().enumerate() {
+        acc[l] = Max::max(acc[l], x);
+    }
+    Some(acc.into_iter().fold(T::NEG_INFINITY, Max::max))
+}
+
+/// One step of a shared-memory tree reduction inside a block of `block_dim`
+/// threads: thread `tid` folds slot `tid + stride` into slot `tid`. Run with
+/// `stride = next_power_of_two(block_dim) / 2, ..., 2, 1`, with a barrier
+/// after each step; slot 0 then holds the block's result. Works for any
+/// `block_dim`, not only powers of two.
+#[inline(always)]
+pub fn tree_step<T: Copy, R: Reduction<T>>(shared: &mut [T], tid: usize, stride: usize) {
+    if tid < stride && tid + stride < shared.len() {
+        shared[tid] = R::combine(shared[tid], shared[tid + stride]);
+    }
+}
+
+/// The first stride of [`tree_step`] for a block of `block_dim` threads.
+#[inline(always)]
+pub const fn first_tree_stride(block_dim: usize) -> usize {
+    block_dim.next_power_of_two() / 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunk_sum_is_exact_on_integers() {
+        let xs: [f64; 21] = core::array::from_fn(|i| i as f64);
+        assert_eq!(sum_chunk(&xs), 210.0);
+        assert_eq!(sum_chunk::<f64>(&[]), 0.0);
+        assert_eq!(pairwise_sum(&xs), 210.0);
+    }
+
+    #[test]
+    fn max_propagates_nan_from_either_side() {
+        assert!(Max::max(f64::NAN, 1.0).is_nan());
+        assert!(Max::max(1.0, f64::NAN).is_nan());
+        assert_eq!(Max::max(1.0, 2.0), 2.0);
+        assert!(max_slice(&[1.0, f64::NAN, 3.0]).unwrap().is_nan());
+        assert_eq!(max_slice::<f32>(&[]), None);
+        assert_eq!(max_slice(&[-3.0f32, -1.0, -2.0]), Some(-1.0));
+    }
+
+    #[test]
+    fn tree_reduction_handles_any_block_size() {
+        for n in 1..40usize {
+            let mut shared = [0u64; 40];
+            for (i, s) in shared[..n].iter_mut().enumerate() {
+                *s = i as u64 + 1;
+            }
+            let mut stride = first_tree_stride(n);
+            while stride > 0 {
+                // Every "thread" of the step reads before any writes matter:
+                // a step only reads slots >= stride and writes slots < stride.
+                for tid in 0..n {
+                    tree_step::<u64, Sum>(&mut shared[..n], tid, stride);
+                }
+                stride /= 2;
+            }
+            assert_eq!(shared[0], (n * (n + 1) / 2) as u64, "n={n}");
+        }
+    }
+
+}
