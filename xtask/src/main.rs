@@ -1,1 +1,50 @@
-fn main() {}
+//! `cargo xtask <task>`: the project's tasks as one Rust binary (the
+//! cargo-xtask pattern), so a fresh machine needs nothing but cargo.
+//!
+//! - `test`: everything CI checks.
+//! - `bench`: the cross-backend comparison suite.
+//! - `build-kernels`: compile `gpu-kernels/` to PTX.
+//! - `check-ptx`: assemble that PTX with `ptxas` for sm_80 and sm_90.
+
+mod bench;
+mod kernels;
+mod process;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [options]
+
+tasks:
+  test             format check, clippy (warnings denied), PTX build and check, all tests
+  bench [--quick]  the cross-backend comparison suite (see `cargo xtask bench --help`)
+  build-kernels    compile gpu-kernels/ to PTX (cached; rebuilt when sources change)
+  check-ptx        assemble the PTX with ptxas for sm_80 and sm_90
+";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let task = args.next();
+    let rest: Vec<String> = args.collect();
+    let result = match task.as_deref() {
+        Some("test") => test::run(&rest),
+        Some("bench") => bench::run(&rest),
+        Some("build-kernels") => kernels::build(&rest).map(|_| ()),
+        Some("check-ptx") => kernels::check(&rest),
+        Some("-h" | "--help" | "help") | None => {
+            print!("{USAGE}");
+            return if task.is_none() { ExitCode::FAILURE } else { ExitCode::SUCCESS };
+        }
+        Some(other) => Err(format!(
+            "unknown task `{other}`; valid tasks: test, bench, build-kernels, check-ptx"
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
