@@ -1,1 +1,13 @@
-//! x
+//! What every hotloop host backend shares: the one error type, the checks
+//! that turn user arrays into (slice, shape) pairs, and memory accounting.
+//!
+//! The kernel math is in `hotloop-core` (no_std, shared with the GPU); this
+//! crate is the std side of the same contract, so the CPU, simulator and
+//! CUDA backends reject bad input with the same errors.
+
+mod array;
+mod error;
+pub mod memory;
+
+pub use array::{Element, check_same_shape, contiguous, contiguous_mut, shape3};
+pub use error::{Error, Result};

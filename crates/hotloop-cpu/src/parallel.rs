@@ -1,0 +1,146 @@
+//! rayon-parallel forms: the `prange` rows.
+//!
+//! Work is cut into fixed-size chunks independent of the thread count, so
+//! the results (including floating-point sums) do not depend on it.
+
+use crate::store::{StoreMode, add_scalar_streaming};
+use hotloop_core::Real;
+use hotloop_core::elementwise::{add_scalar_slice, add_scalar_slice_in_place};
+use hotloop_core::reduce::{Max, MinValue, SUM_CHUNK, pairwise_sum, sum_chunk};
+use hotloop_runtime::{Error, Result};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Elements per task of the element-wise kernels: large enough that rayon's
+/// per-task cost vanishes, small enough to balance 2 to 100+ threads.
+pub const ELEMENTWISE_CHUNK: usize = 1 << 16;
+
+/// A rayon pool of a fixed size, shared by every call that asks for that
+/// size: building a pool starts threads, a cost paid once per size (the
+/// suite reports it as first-call cost).
+#[derive(Clone, Debug)]
+pub struct Pool {
+    pool: Arc<rayon::ThreadPool>,
+}
+
+impl Pool {
+    /// The pool with `threads` workers (`None`: one per available core).
+    pub fn get(threads: Option<NonZeroUsize>) -> Result<Pool> {
+        static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+        let n = threads.map_or_else(default_threads, NonZeroUsize::get);
+        let mut pools = POOLS
+            .get_or_init(Default::default)
+            .lock()
+            .map_err(|_| Error::Threads("thread-pool registry poisoned by a panic".into()))?;
+        if let Some(pool) = pools.get(&n) {
+            return Ok(Pool { pool: pool.clone() });
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(move |i| format!("hotloop-{n}-{i}"))
+            .build()
+            .map_err(|e| Error::Threads(format!("could not start {n} threads: {e}")))?;
+        let pool = Arc::new(pool);
+        pools.insert(n, pool.clone());
+        Ok(Pool { pool })
+    }
+
+    /// Number of worker threads.
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    /// Runs `f` inside the pool.
+    pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        self.pool.install(f)
+    }
+}
+
+/// One thread per core the OS lets this process use.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
+/// `out = input + scalar` over the pool.
+pub fn add_scalar<T: Real>(pool: &Pool, input: &[T], scalar: T, out: &mut [T], store: StoreMode) {
+    debug_assert_eq!(input.len(), out.len());
+    let streams = store.streams(size_of_val(out));
+    pool.install(|| {
+        out.par_chunks_mut(ELEMENTWISE_CHUNK)
+            .zip(input.par_chunks(ELEMENTWISE_CHUNK))
+            .for_each(|(o, i)| {
+                if streams {
+                    add_scalar_streaming(i, scalar, o);
+                } else {
+                    add_scalar_slice(i, scalar, o);
+                }
+            });
+    });
+}
+
+/// In-place `data += scalar` over the pool.
+pub fn add_scalar_in_place<T: Real>(pool: &Pool, data: &mut [T], scalar: T) {
+    pool.install(|| {
+        data.par_chunks_mut(ELEMENTWISE_CHUNK)
+            .for_each(|d| add_scalar_slice_in_place(d, scalar));
+    });
+}
+
+/// Deterministic sum: chunk partials computed in parallel into `partials`
+/// (scratch, reused), then combined in a fixed order. Bit-identical to
+/// [`crate::serial::sum`].
+pub fn sum<T: Real>(pool: &Pool, input: &[T], partials: &mut Vec<T>) -> T {
+    pool.install(|| input.par_chunks(SUM_CHUNK).map(sum_chunk).collect_into_vec(partials));
+    pairwise_sum(partials)
+}
+
+/// NaN-propagating maximum, `None` for an empty input. Max is exact, so
+/// any combination order gives the same value.
+pub fn max<T: Real + MinValue>(pool: &Pool, input: &[T]) -> Option<T> {
+    if input.is_empty() {
+        return None;
+    }
+    pool.install(|| {
+        input
+            .par_chunks(SUM_CHUNK)
+            .filter_map(hotloop_core::reduce::max_slice)
+            .reduce(|| T::NEG_INFINITY, Max::max)
+    })
+    .into()
+}
+
+/// Copies `src` to `dst` over the pool with streaming stores: the suite's
+/// STREAM-style bandwidth probe.
+pub fn copy_streaming<T: Copy + Send + Sync>(pool: &Pool, src: &[T], dst: &mut [T]) {
+    pool.install(|| {
+        dst.par_chunks_mut(ELEMENTWISE_CHUNK)
+            .zip(src.par_chunks(ELEMENTWISE_CHUNK))
+            .for_each(|(d, s)| crate::store::copy_streaming(s, d));
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pools_are_shared_per_size() {
+        let a = Pool::get(NonZeroUsize::new(3)).unwrap();
+        let b = Pool::get(NonZeroUsize::new(3)).unwrap();
+        assert!(Arc::ptr_eq(&a.pool, &b.pool));
+        assert_eq!(a.threads(), 3);
+    }
+
+    #[test]
+    fn parallel_sum_equals_serial_sum_bitwise() {
+        let xs: Vec<f64> = (0..100_003).map(|i| (i as f64).sin() * 1e3).collect();
+        let mut p = Vec::new();
+        let serial = crate::serial::sum(&xs, &mut p);
+        for t in [1, 2, 3, 8] {
+            let pool = Pool::get(NonZeroUsize::new(t)).unwrap();
+            assert_eq!(sum(&pool, &xs, &mut p).to_bits(), serial.to_bits(), "threads={t}");
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! One-thread loops. Each `add_scalar_*` form computes the same result; they
+//! differ only in the order memory is visited, which is what the blog's
+//! table actually measured.
+
+use crate::store::{StoreMode, add_scalar_streaming};
+use hotloop_core::Real;
+use hotloop_core::elementwise::{add_scalar, add_scalar_slice, add_scalar_slice_in_place};
+use hotloop_core::index::Shape3;
+use hotloop_core::reduce::{MinValue, SUM_CHUNK, max_slice, pairwise_sum, sum_chunk};
+
+/// The blog's compiled loop, in its order: `x` outermost, then `z`, then
+/// `y`. Consecutive iterations are `nz` elements apart, so each one touches
+/// a new cache line: kept to reproduce the blog's row and to show what loop
+/// order costs, not to be used.
+pub fn add_scalar_blog_order<T: Real>(input: &[T], shape: Shape3, scalar: T, out: &mut [T]) {
+    debug_assert_eq!(Some(input.len()), shape.checked_len());
+    debug_assert_eq!(input.len(), out.len());
+    for x in 0..shape.nx {
+        for z in 0..shape.nz {
+            for y in 0..shape.ny {
+                let i = shape.offset(x, y, z);
+                out[i] = add_scalar(input[i], scalar);
+            }
+        }
+    }
+}
+
+/// The natural triple loop: `x`, `y`, `z`, so `z` (contiguous in memory)
+/// is innermost. Indexed like the blog's loop, in the right order.
+pub fn add_scalar_row_major<T: Real>(input: &[T], shape: Shape3, scalar: T, out: &mut [T]) {
+    debug_assert_eq!(Some(input.len()), shape.checked_len());
+    debug_assert_eq!(input.len(), out.len());
+    for x in 0..shape.nx {
+        for y in 0..shape.ny {
+            let row = shape.offset(x, y, 0);
+            let (src, dst) = (&input[row..row + shape.nz], &mut out[row..row + shape.nz]);
+            for z in 0..shape.nz {
+                dst[z] = add_scalar(src[z], scalar);
+            }
+        }
+    }
+}
+
+/// The NumPy row: one pass over the flat contiguous buffer, which the
+/// compiler turns into SIMD; large outputs use streaming stores per `store`.
+pub fn add_scalar_vectorized<T: Real>(input: &[T], scalar: T, out: &mut [T], store: StoreMode) {
+    debug_assert_eq!(input.len(), out.len());
+    if store.streams(size_of_val(out)) {
+        add_scalar_streaming(input, scalar, out);
+    } else {
+        add_scalar_slice(input, scalar, out);
+    }
+}
+
+/// In-place vectorized form.
+pub fn add_scalar_in_place<T: Real>(data: &mut [T], scalar: T) {
+    add_scalar_slice_in_place(data, scalar);
+}
+
+/// Deterministic sum: the fixed chunking of `hotloop_core::reduce`, so the
+/// result is bit-identical to [`crate::parallel::sum`] on any thread count.
+/// `partials` is scratch of at least `len / SUM_CHUNK + 1` slots (callers
+/// allocate it fallibly).
+pub fn sum<T: Real>(input: &[T], partials: &mut Vec<T>) -> T {
+    partials.clear();
+    partials.extend(input.chunks(SUM_CHUNK).map(sum_chunk));
+    pairwise_sum(partials)
+}
+
+/// Number of chunk partials [`sum`] needs for `len` elements.
+pub const fn sum_partials_len(len: usize) -> usize {
+    len.div_ceil(SUM_CHUNK)
+}
+
+/// NaN-propagating maximum, `None` for an empty input.
+pub fn max<T: Real + MinValue>(input: &[T]) -> Option<T> {
+    max_slice(input)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_order_writes_every_element_once() {
+        let shape = Shape3::new(3, 5, 7);
+        let input: Vec<f64> = (0..105).map(|i| i as f64).collect();
+        let want: Vec<f64> = input.iter().map(|x| x + 2.0).collect();
+        let mut a = vec![f64::NAN; 105];
+        add_scalar_blog_order(&input, shape, 2.0, &mut a);
+        let mut b = vec![f64::NAN; 105];
+        add_scalar_row_major(&input, shape, 2.0, &mut b);
+        let mut c = vec![f64::NAN; 105];
+        add_scalar_vectorized(&input, 2.0, &mut c, StoreMode::Streaming);
+        assert_eq!(a, want);
+        assert_eq!(b, want);
+        assert_eq!(c, want);
+    }
+}

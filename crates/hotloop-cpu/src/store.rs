@@ -1,0 +1,173 @@
+//! How outputs are written: through the cache, or with non-temporal
+//! (streaming) stores that skip it.
+//!
+//! A plain store to a line not in cache first reads that line (write
+//! allocate), so an out-of-place `y = x + 2` over arrays larger than the
+//! last-level cache moves three bytes for every two it needs. Streaming
+//! stores write the line whole, which is what STREAM-style bandwidth
+//! figures assume. They are a loss when the output is read again soon, so
+//! [`StoreMode::Auto`] uses them only for outputs far beyond the cache.
+
+use hotloop_core::Real;
+use hotloop_core::elementwise::add_scalar_slice;
+
+/// Output-store policy of the out-of-place kernels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StoreMode {
+    /// Ordinary stores.
+    Cached,
+    /// Non-temporal stores where the CPU has them (x86-64), else ordinary.
+    Streaming,
+    /// Streaming when the output is at least [`STREAMING_THRESHOLD_BYTES`].
+    #[default]
+    Auto,
+}
+
+/// Outputs at least this large are written with streaming stores under
+/// [`StoreMode::Auto`]: comfortably above the last-level cache of the
+/// machines hotloop targets, so the output would be evicted before reuse.
+pub const STREAMING_THRESHOLD_BYTES: usize = 64 << 20;
+
+impl StoreMode {
+    /// Whether an output of `bytes` bytes is written with streaming stores.
+    pub fn streams(self, bytes: usize) -> bool {
+        match self {
+            StoreMode::Cached => false,
+            StoreMode::Streaming => cfg!(target_arch = "x86_64"),
+            StoreMode::Auto => cfg!(target_arch = "x86_64") && bytes >= STREAMING_THRESHOLD_BYTES,
+        }
+    }
+}
+
+/// Bytes computed per streaming step: one 64-byte cache line.
+const LINE: usize = 64;
+
+/// `out[i] = input[i] + scalar`, written with streaming stores where
+/// supported. `input` and `out` have the same length.
+pub fn add_scalar_streaming<T: Real>(input: &[T], scalar: T, out: &mut [T]) {
+    debug_assert_eq!(input.len(), out.len());
+    #[cfg(target_arch = "x86_64")]
+    {
+        let per_line = LINE / size_of::<T>();
+        // Scalar head up to the first 64-byte boundary of `out`.
+        let head = out.as_ptr().align_offset(LINE).min(out.len());
+        let (out_head, out_rest) = out.split_at_mut(head);
+        let (in_head, in_rest) = input.split_at(head);
+        add_scalar_slice(in_head, scalar, out_head);
+        let lines = out_rest.len() / per_line;
+        let body = lines * per_line;
+        for (o, i) in out_rest[..body]
+            .chunks_exact_mut(per_line)
+            .zip(in_rest[..body].chunks_exact(per_line))
+        {
+            // The core body fills a line-sized buffer (kept in registers),
+            // which is then stored around the cache.
+            let mut line = [T::ZERO; LINE / 4];
+            add_scalar_slice(i, scalar, &mut line[..per_line]);
+            // SAFETY: `o` is one whole 64-byte, 64-byte-aligned line of
+            // `out` (aligned by the head split), `line` holds at least 64
+            // initialised bytes, and SSE2 is part of the x86-64 baseline.
+            unsafe { stream_line(o.as_mut_ptr().cast(), line.as_ptr().cast()) };
+        }
+        add_scalar_slice(&in_rest[body..], scalar, &mut out_rest[body..]);
+        // Streaming stores are weakly ordered: fence so the writes are
+        // visible to whichever thread reads `out` next.
+        // SAFETY: SSE2 (x86-64 baseline).
+        unsafe { core::arch::x86_64::_mm_sfence() };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    add_scalar_slice(input, scalar, out);
+}
+
+/// Copies `src` to `dst` with streaming stores: the STREAM "copy" kernel
+/// the suite measures memory bandwidth with, so add_scalar's GB/s are
+/// compared against a copy that writes memory the same way.
+pub fn copy_streaming<T: Copy>(src: &[T], dst: &mut [T]) {
+    debug_assert_eq!(src.len(), dst.len());
+    #[cfg(target_arch = "x86_64")]
+    {
+        let esize = size_of::<T>().max(1);
+        let head = dst.as_ptr().align_offset(LINE).min(dst.len());
+        let (dst_head, dst_rest) = dst.split_at_mut(head);
+        let (src_head, src_rest) = src.split_at(head);
+        dst_head.copy_from_slice(src_head);
+        let per_line = LINE / esize;
+        if per_line * esize == LINE && per_line > 0 {
+            let body = dst_rest.len() / per_line * per_line;
+            for (o, i) in dst_rest[..body]
+                .chunks_exact_mut(per_line)
+                .zip(src_rest[..body].chunks_exact(per_line))
+            {
+                // SAFETY: as in `add_scalar_streaming`; `i` is 64 readable bytes.
+                unsafe { stream_line(o.as_mut_ptr().cast(), i.as_ptr().cast()) };
+            }
+            dst_rest[body..].copy_from_slice(&src_rest[body..]);
+        } else {
+            dst_rest.copy_from_slice(src_rest);
+        }
+        // SAFETY: SSE2 (x86-64 baseline).
+        unsafe { core::arch::x86_64::_mm_sfence() };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    dst.copy_from_slice(src);
+}
+
+/// Stores 64 bytes from `src` (any alignment) to `dst` (64-byte aligned)
+/// with non-temporal stores.
+///
+/// # Safety
+/// `dst` must be valid for 64 bytes of writes and 16-byte aligned; `src`
+/// valid for 64 bytes of reads.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn stream_line(dst: *mut u8, src: *const u8) {
+    use core::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_stream_si128};
+    for k in 0..4 {
+        // SAFETY: the caller guarantees 64 valid bytes at both pointers and
+        // dst's alignment; offsets stay within them.
+        unsafe {
+            let v = _mm_loadu_si128(src.add(16 * k).cast::<__m128i>());
+            _mm_stream_si128(dst.add(16 * k).cast::<__m128i>(), v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streaming_add_matches_plain_add_at_every_misalignment() {
+        let input: Vec<f64> = (0..1000).map(|i| i as f64 * 0.5).collect();
+        for offset in 0..9 {
+            for len in [0, 1, 7, 8, 9, 63, 64, 65, 500] {
+                let mut out = vec![0.0f64; len + offset];
+                add_scalar_streaming(&input[..len], 2.0, &mut out[offset..]);
+                for i in 0..len {
+                    assert_eq!(out[offset + i], input[i] + 2.0, "offset={offset} len={len} i={i}");
+                }
+            }
+        }
+        let input32: Vec<f32> = (0..333).map(|i| i as f32).collect();
+        let mut out32 = vec![0.0f32; 334];
+        add_scalar_streaming(&input32, -1.0, &mut out32[1..]);
+        assert!(out32[1..].iter().zip(&input32).all(|(o, i)| *o == i - 1.0));
+    }
+
+    #[test]
+    fn streaming_copy_copies() {
+        let src: Vec<u64> = (0..777).collect();
+        for offset in 0..8 {
+            let mut dst = vec![0u64; 777 + offset];
+            copy_streaming(&src, &mut dst[offset..]);
+            assert_eq!(&dst[offset..], &src[..]);
+        }
+    }
+
+    #[test]
+    fn auto_streams_only_large_outputs() {
+        assert!(!StoreMode::Auto.streams(1 << 20));
+        assert_eq!(StoreMode::Auto.streams(1 << 30), cfg!(target_arch = "x86_64"));
+        assert!(!StoreMode::Cached.streams(1 << 30));
+    }
+}

@@ -1,0 +1,158 @@
+//! The one error type of the public API.
+
+use std::fmt;
+
+/// Result of every fallible hotloop call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong across the public API. Bad input is
+/// reported here, never by a panic and never by a wrong answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Two arrays that must agree in shape do not.
+    #[error("shape mismatch: {left_name} has shape {left:?} but {right_name} has shape {right:?}")]
+    ShapeMismatch {
+        /// Which argument the first shape belongs to ("input").
+        left_name: &'static str,
+        /// Its shape.
+        left: Vec<usize>,
+        /// Which argument the second shape belongs to ("output").
+        right_name: &'static str,
+        /// Its shape.
+        right: Vec<usize>,
+    },
+    /// An array is not in standard (C-contiguous, row-major) layout.
+    #[error(
+        "{name} is not contiguous in standard (row-major) layout (shape {shape:?}, strides {strides:?}); \
+         pass `.as_standard_layout()` or a copy"
+    )]
+    NotContiguous {
+        /// Which argument.
+        name: &'static str,
+        /// Its shape.
+        shape: Vec<usize>,
+        /// Its strides, in elements.
+        strides: Vec<isize>,
+    },
+    /// A Monte Carlo run was asked for zero samples.
+    #[error("zero samples requested: a Monte Carlo estimate needs at least one sample")]
+    ZeroSamples,
+    /// A reduction with no identity (max) was asked of an empty array.
+    #[error("{op} of an empty array has no value")]
+    EmptyInput {
+        /// The reduction ("max").
+        op: &'static str,
+    },
+    /// A shape whose element count, or byte size, does not fit the index type.
+    #[error("shape {shape:?} has more elements than {index_type} can index")]
+    IndexOverflow {
+        /// The shape.
+        shape: Vec<usize>,
+        /// The index type that overflowed ("usize", "isize bytes").
+        index_type: &'static str,
+    },
+    /// A slice's length does not match the shape given with it.
+    #[error("{name} has {len} elements but shape {shape:?} needs {needed}")]
+    LengthMismatch {
+        /// Which argument.
+        name: &'static str,
+        /// Its length.
+        len: usize,
+        /// The shape given with it.
+        shape: Vec<usize>,
+        /// The element count the shape needs.
+        needed: usize,
+    },
+    /// More memory was requested than the machine has available.
+    #[error("{what} needs {} but only {} is available", Bytes(*requested), Bytes(*available))]
+    InsufficientMemory {
+        /// What the memory was for.
+        what: &'static str,
+        /// Bytes requested.
+        requested: u64,
+        /// Bytes available (host: MemAvailable; device: free device memory).
+        available: u64,
+    },
+    /// The allocator refused an allocation (`try_reserve` failed).
+    #[error("allocation of {} for {what} failed", Bytes(*bytes))]
+    AllocationFailed {
+        /// What the memory was for.
+        what: &'static str,
+        /// Bytes requested.
+        bytes: u64,
+    },
+    /// A thread count of zero, or a pool that could not start.
+    #[error("invalid thread configuration: {0}")]
+    Threads(String),
+    /// The backend cannot run on this machine.
+    #[error("backend `{backend}` is unavailable: {reason}")]
+    BackendUnavailable {
+        /// The backend's name.
+        backend: &'static str,
+        /// Why, in words a user can act on.
+        reason: String,
+    },
+    /// A launch configuration the backend cannot run.
+    #[error("invalid launch configuration: {0}")]
+    InvalidLaunch(String),
+    /// An error reported by the device (CUDA error name and message).
+    #[error("device error {name} during {during}: {message}")]
+    Device {
+        /// The CUDA error name (`CUDA_ERROR_OUT_OF_MEMORY`).
+        name: String,
+        /// What was being done.
+        during: &'static str,
+        /// The driver's message.
+        message: String,
+    },
+}
+
+/// A byte count printed with a binary unit.
+struct Bytes(u64);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+        let mut v = self.0 as f64;
+        let mut u = 0;
+        while v >= 1024.0 && u + 1 < UNITS.len() {
+            v /= 1024.0;
+            u += 1;
+        }
+        if u == 0 {
+            write!(f, "{} B", self.0)
+        } else {
+            write!(f, "{v:.2} {}", UNITS[u])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_mismatch_names_both_shapes() {
+        let e = Error::ShapeMismatch {
+            left_name: "input",
+            left: vec![2, 3, 4],
+            right_name: "output",
+            right: vec![2, 3, 5],
+        };
+        let msg = e.to_string();
+        assert!(msg.contains("[2, 3, 4]") && msg.contains("[2, 3, 5]"), "{msg}");
+    }
+
+    #[test]
+    fn memory_errors_print_units() {
+        let e = Error::InsufficientMemory {
+            what: "output",
+            requested: 3 << 30,
+            available: 1 << 30,
+        };
+        assert_eq!(e.to_string(), "output needs 3.00 GiB but only 1.00 GiB is available");
+        let e = Error::AllocationFailed { what: "x", bytes: 12 };
+        assert_eq!(e.to_string(), "allocation of 12 B for x failed");
+    }
+}

@@ -1,0 +1,94 @@
+//! Host memory accounting: refuse what cannot fit before allocating it.
+//!
+//! On Linux `try_reserve` rarely fails (memory is overcommitted, and the
+//! process is killed later, on first touch), so a request is also checked
+//! against `MemAvailable` first.
+
+use crate::{Error, Result};
+
+/// Bytes of memory available to new allocations, if the OS says.
+pub fn available_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    parse_meminfo(&text, "MemAvailable:")
+}
+
+/// Total physical memory, if the OS says.
+pub fn total_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    parse_meminfo(&text, "MemTotal:")
+}
+
+fn parse_meminfo(text: &str, field: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(field))?;
+    let kib: u64 = line[field.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// Fails with [`Error::InsufficientMemory`] if `bytes` exceeds what is
+/// available. Where the OS does not say, the allocator decides.
+pub fn check_fits(what: &'static str, bytes: u64) -> Result<()> {
+    check_fits_in(what, bytes, available_bytes())
+}
+
+pub(crate) fn check_fits_in(what: &'static str, bytes: u64, available: Option<u64>) -> Result<()> {
+    match available {
+        Some(available) if bytes > available => Err(Error::InsufficientMemory {
+            what,
+            requested: bytes,
+            available,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A vector of `len` elements of `T`, allocated fallibly and checked
+/// against available memory, with length 0 and capacity `len`.
+pub fn try_vec_with_capacity<T>(what: &'static str, len: usize) -> Result<Vec<T>> {
+    let bytes = len
+        .checked_mul(size_of::<T>())
+        .filter(|&b| b <= isize::MAX as usize)
+        .ok_or_else(|| Error::IndexOverflow {
+            shape: vec![len],
+            index_type: "isize bytes",
+        })?;
+    check_fits(what, bytes as u64)?;
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Error::AllocationFailed {
+        what,
+        bytes: bytes as u64,
+    })?;
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_meminfo() {
+        let text = "MemTotal:       24000000 kB\nMemFree: 1 kB\nMemAvailable:   1000 kB\n";
+        assert_eq!(parse_meminfo(text, "MemAvailable:"), Some(1_024_000));
+        assert_eq!(parse_meminfo(text, "MemTotal:"), Some(24_576_000_000));
+        assert_eq!(parse_meminfo(text, "Nope:"), None);
+    }
+
+    #[test]
+    fn refuses_more_than_available() {
+        assert!(check_fits_in("x", 10, Some(9)).is_err());
+        assert!(check_fits_in("x", 9, Some(9)).is_ok());
+        assert!(check_fits_in("x", u64::MAX, None).is_ok());
+    }
+
+    #[test]
+    fn oversized_vectors_are_errors_not_aborts() {
+        let e = try_vec_with_capacity::<f64>("big", usize::MAX / 4).unwrap_err();
+        assert!(matches!(e, Error::IndexOverflow { .. }), "{e}");
+        // Fits isize but not this machine.
+        let e = try_vec_with_capacity::<u8>("huge", isize::MAX as usize).unwrap_err();
+        assert!(
+            matches!(e, Error::InsufficientMemory { .. } | Error::AllocationFailed { .. }),
+            "{e}"
+        );
+        assert_eq!(try_vec_with_capacity::<f32>("ok", 10).unwrap().capacity(), 10);
+    }
+}
