@@ -29,7 +29,7 @@ impl Real for f32 {
     const NAME: &'static str = "f32";
     #[inline(always)]
     fn is_nan(self) -> bool {
-        self != self
+        f32::is_nan(self)
     }
     #[inline(always)]
     fn to_f64(self) -> f64 {
@@ -42,7 +42,7 @@ impl Real for f64 {
     const NAME: &'static str = "f64";
     #[inline(always)]
     fn is_nan(self) -> bool {
-        self != self
+        f64::is_nan(self)
     }
     #[inline(always)]
     fn to_f64(self) -> f64 {

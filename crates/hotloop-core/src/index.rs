@@ -115,7 +115,10 @@ mod tests {
     fn overflowing_shape_has_no_len() {
         assert_eq!(Shape3::new(usize::MAX, 2, 1).checked_len(), None);
         assert_eq!(Shape3::new(1 << 32, 1 << 32, 1 << 1).checked_len(), None);
-        assert_eq!(Shape3::new(0, usize::MAX, usize::MAX).checked_len(), Some(0));
+        assert_eq!(
+            Shape3::new(0, usize::MAX, usize::MAX).checked_len(),
+            Some(0)
+        );
     }
 
     #[test]
@@ -147,6 +150,9 @@ mod tests {
         assert_eq!(blocks_to_cover(1, 256, 1024), 1);
         assert_eq!(blocks_to_cover(257, 256, 1024), 2);
         assert_eq!(blocks_to_cover(1 << 40, 256, 1024), 1024);
-        assert_eq!(global_thread_index(u32::MAX, u32::MAX, 1), (u32::MAX as u64).pow(2) + 1);
+        assert_eq!(
+            global_thread_index(u32::MAX, u32::MAX, 1),
+            (u32::MAX as u64).pow(2) + 1
+        );
     }
 }

@@ -172,16 +172,36 @@ mod tests {
     /// Known-answer vectors from Random123's `kat_vectors` file:
     /// (rounds, counter, key, expected output).
     const KAT: [(usize, Counter, Key, Counter); 6] = [
-        (7, [0; 4], [0; 2], [0x5f6fb709, 0x0d893f64, 0x4f121f81, 0x4f730a48]),
-        (7, [u32::MAX; 4], [u32::MAX; 2], [0x5207ddc2, 0x45165e59, 0x4d8ee751, 0x8c52f662]),
+        (
+            7,
+            [0; 4],
+            [0; 2],
+            [0x5f6fb709, 0x0d893f64, 0x4f121f81, 0x4f730a48],
+        ),
+        (
+            7,
+            [u32::MAX; 4],
+            [u32::MAX; 2],
+            [0x5207ddc2, 0x45165e59, 0x4d8ee751, 0x8c52f662],
+        ),
         (
             7,
             [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
             [0xa4093822, 0x299f31d0],
             [0x4dfccaba, 0x190a87f0, 0xc47362ba, 0xb6b5242a],
         ),
-        (10, [0; 4], [0; 2], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]),
-        (10, [u32::MAX; 4], [u32::MAX; 2], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]),
+        (
+            10,
+            [0; 4],
+            [0; 2],
+            [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
+        ),
+        (
+            10,
+            [u32::MAX; 4],
+            [u32::MAX; 2],
+            [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
+        ),
         (
             10,
             [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
@@ -198,7 +218,10 @@ mod tests {
                 10 => philox4x32_10(ctr, key),
                 _ => unreachable!(),
             };
-            assert_eq!(got, want, "philox4x32-{rounds} ctr={ctr:08x?} key={key:08x?}");
+            assert_eq!(
+                got, want,
+                "philox4x32-{rounds} ctr={ctr:08x?} key={key:08x?}"
+            );
         }
     }
 
@@ -231,6 +254,9 @@ mod tests {
         let w = b.next_word().to_le_bytes();
         let w2 = b.next_word().to_le_bytes();
         assert_eq!(bytes, [w[0], w[1], w[2], w[3], w2[0], w2[1]]);
-        assert_eq!(Philox4x32Rng::from_seed(7u64.to_le_bytes()), Philox4x32Rng::new(7));
+        assert_eq!(
+            Philox4x32Rng::from_seed(7u64.to_le_bytes()),
+            Philox4x32Rng::new(7)
+        );
     }
 }

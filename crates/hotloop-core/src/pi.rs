@@ -48,7 +48,7 @@ pub const fn block_hits_below(key: Key, block: u64, n_samples: u64) -> u32 {
 #[inline]
 pub const fn sample_is_hit(key: Key, i: u64) -> bool {
     let w = philox4x32_10(counter_from_block(i / SAMPLES_PER_BLOCK), key);
-    if i % SAMPLES_PER_BLOCK == 0 {
+    if i.is_multiple_of(SAMPLES_PER_BLOCK) {
         is_hit(w[0], w[1])
     } else {
         is_hit(w[2], w[3])
@@ -122,11 +122,21 @@ mod tests {
         let n = 1001u64;
         let by_sample: u64 = (0..n).map(|i| sample_is_hit(key, i) as u64).sum();
         assert_eq!(count_hits(key, 0, n), by_sample);
-        for (s, e) in [(0, 0), (1, 2), (1, 1000), (3, 4), (5, 1001), (0, 1), (999, 1001)] {
+        for (s, e) in [
+            (0, 0),
+            (1, 2),
+            (1, 1000),
+            (3, 4),
+            (5, 1001),
+            (0, 1),
+            (999, 1001),
+        ] {
             let want: u64 = (s..e).map(|i| sample_is_hit(key, i) as u64).sum();
             assert_eq!(count_hits(key, s, e), want, "{s}..{e}");
         }
-        let by_block: u64 = (0..n.div_ceil(2)).map(|b| block_hits_below(key, b, n) as u64).sum();
+        let by_block: u64 = (0..n.div_ceil(2))
+            .map(|b| block_hits_below(key, b, n) as u64)
+            .sum();
         assert_eq!(by_block, by_sample);
     }
 

@@ -191,5 +191,4 @@ mod tests {
             assert_eq!(shared[0], (n * (n + 1) / 2) as u64, "n={n}");
         }
     }
-
 }

@@ -92,7 +92,12 @@ pub fn add_scalar_in_place<T: Real>(pool: &Pool, data: &mut [T], scalar: T) {
 /// (scratch, reused), then combined in a fixed order. Bit-identical to
 /// [`crate::serial::sum`].
 pub fn sum<T: Real>(pool: &Pool, input: &[T], partials: &mut Vec<T>) -> T {
-    pool.install(|| input.par_chunks(SUM_CHUNK).map(sum_chunk).collect_into_vec(partials));
+    pool.install(|| {
+        input
+            .par_chunks(SUM_CHUNK)
+            .map(sum_chunk)
+            .collect_into_vec(partials)
+    });
     pairwise_sum(partials)
 }
 
@@ -140,7 +145,11 @@ mod tests {
         let serial = crate::serial::sum(&xs, &mut p);
         for t in [1, 2, 3, 8] {
             let pool = Pool::get(NonZeroUsize::new(t)).unwrap();
-            assert_eq!(sum(&pool, &xs, &mut p).to_bits(), serial.to_bits(), "threads={t}");
+            assert_eq!(
+                sum(&pool, &xs, &mut p).to_bits(),
+                serial.to_bits(),
+                "threads={t}"
+            );
         }
     }
 }

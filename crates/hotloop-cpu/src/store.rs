@@ -144,7 +144,11 @@ mod tests {
                 let mut out = vec![0.0f64; len + offset];
                 add_scalar_streaming(&input[..len], 2.0, &mut out[offset..]);
                 for i in 0..len {
-                    assert_eq!(out[offset + i], input[i] + 2.0, "offset={offset} len={len} i={i}");
+                    assert_eq!(
+                        out[offset + i],
+                        input[i] + 2.0,
+                        "offset={offset} len={len} i={i}"
+                    );
                 }
             }
         }
@@ -167,7 +171,10 @@ mod tests {
     #[test]
     fn auto_streams_only_large_outputs() {
         assert!(!StoreMode::Auto.streams(1 << 20));
-        assert_eq!(StoreMode::Auto.streams(1 << 30), cfg!(target_arch = "x86_64"));
+        assert_eq!(
+            StoreMode::Auto.streams(1 << 30),
+            cfg!(target_arch = "x86_64")
+        );
         assert!(!StoreMode::Cached.streams(1 << 30));
     }
 }

@@ -6,9 +6,20 @@ use hotloop_core::reduce::MinValue;
 use ndarray::{ArrayBase, Data, DataMut, Dimension};
 
 /// An element type every backend supports: `f32` or `f64`.
-pub trait Element: hotloop_core::Real + MinValue + Default + std::fmt::Debug {}
+///
+/// Sealed: allocation relies on all-zero bits being `0.0`.
+pub trait Element:
+    hotloop_core::Real + MinValue + Default + std::fmt::Debug + sealed::Sealed
+{
+}
 impl Element for f32 {}
 impl Element for f64 {}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
 
 /// The contiguous slice behind a standard-layout array, or
 /// [`Error::NotContiguous`].
@@ -50,7 +61,10 @@ pub fn shape3<T>(name: &'static str, data: &[T], dims: [usize; 3]) -> Result<Sha
     let shape = Shape3::new(dims[0], dims[1], dims[2]);
     let needed = shape
         .checked_len()
-        .filter(|n| n.checked_mul(size_of::<T>()).is_some_and(|b| b <= isize::MAX as usize))
+        .filter(|n| {
+            n.checked_mul(size_of::<T>())
+                .is_some_and(|b| b <= isize::MAX as usize)
+        })
         .ok_or_else(|| Error::IndexOverflow {
             shape: dims.to_vec(),
             index_type: "usize",
@@ -96,7 +110,10 @@ mod tests {
         assert_eq!(contiguous("input", &a).unwrap().len(), 24);
         let t = a.t();
         let e = contiguous("input", &t).unwrap_err();
-        assert!(matches!(e, Error::NotContiguous { name: "input", .. }), "{e}");
+        assert!(
+            matches!(e, Error::NotContiguous { name: "input", .. }),
+            "{e}"
+        );
         let mut b = Array3::<f64>::zeros((2, 3, 4));
         let mut sliced = b.slice_mut(s![.., .., ..2]);
         assert!(contiguous_mut("output", &mut sliced).is_err());
@@ -105,10 +122,17 @@ mod tests {
     #[test]
     fn slice_shapes_are_checked() {
         let v = vec![0.0f32; 24];
-        assert_eq!(shape3("input", &v, [2, 3, 4]).unwrap(), Shape3::new(2, 3, 4));
+        assert_eq!(
+            shape3("input", &v, [2, 3, 4]).unwrap(),
+            Shape3::new(2, 3, 4)
+        );
         assert!(matches!(
             shape3("input", &v, [2, 3, 5]),
-            Err(Error::LengthMismatch { needed: 30, len: 24, .. })
+            Err(Error::LengthMismatch {
+                needed: 30,
+                len: 24,
+                ..
+            })
         ));
         assert!(matches!(
             shape3("input", &v, [usize::MAX, 2, 1]),

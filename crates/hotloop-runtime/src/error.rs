@@ -141,7 +141,10 @@ mod tests {
             right: vec![2, 3, 5],
         };
         let msg = e.to_string();
-        assert!(msg.contains("[2, 3, 4]") && msg.contains("[2, 3, 5]"), "{msg}");
+        assert!(
+            msg.contains("[2, 3, 4]") && msg.contains("[2, 3, 5]"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -151,8 +154,14 @@ mod tests {
             requested: 3 << 30,
             available: 1 << 30,
         };
-        assert_eq!(e.to_string(), "output needs 3.00 GiB but only 1.00 GiB is available");
-        let e = Error::AllocationFailed { what: "x", bytes: 12 };
+        assert_eq!(
+            e.to_string(),
+            "output needs 3.00 GiB but only 1.00 GiB is available"
+        );
+        let e = Error::AllocationFailed {
+            what: "x",
+            bytes: 12,
+        };
         assert_eq!(e.to_string(), "allocation of 12 B for x failed");
     }
 }

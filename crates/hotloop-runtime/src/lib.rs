@@ -11,3 +11,4 @@ pub mod memory;
 
 pub use array::{Element, check_same_shape, contiguous, contiguous_mut, shape3};
 pub use error::{Error, Result};
+pub use memory::{try_vec_with_capacity, try_zeroed_vec};

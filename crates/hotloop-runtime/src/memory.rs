@@ -20,7 +20,12 @@ pub fn total_bytes() -> Option<u64> {
 
 fn parse_meminfo(text: &str, field: &str) -> Option<u64> {
     let line = text.lines().find(|l| l.starts_with(field))?;
-    let kib: u64 = line[field.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+    let kib: u64 = line[field.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
     kib.checked_mul(1024)
 }
 
@@ -44,6 +49,37 @@ pub(crate) fn check_fits_in(what: &'static str, bytes: u64, available: Option<u6
 /// A vector of `len` elements of `T`, allocated fallibly and checked
 /// against available memory, with length 0 and capacity `len`.
 pub fn try_vec_with_capacity<T>(what: &'static str, len: usize) -> Result<Vec<T>> {
+    try_vec_with_capacity_in(what, len, available_bytes())
+}
+
+fn try_vec_with_capacity_in<T>(
+    what: &'static str,
+    len: usize,
+    available: Option<u64>,
+) -> Result<Vec<T>> {
+    let bytes = len
+        .checked_mul(size_of::<T>())
+        .filter(|&b| b <= isize::MAX as usize)
+        .ok_or_else(|| Error::IndexOverflow {
+            shape: vec![len],
+            index_type: "isize bytes",
+        })?;
+    check_fits_in(what, bytes as u64, available)?;
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)
+        .map_err(|_| Error::AllocationFailed {
+            what,
+            bytes: bytes as u64,
+        })?;
+    Ok(v)
+}
+
+/// A vector of `len` zeros, allocated fallibly and checked against
+/// available memory. The memory comes from `alloc_zeroed`, so large
+/// vectors are fresh zero pages the kernel supplies on first touch (no
+/// zeroing pass): whoever writes the vector first pays the page faults,
+/// as NumPy's `empty` plus a kernel would.
+pub fn try_zeroed_vec<T: crate::Element>(what: &'static str, len: usize) -> Result<Vec<T>> {
     let bytes = len
         .checked_mul(size_of::<T>())
         .filter(|&b| b <= isize::MAX as usize)
@@ -52,12 +88,25 @@ pub fn try_vec_with_capacity<T>(what: &'static str, len: usize) -> Result<Vec<T>
             index_type: "isize bytes",
         })?;
     check_fits(what, bytes as u64)?;
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| Error::AllocationFailed {
-        what,
-        bytes: bytes as u64,
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<T>(len).map_err(|_| Error::IndexOverflow {
+        shape: vec![len],
+        index_type: "isize bytes",
     })?;
-    Ok(v)
+    // SAFETY: `layout` has non-zero size (len > 0 and T is f32 or f64).
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<T>();
+    if ptr.is_null() {
+        return Err(Error::AllocationFailed {
+            what,
+            bytes: bytes as u64,
+        });
+    }
+    // SAFETY: `ptr` was allocated by the global allocator with the layout of
+    // `[T; len]`; all-zero bits are a valid `T` (0.0) for the sealed
+    // `Element` types, so all `len` elements are initialised.
+    Ok(unsafe { Vec::from_raw_parts(ptr, len, len) })
 }
 
 #[cfg(test)]
@@ -86,9 +135,39 @@ mod tests {
         // Fits isize but not this machine.
         let e = try_vec_with_capacity::<u8>("huge", isize::MAX as usize).unwrap_err();
         assert!(
-            matches!(e, Error::InsufficientMemory { .. } | Error::AllocationFailed { .. }),
+            matches!(
+                e,
+                Error::InsufficientMemory { .. } | Error::AllocationFailed { .. }
+            ),
             "{e}"
         );
-        assert_eq!(try_vec_with_capacity::<f32>("ok", 10).unwrap().capacity(), 10);
+        assert_eq!(
+            try_vec_with_capacity::<f32>("ok", 10).unwrap().capacity(),
+            10
+        );
+        let e = try_zeroed_vec::<f64>("huge", isize::MAX as usize / 8).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::InsufficientMemory { .. } | Error::AllocationFailed { .. }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn allocator_refusal_is_an_error() {
+        // With no MemAvailable figure the allocator itself must refuse:
+        // isize::MAX bytes is beyond any address space in use.
+        let e = try_vec_with_capacity_in::<u8>("huge", isize::MAX as usize, None).unwrap_err();
+        assert!(matches!(e, Error::AllocationFailed { .. }), "{e}");
+    }
+
+    #[test]
+    fn zeroed_vectors_are_zero() {
+        let v = try_zeroed_vec::<f64>("z", 1 << 20).unwrap();
+        assert_eq!(v.len(), 1 << 20);
+        assert!(v.iter().all(|&x| x.to_bits() == 0));
+        assert!(try_zeroed_vec::<f32>("z", 0).unwrap().is_empty());
     }
 }

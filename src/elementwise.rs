@@ -1,0 +1,86 @@
+//! `add_scalar`, the blog's "add 2", in its out-of-place, in-place and
+//! allocating forms.
+
+use crate::Backend;
+use hotloop_cpu::{parallel, serial, store::StoreMode};
+use hotloop_runtime::{Element, Result, check_same_shape, contiguous, contiguous_mut, shape3};
+use ndarray::{Array3, ArrayBase, Data, DataMut, Ix3};
+
+/// `input + scalar` into a new array, allocated fallibly (an error, not an
+/// abort, if it cannot fit). The new pages are first touched by the kernel
+/// itself: on the parallel backend, by the worker that writes them.
+pub fn add_scalar<T, S>(backend: Backend, input: &ArrayBase<S, Ix3>, scalar: T) -> Result<Array3<T>>
+where
+    T: Element,
+    S: Data<Elem = T>,
+{
+    let src = contiguous("input", input)?;
+    let dim = input.dim();
+    let mut out = hotloop_runtime::try_zeroed_vec::<T>("add_scalar output", src.len())?;
+    add_scalar_slice_into(backend, src, [dim.0, dim.1, dim.2], scalar, &mut out)?;
+    Ok(Array3::from_shape_vec(dim, out).expect("length equals the input's, checked above"))
+}
+
+/// `out = input + scalar`. Both arrays must be standard-layout with the
+/// same shape.
+pub fn add_scalar_into<T, S, SO>(
+    backend: Backend,
+    input: &ArrayBase<S, Ix3>,
+    scalar: T,
+    out: &mut ArrayBase<SO, Ix3>,
+) -> Result<()>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    SO: DataMut<Elem = T>,
+{
+    check_same_shape("input", input.shape(), "output", out.shape())?;
+    let dim = input.dim();
+    let src = contiguous("input", input)?;
+    let dst = contiguous_mut("output", out)?;
+    add_scalar_slice_into(backend, src, [dim.0, dim.1, dim.2], scalar, dst)
+}
+
+/// `data += scalar` in place.
+pub fn add_scalar_in_place<T, S>(
+    backend: Backend,
+    data: &mut ArrayBase<S, Ix3>,
+    scalar: T,
+) -> Result<()>
+where
+    T: Element,
+    S: DataMut<Elem = T>,
+{
+    let data = contiguous_mut("data", data)?;
+    match backend {
+        Backend::Serial => serial::add_scalar_in_place(data, scalar),
+        Backend::Parallel { threads } => {
+            parallel::add_scalar_in_place(&Backend::pool(threads)?, data, scalar)
+        }
+    }
+    Ok(())
+}
+
+/// `out = input + scalar` over plain slices holding a row-major array of
+/// shape `dims`.
+pub fn add_scalar_slice_into<T: Element>(
+    backend: Backend,
+    input: &[T],
+    dims: [usize; 3],
+    scalar: T,
+    out: &mut [T],
+) -> Result<()> {
+    shape3("input", input, dims)?;
+    shape3("output", out, dims)?;
+    match backend {
+        Backend::Serial => serial::add_scalar_vectorized(input, scalar, out, StoreMode::Auto),
+        Backend::Parallel { threads } => parallel::add_scalar(
+            &Backend::pool(threads)?,
+            input,
+            scalar,
+            out,
+            StoreMode::Auto,
+        ),
+    }
+    Ok(())
+}
