@@ -9,10 +9,12 @@
 //! - [`index`]: shape and index arithmetic, grid-stride ranges.
 //! - [`philox`]: the Philox4x32-10 counter-based generator.
 //! - [`pi`]: the Monte Carlo pi sample test built on it.
+//! - [`grid`]: per-thread bodies of the grid kernels (device and simulator).
 #![no_std]
 
 pub mod elementwise;
 pub mod float;
+pub mod grid;
 pub mod index;
 pub mod philox;
 pub mod pi;

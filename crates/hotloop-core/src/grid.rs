@@ -1,0 +1,204 @@
+//! Per-thread bodies of the grid kernels: what one CUDA thread does.
+//!
+//! A device kernel in `gpu-kernels/` reads its indices into a
+//! [`ThreadIdx`] and calls one of these; the CUDA simulator builds the same
+//! [`ThreadIdx`] for every simulated thread and calls the same function. The
+//! block-level reductions combine the per-thread partials returned here with
+//! [`crate::reduce::tree_step`] in shared memory, a barrier between steps.
+//!
+//! Bodies take raw pointers because, on the device, every thread of the grid
+//! holds the same buffer; each writes only its own indices.
+
+use crate::Real;
+use crate::elementwise::add_scalar;
+use crate::index::{GridStride, Shape3};
+use crate::philox::Key;
+use crate::pi::{SAMPLES_PER_BLOCK, block_hits_below};
+use crate::reduce::{Max, MinValue};
+
+/// Where a thread sits in a one-dimensional launch grid (CUDA's `blockIdx.x`,
+/// `blockDim.x`, `threadIdx.x`, `gridDim.x`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadIdx {
+    /// Block index in the grid.
+    pub block: u32,
+    /// Threads per block.
+    pub block_dim: u32,
+    /// Thread index in the block.
+    pub thread: u32,
+    /// Blocks in the grid.
+    pub grid_dim: u32,
+}
+
+impl ThreadIdx {
+    /// Global thread index, in 64 bits.
+    #[inline(always)]
+    pub const fn global(self) -> u64 {
+        self.block as u64 * self.block_dim as u64 + self.thread as u64
+    }
+
+    /// Threads in the whole grid, in 64 bits.
+    #[inline(always)]
+    pub const fn total(self) -> u64 {
+        self.grid_dim as u64 * self.block_dim as u64
+    }
+
+    /// This thread's indices of a grid-stride loop over `len` items.
+    #[inline(always)]
+    pub const fn grid_stride(self, len: u64) -> GridStride {
+        GridStride::new(self.global(), self.total(), len)
+    }
+}
+
+/// `out[i] = input[i] + scalar` for this thread's grid-stride indices.
+///
+/// # Safety
+/// `input` and `out` must be valid for `len` elements; `out` may equal
+/// `input` (in place) but must not otherwise overlap it; no other thread
+/// writes this thread's indices.
+#[inline(always)]
+pub unsafe fn add_scalar_thread<T: Real>(
+    idx: ThreadIdx,
+    input: *const T,
+    out: *mut T,
+    len: u64,
+    scalar: T,
+) {
+    for i in idx.grid_stride(len) {
+        // SAFETY: i < len, and the caller guarantees both buffers hold len
+        // elements and that this index is this thread's alone.
+        unsafe { *out.add(i as usize) = add_scalar(*input.add(i as usize), scalar) };
+    }
+}
+
+/// The blog's launch shape: thread `x` (global index) handles plane `x`,
+/// looping over `z` then `y`, so neighbouring threads are `ny * nz`
+/// elements apart (uncoalesced) and each thread strides by `nz`.
+///
+/// # Safety
+/// As [`add_scalar_thread`], with `shape.nx * ny * nz` elements.
+#[inline(always)]
+pub unsafe fn add_scalar_blog_thread<T: Real>(
+    idx: ThreadIdx,
+    input: *const T,
+    out: *mut T,
+    shape: Shape3,
+    scalar: T,
+) {
+    let x = idx.global();
+    if x >= shape.nx as u64 {
+        return;
+    }
+    let x = x as usize;
+    for z in 0..shape.nz {
+        for y in 0..shape.ny {
+            let i = shape.offset(x, y, z);
+            // SAFETY: (x, y, z) is in bounds of the shape the caller vouches for.
+            unsafe { *out.add(i) = add_scalar(*input.add(i), scalar) };
+        }
+    }
+}
+
+/// This thread's Monte Carlo hits: a grid-stride loop over Philox blocks
+/// (two samples each) below `n_samples`.
+#[inline(always)]
+pub fn pi_thread_hits(idx: ThreadIdx, key: Key, n_samples: u64) -> u64 {
+    let blocks = n_samples.div_ceil(SAMPLES_PER_BLOCK);
+    let mut hits = 0u64;
+    for b in idx.grid_stride(blocks) {
+        hits += block_hits_below(key, b, n_samples) as u64;
+    }
+    hits
+}
+
+/// This thread's partial sum over its grid-stride indices.
+///
+/// # Safety
+/// `input` must be valid for `len` elements.
+#[inline(always)]
+pub unsafe fn sum_thread_partial<T: Real>(idx: ThreadIdx, input: *const T, len: u64) -> T {
+    let mut acc = T::ZERO;
+    for i in idx.grid_stride(len) {
+        // SAFETY: i < len.
+        acc = acc + unsafe { *input.add(i as usize) };
+    }
+    acc
+}
+
+/// This thread's NaN-propagating partial maximum (negative infinity if it
+/// has no indices).
+///
+/// # Safety
+/// `input` must be valid for `len` elements.
+#[inline(always)]
+pub unsafe fn max_thread_partial<T: Real + MinValue>(
+    idx: ThreadIdx,
+    input: *const T,
+    len: u64,
+) -> T {
+    let mut acc = T::NEG_INFINITY;
+    for i in idx.grid_stride(len) {
+        // SAFETY: i < len.
+        acc = Max::max(acc, unsafe { *input.add(i as usize) });
+    }
+    acc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::philox::key_from_seed;
+    use crate::pi::count_hits;
+
+    fn grid(blocks: u32, threads: u32) -> impl Iterator<Item = ThreadIdx> {
+        (0..blocks).flat_map(move |block| {
+            (0..threads).map(move |thread| ThreadIdx {
+                block,
+                block_dim: threads,
+                thread,
+                grid_dim: blocks,
+            })
+        })
+    }
+
+    #[test]
+    fn pi_threads_partition_the_samples() {
+        let key = key_from_seed(3);
+        for (blocks, threads, n) in [(1, 1, 5u64), (3, 7, 1001), (2, 64, 10), (5, 33, 4096)] {
+            let total: u64 = grid(blocks, threads)
+                .map(|t| pi_thread_hits(t, key, n))
+                .sum();
+            assert_eq!(total, count_hits(key, 0, n), "{blocks}x{threads}, n={n}");
+        }
+    }
+
+    #[test]
+    fn add_and_reduce_threads_cover_every_index() {
+        let input: [f64; 37] = core::array::from_fn(|i| i as f64);
+        let mut out = [0.0f64; 37];
+        let (mut sum, mut max) = (0.0, f64::NEG_INFINITY);
+        for t in grid(2, 5) {
+            // SAFETY: both arrays hold 37 elements; threads write disjoint indices.
+            unsafe {
+                add_scalar_thread(t, input.as_ptr(), out.as_mut_ptr(), 37, 1.0);
+                sum += sum_thread_partial(t, input.as_ptr(), 37);
+                max = Max::max(max, max_thread_partial(t, input.as_ptr(), 37));
+            }
+        }
+        assert!(out.iter().enumerate().all(|(i, &o)| o == i as f64 + 1.0));
+        assert_eq!(sum, 666.0);
+        assert_eq!(max, 36.0);
+    }
+
+    #[test]
+    fn blog_threads_cover_their_planes() {
+        let shape = Shape3::new(3, 4, 5);
+        let input = [1.0f32; 60];
+        let mut out = [0.0f32; 60];
+        for t in grid(2, 2) {
+            // SAFETY: 60 elements; thread x writes plane x only.
+            unsafe { add_scalar_blog_thread(t, input.as_ptr(), out.as_mut_ptr(), shape, 2.0) };
+        }
+        assert!(out.iter().all(|&o| o == 3.0));
+    }
+}
