@@ -139,8 +139,35 @@ pub fn max_slice<T: Real + MinValue>(xs: &[T]) -> Option<T> {
 /// `block_dim`, not only powers of two.
 #[inline(always)]
 pub fn tree_step<T: Copy, R: Reduction<T>>(shared: &mut [T], tid: usize, stride: usize) {
-    if tid < stride && tid + stride < shared.len() {
-        shared[tid] = R::combine(shared[tid], shared[tid + stride]);
+    // SAFETY: the slice is valid for its length and exclusively ours.
+    unsafe { tree_step_raw::<T, R>(shared.as_mut_ptr(), shared.len(), tid, stride) }
+}
+
+/// [`tree_step`] through a raw pointer, for the device kernels: there every
+/// thread of the block runs the step concurrently on the same shared array,
+/// so none of them may hold a `&mut [T]` over all of it. Within one step a
+/// thread writes only slot `tid < stride` and reads only slots `tid` and
+/// `tid + stride >= stride`, which no thread writes in that step: the steps
+/// are race-free given a barrier between them.
+///
+/// # Safety
+/// `shared` must be valid for reads and writes of `len` elements, and no
+/// other thread may access slots `tid` and `tid + stride` during the call
+/// except to read `tid + stride`.
+#[inline(always)]
+pub unsafe fn tree_step_raw<T: Copy, R: Reduction<T>>(
+    shared: *mut T,
+    len: usize,
+    tid: usize,
+    stride: usize,
+) {
+    if tid < stride && tid + stride < len {
+        // SAFETY: both indices are below len; the caller rules out races.
+        unsafe {
+            let other = *shared.add(tid + stride);
+            let mine = shared.add(tid);
+            *mine = R::combine(*mine, other);
+        }
     }
 }
 
@@ -189,6 +216,31 @@ mod tests {
                 stride /= 2;
             }
             assert_eq!(shared[0], (n * (n + 1) / 2) as u64, "n={n}");
+        }
+    }
+
+    #[test]
+    fn raw_tree_step_matches_the_slice_form() {
+        // Max over f64 with a NaN, any block size up to 70, through the raw
+        // pointer, as a device block runs it.
+        for n in 1..70usize {
+            let mut shared: [f64; 70] = core::array::from_fn(|i| (i * 37 % 71) as f64);
+            if n > 5 {
+                shared[n / 2] = f64::NAN;
+            }
+            let want = max_slice(&shared[..n]).unwrap();
+            let mut stride = first_tree_stride(n);
+            while stride > 0 {
+                for tid in 0..n {
+                    // SAFETY: n <= 70 slots; "threads" run one after another.
+                    unsafe { tree_step_raw::<f64, Max>(shared.as_mut_ptr(), n, tid, stride) };
+                }
+                stride /= 2;
+            }
+            assert!(
+                shared[0] == want || (shared[0].is_nan() && want.is_nan()),
+                "n={n}"
+            );
         }
     }
 }
