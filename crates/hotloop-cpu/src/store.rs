@@ -39,8 +39,12 @@ impl StoreMode {
     }
 }
 
-/// Bytes computed per streaming step: one 64-byte cache line.
+/// Bytes per streaming store group: one 64-byte cache line.
 const LINE: usize = 64;
+
+/// Elements computed per scratch block of the streaming add: a multiple of
+/// a line for both f32 and f64, and small enough to stay in L1.
+const SCRATCH_ELEMS: usize = 512;
 
 /// `out[i] = input[i] + scalar`, written with streaming stores where
 /// supported. `input` and `out` have the same length.
@@ -54,20 +58,24 @@ pub fn add_scalar_streaming<T: Real>(input: &[T], scalar: T, out: &mut [T]) {
         let (out_head, out_rest) = out.split_at_mut(head);
         let (in_head, in_rest) = input.split_at(head);
         add_scalar_slice(in_head, scalar, out_head);
-        let lines = out_rest.len() / per_line;
-        let body = lines * per_line;
+        let body = out_rest.len() / per_line * per_line;
+        // The core body fills an L1-resident scratch block (vectorized as
+        // usual), which is then stored around the cache line by line: the
+        // extra trip through L1 is cheap next to memory.
+        let mut scratch = [T::ZERO; SCRATCH_ELEMS];
         for (o, i) in out_rest[..body]
-            .chunks_exact_mut(per_line)
-            .zip(in_rest[..body].chunks_exact(per_line))
+            .chunks_mut(SCRATCH_ELEMS)
+            .zip(in_rest[..body].chunks(SCRATCH_ELEMS))
         {
-            // The core body fills a line-sized buffer (kept in registers),
-            // which is then stored around the cache.
-            let mut line = [T::ZERO; LINE / 4];
-            add_scalar_slice(i, scalar, &mut line[..per_line]);
-            // SAFETY: `o` is one whole 64-byte, 64-byte-aligned line of
-            // `out` (aligned by the head split), `line` holds at least 64
-            // initialised bytes, and SSE2 is part of the x86-64 baseline.
-            unsafe { stream_line(o.as_mut_ptr().cast(), line.as_ptr().cast()) };
+            let tmp = &mut scratch[..i.len()];
+            add_scalar_slice(i, scalar, tmp);
+            for (dst, src) in o.chunks_exact_mut(per_line).zip(tmp.chunks_exact(per_line)) {
+                // SAFETY: `dst` is one whole 64-byte line of `out`, 64-byte
+                // aligned by the head split (and `o`'s length is a multiple
+                // of a line); `src` holds 64 initialised bytes; SSE2 is part
+                // of the x86-64 baseline.
+                unsafe { stream_line(dst.as_mut_ptr().cast(), src.as_ptr().cast()) };
+            }
         }
         add_scalar_slice(&in_rest[body..], scalar, &mut out_rest[body..]);
         // Streaming stores are weakly ordered: fence so the writes are

@@ -1,0 +1,224 @@
+//! What the suite runs, from the command line.
+
+use crate::measure::Plan;
+use hotloop::Backend;
+
+/// Workloads by name.
+pub const WORKLOADS: [&str; 3] = ["add", "pi", "reduce"];
+/// CPU backends by name (more join as their issues land).
+pub const BACKENDS: [&str; 2] = ["serial", "parallel"];
+
+/// The resolved run configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// add_scalar / reduction array shape.
+    pub shape: [usize; 3],
+    /// Monte Carlo sample counts.
+    pub samples: Vec<u64>,
+    /// Backends to run, by name.
+    pub backends: Vec<String>,
+    /// Workloads to run, by name.
+    pub workloads: Vec<String>,
+    /// Parallel backend's thread count.
+    pub threads: Option<usize>,
+    /// Warm-up and repeats.
+    pub plan: Plan,
+    /// Where to write results (None: don't).
+    pub out_dir: Option<std::path::PathBuf>,
+}
+
+impl Config {
+    /// The parallel backend as configured.
+    pub fn parallel(&self) -> Result<Backend, String> {
+        match self.threads {
+            None => Ok(Backend::parallel()),
+            Some(t) => Backend::parallel_with_threads(t).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Whether a backend is selected.
+    pub fn runs_backend(&self, name: &str) -> bool {
+        self.backends.iter().any(|b| b == name)
+    }
+
+    /// Whether a workload is selected.
+    pub fn runs_workload(&self, name: &str) -> bool {
+        self.workloads.iter().any(|w| w == name)
+    }
+
+    /// Parses the suite's arguments.
+    pub fn from_args(args: &[String]) -> Result<Config, String> {
+        let quick = args.iter().any(|a| a == "--quick");
+        let full = args.iter().any(|a| a == "--full");
+        let mut cfg = Config {
+            shape: if quick {
+                [256, 256, 128]
+            } else {
+                [1024, 1024, 512]
+            },
+            samples: if quick {
+                vec![10_000, 33_000_000]
+            } else if full {
+                vec![10_000, 33_000_000, 1_000_000_000, 10_000_000_000]
+            } else {
+                vec![10_000, 33_000_000, 1_000_000_000]
+            },
+            backends: BACKENDS.iter().map(|s| s.to_string()).collect(),
+            workloads: WORKLOADS.iter().map(|s| s.to_string()).collect(),
+            threads: None,
+            plan: Plan {
+                warmup: 1,
+                repeat: 5,
+            },
+            out_dir: None,
+        };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let mut value = |name: &str| {
+                it.next()
+                    .cloned()
+                    .ok_or_else(|| format!("{name} needs a value"))
+            };
+            match a.as_str() {
+                "--quick" | "--full" => {}
+                "--size" => cfg.shape = parse_shape(&value("--size")?)?,
+                "--samples" => {
+                    cfg.samples = value("--samples")?
+                        .split(',')
+                        .map(parse_count)
+                        .collect::<Result<_, _>>()?
+                }
+                "--backend" => {
+                    cfg.backends = parse_names(&value("--backend")?, &BACKENDS, "backend")?
+                }
+                "--workload" => {
+                    cfg.workloads = parse_names(&value("--workload")?, &WORKLOADS, "workload")?
+                }
+                "--threads" => {
+                    let t: usize = value("--threads")?
+                        .parse()
+                        .map_err(|e| format!("--threads: {e}"))?;
+                    if t == 0 {
+                        return Err("--threads must be at least 1".into());
+                    }
+                    cfg.threads = Some(t);
+                }
+                "--repeat" => {
+                    let r: usize = value("--repeat")?
+                        .parse()
+                        .map_err(|e| format!("--repeat: {e}"))?;
+                    if r == 0 {
+                        return Err("--repeat must be at least 1".into());
+                    }
+                    cfg.plan.repeat = r;
+                }
+                "--out" => cfg.out_dir = Some(value("--out")?.into()),
+                other => {
+                    return Err(format!(
+                        "unknown option `{other}`; valid: --quick, --full, --size AxBxC, --samples N[,N..], \
+                         --backend {}, --workload {}, --threads N, --repeat N, --out DIR",
+                        BACKENDS.join("|"),
+                        WORKLOADS.join("|")
+                    ));
+                }
+            }
+        }
+        if cfg.samples.contains(&0) {
+            return Err("--samples: zero samples cannot estimate anything".into());
+        }
+        Ok(cfg)
+    }
+}
+
+fn parse_shape(s: &str) -> Result<[usize; 3], String> {
+    let dims: Vec<usize> = s
+        .split(['x', ','])
+        .map(|d| d.trim().parse::<usize>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("--size `{s}`: {e} (expected three extents like 1024x1024x512)"))?;
+    match dims[..] {
+        [a, b, c] => Ok([a, b, c]),
+        _ => Err(format!(
+            "--size `{s}`: expected three extents like 1024x1024x512"
+        )),
+    }
+}
+
+/// Parses `1e9`, `33000000` or `3.3e7` as a whole count.
+fn parse_count(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<u64>() {
+        return Ok(n);
+    }
+    let f: f64 = s
+        .parse()
+        .map_err(|_| format!("--samples: `{s}` is not a number"))?;
+    if f.fract() != 0.0 || !(0.0..=u64::MAX as f64).contains(&f) {
+        return Err(format!("--samples: `{s}` is not a whole number of samples"));
+    }
+    Ok(f as u64)
+}
+
+fn parse_names(s: &str, valid: &[&str], what: &str) -> Result<Vec<String>, String> {
+    s.split(',')
+        .map(|n| {
+            let n = n.trim();
+            if valid.contains(&n) {
+                Ok(n.to_string())
+            } else {
+                Err(format!(
+                    "unknown {what} `{n}`; valid {what}s: {}",
+                    valid.join(", ")
+                ))
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn parses_the_options() {
+        let c = Config::from_args(&args(
+            "--quick --size 4x5x6 --samples 1e4,3.3e7 --threads 3 --repeat 2",
+        ))
+        .unwrap();
+        assert_eq!(c.shape, [4, 5, 6]);
+        assert_eq!(c.samples, vec![10_000, 33_000_000]);
+        assert_eq!(c.threads, Some(3));
+        assert_eq!(c.plan.repeat, 2);
+    }
+
+    #[test]
+    fn unknown_names_list_the_valid_ones() {
+        let e = Config::from_args(&args("--backend serial,gpu")).unwrap_err();
+        assert!(
+            e.contains("unknown backend `gpu`") && e.contains("serial, parallel"),
+            "{e}"
+        );
+        let e = Config::from_args(&args("--workload nope")).unwrap_err();
+        assert!(e.contains("add, pi, reduce"), "{e}");
+        let e = Config::from_args(&args("--frobnicate")).unwrap_err();
+        assert!(e.contains("unknown option `--frobnicate`"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for bad in [
+            "--size 4x5",
+            "--samples 0",
+            "--samples 1.5",
+            "--threads 0",
+            "--repeat 0",
+            "--size",
+        ] {
+            assert!(Config::from_args(&args(bad)).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! `hotloop-bench`: the cross-backend comparison suite. Run it through
+//! `cargo xtask bench`, which builds it in release mode.
+
+mod config;
+mod machine;
+mod measure;
+mod report;
+mod row;
+mod workloads;
+
+use config::Config;
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::time::Instant;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{}", include_str!("usage.txt"));
+        return ExitCode::SUCCESS;
+    }
+    let cfg = match Config::from_args(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("hotloop-bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&cfg) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("hotloop-bench: some rows computed a wrong answer (marked ✗)");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("hotloop-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the suite; `Ok(false)` if any row was wrong.
+fn run(cfg: &Config) -> Result<bool, String> {
+    let machine = machine::Machine::detect();
+    eprintln!("hotloop bench on {}", machine.summary());
+    let start = Instant::now();
+    let mut progress = |what: &str| {
+        eprint!("\r\x1b[2K[{:>6.1} s] {what}", start.elapsed().as_secs_f64());
+        let _ = std::io::stderr().flush();
+    };
+    let mut rows = Vec::new();
+    if cfg.runs_workload("add") {
+        rows.extend(workloads::add::rows(cfg, &mut progress)?);
+    }
+    if cfg.runs_workload("reduce") {
+        rows.extend(workloads::reduce::rows(cfg, &mut progress)?);
+    }
+    if cfg.runs_workload("pi") {
+        rows.extend(workloads::pi::rows(cfg, &mut progress)?);
+    }
+    eprintln!("\r\x1b[2K[{:>6.1} s] done", start.elapsed().as_secs_f64());
+    let report = report::Report::new(machine, rows);
+    println!("{}", report.text_table());
+    if let Some(bw) = report.copy_bandwidth_gb_s {
+        println!(
+            "copy bandwidth: {bw:.1} GB/s (read + write counted); memory-bound rows show their share of it"
+        );
+    }
+    for r in &report.rows {
+        if let row::Check::Failed(why) = &r.check {
+            println!("✗ {} / {} / {}: {why}", r.workload, r.backend, r.form);
+        }
+    }
+    if let Some(dir) = &cfg.out_dir {
+        report
+            .write(dir)
+            .map_err(|e| format!("writing results to {}: {e}", dir.display()))?;
+        println!("results: {}", dir.display());
+    }
+    Ok(!report.any_failed())
+}

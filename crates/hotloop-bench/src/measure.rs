@@ -1,0 +1,132 @@
+//! Timing: a first call on its own, warm-up, then repeats.
+//!
+//! The blog timed one call, which for Numba included JIT compilation, and
+//! for its GPU row did not wait for the kernel. Here the first call is
+//! timed separately (pool start, module load), warm-up calls are discarded,
+//! and the median of the repeats is the figure, with min and max beside it.
+
+use serde::Serialize;
+use std::time::Instant;
+
+/// Timings of one row, in seconds.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Timings {
+    /// The very first call, before any warm-up.
+    pub first_call_s: Option<f64>,
+    /// Every timed repeat, in order.
+    pub repeats_s: Vec<f64>,
+}
+
+impl Timings {
+    /// Median of the repeats.
+    pub fn median(&self) -> f64 {
+        let mut v = self.repeats_s.clone();
+        v.sort_by(f64::total_cmp);
+        match v.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => v[n / 2],
+            n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+        }
+    }
+
+    /// Fastest repeat.
+    pub fn min(&self) -> f64 {
+        self.repeats_s.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
+    /// Slowest repeat.
+    pub fn max(&self) -> f64 {
+        self.repeats_s
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
+}
+
+/// How many calls to make.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Plan {
+    /// Untimed calls after the first.
+    pub warmup: usize,
+    /// Timed calls.
+    pub repeat: usize,
+}
+
+/// Times `f`: the first call alone, `plan.warmup` discarded calls, then
+/// `plan.repeat` timed calls. `f` returns an error to abort the row.
+pub fn time<E>(plan: Plan, mut f: impl FnMut() -> Result<(), E>) -> Result<Timings, E> {
+    let t = Instant::now();
+    f()?;
+    let first = t.elapsed().as_secs_f64();
+    for _ in 0..plan.warmup {
+        f()?;
+    }
+    let mut repeats = Vec::with_capacity(plan.repeat);
+    for _ in 0..plan.repeat {
+        let t = Instant::now();
+        f()?;
+        repeats.push(t.elapsed().as_secs_f64());
+    }
+    Ok(Timings {
+        first_call_s: Some(first),
+        repeats_s: repeats,
+    })
+}
+
+/// Times `f` when each call needs fresh state made by `setup` outside the
+/// timed region. What `f` returns is dropped after the clock stops (freeing
+/// a fresh output is not the kernel's cost either). No warm-up: every call
+/// is a first call by construction.
+pub fn time_with_setup<S, R, E>(
+    repeat: usize,
+    mut setup: impl FnMut() -> Result<S, E>,
+    mut f: impl FnMut(S) -> Result<R, E>,
+) -> Result<Timings, E> {
+    let mut repeats = Vec::with_capacity(repeat);
+    for _ in 0..repeat {
+        let state = setup()?;
+        let t = Instant::now();
+        let result = f(state)?;
+        repeats.push(t.elapsed().as_secs_f64());
+        drop(result);
+    }
+    Ok(Timings {
+        first_call_s: None,
+        repeats_s: repeats,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statistics_of_repeats() {
+        let t = Timings {
+            first_call_s: None,
+            repeats_s: vec![3.0, 1.0, 2.0, 10.0],
+        };
+        assert_eq!(t.median(), 2.5);
+        assert_eq!(t.min(), 1.0);
+        assert_eq!(t.max(), 10.0);
+    }
+
+    #[test]
+    fn time_counts_calls() {
+        let mut calls = 0;
+        let t = time::<()>(
+            Plan {
+                warmup: 2,
+                repeat: 3,
+            },
+            || {
+                calls += 1;
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(calls, 6);
+        assert_eq!(t.repeats_s.len(), 3);
+        assert!(t.first_call_s.is_some());
+    }
+}

@@ -1,0 +1,280 @@
+//! The table on the terminal and the files left behind.
+
+use crate::machine::Machine;
+use crate::row::{Check, Row};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Everything one run produced.
+#[derive(Serialize)]
+pub struct Report {
+    /// Version of the results schema.
+    pub schema: u32,
+    /// The machine.
+    pub machine: Machine,
+    /// Memory bandwidth from the stream-copy row, GB/s.
+    pub copy_bandwidth_gb_s: Option<f64>,
+    /// Every row.
+    pub rows: Vec<Row>,
+}
+
+impl Report {
+    /// Builds the report; the bandwidth comes from the stream-copy row.
+    pub fn new(machine: Machine, rows: Vec<Row>) -> Self {
+        let copy_bandwidth_gb_s = rows
+            .iter()
+            .find(|r| r.form == "stream copy")
+            .and_then(Row::gb_per_s);
+        Report {
+            schema: 1,
+            machine,
+            copy_bandwidth_gb_s,
+            rows,
+        }
+    }
+
+    /// Whether any row's answer was wrong.
+    pub fn any_failed(&self) -> bool {
+        self.rows
+            .iter()
+            .any(|r| matches!(r.check, Check::Failed(_)))
+    }
+
+    /// Speedup of a row over its workload's baseline row.
+    fn speedup(&self, row: &Row) -> Option<f64> {
+        let base = self
+            .rows
+            .iter()
+            .find(|r| r.baseline && r.workload == row.workload)?;
+        Some(base.timings.median() / row.timings.median())
+    }
+
+    fn cells(&self, row: &Row) -> [String; 11] {
+        let rate = match (row.gb_per_s(), row.samples_per_s()) {
+            (Some(g), _) => format!("{g:.1} GB/s"),
+            (_, Some(s)) => format!("{:.3e} /s", s),
+            _ => String::new(),
+        };
+        let roof = match (row.gb_per_s(), self.copy_bandwidth_gb_s) {
+            (Some(g), Some(bw)) => format!("{:.0}%", 100.0 * g / bw),
+            _ => String::new(),
+        };
+        [
+            row.workload.clone(),
+            row.backend.clone(),
+            row.form.clone(),
+            fmt_time(row.timings.median()),
+            fmt_time(row.timings.min()),
+            fmt_time(row.timings.max()),
+            row.timings.first_call_s.map(fmt_time).unwrap_or_default(),
+            rate,
+            roof,
+            self.speedup(row)
+                .map(|s| format!("{s:.2}x"))
+                .unwrap_or_default(),
+            row.check.mark().to_string(),
+        ]
+    }
+
+    const HEADER: [&'static str; 11] = [
+        "workload",
+        "backend",
+        "form",
+        "median",
+        "min",
+        "max",
+        "first call",
+        "throughput",
+        "% of copy BW",
+        "speedup",
+        "ok",
+    ];
+
+    /// The table as aligned text for a terminal.
+    pub fn text_table(&self) -> String {
+        let rows: Vec<[String; 11]> = self.rows.iter().map(|r| self.cells(r)).collect();
+        let mut width = Self::HEADER.map(|h| h.chars().count());
+        for r in &rows {
+            for (w, c) in width.iter_mut().zip(r) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let mut out = String::new();
+        let line = |cells: &[String], out: &mut String| {
+            for (i, (c, w)) in cells.iter().zip(width).enumerate() {
+                let pad = w - c.chars().count();
+                // Text left, numbers right.
+                if i < 3 {
+                    let _ = write!(out, "{c}{}  ", " ".repeat(pad));
+                } else {
+                    let _ = write!(out, "{}{c}  ", " ".repeat(pad));
+                }
+            }
+            out.truncate(out.trim_end().len());
+            out.push('\n');
+        };
+        line(&Self::HEADER.map(String::from), &mut out);
+        let mut last = "";
+        for (r, cells) in self.rows.iter().zip(&rows) {
+            if r.workload != last && !last.is_empty() {
+                out.push('\n');
+            }
+            last = &r.workload;
+            line(cells, &mut out);
+        }
+        out
+    }
+
+    /// The table in Markdown, ready for the README.
+    pub fn markdown(&self) -> String {
+        let mut out = format!("Machine: {}\n\n", self.machine.summary());
+        if let Some(bw) = self.copy_bandwidth_gb_s {
+            let _ = writeln!(
+                out,
+                "Copy bandwidth (STREAM-style, read + write): {bw:.1} GB/s\n"
+            );
+        }
+        let _ = writeln!(out, "| {} |", Self::HEADER.join(" | "));
+        let _ = writeln!(out, "|{}", "---|".repeat(Self::HEADER.len()));
+        for r in &self.rows {
+            let _ = writeln!(out, "| {} |", self.cells(r).join(" | "));
+        }
+        out
+    }
+
+    /// The rows as CSV, one line per row, times in seconds.
+    pub fn csv(&self) -> String {
+        let mut out = String::from(
+            "workload,backend,form,median_s,min_s,max_s,first_call_s,bytes,samples,gb_per_s,samples_per_s,speedup,check\n",
+        );
+        let opt = |v: Option<f64>| v.map(|v| format!("{v:e}")).unwrap_or_default();
+        for r in &self.rows {
+            let _ = writeln!(
+                out,
+                "{},{},{},{:e},{:e},{:e},{},{},{},{},{},{},{}",
+                csv_field(&r.workload),
+                csv_field(&r.backend),
+                csv_field(&r.form),
+                r.timings.median(),
+                r.timings.min(),
+                r.timings.max(),
+                opt(r.timings.first_call_s),
+                r.bytes.map(|b| b.to_string()).unwrap_or_default(),
+                r.samples.map(|s| s.to_string()).unwrap_or_default(),
+                opt(r.gb_per_s()),
+                opt(r.samples_per_s()),
+                opt(self.speedup(r)),
+                match &r.check {
+                    Check::Passed => "passed",
+                    Check::Failed(_) => "failed",
+                }
+            );
+        }
+        out
+    }
+
+    /// Writes results.json, results.csv and table.md into `dir`.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join("results.json"), json)?;
+        std::fs::write(dir.join("results.csv"), self.csv())?;
+        std::fs::write(dir.join("table.md"), self.markdown())?;
+        Ok(())
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// A duration with a unit that keeps three significant figures.
+pub fn fmt_time(s: f64) -> String {
+    if !s.is_finite() {
+        "-".into()
+    } else if s >= 1.0 {
+        format!("{s:.2} s")
+    } else if s >= 1e-3 {
+        format!("{:.2} ms", s * 1e3)
+    } else {
+        format!("{:.1} µs", s * 1e6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::Timings;
+
+    fn row(workload: &str, form: &str, secs: f64, baseline: bool, check: Check) -> Row {
+        Row {
+            workload: workload.into(),
+            backend: "serial".into(),
+            form: form.into(),
+            timings: Timings {
+                first_call_s: Some(secs * 2.0),
+                repeats_s: vec![secs],
+            },
+            bytes: Some(2_000_000_000),
+            samples: None,
+            baseline,
+            check,
+            note: None,
+        }
+    }
+
+    fn machine() -> Machine {
+        Machine {
+            cpu: "test cpu".into(),
+            cores: 2,
+            memory_bytes: Some(1 << 30),
+            os: "linux x86_64".into(),
+            rustc: "rustc".into(),
+        }
+    }
+
+    #[test]
+    fn speedup_and_roofline_come_from_the_right_rows() {
+        let r = Report::new(
+            machine(),
+            vec![
+                row("w", "base", 4.0, true, Check::Passed),
+                row("w", "fast", 1.0, false, Check::Passed),
+                row("w", "stream copy", 0.5, false, Check::Passed),
+            ],
+        );
+        assert_eq!(r.copy_bandwidth_gb_s, Some(4.0));
+        assert_eq!(r.speedup(&r.rows[1]), Some(4.0));
+        let cells = r.cells(&r.rows[1]);
+        assert_eq!(cells[7], "2.0 GB/s");
+        assert_eq!(cells[8], "50%");
+        assert!(!r.any_failed());
+        assert!(r.text_table().contains("✓"));
+    }
+
+    #[test]
+    fn a_wrong_row_fails_the_report_and_shows_a_cross() {
+        let r = Report::new(
+            machine(),
+            vec![row("w", "bad", 1.0, true, Check::Failed("no".into()))],
+        );
+        assert!(r.any_failed());
+        assert!(r.text_table().contains("✗"));
+        assert!(r.csv().lines().nth(1).unwrap().ends_with(",failed"));
+    }
+
+    #[test]
+    fn json_has_the_documented_shape() {
+        let r = Report::new(machine(), vec![row("w", "f", 1.0, true, Check::Passed)]);
+        let v: serde_json::Value = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["schema"], 1);
+        assert_eq!(v["machine"]["cores"], 2);
+        assert_eq!(v["rows"][0]["timings"]["repeats_s"][0], 1.0);
+        assert_eq!(v["rows"][0]["check"]["status"], "passed");
+    }
+}

@@ -1,0 +1,123 @@
+//! add_scalar: the blog's "add 2 to every element", in every form.
+
+use super::{check_add, input};
+use crate::config::Config;
+use crate::measure::{time, time_with_setup};
+use crate::row::{Check, Row};
+use hotloop::StoreMode;
+use hotloop::crates::cpu::parallel::{Pool, copy_streaming};
+use hotloop::forms::{AddScalarForm, add_scalar_into as add_form};
+use ndarray::Array3;
+
+/// Measures every add_scalar row the configuration selects, plus the
+/// STREAM-style copy that gives the machine's bandwidth.
+pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
+    let [a, b, c] = cfg.shape;
+    let x = input(cfg.shape)?;
+    let len = x.len();
+    let bytes = 2 * (len * size_of::<f64>()) as u64;
+    let workload = format!("add_scalar f64 {a}x{b}x{c}");
+    // Preallocated, already written: no first-touch page faults in the timed
+    // calls (the blog's outputs were fresh every call; that is its own row).
+    let mut out = Array3::<f64>::from_elem(cfg.shape, 1.0);
+    let mut rows = Vec::new();
+    let row = |form: &str, backend: &str, timings, check, baseline, note: Option<&str>| Row {
+        workload: workload.clone(),
+        backend: backend.to_string(),
+        form: form.to_string(),
+        timings,
+        bytes: Some(bytes),
+        samples: None,
+        baseline,
+        check,
+        note: note.map(String::from),
+    };
+
+    if cfg.runs_backend("serial") {
+        for form in AddScalarForm::ALL {
+            progress(&format!("add: serial {}", form.name()));
+            out.fill(1.0);
+            // The NumPy row writes through the cache, as NumPy does.
+            let store = StoreMode::Cached;
+            let t = time(cfg.plan, || add_form(form, &x, 2.0, &mut out, store))
+                .map_err(|e| e.to_string())?;
+            let note = match form {
+                AddScalarForm::BlogOrder => Some("the blog's loop order (x, z, y): cache-hostile"),
+                AddScalarForm::RowMajor => Some("same loop, natural order (x, y, z)"),
+                AddScalarForm::Vectorized => Some("NumPy's row: one SIMD pass, cached stores"),
+            };
+            rows.push(row(
+                form.name(),
+                "serial",
+                t,
+                check_add(out.as_slice().unwrap()),
+                form == AddScalarForm::BlogOrder,
+                note,
+            ));
+        }
+    }
+
+    if cfg.runs_backend("parallel") {
+        let backend = cfg.parallel()?;
+        progress("add: parallel");
+        out.fill(1.0);
+        let t = time(cfg.plan, || {
+            hotloop::add_scalar_into(backend, &x, 2.0, &mut out)
+        })
+        .map_err(|e| e.to_string())?;
+        rows.push(row(
+            "rayon",
+            &backend.to_string(),
+            t,
+            check_add(out.as_slice().unwrap()),
+            false,
+            Some("prange row: preallocated output, streaming stores"),
+        ));
+
+        progress("add: parallel, fresh output");
+        let mut last_check = Check::Failed("not run".into());
+        let t = time_with_setup(
+            cfg.plan.repeat,
+            || Ok::<_, String>(()),
+            |()| {
+                let y = hotloop::add_scalar(backend, &x, 2.0).map_err(|e| e.to_string())?;
+                last_check = check_add(y.as_slice().unwrap());
+                Ok(y)
+            },
+        )?;
+        rows.push(row(
+            "rayon, fresh output",
+            &backend.to_string(),
+            t,
+            last_check,
+            false,
+            Some("allocates its output: first-touch page faults included, as in the blog"),
+        ));
+    }
+    if cfg.runs_backend("parallel") {
+        progress("add: stream copy (bandwidth probe)");
+        let pool = Pool::get(cfg.threads.and_then(std::num::NonZeroUsize::new))
+            .map_err(|e| e.to_string())?;
+        let src = x.as_slice().expect("standard layout");
+        let t = time(cfg.plan, || {
+            copy_streaming(&pool, src, out.as_slice_mut().expect("standard layout"));
+            Ok::<_, String>(())
+        })?;
+        let check = if out.as_slice().unwrap() == src {
+            Check::Passed
+        } else {
+            Check::Failed("copy differs from its source".into())
+        };
+        let backend = format!("parallel ({} threads)", pool.threads());
+        rows.push(row(
+            "stream copy",
+            &backend,
+            t,
+            check,
+            false,
+            Some("STREAM-style copy, non-temporal stores: the bandwidth reference"),
+        ));
+    }
+
+    Ok(rows)
+}

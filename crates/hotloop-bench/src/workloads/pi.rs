@@ -1,0 +1,132 @@
+//! Monte Carlo pi at the blog's sample counts.
+
+use crate::config::Config;
+use crate::measure::{Plan, time};
+use crate::row::{Check, Row};
+use hotloop::{Backend, PiEstimate, monte_carlo_pi, monte_carlo_pi_blog};
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+
+/// The seed every Philox row uses, so their hit counts must agree exactly.
+pub const SEED: u64 = 2024;
+
+/// Statistical check: within 5 standard errors of pi (a false alarm about
+/// once in 1.7 million runs).
+pub fn check_estimate(e: &PiEstimate) -> Check {
+    let z = (e.estimate - std::f64::consts::PI) / e.standard_error();
+    if z.abs() < 5.0 {
+        Check::Passed
+    } else {
+        Check::Failed(format!(
+            "estimate {} is {z:.1} standard errors from pi",
+            e.estimate
+        ))
+    }
+}
+
+/// Fewer repeats for the long runs, so the suite's time stays bounded:
+/// the spread of a 10 s run matters less than that of a 10 ms one.
+fn plan_for(cfg: &Config, samples: u64) -> Plan {
+    if samples >= 5_000_000_000 {
+        Plan {
+            warmup: 0,
+            repeat: 1,
+        }
+    } else if samples >= 500_000_000 {
+        Plan {
+            warmup: 0,
+            repeat: cfg.plan.repeat.min(3),
+        }
+    } else {
+        cfg.plan
+    }
+}
+
+/// Measures every Monte Carlo row.
+pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    for &n in &cfg.samples {
+        let workload = format!("monte carlo pi {:e} samples", n as f64);
+        let plan = plan_for(cfg, n);
+        let row = |backend: &str, form: &str, timings, check, baseline, note: &str| Row {
+            workload: workload.clone(),
+            backend: backend.into(),
+            form: form.into(),
+            timings,
+            bytes: None,
+            samples: Some(n),
+            baseline,
+            check,
+            note: Some(note.into()),
+        };
+        let mut reference: Option<u64> = None;
+        // Every Philox row must reproduce the first one's count exactly.
+        let mut check_philox = |e: &PiEstimate| match (check_estimate(e), reference) {
+            (Check::Passed, Some(h)) if h != e.hits => Check::Failed(format!(
+                "{} hits, but the first Philox row counted {h}",
+                e.hits
+            )),
+            (c, _) => {
+                reference.get_or_insert(e.hits);
+                c
+            }
+        };
+
+        if cfg.runs_backend("serial") {
+            progress(&format!("pi {n}: serial, the blog's loop"));
+            let mut rng = SmallRng::seed_from_u64(SEED);
+            let mut last = None;
+            let t = time(plan, || {
+                last = Some(monte_carlo_pi_blog(&mut rng, n)?);
+                Ok::<_, hotloop::Error>(())
+            })
+            .map_err(|e| e.to_string())?;
+            let check = check_estimate(&last.expect("ran"));
+            rows.push(row(
+                "serial",
+                "blog loop, rand SmallRng",
+                t,
+                check,
+                true,
+                "the blog's code: two f64 draws per sample from a sequential generator",
+            ));
+
+            progress(&format!("pi {n}: serial, Philox"));
+            let mut last = None;
+            let t = time(plan, || {
+                last = Some(monte_carlo_pi(Backend::Serial, n, SEED)?);
+                Ok::<_, hotloop::Error>(())
+            })
+            .map_err(|e| e.to_string())?;
+            let check = check_philox(&last.expect("ran"));
+            rows.push(row(
+                "serial",
+                "philox",
+                t,
+                check,
+                false,
+                "counter-based Philox4x32-10, integer hit test",
+            ));
+        }
+        if cfg.runs_backend("parallel") {
+            let backend = cfg.parallel()?;
+            progress(&format!("pi {n}: parallel, Philox"));
+            let mut last = None;
+            let t = time(plan, || {
+                last = Some(monte_carlo_pi(backend, n, SEED)?);
+                Ok::<_, hotloop::Error>(())
+            })
+            .map_err(|e| e.to_string())?;
+            let check = check_philox(&last.expect("ran"));
+            rows.push(row(
+                &backend.to_string(),
+                "philox",
+                t,
+                check,
+                false,
+                "prange row: same count as serial, bit for bit",
+            ));
+        }
+    }
+    Ok(rows)
+}

@@ -1,0 +1,77 @@
+//! The reductions the blog's output used: sum and max.
+
+use super::{input, pattern};
+use crate::config::Config;
+use crate::measure::time;
+use crate::row::{Check, Row};
+use hotloop::{Backend, max, sum};
+
+/// Measures sum and max on every selected backend.
+pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
+    let [a, b, c] = cfg.shape;
+    let x = input(cfg.shape)?;
+    let len = x.len();
+    // Independent references: a compensated sum and a plain fold.
+    let (mut s, mut comp) = (0.0f64, 0.0f64);
+    for i in 0..len {
+        let v = pattern(i);
+        let t = s + v;
+        comp += if s.abs() >= v.abs() {
+            (s - t) + v
+        } else {
+            (v - t) + s
+        };
+        s = t;
+    }
+    let want_sum = s + comp;
+    let abs_sum: f64 = (0..len).map(|i| pattern(i).abs()).sum();
+    let tol = (len.max(2) as f64).log2().ceil().max(1.0) * 2048.0 * f64::EPSILON * abs_sum;
+    let want_max = (0..len).map(pattern).fold(f64::NEG_INFINITY, f64::max);
+
+    let mut backends = Vec::new();
+    if cfg.runs_backend("serial") {
+        backends.push(Backend::Serial);
+    }
+    if cfg.runs_backend("parallel") {
+        backends.push(cfg.parallel()?);
+    }
+    let mut rows = Vec::new();
+    for (op, is_sum) in [("sum", true), ("max", false)] {
+        for (k, &backend) in backends.iter().enumerate() {
+            progress(&format!("reduce: {op} on {backend}"));
+            let mut got = f64::NAN;
+            let t = time(cfg.plan, || {
+                got = if is_sum {
+                    sum(backend, &x)?
+                } else {
+                    max(backend, &x)?
+                };
+                Ok::<_, hotloop::Error>(())
+            })
+            .map_err(|e| e.to_string())?;
+            let check = if is_sum && (got - want_sum).abs() <= tol || !is_sum && got == want_max {
+                Check::Passed
+            } else {
+                let want = if is_sum { want_sum } else { want_max };
+                Check::Failed(format!("{op} = {got}, expected {want}"))
+            };
+            rows.push(Row {
+                workload: format!("{op} f64 {a}x{b}x{c}"),
+                backend: backend.to_string(),
+                form: if is_sum {
+                    "fixed-order chunks"
+                } else {
+                    "lanes"
+                }
+                .into(),
+                timings: t,
+                bytes: Some((len * size_of::<f64>()) as u64),
+                samples: None,
+                baseline: k == 0,
+                check,
+                note: None,
+            });
+        }
+    }
+    Ok(rows)
+}
