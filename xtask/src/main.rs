@@ -34,7 +34,11 @@ fn main() -> ExitCode {
         Some("check-ptx") => kernels::check(&rest),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
-            return if task.is_none() { ExitCode::FAILURE } else { ExitCode::SUCCESS };
+            return if task.is_none() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
         }
         Some(other) => Err(format!(
             "unknown task `{other}`; valid tasks: test, bench, build-kernels, check-ptx"
