@@ -47,6 +47,10 @@ pub fn count_hits_serial(seed: u64, samples: u64) -> u64 {
 /// [`SAMPLES_PER_TASK`] tasks. Memory is O(threads) whatever `samples` is.
 pub fn count_hits_parallel(pool: &Pool, seed: u64, samples: u64) -> u64 {
     let tasks = samples.div_ceil(SAMPLES_PER_TASK);
+    if tasks <= 1 {
+        // One task: waking the pool would cost more than the work.
+        return count_hits(seed, 0, samples);
+    }
     pool.install(|| {
         (0..tasks)
             .into_par_iter()
