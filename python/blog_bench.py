@@ -1,0 +1,203 @@
+"""The blog's Python variants, measured the way hotloop measures its own rows.
+
+Run by `cargo xtask bench` (crates/hotloop-bench/src/python.rs), which puts
+these rows in the same table as the Rust ones. Prints one JSON object per row
+on stdout; progress goes to stderr.
+
+Each row reports the first call on its own (for Numba that includes JIT
+compilation, which the blog's timings silently contained), then the repeats
+after one warm-up call. Every row checks its answer.
+"""
+
+import argparse
+import json
+import math
+import sys
+import time
+
+import numpy as np
+
+try:
+    import numba
+    from numba import njit, prange
+except ImportError:  # NumPy rows still run; Numba rows report why not.
+    numba = None
+
+
+def progress(msg):
+    print(f"[python] {msg}", file=sys.stderr, flush=True)
+
+
+def timed(fn, repeat, warmup=1):
+    """First call alone, `warmup` discarded calls, then `repeat` timed calls."""
+    t = time.perf_counter()
+    result = fn()
+    first = time.perf_counter() - t
+    for _ in range(warmup):
+        result = fn()
+    repeats = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        repeats.append(time.perf_counter() - t)
+    return first, repeats, result
+
+
+def emit(**row):
+    print(json.dumps(row), flush=True)
+
+
+def pattern(shape):
+    """The same input the Rust rows use: (i % 4099) * 0.25 - 512, exact."""
+    n = shape[0] * shape[1] * shape[2]
+    return ((np.arange(n, dtype=np.int64) % 4099) * 0.25 - 512.0).reshape(shape)
+
+
+def check_add(x, y):
+    return "passed" if np.array_equal(y, x + 2.0) else "failed"
+
+
+# --- the blog's add-2 loops -------------------------------------------------
+
+def add2_pure_python(x, out):
+    nx, ny, nz = x.shape
+    for i in range(nx):
+        for k in range(nz):
+            for j in range(ny):
+                out[i, j, k] = x[i, j, k] + 2.0
+
+
+if numba is not None:
+    @njit(cache=False)
+    def add2_numba_blog_order(x, out):
+        # The blog's loop order: x, then z, then y (cache-hostile).
+        nx, ny, nz = x.shape
+        for i in range(nx):
+            for k in range(nz):
+                for j in range(ny):
+                    out[i, j, k] = x[i, j, k] + 2.0
+
+    @njit(parallel=True, cache=False)
+    def add2_numba_prange(x, out):
+        nx, ny, nz = x.shape
+        for i in prange(nx):
+            for j in range(ny):
+                for k in range(nz):
+                    out[i, j, k] = x[i, j, k] + 2.0
+
+    @njit(cache=False)
+    def pi_numba_serial(n):
+        hits = 0
+        for _ in range(n):
+            x = np.random.random()
+            y = np.random.random()
+            if x * x + y * y < 1.0:
+                hits += 1
+        return 4.0 * hits / n
+
+    @njit(parallel=True, cache=False)
+    def pi_numba_prange(n):
+        hits = 0
+        for _ in prange(n):
+            x = np.random.random()
+            y = np.random.random()
+            if x * x + y * y < 1.0:
+                hits += 1
+        return 4.0 * hits / n
+
+
+def run_add(shape, repeat, pure_shape):
+    workload = "add_scalar f64 {}x{}x{}".format(*shape)
+    nbytes = 2 * 8 * shape[0] * shape[1] * shape[2]
+    x = pattern(shape)
+
+    # Pure Python on a reduced shape, extrapolated by element count.
+    progress(f"pure python loop on {pure_shape}")
+    xs = pattern(pure_shape)
+    ys = np.empty_like(xs)
+    first, reps, _ = timed(lambda: add2_pure_python(xs, ys), repeat=1, warmup=0)
+    scale = x.size / xs.size
+    emit(workload=workload, form="pure python loop (blog order)", repeats_s=[r * scale for r in reps],
+         first_call_s=first * scale, bytes=nbytes, check=check_add(xs, ys),
+         note="measured on {}x{}x{} and extrapolated x{:.0f} by element count".format(*pure_shape, scale))
+
+    progress("numpy x + 2 (fresh output, as the blog)")
+    first, reps, y = timed(lambda: x + 2.0, repeat)
+    emit(workload=workload, form="numpy x + 2, fresh output", repeats_s=reps, first_call_s=first,
+         bytes=nbytes, check=check_add(x, y),
+         note="allocates its output each call: page faults included, as in the blog")
+    del y
+
+    out = np.ones_like(x)
+    progress("numpy add into a preallocated output")
+    first, reps, _ = timed(lambda: np.add(x, 2.0, out=out), repeat)
+    emit(workload=workload, form="numpy add(out=)", repeats_s=reps, first_call_s=first,
+         bytes=nbytes, check=check_add(x, out), note="preallocated output")
+
+    if numba is None:
+        emit(workload=workload, form="numba", skipped="numba is not importable")
+        return
+    for name, fn, note in [
+        ("numba @jit, blog order", add2_numba_blog_order, "x, z, y loop order as the blog wrote it"),
+        ("numba prange", add2_numba_prange, "parallel=True, natural order"),
+    ]:
+        progress(name)
+        out.fill(1.0)
+        first, reps, _ = timed(lambda: fn(x, out), repeat)
+        med = sorted(reps)[len(reps) // 2]
+        emit(workload=workload, form=name, repeats_s=reps, first_call_s=first, compile_s=max(first - med, 0.0),
+             bytes=nbytes, check=check_add(x, out), note=note + "; first call includes JIT compile")
+
+
+def run_pi(samples, repeat):
+    if numba is None:
+        emit(workload="monte carlo pi", form="numba", skipped="numba is not importable")
+        return
+    compiled = set()
+    for n in samples:
+        workload = "monte carlo pi {} samples".format(fmt_e(n))
+        reps_n = 1 if n >= 5e9 else (min(repeat, 3) if n >= 5e8 else repeat)
+        for name, fn in [("numba @jit", pi_numba_serial), ("numba prange", pi_numba_prange)]:
+            progress(f"{name} pi {n}")
+            first, reps, est = timed(lambda: fn(n), reps_n, warmup=0 if n >= 5e8 else 1)
+            se = 4.0 * math.sqrt(math.pi / 4 * (1 - math.pi / 4) / n)
+            ok = abs(est - math.pi) < 5 * se
+            med = sorted(reps)[len(reps) // 2]
+            # Numba compiles on a function's first call only.
+            compile_s = max(first - med, 0.0) if name not in compiled else None
+            compiled.add(name)
+            emit(workload=workload, form=name + ", np.random", repeats_s=reps, first_call_s=first,
+                 compile_s=compile_s, samples=n, check="passed" if ok else "failed",
+                 note="the blog's code" + ("; first call includes JIT compile" if compile_s is not None else ""))
+
+
+def fmt_e(n):
+    """Formats a count as Rust's `{:e}` does for f64 (1e4, 3.3e7)."""
+    m, e = f"{float(n):e}".split("e")
+    m = m.rstrip("0").rstrip(".")
+    return f"{m}e{int(e)}"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--shape", type=int, nargs=3, default=[1024, 1024, 512])
+    p.add_argument("--pure-shape", type=int, nargs=3, default=[4, 64, 512])
+    p.add_argument("--samples", type=int, nargs="*", default=[10_000, 33_000_000, 1_000_000_000])
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--workloads", default="add,pi")
+    a = p.parse_args()
+    if numba is not None and a.threads > 0:
+        numba.set_num_threads(min(a.threads, numba.config.NUMBA_NUM_THREADS))
+    emit(meta=True, python=sys.version.split()[0], numpy=np.__version__,
+         numba=getattr(numba, "__version__", None),
+         threads=numba.get_num_threads() if numba is not None else None)
+    wl = a.workloads.split(",")
+    if "add" in wl:
+        run_add(tuple(a.shape), a.repeat, tuple(a.pure_shape))
+    if "pi" in wl:
+        run_pi(a.samples, a.repeat)
+
+
+if __name__ == "__main__":
+    main()
