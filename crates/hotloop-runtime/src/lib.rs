@@ -1,5 +1,6 @@
 //! What every hotloop host backend shares: the one error type, the checks
-//! that turn user arrays into (slice, shape) pairs, and memory accounting.
+//! that turn user arrays into (slice, shape) pairs, memory accounting, and
+//! the launch configuration of the grid backends (simulator and CUDA).
 //!
 //! The kernel math is in `hotloop-core` (no_std, shared with the GPU); this
 //! crate is the std side of the same contract, so the CPU, simulator and
@@ -7,8 +8,10 @@
 
 mod array;
 mod error;
+pub mod launch;
 pub mod memory;
 
 pub use array::{Element, check_same_shape, contiguous, contiguous_mut, shape3};
 pub use error::{Error, Result};
+pub use launch::LaunchConfig;
 pub use memory::{try_vec_with_capacity, try_zeroed_vec};

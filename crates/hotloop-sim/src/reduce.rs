@@ -1,0 +1,119 @@
+//! `sum` and `max` on the simulator: the device kernels `sum_*` and
+//! `max_*` (one partial per block, reduced in shared memory), then the
+//! host's finish over the blocks.
+
+use crate::block;
+use crate::grid::{Global, Grid};
+use hotloop_core::Real;
+use hotloop_core::grid as body;
+use hotloop_core::reduce::{Max, MinValue, Sum};
+use hotloop_runtime::launch::{finish_max, finish_sum};
+use hotloop_runtime::{LaunchConfig, Result};
+
+/// The per-block partial sums the `sum_*` kernel writes, in block order:
+/// each thread sums its grid-stride elements, the block combines the
+/// threads' sums in a shared-memory tree.
+pub fn sum_partials<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Vec<T>> {
+    let len = input.len() as u64;
+    let src = Global::input(input);
+    Grid::resolve(launch, len)?.block_outputs(T::ZERO, |b| {
+        block::reduce::<T, Sum>(b, |t| {
+            // SAFETY: `src` holds `len` elements, read-only.
+            unsafe { body::sum_thread_partial(t, src.ptr(), len) }
+        })
+    })
+}
+
+/// Sum of `input`: [`sum_partials`] finished on the host. The order of
+/// additions depends on the length and the launch shape, not on how the
+/// simulator schedules blocks, so the result is the GPU's bit for bit for
+/// the same launch. The sum of nothing is 0.
+pub fn sum<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Result<T> {
+    Ok(finish_sum(&sum_partials(launch, input)?))
+}
+
+/// The per-block partial maxima the `max_*` kernel writes (negative
+/// infinity for a block with no elements), NaN-propagating.
+pub fn max_partials<T: Real + MinValue>(
+    launch: Option<LaunchConfig>,
+    input: &[T],
+) -> Result<Vec<T>> {
+    let len = input.len() as u64;
+    let src = Global::input(input);
+    Grid::resolve(launch, len)?.block_outputs(T::NEG_INFINITY, |b| {
+        block::reduce::<T, Max>(b, |t| {
+            // SAFETY: `src` holds `len` elements, read-only.
+            unsafe { body::max_thread_partial(t, src.ptr(), len) }
+        })
+    })
+}
+
+/// Largest element (NaN if any is NaN), or `None` for an empty input. The
+/// launch is validated even then.
+pub fn max<T: Real + MinValue>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Option<T>> {
+    if input.is_empty() {
+        Grid::resolve(launch, 0)?;
+        return Ok(None);
+    }
+    Ok(Some(finish_max(&max_partials(launch, input)?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ThreadOrder;
+    use hotloop_runtime::Error;
+
+    #[test]
+    fn integers_sum_exactly_at_every_launch_shape() {
+        let input: Vec<f64> = (0..5001).map(|i| i as f64).collect();
+        for (b, t) in [(1, 1), (3, 7), (5, 33), (1, 1024), (200, 64)] {
+            let cfg = Some(LaunchConfig::new(b, t).unwrap());
+            assert_eq!(sum(cfg, &input).unwrap(), 5000.0 * 5001.0 / 2.0, "{b}x{t}");
+            assert_eq!(max(cfg, &input).unwrap(), Some(5000.0));
+            assert_eq!(sum_partials(cfg, &input).unwrap().len(), b as usize);
+        }
+    }
+
+    #[test]
+    fn thread_order_does_not_change_the_bits() {
+        let input: Vec<f32> = (0..10_007).map(|i| ((i as f32) * 0.1).sin()).collect();
+        let cfg = LaunchConfig::new(7, 96).unwrap();
+        let partials = |order| {
+            let grid = Grid::new(cfg).unwrap().with_thread_order(order);
+            let src = Global::input(&input);
+            grid.block_outputs(0.0f32, |b| {
+                block::reduce::<f32, Sum>(b, |t| {
+                    // SAFETY: `input.len()` elements, read-only.
+                    unsafe { body::sum_thread_partial(t, src.ptr(), input.len() as u64) }
+                })
+            })
+            .unwrap()
+        };
+        let a = partials(ThreadOrder::Ascending);
+        assert_eq!(a, partials(ThreadOrder::Descending));
+        assert_eq!(a, sum_partials(Some(cfg), &input).unwrap());
+    }
+
+    #[test]
+    fn empty_and_nan_inputs() {
+        assert_eq!(sum::<f64>(None, &[]).unwrap(), 0.0);
+        assert_eq!(max::<f64>(None, &[]).unwrap(), None);
+        let bad = Some(LaunchConfig {
+            blocks: 0,
+            threads_per_block: 1,
+        });
+        assert!(matches!(max::<f64>(bad, &[]), Err(Error::InvalidLaunch(_))));
+        let mut v = vec![1.0f64; 999];
+        v[500] = f64::NAN;
+        assert!(
+            max(Some(LaunchConfig::new(3, 7).unwrap()), &v)
+                .unwrap()
+                .unwrap()
+                .is_nan()
+        );
+        // Blocks with no elements report negative infinity.
+        let p = max_partials(Some(LaunchConfig::new(4, 32).unwrap()), &[1.0f32; 40]).unwrap();
+        assert_eq!(p, vec![1.0, 1.0, f32::NEG_INFINITY, f32::NEG_INFINITY]);
+    }
+}
