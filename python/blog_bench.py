@@ -54,7 +54,9 @@ def pattern(shape):
 
 
 def check_add(x, y):
-    return "passed" if np.array_equal(y, x + 2.0) else "failed"
+    # Plane by plane, so the check needs no third full-size array.
+    ok = all(np.array_equal(y[i], x[i] + 2.0) for i in range(x.shape[0]))
+    return "passed" if ok else "failed"
 
 
 # --- the blog's add-2 loops -------------------------------------------------

@@ -25,6 +25,23 @@ pub struct Config {
     pub plan: Plan,
     /// Where to write results (None: don't).
     pub out_dir: Option<std::path::PathBuf>,
+    /// Whether to run the Python rows.
+    pub python: PythonMode,
+    /// `--setup-python`: install numpy and numba into the suite's venv.
+    pub setup_python: bool,
+    /// `--quick`.
+    pub quick: bool,
+}
+
+/// When the Python rows run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PythonMode {
+    /// When an interpreter with numpy and numba is found (the default).
+    Auto,
+    /// Always; an error if no interpreter can run them (`--python`).
+    On,
+    /// Never (`--no-python`).
+    Off,
 }
 
 impl Config {
@@ -71,6 +88,9 @@ impl Config {
                 repeat: 5,
             },
             out_dir: None,
+            python: PythonMode::Auto,
+            setup_python: false,
+            quick,
         };
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -81,6 +101,9 @@ impl Config {
             };
             match a.as_str() {
                 "--quick" | "--full" => {}
+                "--python" => cfg.python = PythonMode::On,
+                "--no-python" => cfg.python = PythonMode::Off,
+                "--setup-python" => cfg.setup_python = true,
                 "--size" => cfg.shape = parse_shape(&value("--size")?)?,
                 "--samples" => {
                     cfg.samples = value("--samples")?
@@ -116,12 +139,26 @@ impl Config {
                 other => {
                     return Err(format!(
                         "unknown option `{other}`; valid: --quick, --full, --size AxBxC, --samples N[,N..], \
-                         --backend {}, --workload {}, --threads N, --repeat N, --out DIR",
+                         --backend {}, --workload {}, --threads N, --repeat N, --python, --no-python, --setup-python, --out DIR",
                         BACKENDS.join("|"),
                         WORKLOADS.join("|")
                     ));
                 }
             }
+        }
+        if cfg.python == PythonMode::Off && cfg.setup_python {
+            return Err("--setup-python contradicts --no-python".into());
+        }
+        if cfg
+            .shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .is_none()
+        {
+            return Err(format!(
+                "--size {:?}: the element count overflows",
+                cfg.shape
+            ));
         }
         if cfg.samples.contains(&0) {
             return Err("--samples: zero samples cannot estimate anything".into());
@@ -193,6 +230,10 @@ mod tests {
         assert_eq!(c.samples, vec![10_000, 33_000_000]);
         assert_eq!(c.threads, Some(3));
         assert_eq!(c.plan.repeat, 2);
+        assert!(c.quick);
+        assert_eq!(c.python, PythonMode::Auto);
+        let c = Config::from_args(&args("--python --setup-python")).unwrap();
+        assert_eq!((c.python, c.setup_python), (PythonMode::On, true));
     }
 
     #[test]

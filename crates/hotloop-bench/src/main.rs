@@ -4,6 +4,7 @@
 mod config;
 mod machine;
 mod measure;
+mod python;
 mod report;
 mod row;
 mod workloads;
@@ -39,10 +40,44 @@ fn main() -> ExitCode {
     }
 }
 
+/// The interpreter for the Python rows, or `None` (with the reason printed)
+/// if they are not to run.
+fn python_interpreter(cfg: &Config) -> Result<Option<std::path::PathBuf>, String> {
+    use config::PythonMode;
+    if cfg.python == PythonMode::Off {
+        return Ok(None);
+    }
+    if cfg.setup_python {
+        python::setup()?;
+    }
+    match (python::find_interpreter(), cfg.python) {
+        (Ok(p), _) => Ok(Some(p)),
+        (Err(why), PythonMode::On) => Err(format!("--python: {why}")),
+        (Err(why), _) if cfg.quick => {
+            eprintln!("Python rows skipped: {why}");
+            Ok(None)
+        }
+        (Err(why), _) => {
+            // The full suite sets Python up itself; only a failure to do so
+            // (no network, no venv module) leaves the rows out.
+            eprintln!("{why}\nsetting up numpy and numba for the side-by-side rows");
+            match python::setup().and_then(|()| python::find_interpreter()) {
+                Ok(p) => Ok(Some(p)),
+                Err(e) => {
+                    eprintln!("Python rows skipped: {e}");
+                    Ok(None)
+                }
+            }
+        }
+    }
+}
+
 /// Runs the suite; `Ok(false)` if any row was wrong.
 fn run(cfg: &Config) -> Result<bool, String> {
     let machine = machine::Machine::detect();
     eprintln!("hotloop bench on {}", machine.summary());
+    workloads::check_memory(cfg, cfg.python != config::PythonMode::Off)?;
+    let python = python_interpreter(cfg)?;
     let start = Instant::now();
     let mut progress = |what: &str| {
         eprint!("\r\x1b[2K[{:>6.1} s] {what}", start.elapsed().as_secs_f64());
@@ -57,6 +92,9 @@ fn run(cfg: &Config) -> Result<bool, String> {
     }
     if cfg.runs_workload("pi") {
         rows.extend(workloads::pi::rows(cfg, &mut progress)?);
+    }
+    if let Some(python) = &python {
+        rows.extend(python::rows(cfg, python, &mut progress)?);
     }
     eprintln!("\r\x1b[2K[{:>6.1} s] done", start.elapsed().as_secs_f64());
     let report = report::Report::new(machine, rows);

@@ -6,6 +6,8 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
 
+const COLUMNS: usize = 13;
+
 /// Everything one run produced.
 #[derive(Serialize)]
 pub struct Report {
@@ -21,7 +23,15 @@ pub struct Report {
 
 impl Report {
     /// Builds the report; the bandwidth comes from the stream-copy row.
-    pub fn new(machine: Machine, rows: Vec<Row>) -> Self {
+    /// Rows are grouped by workload, in the order workloads first appear.
+    pub fn new(machine: Machine, mut rows: Vec<Row>) -> Self {
+        let mut order: Vec<String> = Vec::new();
+        for r in &rows {
+            if !order.contains(&r.workload) {
+                order.push(r.workload.clone());
+            }
+        }
+        rows.sort_by_key(|r| order.iter().position(|w| *w == r.workload));
         let copy_bandwidth_gb_s = rows
             .iter()
             .find(|r| r.form == "stream copy")
@@ -50,7 +60,18 @@ impl Report {
         Some(base.timings.median() / row.timings.median())
     }
 
-    fn cells(&self, row: &Row) -> [String; 11] {
+    /// The distinct notes, numbered from 1 in row order.
+    fn notes(&self) -> Vec<&str> {
+        let mut notes: Vec<&str> = Vec::new();
+        for n in self.rows.iter().filter_map(|r| r.note.as_deref()) {
+            if !notes.contains(&n) {
+                notes.push(n);
+            }
+        }
+        notes
+    }
+
+    fn cells(&self, row: &Row) -> [String; COLUMNS] {
         let rate = match (row.gb_per_s(), row.samples_per_s()) {
             (Some(g), _) => format!("{g:.1} GB/s"),
             (_, Some(s)) => format!("{:.3e} /s", s),
@@ -68,16 +89,22 @@ impl Report {
             fmt_time(row.timings.min()),
             fmt_time(row.timings.max()),
             row.timings.first_call_s.map(fmt_time).unwrap_or_default(),
+            row.compile_s.map(fmt_time).unwrap_or_default(),
             rate,
             roof,
             self.speedup(row)
                 .map(|s| format!("{s:.2}x"))
                 .unwrap_or_default(),
             row.check.mark().to_string(),
+            row.note
+                .as_deref()
+                .and_then(|n| self.notes().iter().position(|m| *m == n))
+                .map(|i| format!("[{}]", i + 1))
+                .unwrap_or_default(),
         ]
     }
 
-    const HEADER: [&'static str; 11] = [
+    const HEADER: [&'static str; COLUMNS] = [
         "workload",
         "backend",
         "form",
@@ -85,15 +112,17 @@ impl Report {
         "min",
         "max",
         "first call",
+        "compile",
         "throughput",
         "% of copy BW",
         "speedup",
         "ok",
+        "note",
     ];
 
     /// The table as aligned text for a terminal.
     pub fn text_table(&self) -> String {
-        let rows: Vec<[String; 11]> = self.rows.iter().map(|r| self.cells(r)).collect();
+        let rows: Vec<[String; COLUMNS]> = self.rows.iter().map(|r| self.cells(r)).collect();
         let mut width = Self::HEADER.map(|h| h.chars().count());
         for r in &rows {
             for (w, c) in width.iter_mut().zip(r) {
@@ -123,6 +152,10 @@ impl Report {
             last = &r.workload;
             line(cells, &mut out);
         }
+        out.push('\n');
+        for (i, n) in self.notes().iter().enumerate() {
+            let _ = writeln!(out, "[{}] {n}", i + 1);
+        }
         out
     }
 
@@ -140,19 +173,23 @@ impl Report {
         for r in &self.rows {
             let _ = writeln!(out, "| {} |", self.cells(r).join(" | "));
         }
+        out.push('\n');
+        for (i, n) in self.notes().iter().enumerate() {
+            let _ = writeln!(out, "{}. {n}", i + 1);
+        }
         out
     }
 
     /// The rows as CSV, one line per row, times in seconds.
     pub fn csv(&self) -> String {
         let mut out = String::from(
-            "workload,backend,form,median_s,min_s,max_s,first_call_s,bytes,samples,gb_per_s,samples_per_s,speedup,check\n",
+            "workload,backend,form,median_s,min_s,max_s,first_call_s,compile_s,bytes,samples,gb_per_s,samples_per_s,speedup,check,note\n",
         );
         let opt = |v: Option<f64>| v.map(|v| format!("{v:e}")).unwrap_or_default();
         for r in &self.rows {
             let _ = writeln!(
                 out,
-                "{},{},{},{:e},{:e},{:e},{},{},{},{},{},{},{}",
+                "{},{},{},{:e},{:e},{:e},{},{},{},{},{},{},{},{},{}",
                 csv_field(&r.workload),
                 csv_field(&r.backend),
                 csv_field(&r.form),
@@ -160,6 +197,7 @@ impl Report {
                 r.timings.min(),
                 r.timings.max(),
                 opt(r.timings.first_call_s),
+                opt(r.compile_s),
                 r.bytes.map(|b| b.to_string()).unwrap_or_default(),
                 r.samples.map(|s| s.to_string()).unwrap_or_default(),
                 opt(r.gb_per_s()),
@@ -168,7 +206,8 @@ impl Report {
                 match &r.check {
                     Check::Passed => "passed",
                     Check::Failed(_) => "failed",
-                }
+                },
+                csv_field(r.note.as_deref().unwrap_or_default()),
             );
         }
         out
@@ -224,7 +263,8 @@ mod tests {
             samples: None,
             baseline,
             check,
-            note: None,
+            compile_s: None,
+            note: Some("a note".into()),
         }
     }
 
@@ -251,8 +291,9 @@ mod tests {
         assert_eq!(r.copy_bandwidth_gb_s, Some(4.0));
         assert_eq!(r.speedup(&r.rows[1]), Some(4.0));
         let cells = r.cells(&r.rows[1]);
-        assert_eq!(cells[7], "2.0 GB/s");
-        assert_eq!(cells[8], "50%");
+        assert_eq!(cells[8], "2.0 GB/s");
+        assert_eq!(cells[9], "50%");
+        assert_eq!(cells[12], "[1]");
         assert!(!r.any_failed());
         assert!(r.text_table().contains("✓"));
     }
@@ -265,7 +306,7 @@ mod tests {
         );
         assert!(r.any_failed());
         assert!(r.text_table().contains("✗"));
-        assert!(r.csv().lines().nth(1).unwrap().ends_with(",failed"));
+        assert!(r.csv().lines().nth(1).unwrap().ends_with(",failed,a note"));
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Row {
     pub baseline: bool,
     /// Right or wrong.
     pub check: Check,
+    /// Compile time inside the first call (Numba's JIT), when known.
+    pub compile_s: Option<f64>,
     /// Anything the reader must know to read the row right.
     pub note: Option<String>,
 }

@@ -30,6 +30,7 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
         samples: None,
         baseline,
         check,
+        compile_s: None,
         note: note.map(String::from),
     };
 

@@ -12,6 +12,33 @@ pub fn pattern(i: usize) -> f64 {
     (i % 4099) as f64 * 0.25 - 512.0
 }
 
+/// Refuses, before anything is allocated, a configuration whose arrays will
+/// not fit in the memory this machine has available: the add workload holds
+/// an input, an output and a fresh output at once; the Python rows hold
+/// about four arrays of the same size.
+pub fn check_memory(cfg: &crate::config::Config, python: bool) -> Result<(), String> {
+    let elems = cfg
+        .shape
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
+        .ok_or("array size overflows")?;
+    let arrays: u64 = match (
+        cfg.runs_workload("add"),
+        cfg.runs_workload("reduce"),
+        python,
+    ) {
+        (_, _, true) => 4,
+        (true, _, _) => 3,
+        (false, true, _) => 1,
+        _ => 0,
+    };
+    let bytes = elems
+        .checked_mul(8 * arrays)
+        .ok_or("array size overflows")?;
+    hotloop::crates::runtime::memory::check_fits("the benchmark arrays", bytes)
+        .map_err(|e| format!("{e}; choose a smaller --size"))
+}
+
 /// An input array of `shape` filled with [`pattern`], allocated fallibly.
 pub fn input(shape: [usize; 3]) -> Result<ndarray::Array3<f64>, String> {
     let len = shape.iter().product();

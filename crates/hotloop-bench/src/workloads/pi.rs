@@ -57,6 +57,7 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
             samples: Some(n),
             baseline,
             check,
+            compile_s: None,
             note: Some(note.into()),
         };
         let mut reference: Option<u64> = None;

@@ -69,6 +69,7 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
                 samples: None,
                 baseline: k == 0,
                 check,
+                compile_s: None,
                 note: None,
             });
         }
