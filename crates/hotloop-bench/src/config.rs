@@ -5,8 +5,13 @@ use hotloop::Backend;
 
 /// Workloads by name.
 pub const WORKLOADS: [&str; 3] = ["add", "pi", "reduce"];
-/// CPU backends by name (more join as their issues land).
-pub const BACKENDS: [&str; 2] = ["serial", "parallel"];
+/// Backends by name.
+#[cfg(not(test))]
+pub const BACKENDS: &[&str] = &["serial", "parallel"];
+/// Test builds add `wrong`, a backend that computes a wrong answer on
+/// purpose, to prove that a wrong row is marked ✗ and fails the run.
+#[cfg(test)]
+pub const BACKENDS: &[&str] = &["serial", "parallel", "wrong"];
 
 /// The resolved run configuration.
 #[derive(Clone, Debug)]
@@ -80,7 +85,11 @@ impl Config {
             } else {
                 vec![10_000, 33_000_000, 1_000_000_000]
             },
-            backends: BACKENDS.iter().map(|s| s.to_string()).collect(),
+            backends: BACKENDS
+                .iter()
+                .filter(|b| **b != "wrong")
+                .map(|s| s.to_string())
+                .collect(),
             workloads: WORKLOADS.iter().map(|s| s.to_string()).collect(),
             threads: None,
             plan: Plan {
@@ -112,7 +121,7 @@ impl Config {
                         .collect::<Result<_, _>>()?
                 }
                 "--backend" => {
-                    cfg.backends = parse_names(&value("--backend")?, &BACKENDS, "backend")?
+                    cfg.backends = parse_names(&value("--backend")?, BACKENDS, "backend")?
                 }
                 "--workload" => {
                     cfg.workloads = parse_names(&value("--workload")?, &WORKLOADS, "workload")?

@@ -1,6 +1,7 @@
 //! `hotloop-bench`: the cross-backend comparison suite. Run it through
 //! `cargo xtask bench`, which builds it in release mode.
 
+mod chart;
 mod config;
 mod machine;
 mod measure;
@@ -116,4 +117,26 @@ fn run(cfg: &Config) -> Result<bool, String> {
         println!("results: {}", dir.display());
     }
     Ok(!report.any_failed())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(args: &str) -> Config {
+        let args: Vec<String> = args.split_whitespace().map(String::from).collect();
+        Config::from_args(&args).unwrap()
+    }
+
+    #[test]
+    fn a_wrong_backend_fails_the_run() {
+        let c = cfg("--size 3x4x5 --workload add --backend serial,wrong --repeat 1 --no-python");
+        assert_eq!(run(&c), Ok(false));
+    }
+
+    #[test]
+    fn right_backends_pass_the_run() {
+        let c = cfg("--size 3x4x5 --samples 1001 --backend serial,parallel --repeat 1 --no-python");
+        assert_eq!(run(&c), Ok(true));
+    }
 }

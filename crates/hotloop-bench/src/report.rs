@@ -213,13 +213,14 @@ impl Report {
         out
     }
 
-    /// Writes results.json, results.csv and table.md into `dir`.
+    /// Writes results.json, results.csv, table.md and chart.svg into `dir`.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         std::fs::write(dir.join("results.json"), json)?;
         std::fs::write(dir.join("results.csv"), self.csv())?;
         std::fs::write(dir.join("table.md"), self.markdown())?;
+        std::fs::write(dir.join("chart.svg"), crate::chart::svg(self))?;
         Ok(())
     }
 }

@@ -95,6 +95,24 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
             Some("allocates its output: first-touch page faults included, as in the blog"),
         ));
     }
+    #[cfg(test)]
+    if cfg.runs_backend("wrong") {
+        // Adds 2.5 instead of 2: the check must catch it.
+        out.fill(1.0);
+        let t = time(cfg.plan, || {
+            hotloop::add_scalar_into(hotloop::Backend::Serial, &x, 2.5, &mut out)
+        })
+        .map_err(|e| e.to_string())?;
+        rows.push(row(
+            "deliberately wrong",
+            "wrong",
+            t,
+            check_add(out.as_slice().unwrap()),
+            false,
+            None,
+        ));
+    }
+
     if cfg.runs_backend("parallel") {
         progress("add: stream copy (bandwidth probe)");
         let pool = Pool::get(cfg.threads.and_then(std::num::NonZeroUsize::new))
