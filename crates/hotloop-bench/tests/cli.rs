@@ -51,8 +51,9 @@ fn small_run_writes_results_with_the_documented_schema() {
             assert!(!r[key].is_null(), "row without {key}: {r}");
         }
         assert_eq!(
-            r["timings"]["repeats_s"].as_array().unwrap().len() >= 1,
-            true
+            r["timings"]["repeats_s"].as_array().unwrap().len(),
+            2,
+            "{r}"
         );
         assert_eq!(r["check"]["status"], "passed", "{r}");
         assert!(r["bytes"].is_u64() || r["samples"].is_u64(), "{r}");
