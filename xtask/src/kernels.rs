@@ -597,12 +597,13 @@ impl Ptxas {
         file: &Path,
         arch: &str,
     ) -> Result<BTreeMap<String, KernelInfo>, String> {
-        let out_dir = root.join(PTX_DIR).join("cubin");
+        let out_dir = root.join(PTX_DIR).join("check");
         fs::create_dir_all(&out_dir).map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
         let stem = file
             .file_stem()
             .map_or("out".into(), |s| s.to_string_lossy());
-        let cubin = out_dir.join(format!("{stem}.{arch}.cubin"));
+        // Per process, and removed after: only ptxas's verdict matters.
+        let cubin = out_dir.join(format!("{stem}.{arch}.{}.cubin", std::process::id()));
         let output = Command::new(&self.path)
             .args(["-v", "--warning-as-error", &format!("-arch={arch}")])
             .arg(file)
@@ -610,6 +611,7 @@ impl Ptxas {
             .arg(&cubin)
             .output()
             .map_err(|e| format!("running {}: {e}", self.path.display()))?;
+        let _ = fs::remove_file(&cubin);
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),
@@ -630,7 +632,7 @@ impl Ptxas {
     /// Makes sure this `ptxas` rejects invalid PTX, so that a passing check
     /// means something (a `PTXAS=true` would otherwise pass everything).
     fn self_test(&self, root: &Path) -> Result<(), String> {
-        let dir = root.join(PTX_DIR).join("cubin");
+        let dir = root.join(PTX_DIR).join("check");
         fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
         let bad = dir.join("self-test-invalid.ptx");
         write_atomically(&bad, INVALID_PTX.as_bytes())?;
@@ -699,7 +701,8 @@ fn fetch_pinned_ptxas(root: &Path) -> Result<PathBuf, String> {
     if exe.is_file() {
         return Ok(exe);
     }
-    let download = dir.join("download");
+    // Per process: concurrent first runs (parallel tests) must not share it.
+    let download = dir.join(format!("download{}", std::process::id()));
     let _ = fs::remove_dir_all(&download);
     fs::create_dir_all(&download).map_err(|e| format!("creating {}: {e}", download.display()))?;
     let python = find_python()?;
