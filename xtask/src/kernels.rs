@@ -212,7 +212,7 @@ fn inherited_build_var(key: &str) -> bool {
 }
 
 /// The channel in `rust-toolchain.toml` (`channel = "1.95.0"`).
-fn pinned_toolchain(root: &Path) -> Result<String, String> {
+pub(crate) fn pinned_toolchain(root: &Path) -> Result<String, String> {
     let path = root.join("rust-toolchain.toml");
     let text = fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     text.lines()
