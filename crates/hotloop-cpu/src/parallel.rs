@@ -58,9 +58,12 @@ impl Pool {
     }
 }
 
-/// One thread per core the OS lets this process use.
+/// One thread per core the OS lets this process use. Cached: asking the OS
+/// reads cgroup files, tens of microseconds that a 10 µs kernel would pay
+/// on every call.
 pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
 }
 
 /// `out = input + scalar` over the pool.
