@@ -1,9 +1,10 @@
 //! Choosing where a kernel runs.
 
 use hotloop_cpu::parallel::{Pool, default_threads};
-use hotloop_runtime::{Error, Result};
+use hotloop_runtime::{Error, LaunchConfig, Result};
 use std::fmt;
 use std::num::NonZeroUsize;
+use std::sync::Arc;
 
 /// Where a kernel runs. A plain value: cheap to copy, compare and print;
 /// resources behind it (thread pools) are created on first use and shared.
@@ -17,6 +18,21 @@ pub enum Backend {
     Parallel {
         /// Worker count; `None`: all cores.
         threads: Option<NonZeroUsize>,
+    },
+    /// The CUDA simulator: the GPU kernels' per-thread bodies over a
+    /// simulated grid on the CPU (Numba's `NUMBA_ENABLE_CUDASIM`). Always
+    /// available.
+    Simulator {
+        /// The launch shape; `None`: the simulator's default for the work.
+        launch: Option<LaunchConfig>,
+    },
+    /// A CUDA GPU (the `@cuda.jit` rows): data is copied to the device, the
+    /// kernel runs there, results are copied back.
+    Cuda {
+        /// The device ordinal.
+        device: usize,
+        /// The launch shape; `None`: the device's default for the work.
+        launch: Option<LaunchConfig>,
     },
 }
 
@@ -33,17 +49,64 @@ impl Backend {
             .ok_or_else(|| Error::Threads("a parallel backend needs at least one thread".into()))
     }
 
+    /// The simulator with its default launch shapes.
+    pub const fn simulator() -> Self {
+        Backend::Simulator { launch: None }
+    }
+
+    /// The simulator with the launch `blocks x threads_per_block`;
+    /// [`Error::InvalidLaunch`] if a GPU would refuse it.
+    pub fn simulator_with(blocks: u32, threads_per_block: u32) -> Result<Self> {
+        Ok(Backend::Simulator {
+            launch: Some(LaunchConfig::new(blocks, threads_per_block)?),
+        })
+    }
+
+    /// CUDA device 0 with its default launch shapes. Whether it can run is
+    /// checked when it is used (or by [`available`]).
+    pub const fn cuda() -> Self {
+        Backend::Cuda {
+            device: 0,
+            launch: None,
+        }
+    }
+
     /// Short stable name, as used on the command line and in tables.
     pub fn name(&self) -> &'static str {
         match self {
             Backend::Serial => "serial",
             Backend::Parallel { .. } => "parallel",
+            Backend::Simulator { .. } => "simulator",
+            Backend::Cuda { .. } => "cuda",
         }
+    }
+
+    /// The launch a grid backend (simulator, CUDA) uses for a kernel over
+    /// `work_items` items (elements; Philox blocks, half the samples, for
+    /// Monte Carlo); `None` for the CPU backends. For CUDA the default
+    /// depends on the device, which is opened to find it.
+    pub fn launch_for(&self, work_items: u64) -> Result<Option<LaunchConfig>> {
+        Ok(match *self {
+            Backend::Serial | Backend::Parallel { .. } => None,
+            Backend::Simulator { launch } => {
+                Some(launch.unwrap_or_else(|| hotloop_sim::default_launch(work_items)))
+            }
+            Backend::Cuda { device, launch } => Some(match launch {
+                Some(l) => l,
+                None => Self::cuda_device(device)?.default_launch(work_items),
+            }),
+        })
     }
 
     /// The worker pool of a parallel backend.
     pub(crate) fn pool(threads: Option<NonZeroUsize>) -> Result<Pool> {
         Pool::get(threads)
+    }
+
+    /// The opened CUDA device, or [`Error::BackendUnavailable`] with the
+    /// reason.
+    pub(crate) fn cuda_device(device: usize) -> Result<Arc<hotloop_cuda::Device>> {
+        hotloop_cuda::device(device)
     }
 }
 
@@ -55,6 +118,16 @@ impl fmt::Display for Backend {
             Backend::Parallel { threads: None } => {
                 write!(f, "parallel ({} threads)", default_threads())
             }
+            Backend::Simulator { launch: Some(l) } => write!(f, "simulator ({l})"),
+            Backend::Simulator { launch: None } => f.write_str("simulator (default launch)"),
+            Backend::Cuda {
+                device,
+                launch: Some(l),
+            } => write!(f, "cuda:{device} ({l})"),
+            Backend::Cuda {
+                device,
+                launch: None,
+            } => write!(f, "cuda:{device} (default launch)"),
         }
     }
 }
@@ -76,6 +149,9 @@ impl BackendStatus {
 }
 
 /// Every backend hotloop knows, each with whether this machine can run it.
+/// The CPU backends and the simulator always can; CUDA device 0 is probed
+/// (driver library, device, driver version, PTX), and the reason is given
+/// when it cannot.
 pub fn available() -> Vec<BackendStatus> {
     vec![
         BackendStatus {
@@ -85,6 +161,14 @@ pub fn available() -> Vec<BackendStatus> {
         BackendStatus {
             backend: Backend::parallel(),
             availability: Ok(()),
+        },
+        BackendStatus {
+            backend: Backend::simulator(),
+            availability: Ok(()),
+        },
+        BackendStatus {
+            backend: Backend::cuda(),
+            availability: hotloop_cuda::availability(0),
         },
     ]
 }
@@ -106,7 +190,29 @@ mod tests {
     }
 
     #[test]
-    fn cpu_backends_are_always_available() {
+    fn grid_backends_print_their_launch() {
+        assert_eq!(
+            Backend::simulator_with(3, 7).unwrap().to_string(),
+            "simulator (3x7)"
+        );
+        assert_eq!(
+            Backend::simulator().to_string(),
+            "simulator (default launch)"
+        );
+        assert_eq!(Backend::cuda().to_string(), "cuda:0 (default launch)");
+        assert!(matches!(
+            Backend::simulator_with(1, 2048),
+            Err(Error::InvalidLaunch(_))
+        ));
+        assert_eq!(Backend::Serial.launch_for(10).unwrap(), None);
+        assert_eq!(
+            Backend::simulator().launch_for(1000).unwrap(),
+            Some(LaunchConfig::new(4, 256).unwrap())
+        );
+    }
+
+    #[test]
+    fn cpu_and_simulator_backends_are_always_available() {
         let all = available();
         assert!(
             all.iter()
@@ -116,5 +222,13 @@ mod tests {
             all.iter()
                 .any(|s| s.backend == Backend::parallel() && s.is_available())
         );
+        assert!(
+            all.iter()
+                .any(|s| s.backend == Backend::simulator() && s.is_available())
+        );
+        let cuda = all.iter().find(|s| s.backend == Backend::cuda()).unwrap();
+        if let Err(why) = &cuda.availability {
+            assert!(!why.is_empty());
+        }
     }
 }

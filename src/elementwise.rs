@@ -57,6 +57,15 @@ where
         Backend::Parallel { threads } => {
             parallel::add_scalar_in_place(&Backend::pool(threads)?, data, scalar)
         }
+        Backend::Simulator { launch } => {
+            hotloop_sim::elementwise::add_scalar_in_place(launch, data, scalar)?
+        }
+        Backend::Cuda { device, launch } => hotloop_cuda::ops::add_scalar_in_place(
+            &Backend::cuda_device(device)?,
+            launch,
+            data,
+            scalar,
+        )?,
     }
     Ok(())
 }
@@ -81,6 +90,16 @@ pub fn add_scalar_slice_into<T: Element>(
             out,
             StoreMode::Auto,
         ),
+        Backend::Simulator { launch } => {
+            hotloop_sim::elementwise::add_scalar(launch, input, scalar, out)?
+        }
+        Backend::Cuda { device, launch } => hotloop_cuda::ops::add_scalar(
+            &Backend::cuda_device(device)?,
+            launch,
+            input,
+            scalar,
+            out,
+        )?,
     }
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! hotloop: hot numeric loops on every backend a machine has.
 //!
 //! What Numba gives Python users, in Rust: compiled loops, `prange`-style
-//! parallel loops on a rayon pool, and GPU kernels, with the kernel math
-//! written once (in `hotloop-core`) and run unchanged by every backend.
+//! parallel loops on a rayon pool, and GPU kernels (CUDA, and a CPU
+//! simulator of them), with the kernel math written once (in
+//! `hotloop-core`) and run unchanged by every backend.
 //!
 //! ```
 //! use hotloop::{Backend, add_scalar, monte_carlo_pi};
@@ -32,7 +33,7 @@ pub use elementwise::{add_scalar, add_scalar_in_place, add_scalar_into, add_scal
 pub use hotloop_core::index::Shape3;
 pub use hotloop_core::philox::Philox4x32Rng;
 pub use hotloop_cpu::store::StoreMode;
-pub use hotloop_runtime::{Element, Error, Result};
+pub use hotloop_runtime::{Element, Error, LaunchConfig, Result};
 pub use montecarlo::{PiEstimate, monte_carlo_pi, monte_carlo_pi_blog};
 pub use reduce::{max, max_slice, sum, sum_slice};
 
@@ -40,5 +41,7 @@ pub use reduce::{max, max_slice, sum, sum_slice};
 pub mod crates {
     pub use hotloop_core as core;
     pub use hotloop_cpu as cpu;
+    pub use hotloop_cuda as cuda;
     pub use hotloop_runtime as runtime;
+    pub use hotloop_sim as sim;
 }

@@ -1,0 +1,339 @@
+//! Opening a device: the one probe point, and the per-device state.
+
+use crate::BACKEND;
+use crate::driver::{During, describe, mark_driver_loaded, panic_text};
+use crate::kernels::Kernels;
+use crate::ptx;
+use cudarc::driver::sys::{self, CUdevice_attribute};
+use cudarc::driver::{CudaContext, CudaStream, result};
+use cudarc::nvrtc::Ptx;
+use hotloop_runtime::{Error, LaunchConfig, Result};
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
+
+/// The oldest driver the backend runs on: CUDA 12.0, as `cuDriverGetVersion`
+/// reports it (`1000 * major + 10 * minor`).
+pub const MIN_DRIVER_VERSION: i32 = 12000;
+
+/// Blocks per multiprocessor of the default launch: enough resident blocks
+/// to hide memory latency, few enough that the grid-stride loops (not block
+/// scheduling) do the work on large inputs.
+pub const BLOCKS_PER_MULTIPROCESSOR: u32 = 32;
+
+/// What the driver says about an opened device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceInfo {
+    /// The device ordinal.
+    pub ordinal: usize,
+    /// The device's name ("NVIDIA H100 80GB HBM3").
+    pub name: String,
+    /// Compute capability (major, minor).
+    pub compute_capability: (i32, i32),
+    /// Streaming multiprocessors.
+    pub multiprocessors: u32,
+    /// Device memory, bytes.
+    pub total_memory: u64,
+    /// CUDA version the driver supports (major, minor).
+    pub driver_version: (i32, i32),
+    /// The PTX file loaded.
+    pub ptx_path: PathBuf,
+    /// Its architecture ("sm_90").
+    pub ptx_arch: &'static str,
+    /// Its PTX ISA version, if it declares one.
+    pub ptx_isa: Option<String>,
+    /// Time to load the module (the driver JIT-compiles the PTX to the
+    /// device's machine code): a one-time cost per process and device.
+    pub module_load: Duration,
+}
+
+/// An opened CUDA device with the kernels loaded: a context, the stream
+/// every operation runs on, and the kernel functions.
+///
+/// Operations on one device are serialized (one at a time), so the CUDA
+/// events that time them measure only their own work.
+pub struct Device {
+    pub(crate) info: DeviceInfo,
+    pub(crate) ctx: Arc<CudaContext>,
+    pub(crate) stream: Arc<CudaStream>,
+    pub(crate) kernels: Kernels,
+    lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device").field("info", &self.info).finish()
+    }
+}
+
+impl Device {
+    /// What the driver says about this device.
+    pub fn info(&self) -> &DeviceInfo {
+        &self.info
+    }
+
+    /// The launch a kernel over `items` work items gets by default:
+    /// [`LaunchConfig::for_items`] capped at
+    /// [`BLOCKS_PER_MULTIPROCESSOR`] blocks per multiprocessor.
+    pub fn default_launch(&self, items: u64) -> LaunchConfig {
+        LaunchConfig::for_items(
+            items,
+            self.info
+                .multiprocessors
+                .saturating_mul(BLOCKS_PER_MULTIPROCESSOR),
+        )
+    }
+
+    /// Waits for all work on the device's stream, reporting any error a
+    /// kernel raised asynchronously (`cuda.synchronize()`).
+    pub fn synchronize(&self) -> Result<()> {
+        self.stream.synchronize().during("synchronize")?;
+        self.check_deferred()
+    }
+
+    /// Errors the bindings recorded where they could not return one (frees
+    /// in destructors).
+    pub(crate) fn check_deferred(&self) -> Result<()> {
+        self.ctx.check_err().during("deferred device operation")
+    }
+
+    /// Holds the device for one operation.
+    pub(crate) fn exclusive(&self) -> MutexGuard<'_, ()> {
+        self.lock.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// [`Error::InsufficientMemory`] if `bytes` exceeds the device's free
+    /// memory (checked before allocating; the driver's own refusal is still
+    /// reported, as `CUDA_ERROR_OUT_OF_MEMORY`).
+    pub(crate) fn check_fits(&self, what: &'static str, bytes: u64) -> Result<()> {
+        let (free, _) = self
+            .ctx
+            .mem_get_info()
+            .during("querying free device memory")?;
+        if bytes > free as u64 {
+            return Err(Error::InsufficientMemory {
+                what,
+                requested: bytes,
+                available: free as u64,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Whether the CUDA driver library (`libcuda.so.1`, `nvcuda.dll`) can be
+/// loaded. Never panics.
+pub fn driver_library_present() -> bool {
+    // SAFETY: only tries to dlopen the candidate names (and closes them).
+    unsafe { sys::is_culib_present() }
+}
+
+type Registry = Mutex<HashMap<usize, std::result::Result<Arc<Device>, String>>>;
+
+fn registry() -> &'static Registry {
+    static DEVICES: OnceLock<Registry> = OnceLock::new();
+    DEVICES.get_or_init(Default::default)
+}
+
+/// Device `ordinal`, opened on first use (context, PTX module, a self-test
+/// launch) and shared afterwards. Where the backend cannot run, an
+/// [`Error::BackendUnavailable`] says why; the answer is cached for the
+/// process.
+pub fn device(ordinal: usize) -> Result<Arc<Device>> {
+    let mut devices = registry().lock().unwrap_or_else(PoisonError::into_inner);
+    devices
+        .entry(ordinal)
+        .or_insert_with(|| open(ordinal))
+        .clone()
+        .map_err(|reason| Error::BackendUnavailable {
+            backend: BACKEND,
+            reason,
+        })
+}
+
+/// `Ok` if device `ordinal` can run the kernels, else the reason, in words
+/// a user can act on (`cuda.is_available()` with an explanation).
+pub fn availability(ordinal: usize) -> std::result::Result<(), String> {
+    match device(ordinal) {
+        Ok(_) => Ok(()),
+        Err(Error::BackendUnavailable { reason, .. }) => Err(reason),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The probe: every kind of driver call the backend makes is made here
+/// first, inside `catch_unwind`, so a missing library or symbol becomes a
+/// reason rather than a panic later.
+fn open(ordinal: usize) -> std::result::Result<Arc<Device>, String> {
+    if !driver_library_present() {
+        return Err(
+            "the CUDA driver library (libcuda.so.1) was not found: no NVIDIA driver is \
+             installed, or it is not on the dynamic loader's path (LD_LIBRARY_PATH)"
+                .to_string(),
+        );
+    }
+    match catch_unwind(AssertUnwindSafe(|| open_with_driver(ordinal))) {
+        Ok(result) => result,
+        Err(payload) => Err(format!(
+            "the CUDA driver failed while being probed ({}); the installed driver may be \
+             older than CUDA 12.0, which hotloop needs",
+            panic_text(payload.as_ref())
+        )),
+    }
+}
+
+fn open_with_driver(ordinal: usize) -> std::result::Result<Arc<Device>, String> {
+    // The library loaded (checked by the caller); its error descriptions
+    // can be asked for even if cuInit fails.
+    mark_driver_loaded();
+    result::init().map_err(|e| format!("cuInit failed: {}", describe(&e)))?;
+    let mut version = 0;
+    // SAFETY: writes one int.
+    unsafe { sys::cuDriverGetVersion(&mut version) }
+        .result()
+        .map_err(|e| format!("cuDriverGetVersion failed: {}", describe(&e)))?;
+    let driver_version = (version / 1000, version % 1000 / 10);
+    if version < MIN_DRIVER_VERSION {
+        return Err(format!(
+            "the NVIDIA driver is too old: it supports CUDA {}.{}, hotloop needs CUDA 12.0 or newer",
+            driver_version.0, driver_version.1
+        ));
+    }
+    let count = CudaContext::device_count()
+        .map_err(|e| format!("cuDeviceGetCount failed: {}", describe(&e)))?;
+    if count <= 0 {
+        return Err("the driver reports no CUDA device".to_string());
+    }
+    if ordinal >= count as usize {
+        return Err(format!(
+            "device {ordinal} was requested but the driver reports {count} device(s)"
+        ));
+    }
+    let ctx = CudaContext::new(ordinal).map_err(|e| {
+        format!(
+            "creating a context on device {ordinal} failed: {}",
+            describe(&e)
+        )
+    })?;
+    // One stream per device and synchronous operations: the per-buffer
+    // events the bindings use to order several streams are not needed.
+    // SAFETY: no slice of this context exists yet, and the backend never
+    // uses a second stream.
+    unsafe { ctx.disable_event_tracking() };
+    let query = |e| format!("querying device {ordinal} failed: {}", describe(&e));
+    let name = ctx.name().map_err(query)?;
+    let compute_capability = ctx.compute_capability().map_err(query)?;
+    let multiprocessors = ctx
+        .attribute(CUdevice_attribute::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)
+        .map_err(query)?
+        .max(1) as u32;
+    let total_memory = ctx.total_mem().map_err(query)? as u64;
+
+    let (ptx_path, ptx_arch) = ptx::locate_in(&ptx::ptx_dir(), compute_capability)?;
+    let source = std::fs::read_to_string(&ptx_path)
+        .map_err(|e| format!("reading {} failed: {e}", ptx_path.display()))?;
+    let ptx_isa = ptx::isa_version(&source).map(str::to_string);
+    let started = Instant::now();
+    let module = ctx.load_module(Ptx::from_src(source)).map_err(|e| {
+        let isa = ptx_isa.as_deref().unwrap_or("unknown");
+        match e.0 {
+            sys::CUresult::CUDA_ERROR_UNSUPPORTED_PTX_VERSION => format!(
+                "the NVIDIA driver (CUDA {}.{}) is too old for PTX ISA {isa} in {}: update the driver",
+                driver_version.0,
+                driver_version.1,
+                ptx_path.display()
+            ),
+            _ => format!("loading {} failed: {}", ptx_path.display(), describe(&e)),
+        }
+    })?;
+    let module_load = started.elapsed();
+    let kernels = Kernels::load(&module).map_err(|(entry, e)| {
+        format!(
+            "{} has no kernel `{entry}` ({}): rebuild it with `cargo xtask build-kernels`",
+            ptx_path.display(),
+            describe(&e)
+        )
+    })?;
+    let device = Arc::new(Device {
+        info: DeviceInfo {
+            ordinal,
+            name,
+            compute_capability,
+            multiprocessors,
+            total_memory,
+            driver_version,
+            ptx_path,
+            ptx_arch,
+            ptx_isa,
+            module_load,
+        },
+        stream: ctx.default_stream(),
+        ctx,
+        kernels,
+        lock: Mutex::new(()),
+    });
+    self_test(&device)
+        .map_err(|e| format!("the self-test launch on device {ordinal} failed: {e}"))?;
+    Ok(device)
+}
+
+/// Runs each kind of operation once on tiny inputs (allocation, copies both
+/// ways, launches, events, the u64 partials) and checks the answers.
+fn self_test(device: &Arc<Device>) -> Result<()> {
+    let input = [1.0f32, 2.0, 3.0];
+    let mut out = [0.0f32; 3];
+    crate::ops::add_scalar(device, None, &input, 0.5, &mut out)?;
+    let sum = crate::ops::sum(device, Some(LaunchConfig::new(2, 3)?), &input)?;
+    let hits = crate::ops::count_hits(device, None, 7, 1001)?;
+    let want = hotloop_core::pi::count_hits(hotloop_core::philox::key_from_seed(7), 0, 1001);
+    if out != [1.5, 2.5, 3.5] || sum != 6.0 || hits != want {
+        return Err(Error::Device {
+            name: "HOTLOOP_SELF_TEST".to_string(),
+            during: "self-test",
+            message: format!(
+                "wrong results: add {out:?}, sum {sum}, hits {hits} (want {want}); \
+                 the PTX may not match this host crate's kernel ABI"
+            ),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_reports_a_reason_instead_of_panicking() {
+        match availability(0) {
+            Ok(()) => {
+                let d = device(0).unwrap();
+                eprintln!("CUDA device 0: {:?}", d.info());
+                assert!(d.info().multiprocessors > 0);
+                assert!(d.default_launch(1 << 30).blocks >= d.info().multiprocessors);
+            }
+            Err(reason) => {
+                eprintln!("CUDA unavailable here: {reason}");
+                assert!(!reason.is_empty());
+                if !driver_library_present() {
+                    assert!(reason.contains("libcuda"), "{reason}");
+                }
+                // Asking again gives the same answer, as an error value.
+                match device(0) {
+                    Err(Error::BackendUnavailable { backend, reason: r }) => {
+                        assert_eq!((backend, r), (BACKEND, reason));
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_device_beyond_the_last_is_unavailable() {
+        let e = availability(1 << 20).unwrap_err();
+        assert!(!e.is_empty());
+    }
+}

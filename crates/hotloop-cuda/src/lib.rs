@@ -1,0 +1,67 @@
+//! hotloop's CUDA backend, host side: Numba's `@cuda.jit` flow in Rust.
+//!
+//! The device code is `gpu-kernels/`, compiled to PTX by
+//! `cargo xtask build-kernels`; its entry points call the same per-thread
+//! bodies (`hotloop_core::grid`) the CUDA simulator (`hotloop-sim`) runs on
+//! the CPU. This crate loads that PTX through the CUDA driver API and runs
+//! it:
+//!
+//! | Numba                         | hotloop-cuda                                   |
+//! |-------------------------------|------------------------------------------------|
+//! | `cuda.is_available()`         | [`availability`]                               |
+//! | `cuda.select_device(n)`       | [`device`]                                     |
+//! | `cuda.to_device(a)`           | [`Device::to_device`]                          |
+//! | `cuda.device_array_like(a)`   | [`Device::device_array_like`]                  |
+//! | `kernel[blocks, threads](..)` | [`kernels`] (explicit or default launch)       |
+//! | `cuda.synchronize()`          | [`Device::synchronize`]                        |
+//! | `d_a.copy_to_host()`          | [`DeviceArray::copy_to_host`]                  |
+//!
+//! [`ops`] wraps the whole round trip (copy in, launch, copy out, finish on
+//! the host) per operation, and its `*_timed` forms return [`Timings`] that
+//! separate what the blog's measurement lumped together: host-to-device
+//! copies, the kernel alone (CUDA events, read after a synchronize),
+//! device-to-host copies, and the one-time module load (PTX JIT).
+//!
+//! # No driver, no GPU, no PTX
+//!
+//! The driver library is loaded at run time (`dlopen`), never linked, so the
+//! crate builds and runs everywhere. [`availability`] says why the backend
+//! cannot run: `libcuda` not found, no device, a driver older than CUDA
+//! 12.0, a compute capability below sm_80, or PTX not built. Every driver
+//! call of the backend is first made inside one probe ([`device`]), which
+//! catches a panic of the bindings (a symbol an old driver lacks) and turns
+//! it into that reason; after a successful probe, driver failures are
+//! [`Error::Device`] values carrying the CUDA error name.
+//!
+//! # Where the PTX comes from
+//!
+//! The PTX is read at run time, when a device is first opened, from
+//! `$HOTLOOP_PTX_DIR` if set, else from `target/ptx/` of the workspace this
+//! crate was built in (where `cargo xtask build-kernels` writes
+//! `hotloop_kernels.sm_80.ptx` and `hotloop_kernels.sm_90.ptx`); the newest
+//! architecture not above the device's is loaded. Reading it at run time
+//! rather than embedding it means building the kernels never forces a
+//! rebuild of the host crates, and a fresh clone builds (and clippy runs)
+//! before any PTX exists; see [`ptx`].
+//!
+//! [`Error::Device`]: hotloop_runtime::Error::Device
+
+mod array;
+mod device;
+mod driver;
+pub mod kernels;
+pub mod ops;
+pub mod ptx;
+mod timing;
+
+pub use array::DeviceArray;
+pub use device::{
+    BLOCKS_PER_MULTIPROCESSOR, Device, DeviceInfo, MIN_DRIVER_VERSION, availability, device,
+    driver_library_present,
+};
+pub use hotloop_runtime::LaunchConfig;
+pub use kernels::KernelRun;
+pub use timing::Timings;
+
+/// The backend's name in errors and tables.
+pub const BACKEND: &str = "cuda";

@@ -1,0 +1,308 @@
+//! Whole operations on host data, as the facade's `Backend::Cuda` runs
+//! them: allocate on the device, copy in, launch, copy out, finish the
+//! per-block partials on the host, free.
+//!
+//! Each has a `*_timed` form returning [`Timings`], the breakdown the
+//! benchmark suite reports. Operations on one device run one at a time.
+//! Empty inputs touch no device memory (the launch is still validated).
+
+use crate::array::DeviceArray;
+use crate::device::Device;
+use crate::driver::During;
+use crate::kernels::{self, blog_launch, blog_shape, pi_items};
+use crate::timing::{Timings, span};
+use hotloop_runtime::launch::{finish_count, finish_max, finish_sum};
+use hotloop_runtime::{
+    Element, LaunchConfig, Result, check_same_shape, shape3, try_vec_with_capacity,
+};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Accumulates the [`Timings`] of one call.
+struct Clock {
+    started: Instant,
+    t: Timings,
+}
+
+impl Clock {
+    fn start(dev: &Device) -> Self {
+        Self {
+            started: Instant::now(),
+            t: Timings {
+                module_load: dev.info.module_load,
+                ..Timings::default()
+            },
+        }
+    }
+
+    /// Runs `f`, adding its wall-clock time to `alloc`.
+    fn alloc<R>(&mut self, f: impl FnOnce() -> Result<R>) -> Result<R> {
+        let t0 = Instant::now();
+        let r = f()?;
+        self.t.alloc += t0.elapsed();
+        Ok(r)
+    }
+
+    fn finish(mut self, dev: &Device) -> Result<Timings> {
+        // Frees of this call's buffers are enqueued by now; report any
+        // error they recorded.
+        dev.check_deferred()?;
+        self.t.total = self.started.elapsed();
+        Ok(self.t)
+    }
+}
+
+/// `out = input + scalar` on the device.
+pub fn add_scalar<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    input: &[T],
+    scalar: T,
+    out: &mut [T],
+) -> Result<()> {
+    add_scalar_timed(dev, launch, input, scalar, out).map(drop)
+}
+
+/// [`add_scalar`] with its [`Timings`].
+pub fn add_scalar_timed<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    input: &[T],
+    scalar: T,
+    out: &mut [T],
+) -> Result<Timings> {
+    check_same_shape("input", &[input.len()], "output", &[out.len()])?;
+    let mut clock = Clock::start(dev);
+    if input.is_empty() {
+        clock.t.launch = Some(dev.resolve(launch, 0)?);
+        return clock.finish(dev);
+    }
+    {
+        let _g = dev.exclusive();
+        let (mut d_in, mut d_out) = clock.alloc(|| {
+            Ok((
+                dev.alloc_array::<T>("add_scalar input", input.len())?,
+                dev.alloc_array::<T>("add_scalar output", input.len())?,
+            ))
+        })?;
+        let ((), h2d) = span(&dev.stream, || d_in.enqueue_from_host(input))?;
+        let run = kernels::add_scalar_locked(&d_in, scalar, &mut d_out, launch)?;
+        let ((), d2h) = span(&dev.stream, || d_out.enqueue_to_host(out))?;
+        dev.synchronize()?;
+        clock.t.launch = Some(run.launch);
+        clock.t.kernel = run.kernel;
+        clock.t.host_to_device = h2d.elapsed()?;
+        clock.t.device_to_host = d2h.elapsed()?;
+    }
+    clock.finish(dev)
+}
+
+/// `data += scalar` on the device (copied in, updated, copied back).
+pub fn add_scalar_in_place<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    data: &mut [T],
+    scalar: T,
+) -> Result<()> {
+    add_scalar_in_place_timed(dev, launch, data, scalar).map(drop)
+}
+
+/// [`add_scalar_in_place`] with its [`Timings`].
+pub fn add_scalar_in_place_timed<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    data: &mut [T],
+    scalar: T,
+) -> Result<Timings> {
+    let mut clock = Clock::start(dev);
+    if data.is_empty() {
+        clock.t.launch = Some(dev.resolve(launch, 0)?);
+        return clock.finish(dev);
+    }
+    {
+        let _g = dev.exclusive();
+        let mut d = clock.alloc(|| dev.alloc_array::<T>("add_scalar data", data.len()))?;
+        let ((), h2d) = span(&dev.stream, || d.enqueue_from_host(data))?;
+        let run = kernels::add_scalar_in_place_locked(&mut d, scalar, launch)?;
+        let ((), d2h) = span(&dev.stream, || d.enqueue_to_host(data))?;
+        dev.synchronize()?;
+        clock.t.launch = Some(run.launch);
+        clock.t.kernel = run.kernel;
+        clock.t.host_to_device = h2d.elapsed()?;
+        clock.t.device_to_host = d2h.elapsed()?;
+    }
+    clock.finish(dev)
+}
+
+/// The blog's kernel (one thread per plane of a row-major `dims` array).
+pub fn add_scalar_blog<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    input: &[T],
+    dims: [usize; 3],
+    scalar: T,
+    out: &mut [T],
+) -> Result<()> {
+    add_scalar_blog_timed(dev, launch, input, dims, scalar, out).map(drop)
+}
+
+/// [`add_scalar_blog`] with its [`Timings`].
+pub fn add_scalar_blog_timed<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    input: &[T],
+    dims: [usize; 3],
+    scalar: T,
+    out: &mut [T],
+) -> Result<Timings> {
+    shape3("input", input, dims)?;
+    let shape = shape3("output", out, dims)?;
+    let mut clock = Clock::start(dev);
+    if input.is_empty() {
+        clock.t.launch = Some(blog_launch(launch, shape)?);
+        return clock.finish(dev);
+    }
+    blog_shape(input.len(), out.len(), dims)?;
+    {
+        let _g = dev.exclusive();
+        let (mut d_in, mut d_out) = clock.alloc(|| {
+            Ok((
+                dev.alloc_array::<T>("add_scalar input", input.len())?,
+                dev.alloc_array::<T>("add_scalar output", input.len())?,
+            ))
+        })?;
+        let ((), h2d) = span(&dev.stream, || d_in.enqueue_from_host(input))?;
+        let run = kernels::add_scalar_blog_locked(&d_in, dims, scalar, &mut d_out, launch)?;
+        let ((), d2h) = span(&dev.stream, || d_out.enqueue_to_host(out))?;
+        dev.synchronize()?;
+        clock.t.launch = Some(run.launch);
+        clock.t.kernel = run.kernel;
+        clock.t.host_to_device = h2d.elapsed()?;
+        clock.t.device_to_host = d2h.elapsed()?;
+    }
+    clock.finish(dev)
+}
+
+/// Sum of `input` on the device (the sum of nothing is 0). The same bits
+/// as the simulator's for the same launch.
+pub fn sum<T: Element>(dev: &Arc<Device>, launch: Option<LaunchConfig>, input: &[T]) -> Result<T> {
+    sum_timed(dev, launch, input).map(|(v, _)| v)
+}
+
+/// [`sum`] with its [`Timings`].
+pub fn sum_timed<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    input: &[T],
+) -> Result<(T, Timings)> {
+    let Some((partials, mut clock)) = reduce(dev, launch, input, "sum")? else {
+        let mut clock = Clock::start(dev);
+        clock.t.launch = Some(dev.resolve(launch, 0)?);
+        return Ok((T::ZERO, clock.finish(dev)?));
+    };
+    let t0 = Instant::now();
+    let v = finish_sum(&partials);
+    clock.t.host_finish = t0.elapsed();
+    Ok((v, clock.finish(dev)?))
+}
+
+/// Largest element of `input` on the device (NaN-propagating), `None`
+/// for an empty input.
+pub fn max<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    input: &[T],
+) -> Result<Option<T>> {
+    max_timed(dev, launch, input).map(|(v, _)| v)
+}
+
+/// [`max`] with its [`Timings`].
+pub fn max_timed<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    input: &[T],
+) -> Result<(Option<T>, Timings)> {
+    let Some((partials, mut clock)) = reduce(dev, launch, input, "max")? else {
+        let mut clock = Clock::start(dev);
+        clock.t.launch = Some(dev.resolve(launch, 0)?);
+        return Ok((None, clock.finish(dev)?));
+    };
+    let t0 = Instant::now();
+    let v = finish_max(&partials);
+    clock.t.host_finish = t0.elapsed();
+    Ok((Some(v), clock.finish(dev)?))
+}
+
+/// Copies `input` in, runs the `base` reduction, copies the partials back.
+/// `None` for an empty input.
+fn reduce<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    input: &[T],
+    base: &str,
+) -> Result<Option<(Vec<T>, Clock)>> {
+    if input.is_empty() {
+        return Ok(None);
+    }
+    let mut clock = Clock::start(dev);
+    let _g = dev.exclusive();
+    let mut d_in: DeviceArray<T> =
+        clock.alloc(|| dev.alloc_array::<T>("reduction input", input.len()))?;
+    let ((), h2d) = span(&dev.stream, || d_in.enqueue_from_host(input))?;
+    let (d_partials, run) = kernels::reduce_locked(&d_in, base, launch)?;
+    let mut partials = try_vec_with_capacity("per-block partials", d_partials.len())?;
+    partials.resize(d_partials.len(), T::ZERO);
+    let ((), d2h) = span(&dev.stream, || d_partials.enqueue_to_host(&mut partials))?;
+    dev.synchronize()?;
+    clock.t.launch = Some(run.launch);
+    clock.t.kernel = run.kernel;
+    clock.t.host_to_device = h2d.elapsed()?;
+    clock.t.device_to_host = d2h.elapsed()?;
+    Ok(Some((partials, clock)))
+}
+
+/// Monte Carlo hits among samples `0..samples` under `seed` on the device:
+/// the same count as every other backend.
+pub fn count_hits(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    seed: u64,
+    samples: u64,
+) -> Result<u64> {
+    count_hits_timed(dev, launch, seed, samples).map(|(v, _)| v)
+}
+
+/// [`count_hits`] with its [`Timings`] (no host-to-device copy: the
+/// samples are generated on the device).
+pub fn count_hits_timed(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    seed: u64,
+    samples: u64,
+) -> Result<(u64, Timings)> {
+    let mut clock = Clock::start(dev);
+    if samples == 0 {
+        clock.t.launch = Some(dev.resolve(launch, pi_items(0))?);
+        return Ok((0, clock.finish(dev)?));
+    }
+    let counts = {
+        let _g = dev.exclusive();
+        let (d_counts, run) = kernels::monte_carlo_pi_locked(dev, seed, samples, launch)?;
+        let mut counts = try_vec_with_capacity("per-block hit counts", d_counts.len())?;
+        counts.resize(d_counts.len(), 0u64);
+        let ((), d2h) = span(&dev.stream, || {
+            dev.stream
+                .memcpy_dtoh(&d_counts, &mut counts)
+                .during("device-to-host copy")
+        })?;
+        dev.synchronize()?;
+        clock.t.launch = Some(run.launch);
+        clock.t.kernel = run.kernel;
+        clock.t.device_to_host = d2h.elapsed()?;
+        counts
+    };
+    let t0 = Instant::now();
+    let hits = finish_count(&counts);
+    clock.t.host_finish = t0.elapsed();
+    Ok((hits, clock.finish(dev)?))
+}
