@@ -3,25 +3,66 @@
 //! kernels under test.
 #![allow(dead_code)]
 
-use hotloop::{Backend, available};
+use hotloop::{Backend, LaunchConfig, available};
 
 /// Every backend this machine can run, each parallel one at several thread
-/// counts. Unavailable backends are printed with the reason, never silently
-/// dropped.
+/// counts and each grid one (simulator, CUDA) at its default launch and an
+/// odd explicit one. Unavailable backends are printed with the reason (once
+/// per test binary), never silently dropped.
 pub fn backends() -> Vec<Backend> {
+    static REPORTED: std::sync::Once = std::sync::Once::new();
     let mut out = Vec::new();
-    for status in available() {
+    let statuses = available();
+    REPORTED.call_once(|| {
+        for s in &statuses {
+            if let Err(why) = &s.availability {
+                note(&format!("skipping backend {}: {why}", s.backend));
+            }
+        }
+    });
+    for status in statuses {
         match (&status.availability, status.backend) {
-            (Err(why), b) => eprintln!("skipping backend {b}: {why}"),
+            (Err(_), _) => {}
             (Ok(()), Backend::Parallel { .. }) => {
                 for t in [1, 2, 3, 8] {
                     out.push(Backend::parallel_with_threads(t).unwrap());
                 }
             }
+            (Ok(()), Backend::Simulator { .. }) => {
+                out.push(Backend::simulator());
+                out.push(Backend::simulator_with(5, 33).unwrap());
+            }
+            (Ok(()), Backend::Cuda { device, .. }) => {
+                out.push(Backend::Cuda {
+                    device,
+                    launch: None,
+                });
+                out.push(Backend::Cuda {
+                    device,
+                    launch: Some(LaunchConfig::new(5, 33).unwrap()),
+                });
+            }
             (Ok(()), b) => out.push(b),
         }
     }
     out
+}
+
+/// Prints `msg` on stderr past the test harness's output capture, so that
+/// a skipped check is visible in every `cargo test` log, not only on failure
+/// or with `--nocapture`.
+pub fn note(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "note: {msg}");
+}
+
+/// The CPU backends of [`backends`]: those whose sums are bit-identical to
+/// the serial backend's.
+pub fn cpu_backends() -> Vec<Backend> {
+    backends()
+        .into_iter()
+        .filter(|b| matches!(b, Backend::Serial | Backend::Parallel { .. }))
+        .collect()
 }
 
 /// Shapes that catch indexing bugs: empty, single, primes, sizes that are
@@ -62,6 +103,27 @@ pub fn reference_sum(xs: impl IntoIterator<Item = f64>) -> f64 {
         s = t;
     }
     s + c
+}
+
+/// A rigorous bound on the error of `backend`'s sum of `xs`: the CPU
+/// backends' chunked sum ([`sum_error_bound`]), or, for a grid backend with
+/// launch `G x B`, the longest chain of additions of the device's order:
+/// each thread's sequential grid-stride partial (`ceil(n / (G B))`), the
+/// block's tree (`ceil(log2 B)`), the host's pairwise finish over blocks
+/// (`ceil(log2 G)`).
+pub fn sum_error_bound_for(backend: Backend, xs: &[f64], eps: f64) -> f64 {
+    match backend.launch_for(xs.len() as u64).unwrap() {
+        None => sum_error_bound(xs, eps),
+        Some(launch) => grid_sum_error_bound(launch, xs, eps),
+    }
+}
+
+/// [`sum_error_bound_for`] a grid launch.
+pub fn grid_sum_error_bound(launch: LaunchConfig, xs: &[f64], eps: f64) -> f64 {
+    let per_thread = (xs.len() as u64).div_ceil(launch.total_threads()) as f64;
+    let log2 = |n: u32| f64::from(n).log2().ceil();
+    let depth = per_thread + log2(launch.threads_per_block) + log2(launch.blocks) + 1.0;
+    depth * eps * xs.iter().map(|x| x.abs()).sum::<f64>()
 }
 
 /// A rigorous bound on a blocked/pairwise floating-point sum's error:

@@ -1,0 +1,290 @@
+//! The CUDA backend. Where it cannot run (no driver, no GPU, no PTX) every
+//! test checks that it says why, as an error value, and prints the reason it
+//! skips the device checks; where a GPU is present the same tests run the
+//! kernels and compare them with the simulator bit for bit (same launch,
+//! same order of operations) and with the CPU backends. The cross-backend
+//! suites (add_scalar.rs, reduce.rs, monte_carlo.rs, properties.rs) include
+//! CUDA through `common::backends()` as well.
+
+mod common;
+
+use common::{note, values};
+use hotloop::crates::cuda::{self, kernels, ops};
+use hotloop::crates::sim;
+use hotloop::{
+    Backend, Error, LaunchConfig, add_scalar, add_scalar_in_place, available, max_slice,
+    monte_carlo_pi, sum_slice,
+};
+use ndarray::Array3;
+use std::sync::Arc;
+
+/// Device 0, or `None` after printing why the device checks are skipped.
+fn gpu(test: &str) -> Option<Arc<cuda::Device>> {
+    match cuda::device(0) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            note(&format!("{test}: skipping the GPU checks: {e}"));
+            None
+        }
+    }
+}
+
+/// The reason CUDA is unavailable, if it is.
+fn unavailable_reason() -> Option<String> {
+    let status = available()
+        .into_iter()
+        .find(|s| matches!(s.backend, Backend::Cuda { .. }))
+        .expect("available() lists CUDA");
+    status.availability.err()
+}
+
+#[test]
+fn unavailable_cuda_says_why_on_every_operation() {
+    let Some(reason) = unavailable_reason() else {
+        note("CUDA is available here: the unavailability checks do not apply");
+        return;
+    };
+    note(&format!(
+        "CUDA unavailable, checking that it says why: {reason}"
+    ));
+    assert!(!reason.trim().is_empty());
+    if !cuda::driver_library_present() {
+        assert!(reason.contains("libcuda"), "{reason}");
+    }
+    let want = Error::BackendUnavailable {
+        backend: "cuda",
+        reason: reason.clone(),
+    };
+    let b = Backend::cuda();
+    let x = Array3::<f64>::zeros((2, 3, 4));
+    assert_eq!(add_scalar(b, &x, 1.0).unwrap_err(), want);
+    assert_eq!(
+        add_scalar_in_place(b, &mut x.clone(), 1.0),
+        Err(want.clone())
+    );
+    assert_eq!(sum_slice(b, &[1.0f64]), Err(want.clone()));
+    assert_eq!(max_slice(b, &[1.0f32]), Err(want.clone()));
+    assert_eq!(monte_carlo_pi(b, 10, 1), Err(want.clone()));
+    assert_eq!(b.launch_for(10), Err(want.clone()));
+    assert_eq!(cuda::device(0).unwrap_err(), want);
+    let msg = want.to_string();
+    assert!(msg.starts_with("backend `cuda` is unavailable: "), "{msg}");
+}
+
+#[test]
+fn a_missing_device_is_unavailable_with_a_reason() {
+    let e = Backend::Cuda {
+        device: 4096,
+        launch: None,
+    };
+    match sum_slice(e, &[1.0f64]) {
+        Err(Error::BackendUnavailable { backend, reason }) => {
+            assert_eq!(backend, "cuda");
+            assert!(!reason.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn invalid_launches_are_refused_before_the_device_is_touched() {
+    // Validation comes first where the launch is explicit, device or not...
+    let bad = LaunchConfig {
+        blocks: 1,
+        threads_per_block: 1025,
+    };
+    assert!(matches!(bad.validate(), Err(Error::InvalidLaunch(_))));
+    let Some(dev) = gpu("invalid_launches_are_refused_before_the_device_is_touched") else {
+        return;
+    };
+    // ...and on a device, as an error value, not a driver failure.
+    let e = ops::sum(&dev, Some(bad), &[1.0f64]).unwrap_err();
+    assert!(matches!(e, Error::InvalidLaunch(_)), "{e}");
+    let e = ops::count_hits(
+        &dev,
+        Some(LaunchConfig {
+            blocks: 0,
+            threads_per_block: 32,
+        }),
+        1,
+        10,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::InvalidLaunch(_)), "{e}");
+}
+
+const LAUNCHES: [(u32, u32); 6] = [(1, 1), (3, 7), (5, 33), (1, 1024), (2, 1024), (64, 256)];
+
+#[test]
+fn device_results_equal_the_simulators_bit_for_bit() {
+    let Some(dev) = gpu("device_results_equal_the_simulators_bit_for_bit") else {
+        return;
+    };
+    note(&format!("running on {:?}", dev.info()));
+    for len in [0usize, 1, 2, 1000, 65_537, 1_000_003] {
+        let x = values(len);
+        let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        for (b, t) in LAUNCHES {
+            let l = Some(LaunchConfig::new(b, t).unwrap());
+            let (d, s) = (
+                ops::sum(&dev, l, &x).unwrap(),
+                sim::reduce::sum(l, &x).unwrap(),
+            );
+            assert_eq!(d.to_bits(), s.to_bits(), "sum f64 {b}x{t} len {len}");
+            let (d, s) = (
+                ops::sum(&dev, l, &x32).unwrap(),
+                sim::reduce::sum(l, &x32).unwrap(),
+            );
+            assert_eq!(d.to_bits(), s.to_bits(), "sum f32 {b}x{t} len {len}");
+            assert_eq!(
+                ops::max(&dev, l, &x).unwrap(),
+                sim::reduce::max(l, &x).unwrap()
+            );
+            assert_eq!(
+                ops::max(&dev, l, &x32).unwrap(),
+                sim::reduce::max(l, &x32).unwrap()
+            );
+            let mut out = vec![f64::NAN; len];
+            ops::add_scalar(&dev, l, &x, 2.0, &mut out).unwrap();
+            assert!(
+                out.iter().zip(&x).all(|(o, v)| *o == v + 2.0),
+                "add {b}x{t}"
+            );
+        }
+    }
+    for samples in [1u64, 3, 1_000_003, 100_000_001] {
+        let want = monte_carlo_pi(Backend::Serial, samples, 5).unwrap().hits;
+        for (b, t) in LAUNCHES {
+            let l = Some(LaunchConfig::new(b, t).unwrap());
+            assert_eq!(
+                ops::count_hits(&dev, l, 5, samples).unwrap(),
+                want,
+                "{b}x{t}"
+            );
+        }
+        assert_eq!(ops::count_hits(&dev, None, 5, samples).unwrap(), want);
+    }
+}
+
+#[test]
+fn the_numba_flow_works_on_device_arrays() {
+    let Some(dev) = gpu("the_numba_flow_works_on_device_arrays") else {
+        return;
+    };
+    let host = values(10_007);
+    let d_in = dev.to_device(&host).unwrap();
+    let mut d_out = dev.device_array_like(&d_in).unwrap();
+    assert_eq!(d_out.copy_to_host().unwrap(), vec![0.0; host.len()]);
+    let run = kernels::add_scalar(&d_in, 2.0, &mut d_out, None).unwrap();
+    assert_eq!(run.launch, dev.default_launch(host.len() as u64));
+    dev.synchronize().unwrap();
+    let back = d_out.copy_to_host().unwrap();
+    assert!(back.iter().zip(&host).all(|(o, v)| *o == v + 2.0));
+    kernels::add_scalar_in_place(&mut d_out, -2.0, Some(LaunchConfig::new(3, 7).unwrap())).unwrap();
+    assert_eq!(d_out.copy_to_host().unwrap(), host);
+    let (partials, run) =
+        kernels::sum_partials(&d_in, Some(LaunchConfig::new(5, 33).unwrap())).unwrap();
+    assert_eq!(run.launch.blocks, 5);
+    assert_eq!(
+        partials.copy_to_host().unwrap(),
+        sim::reduce::sum_partials(Some(run.launch), &host).unwrap()
+    );
+    // The blog kernel on resident data, against the simulator.
+    let dims = [13, 7, 109];
+    let mut blog = dev.device_array_like(&d_in).unwrap();
+    kernels::add_scalar_blog(&d_in, dims, 1.0, &mut blog, None).unwrap();
+    let mut want = vec![0.0; host.len()];
+    sim::elementwise::add_scalar_blog(None, &host, dims, 1.0, &mut want).unwrap();
+    assert_eq!(blog.copy_to_host().unwrap(), want);
+}
+
+#[test]
+fn timings_separate_copies_kernel_and_module_load() {
+    let Some(dev) = gpu("timings_separate_copies_kernel_and_module_load") else {
+        return;
+    };
+    let x = values(1 << 22);
+    let mut out = vec![0.0; x.len()];
+    let t = ops::add_scalar_timed(&dev, None, &x, 2.0, &mut out).unwrap();
+    note(&format!("add_scalar 32 MiB: {t:?}"));
+    assert!(t.kernel > std::time::Duration::ZERO);
+    assert!(t.host_to_device > std::time::Duration::ZERO);
+    assert!(t.device_to_host > std::time::Duration::ZERO);
+    assert!(t.total >= t.kernel + t.host_to_device + t.device_to_host);
+    assert_eq!(t.module_load, dev.info().module_load);
+    assert_eq!(t.launch, Some(dev.default_launch(x.len() as u64)));
+    let (s, t) = ops::sum_timed(&dev, None, &x).unwrap();
+    assert_eq!(s.to_bits(), ops::sum(&dev, None, &x).unwrap().to_bits());
+    assert!(t.kernel > std::time::Duration::ZERO && t.total >= t.kernel);
+    let (hits, t) = ops::count_hits_timed(&dev, None, 3, 10_000_000).unwrap();
+    assert_eq!(
+        hits,
+        monte_carlo_pi(Backend::Serial, 10_000_000, 3).unwrap().hits
+    );
+    assert_eq!(t.host_to_device, std::time::Duration::ZERO);
+}
+
+#[test]
+fn device_memory_beyond_the_gpu_is_an_error_value() {
+    let Some(dev) = gpu("device_memory_beyond_the_gpu_is_an_error_value") else {
+        return;
+    };
+    let too_many = (dev.info().total_memory / 8 + 1) as usize;
+    match dev.device_array::<f64>(too_many) {
+        Err(Error::InsufficientMemory { .. }) | Err(Error::Device { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    // The device still works afterwards.
+    assert_eq!(ops::sum(&dev, None, &[1.0f64, 2.0]).unwrap(), 3.0);
+}
+
+/// Set in the child process of [`a_broken_driver_library_is_a_reason_not_a_panic`].
+const PROBE_CHILD: &str = "HOTLOOP_TEST_BROKEN_LIBCUDA";
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_broken_driver_library_is_a_reason_not_a_panic() {
+    if std::env::var_os(PROBE_CHILD).is_some() {
+        // The child: a libcuda without any CUDA symbol is on the loader path.
+        let why = cuda::availability(0).unwrap_err();
+        assert!(why.contains("cuInit"), "{why}");
+        match sum_slice(Backend::cuda(), &[1.0f64]) {
+            Err(Error::BackendUnavailable { reason, .. }) => assert_eq!(reason, why),
+            other => panic!("{other:?}"),
+        }
+        return;
+    }
+    // A shared library named like the driver, exporting nothing CUDA has.
+    let dir = std::env::temp_dir().join(format!("hotloop-fake-libcuda-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("fake.c");
+    std::fs::write(&src, "int hotloop_not_cuda(void) { return 0; }\n").unwrap();
+    let lib = dir.join("libcuda.so.1");
+    let built = std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&lib)
+        .arg(&src)
+        .status();
+    if !matches!(built, Ok(s) if s.success()) {
+        note(&format!(
+            "no C compiler to build a fake libcuda ({built:?}): skipping"
+        ));
+        return;
+    }
+    std::fs::copy(&lib, dir.join("libcuda.so")).unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_broken_driver_library_is_a_reason_not_a_panic",
+            "--nocapture",
+        ])
+        .env(PROBE_CHILD, "1")
+        .env("LD_LIBRARY_PATH", &dir)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "child failed:\n{text}");
+    assert!(text.contains("1 passed"), "{text}");
+}
