@@ -93,7 +93,7 @@ impl Backend {
             }
             Backend::Cuda { device, launch } => Some(match launch {
                 Some(l) => l,
-                None => Self::cuda_device(device)?.default_launch(work_items),
+                None => Self::cuda_device(device, None)?.default_launch(work_items),
             }),
         })
     }
@@ -104,8 +104,15 @@ impl Backend {
     }
 
     /// The opened CUDA device, or [`Error::BackendUnavailable`] with the
-    /// reason.
-    pub(crate) fn cuda_device(device: usize) -> Result<Arc<hotloop_cuda::Device>> {
+    /// reason. An explicit `launch` is validated first, so a bad launch is
+    /// [`Error::InvalidLaunch`] whether or not a GPU is present.
+    pub(crate) fn cuda_device(
+        device: usize,
+        launch: Option<LaunchConfig>,
+    ) -> Result<Arc<hotloop_cuda::Device>> {
+        if let Some(l) = launch {
+            l.validate()?;
+        }
         hotloop_cuda::device(device)
     }
 }

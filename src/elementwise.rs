@@ -61,7 +61,7 @@ where
             hotloop_sim::elementwise::add_scalar_in_place(launch, data, scalar)?
         }
         Backend::Cuda { device, launch } => hotloop_cuda::ops::add_scalar_in_place(
-            &Backend::cuda_device(device)?,
+            &Backend::cuda_device(device, launch)?,
             launch,
             data,
             scalar,
@@ -94,7 +94,7 @@ pub fn add_scalar_slice_into<T: Element>(
             hotloop_sim::elementwise::add_scalar(launch, input, scalar, out)?
         }
         Backend::Cuda { device, launch } => hotloop_cuda::ops::add_scalar(
-            &Backend::cuda_device(device)?,
+            &Backend::cuda_device(device, launch)?,
             launch,
             input,
             scalar,

@@ -50,9 +50,12 @@ pub fn monte_carlo_pi(backend: Backend, samples: u64, seed: u64) -> Result<PiEst
         Backend::Simulator { launch } => {
             hotloop_sim::montecarlo::count_hits(launch, seed, samples)?
         }
-        Backend::Cuda { device, launch } => {
-            hotloop_cuda::ops::count_hits(&Backend::cuda_device(device)?, launch, seed, samples)?
-        }
+        Backend::Cuda { device, launch } => hotloop_cuda::ops::count_hits(
+            &Backend::cuda_device(device, launch)?,
+            launch,
+            seed,
+            samples,
+        )?,
     };
     Ok(PiEstimate::new(hits, samples))
 }

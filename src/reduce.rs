@@ -31,7 +31,7 @@ pub fn sum_slice<T: Element>(backend: Backend, input: &[T]) -> Result<T> {
         )),
         Backend::Simulator { launch } => hotloop_sim::reduce::sum(launch, input),
         Backend::Cuda { device, launch } => {
-            hotloop_cuda::ops::sum(&Backend::cuda_device(device)?, launch, input)
+            hotloop_cuda::ops::sum(&Backend::cuda_device(device, launch)?, launch, input)
         }
     }
 }
@@ -59,7 +59,7 @@ pub fn max_slice<T: Element>(backend: Backend, input: &[T]) -> Result<T> {
         Backend::Parallel { threads } => parallel::max(&Backend::pool(threads)?, input),
         Backend::Simulator { launch } => hotloop_sim::reduce::max(launch, input)?,
         Backend::Cuda { device, launch } => {
-            hotloop_cuda::ops::max(&Backend::cuda_device(device)?, launch, input)?
+            hotloop_cuda::ops::max(&Backend::cuda_device(device, launch)?, launch, input)?
         }
     };
     m.ok_or(Error::EmptyInput { op: "max" })

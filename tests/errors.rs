@@ -92,3 +92,27 @@ fn zero_threads_is_refused() {
         Err(Error::Threads(_))
     ));
 }
+
+#[test]
+fn invalid_launches_and_unavailable_backends_are_error_values() {
+    let e = Backend::simulator_with(0, 32).unwrap_err();
+    assert!(matches!(e, Error::InvalidLaunch(_)), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "invalid launch configuration: 0x32: a launch needs at least one block"
+    );
+    let e = Backend::simulator_with(2, 1025).unwrap_err();
+    assert!(
+        e.to_string().contains("exceeds CUDA's limit of 1024"),
+        "{e}"
+    );
+    // CUDA either runs here or says why, as an error value.
+    match sum(Backend::cuda(), &Array1::<f64>::ones(3)) {
+        Ok(s) => assert_eq!(s, 3.0),
+        Err(Error::BackendUnavailable { backend, reason }) => {
+            assert_eq!(backend, "cuda");
+            assert!(!reason.is_empty());
+        }
+        Err(other) => panic!("{other}"),
+    }
+}

@@ -390,6 +390,52 @@ mod tests {
         assert_eq!(entry::<f64>("add_scalar_blog"), "add_scalar_blog_f64");
     }
 
+    /// Parameters each entry is launched with here (the pushes above).
+    const PARAMS: [(&str, usize); 11] = [
+        ("add_scalar_f32", 4),
+        ("add_scalar_f64", 4),
+        ("add_scalar_inplace_f32", 3),
+        ("add_scalar_inplace_f64", 3),
+        ("add_scalar_blog_f32", 6),
+        ("add_scalar_blog_f64", 6),
+        ("sum_f32", 3),
+        ("sum_f64", 3),
+        ("max_f32", 3),
+        ("max_f64", 3),
+        ("monte_carlo_pi", 3),
+    ];
+
+    #[test]
+    fn built_ptx_has_every_entry_with_the_launched_arity() {
+        let dir = crate::ptx::ptx_dir();
+        for (arch, _) in crate::ptx::ARCHS {
+            let path = dir.join(crate::ptx::file_name(arch));
+            let Ok(ptx) = std::fs::read_to_string(&path) else {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "note: {} not built (cargo xtask build-kernels): skipping its ABI check",
+                    path.display()
+                );
+                continue;
+            };
+            assert!(
+                crate::ptx::isa_version(&ptx).is_some(),
+                "{}",
+                path.display()
+            );
+            assert_eq!(PARAMS.map(|(e, _)| e), ENTRIES);
+            for (entry, params) in PARAMS {
+                let head = format!(".entry {entry}(");
+                let start = ptx
+                    .find(&head)
+                    .unwrap_or_else(|| panic!("{} lacks {entry}", path.display()));
+                let decl = &ptx[start..start + ptx[start..].find(')').unwrap()];
+                assert_eq!(decl.matches(".param").count(), params, "{arch} {entry}");
+            }
+        }
+    }
+
     #[test]
     fn blog_launch_must_cover_the_planes() {
         let shape = Shape3::new(1000, 2, 3);

@@ -5,6 +5,7 @@ use crate::grid::{Global, Grid};
 use hotloop_core::Real;
 use hotloop_core::grid as body;
 use hotloop_core::index::Shape3;
+use hotloop_runtime::launch::MAX_BLOCKS;
 use hotloop_runtime::{Error, LaunchConfig, Result, check_same_shape, shape3};
 
 /// `out[i] = input[i] + scalar`, each simulated thread running the device
@@ -59,7 +60,10 @@ pub fn add_scalar_blog<T: Real>(
 ) -> Result<()> {
     let shape: Shape3 = shape3("input", input, dims)?;
     shape3("output", out, dims)?;
-    let grid = Grid::resolve(launch, shape.nx as u64)?;
+    // Default: one thread per plane, however many planes (no cap: this
+    // kernel has no grid-stride loop).
+    let grid =
+        Grid::new(launch.unwrap_or_else(|| LaunchConfig::for_items(shape.nx as u64, MAX_BLOCKS)))?;
     let cfg = grid.config();
     if cfg.total_threads() < shape.nx as u64 {
         return Err(Error::InvalidLaunch(format!(
@@ -103,6 +107,11 @@ mod tests {
         let mut out = vec![0.0f32; 60];
         add_scalar_blog(None, &input, [5, 3, 4], 1.0, &mut out).unwrap();
         assert!(out.iter().all(|&o| o == 2.0));
+        // Many planes: the default launch still has a thread for each.
+        let many = vec![0.5f32; 300_000];
+        let mut out_many = vec![0.0f32; 300_000];
+        add_scalar_blog(None, &many, [300_000, 1, 1], 1.0, &mut out_many).unwrap();
+        assert!(out_many.iter().all(|&o| o == 1.5));
         let small = Some(LaunchConfig::new(2, 2).unwrap());
         let e = add_scalar_blog(small, &input, [5, 3, 4], 1.0, &mut out).unwrap_err();
         assert!(matches!(e, Error::InvalidLaunch(ref m) if m.contains("one thread per plane")));
