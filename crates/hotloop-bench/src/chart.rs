@@ -155,6 +155,7 @@ mod tests {
             baseline: false,
             check,
             compile_s: None,
+            gpu: None,
             note: None,
         };
         let machine = Machine {

@@ -7,11 +7,11 @@ use hotloop::Backend;
 pub const WORKLOADS: [&str; 3] = ["add", "pi", "reduce"];
 /// Backends by name.
 #[cfg(not(test))]
-pub const BACKENDS: &[&str] = &["serial", "parallel"];
+pub const BACKENDS: &[&str] = &["serial", "parallel", "simulator", "cuda"];
 /// Test builds add `wrong`, a backend that computes a wrong answer on
 /// purpose, to prove that a wrong row is marked ✗ and fails the run.
 #[cfg(test)]
-pub const BACKENDS: &[&str] = &["serial", "parallel", "wrong"];
+pub const BACKENDS: &[&str] = &["serial", "parallel", "simulator", "cuda", "wrong"];
 
 /// The resolved run configuration.
 #[derive(Clone, Debug)]
@@ -22,6 +22,9 @@ pub struct Config {
     pub samples: Vec<u64>,
     /// Backends to run, by name.
     pub backends: Vec<String>,
+    /// Whether `--backend` named them (an unavailable one is then an error,
+    /// not a note).
+    pub backends_explicit: bool,
     /// Workloads to run, by name.
     pub workloads: Vec<String>,
     /// Parallel backend's thread count.
@@ -58,6 +61,31 @@ impl Config {
         }
     }
 
+    /// Plan for the simulator's rows: it exists to check the kernels, not
+    /// to be fast, so fewer repeats.
+    pub fn simulator_plan(&self) -> Plan {
+        Plan {
+            warmup: 0,
+            repeat: self.plan.repeat.min(3),
+        }
+    }
+
+    /// Drops `cuda` if the machine cannot run it, saying why; an error if
+    /// `--backend` asked for it by name.
+    pub fn resolve_cuda(&mut self) -> Result<(), String> {
+        if !self.runs_backend("cuda") {
+            return Ok(());
+        }
+        if let Err(why) = hotloop::crates::cuda::availability(0) {
+            if self.backends_explicit {
+                return Err(format!("--backend cuda: {why}"));
+            }
+            eprintln!("CUDA rows skipped: {why}");
+            self.backends.retain(|b| b != "cuda");
+        }
+        Ok(())
+    }
+
     /// Whether a backend is selected.
     pub fn runs_backend(&self, name: &str) -> bool {
         self.backends.iter().any(|b| b == name)
@@ -91,6 +119,7 @@ impl Config {
                 .map(|s| s.to_string())
                 .collect(),
             workloads: WORKLOADS.iter().map(|s| s.to_string()).collect(),
+            backends_explicit: false,
             threads: None,
             plan: Plan {
                 warmup: 1,
@@ -121,7 +150,8 @@ impl Config {
                         .collect::<Result<_, _>>()?
                 }
                 "--backend" => {
-                    cfg.backends = parse_names(&value("--backend")?, BACKENDS, "backend")?
+                    cfg.backends = parse_names(&value("--backend")?, BACKENDS, "backend")?;
+                    cfg.backends_explicit = true;
                 }
                 "--workload" => {
                     cfg.workloads = parse_names(&value("--workload")?, &WORKLOADS, "workload")?

@@ -3,6 +3,7 @@
 
 mod chart;
 mod config;
+mod gpu;
 mod machine;
 mod measure;
 mod python;
@@ -11,7 +12,7 @@ mod row;
 mod workloads;
 
 use config::Config;
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -21,13 +22,17 @@ fn main() -> ExitCode {
         println!("{}", include_str!("usage.txt"));
         return ExitCode::SUCCESS;
     }
-    let cfg = match Config::from_args(&args) {
+    let mut cfg = match Config::from_args(&args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("hotloop-bench: {e}");
             return ExitCode::from(2);
         }
     };
+    if let Err(e) = cfg.resolve_cuda() {
+        eprintln!("hotloop-bench: {e}");
+        return ExitCode::FAILURE;
+    }
     match run(&cfg) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => {
@@ -80,9 +85,16 @@ fn run(cfg: &Config) -> Result<bool, String> {
     workloads::check_memory(cfg, cfg.python != config::PythonMode::Off)?;
     let python = python_interpreter(cfg)?;
     let start = Instant::now();
+    // One status line, rewritten in place on a terminal; plain lines in a log.
+    let tty = std::io::stderr().is_terminal();
     let mut progress = |what: &str| {
-        eprint!("\r\x1b[2K[{:>6.1} s] {what}", start.elapsed().as_secs_f64());
-        let _ = std::io::stderr().flush();
+        let t = start.elapsed().as_secs_f64();
+        if tty {
+            eprint!("\r\x1b[2K[{t:>6.1} s] {what}");
+            let _ = std::io::stderr().flush();
+        } else {
+            eprintln!("[{t:>6.1} s] {what}");
+        }
     };
     let mut rows = Vec::new();
     if cfg.runs_workload("add") {
@@ -97,7 +109,10 @@ fn run(cfg: &Config) -> Result<bool, String> {
     if let Some(python) = &python {
         rows.extend(python::rows(cfg, python, &mut progress)?);
     }
-    eprintln!("\r\x1b[2K[{:>6.1} s] done", start.elapsed().as_secs_f64());
+    if tty {
+        eprint!("\r\x1b[2K");
+    }
+    eprintln!("[{:>6.1} s] done", start.elapsed().as_secs_f64());
     let report = report::Report::new(machine, rows);
     println!("{}", report.text_table());
     if let Some(bw) = report.copy_bandwidth_gb_s {
@@ -136,7 +151,9 @@ mod tests {
 
     #[test]
     fn right_backends_pass_the_run() {
-        let c = cfg("--size 3x4x5 --samples 1001 --backend serial,parallel --repeat 1 --no-python");
+        let c = cfg(
+            "--size 3x4x5 --samples 1001 --backend serial,parallel,simulator --repeat 1 --no-python",
+        );
         assert_eq!(run(&c), Ok(true));
     }
 }

@@ -178,6 +178,7 @@ pub fn parse(stdout: &str) -> Result<Vec<Row>, String> {
             baseline: false,
             check,
             compile_s: v["compile_s"].as_f64(),
+            gpu: None,
             note: v["note"].as_str().map(String::from),
         });
     }

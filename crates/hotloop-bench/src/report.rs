@@ -71,7 +71,38 @@ impl Report {
         notes
     }
 
-    fn cells(&self, row: &Row) -> [String; COLUMNS] {
+    /// Whether any row ran on a GPU (then the copy columns are shown).
+    fn has_gpu(&self) -> bool {
+        self.rows.iter().any(|r| r.gpu.is_some())
+    }
+
+    fn header(&self) -> Vec<&'static str> {
+        let mut h = BASE_HEADER.to_vec();
+        if self.has_gpu() {
+            // After "first call" and "compile".
+            h.splice(8..8, GPU_HEADER);
+        }
+        h
+    }
+
+    fn cells(&self, row: &Row) -> Vec<String> {
+        let mut c = self.base_cells(row).to_vec();
+        if self.has_gpu() {
+            let g = row.gpu;
+            let f = |v: Option<f64>| v.map(fmt_time).unwrap_or_default();
+            c.splice(
+                8..8,
+                [
+                    f(g.map(|g| g.host_to_device_s)),
+                    f(g.map(|g| g.device_to_host_s)),
+                    f(g.map(|g| g.total_s)),
+                ],
+            );
+        }
+        c
+    }
+
+    fn base_cells(&self, row: &Row) -> [String; COLUMNS] {
         let rate = match (row.gb_per_s(), row.samples_per_s()) {
             (Some(g), _) => format!("{g:.1} GB/s"),
             (_, Some(s)) => format!("{:.3e} /s", s),
@@ -103,27 +134,35 @@ impl Report {
                 .unwrap_or_default(),
         ]
     }
+}
 
-    const HEADER: [&'static str; COLUMNS] = [
-        "workload",
-        "backend",
-        "form",
-        "median",
-        "min",
-        "max",
-        "first call",
-        "compile",
-        "throughput",
-        "% of copy BW",
-        "speedup",
-        "ok",
-        "note",
-    ];
+/// Columns of every table.
+const BASE_HEADER: [&str; COLUMNS] = [
+    "workload",
+    "backend",
+    "form",
+    "median",
+    "min",
+    "max",
+    "first call",
+    "compile",
+    "throughput",
+    "% of copy BW",
+    "speedup",
+    "ok",
+    "note",
+];
 
+/// Columns added when a GPU row is present: its copies and whole call (the
+/// kernel alone is the row's median).
+const GPU_HEADER: [&str; 3] = ["H2D copy", "D2H copy", "GPU call total"];
+
+impl Report {
     /// The table as aligned text for a terminal.
     pub fn text_table(&self) -> String {
-        let rows: Vec<[String; COLUMNS]> = self.rows.iter().map(|r| self.cells(r)).collect();
-        let mut width = Self::HEADER.map(|h| h.chars().count());
+        let header = self.header();
+        let rows: Vec<Vec<String>> = self.rows.iter().map(|r| self.cells(r)).collect();
+        let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
         for r in &rows {
             for (w, c) in width.iter_mut().zip(r) {
                 *w = (*w).max(c.chars().count());
@@ -131,7 +170,7 @@ impl Report {
         }
         let mut out = String::new();
         let line = |cells: &[String], out: &mut String| {
-            for (i, (c, w)) in cells.iter().zip(width).enumerate() {
+            for (i, (c, w)) in cells.iter().zip(&width).enumerate() {
                 let pad = w - c.chars().count();
                 // Text left, numbers right.
                 if i < 3 {
@@ -143,7 +182,10 @@ impl Report {
             out.truncate(out.trim_end().len());
             out.push('\n');
         };
-        line(&Self::HEADER.map(String::from), &mut out);
+        line(
+            &header.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+            &mut out,
+        );
         let mut last = "";
         for (r, cells) in self.rows.iter().zip(&rows) {
             if r.workload != last && !last.is_empty() {
@@ -168,8 +210,9 @@ impl Report {
                 "Copy bandwidth (STREAM-style, read + write): {bw:.1} GB/s\n"
             );
         }
-        let _ = writeln!(out, "| {} |", Self::HEADER.join(" | "));
-        let _ = writeln!(out, "|{}", "---|".repeat(Self::HEADER.len()));
+        let header = self.header();
+        let _ = writeln!(out, "| {} |", header.join(" | "));
+        let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
         for r in &self.rows {
             let _ = writeln!(out, "| {} |", self.cells(r).join(" | "));
         }
@@ -265,6 +308,7 @@ mod tests {
             baseline,
             check,
             compile_s: None,
+            gpu: None,
             note: Some("a note".into()),
         }
     }
@@ -308,6 +352,34 @@ mod tests {
         assert!(r.any_failed());
         assert!(r.text_table().contains("✗"));
         assert!(r.csv().lines().nth(1).unwrap().ends_with(",failed,a note"));
+    }
+
+    #[test]
+    fn gpu_rows_add_copy_columns() {
+        let plain = Report::new(machine(), vec![row("w", "f", 1.0, true, Check::Passed)]);
+        assert!(!plain.text_table().contains("H2D copy"));
+        let mut gpu_row = row("w", "kernel", 0.5, false, Check::Passed);
+        gpu_row.gpu = Some(crate::row::GpuBreakdown {
+            host_to_device_s: 0.25,
+            kernel_s: 0.5,
+            device_to_host_s: 0.125,
+            total_s: 1.0,
+            module_load_s: 0.01,
+        });
+        let r = Report::new(
+            machine(),
+            vec![row("w", "f", 1.0, true, Check::Passed), gpu_row],
+        );
+        let table = r.text_table();
+        assert!(
+            table.contains("H2D copy") && table.contains("GPU call total"),
+            "{table}"
+        );
+        let cells = r.cells(&r.rows[1]);
+        assert_eq!(cells.len(), COLUMNS + GPU_HEADER.len());
+        assert_eq!(cells[8..11], ["250.00 ms", "125.00 ms", "1.00 s"]);
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["rows"][1]["gpu"]["kernel_s"], 0.5);
     }
 
     #[test]

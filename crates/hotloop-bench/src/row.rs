@@ -44,8 +44,27 @@ pub struct Row {
     pub check: Check,
     /// Compile time inside the first call (Numba's JIT), when known.
     pub compile_s: Option<f64>,
+    /// A GPU row's breakdown (medians over the repeats).
+    pub gpu: Option<GpuBreakdown>,
     /// Anything the reader must know to read the row right.
     pub note: Option<String>,
+}
+
+/// Where a GPU call's time went, each the median over the repeats, in
+/// seconds. The row's own timings are the kernel alone (CUDA events, read
+/// after a synchronize).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct GpuBreakdown {
+    /// Host-to-device copies.
+    pub host_to_device_s: f64,
+    /// The kernel.
+    pub kernel_s: f64,
+    /// Device-to-host copies.
+    pub device_to_host_s: f64,
+    /// The whole call, wall-clock (allocation, copies, kernel, frees).
+    pub total_s: f64,
+    /// The one-time PTX module load of this process.
+    pub module_load_s: f64,
 }
 
 impl Row {

@@ -31,6 +31,7 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
         baseline,
         check,
         compile_s: None,
+        gpu: None,
         note: note.map(String::from),
     };
 
@@ -111,6 +112,80 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
             false,
             None,
         ));
+    }
+
+    if cfg.runs_backend("simulator") {
+        let sim = hotloop::Backend::simulator();
+        let launch = sim.launch_for(len as u64).map_err(|e| e.to_string())?;
+        progress("add: simulator, grid-stride kernel");
+        out.fill(1.0);
+        let t = time(cfg.simulator_plan(), || {
+            hotloop::add_scalar_into(sim, &x, 2.0, &mut out)
+        })
+        .map_err(|e| e.to_string())?;
+        let backend = format!("simulator ({})", launch.expect("grid backend"));
+        rows.push(row(
+            "grid-stride kernel",
+            &backend,
+            t,
+            check_add(out.as_slice().unwrap()),
+            false,
+            Some("the GPU kernel's body over a simulated grid on the CPU: a correctness tool, not a speed one"),
+        ));
+        progress("add: simulator, the blog's launch shape");
+        out.fill(1.0);
+        let blog_launch = hotloop::LaunchConfig::for_items(a as u64, u32::MAX);
+        let t = time(cfg.simulator_plan(), || {
+            hotloop::crates::sim::elementwise::add_scalar_blog(
+                Some(blog_launch),
+                x.as_slice().unwrap(),
+                cfg.shape,
+                2.0,
+                out.as_slice_mut().unwrap(),
+            )
+        })
+        .map_err(|e| e.to_string())?;
+        rows.push(row(
+            "blog launch shape",
+            &format!("simulator ({blog_launch})"),
+            t,
+            check_add(out.as_slice().unwrap()),
+            false,
+            Some("one thread per x, looping z then y, as the blog's kernel"),
+        ));
+    }
+
+    if cfg.runs_backend("cuda") {
+        let dev = hotloop::crates::cuda::device(0).map_err(|e| e.to_string())?;
+        let name = format!("cuda:0 {}", dev.info().name);
+        for (form, blog) in [("grid-stride kernel", false), ("blog launch shape", true)] {
+            progress(&format!("add: cuda, {form}"));
+            out.fill(1.0);
+            let src = x.as_slice().unwrap();
+            let (t, gpu) = crate::gpu::time(cfg.plan, || {
+                let dst = out.as_slice_mut().unwrap();
+                if blog {
+                    hotloop::crates::cuda::ops::add_scalar_blog_timed(
+                        &dev, None, src, cfg.shape, 2.0, dst,
+                    )
+                } else {
+                    hotloop::crates::cuda::ops::add_scalar_timed(&dev, None, src, 2.0, dst)
+                }
+            })
+            .map_err(|e| e.to_string())?;
+            let mut r = row(
+                form,
+                &name,
+                t,
+                check_add(out.as_slice().unwrap()),
+                false,
+                Some(
+                    "kernel time from CUDA events after a synchronize; copies in their own columns",
+                ),
+            );
+            r.gpu = Some(gpu);
+            rows.push(r);
+        }
     }
 
     if cfg.runs_backend("parallel") {

@@ -58,6 +58,7 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
             baseline,
             check,
             compile_s: None,
+            gpu: None,
             note: Some(note.into()),
         };
         let mut reference: Option<u64> = None;
@@ -128,6 +129,71 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
                 "prange row: same count as serial, bit for bit",
             ));
         }
+        rows.extend(grid_rows(cfg, n, plan, progress, &mut check_philox, &row)?);
+    }
+    Ok(rows)
+}
+
+/// Builds a row of one sample count: (backend, form, timings, check,
+/// baseline, note).
+type MakeRow<'a> = dyn Fn(&str, &str, crate::measure::Timings, Check, bool, &str) -> Row + 'a;
+
+/// The simulator's and the GPU's Monte Carlo rows for `n` samples.
+fn grid_rows(
+    cfg: &Config,
+    n: u64,
+    plan: Plan,
+    progress: &mut dyn FnMut(&str),
+    check_philox: &mut dyn FnMut(&PiEstimate) -> Check,
+    row: &MakeRow<'_>,
+) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    if cfg.runs_backend("simulator") {
+        let sim = Backend::simulator();
+        progress(&format!("pi {n}: simulator"));
+        let mut last = None;
+        let sim_plan = Plan {
+            warmup: 0,
+            repeat: plan.repeat.min(cfg.simulator_plan().repeat),
+        };
+        let t = time(sim_plan, || {
+            last = Some(monte_carlo_pi(sim, n, SEED)?);
+            Ok::<_, hotloop::Error>(())
+        })
+        .map_err(|e| e.to_string())?;
+        let launch = sim
+            .launch_for(n.div_ceil(2))
+            .map_err(|e| e.to_string())?
+            .expect("grid");
+        rows.push(row(
+            &format!("simulator ({launch})"),
+            "philox, block reduction",
+            t,
+            check_philox(&last.expect("ran")),
+            false,
+            "the GPU kernel over a simulated grid: shared-memory tree per block",
+        ));
+    }
+    if cfg.runs_backend("cuda") {
+        let dev = hotloop::crates::cuda::device(0).map_err(|e| e.to_string())?;
+        progress(&format!("pi {n}: cuda"));
+        let mut hits = 0;
+        let (t, gpu) = crate::gpu::time(plan, || {
+            let (h, timings) = hotloop::crates::cuda::ops::count_hits_timed(&dev, None, SEED, n)?;
+            hits = h;
+            Ok(timings)
+        })
+        .map_err(|e| e.to_string())?;
+        let mut r = row(
+            &format!("cuda:0 {}", dev.info().name),
+            "philox, block reduction",
+            t,
+            check_philox(&PiEstimate::new(hits, n)),
+            false,
+            "kernel time from CUDA events after a synchronize; copies in their own columns",
+        );
+        r.gpu = Some(gpu);
+        rows.push(r);
     }
     Ok(rows)
 }

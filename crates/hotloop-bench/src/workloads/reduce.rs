@@ -35,6 +35,9 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
     if cfg.runs_backend("parallel") {
         backends.push(cfg.parallel()?);
     }
+    if cfg.runs_backend("simulator") {
+        backends.push(Backend::simulator());
+    }
     let mut rows = Vec::new();
     for (op, is_sum) in [("sum", true), ("max", false)] {
         for (k, &backend) in backends.iter().enumerate() {
@@ -70,7 +73,48 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
                 baseline: k == 0,
                 check,
                 compile_s: None,
+                gpu: None,
                 note: None,
+            });
+        }
+    }
+    if cfg.runs_backend("cuda") {
+        let dev = hotloop::crates::cuda::device(0).map_err(|e| e.to_string())?;
+        let src = x.as_slice().expect("standard layout");
+        for (op, is_sum) in [("sum", true), ("max", false)] {
+            progress(&format!("reduce: {op} on cuda"));
+            let mut got = f64::NAN;
+            let (t, gpu) = crate::gpu::time(cfg.plan, || {
+                let (v, timings) = if is_sum {
+                    hotloop::crates::cuda::ops::sum_timed(&dev, None, src)?
+                } else {
+                    let (v, timings) = hotloop::crates::cuda::ops::max_timed(&dev, None, src)?;
+                    (v.unwrap_or(f64::NAN), timings)
+                };
+                got = v;
+                Ok(timings)
+            })
+            .map_err(|e| e.to_string())?;
+            let check = if is_sum && (got - want_sum).abs() <= tol || !is_sum && got == want_max {
+                Check::Passed
+            } else {
+                Check::Failed(format!("{op} = {got} on the GPU"))
+            };
+            rows.push(Row {
+                workload: format!("{op} f64 {a}x{b}x{c}"),
+                backend: format!("cuda:0 {}", dev.info().name),
+                form: "block partials, host finish".into(),
+                timings: t,
+                bytes: Some((len * size_of::<f64>()) as u64),
+                samples: None,
+                baseline: false,
+                check,
+                compile_s: None,
+                gpu: Some(gpu),
+                note: Some(
+                    "kernel time from CUDA events after a synchronize; copies in their own columns"
+                        .into(),
+                ),
             });
         }
     }
