@@ -164,6 +164,8 @@ mod tests {
             memory_bytes: None,
             os: "os".into(),
             rustc: "r".into(),
+            gpu: crate::machine::Gpu::Unavailable("test".into()),
+            python: None,
         };
         let report = Report::new(
             machine,

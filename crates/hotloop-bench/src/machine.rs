@@ -15,6 +15,53 @@ pub struct Machine {
     pub os: String,
     /// rustc that built the suite.
     pub rustc: String,
+    /// The GPU, or why there is none to use.
+    pub gpu: Gpu,
+    /// The Python rows' interpreter and packages, when they ran.
+    pub python: Option<String>,
+}
+
+/// The CUDA device the suite used, or the reason it could not.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gpu {
+    /// Device 0.
+    Present {
+        /// Its name.
+        name: String,
+        /// Compute capability, "9.0".
+        compute_capability: String,
+        /// Device memory, bytes.
+        memory_bytes: u64,
+        /// CUDA version the driver supports, "12.8".
+        driver_cuda_version: String,
+        /// The PTX module loaded ("sm_90").
+        ptx_arch: String,
+    },
+    /// Why the CUDA backend is unavailable.
+    Unavailable(String),
+}
+
+impl Gpu {
+    /// Probes CUDA device 0.
+    pub fn detect() -> Self {
+        match hotloop::crates::cuda::device(0) {
+            Ok(dev) => {
+                let i = dev.info();
+                Gpu::Present {
+                    name: i.name.clone(),
+                    compute_capability: format!(
+                        "{}.{}",
+                        i.compute_capability.0, i.compute_capability.1
+                    ),
+                    memory_bytes: i.total_memory,
+                    driver_cuda_version: format!("{}.{}", i.driver_version.0, i.driver_version.1),
+                    ptx_arch: i.ptx_arch.to_string(),
+                }
+            }
+            Err(e) => Gpu::Unavailable(e.to_string()),
+        }
+    }
 }
 
 impl Machine {
@@ -37,6 +84,8 @@ impl Machine {
             rustc: option_env!("HOTLOOP_RUSTC_VERSION")
                 .unwrap_or("unknown")
                 .to_string(),
+            gpu: Gpu::detect(),
+            python: None,
         }
     }
 
@@ -45,6 +94,19 @@ impl Machine {
         let mem = self.memory_bytes.map_or("? GiB".into(), |b| {
             format!("{:.0} GiB", b as f64 / (1u64 << 30) as f64)
         });
-        format!("{}, {} cores, {mem}, {}", self.cpu, self.cores, self.os)
+        let gpu = match &self.gpu {
+            Gpu::Present {
+                name,
+                driver_cuda_version,
+                ..
+            } => {
+                format!(", GPU {name} (driver CUDA {driver_cuda_version})")
+            }
+            Gpu::Unavailable(_) => ", no usable GPU".into(),
+        };
+        format!(
+            "{}, {} cores, {mem}, {}{gpu}",
+            self.cpu, self.cores, self.os
+        )
     }
 }

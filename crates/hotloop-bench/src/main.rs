@@ -113,6 +113,11 @@ fn run(cfg: &Config) -> Result<bool, String> {
         eprint!("\r\x1b[2K");
     }
     eprintln!("[{:>6.1} s] done", start.elapsed().as_secs_f64());
+    let mut machine = machine;
+    machine.python = rows
+        .iter()
+        .find(|r| r.backend.starts_with("python"))
+        .map(|r| r.backend.clone());
     let report = report::Report::new(machine, rows);
     println!("{}", report.text_table());
     if let Some(bw) = report.copy_bandwidth_gb_s {

@@ -320,6 +320,8 @@ mod tests {
             memory_bytes: Some(1 << 30),
             os: "linux x86_64".into(),
             rustc: "rustc".into(),
+            gpu: crate::machine::Gpu::Unavailable("test".into()),
+            python: None,
         }
     }
 
