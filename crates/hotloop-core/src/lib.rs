@@ -5,7 +5,15 @@
 //! exactly the same functions: a kernel body is written once, here.
 //!
 //! - [`elementwise`]: per-element bodies (`add_scalar`).
-//! - [`reduce`]: reduction combiners and the fixed-order chunk sum.
+//! - [`map`]: `@vectorize`: unary and binary element ops ([`map::UnaryOp`],
+//!   [`map::BinaryOp`]) and built-ins (affine, polynomial, clamp, exp).
+//! - [`gufunc`]: `@guvectorize`: kernels over core dimensions
+//!   ([`gufunc::GuKernel`]): moving average, row normalisation.
+//! - [`stencil`]: `@stencil`: neighbourhood kernels with relative indices and
+//!   boundary modes: 3-D Laplacian, 2-D Jacobi.
+//! - [`reduce`]: reduction combiners (sum, min, max), the fixed-order chunk
+//!   sum, and count-where over a [`predicate::Predicate`].
+//! - [`math`]: `exp` and `sqrt` for `core` (no libm), shared by every backend.
 //! - [`index`]: shape and index arithmetic, grid-stride ranges.
 //! - [`philox`]: the Philox4x32-10 counter-based generator.
 //! - [`pi`]: the Monte Carlo pi sample test built on it.
@@ -15,9 +23,14 @@
 pub mod elementwise;
 pub mod float;
 pub mod grid;
+pub mod gufunc;
 pub mod index;
+pub mod map;
+pub mod math;
 pub mod philox;
 pub mod pi;
+pub mod predicate;
 pub mod reduce;
+pub mod stencil;
 
 pub use float::Real;

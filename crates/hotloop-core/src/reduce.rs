@@ -69,6 +69,34 @@ impl<T: Real + MinValue> Reduction<T> for Max {
     }
 }
 
+/// Minimum, propagating NaN (as NumPy's `min`).
+///
+/// Like [`Max`], the combiner is a *selection*: it returns one of its
+/// arguments (the left one if it is NaN, else the right one unless the left
+/// is smaller). Over a sequence it therefore picks the leftmost NaN, or else
+/// the rightmost minimal element, however the sequence is bracketed, as
+/// long as its order is kept. That is what makes the chunked parallel
+/// min/max bit-identical to the serial one, signed zeros and NaN payloads
+/// included.
+pub struct Min;
+impl Min {
+    /// The combiner for a concrete type, usable where a trait call is awkward.
+    #[inline(always)]
+    pub fn min<T: Real>(a: T, b: T) -> T {
+        if a.is_nan() || a < b { a } else { b }
+    }
+}
+impl<T: Real> Reduction<T> for Min {
+    #[inline(always)]
+    fn identity() -> T {
+        T::INFINITY
+    }
+    #[inline(always)]
+    fn combine(a: T, b: T) -> T {
+        Min::min(a, b)
+    }
+}
+
 /// Types with a negative infinity (the identity of `max`).
 pub trait MinValue {
     /// Negative infinity.
@@ -130,6 +158,40 @@ pub fn max_slice<T: Real + MinValue>(xs: &[T]) -> Option<T> {
         acc[l] = Max::max(acc[l], x);
     }
     Some(acc.into_iter().fold(T::NEG_INFINITY, Max::max))
+}
+
+/// Minimum of a slice (NaN-propagating), or `None` if it is empty. The
+/// lane structure is that of [`max_slice`], so the result depends only on
+/// the slice.
+#[inline]
+pub fn min_slice<T: Real>(xs: &[T]) -> Option<T> {
+    if xs.is_empty() {
+        return None;
+    }
+    let mut acc = [T::INFINITY; LANES];
+    let mut groups = xs.chunks_exact(LANES);
+    for g in &mut groups {
+        for l in 0..LANES {
+            acc[l] = Min::min(acc[l], g[l]);
+        }
+    }
+    for (l, &x) in groups.remainder().iter().enumerate() {
+        acc[l] = Min::min(acc[l], x);
+    }
+    Some(acc.into_iter().fold(T::INFINITY, Min::min))
+}
+
+/// Number of elements of `xs` for which `pred` holds: the `prange` loop
+/// `for i in prange(n): if pred(x[i]): count += 1`. Exact, so any split of
+/// the input gives the same count.
+#[inline]
+pub fn count_slice<T: Real, P: crate::predicate::Predicate<T>>(pred: &P, xs: &[T]) -> u64 {
+    // Branch-free (a sum of 0/1) so the comparisons vectorize.
+    let mut n = 0u64;
+    for &x in xs {
+        n += pred.test(x) as u64;
+    }
+    n
 }
 
 /// One step of a shared-memory tree reduction inside a block of `block_dim`
@@ -197,6 +259,28 @@ mod tests {
         assert!(max_slice(&[1.0, f64::NAN, 3.0]).unwrap().is_nan());
         assert_eq!(max_slice::<f32>(&[]), None);
         assert_eq!(max_slice(&[-3.0f32, -1.0, -2.0]), Some(-1.0));
+    }
+
+    #[test]
+    fn min_propagates_nan_and_picks_the_smallest() {
+        assert!(Min::min(f64::NAN, 1.0).is_nan());
+        assert!(Min::min(1.0, f64::NAN).is_nan());
+        assert_eq!(
+            min_slice(&[3.0f64, -1.0, 2.0, -7.5, 0.0, 1.0, 9.0, 4.0, -7.0]),
+            Some(-7.5)
+        );
+        assert!(min_slice(&[1.0, f32::NAN]).unwrap().is_nan());
+        assert_eq!(min_slice::<f64>(&[]), None);
+        assert_eq!(<Min as Reduction<f32>>::identity(), f32::INFINITY);
+    }
+
+    #[test]
+    fn count_counts() {
+        use crate::predicate::GreaterThan;
+        let xs = [1.0f64, 5.0, f64::NAN, 7.0, -2.0];
+        assert_eq!(count_slice(&GreaterThan(2.0), &xs), 2);
+        assert_eq!(count_slice(&|x: f64| x.is_nan(), &xs), 1);
+        assert_eq!(count_slice(&GreaterThan(2.0), &[] as &[f64]), 0);
     }
 
     #[test]

@@ -1,0 +1,249 @@
+//! Generalized ufuncs, Numba's `@guvectorize`: a kernel over the *core*
+//! dimensions of its arguments (named in a NumPy-style signature such as
+//! `(n),()->(n)`), which the backends loop over the *outer* (leading)
+//! dimensions, in parallel across them.
+//!
+//! A kernel takes one array input and writes one array output; the scalar
+//! `()` inputs of its signature are the kernel's own fields (the window of
+//! [`MovingAverage`]), broadcast to every iteration as a Python scalar
+//! passed to a Numba gufunc is. Parsing and checking the signature against
+//! the arrays is the host's job (`hotloop-runtime`); here is only what one
+//! loop iteration does, which one CPU task or one GPU thread runs.
+//!
+//! Built-ins: [`MovingAverage`] (`(n),()->(n)`, Numba's classic example) and
+//! [`NormalizeRows`] (`(n)->(n)`, `x / ||x||_2`).
+
+use crate::Real;
+use crate::reduce::Max;
+
+/// One iteration of a generalized ufunc's loop over the outer dimensions.
+pub trait GuKernel<T: Real>: Copy + Send + Sync {
+    /// Name in error messages ("moving_average").
+    const NAME: &'static str;
+    /// NumPy-style layout signature, e.g. `(n),()->(n)`. The first input is
+    /// the array; further inputs must be `()` (scalars held in the kernel's
+    /// fields); one output, whose core dimensions all appear in the input.
+    const SIGNATURE: &'static str;
+
+    /// Checks the kernel's scalar parameters; `Err` says what is wrong
+    /// ("window must be at least 1").
+    fn check(&self) -> Result<(), &'static str> {
+        Ok(())
+    }
+
+    /// One iteration: `core` holds the sizes of the core dimensions in
+    /// order of first appearance in the signature (`[n]`); `input` and `out`
+    /// are this iteration's core blocks, row-major, of the sizes the
+    /// signature gives them.
+    fn apply(&self, core: &[usize], input: &[T], out: &mut [T]);
+}
+
+/// Iteration `l` of the outer loop, as one GPU thread would run it: the
+/// core blocks are `input[l * in_block..][..in_block]` and
+/// `out[l * out_block..][..out_block]`.
+///
+/// # Safety
+/// `input` must be valid for reads of `(l + 1) * in_block` elements, `out`
+/// for writes of `(l + 1) * out_block`; the blocks must not overlap each
+/// other, and no other thread may access this iteration's output block.
+#[inline(always)]
+pub unsafe fn gufunc_at<T: Real, K: GuKernel<T>>(
+    kernel: &K,
+    core: &[usize],
+    input: *const T,
+    in_block: usize,
+    out: *mut T,
+    out_block: usize,
+    l: usize,
+) {
+    // SAFETY: the caller guarantees both blocks are valid and exclusive.
+    let (src, dst) = unsafe {
+        (
+            core::slice::from_raw_parts(input.add(l * in_block), in_block),
+            core::slice::from_raw_parts_mut(out.add(l * out_block), out_block),
+        )
+    };
+    kernel.apply(core, src, dst);
+}
+
+/// Trailing moving average, `(n),()->(n)`: `out[i]` is the mean of
+/// `x[max(0, i - w + 1) ..= i]`, the semantics of Numba's `move_mean`
+/// example (the first `w - 1` outputs average the elements so far).
+///
+/// Like Numba's example it keeps a running sum (`sum += x[i] - x[i - w]`),
+/// but restarts it from a fresh sum every `w` outputs, so its rounding error
+/// is that of about `3w` additions whatever the row's length, instead of
+/// growing along the row. Costs two passes' worth of additions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MovingAverage {
+    /// The window `w`, at least 1.
+    pub window: usize,
+}
+
+impl<T: Real> GuKernel<T> for MovingAverage {
+    const NAME: &'static str = "moving_average";
+    const SIGNATURE: &'static str = "(n),()->(n)";
+
+    fn check(&self) -> Result<(), &'static str> {
+        if self.window == 0 {
+            Err("the window must be at least 1 element")
+        } else {
+            Ok(())
+        }
+    }
+
+    #[inline]
+    fn apply(&self, _core: &[usize], x: &[T], out: &mut [T]) {
+        let w = self.window.max(1);
+        let n = x.len().min(out.len());
+        let mut sum = T::ZERO;
+        for i in 0..n {
+            if i < w {
+                sum = sum + x[i];
+            } else if i % w == 0 {
+                sum = T::ZERO;
+                for &v in &x[i + 1 - w..=i] {
+                    sum = sum + v;
+                }
+            } else {
+                sum = sum + (x[i] - x[i - w]);
+            }
+            let count = if i < w { i + 1 } else { w };
+            out[i] = sum / T::from_f64(count as f64);
+        }
+    }
+}
+
+/// Row normalisation, `(n)->(n)`: `x / ||x||_2`; zero rows stay zero
+/// (copied, so signed zeros keep their sign). Rows with an infinity or a
+/// NaN give what the naive formula gives (`x / inf`, NaN).
+///
+/// The norm is computed on the row scaled by a power of two near
+/// `1 / max |x|` (exact), so it neither overflows for `|x|` near the top of
+/// the range nor underflows for tiny rows: `out = (s x) / sqrt(sum (s x)^2)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NormalizeRows;
+
+impl<T: Real> GuKernel<T> for NormalizeRows {
+    const NAME: &'static str = "normalize_rows";
+    const SIGNATURE: &'static str = "(n)->(n)";
+
+    #[inline]
+    fn apply(&self, _core: &[usize], x: &[T], out: &mut [T]) {
+        let out = &mut out[..x.len()];
+        let amax = x.iter().fold(T::ZERO, |m, &v| Max::max(m, v.abs()));
+        if amax == T::ZERO {
+            out.copy_from_slice(x);
+            return;
+        }
+        if !amax.is_finite() {
+            // inf or NaN: the norm is amax (inf, or NaN), as naively.
+            for (o, &v) in out.iter_mut().zip(x) {
+                *o = v / amax;
+            }
+            return;
+        }
+        // A scale keeping (s max)^2 * n far from overflow and underflow.
+        let k = (-amax.ilogb()).clamp(T::MIN_EXP2 + 22, T::MAX_EXP2 - 23);
+        let s = T::pow2(k);
+        const LANES: usize = 4;
+        let mut acc = [T::ZERO; LANES];
+        let mut groups = x.chunks_exact(LANES);
+        for g in &mut groups {
+            for l in 0..LANES {
+                let v = g[l] * s;
+                acc[l] = acc[l] + v * v;
+            }
+        }
+        for (l, &v) in groups.remainder().iter().enumerate() {
+            let v = v * s;
+            acc[l] = acc[l] + v * v;
+        }
+        let norm = ((acc[0] + acc[2]) + (acc[1] + acc[3])).sqrt();
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = (v * s) / norm;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn direct_mean(x: &[f64], i: usize, w: usize) -> f64 {
+        let lo = (i + 1).saturating_sub(w);
+        x[lo..=i].iter().sum::<f64>() / (i + 1 - lo) as f64
+    }
+
+    #[test]
+    fn moving_average_matches_the_definition() {
+        let x: [f64; 23] = core::array::from_fn(|i| ((i * 7919) % 23) as f64 - 11.0);
+        for w in [1, 2, 3, 5, 22, 23, 40] {
+            let mut out = [f64::NAN; 23];
+            GuKernel::<f64>::apply(&MovingAverage { window: w }, &[23], &x, &mut out);
+            for (i, &o) in out.iter().enumerate() {
+                // Small integers: every partial sum is exact.
+                assert_eq!(o, direct_mean(&x, i, w), "w={w} i={i}");
+            }
+        }
+        assert!(GuKernel::<f64>::check(&MovingAverage { window: 0 }).is_err());
+    }
+
+    #[test]
+    fn normalize_rows_unit_norm_and_edge_rows() {
+        let x = [3.0f64, 0.0, -4.0];
+        let mut out = [0.0; 3];
+        NormalizeRows.apply(&[3], &x, &mut out);
+        assert_eq!(out, [0.6, 0.0, -0.8]);
+        // Zero rows stay zero, with their signs.
+        let z = [0.0f32, -0.0];
+        let mut out = [1.0f32; 2];
+        NormalizeRows.apply(&[2], &z, &mut out);
+        assert_eq!(out.map(f32::to_bits), z.map(f32::to_bits));
+        // Huge and tiny rows: no overflow, no underflow.
+        for scale in [1e300f64, 1e-310, 5e-324] {
+            let x = [3.0 * scale, 4.0 * scale];
+            let mut out = [0.0; 2];
+            NormalizeRows.apply(&[2], &x, &mut out);
+            if scale > 1e-320 {
+                assert!(
+                    (out[0] - 0.6).abs() < 1e-15 && (out[1] - 0.8).abs() < 1e-15,
+                    "{out:?}"
+                );
+            } else {
+                assert!(out.iter().all(|v| v.is_finite() && *v > 0.0), "{out:?}");
+            }
+        }
+        let big = [1.5e38f32, 2.0e38];
+        let mut out = [0.0f32; 2];
+        NormalizeRows.apply(&[2], &big, &mut out);
+        assert!(
+            (out[0] - 0.6).abs() < 1e-6 && (out[1] - 0.8).abs() < 1e-6,
+            "{out:?}"
+        );
+        // Non-finite rows follow the naive formula.
+        let x = [1.0f64, f64::INFINITY];
+        let mut o = [0.0f64; 2];
+        NormalizeRows.apply(&[2], &x, &mut o);
+        assert_eq!(o[0], 0.0);
+        assert!(o[1].is_nan());
+        let mut o = [0.0f64; 2];
+        NormalizeRows.apply(&[2], &[1.0, f64::NAN], &mut o);
+        assert!(o.iter().all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn raw_iteration_matches_apply() {
+        let x: [f64; 12] = core::array::from_fn(|i| i as f64 - 5.5);
+        let mut a = [0.0; 12];
+        let mut b = [0.0; 12];
+        for l in 0..3 {
+            NormalizeRows.apply(&[4], &x[4 * l..4 * l + 4], &mut a[4 * l..4 * l + 4]);
+            // SAFETY: 3 blocks of 4 in 12-element buffers; distinct arrays.
+            unsafe {
+                gufunc_at::<f64, _>(&NormalizeRows, &[4], x.as_ptr(), 4, b.as_mut_ptr(), 4, l)
+            };
+        }
+        assert_eq!(a, b);
+    }
+}

@@ -1,0 +1,85 @@
+//! Predicates for count-where reductions (`count += x[i] > t` in a
+//! `prange` loop): a test written once, run per element by every backend.
+
+use crate::Real;
+
+/// A test on one element. Closures `Fn(T) -> bool` that are
+/// `Copy + Send + Sync` are predicates too.
+pub trait Predicate<T: Real>: Copy + Send + Sync {
+    /// Whether `x` is counted.
+    fn test(&self, x: T) -> bool;
+}
+
+impl<T: Real, F: Fn(T) -> bool + Copy + Send + Sync> Predicate<T> for F {
+    #[inline(always)]
+    fn test(&self, x: T) -> bool {
+        self(x)
+    }
+}
+
+/// `x > t` (false for NaN).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GreaterThan<T>(pub T);
+
+impl<T: Real> Predicate<T> for GreaterThan<T> {
+    #[inline(always)]
+    fn test(&self, x: T) -> bool {
+        x > self.0
+    }
+}
+
+/// `x < t` (false for NaN).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LessThan<T>(pub T);
+
+impl<T: Real> Predicate<T> for LessThan<T> {
+    #[inline(always)]
+    fn test(&self, x: T) -> bool {
+        x < self.0
+    }
+}
+
+/// `lo <= x < hi`, a histogram bin (false for NaN).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InRange<T> {
+    /// Inclusive lower bound.
+    pub lo: T,
+    /// Exclusive upper bound.
+    pub hi: T,
+}
+
+impl<T: Real> Predicate<T> for InRange<T> {
+    #[inline(always)]
+    fn test(&self, x: T) -> bool {
+        self.lo <= x && x < self.hi
+    }
+}
+
+/// `x` is NaN.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IsNan;
+
+impl<T: Real> Predicate<T> for IsNan {
+    #[inline(always)]
+    fn test(&self, x: T) -> bool {
+        x.is_nan()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins() {
+        assert!(GreaterThan(1.0f64).test(2.0));
+        assert!(!GreaterThan(1.0f64).test(f64::NAN));
+        assert!(LessThan(1.0f32).test(0.5));
+        let bin = InRange {
+            lo: 0.0f64,
+            hi: 1.0,
+        };
+        assert!(bin.test(0.0) && !bin.test(1.0) && !bin.test(f64::NAN));
+        assert!(IsNan.test(f32::NAN) && !IsNan.test(1.0f32));
+    }
+}
