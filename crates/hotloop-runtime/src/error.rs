@@ -82,6 +82,26 @@ pub enum Error {
         /// Bytes requested.
         bytes: u64,
     },
+    /// A generalized ufunc's signature is malformed, or the arrays passed to
+    /// it do not fit the signature.
+    #[error("{kernel} with signature {signature}: {detail}")]
+    Signature {
+        /// The kernel ("moving_average").
+        kernel: &'static str,
+        /// Its signature ("(n),()->(n)").
+        signature: &'static str,
+        /// What does not fit, naming the dimension or argument
+        /// ("core dimension n: input has 5, output has 4").
+        detail: String,
+    },
+    /// A kernel parameter out of its domain (a moving-average window of 0).
+    #[error("invalid {what}: {reason}")]
+    InvalidArgument {
+        /// The kernel or parameter ("moving_average window").
+        what: &'static str,
+        /// What is wrong and what is accepted.
+        reason: String,
+    },
     /// A thread count of zero, or a pool that could not start.
     #[error("invalid thread configuration: {0}")]
     Threads(String),

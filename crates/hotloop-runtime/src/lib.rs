@@ -8,10 +8,12 @@
 
 mod array;
 mod error;
+pub mod gufunc;
 pub mod launch;
 pub mod memory;
 
 pub use array::{Element, check_same_shape, contiguous, contiguous_mut, shape3};
 pub use error::{Error, Result};
+pub use gufunc::{GufuncPlan, Signature};
 pub use launch::LaunchConfig;
 pub use memory::{try_vec_with_capacity, try_zeroed_vec};
