@@ -6,10 +6,18 @@
 //! - [`parallel`]: the same bodies over a rayon pool of a chosen size.
 //! - [`store`]: cached or streaming (non-temporal) output stores.
 //! - [`montecarlo`]: Monte Carlo pi, serial and parallel.
+//! - [`map`]: element-wise maps of any `hotloop_core::map` op (`@vectorize`).
+//! - [`gufunc`]: generalized ufuncs over the outer loop (`@guvectorize`).
+//! - [`stencil`]: neighbourhood kernels with boundary modes (`@stencil`).
+//! - [`reductions`]: deterministic min, max and count-where (`prange`).
 //!
 //! Every body comes from `hotloop-core`, the crate the GPU kernels use too.
 
+pub mod gufunc;
+pub mod map;
 pub mod montecarlo;
 pub mod parallel;
+pub mod reductions;
 pub mod serial;
+pub mod stencil;
 pub mod store;

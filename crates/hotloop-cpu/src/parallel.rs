@@ -6,7 +6,7 @@
 use crate::store::{StoreMode, add_scalar_streaming};
 use hotloop_core::Real;
 use hotloop_core::elementwise::{add_scalar_slice, add_scalar_slice_in_place};
-use hotloop_core::reduce::{Max, MinValue, SUM_CHUNK, pairwise_sum, sum_chunk};
+use hotloop_core::reduce::{MinValue, SUM_CHUNK, pairwise_sum, sum_chunk};
 use hotloop_runtime::{Error, Result};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -104,19 +104,11 @@ pub fn sum<T: Real>(pool: &Pool, input: &[T], partials: &mut Vec<T>) -> T {
     pairwise_sum(partials)
 }
 
-/// NaN-propagating maximum, `None` for an empty input. Max is exact, so
-/// any combination order gives the same value.
+/// NaN-propagating maximum, `None` for an empty input: per-chunk maxima
+/// combined in chunk order, so the same bits as [`crate::serial::max`]
+/// (signed zeros and NaN payloads included; see [`crate::reductions`]).
 pub fn max<T: Real + MinValue>(pool: &Pool, input: &[T]) -> Option<T> {
-    if input.is_empty() {
-        return None;
-    }
-    pool.install(|| {
-        input
-            .par_chunks(SUM_CHUNK)
-            .filter_map(hotloop_core::reduce::max_slice)
-            .reduce(|| T::NEG_INFINITY, Max::max)
-    })
-    .into()
+    crate::reductions::parallel::max(pool, input)
 }
 
 /// Copies `src` to `dst` over the pool with streaming stores: the suite's

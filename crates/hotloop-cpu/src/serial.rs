@@ -6,7 +6,7 @@ use crate::store::{StoreMode, add_scalar_streaming};
 use hotloop_core::Real;
 use hotloop_core::elementwise::{add_scalar, add_scalar_slice, add_scalar_slice_in_place};
 use hotloop_core::index::Shape3;
-use hotloop_core::reduce::{MinValue, SUM_CHUNK, max_slice, pairwise_sum, sum_chunk};
+use hotloop_core::reduce::{MinValue, SUM_CHUNK, pairwise_sum, sum_chunk};
 
 /// The blog's compiled loop, in its order: `x` outermost, then `z`, then
 /// `y`. Consecutive iterations are `nz` elements apart, so each one touches
@@ -72,9 +72,11 @@ pub const fn sum_partials_len(len: usize) -> usize {
     len.div_ceil(SUM_CHUNK)
 }
 
-/// NaN-propagating maximum, `None` for an empty input.
+/// NaN-propagating maximum, `None` for an empty input. Chunked like the
+/// sum, so bit-identical to [`crate::parallel::max`] on any thread count
+/// (see [`crate::reductions`]).
 pub fn max<T: Real + MinValue>(input: &[T]) -> Option<T> {
-    max_slice(input)
+    crate::reductions::serial::max(input)
 }
 
 #[cfg(test)]

@@ -50,25 +50,33 @@ const SCRATCH_ELEMS: usize = 512;
 /// supported. `input` and `out` have the same length.
 pub fn add_scalar_streaming<T: Real>(input: &[T], scalar: T, out: &mut [T]) {
     debug_assert_eq!(input.len(), out.len());
+    write_streaming(out, |start, dst| {
+        add_scalar_slice(&input[start..start + dst.len()], scalar, dst)
+    });
+}
+
+/// Writes `out` with streaming stores where supported (x86-64), computing
+/// it with `fill`: `fill(start, dst)` must fill `dst` with output elements
+/// `start .. start + dst.len()`, exactly as it would write them in place.
+/// Any element-wise kernel streams through this without its math being
+/// written twice: the kernel's own slice loop fills an L1-resident scratch
+/// block (vectorized as usual), which is then stored around the cache line
+/// by line; the extra trip through L1 is cheap next to memory. `fill` is
+/// called on consecutive, non-overlapping ranges that cover `out` once.
+pub fn write_streaming<T: Real>(out: &mut [T], mut fill: impl FnMut(usize, &mut [T])) {
     #[cfg(target_arch = "x86_64")]
     {
         let per_line = LINE / size_of::<T>();
-        // Scalar head up to the first 64-byte boundary of `out`.
+        // Plain stores up to the first 64-byte boundary of `out`.
         let head = out.as_ptr().align_offset(LINE).min(out.len());
-        let (out_head, out_rest) = out.split_at_mut(head);
-        let (in_head, in_rest) = input.split_at(head);
-        add_scalar_slice(in_head, scalar, out_head);
-        let body = out_rest.len() / per_line * per_line;
-        // The core body fills an L1-resident scratch block (vectorized as
-        // usual), which is then stored around the cache line by line: the
-        // extra trip through L1 is cheap next to memory.
+        fill(0, &mut out[..head]);
+        let body = (out.len() - head) / per_line * per_line;
         let mut scratch = [T::ZERO; SCRATCH_ELEMS];
-        for (o, i) in out_rest[..body]
-            .chunks_mut(SCRATCH_ELEMS)
-            .zip(in_rest[..body].chunks(SCRATCH_ELEMS))
-        {
-            let tmp = &mut scratch[..i.len()];
-            add_scalar_slice(i, scalar, tmp);
+        let mut start = head;
+        for o in out[head..head + body].chunks_mut(SCRATCH_ELEMS) {
+            let tmp = &mut scratch[..o.len()];
+            fill(start, tmp);
+            start += o.len();
             for (dst, src) in o.chunks_exact_mut(per_line).zip(tmp.chunks_exact(per_line)) {
                 // SAFETY: `dst` is one whole 64-byte line of `out`, 64-byte
                 // aligned by the head split (and `o`'s length is a multiple
@@ -77,14 +85,26 @@ pub fn add_scalar_streaming<T: Real>(input: &[T], scalar: T, out: &mut [T]) {
                 unsafe { stream_line(dst.as_mut_ptr().cast(), src.as_ptr().cast()) };
             }
         }
-        add_scalar_slice(&in_rest[body..], scalar, &mut out_rest[body..]);
+        fill(head + body, &mut out[head + body..]);
         // Streaming stores are weakly ordered: fence so the writes are
         // visible to whichever thread reads `out` next.
         // SAFETY: SSE2 (x86-64 baseline).
         unsafe { core::arch::x86_64::_mm_sfence() };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    add_scalar_slice(input, scalar, out);
+    fill(0, out);
+}
+
+/// `fill(0, out)` through ordinary stores, or through [`write_streaming`]
+/// when `streams`: the one switch every out-of-place element-wise kernel
+/// goes through.
+#[inline]
+pub fn write_with<T: Real>(streams: bool, out: &mut [T], mut fill: impl FnMut(usize, &mut [T])) {
+    if streams {
+        write_streaming(out, fill);
+    } else {
+        fill(0, out);
+    }
 }
 
 /// Copies `src` to `dst` with streaming stores: the STREAM "copy" kernel
@@ -106,7 +126,7 @@ pub fn copy_streaming<T: Copy>(src: &[T], dst: &mut [T]) {
                 .chunks_exact_mut(per_line)
                 .zip(src_rest[..body].chunks_exact(per_line))
             {
-                // SAFETY: as in `add_scalar_streaming`; `i` is 64 readable bytes.
+                // SAFETY: as in `write_streaming`; `i` is 64 readable bytes.
                 unsafe { stream_line(o.as_mut_ptr().cast(), i.as_ptr().cast()) };
             }
             dst_rest[body..].copy_from_slice(&src_rest[body..]);
@@ -164,6 +184,30 @@ mod tests {
         let mut out32 = vec![0.0f32; 334];
         add_scalar_streaming(&input32, -1.0, &mut out32[1..]);
         assert!(out32[1..].iter().zip(&input32).all(|(o, i)| *o == i - 1.0));
+    }
+
+    #[test]
+    fn write_streaming_covers_every_element_once_in_order() {
+        for offset in 0..9 {
+            for len in [0usize, 1, 7, 8, 9, 511, 512, 513, 1500] {
+                let mut out = vec![-1.0f32; len + offset];
+                let mut next = 0;
+                write_streaming(&mut out[offset..], |start, dst| {
+                    assert_eq!(start, next, "ranges are consecutive");
+                    next += dst.len();
+                    for (k, d) in dst.iter_mut().enumerate() {
+                        *d = (start + k) as f32;
+                    }
+                });
+                assert_eq!(next, len);
+                assert!(
+                    out[offset..]
+                        .iter()
+                        .enumerate()
+                        .all(|(i, &v)| v == i as f32)
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,116 @@
+//! The `prange` reductions beyond `sum`: `min`, `max` and count-where.
+//!
+//! Min and max are computed per [`SUM_CHUNK`]-element chunk (the same
+//! chunks as the sum) and the chunk results are combined in chunk order,
+//! serially or by rayon's order-preserving `reduce_with`. The combiners are
+//! selections (`hotloop_core::reduce::Min`), so any bracketing of the same
+//! ordered sequence picks the same element: the result, signed zero and NaN
+//! payload included, is bit-identical on every thread count. Counts are
+//! exact integers.
+
+use hotloop_core::Real;
+use hotloop_core::predicate::Predicate;
+use hotloop_core::reduce::{Max, Min, MinValue, SUM_CHUNK, count_slice, max_slice, min_slice};
+
+/// One thread.
+pub mod serial {
+    use super::*;
+
+    /// NaN-propagating minimum, `None` for an empty input.
+    pub fn min<T: Real>(input: &[T]) -> Option<T> {
+        input
+            .chunks(SUM_CHUNK)
+            .map(|c| min_slice(c).expect("chunks are non-empty"))
+            .reduce(Min::min)
+    }
+
+    /// NaN-propagating maximum, `None` for an empty input.
+    pub fn max<T: Real + MinValue>(input: &[T]) -> Option<T> {
+        input
+            .chunks(SUM_CHUNK)
+            .map(|c| max_slice(c).expect("chunks are non-empty"))
+            .reduce(Max::max)
+    }
+
+    /// Number of elements for which `pred` holds.
+    pub fn count_where<T: Real, P: Predicate<T>>(pred: &P, input: &[T]) -> u64 {
+        count_slice(pred, input)
+    }
+}
+
+/// Over a [`Pool`](crate::parallel::Pool).
+pub mod parallel {
+    use super::*;
+    use crate::parallel::Pool;
+    use rayon::prelude::*;
+
+    /// [`serial::min`] over the pool; the same bits.
+    pub fn min<T: Real>(pool: &Pool, input: &[T]) -> Option<T> {
+        pool.install(|| {
+            input
+                .par_chunks(SUM_CHUNK)
+                .map(|c| min_slice(c).expect("chunks are non-empty"))
+                .reduce_with(Min::min)
+        })
+    }
+
+    /// [`serial::max`] over the pool; the same bits.
+    pub fn max<T: Real + MinValue>(pool: &Pool, input: &[T]) -> Option<T> {
+        pool.install(|| {
+            input
+                .par_chunks(SUM_CHUNK)
+                .map(|c| max_slice(c).expect("chunks are non-empty"))
+                .reduce_with(Max::max)
+        })
+    }
+
+    /// [`serial::count_where`] over the pool.
+    pub fn count_where<T: Real, P: Predicate<T>>(pool: &Pool, pred: &P, input: &[T]) -> u64 {
+        pool.install(|| {
+            input
+                .par_chunks(SUM_CHUNK)
+                .map(|c| count_slice(pred, c))
+                .sum()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parallel::Pool;
+    use hotloop_core::predicate::GreaterThan;
+    use std::num::NonZeroUsize;
+
+    #[test]
+    fn ties_between_signed_zeros_and_nan_payloads_resolve_the_same_on_any_pool() {
+        // All zeros of both signs, NaNs with distinct payloads: which one
+        // is returned depends only on the order of the chunks.
+        let n = 7 * SUM_CHUNK + 5;
+        let mut x: Vec<f64> = (0..n)
+            .map(|i| if i % 3 == 0 { -0.0 } else { 0.0 })
+            .collect();
+        let want_min = serial::min(&x).unwrap().to_bits();
+        let want_max = serial::max(&x).unwrap().to_bits();
+        x[2 * SUM_CHUNK + 9] = f64::from_bits(0x7ff8_0000_0000_0001);
+        x[5 * SUM_CHUNK + 1] = f64::from_bits(0x7ff8_0000_0000_0002);
+        let nan_min = serial::min(&x).unwrap().to_bits();
+        let nan_max = serial::max(&x).unwrap().to_bits();
+        let zeros: Vec<f64> = (0..n)
+            .map(|i| if i % 3 == 0 { -0.0 } else { 0.0 })
+            .collect();
+        for t in [1, 2, 3, 8] {
+            let pool = Pool::get(NonZeroUsize::new(t)).unwrap();
+            assert_eq!(parallel::min(&pool, &zeros).unwrap().to_bits(), want_min);
+            assert_eq!(parallel::max(&pool, &zeros).unwrap().to_bits(), want_max);
+            assert_eq!(parallel::min(&pool, &x).unwrap().to_bits(), nan_min);
+            assert_eq!(parallel::max(&pool, &x).unwrap().to_bits(), nan_max);
+            assert_eq!(
+                parallel::count_where(&pool, &GreaterThan(-1.0), &x),
+                n as u64 - 2
+            );
+        }
+        assert_eq!(nan_min, 0x7ff8_0000_0000_0001, "the leftmost NaN");
+        assert_eq!(serial::min::<f32>(&[]), None);
+    }
+}
