@@ -18,15 +18,32 @@
 //! # Ok::<(), hotloop::Error>(())
 //! ```
 //!
+//! Numba's other decorators have their counterparts here, written once as a
+//! small trait implementation in `hotloop-core` (or a closure) and run by a
+//! CPU backend: `@vectorize` is [`map`] / [`zip`] over a [`UnaryOp`] /
+//! [`BinaryOp`] (built-ins [`Affine`], [`Polynomial`], [`Clamp`], [`Exp`]);
+//! `@guvectorize` is [`gufunc`] over a [`GuKernel`] with a NumPy-style
+//! signature ([`moving_average`], [`normalize_rows`]); `@stencil` is
+//! [`stencil3`] / [`stencil2`] over a [`Stencil3`] / [`Stencil2`] with a
+//! [`Boundary`] mode ([`Laplacian7`], [`Jacobi5`]); `prange` reductions are
+//! [`sum`], [`min`], [`max`] and [`count_where`] over a [`Predicate`]. On the
+//! simulator and CUDA backends these return [`Error::BackendUnavailable`]
+//! for now.
+//!
 //! Choose a backend by value ([`Backend`]); [`available`] lists what this
 //! machine can run and why not the rest. Every function checks its input
 //! and returns a typed [`Error`] rather than panicking.
 
 mod backend;
+mod cpu_only;
 mod elementwise;
 pub mod forms;
+mod gufunc;
+mod map;
 mod montecarlo;
 mod reduce;
+mod reductions;
+mod stencil;
 
 pub use backend::{Backend, BackendStatus, available};
 pub use elementwise::{add_scalar, add_scalar_in_place, add_scalar_into, add_scalar_slice_into};
@@ -36,6 +53,26 @@ pub use hotloop_cpu::store::StoreMode;
 pub use hotloop_runtime::{Element, Error, LaunchConfig, Result};
 pub use montecarlo::{PiEstimate, monte_carlo_pi, monte_carlo_pi_blog};
 pub use reduce::{max, max_slice, sum, sum_slice};
+
+// Numba parity: @vectorize, @guvectorize, @stencil, prange reductions.
+pub use gufunc::{gufunc, gufunc_into, moving_average, normalize_rows};
+pub use hotloop_core::gufunc::{GuKernel, MovingAverage, NormalizeRows};
+pub use hotloop_core::map::{Affine, BinaryOp, Clamp, Exp, Polynomial, UnaryOp};
+pub use hotloop_core::predicate::{GreaterThan, InRange, IsNan, LessThan, Predicate};
+pub use hotloop_core::stencil::{Boundary, Jacobi5, Laplacian7, Stencil2, Stencil3};
+pub use map::{
+    map, map_in_place, map_into, map_slice_into, zip, zip_in_place, zip_into, zip_slice_into,
+};
+pub use reductions::{count_where, count_where_slice, min, min_slice};
+pub use stencil::{stencil2, stencil2_into, stencil3, stencil3_into};
+
+/// Every element op: the [`UnaryOp`] and [`BinaryOp`] traits, the
+/// built-ins, and the binders of a scalar operand.
+pub mod ops {
+    pub use hotloop_core::map::{
+        Add, Affine, Axpy, BinaryOp, BindLeft, BindRight, Clamp, Exp, Mul, Polynomial, UnaryOp,
+    };
+}
 
 /// The crates under the facade, for users who want a backend's own API.
 pub mod crates {

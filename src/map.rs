@@ -1,0 +1,213 @@
+//! Element-wise maps, Numba's `@vectorize`: a scalar function written once
+//! (a [`UnaryOp`] or [`BinaryOp`], or a closure) applied to arrays of any
+//! dimension, out of place, into an output, or in place.
+//!
+//! ```
+//! use hotloop::{Backend, BinaryOp, Clamp, map, zip};
+//! use hotloop::ops::Add;
+//! use ndarray::array;
+//!
+//! let x = array![[-2.0, 0.5], [3.0, 1.0]];
+//! let clipped = map(Backend::parallel(), Clamp { lo: -1.0, hi: 1.0 }, &x)?;
+//! assert_eq!(clipped, array![[-1.0, 0.5], [1.0, 1.0]]);
+//! // array ⊕ scalar: bind the scalar operand of a binary op.
+//! let shifted = map(Backend::Serial, Add.right(2.0), &x)?;
+//! assert_eq!(shifted, &x + 2.0);
+//! // array ⊕ array, with a closure.
+//! let hyp = zip(Backend::Serial, |a: f64, b: f64| a * a + b * b, &x, &x)?;
+//! assert_eq!(hyp[[1, 0]], 18.0);
+//! # Ok::<(), hotloop::Error>(())
+//! ```
+//!
+//! Every backend computes each element with the same `apply`, so results
+//! are bit-identical across the CPU backends and thread counts. Large
+//! outputs are written with streaming stores ([`crate::StoreMode::Auto`]).
+
+use crate::Backend;
+use crate::cpu_only::{Cpu, cpu_only};
+use hotloop_core::map::{BinaryOp, UnaryOp};
+use hotloop_cpu::map::{parallel, serial};
+use hotloop_cpu::store::StoreMode;
+use hotloop_runtime::{Element, Error, Result, check_same_shape, contiguous, contiguous_mut};
+use ndarray::{Array, ArrayBase, Data, DataMut, Dimension};
+
+/// `op(input)` element by element, into a new array (allocated fallibly).
+pub fn map<T, S, D, Op>(backend: Backend, op: Op, input: &ArrayBase<S, D>) -> Result<Array<T, D>>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    D: Dimension,
+    Op: UnaryOp<T>,
+{
+    let src = contiguous("input", input)?;
+    let cpu = cpu_only(backend, "map")?;
+    let mut out = hotloop_runtime::try_zeroed_vec::<T>("map output", src.len())?;
+    run_map(&cpu, &op, src, &mut out);
+    Ok(Array::from_shape_vec(input.raw_dim(), out).expect("same length as the input"))
+}
+
+/// `out = op(input)`; both standard-layout, of the same shape.
+pub fn map_into<T, S, SO, D, Op>(
+    backend: Backend,
+    op: Op,
+    input: &ArrayBase<S, D>,
+    out: &mut ArrayBase<SO, D>,
+) -> Result<()>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    SO: DataMut<Elem = T>,
+    D: Dimension,
+    Op: UnaryOp<T>,
+{
+    check_same_shape("input", input.shape(), "output", out.shape())?;
+    map_slice_into(
+        backend,
+        op,
+        contiguous("input", input)?,
+        contiguous_mut("output", out)?,
+    )
+}
+
+/// `data = op(data)` in place.
+pub fn map_in_place<T, S, D, Op>(backend: Backend, op: Op, data: &mut ArrayBase<S, D>) -> Result<()>
+where
+    T: Element,
+    S: DataMut<Elem = T>,
+    D: Dimension,
+    Op: UnaryOp<T>,
+{
+    let data = contiguous_mut("data", data)?;
+    match cpu_only(backend, "map")? {
+        Cpu::Serial => serial::map_in_place(&op, data),
+        Cpu::Parallel(pool) => parallel::map_in_place(&pool, &op, data),
+    }
+    Ok(())
+}
+
+/// `out = op(input)` over slices of the same length.
+pub fn map_slice_into<T: Element, Op: UnaryOp<T>>(
+    backend: Backend,
+    op: Op,
+    input: &[T],
+    out: &mut [T],
+) -> Result<()> {
+    same_len("input", input, "output", out)?;
+    run_map(&cpu_only(backend, "map")?, &op, input, out);
+    Ok(())
+}
+
+fn run_map<T: Element, Op: UnaryOp<T>>(cpu: &Cpu, op: &Op, input: &[T], out: &mut [T]) {
+    match cpu {
+        Cpu::Serial => serial::map(op, input, out, StoreMode::Auto),
+        Cpu::Parallel(pool) => parallel::map(pool, op, input, out, StoreMode::Auto),
+    }
+}
+
+/// `op(a, b)` element by element, into a new array; `a` and `b` have the
+/// same shape. For array ⊕ scalar, [`map`] with [`BinaryOp::right`].
+pub fn zip<T, SA, SB, D, Op>(
+    backend: Backend,
+    op: Op,
+    a: &ArrayBase<SA, D>,
+    b: &ArrayBase<SB, D>,
+) -> Result<Array<T, D>>
+where
+    T: Element,
+    SA: Data<Elem = T>,
+    SB: Data<Elem = T>,
+    D: Dimension,
+    Op: BinaryOp<T>,
+{
+    check_same_shape("a", a.shape(), "b", b.shape())?;
+    let (x, y) = (contiguous("a", a)?, contiguous("b", b)?);
+    let cpu = cpu_only(backend, "zip")?;
+    let mut out = hotloop_runtime::try_zeroed_vec::<T>("zip output", x.len())?;
+    run_zip(&cpu, &op, x, y, &mut out);
+    Ok(Array::from_shape_vec(a.raw_dim(), out).expect("same length as the inputs"))
+}
+
+/// `out = op(a, b)`; all three of the same shape.
+pub fn zip_into<T, SA, SB, SO, D, Op>(
+    backend: Backend,
+    op: Op,
+    a: &ArrayBase<SA, D>,
+    b: &ArrayBase<SB, D>,
+    out: &mut ArrayBase<SO, D>,
+) -> Result<()>
+where
+    T: Element,
+    SA: Data<Elem = T>,
+    SB: Data<Elem = T>,
+    SO: DataMut<Elem = T>,
+    D: Dimension,
+    Op: BinaryOp<T>,
+{
+    check_same_shape("a", a.shape(), "b", b.shape())?;
+    check_same_shape("a", a.shape(), "output", out.shape())?;
+    zip_slice_into(
+        backend,
+        op,
+        contiguous("a", a)?,
+        contiguous("b", b)?,
+        contiguous_mut("output", out)?,
+    )
+}
+
+/// `a = op(a, b)` in place.
+pub fn zip_in_place<T, SA, SB, D, Op>(
+    backend: Backend,
+    op: Op,
+    a: &mut ArrayBase<SA, D>,
+    b: &ArrayBase<SB, D>,
+) -> Result<()>
+where
+    T: Element,
+    SA: DataMut<Elem = T>,
+    SB: Data<Elem = T>,
+    D: Dimension,
+    Op: BinaryOp<T>,
+{
+    check_same_shape("a", a.shape(), "b", b.shape())?;
+    let y = contiguous("b", b)?;
+    let x = contiguous_mut("a", a)?;
+    match cpu_only(backend, "zip")? {
+        Cpu::Serial => serial::zip_in_place(&op, x, y),
+        Cpu::Parallel(pool) => parallel::zip_in_place(&pool, &op, x, y),
+    }
+    Ok(())
+}
+
+/// `out = op(a, b)` over slices of the same length.
+pub fn zip_slice_into<T: Element, Op: BinaryOp<T>>(
+    backend: Backend,
+    op: Op,
+    a: &[T],
+    b: &[T],
+    out: &mut [T],
+) -> Result<()> {
+    same_len("a", a, "b", b)?;
+    same_len("a", a, "output", out)?;
+    run_zip(&cpu_only(backend, "zip")?, &op, a, b, out);
+    Ok(())
+}
+
+fn run_zip<T: Element, Op: BinaryOp<T>>(cpu: &Cpu, op: &Op, a: &[T], b: &[T], out: &mut [T]) {
+    match cpu {
+        Cpu::Serial => serial::zip(op, a, b, out, StoreMode::Auto),
+        Cpu::Parallel(pool) => parallel::zip(pool, op, a, b, out, StoreMode::Auto),
+    }
+}
+
+fn same_len<T>(left_name: &'static str, l: &[T], right_name: &'static str, r: &[T]) -> Result<()> {
+    if l.len() == r.len() {
+        Ok(())
+    } else {
+        Err(Error::ShapeMismatch {
+            left_name,
+            left: vec![l.len()],
+            right_name,
+            right: vec![r.len()],
+        })
+    }
+}

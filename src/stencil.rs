@@ -1,0 +1,139 @@
+//! Stencils, Numba's `@stencil`: a neighbourhood kernel ([`Stencil3`],
+//! [`Stencil2`]) written with relative indices, over every cell of a 3-D or
+//! 2-D array, with a [`Boundary`] mode for the cells near the edges.
+//!
+//! ```
+//! use hotloop::{Backend, Boundary, Jacobi5, Stencil2, stencil2};
+//! use ndarray::array;
+//!
+//! let a = array![[0.0, 4.0, 0.0], [4.0, 9.0, 4.0], [0.0, 4.0, 0.0]];
+//! // Numba's default: border cells, whose neighbourhood leaves the array, are 0.
+//! let b = stencil2(Backend::parallel(), Jacobi5, &a, Boundary::ZeroBorder)?;
+//! assert_eq!(b, array![[0.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 0.0]]);
+//!
+//! // Your own kernel: a 1-2-1 horizontal smoothing.
+//! #[derive(Clone, Copy)]
+//! struct Smooth;
+//! impl Stencil2<f64> for Smooth {
+//!     const NEIGHBOURHOOD: [(isize, isize); 2] = [(0, 0), (-1, 1)];
+//!     fn apply<A: Fn(isize, isize) -> f64>(&self, a: A) -> f64 {
+//!         0.25 * (a(0, -1) + 2.0 * a(0, 0) + a(0, 1))
+//!     }
+//! }
+//! let s = stencil2(Backend::Serial, Smooth, &a, Boundary::Clamp)?;
+//! assert_eq!(s[[1, 0]], 0.25 * (4.0 + 8.0 + 9.0));
+//! # Ok::<(), hotloop::Error>(())
+//! ```
+//!
+//! The parallel backend splits the rows over its pool and computes every
+//! cell with the same arithmetic as the serial one: the results are
+//! bit-identical in every mode. Reading outside a kernel's declared
+//! `NEIGHBOURHOOD` is a bug in the kernel and panics.
+
+use crate::Backend;
+use crate::cpu_only::{Cpu, cpu_only};
+use hotloop_core::index::Shape3;
+use hotloop_core::stencil::{Boundary, Planar, Stencil2, Stencil3};
+use hotloop_cpu::stencil::{parallel, serial};
+use hotloop_runtime::{Element, Result, check_same_shape, contiguous, contiguous_mut, shape3};
+use ndarray::{Array2, Array3, ArrayBase, Data, DataMut, Ix2, Ix3};
+
+fn run<T: Element, K: Stencil3<T>>(
+    backend: Backend,
+    kernel: &K,
+    input: &[T],
+    dims: [usize; 3],
+    boundary: Boundary<T>,
+    out: &mut [T],
+) -> Result<()> {
+    let shape: Shape3 = shape3("input", input, dims)?;
+    shape3("output", out, dims)?;
+    match cpu_only(backend, "stencil")? {
+        Cpu::Serial => serial::run(kernel, input, shape, boundary, out),
+        Cpu::Parallel(pool) => parallel::run(&pool, kernel, input, shape, boundary, out),
+    }
+    Ok(())
+}
+
+/// `kernel` over every cell of the 3-D `input`, into a new array.
+pub fn stencil3<T, S, K>(
+    backend: Backend,
+    kernel: K,
+    input: &ArrayBase<S, Ix3>,
+    boundary: Boundary<T>,
+) -> Result<Array3<T>>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    K: Stencil3<T>,
+{
+    let src = contiguous("input", input)?;
+    cpu_only(backend, "stencil")?;
+    let (x, y, z) = input.dim();
+    let mut out = hotloop_runtime::try_zeroed_vec::<T>("stencil output", src.len())?;
+    run(backend, &kernel, src, [x, y, z], boundary, &mut out)?;
+    Ok(Array3::from_shape_vec((x, y, z), out).expect("same length as the input"))
+}
+
+/// `kernel` over every cell of the 3-D `input`, into `out` (same shape;
+/// it cannot be the input, whose neighbours the kernel still reads).
+pub fn stencil3_into<T, S, SO, K>(
+    backend: Backend,
+    kernel: K,
+    input: &ArrayBase<S, Ix3>,
+    boundary: Boundary<T>,
+    out: &mut ArrayBase<SO, Ix3>,
+) -> Result<()>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    SO: DataMut<Elem = T>,
+    K: Stencil3<T>,
+{
+    check_same_shape("input", input.shape(), "output", out.shape())?;
+    let (x, y, z) = input.dim();
+    let src = contiguous("input", input)?;
+    let dst = contiguous_mut("output", out)?;
+    run(backend, &kernel, src, [x, y, z], boundary, dst)
+}
+
+/// `kernel` over every cell of the 2-D `input`, into a new array.
+pub fn stencil2<T, S, K>(
+    backend: Backend,
+    kernel: K,
+    input: &ArrayBase<S, Ix2>,
+    boundary: Boundary<T>,
+) -> Result<Array2<T>>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    K: Stencil2<T>,
+{
+    let src = contiguous("input", input)?;
+    cpu_only(backend, "stencil")?;
+    let (y, z) = input.dim();
+    let mut out = hotloop_runtime::try_zeroed_vec::<T>("stencil output", src.len())?;
+    run(backend, &Planar(kernel), src, [1, y, z], boundary, &mut out)?;
+    Ok(Array2::from_shape_vec((y, z), out).expect("same length as the input"))
+}
+
+/// `kernel` over every cell of the 2-D `input`, into `out` (same shape).
+pub fn stencil2_into<T, S, SO, K>(
+    backend: Backend,
+    kernel: K,
+    input: &ArrayBase<S, Ix2>,
+    boundary: Boundary<T>,
+    out: &mut ArrayBase<SO, Ix2>,
+) -> Result<()>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    SO: DataMut<Elem = T>,
+    K: Stencil2<T>,
+{
+    check_same_shape("input", input.shape(), "output", out.shape())?;
+    let (y, z) = input.dim();
+    let src = contiguous("input", input)?;
+    let dst = contiguous_mut("output", out)?;
+    run(backend, &Planar(kernel), src, [1, y, z], boundary, dst)
+}
