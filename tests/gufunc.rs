@@ -1,0 +1,315 @@
+//! Generalized ufuncs (`@guvectorize`) on every CPU backend, f32 and f64:
+//! the built-ins against direct definitions written here, user kernels of
+//! other signatures, and the signature errors.
+
+mod common;
+
+use common::{cpu_backends, values};
+use hotloop::{
+    Backend, Element, Error, GuKernel, MovingAverage, NormalizeRows, gufunc, gufunc_into,
+    moving_average, normalize_rows,
+};
+use ndarray::{Array1, Array2, Array3, ArrayD, IxDyn};
+
+fn array<T: Element>(shape: &[usize]) -> ArrayD<T> {
+    let len = shape.iter().product();
+    ArrayD::from_shape_vec(
+        IxDyn(shape),
+        values(len).into_iter().map(T::from_f64).collect(),
+    )
+    .unwrap()
+}
+
+/// `out[i] = mean(x[max(0, i - w + 1) ..= i])`, summed directly in f64.
+fn direct_moving_average(row: &[f64], w: usize) -> Vec<f64> {
+    (0..row.len())
+        .map(|i| {
+            let lo = (i + 1).saturating_sub(w);
+            let s: f64 = row[lo..=i].iter().sum();
+            s / (i + 1 - lo) as f64
+        })
+        .collect()
+}
+
+fn moving_average_matches_definition<T: Element>(eps: f64) {
+    let shapes: [&[usize]; 7] = [
+        &[1],
+        &[37],
+        &[5, 64],
+        &[3, 4, 129],
+        &[0, 8],
+        &[4, 0],
+        &[2000, 33],
+    ];
+    for shape in shapes {
+        let x = array::<T>(shape);
+        let n = *shape.last().unwrap();
+        let rows: Vec<Vec<f64>> = if n == 0 {
+            Vec::new()
+        } else {
+            x.as_slice()
+                .unwrap()
+                .chunks(n)
+                .map(|r| r.iter().map(|v| v.to_f64()).collect())
+                .collect()
+        };
+        for w in [1, 2, 3, 7, 16, n.max(1), n + 5] {
+            let serial = moving_average(Backend::Serial, &x, w).unwrap();
+            for be in cpu_backends() {
+                let got = moving_average(be, &x, w).unwrap();
+                assert_eq!(got.shape(), shape);
+                // Rows are independent: every backend, every thread count,
+                // the same bits.
+                assert_eq!(got, serial, "{be} {shape:?} w={w}");
+            }
+            for (r, row) in rows.iter().enumerate() {
+                let want = direct_moving_average(row, w);
+                // A window sum restarted every w outputs: at most about 3w
+                // roundings of partial sums bounded by the row's max |x|.
+                let amax = row.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                let tol = (3 * w.min(n) + 4) as f64 * eps * amax;
+                for (i, want) in want.iter().enumerate() {
+                    let g = serial.as_slice().unwrap()[r * n + i].to_f64();
+                    assert!(
+                        (g - want).abs() <= tol,
+                        "{shape:?} w={w} row {r} i={i}: {g} vs {want} (tol {tol})"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn moving_average_f64() {
+    moving_average_matches_definition::<f64>(f64::EPSILON);
+}
+
+#[test]
+fn moving_average_f32() {
+    moving_average_matches_definition::<f32>(f32::EPSILON as f64);
+}
+
+fn normalize_rows_matches_definition<T: Element>(eps: f64) {
+    let shapes: [&[usize]; 6] = [&[1], &[3], &[6, 1000], &[3, 4, 17], &[0, 3], &[700, 64]];
+    for shape in shapes {
+        let mut x = array::<T>(shape);
+        let n = *shape.last().unwrap();
+        // A zero row among the others.
+        if x.len() >= 2 * n {
+            x.as_slice_mut().unwrap()[n..2 * n].fill(T::ZERO);
+        }
+        let serial = normalize_rows(Backend::Serial, &x).unwrap();
+        for be in cpu_backends() {
+            assert_eq!(normalize_rows(be, &x).unwrap(), serial, "{be} {shape:?}");
+        }
+        for (r, (row, got)) in x
+            .as_slice()
+            .unwrap()
+            .chunks(n)
+            .zip(serial.as_slice().unwrap().chunks(n))
+            .enumerate()
+        {
+            let row: Vec<f64> = row.iter().map(|v| v.to_f64()).collect();
+            let mut sq = 0.0;
+            for v in &row {
+                sq += v * v;
+            }
+            let norm = sq.sqrt();
+            for (i, (v, g)) in row.iter().zip(got).enumerate() {
+                let g = g.to_f64();
+                if norm == 0.0 {
+                    assert_eq!(g, 0.0, "zero row {r} stays zero");
+                    continue;
+                }
+                let want = v / norm;
+                // Sum of n squares (n roundings at most), a square root and
+                // a division, in T; the f64 reference is far more accurate
+                // for f32 and about as accurate for f64.
+                let tol = (n as f64 + 8.0) * eps * want.abs() + eps * 1e-300;
+                assert!(
+                    (g - want).abs() <= tol,
+                    "{shape:?} row {r} i={i}: {g} vs {want}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn normalize_rows_f64() {
+    normalize_rows_matches_definition::<f64>(f64::EPSILON);
+}
+
+#[test]
+fn normalize_rows_f32() {
+    normalize_rows_matches_definition::<f32>(f32::EPSILON as f64);
+}
+
+#[test]
+fn normalize_rows_does_not_overflow() {
+    let x = Array2::<f64>::from_shape_vec((2, 2), vec![3e300, 4e300, 3e-310, 4e-310]).unwrap();
+    for be in cpu_backends() {
+        let y = normalize_rows(be, &x).unwrap();
+        for r in 0..2 {
+            assert!(
+                (y[[r, 0]] - 0.6).abs() < 1e-12 && (y[[r, 1]] - 0.8).abs() < 1e-12,
+                "{y}"
+            );
+        }
+    }
+}
+
+/// A user kernel of another shape: `(n)->()`, each row's sum of squares.
+#[derive(Clone, Copy)]
+struct SumSquares;
+impl<T: Element> GuKernel<T> for SumSquares {
+    const NAME: &'static str = "sum_squares";
+    const SIGNATURE: &'static str = "(n)->()";
+    fn apply(&self, core: &[usize], input: &[T], out: &mut [T]) {
+        assert_eq!(core, [input.len()]);
+        let mut s = T::ZERO;
+        for &v in input {
+            s = s + v * v;
+        }
+        out[0] = s;
+    }
+}
+
+/// `(m,n)->(n)`: column means of each m x n block.
+#[derive(Clone, Copy)]
+struct ColumnMeans;
+impl GuKernel<f64> for ColumnMeans {
+    const NAME: &'static str = "column_means";
+    const SIGNATURE: &'static str = "(m,n)->(n)";
+    fn apply(&self, core: &[usize], input: &[f64], out: &mut [f64]) {
+        let (m, n) = (core[0], core[1]);
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = (0..m).map(|i| input[i * n + j]).sum::<f64>() / m as f64;
+        }
+    }
+}
+
+#[test]
+fn user_kernels_of_other_signatures() {
+    let x = array::<f64>(&[4, 5, 6]);
+    for be in cpu_backends() {
+        let s = gufunc(be, SumSquares, &x).unwrap();
+        assert_eq!(s.shape(), [4, 5]);
+        for (r, row) in x.as_slice().unwrap().chunks(6).enumerate() {
+            let mut want = 0.0;
+            for v in row {
+                want += v * v;
+            }
+            assert_eq!(s.as_slice().unwrap()[r], want, "{be}");
+        }
+        let c = gufunc(be, ColumnMeans, &x).unwrap();
+        assert_eq!(c.shape(), [4, 6]);
+        for b in 0..4 {
+            for j in 0..6 {
+                let mut want = 0.0;
+                for i in 0..5 {
+                    want += x[[b, i, j]];
+                }
+                assert_eq!(c[[b, j]], want / 5.0, "{be}");
+            }
+        }
+        let mut out = Array2::<f64>::zeros((4, 6));
+        gufunc_into(be, ColumnMeans, &x, &mut out).unwrap();
+        assert_eq!(out.into_dyn(), c);
+    }
+}
+
+fn signature_detail(e: Error) -> String {
+    match e {
+        Error::Signature { detail, .. } => detail,
+        other => panic!("expected a signature error, got {other}"),
+    }
+}
+
+#[test]
+fn shape_errors_name_the_dimension() {
+    let x = Array2::<f64>::zeros((3, 5));
+    let mut out = Array2::<f64>::zeros((3, 4));
+    let e = gufunc_into(Backend::Serial, MovingAverage { window: 2 }, &x, &mut out).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "moving_average with signature (n),()->(n): core dimension n: input has 5, output has 4"
+    );
+    let mut out = Array2::<f64>::zeros((2, 5));
+    let e = gufunc_into(Backend::parallel(), NormalizeRows, &x, &mut out).unwrap_err();
+    assert_eq!(
+        signature_detail(e),
+        "loop dimensions: input has [3], output has [2]"
+    );
+    let mut out = Array1::<f64>::zeros(15);
+    let e = gufunc_into(Backend::Serial, NormalizeRows, &x, &mut out).unwrap_err();
+    assert!(signature_detail(e).starts_with("output has 1 dimensions but needs 2"));
+    let scalar = ndarray::arr0(1.0f64);
+    let e = normalize_rows(Backend::Serial, &scalar).unwrap_err();
+    let d = signature_detail(e);
+    assert!(
+        d.contains("input has 0 dimensions") && d.contains("(n)"),
+        "{d}"
+    );
+    let mut out = Array3::<f64>::zeros((3, 5, 1));
+    let e = gufunc_into(Backend::Serial, SumSquares, &x, &mut out).unwrap_err();
+    assert!(signature_detail(e).starts_with("output has 3 dimensions but needs 1"));
+}
+
+#[test]
+fn a_window_of_zero_is_an_invalid_argument() {
+    let x = Array2::<f32>::zeros((3, 5));
+    let e = moving_average(Backend::Serial, &x, 0).unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::InvalidArgument {
+                what: "moving_average",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "invalid moving_average: the window must be at least 1 element"
+    );
+}
+
+/// Kernels whose signatures hotloop cannot run say why.
+#[derive(Clone, Copy)]
+struct Bad<const K: usize>;
+impl<const K: usize> GuKernel<f64> for Bad<K> {
+    const NAME: &'static str = "bad";
+    const SIGNATURE: &'static str = ["(n)->(m)", "(n),(n)->(n)", "(n)(n)->(n)", "(n)->(n),(n)"][K];
+    fn apply(&self, _: &[usize], _: &[f64], _: &mut [f64]) {
+        unreachable!("never planned")
+    }
+}
+
+#[test]
+fn malformed_or_unsupported_signatures_are_errors() {
+    let x = Array2::<f64>::zeros((2, 3));
+    let d = signature_detail(gufunc(Backend::Serial, Bad::<0>, &x).unwrap_err());
+    assert!(
+        d.contains("output core dimension m does not appear in the input"),
+        "{d}"
+    );
+    let d = signature_detail(gufunc(Backend::Serial, Bad::<1>, &x).unwrap_err());
+    assert!(d.contains("input 2 is (n)"), "{d}");
+    let d = signature_detail(gufunc(Backend::Serial, Bad::<2>, &x).unwrap_err());
+    assert!(d.contains("expected `,`"), "{d}");
+    let d = signature_detail(gufunc(Backend::Serial, Bad::<3>, &x).unwrap_err());
+    assert!(d.contains("2 outputs"), "{d}");
+}
+
+#[test]
+fn grid_backends_say_gufuncs_are_not_there_yet() {
+    let x = Array2::<f64>::zeros((2, 3));
+    let e = normalize_rows(Backend::simulator(), &x).unwrap_err();
+    assert!(
+        matches!(&e, Error::BackendUnavailable { backend: "simulator", reason } if reason.contains("not yet implemented")),
+        "{e}"
+    );
+}

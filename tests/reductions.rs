@@ -1,0 +1,154 @@
+//! `prange` reductions: `min` and count-where against plain loops on every
+//! CPU backend, f32 and f64; and the determinism of all four reductions
+//! (sum, min, max, count) on 1, 2, 3 and 8 threads, bit for bit.
+
+mod common;
+
+use common::{SHAPES, cpu_backends, values};
+use hotloop::{
+    Backend, Element, Error, GreaterThan, InRange, IsNan, LessThan, count_where, count_where_slice,
+    max_slice, min, min_slice, sum_slice,
+};
+use ndarray::Array3;
+
+fn input<T: Element>(shape: [usize; 3]) -> Array3<T> {
+    let len = shape.iter().product();
+    Array3::from_shape_vec(shape, values(len).into_iter().map(T::from_f64).collect()).unwrap()
+}
+
+fn min_and_counts_match_loops<T: Element>() {
+    for shape in SHAPES {
+        let x = input::<T>(shape);
+        let mut lowest = T::INFINITY;
+        let (mut above, mut below, mut bin) = (0u64, 0u64, 0u64);
+        let (t, lo, hi) = (T::from_f64(100.0), T::from_f64(-250.0), T::from_f64(-50.0));
+        for &v in x.iter() {
+            if v < lowest {
+                lowest = v;
+            }
+            above += (v > t) as u64;
+            below += (v < t) as u64;
+            bin += (lo <= v && v < hi) as u64;
+        }
+        for be in cpu_backends() {
+            match min(be, &x) {
+                Ok(m) => assert_eq!(m, lowest, "{be} {shape:?}"),
+                Err(e) => assert!(
+                    x.is_empty() && matches!(e, Error::EmptyInput { op: "min" }),
+                    "{be}: {e}"
+                ),
+            }
+            assert_eq!(count_where(be, GreaterThan(t), &x).unwrap(), above, "{be}");
+            assert_eq!(count_where(be, LessThan(t), &x).unwrap(), below, "{be}");
+            assert_eq!(
+                count_where(be, InRange { lo, hi }, &x).unwrap(),
+                bin,
+                "{be}"
+            );
+            let closure = move |v: T| v > t;
+            assert_eq!(count_where(be, closure, &x).unwrap(), above, "{be}");
+        }
+    }
+}
+
+#[test]
+fn min_and_count_where_f64() {
+    min_and_counts_match_loops::<f64>();
+}
+
+#[test]
+fn min_and_count_where_f32() {
+    min_and_counts_match_loops::<f32>();
+}
+
+#[test]
+fn min_propagates_nan_and_nan_counts() {
+    let mut v = values(100_000);
+    v[54_321] = f64::NAN;
+    v[99_999] = f64::NAN;
+    for be in cpu_backends() {
+        assert!(min_slice(be, &v).unwrap().is_nan(), "{be}");
+        assert_eq!(count_where_slice(be, IsNan, &v).unwrap(), 2, "{be}");
+        // Comparisons with NaN are false: neither side counts it.
+        let n = v.len() as u64 - 2;
+        let gt = count_where_slice(be, GreaterThan(0.0), &v).unwrap();
+        let le = count_where_slice(be, |x: f64| x <= 0.0, &v).unwrap();
+        assert_eq!(gt + le, n, "{be}");
+    }
+    assert!(matches!(
+        min_slice::<f32>(Backend::parallel(), &[]),
+        Err(Error::EmptyInput { op: "min" })
+    ));
+    assert_eq!(
+        count_where_slice(Backend::Serial, IsNan, &[] as &[f32]).unwrap(),
+        0
+    );
+}
+
+/// Inputs where the order of combination could show: magnitudes far apart
+/// (sum), signed zeros as the extreme (min, max), NaNs with distinct
+/// payloads (min, max).
+fn tricky_inputs() -> Vec<Vec<f64>> {
+    let n = 5 * 16_384 + 4321;
+    let spread: Vec<f64> = values(n)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v * 10f64.powi((i % 17) as i32 - 8))
+        .collect();
+    let zeros: Vec<f64> = (0..n).map(|i| if i % 7 < 3 { -0.0 } else { 0.0 }).collect();
+    let mut nans = spread.clone();
+    nans[16_384 + 5] = f64::from_bits(0x7ff8_0000_0000_0abc);
+    nans[3 * 16_384 + 1] = f64::from_bits(0xfff8_0000_0000_0def);
+    vec![spread, zeros, nans, values(1), values(16_384 * 3)]
+}
+
+#[test]
+fn reductions_are_bit_identical_on_1_2_3_and_8_threads() {
+    for x in tricky_inputs() {
+        let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        let serial = (
+            sum_slice(Backend::Serial, &x).unwrap().to_bits(),
+            min_slice(Backend::Serial, &x).unwrap().to_bits(),
+            max_slice(Backend::Serial, &x).unwrap().to_bits(),
+            count_where_slice(Backend::Serial, GreaterThan(0.0), &x).unwrap(),
+        );
+        let serial32 = (
+            sum_slice(Backend::Serial, &x32).unwrap().to_bits(),
+            min_slice(Backend::Serial, &x32).unwrap().to_bits(),
+            max_slice(Backend::Serial, &x32).unwrap().to_bits(),
+            count_where_slice(Backend::Serial, GreaterThan(0.0f32), &x32).unwrap(),
+        );
+        for t in [1, 2, 3, 8] {
+            let be = Backend::parallel_with_threads(t).unwrap();
+            let got = (
+                sum_slice(be, &x).unwrap().to_bits(),
+                min_slice(be, &x).unwrap().to_bits(),
+                max_slice(be, &x).unwrap().to_bits(),
+                count_where_slice(be, GreaterThan(0.0), &x).unwrap(),
+            );
+            assert_eq!(got, serial, "{be}, {} elements", x.len());
+            let got32 = (
+                sum_slice(be, &x32).unwrap().to_bits(),
+                min_slice(be, &x32).unwrap().to_bits(),
+                max_slice(be, &x32).unwrap().to_bits(),
+                count_where_slice(be, GreaterThan(0.0f32), &x32).unwrap(),
+            );
+            assert_eq!(got32, serial32, "{be} f32");
+        }
+    }
+}
+
+#[test]
+fn grid_backends_say_min_and_count_are_not_there_yet() {
+    let x = values(10);
+    for be in [Backend::simulator(), Backend::cuda()] {
+        assert!(matches!(
+            min_slice(be, &x),
+            Err(Error::BackendUnavailable { .. })
+        ));
+        assert!(matches!(
+            count_where_slice(be, IsNan, &x),
+            Err(Error::BackendUnavailable { .. })
+        ));
+    }
+}

@@ -1,0 +1,342 @@
+//! Stencils (`@stencil`) on every CPU backend, f32 and f64, in every
+//! boundary mode, against plain nested loops written here. The loops add
+//! the neighbours in the kernels' documented order, so results must match
+//! bit for bit; tiny grids, where border cells dominate, are included.
+
+mod common;
+
+use common::{cpu_backends, values};
+use hotloop::{
+    Backend, Boundary, Element, Error, Jacobi5, Laplacian7, Stencil2, Stencil3, stencil2,
+    stencil2_into, stencil3, stencil3_into,
+};
+use ndarray::{Array2, Array3, s};
+
+fn grid3<T: Element>(d: (usize, usize, usize)) -> Array3<T> {
+    let v = values(d.0 * d.1 * d.2)
+        .into_iter()
+        .map(|x| T::from_f64(x / 64.0));
+    Array3::from_shape_vec(d, v.collect()).unwrap()
+}
+
+fn grid2<T: Element>(d: (usize, usize)) -> Array2<T> {
+    let v = values(d.0 * d.1).into_iter().map(|x| T::from_f64(x / 64.0));
+    Array2::from_shape_vec(d, v.collect()).unwrap()
+}
+
+fn modes<T: Element>() -> [Boundary<T>; 3] {
+    [
+        Boundary::ZeroBorder,
+        Boundary::Constant(T::from_f64(7.25)),
+        Boundary::Clamp,
+    ]
+}
+
+/// The input at `(i, j, k)` (possibly outside) under `mode`; `None` when
+/// the zero-border mode skips the cell.
+fn fetch3<T: Element>(a: &Array3<T>, mode: Boundary<T>, i: isize, j: isize, k: isize) -> Option<T> {
+    let (nx, ny, nz) = a.dim();
+    let inside =
+        i >= 0 && j >= 0 && k >= 0 && i < nx as isize && j < ny as isize && k < nz as isize;
+    if inside {
+        return Some(a[[i as usize, j as usize, k as usize]]);
+    }
+    match mode {
+        Boundary::ZeroBorder => None,
+        Boundary::Constant(c) => Some(c),
+        Boundary::Clamp => {
+            let c = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
+            Some(a[[c(i, nx), c(j, ny), c(k, nz)]])
+        }
+    }
+}
+
+/// 7-point Laplacian by nested loops.
+fn laplacian_reference<T: Element>(a: &Array3<T>, scale: T, mode: Boundary<T>) -> Array3<T> {
+    let (nx, ny, nz) = a.dim();
+    let mut out = Array3::from_elem((nx, ny, nz), T::ZERO);
+    for x in 0..nx as isize {
+        for y in 0..ny as isize {
+            for z in 0..nz as isize {
+                let g = |i, j, k| fetch3(a, mode, x + i, y + j, z + k);
+                let faces = [
+                    g(-1, 0, 0),
+                    g(1, 0, 0),
+                    g(0, -1, 0),
+                    g(0, 1, 0),
+                    g(0, 0, -1),
+                    g(0, 0, 1),
+                ];
+                let v = if faces.iter().all(Option::is_some) {
+                    let f = faces.map(Option::unwrap);
+                    let sum = f[0] + f[1] + f[2] + f[3] + f[4] + f[5];
+                    scale * (sum - T::from_f64(6.0) * g(0, 0, 0).unwrap())
+                } else {
+                    T::ZERO
+                };
+                out[[x as usize, y as usize, z as usize]] = v;
+            }
+        }
+    }
+    out
+}
+
+/// 5-point Jacobi step by nested loops.
+fn jacobi_reference<T: Element>(a: &Array2<T>, mode: Boundary<T>) -> Array2<T> {
+    let (ny, nx) = a.dim();
+    let a3 = a.clone().into_shape_with_order((1, ny, nx)).unwrap();
+    let mut out = Array2::from_elem((ny, nx), T::ZERO);
+    for y in 0..ny as isize {
+        for x in 0..nx as isize {
+            let g = |i, j| fetch3(&a3, mode, 0, y + i, x + j);
+            let n = [g(0, 1), g(1, 0), g(0, -1), g(-1, 0)];
+            if n.iter().all(Option::is_some) {
+                let n = n.map(Option::unwrap);
+                out[[y as usize, x as usize]] = T::from_f64(0.25) * (n[0] + n[1] + n[2] + n[3]);
+            }
+        }
+    }
+    out
+}
+
+fn same_bits<T: Element>(a: &[T], b: &[T]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.to_f64().to_bits() == y.to_f64().to_bits())
+}
+
+const SHAPES3: [(usize, usize, usize); 12] = [
+    (1, 1, 1),
+    (2, 2, 2),
+    (3, 3, 3),
+    (0, 3, 3),
+    (3, 3, 0),
+    (1, 4, 5),
+    (4, 1, 1),
+    (3, 5, 7),
+    (5, 1, 9),
+    (4, 4, 300),
+    (20, 30, 70),
+    (33, 17, 130),
+];
+
+fn laplacian_every_mode<T: Element>() {
+    let scale = T::from_f64(0.5);
+    for d in SHAPES3 {
+        let a = grid3::<T>(d);
+        for mode in modes::<T>() {
+            let want = laplacian_reference(&a, scale, mode);
+            for be in cpu_backends() {
+                let got = stencil3(be, Laplacian7 { scale }, &a, mode).unwrap();
+                assert!(
+                    same_bits(got.as_slice().unwrap(), want.as_slice().unwrap()),
+                    "{be} {d:?} {mode:?}\ngot {got:?}\nwant {want:?}"
+                );
+                let mut out = Array3::from_elem(d, T::INFINITY);
+                stencil3_into(be, Laplacian7 { scale }, &a, mode, &mut out).unwrap();
+                assert!(
+                    same_bits(out.as_slice().unwrap(), want.as_slice().unwrap()),
+                    "{be} into"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn laplacian7_every_mode_every_backend_f64() {
+    laplacian_every_mode::<f64>();
+}
+
+#[test]
+fn laplacian7_every_mode_every_backend_f32() {
+    laplacian_every_mode::<f32>();
+}
+
+const SHAPES2: [(usize, usize); 11] = [
+    (1, 1),
+    (2, 2),
+    (3, 3),
+    (0, 4),
+    (4, 0),
+    (1, 9),
+    (9, 1),
+    (3, 5),
+    (2, 200),
+    (300, 257),
+    (7, 40_000),
+];
+
+fn jacobi_every_mode<T: Element>() {
+    for d in SHAPES2 {
+        let a = grid2::<T>(d);
+        for mode in modes::<T>() {
+            let want = jacobi_reference(&a, mode);
+            for be in cpu_backends() {
+                let got = stencil2(be, Jacobi5, &a, mode).unwrap();
+                assert!(
+                    same_bits(got.as_slice().unwrap(), want.as_slice().unwrap()),
+                    "{be} {d:?} {mode:?}\ngot {got:?}\nwant {want:?}"
+                );
+                let mut out = Array2::from_elem(d, T::INFINITY);
+                stencil2_into(be, Jacobi5, &a, mode, &mut out).unwrap();
+                assert!(
+                    same_bits(out.as_slice().unwrap(), want.as_slice().unwrap()),
+                    "{be} into"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn jacobi5_every_mode_every_backend_f64() {
+    jacobi_every_mode::<f64>();
+}
+
+#[test]
+fn jacobi5_every_mode_every_backend_f32() {
+    jacobi_every_mode::<f32>();
+}
+
+#[test]
+fn tiny_grids_by_hand() {
+    // 1x1: every neighbour is outside.
+    let one = Array2::from_elem((1, 1), 8.0f64);
+    for be in cpu_backends() {
+        assert_eq!(
+            stencil2(be, Jacobi5, &one, Boundary::ZeroBorder).unwrap()[[0, 0]],
+            0.0
+        );
+        assert_eq!(
+            stencil2(be, Jacobi5, &one, Boundary::Constant(2.0)).unwrap()[[0, 0]],
+            2.0
+        );
+        assert_eq!(
+            stencil2(be, Jacobi5, &one, Boundary::Clamp).unwrap()[[0, 0]],
+            8.0
+        );
+    }
+    // 2x2x2: every cell is a border cell; clamping a constant field keeps
+    // it, so its Laplacian is 0 everywhere.
+    let c = Array3::from_elem((2, 2, 2), 3.0f32);
+    for be in cpu_backends() {
+        let l = stencil3(be, Laplacian7::unit(), &c, Boundary::Clamp).unwrap();
+        assert!(l.iter().all(|&v| v == 0.0), "{be} {l}");
+        let l = stencil3(be, Laplacian7::unit(), &c, Boundary::Constant(0.0)).unwrap();
+        // Each corner cell has 3 outside neighbours: 3 * 3 - 6 * 3 = -9.
+        assert!(l.iter().all(|&v| v == -9.0), "{be} {l}");
+    }
+    // 3x3x3: only the centre is computed by default.
+    let mut g = Array3::<f64>::zeros((3, 3, 3));
+    g[[1, 1, 1]] = 1.0;
+    for be in cpu_backends() {
+        let l = stencil3(be, Laplacian7::unit(), &g, Boundary::ZeroBorder).unwrap();
+        assert_eq!(l[[1, 1, 1]], -6.0);
+        assert_eq!(l.iter().filter(|&&v| v != 0.0).count(), 1, "{be}");
+    }
+}
+
+/// A one-sided kernel: `a[0, 1] - a[0, 0]` (forward difference along a row).
+#[derive(Clone, Copy)]
+struct ForwardDiff;
+impl Stencil2<f64> for ForwardDiff {
+    const NEIGHBOURHOOD: [(isize, isize); 2] = [(0, 0), (0, 1)];
+    fn apply<A: Fn(isize, isize) -> f64>(&self, a: A) -> f64 {
+        a(0, 1) - a(0, 0)
+    }
+}
+
+#[test]
+fn one_sided_neighbourhoods_have_one_sided_borders() {
+    let a = Array2::from_shape_fn((3, 5), |(i, j)| (i * 10 + j * j) as f64);
+    for be in cpu_backends() {
+        let d = stencil2(be, ForwardDiff, &a, Boundary::ZeroBorder).unwrap();
+        for i in 0..3 {
+            for j in 0..4 {
+                assert_eq!(d[[i, j]], (2 * j + 1) as f64, "{be}");
+            }
+            assert_eq!(d[[i, 4]], 0.0, "{be}: only the last column is border");
+        }
+        let d = stencil2(be, ForwardDiff, &a, Boundary::Clamp).unwrap();
+        assert!(d.column(4).iter().all(|&v| v == 0.0));
+        let d = stencil2(be, ForwardDiff, &a, Boundary::Constant(100.0)).unwrap();
+        assert_eq!(d[[2, 4]], 100.0 - 36.0);
+    }
+}
+
+/// A 3-D kernel with a wider reach along z: `a[0,0,-2] + a[0,0,2]`.
+#[derive(Clone, Copy)]
+struct Reach2;
+impl Stencil3<f32> for Reach2 {
+    const NEIGHBOURHOOD: [(isize, isize); 3] = [(0, 0), (0, 0), (-2, 2)];
+    fn apply<A: Fn(isize, isize, isize) -> f32>(&self, a: A) -> f32 {
+        a(0, 0, -2) + a(0, 0, 2)
+    }
+}
+
+#[test]
+fn wider_neighbourhoods_widen_the_border() {
+    let a = grid3::<f32>((2, 3, 9));
+    for be in cpu_backends() {
+        for mode in modes::<f32>() {
+            let got = stencil3(be, Reach2, &a, mode).unwrap();
+            for ((x, y, z), &g) in got.indexed_iter() {
+                let (z, n) = (z as isize, 9);
+                let l = fetch3(&a, mode, x as isize, y as isize, z - 2);
+                let r = fetch3(&a, mode, x as isize, y as isize, z + 2);
+                let want = match (l, r) {
+                    (Some(l), Some(r)) => l + r,
+                    _ => 0.0,
+                };
+                assert_eq!(g, want, "{be} {mode:?} z={z} of {n}");
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Overreach;
+impl Stencil2<f64> for Overreach {
+    const NEIGHBOURHOOD: [(isize, isize); 2] = [(-1, 1), (-1, 1)];
+    fn apply<A: Fn(isize, isize) -> f64>(&self, a: A) -> f64 {
+        a(0, 2)
+    }
+}
+
+#[test]
+#[should_panic(expected = "outside its declared NEIGHBOURHOOD")]
+fn reading_beyond_the_declared_neighbourhood_panics() {
+    let a = Array2::<f64>::zeros((5, 5));
+    let _ = stencil2(Backend::parallel(), Overreach, &a, Boundary::ZeroBorder);
+}
+
+#[test]
+fn shape_and_layout_errors() {
+    let a = Array3::<f64>::zeros((3, 4, 5));
+    let mut out = Array3::<f64>::zeros((3, 4, 6));
+    let e = stencil3_into(
+        Backend::Serial,
+        Laplacian7::unit(),
+        &a,
+        Boundary::Clamp,
+        &mut out,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
+    let t = a.slice(s![.., .., ..;2]);
+    let e = stencil3(Backend::Serial, Laplacian7::unit(), &t, Boundary::Clamp).unwrap_err();
+    assert!(
+        matches!(e, Error::NotContiguous { name: "input", .. }),
+        "{e}"
+    );
+    let e = stencil3(
+        Backend::simulator(),
+        Laplacian7::unit(),
+        &a,
+        Boundary::Clamp,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::BackendUnavailable { .. }), "{e}");
+}
