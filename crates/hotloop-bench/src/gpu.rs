@@ -22,6 +22,7 @@ pub fn time(
     mut f: impl FnMut() -> hotloop::Result<cuda::Timings>,
 ) -> hotloop::Result<(Timings, GpuBreakdown)> {
     let first = f()?;
+    let plan = plan.after_first_call(first.total.as_secs_f64());
     for _ in 0..plan.warmup {
         f()?;
     }

@@ -97,11 +97,15 @@ fn run(cfg: &Config) -> Result<bool, String> {
         }
     };
     let mut rows = Vec::new();
-    if cfg.runs_workload("add") {
-        rows.extend(workloads::add::rows(cfg, &mut progress)?);
-    }
-    if cfg.runs_workload("reduce") {
-        rows.extend(workloads::reduce::rows(cfg, &mut progress)?);
+    if cfg.runs_workload("add") || cfg.runs_workload("reduce") {
+        progress("filling the input array");
+        let x = workloads::input(cfg.shape)?;
+        if cfg.runs_workload("add") {
+            rows.extend(workloads::add::rows(cfg, &x, &mut progress)?);
+        }
+        if cfg.runs_workload("reduce") {
+            rows.extend(workloads::reduce::rows(cfg, &x, &mut progress)?);
+        }
     }
     if cfg.runs_workload("pi") {
         rows.extend(workloads::pi::rows(cfg, &mut progress)?);

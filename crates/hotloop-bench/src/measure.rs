@@ -52,12 +52,35 @@ pub struct Plan {
     pub repeat: usize,
 }
 
+/// A first call longer than this makes a row "long": no warm-up and at most
+/// [`LONG_REPEATS`] repeats. The spread of multi-second calls matters less
+/// than keeping the default suite within its time budget.
+pub const LONG_CALL_S: f64 = 2.0;
+/// Repeats of a long row.
+pub const LONG_REPEATS: usize = 3;
+
+impl Plan {
+    /// This plan adjusted for a row whose first call took `first_s`.
+    pub fn after_first_call(self, first_s: f64) -> Plan {
+        if first_s > LONG_CALL_S {
+            Plan {
+                warmup: 0,
+                repeat: self.repeat.min(LONG_REPEATS),
+            }
+        } else {
+            self
+        }
+    }
+}
+
 /// Times `f`: the first call alone, `plan.warmup` discarded calls, then
-/// `plan.repeat` timed calls. `f` returns an error to abort the row.
+/// `plan.repeat` timed calls (fewer for long rows, see
+/// [`Plan::after_first_call`]). `f` returns an error to abort the row.
 pub fn time<E>(plan: Plan, mut f: impl FnMut() -> Result<(), E>) -> Result<Timings, E> {
     let t = Instant::now();
     f()?;
     let first = t.elapsed().as_secs_f64();
+    let plan = plan.after_first_call(first);
     for _ in 0..plan.warmup {
         f()?;
     }
@@ -109,6 +132,18 @@ mod tests {
         assert_eq!(t.median(), 2.5);
         assert_eq!(t.min(), 1.0);
         assert_eq!(t.max(), 10.0);
+    }
+
+    #[test]
+    fn long_rows_repeat_less() {
+        let plan = Plan {
+            warmup: 1,
+            repeat: 5,
+        };
+        let long = plan.after_first_call(LONG_CALL_S + 1.0);
+        assert_eq!((long.warmup, long.repeat), (0, LONG_REPEATS));
+        let short = plan.after_first_call(0.1);
+        assert_eq!((short.warmup, short.repeat), (1, 5));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! add_scalar: the blog's "add 2 to every element", in every form.
 
-use super::{check_add, input};
+use super::check_add;
 use crate::config::Config;
 use crate::measure::{time, time_with_setup};
 use crate::row::{Check, Row};
@@ -11,9 +11,12 @@ use ndarray::Array3;
 
 /// Measures every add_scalar row the configuration selects, plus the
 /// STREAM-style copy that gives the machine's bandwidth.
-pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
+pub fn rows(
+    cfg: &Config,
+    x: &Array3<f64>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Row>, String> {
     let [a, b, c] = cfg.shape;
-    let x = input(cfg.shape)?;
     let len = x.len();
     let bytes = 2 * (len * size_of::<f64>()) as u64;
     let workload = format!("add_scalar f64 {a}x{b}x{c}");
@@ -41,7 +44,7 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
             out.fill(1.0);
             // The NumPy row writes through the cache, as NumPy does.
             let store = StoreMode::Cached;
-            let t = time(cfg.plan, || add_form(form, &x, 2.0, &mut out, store))
+            let t = time(cfg.plan, || add_form(form, x, 2.0, &mut out, store))
                 .map_err(|e| e.to_string())?;
             let note = match form {
                 AddScalarForm::BlogOrder => Some("the blog's loop order (x, z, y): cache-hostile"),
@@ -59,12 +62,39 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
         }
     }
 
+    // The bandwidth reference is measured right before the parallel row it
+    // is compared with, so both see the machine in the same state.
+    if cfg.runs_backend("parallel") {
+        progress("add: stream copy (bandwidth probe)");
+        let pool = Pool::get(cfg.threads.and_then(std::num::NonZeroUsize::new))
+            .map_err(|e| e.to_string())?;
+        let src = x.as_slice().expect("standard layout");
+        let t = time(cfg.plan, || {
+            copy_streaming(&pool, src, out.as_slice_mut().expect("standard layout"));
+            Ok::<_, String>(())
+        })?;
+        let check = if out.as_slice().unwrap() == src {
+            Check::Passed
+        } else {
+            Check::Failed("copy differs from its source".into())
+        };
+        let backend = format!("parallel ({} threads)", pool.threads());
+        rows.push(row(
+            "stream copy",
+            &backend,
+            t,
+            check,
+            false,
+            Some("STREAM-style copy, non-temporal stores: the bandwidth reference"),
+        ));
+    }
+
     if cfg.runs_backend("parallel") {
         let backend = cfg.parallel()?;
         progress("add: parallel");
         out.fill(1.0);
         let t = time(cfg.plan, || {
-            hotloop::add_scalar_into(backend, &x, 2.0, &mut out)
+            hotloop::add_scalar_into(backend, x, 2.0, &mut out)
         })
         .map_err(|e| e.to_string())?;
         rows.push(row(
@@ -82,7 +112,7 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
             cfg.plan.repeat,
             || Ok::<_, String>(()),
             |()| {
-                let y = hotloop::add_scalar(backend, &x, 2.0).map_err(|e| e.to_string())?;
+                let y = hotloop::add_scalar(backend, x, 2.0).map_err(|e| e.to_string())?;
                 last_check = check_add(y.as_slice().unwrap());
                 Ok(y)
             },
@@ -101,7 +131,7 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
         // Adds 2.5 instead of 2: the check must catch it.
         out.fill(1.0);
         let t = time(cfg.plan, || {
-            hotloop::add_scalar_into(hotloop::Backend::Serial, &x, 2.5, &mut out)
+            hotloop::add_scalar_into(hotloop::Backend::Serial, x, 2.5, &mut out)
         })
         .map_err(|e| e.to_string())?;
         rows.push(row(
@@ -120,7 +150,7 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
         progress("add: simulator, grid-stride kernel");
         out.fill(1.0);
         let t = time(cfg.simulator_plan(), || {
-            hotloop::add_scalar_into(sim, &x, 2.0, &mut out)
+            hotloop::add_scalar_into(sim, x, 2.0, &mut out)
         })
         .map_err(|e| e.to_string())?;
         let backend = format!("simulator ({})", launch.expect("grid backend"));
@@ -186,31 +216,6 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
             r.gpu = Some(gpu);
             rows.push(r);
         }
-    }
-
-    if cfg.runs_backend("parallel") {
-        progress("add: stream copy (bandwidth probe)");
-        let pool = Pool::get(cfg.threads.and_then(std::num::NonZeroUsize::new))
-            .map_err(|e| e.to_string())?;
-        let src = x.as_slice().expect("standard layout");
-        let t = time(cfg.plan, || {
-            copy_streaming(&pool, src, out.as_slice_mut().expect("standard layout"));
-            Ok::<_, String>(())
-        })?;
-        let check = if out.as_slice().unwrap() == src {
-            Check::Passed
-        } else {
-            Check::Failed("copy differs from its source".into())
-        };
-        let backend = format!("parallel ({} threads)", pool.threads());
-        rows.push(row(
-            "stream copy",
-            &backend,
-            t,
-            check,
-            false,
-            Some("STREAM-style copy, non-temporal stores: the bandwidth reference"),
-        ));
     }
 
     Ok(rows)

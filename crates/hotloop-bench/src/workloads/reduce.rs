@@ -1,15 +1,19 @@
 //! The reductions the blog's output used: sum and max.
 
-use super::{input, pattern};
+use super::pattern;
 use crate::config::Config;
 use crate::measure::time;
 use crate::row::{Check, Row};
 use hotloop::{Backend, max, sum};
+use ndarray::Array3;
 
 /// Measures sum and max on every selected backend.
-pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
+pub fn rows(
+    cfg: &Config,
+    x: &Array3<f64>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Row>, String> {
     let [a, b, c] = cfg.shape;
-    let x = input(cfg.shape)?;
     let len = x.len();
     // Independent references: a compensated sum and a plain fold.
     let (mut s, mut comp) = (0.0f64, 0.0f64);
