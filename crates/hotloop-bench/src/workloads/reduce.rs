@@ -49,9 +49,9 @@ pub fn rows(
             let mut got = f64::NAN;
             let t = time(cfg.plan, || {
                 got = if is_sum {
-                    sum(backend, &x)?
+                    sum(backend, x)?
                 } else {
-                    max(backend, &x)?
+                    max(backend, x)?
                 };
                 Ok::<_, hotloop::Error>(())
             })
