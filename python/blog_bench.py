@@ -28,11 +28,17 @@ def progress(msg):
     print(f"[python] {msg}", file=sys.stderr, flush=True)
 
 
+LONG_CALL_S = 2.0  # as hotloop-bench: a row whose first call is longer...
+LONG_REPEATS = 3  # ...gets no warm-up and at most this many repeats
+
+
 def timed(fn, repeat, warmup=1):
     """First call alone, `warmup` discarded calls, then `repeat` timed calls."""
     t = time.perf_counter()
     result = fn()
     first = time.perf_counter() - t
+    if first > LONG_CALL_S:
+        warmup, repeat = 0, min(repeat, LONG_REPEATS)
     for _ in range(warmup):
         result = fn()
     repeats = []
