@@ -35,6 +35,7 @@ use crate::cpu_only::{Cpu, cpu_only};
 use hotloop_core::index::Shape3;
 use hotloop_core::stencil::{Boundary, Planar, Stencil2, Stencil3};
 use hotloop_cpu::stencil::{parallel, serial};
+use hotloop_cpu::store::StoreMode;
 use hotloop_runtime::{Element, Result, check_same_shape, contiguous, contiguous_mut, shape3};
 use ndarray::{Array2, Array3, ArrayBase, Data, DataMut, Ix2, Ix3};
 
@@ -49,8 +50,10 @@ fn run<T: Element, K: Stencil3<T>>(
     let shape: Shape3 = shape3("input", input, dims)?;
     shape3("output", out, dims)?;
     match cpu_only(backend, "stencil")? {
-        Cpu::Serial => serial::run(kernel, input, shape, boundary, out),
-        Cpu::Parallel(pool) => parallel::run(&pool, kernel, input, shape, boundary, out),
+        Cpu::Serial => serial::run(kernel, input, shape, boundary, out, StoreMode::Auto),
+        Cpu::Parallel(pool) => {
+            parallel::run(&pool, kernel, input, shape, boundary, out, StoreMode::Auto)
+        }
     }
     Ok(())
 }

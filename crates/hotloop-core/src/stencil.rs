@@ -19,11 +19,12 @@
 //!
 //! Bodies, at three grains, all computing a cell with the same arithmetic:
 //! [`stencil_cell`] (one cell: a GPU thread's body; any cell, any mode),
-//! [`stencil_row`] (one contiguous row: boundary cells through
-//! [`stencil_cell`], interior cells through a fast path without bounds checks
-//! that vectorizes along the row) and [`stencil_rows`] (a run of rows: one
-//! CPU task). The fast path only changes how a value is fetched, never the
-//! arithmetic on it, so every split of the rows gives the same bits.
+//! [`stencil_segment`] (a run of cells within one row: border cells through
+//! [`stencil_cell`], interior cells through a fast path without bounds
+//! checks that vectorizes along the row) and [`stencil_range`] (any run of
+//! cells in row-major order: one CPU task, or one block of a streaming
+//! store). The fast path only changes how a value is fetched, never the
+//! arithmetic on it, so every split of the cells gives the same bits.
 //!
 //! Built-ins: [`Laplacian7`] (3-D, 7 points) and [`Jacobi5`] (2-D, 5 points).
 
@@ -204,39 +205,41 @@ pub fn stencil_cell<T: Real, K: Stencil3<T>>(
     }
 }
 
-/// Row `(x, y)` of the output (`out_row.len() == nz`): border cells through
-/// [`stencil_cell`], interior cells through a fast path without bounds
-/// checks that vectorizes along `z`.
+/// Cells `(x, y, first_z ..)` of one row of the output, `out.len()` of them
+/// (a whole row when `first_z == 0` and `out.len() == nz`): border cells
+/// through [`stencil_cell`], interior cells through a fast path without
+/// bounds checks that vectorizes along `z`.
 #[inline]
-pub fn stencil_row<T: Real, K: Stencil3<T>>(
+pub fn stencil_segment<T: Real, K: Stencil3<T>>(
     kernel: &K,
     input: &[T],
     shape: Shape3,
     boundary: Boundary<T>,
-    x: usize,
-    y: usize,
-    out_row: &mut [T],
+    (x, y, first_z): (usize, usize, usize),
+    out: &mut [T],
 ) {
     let [nx, ny, nz] = shape.dims();
+    let end_z = first_z + out.len();
     assert!(
-        input.len() == shape.checked_len().unwrap_or(0) && out_row.len() == nz && x < nx && y < ny,
-        "stencil_row: input, row or coordinates do not match the shape"
+        input.len() == shape.checked_len().unwrap_or(0) && x < nx && y < ny && end_z <= nz,
+        "stencil_segment: input, segment or coordinates do not match the shape"
     );
     let n = K::NEIGHBOURHOOD;
-    let (z0, z1) = interior(nz, n[2]);
-    if !(inside(x, n[0], nx) && inside(y, n[1], ny)) || z0 >= z1 {
-        for (z, o) in out_row.iter_mut().enumerate() {
-            *o = stencil_cell(kernel, input, shape, boundary, x, y, z);
-        }
-        return;
-    }
-    for z in (0..z0).chain(z1..nz) {
-        out_row[z] = stencil_cell(kernel, input, shape, boundary, x, y, z);
+    // The interior part of this segment: [a, b).
+    let (a, b) = if inside(x, n[0], nx) && inside(y, n[1], ny) {
+        let (z0, z1) = interior(nz, n[2]);
+        let a = z0.clamp(first_z, end_z);
+        (a, z1.clamp(a, end_z))
+    } else {
+        (end_z, end_z)
+    };
+    for z in (first_z..a).chain(b..end_z) {
+        out[z - first_z] = stencil_cell(kernel, input, shape, boundary, x, y, z);
     }
     let (sx, sy) = ((ny * nz) as isize, nz as isize);
     let base = input.as_ptr();
     let row = shape.offset(x, y, 0) as isize;
-    for (z, o) in (z0..z1).zip(out_row[z0..z1].iter_mut()) {
+    for (z, o) in (a..b).zip(out[a - first_z..b - first_z].iter_mut()) {
         let centre = row + z as isize;
         *o = kernel.apply(|i, j, k| {
             check_reach::<T, K>(i, j, k);
@@ -248,24 +251,26 @@ pub fn stencil_row<T: Real, K: Stencil3<T>>(
     }
 }
 
-/// Rows `first_row ..` of the output (row `r` is `(x, y) = (r / ny, r % ny)`),
-/// `out.len() / nz` of them, into `out`: one CPU task's share.
+/// Output cells `first .. first + out.len()` in row-major order, into
+/// `out`: one CPU task's share, or one block of a streaming store. Any
+/// split of the cells gives the same bits.
 #[inline]
-pub fn stencil_rows<T: Real, K: Stencil3<T>>(
+pub fn stencil_range<T: Real, K: Stencil3<T>>(
     kernel: &K,
     input: &[T],
     shape: Shape3,
     boundary: Boundary<T>,
-    first_row: usize,
+    first: usize,
     out: &mut [T],
 ) {
     let [_, ny, nz] = shape.dims();
-    if nz == 0 {
-        return;
-    }
-    for (r, row) in out.chunks_exact_mut(nz).enumerate() {
-        let r = first_row + r;
-        stencil_row(kernel, input, shape, boundary, r / ny, r % ny, row);
+    let (mut cell, mut out) = (first, out);
+    while !out.is_empty() {
+        let (r, z) = (cell / nz, cell % nz);
+        let (seg, rest) = out.split_at_mut((nz - z).min(out.len()));
+        stencil_segment(kernel, input, shape, boundary, (r / ny, r % ny, z), seg);
+        cell += seg.len();
+        out = rest;
     }
 }
 
@@ -288,7 +293,7 @@ mod tests {
     fn reading_beyond_the_neighbourhood_panics() {
         let input = [1.0f64; 8];
         let mut out = [0.0; 8];
-        stencil_rows(
+        stencil_range(
             &Liar,
             &input,
             Shape3::new(1, 1, 8),
@@ -299,7 +304,7 @@ mod tests {
     }
 
     #[test]
-    fn every_row_path_agrees_with_the_cell_body() {
+    fn every_split_agrees_with_the_cell_body() {
         let shape = Shape3::new(4, 5, 9);
         let input: [f64; 180] = core::array::from_fn(|i| ((i * 37) % 101) as f64 * 0.125 - 3.0);
         let k = Laplacian7 { scale: 0.5 };
@@ -309,7 +314,19 @@ mod tests {
             Boundary::Clamp,
         ] {
             let mut out = [f64::NAN; 180];
-            stencil_rows(&k, &input, shape, b, 0, &mut out);
+            stencil_range(&k, &input, shape, b, 0, &mut out);
+            // Any split of the cells, rows cut anywhere: the same bits.
+            for split in [1, 5, 9, 13, 100] {
+                let mut parts = [f64::NAN; 180];
+                for (t, chunk) in parts.chunks_mut(split).enumerate() {
+                    stencil_range(&k, &input, shape, b, t * split, chunk);
+                }
+                assert_eq!(
+                    parts.map(f64::to_bits),
+                    out.map(f64::to_bits),
+                    "split {split}"
+                );
+            }
             for x in 0..4 {
                 for y in 0..5 {
                     for z in 0..9 {
@@ -337,7 +354,7 @@ mod tests {
         let input = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0];
         let mut out = [f32::NAN; 9];
         let k = Planar(Jacobi5);
-        stencil_rows(
+        stencil_range(
             &k,
             &input,
             Shape3::new(1, 3, 3),
@@ -346,7 +363,7 @@ mod tests {
             &mut out,
         );
         assert_eq!(out, [0.0, 0.0, 0.0, 0.0, 5.0, 0.0, 0.0, 0.0, 0.0]);
-        stencil_rows(
+        stencil_range(
             &k,
             &input,
             Shape3::new(1, 3, 3),
@@ -356,7 +373,7 @@ mod tests {
         );
         // Corner (0, 0): (2 + 4 + 0 + 0) / 4.
         assert_eq!(out[0], 1.5);
-        stencil_rows(
+        stencil_range(
             &k,
             &input,
             Shape3::new(1, 3, 3),
