@@ -4,6 +4,7 @@
 
 mod common;
 
+use approx::assert_abs_diff_eq;
 use common::{cpu_backends, values};
 use hotloop::{
     Backend, Element, Error, GuKernel, MovingAverage, NormalizeRows, gufunc, gufunc_into,
@@ -70,10 +71,7 @@ fn moving_average_matches_definition<T: Element>(eps: f64) {
                 let tol = (3 * w.min(n) + 4) as f64 * eps * amax;
                 for (i, want) in want.iter().enumerate() {
                     let g = serial.as_slice().unwrap()[r * n + i].to_f64();
-                    assert!(
-                        (g - want).abs() <= tol,
-                        "{shape:?} w={w} row {r} i={i}: {g} vs {want} (tol {tol})"
-                    );
+                    assert_abs_diff_eq!(g, *want, epsilon = tol);
                 }
             }
         }
@@ -116,7 +114,7 @@ fn normalize_rows_matches_definition<T: Element>(eps: f64) {
                 sq += v * v;
             }
             let norm = sq.sqrt();
-            for (i, (v, g)) in row.iter().zip(got).enumerate() {
+            for (v, g) in row.iter().zip(got) {
                 let g = g.to_f64();
                 if norm == 0.0 {
                     assert_eq!(g, 0.0, "zero row {r} stays zero");
@@ -127,10 +125,7 @@ fn normalize_rows_matches_definition<T: Element>(eps: f64) {
                 // a division, in T; the f64 reference is far more accurate
                 // for f32 and about as accurate for f64.
                 let tol = (n as f64 + 8.0) * eps * want.abs() + eps * 1e-300;
-                assert!(
-                    (g - want).abs() <= tol,
-                    "{shape:?} row {r} i={i}: {g} vs {want}"
-                );
+                assert_abs_diff_eq!(g, want, epsilon = tol);
             }
         }
     }

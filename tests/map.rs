@@ -3,6 +3,7 @@
 
 mod common;
 
+use approx::assert_abs_diff_eq;
 use common::{SHAPES, cpu_backends, values};
 use hotloop::ops::{Add, Axpy, Mul};
 use hotloop::{
@@ -115,10 +116,7 @@ fn polynomial_matches_power_sum<T: Element>(eps: f64) {
             // Horner with 3 multiply-adds: at most ~6 roundings of terms no
             // larger than sum |c_i x^i|.
             let tol = 8.0 * eps * terms.iter().map(|t| t.abs()).sum::<f64>();
-            assert!(
-                (yi.to_f64() - want).abs() <= tol,
-                "{be}: p({v}) = {yi:?}, want {want} ± {tol}"
-            );
+            assert_abs_diff_eq!(yi.to_f64(), want, epsilon = tol);
         }
     }
 }
