@@ -29,21 +29,23 @@ const LN2_HI_F32: f32 = f32::from_bits(0x3f31_7200);
 const LN2_LO_F32: f32 = 1.428_606_8e-6;
 
 /// `e^x` for f64 within 1 ulp; see the [module](self) documentation.
+///
+/// Branch-free (selects only), so a map of it vectorizes.
 #[inline]
 pub fn exp_f64(x: f64) -> f64 {
-    // Beyond these every result is +inf or +0 (the exact thresholds are
-    // 709.78... and -745.13...; between them and these bounds the scaling
-    // below overflows or underflows correctly by itself).
-    if x > 710.0 {
-        return f64::INFINITY;
-    }
-    if x < -746.0 {
-        return 0.0;
-    }
-    // NaN passes through: k = 0 and the arithmetic propagates it.
-    let v = x * core::f64::consts::LOG2_E;
-    let k = (if v < 0.0 { v - 0.5 } else { v + 0.5 }) as i32;
-    let kf = k as f64;
+    // Beyond these bounds every result is +inf or +0 (the exact thresholds
+    // are 709.78... and -745.13...): clamping keeps k in range, and the
+    // final scaling then overflows or underflows by itself. NaN passes
+    // (`clamp` keeps it), becomes k = 0, and propagates.
+    let x = x.clamp(-746.0, 710.0);
+    // k = round(x / ln2), to nearest even, without a float-to-int
+    // conversion: adding 1.5 * 2^52 leaves k in the low bits of the sum
+    // (|v| < 1100 here), so everything stays in vector-friendly operations.
+    const SHIFT: f64 = 6_755_399_441_055_744.0;
+    let t = x * core::f64::consts::LOG2_E + SHIFT;
+    let kf = t - SHIFT;
+    // (For NaN, k is garbage and p is NaN: wrapping arithmetic below.)
+    let k = t.to_bits().wrapping_sub(SHIFT.to_bits()) as i64;
     // x - k*LN2_HI is exact (Sterbenz), r carries the rounding of the
     // low part only: |r| <= ln2/2 + 2^-40.
     let r = (x - kf * LN2_HI_F64) - kf * LN2_LO_F64;
@@ -66,23 +68,13 @@ pub fn exp_f64(x: f64) -> f64 {
         q = C[i] + r * q;
     }
     let p = 1.0 + (r + (r * r) * q);
-    scale_f64(p, k)
-}
-
-/// `p * 2^k` with a single rounding, for `p` in `[0.5, 2)` and `k` in
-/// `[-1076, 1025]`.
-#[inline(always)]
-fn scale_f64(p: f64, k: i32) -> f64 {
-    if k > 1023 {
-        // 2^k is not a finite f64; p * 2 is exact.
-        (p * 2.0) * pow2_f64(k - 1)
-    } else if k < -1021 {
-        // The result may be subnormal: scale exactly into the normal range
-        // first, so the final multiplication is the only rounding.
-        (p * pow2_f64(k + 54)) * pow2_f64(-54)
-    } else {
-        p * pow2_f64(k)
-    }
+    // p * 2^k with k in [-1076, 1024], as two normal powers of two: the
+    // first product is exact, the second rounds once (only when the result
+    // is subnormal) or overflows to +inf. (k1 = floor(k / 2) through a
+    // logical shift of a non-negative value.)
+    let k1 = ((k.wrapping_add(2048) as u64) >> 1) as i64 - 1024;
+    let pow2 = |e: i64| f64::from_bits((e.wrapping_add(1023) as u64) << 52);
+    (p * pow2(k1)) * pow2(k.wrapping_sub(k1))
 }
 
 /// `2^k` for `k` in the normal exponent range `[-1022, 1023]`.
@@ -92,17 +84,16 @@ pub const fn pow2_f64(k: i32) -> f64 {
 }
 
 /// `e^x` for f32 within 1 ulp; see the [module](self) documentation.
+///
+/// Branch-free (selects only), so a map of it vectorizes.
 #[inline]
 pub fn exp_f32(x: f32) -> f32 {
-    if x > 89.0 {
-        return f32::INFINITY;
-    }
-    if x < -104.0 {
-        return 0.0;
-    }
-    let v = x * core::f32::consts::LOG2_E;
-    let k = (if v < 0.0 { v - 0.5 } else { v + 0.5 }) as i32;
-    let kf = k as f32;
+    let x = x.clamp(-104.0, 89.0);
+    // k = round(x / ln2) through 1.5 * 2^23, as in `exp_f64`.
+    const SHIFT: f32 = 12_582_912.0;
+    let t = x * core::f32::consts::LOG2_E + SHIFT;
+    let kf = t - SHIFT;
+    let k = t.to_bits().wrapping_sub(SHIFT.to_bits()) as i32;
     let r = (x - kf * LN2_HI_F32) - kf * LN2_LO_F32;
     // e^r - 1 = r + r^2 (1/2! + ... + r^5/7!).
     const C: [f32; 6] = [
@@ -120,13 +111,10 @@ pub fn exp_f32(x: f32) -> f32 {
         q = C[i] + r * q;
     }
     let p = 1.0 + (r + (r * r) * q);
-    if k > 127 {
-        (p * 2.0) * pow2_f32(k - 1)
-    } else if k < -125 {
-        (p * pow2_f32(k + 25)) * pow2_f32(-25)
-    } else {
-        p * pow2_f32(k)
-    }
+    // k in [-150, 128]: two normal powers of two, one rounding.
+    let k1 = ((k.wrapping_add(256) as u32) >> 1) as i32 - 128;
+    let pow2 = |e: i32| f32::from_bits((e.wrapping_add(127) as u32) << 23);
+    (p * pow2(k1)) * pow2(k.wrapping_sub(k1))
 }
 
 /// `2^k` for `k` in the normal exponent range `[-126, 127]`.
@@ -388,6 +376,8 @@ mod tests {
         assert_eq!(exp_f64(f64::INFINITY), f64::INFINITY);
         assert_eq!(exp_f64(f64::NEG_INFINITY).to_bits(), 0);
         assert!(exp_f64(f64::NAN).is_nan());
+        assert!(exp_f64(-f64::NAN).is_nan());
+        assert!(exp_f64(f64::from_bits(0x7ff0_0000_0000_0001)).is_nan());
         assert_eq!(exp_f64(709.79), f64::INFINITY);
         assert_eq!(exp_f64(1000.0), f64::INFINITY);
         assert_eq!(exp_f64(-745.14).to_bits(), 0);
@@ -398,6 +388,7 @@ mod tests {
         assert_eq!(exp_f32(f32::INFINITY), f32::INFINITY);
         assert_eq!(exp_f32(f32::NEG_INFINITY).to_bits(), 0);
         assert!(exp_f32(f32::NAN).is_nan());
+        assert!(exp_f32(-f32::NAN).is_nan());
         assert_eq!(exp_f32(88.8), f32::INFINITY);
         assert_eq!(exp_f32(-104.0).to_bits(), 0);
         assert_eq!(exp_f32(0.0), 1.0);
