@@ -44,7 +44,7 @@ pub trait Real:
     fn abs(self) -> Self;
     /// Correctly rounded square root (NaN for negative inputs).
     fn sqrt(self) -> Self;
-    /// `e^self` within 1 ulp; `+inf` on overflow, `0` on underflow.
+    /// `e^self`, within 2 ulp of libm's (measured: 1); `+inf` on overflow, `0` on underflow.
     fn exp(self) -> Self;
     /// `floor(log2 |self|)` for finite non-zero values (subnormals included).
     fn ilogb(self) -> i32;

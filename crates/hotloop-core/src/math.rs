@@ -6,11 +6,15 @@
 //!
 //! - [`exp_f64`], [`exp_f32`]: Cody–Waite range reduction `x = k ln2 + r`,
 //!   `|r| <= ln2 / 2`, a Taylor polynomial for `e^r - 1` (degree 13 for f64,
-//!   7 for f32, truncation error below 0.1 ulp), and an exact scaling by
-//!   `2^k`. Error bound: **at most 1 ulp** from the exact result over the
-//!   whole finite range (subnormal results included), which the tests check
-//!   as at most 2 ulp from `std`'s `exp` (itself within 1 ulp). Overflow
-//!   gives `+inf`, underflow `+0`, `exp(NaN)` is NaN, `exp(-inf) = 0`.
+//!   7 for f32, truncation error below 0.1 ulp), and a scaling by `2^k`
+//!   with a single rounding (subnormal results). Stated bound, checked by
+//!   the tests over the whole finite range, subnormal results included:
+//!   **at most 2 ulp from `std`'s `exp`** (f64: 8e5 points; f32: every 97th
+//!   bit pattern, against the f64 `exp` rounded to f32). Measured: at most
+//!   1 ulp for both types. (The rounding analysis gives under 1 ulp from the
+//!   exact value; the tests compare with libm, not with exact values.)
+//!   Overflow gives `+inf`, underflow `+0`, `exp(NaN)` is NaN,
+//!   `exp(-inf) = 0`. Branch-free, so maps of it vectorize.
 //! - [`sqrt_f64`], [`sqrt_f32`]: correctly rounded (round to nearest even),
 //!   as IEEE 754 requires of `sqrt`, through the integer square root of the
 //!   scaled significand. Bit-identical to `std`'s `sqrt`.
@@ -28,7 +32,7 @@ const LN2_HI_F32: f32 = f32::from_bits(0x3f31_7200);
 /// `ln 2 - LN2_HI_F32`, rounded to f32.
 const LN2_LO_F32: f32 = 1.428_606_8e-6;
 
-/// `e^x` for f64 within 1 ulp; see the [module](self) documentation.
+/// `e^x` for f64, within 2 ulp of libm (measured: 1); see the [module](self) documentation.
 ///
 /// Branch-free (selects only), so a map of it vectorizes.
 #[inline]
@@ -83,7 +87,7 @@ pub const fn pow2_f64(k: i32) -> f64 {
     f64::from_bits(((k + 1023) as u64) << 52)
 }
 
-/// `e^x` for f32 within 1 ulp; see the [module](self) documentation.
+/// `e^x` for f32, within 2 ulp of libm (measured: 1); see the [module](self) documentation.
 ///
 /// Branch-free (selects only), so a map of it vectorizes.
 #[inline]
