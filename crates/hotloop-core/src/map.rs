@@ -8,7 +8,7 @@
 //! are `Copy + Send + Sync` implement the traits too.
 //!
 //! Built-ins: [`Affine`], [`Polynomial`] (Horner), [`Clamp`], [`Exp`]
-//! (hotloop's own, within 2 ulp of libm; see [`crate::math`]). and the binary
+//! (hotloop's own, within 2 ulp of libm; see [`crate::math`]), and the binary
 //! [`Add`], [`Mul`], [`Axpy`].
 //!
 //! The slice loops ([`map_slice`], [`zip_slice`], ...) are what one CPU task
