@@ -4,7 +4,7 @@ use crate::measure::Plan;
 use hotloop::Backend;
 
 /// Workloads by name.
-pub const WORKLOADS: [&str; 3] = ["add", "pi", "reduce"];
+pub const WORKLOADS: [&str; 6] = ["add", "pi", "reduce", "map", "stencil", "gufunc"];
 /// Backends by name.
 #[cfg(not(test))]
 pub const BACKENDS: &[&str] = &["serial", "parallel", "simulator", "cuda"];
@@ -283,7 +283,7 @@ mod tests {
             "{e}"
         );
         let e = Config::from_args(&args("--workload nope")).unwrap_err();
-        assert!(e.contains("add, pi, reduce"), "{e}");
+        assert!(e.contains("add, pi, reduce, map, stencil, gufunc"), "{e}");
         let e = Config::from_args(&args("--frobnicate")).unwrap_err();
         assert!(e.contains("unknown option `--frobnicate`"), "{e}");
     }

@@ -9,6 +9,7 @@ mod measure;
 mod python;
 mod report;
 mod row;
+mod targets;
 mod workloads;
 
 use config::Config;
@@ -97,7 +98,10 @@ fn run(cfg: &Config) -> Result<bool, String> {
         }
     };
     let mut rows = Vec::new();
-    if cfg.runs_workload("add") || cfg.runs_workload("reduce") {
+    if ["add", "reduce", "map"]
+        .iter()
+        .any(|w| cfg.runs_workload(w))
+    {
         progress("filling the input array");
         let x = workloads::input(cfg.shape)?;
         if cfg.runs_workload("add") {
@@ -106,6 +110,15 @@ fn run(cfg: &Config) -> Result<bool, String> {
         if cfg.runs_workload("reduce") {
             rows.extend(workloads::reduce::rows(cfg, &x, &mut progress)?);
         }
+        if cfg.runs_workload("map") {
+            rows.extend(workloads::parity::map_rows(cfg, &x, &mut progress)?);
+        }
+    }
+    if cfg.runs_workload("stencil") {
+        rows.extend(workloads::parity::stencil_rows(cfg, &mut progress)?);
+    }
+    if cfg.runs_workload("gufunc") {
+        rows.extend(workloads::parity::gufunc_rows(cfg, &mut progress)?);
     }
     if cfg.runs_workload("pi") {
         rows.extend(workloads::pi::rows(cfg, &mut progress)?);
@@ -128,6 +141,9 @@ fn run(cfg: &Config) -> Result<bool, String> {
         println!(
             "copy bandwidth: {bw:.1} GB/s (read + write counted); memory-bound rows show their share of it"
         );
+    }
+    for t in &report.targets {
+        println!("{}", t.line());
     }
     for r in &report.rows {
         if let row::Check::Failed(why) = &r.check {

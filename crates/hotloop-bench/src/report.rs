@@ -19,6 +19,8 @@ pub struct Report {
     pub copy_bandwidth_gb_s: Option<f64>,
     /// Every row.
     pub rows: Vec<Row>,
+    /// The speed targets this run's rows can be checked against.
+    pub targets: Vec<crate::targets::Target>,
 }
 
 impl Report {
@@ -36,11 +38,13 @@ impl Report {
             .iter()
             .find(|r| r.form == "stream copy")
             .and_then(Row::gb_per_s);
+        let targets = crate::targets::evaluate(&rows);
         Report {
             schema: 1,
             machine,
             copy_bandwidth_gb_s,
             rows,
+            targets,
         }
     }
 
@@ -219,6 +223,12 @@ impl Report {
         out.push('\n');
         for (i, n) in self.notes().iter().enumerate() {
             let _ = writeln!(out, "{}. {n}", i + 1);
+        }
+        if !self.targets.is_empty() {
+            out.push_str("\nTargets, each a ratio of two rows of this run:\n\n");
+            for t in &self.targets {
+                let _ = writeln!(out, "- {}", t.line());
+            }
         }
         out
     }

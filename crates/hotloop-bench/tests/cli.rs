@@ -60,8 +60,9 @@ fn small_run_writes_results_with_the_documented_schema() {
     }
     assert_eq!(
         rows.iter().filter(|r| r["baseline"] == true).count(),
-        // add, sum, max, and pi at two sample counts
-        5
+        // add; sum, max, min, count; pi at two sample counts; map; two
+        // stencils; two gufuncs
+        12
     );
     let csv = std::fs::read_to_string(dir.join("results.csv")).unwrap();
     assert_eq!(csv.lines().count(), rows.len() + 1);
@@ -84,7 +85,8 @@ fn unknown_names_are_usage_errors_listing_valid_ones() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("unknown workload `matmul`") && err.contains("add, pi, reduce"),
+        err.contains("unknown workload `matmul`")
+            && err.contains("add, pi, reduce, map, stencil, gufunc"),
         "{err}"
     );
 }

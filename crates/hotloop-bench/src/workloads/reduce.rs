@@ -1,13 +1,27 @@
-//! The reductions the blog's output used: sum and max.
+//! Reductions (`prange` with `+=`): sum, max, min and count-where.
 
+use super::parity::backends;
 use super::pattern;
 use crate::config::Config;
 use crate::measure::time;
 use crate::row::{Check, Row};
-use hotloop::{Backend, max, sum};
+use hotloop::{Backend, Error, GreaterThan, count_where, max, min, sum};
 use ndarray::Array3;
 
-/// Measures sum and max on every selected backend.
+/// The reductions measured, by name.
+const OPS: [&str; 4] = ["sum", "max", "min", "count > 0"];
+
+/// Runs reduction `op` on `backend`; the count comes back as an `f64`.
+fn reduce(op: &str, backend: Backend, x: &Array3<f64>) -> hotloop::Result<f64> {
+    match op {
+        "sum" => sum(backend, x),
+        "max" => max(backend, x),
+        "min" => min(backend, x),
+        _ => count_where(backend, GreaterThan(0.0), x).map(|c| c as f64),
+    }
+}
+
+/// Measures every reduction on every selected backend.
 pub fn rows(
     cfg: &Config,
     x: &Array3<f64>,
@@ -15,7 +29,7 @@ pub fn rows(
 ) -> Result<Vec<Row>, String> {
     let [a, b, c] = cfg.shape;
     let len = x.len();
-    // Independent references: a compensated sum and a plain fold.
+    // Independent references: a compensated sum, plain folds and a count.
     let (mut s, mut comp) = (0.0f64, 0.0f64);
     for i in 0..len {
         let v = pattern(i);
@@ -29,52 +43,59 @@ pub fn rows(
     }
     let want_sum = s + comp;
     let abs_sum: f64 = (0..len).map(|i| pattern(i).abs()).sum();
-    let tol = (len.max(2) as f64).log2().ceil().max(1.0) * 2048.0 * f64::EPSILON * abs_sum;
-    let want_max = (0..len).map(pattern).fold(f64::NEG_INFINITY, f64::max);
+    let sum_tol = (len.max(2) as f64).log2().ceil().max(1.0) * 2048.0 * f64::EPSILON * abs_sum;
+    let want = |op: &str| match op {
+        "sum" => want_sum,
+        "max" => (0..len).map(pattern).fold(f64::NEG_INFINITY, f64::max),
+        "min" => (0..len).map(pattern).fold(f64::INFINITY, f64::min),
+        _ => (0..len).filter(|&i| pattern(i) > 0.0).count() as f64,
+    };
 
-    let mut backends = Vec::new();
-    if cfg.runs_backend("serial") {
-        backends.push(Backend::Serial);
-    }
-    if cfg.runs_backend("parallel") {
-        backends.push(cfg.parallel()?);
-    }
-    if cfg.runs_backend("simulator") {
-        backends.push(Backend::simulator());
-    }
     let mut rows = Vec::new();
-    for (op, is_sum) in [("sum", true), ("max", false)] {
-        for (k, &backend) in backends.iter().enumerate() {
+    for op in OPS {
+        let want = want(op);
+        let tol = if op == "sum" { sum_tol } else { 0.0 };
+        let workload = format!("{op} f64 {a}x{b}x{c}");
+        for (backend, plan) in backends(cfg)? {
             progress(&format!("reduce: {op} on {backend}"));
+            if matches!(backend, Backend::Cuda { .. }) && matches!(op, "sum" | "max") {
+                rows.push(cuda_row(cfg, op, &workload, x, want, tol)?);
+                continue;
+            }
             let mut got = f64::NAN;
-            let t = time(cfg.plan, || {
-                got = if is_sum {
-                    sum(backend, x)?
-                } else {
-                    max(backend, x)?
-                };
-                Ok::<_, hotloop::Error>(())
-            })
-            .map_err(|e| e.to_string())?;
-            let check = if is_sum && (got - want_sum).abs() <= tol || !is_sum && got == want_max {
+            let t = match time(plan, || {
+                got = reduce(op, backend, x)?;
+                Ok::<_, Error>(())
+            }) {
+                Ok(t) => t,
+                Err(Error::BackendUnavailable { reason, .. }) => {
+                    eprintln!("\n{op} skipped on {backend}: {reason}");
+                    continue;
+                }
+                Err(e) => return Err(format!("{op} on {backend}: {e}")),
+            };
+            let check = if (got - want).abs() <= tol {
                 Check::Passed
             } else {
-                let want = if is_sum { want_sum } else { want_max };
                 Check::Failed(format!("{op} = {got}, expected {want}"))
             };
+            let grid = matches!(backend, Backend::Simulator { .. } | Backend::Cuda { .. });
             rows.push(Row {
-                workload: format!("{op} f64 {a}x{b}x{c}"),
-                backend: backend.to_string(),
-                form: if is_sum {
-                    "fixed-order chunks"
+                workload: workload.clone(),
+                backend: match backend.launch_for(len as u64) {
+                    Ok(Some(l)) => format!("{} ({l})", backend.name()),
+                    _ => backend.to_string(),
+                },
+                form: if grid {
+                    "block partials, host finish"
                 } else {
-                    "lanes"
+                    "fixed-order chunks"
                 }
                 .into(),
                 timings: t,
                 bytes: Some((len * size_of::<f64>()) as u64),
                 samples: None,
-                baseline: k == 0,
+                baseline: backend == Backend::Serial,
                 check,
                 compile_s: None,
                 gpu: None,
@@ -82,45 +103,50 @@ pub fn rows(
             });
         }
     }
-    if cfg.runs_backend("cuda") {
-        let dev = hotloop::crates::cuda::device(0).map_err(|e| e.to_string())?;
-        let src = x.as_slice().expect("standard layout");
-        for (op, is_sum) in [("sum", true), ("max", false)] {
-            progress(&format!("reduce: {op} on cuda"));
-            let mut got = f64::NAN;
-            let (t, gpu) = crate::gpu::time(cfg.plan, || {
-                let (v, timings) = if is_sum {
-                    hotloop::crates::cuda::ops::sum_timed(&dev, None, src)?
-                } else {
-                    let (v, timings) = hotloop::crates::cuda::ops::max_timed(&dev, None, src)?;
-                    (v.unwrap_or(f64::NAN), timings)
-                };
-                got = v;
-                Ok(timings)
-            })
-            .map_err(|e| e.to_string())?;
-            let check = if is_sum && (got - want_sum).abs() <= tol || !is_sum && got == want_max {
-                Check::Passed
-            } else {
-                Check::Failed(format!("{op} = {got} on the GPU"))
-            };
-            rows.push(Row {
-                workload: format!("{op} f64 {a}x{b}x{c}"),
-                backend: format!("cuda:0 {}", dev.info().name),
-                form: "block partials, host finish".into(),
-                timings: t,
-                bytes: Some((len * size_of::<f64>()) as u64),
-                samples: None,
-                baseline: false,
-                check,
-                compile_s: None,
-                gpu: Some(gpu),
-                note: Some(
-                    "kernel time from CUDA events after a synchronize; copies in their own columns"
-                        .into(),
-                ),
-            });
-        }
-    }
     Ok(rows)
+}
+
+/// A CUDA sum or max row, timed by its parts.
+fn cuda_row(
+    cfg: &Config,
+    op: &str,
+    workload: &str,
+    x: &Array3<f64>,
+    want: f64,
+    tol: f64,
+) -> Result<Row, String> {
+    let dev = hotloop::crates::cuda::device(0).map_err(|e| e.to_string())?;
+    let src = x.as_slice().expect("standard layout");
+    let mut got = f64::NAN;
+    let (t, gpu) = crate::gpu::time(cfg.plan, || {
+        let (v, timings) = if op == "sum" {
+            hotloop::crates::cuda::ops::sum_timed(&dev, None, src)?
+        } else {
+            let (v, timings) = hotloop::crates::cuda::ops::max_timed(&dev, None, src)?;
+            (v.unwrap_or(f64::NAN), timings)
+        };
+        got = v;
+        Ok(timings)
+    })
+    .map_err(|e| e.to_string())?;
+    let check = if (got - want).abs() <= tol {
+        Check::Passed
+    } else {
+        Check::Failed(format!("{op} = {got} on the GPU, expected {want}"))
+    };
+    Ok(Row {
+        workload: workload.into(),
+        backend: format!("cuda:0 {}", dev.info().name),
+        form: "block partials, host finish".into(),
+        timings: t,
+        bytes: Some((x.len() * size_of::<f64>()) as u64),
+        samples: None,
+        baseline: false,
+        check,
+        compile_s: None,
+        gpu: Some(gpu),
+        note: Some(
+            "kernel time from CUDA events after a synchronize; copies in their own columns".into(),
+        ),
+    })
 }
