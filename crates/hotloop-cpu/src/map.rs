@@ -3,11 +3,11 @@
 //!
 //! The loops are `hotloop_core::map`'s slice loops, which vectorize like
 //! `add_scalar`'s; out-of-place forms write large outputs with streaming
-//! stores ([`crate::store::write_with`]) exactly as `add_scalar` does.
+//! stores ([`crate::store::map_streaming`]) exactly as `add_scalar` does.
 //! Every element is computed by the same `apply` on every backend and
 //! thread count, so the results are bit-identical.
 
-use crate::store::{StoreMode, write_with};
+use crate::store::{StoreMode, map_streaming, zip_streaming};
 use hotloop_core::Real;
 use hotloop_core::map::{
     BinaryOp, UnaryOp, map_slice, map_slice_in_place, zip_slice, zip_slice_in_place,
@@ -20,9 +20,11 @@ pub mod serial {
     /// `out[i] = op(input[i])`. Same lengths (the callers check).
     pub fn map<T: Real, Op: UnaryOp<T>>(op: &Op, input: &[T], out: &mut [T], store: StoreMode) {
         debug_assert_eq!(input.len(), out.len());
-        write_with(store.streams(size_of_val(out)), out, |s, dst| {
-            map_slice(op, &input[s..s + dst.len()], dst)
-        });
+        if store.streams(size_of_val(out)) {
+            map_streaming(input, out, |x| op.apply(x));
+        } else {
+            map_slice(op, input, out);
+        }
     }
 
     /// `data[i] = op(data[i])`.
@@ -39,10 +41,11 @@ pub mod serial {
         store: StoreMode,
     ) {
         debug_assert!(a.len() == out.len() && b.len() == out.len());
-        write_with(store.streams(size_of_val(out)), out, |s, dst| {
-            let e = s + dst.len();
-            zip_slice(op, &a[s..e], &b[s..e], dst)
-        });
+        if store.streams(size_of_val(out)) {
+            zip_streaming(a, b, out, |x, y| op.apply(x, y));
+        } else {
+            zip_slice(op, a, b, out);
+        }
     }
 
     /// `a[i] = op(a[i], b[i])`.
@@ -72,9 +75,11 @@ pub mod parallel {
             out.par_chunks_mut(ELEMENTWISE_CHUNK)
                 .zip(input.par_chunks(ELEMENTWISE_CHUNK))
                 .for_each(|(o, i)| {
-                    write_with(streams, o, |s, dst| {
-                        map_slice(op, &i[s..s + dst.len()], dst)
-                    })
+                    if streams {
+                        map_streaming(i, o, |x| op.apply(x));
+                    } else {
+                        map_slice(op, i, o);
+                    }
                 });
         });
     }
@@ -103,10 +108,11 @@ pub mod parallel {
                 .zip(a.par_chunks(ELEMENTWISE_CHUNK))
                 .zip(b.par_chunks(ELEMENTWISE_CHUNK))
                 .for_each(|((o, x), y)| {
-                    write_with(streams, o, |s, dst| {
-                        let e = s + dst.len();
-                        zip_slice(op, &x[s..e], &y[s..e], dst)
-                    })
+                    if streams {
+                        zip_streaming(x, y, o, |p, q| op.apply(p, q));
+                    } else {
+                        zip_slice(op, x, y, o);
+                    }
                 });
         });
     }

@@ -9,7 +9,6 @@
 //! [`StoreMode::Auto`] uses them only for outputs far beyond the cache.
 
 use hotloop_core::Real;
-use hotloop_core::elementwise::add_scalar_slice;
 
 /// Output-store policy of the out-of-place kernels.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -49,10 +48,110 @@ const SCRATCH_ELEMS: usize = 512;
 /// `out[i] = input[i] + scalar`, written with streaming stores where
 /// supported. `input` and `out` have the same length.
 pub fn add_scalar_streaming<T: Real>(input: &[T], scalar: T, out: &mut [T]) {
-    debug_assert_eq!(input.len(), out.len());
-    write_streaming(out, |start, dst| {
-        add_scalar_slice(&input[start..start + dst.len()], scalar, dst)
+    map_streaming(input, out, |x| {
+        hotloop_core::elementwise::add_scalar(x, scalar)
     });
+}
+
+/// `out[i] = f(input[i])`, written with streaming stores where supported:
+/// the streaming form of every element-wise map (`f` is the core body).
+#[inline]
+pub fn map_streaming<T: Copy>(input: &[T], out: &mut [T], f: impl Fn(T) -> T) {
+    debug_assert_eq!(input.len(), out.len());
+    let n = input.len().min(out.len());
+    let input = &input[..n];
+    stream_indexed(&mut out[..n], |i| f(input[i]));
+}
+
+/// `out[i] = f(a[i], b[i])` with streaming stores: [`map_streaming`] for
+/// two inputs.
+#[inline]
+pub fn zip_streaming<T: Copy>(a: &[T], b: &[T], out: &mut [T], f: impl Fn(T, T) -> T) {
+    debug_assert!(a.len() == out.len() && b.len() == out.len());
+    let n = out.len().min(a.len()).min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    stream_indexed(&mut out[..n], |i| f(a[i], b[i]));
+}
+
+/// `out[i] = value(i)` for every `i`, in order, with streaming stores on
+/// x86-64 for 4- and 8-byte elements.
+///
+/// Unlike [`write_streaming`], values go from registers straight to
+/// memory, two f64 or four f32 per 16-byte store, so loads and stores
+/// overlap as in a STREAM copy: a round trip through an L1 scratch block
+/// cost about a third of the bandwidth on a 2-core machine.
+#[inline(always)]
+fn stream_indexed<T: Copy>(out: &mut [T], value: impl Fn(usize) -> T) {
+    let n = out.len();
+    #[cfg(target_arch = "x86_64")]
+    if matches!(size_of::<T>(), 4 | 8) {
+        // Plain stores up to the first 64-byte boundary of `out`.
+        let head = out.as_ptr().align_offset(LINE).min(n);
+        for (i, o) in out[..head].iter_mut().enumerate() {
+            *o = value(i);
+        }
+        let per_line = LINE / size_of::<T>();
+        let body = (n - head) / per_line * per_line;
+        for (l, o) in out[head..head + body]
+            .chunks_exact_mut(per_line)
+            .enumerate()
+        {
+            let first = head + l * per_line;
+            // SAFETY: `o` is one whole 64-byte line of `out`, 64-byte
+            // aligned by the head split; T is 4 or 8 bytes (checked).
+            unsafe { stream_line_of(o, |k| value(first + k)) };
+        }
+        for (i, o) in out.iter_mut().enumerate().skip(head + body) {
+            *o = value(i);
+        }
+        // Streaming stores are weakly ordered: fence so the writes are
+        // visible to whichever thread reads `out` next.
+        // SAFETY: SSE2 (x86-64 baseline).
+        unsafe { core::arch::x86_64::_mm_sfence() };
+        return;
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = value(i);
+    }
+}
+
+/// Stores `value(0..64 / size_of::<T>())` to the line `dst`
+/// non-temporally, as four 16-byte vectors built from the values' bits.
+///
+/// # Safety
+/// `T` is 4 or 8 bytes; `dst` is one 64-byte line (`64 / size_of::<T>()`
+/// elements), 16-byte aligned.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn stream_line_of<T: Copy>(dst: &mut [T], value: impl Fn(usize) -> T) {
+    use core::arch::x86_64::{__m128i, _mm_set_epi32, _mm_set_epi64x, _mm_stream_si128};
+    // The bits of a T as an integer: a register move once inlined.
+    // SAFETY (both): the caller guarantees size_of::<T>() is 8, resp. 4,
+    // where each is used.
+    let b64 = |v: T| unsafe { core::mem::transmute_copy::<T, u64>(&v) } as i64;
+    let b32 = |v: T| unsafe { core::mem::transmute_copy::<T, u32>(&v) } as i32;
+    let out = dst.as_mut_ptr().cast::<__m128i>();
+    for v in 0..4 {
+        let vec = if size_of::<T>() == 8 {
+            let i = 2 * v;
+            // SAFETY: SSE2 (x86-64 baseline).
+            unsafe { _mm_set_epi64x(b64(value(i + 1)), b64(value(i))) }
+        } else {
+            let i = 4 * v;
+            // SAFETY: SSE2 (x86-64 baseline).
+            unsafe {
+                _mm_set_epi32(
+                    b32(value(i + 3)),
+                    b32(value(i + 2)),
+                    b32(value(i + 1)),
+                    b32(value(i)),
+                )
+            }
+        };
+        // SAFETY: `dst` is one line, 16-byte aligned; vector `v` is its
+        // bytes 16v..16v + 16.
+        unsafe { _mm_stream_si128(out.add(v), vec) };
+    }
 }
 
 /// Writes `out` with streaming stores where supported (x86-64), computing
@@ -205,6 +304,27 @@ mod tests {
                         .iter()
                         .enumerate()
                         .all(|(i, &v)| v == i as f32)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn streaming_maps_and_zips_match_plain_loops_at_every_misalignment() {
+        let a: Vec<f32> = (0..300).map(|i| i as f32 * 0.25).collect();
+        let b: Vec<f32> = (0..300).map(|i| 7.0 - i as f32).collect();
+        for offset in 0..17 {
+            for len in [0, 1, 15, 16, 17, 64, 299] {
+                let mut out = vec![f32::NAN; len + offset];
+                map_streaming(&a[..len], &mut out[offset..], |x| x * 3.0 - 1.0);
+                assert!(
+                    (0..len).all(|i| out[offset + i] == a[i] * 3.0 - 1.0),
+                    "map offset={offset} len={len}"
+                );
+                zip_streaming(&a[..len], &b[..len], &mut out[offset..], |x, y| x - y);
+                assert!(
+                    (0..len).all(|i| out[offset + i] == a[i] - b[i]),
+                    "zip offset={offset} len={len}"
                 );
             }
         }
