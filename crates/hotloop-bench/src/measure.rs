@@ -96,6 +96,37 @@ pub fn time<E>(plan: Plan, mut f: impl FnMut() -> Result<(), E>) -> Result<Timin
     })
 }
 
+/// Times `f` and `g` in alternation (`f, g, f, g, ...`): for two rows whose
+/// ratio is the figure of interest, so that both see the machine in the
+/// same state even when its memory bandwidth drifts during the run.
+pub fn time_pair<E>(
+    plan: Plan,
+    mut f: impl FnMut() -> Result<(), E>,
+    mut g: impl FnMut() -> Result<(), E>,
+) -> Result<(Timings, Timings), E> {
+    let clock = |h: &mut dyn FnMut() -> Result<(), E>| -> Result<f64, E> {
+        let t = Instant::now();
+        h()?;
+        Ok(t.elapsed().as_secs_f64())
+    };
+    let (first_f, first_g) = (clock(&mut f)?, clock(&mut g)?);
+    let plan = plan.after_first_call(first_f.max(first_g));
+    for _ in 0..plan.warmup {
+        f()?;
+        g()?;
+    }
+    let (mut tf, mut tg) = (Vec::new(), Vec::new());
+    for _ in 0..plan.repeat {
+        tf.push(clock(&mut f)?);
+        tg.push(clock(&mut g)?);
+    }
+    let timings = |first, repeats_s| Timings {
+        first_call_s: Some(first),
+        repeats_s,
+    };
+    Ok((timings(first_f, tf), timings(first_g, tg)))
+}
+
 /// Times `f` when each call needs fresh state made by `setup` outside the
 /// timed region. What `f` returns is dropped after the clock stops (freeing
 /// a fresh output is not the kernel's cost either). No warm-up: every call
@@ -144,6 +175,28 @@ mod tests {
         assert_eq!((long.warmup, long.repeat), (0, LONG_REPEATS));
         let short = plan.after_first_call(0.1);
         assert_eq!((short.warmup, short.repeat), (1, 5));
+    }
+
+    #[test]
+    fn pairs_alternate() {
+        let order = std::cell::RefCell::new(Vec::new());
+        let (a, b) = time_pair::<()>(
+            Plan {
+                warmup: 1,
+                repeat: 2,
+            },
+            || {
+                order.borrow_mut().push('f');
+                Ok(())
+            },
+            || {
+                order.borrow_mut().push('g');
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(order.into_inner().iter().collect::<String>(), "fgfgfgfg");
+        assert_eq!((a.repeats_s.len(), b.repeats_s.len()), (2, 2));
     }
 
     #[test]

@@ -62,48 +62,52 @@ pub fn rows(
         }
     }
 
-    // The bandwidth reference is measured right before the parallel row it
-    // is compared with, so both see the machine in the same state.
     if cfg.runs_backend("parallel") {
-        progress("add: stream copy (bandwidth probe)");
+        // The bandwidth reference and the prange row are timed in
+        // alternation, so their ratio holds even when the machine's memory
+        // bandwidth drifts during the run.
+        progress("add: parallel, alternating with a stream copy");
+        let backend = cfg.parallel()?;
         let pool = Pool::get(cfg.threads.and_then(std::num::NonZeroUsize::new))
             .map_err(|e| e.to_string())?;
         let src = x.as_slice().expect("standard layout");
-        let t = time(cfg.plan, || {
-            copy_streaming(&pool, src, out.as_slice_mut().expect("standard layout"));
-            Ok::<_, String>(())
-        })?;
-        let check = if out.as_slice().unwrap() == src {
+        let out_cell = std::cell::RefCell::new(&mut out);
+        let (t_copy, t_add) = crate::measure::time_pair(
+            cfg.plan,
+            || {
+                let mut o = out_cell.borrow_mut();
+                copy_streaming(&pool, src, o.as_slice_mut().expect("standard layout"));
+                Ok(())
+            },
+            || {
+                let mut o = out_cell.borrow_mut();
+                hotloop::add_scalar_into(backend, x, 2.0, *o).map_err(|e| e.to_string())
+            },
+        )?;
+        // Check each once more, outside the timings.
+        copy_streaming(&pool, src, out.as_slice_mut().expect("standard layout"));
+        let copy_check = if out.as_slice().unwrap() == src {
             Check::Passed
         } else {
             Check::Failed("copy differs from its source".into())
         };
-        let backend = format!("parallel ({} threads)", pool.threads());
-        rows.push(row(
-            "stream copy",
-            &backend,
-            t,
-            check,
-            false,
-            Some("STREAM-style copy, non-temporal stores: the bandwidth reference"),
-        ));
-    }
-
-    if cfg.runs_backend("parallel") {
-        let backend = cfg.parallel()?;
-        progress("add: parallel");
         out.fill(1.0);
-        let t = time(cfg.plan, || {
-            hotloop::add_scalar_into(backend, x, 2.0, &mut out)
-        })
-        .map_err(|e| e.to_string())?;
+        hotloop::add_scalar_into(backend, x, 2.0, &mut out).map_err(|e| e.to_string())?;
         rows.push(row(
             "rayon",
             &backend.to_string(),
-            t,
+            t_add,
             check_add(out.as_slice().unwrap()),
             false,
             Some("prange row: preallocated output, streaming stores"),
+        ));
+        rows.push(row(
+            "stream copy",
+            &format!("parallel ({} threads)", pool.threads()),
+            t_copy,
+            copy_check,
+            false,
+            Some("STREAM-style copy, non-temporal stores, timed in alternation with the row above: the bandwidth reference"),
         ));
 
         progress("add: parallel, fresh output");
