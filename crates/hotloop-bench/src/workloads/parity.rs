@@ -228,7 +228,7 @@ pub fn gufunc_rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<R
     };
     // Never more elements than --size asks for.
     let len = cfg.shape.iter().product::<usize>().max(1);
-    let n = n.min(cfg.shape[2]).max(1);
+    let n = n.min(len).max(1);
     let rows_n = rows_n.min(len / n).max(1);
     let x = Array2::from_shape_fn((rows_n, n), |(r, i)| pattern(r * 8191 + i));
     // Independent references: direct window sums and norms.
