@@ -16,6 +16,11 @@ use crate::philox::Key;
 use crate::pi::{SAMPLES_PER_BLOCK, block_hits_below};
 use crate::reduce::{Max, MinValue};
 
+pub use crate::grid_parity::{
+    cell_coords, count_thread_partial, gufunc_thread, map_thread, min_thread_partial,
+    stencil_thread, zip_thread,
+};
+
 /// Where a thread sits in a one-dimensional launch grid (CUDA's `blockIdx.x`,
 /// `blockDim.x`, `threadIdx.x`, `gridDim.x`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

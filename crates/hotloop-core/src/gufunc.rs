@@ -14,6 +14,7 @@
 //! [`NormalizeRows`] (`(n)->(n)`, `x / ||x||_2`).
 
 use crate::Real;
+use crate::device_op::DeviceGufunc;
 use crate::reduce::Max;
 
 /// One iteration of a generalized ufunc's loop over the outer dimensions.
@@ -36,6 +37,12 @@ pub trait GuKernel<T: Real>: Copy + Send + Sync {
     /// are this iteration's core blocks, row-major, of the sizes the
     /// signature gives them.
     fn apply(&self, core: &[usize], input: &[T], out: &mut [T]);
+
+    /// The device entry point running this kernel, if it has one (the
+    /// built-ins do). See [`crate::device_op`].
+    fn device_gufunc(&self) -> Option<DeviceGufunc> {
+        None
+    }
 }
 
 /// Iteration `l` of the outer loop, as one GPU thread would run it: the
@@ -84,6 +91,12 @@ impl<T: Real> GuKernel<T> for MovingAverage {
     const NAME: &'static str = "moving_average";
     const SIGNATURE: &'static str = "(n),()->(n)";
 
+    fn device_gufunc(&self) -> Option<DeviceGufunc> {
+        Some(DeviceGufunc::MovingAverage {
+            window: self.window,
+        })
+    }
+
     fn check(&self) -> Result<(), &'static str> {
         if self.window == 0 {
             Err("the window must be at least 1 element")
@@ -127,6 +140,10 @@ pub struct NormalizeRows;
 impl<T: Real> GuKernel<T> for NormalizeRows {
     const NAME: &'static str = "normalize_rows";
     const SIGNATURE: &'static str = "(n)->(n)";
+
+    fn device_gufunc(&self) -> Option<DeviceGufunc> {
+        Some(DeviceGufunc::NormalizeRows)
+    }
 
     #[inline]
     fn apply(&self, _core: &[usize], x: &[T], out: &mut [T]) {

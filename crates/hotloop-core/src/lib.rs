@@ -17,12 +17,18 @@
 //! - [`index`]: shape and index arithmetic, grid-stride ranges.
 //! - [`philox`]: the Philox4x32-10 counter-based generator.
 //! - [`pi`]: the Monte Carlo pi sample test built on it.
-//! - [`grid`]: per-thread bodies of the grid kernels (device and simulator).
+//! - [`grid`]: per-thread bodies of the grid kernels (device and simulator);
+//!   those of the Numba-parity kernels are in [`grid_parity`].
+//! - [`device_op`]: which ops have device entry points, and which.
+//! - [`registry`]: the one table of device entry points (names, parameter
+//!   types, shared memory) that the PTX check and the CUDA host read.
 #![no_std]
 
+pub mod device_op;
 pub mod elementwise;
 pub mod float;
 pub mod grid;
+pub mod grid_parity;
 pub mod gufunc;
 pub mod index;
 pub mod map;
@@ -31,6 +37,7 @@ pub mod philox;
 pub mod pi;
 pub mod predicate;
 pub mod reduce;
+pub mod registry;
 pub mod stencil;
 
 pub use float::Real;

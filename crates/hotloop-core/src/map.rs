@@ -17,11 +17,19 @@
 //! same bits.
 
 use crate::Real;
+use crate::device_op::{DeviceMap, DeviceZip};
 
 /// A scalar function of one argument, applied element by element.
 pub trait UnaryOp<T: Real>: Copy + Send + Sync {
     /// The function.
     fn apply(&self, x: T) -> T;
+
+    /// The device entry point computing this op, if it has one (the
+    /// built-ins do; closures and user types do not, and run on every
+    /// backend but CUDA). See [`crate::device_op`].
+    fn device_map(&self) -> Option<DeviceMap<'_, T>> {
+        None
+    }
 }
 
 /// A scalar function of two arguments, applied element by element to two
@@ -30,6 +38,12 @@ pub trait UnaryOp<T: Real>: Copy + Send + Sync {
 pub trait BinaryOp<T: Real>: Copy + Send + Sync {
     /// The function.
     fn apply(&self, x: T, y: T) -> T;
+
+    /// The device entry point computing this op on two arrays, if it has
+    /// one (the built-ins do). See [`crate::device_op`].
+    fn device_zip(&self) -> Option<DeviceZip<T>> {
+        None
+    }
 
     /// The unary `x -> self(x, y)`: array ⊕ scalar.
     fn right(self, y: T) -> BindRight<Self, T>
@@ -72,6 +86,10 @@ pub struct BindRight<Op, T> {
 }
 
 impl<T: Real, Op: BinaryOp<T>> UnaryOp<T> for BindRight<Op, T> {
+    fn device_map(&self) -> Option<DeviceMap<'_, T>> {
+        Some(self.op.device_zip()?.bind_right(self.y))
+    }
+
     #[inline(always)]
     fn apply(&self, x: T) -> T {
         self.op.apply(x, self.y)
@@ -88,6 +106,10 @@ pub struct BindLeft<Op, T> {
 }
 
 impl<T: Real, Op: BinaryOp<T>> UnaryOp<T> for BindLeft<Op, T> {
+    fn device_map(&self) -> Option<DeviceMap<'_, T>> {
+        Some(self.op.device_zip()?.bind_left(self.x))
+    }
+
     #[inline(always)]
     fn apply(&self, y: T) -> T {
         self.op.apply(self.x, y)
@@ -105,6 +127,13 @@ pub struct Affine<T> {
 }
 
 impl<T: Real> UnaryOp<T> for Affine<T> {
+    fn device_map(&self) -> Option<DeviceMap<'_, T>> {
+        Some(DeviceMap::Affine {
+            a: self.a,
+            b: self.b,
+        })
+    }
+
     #[inline(always)]
     fn apply(&self, x: T) -> T {
         self.a * x + self.b
@@ -121,6 +150,10 @@ pub struct Polynomial<T, const N: usize> {
 }
 
 impl<T: Real, const N: usize> UnaryOp<T> for Polynomial<T, N> {
+    fn device_map(&self) -> Option<DeviceMap<'_, T>> {
+        Some(DeviceMap::Polynomial(&self.coeffs))
+    }
+
     #[inline(always)]
     fn apply(&self, x: T) -> T {
         let mut acc = T::ZERO;
@@ -145,6 +178,13 @@ pub struct Clamp<T> {
 }
 
 impl<T: Real> UnaryOp<T> for Clamp<T> {
+    fn device_map(&self) -> Option<DeviceMap<'_, T>> {
+        Some(DeviceMap::Clamp {
+            lo: self.lo,
+            hi: self.hi,
+        })
+    }
+
     #[inline(always)]
     fn apply(&self, x: T) -> T {
         // Comparisons with NaN are false, so NaN passes through untouched.
@@ -158,6 +198,10 @@ impl<T: Real> UnaryOp<T> for Clamp<T> {
 pub struct Exp;
 
 impl<T: Real> UnaryOp<T> for Exp {
+    fn device_map(&self) -> Option<DeviceMap<'_, T>> {
+        Some(DeviceMap::Exp)
+    }
+
     #[inline(always)]
     fn apply(&self, x: T) -> T {
         x.exp()
@@ -169,6 +213,10 @@ impl<T: Real> UnaryOp<T> for Exp {
 pub struct Add;
 
 impl<T: Real> BinaryOp<T> for Add {
+    fn device_zip(&self) -> Option<DeviceZip<T>> {
+        Some(DeviceZip::Add)
+    }
+
     #[inline(always)]
     fn apply(&self, x: T, y: T) -> T {
         x + y
@@ -180,6 +228,10 @@ impl<T: Real> BinaryOp<T> for Add {
 pub struct Mul;
 
 impl<T: Real> BinaryOp<T> for Mul {
+    fn device_zip(&self) -> Option<DeviceZip<T>> {
+        Some(DeviceZip::Mul)
+    }
+
     #[inline(always)]
     fn apply(&self, x: T, y: T) -> T {
         x * y
@@ -194,6 +246,10 @@ pub struct Axpy<T> {
 }
 
 impl<T: Real> BinaryOp<T> for Axpy<T> {
+    fn device_zip(&self) -> Option<DeviceZip<T>> {
+        Some(DeviceZip::Axpy { alpha: self.a })
+    }
+
     #[inline(always)]
     fn apply(&self, x: T, y: T) -> T {
         self.a * x + y

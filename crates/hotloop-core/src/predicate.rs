@@ -2,12 +2,19 @@
 //! `prange` loop): a test written once, run per element by every backend.
 
 use crate::Real;
+use crate::device_op::DevicePredicate;
 
 /// A test on one element. Closures `Fn(T) -> bool` that are
 /// `Copy + Send + Sync` are predicates too.
 pub trait Predicate<T: Real>: Copy + Send + Sync {
     /// Whether `x` is counted.
     fn test(&self, x: T) -> bool;
+
+    /// The device entry point counting with this predicate, if it has one
+    /// (the built-ins do). See [`crate::device_op`].
+    fn device_predicate(&self) -> Option<DevicePredicate<T>> {
+        None
+    }
 }
 
 impl<T: Real, F: Fn(T) -> bool + Copy + Send + Sync> Predicate<T> for F {
@@ -22,6 +29,10 @@ impl<T: Real, F: Fn(T) -> bool + Copy + Send + Sync> Predicate<T> for F {
 pub struct GreaterThan<T>(pub T);
 
 impl<T: Real> Predicate<T> for GreaterThan<T> {
+    fn device_predicate(&self) -> Option<DevicePredicate<T>> {
+        Some(DevicePredicate::GreaterThan(self.0))
+    }
+
     #[inline(always)]
     fn test(&self, x: T) -> bool {
         x > self.0
@@ -33,6 +44,10 @@ impl<T: Real> Predicate<T> for GreaterThan<T> {
 pub struct LessThan<T>(pub T);
 
 impl<T: Real> Predicate<T> for LessThan<T> {
+    fn device_predicate(&self) -> Option<DevicePredicate<T>> {
+        Some(DevicePredicate::LessThan(self.0))
+    }
+
     #[inline(always)]
     fn test(&self, x: T) -> bool {
         x < self.0
@@ -49,6 +64,13 @@ pub struct InRange<T> {
 }
 
 impl<T: Real> Predicate<T> for InRange<T> {
+    fn device_predicate(&self) -> Option<DevicePredicate<T>> {
+        Some(DevicePredicate::InRange {
+            lo: self.lo,
+            hi: self.hi,
+        })
+    }
+
     #[inline(always)]
     fn test(&self, x: T) -> bool {
         self.lo <= x && x < self.hi
@@ -60,6 +82,10 @@ impl<T: Real> Predicate<T> for InRange<T> {
 pub struct IsNan;
 
 impl<T: Real> Predicate<T> for IsNan {
+    fn device_predicate(&self) -> Option<DevicePredicate<T>> {
+        Some(DevicePredicate::IsNan)
+    }
+
     #[inline(always)]
     fn test(&self, x: T) -> bool {
         x.is_nan()

@@ -29,6 +29,7 @@
 //! Built-ins: [`Laplacian7`] (3-D, 7 points) and [`Jacobi5`] (2-D, 5 points).
 
 use crate::Real;
+use crate::device_op::DeviceStencil;
 use crate::index::Shape3;
 
 /// What a stencil reads outside the array.
@@ -56,6 +57,12 @@ pub trait Stencil3<T: Real>: Copy + Send + Sync {
     /// One output cell from the accessor `at(i, j, k)`, the input at
     /// relative index `(i, j, k)` (axes `x`, `y`, `z`).
     fn apply<A: Fn(isize, isize, isize) -> T>(&self, at: A) -> T;
+
+    /// The device entry point running this kernel, if it has one (the
+    /// built-ins do). See [`crate::device_op`].
+    fn device_stencil(&self) -> Option<DeviceStencil<T>> {
+        None
+    }
 }
 
 /// A 2-D neighbourhood kernel over a row-major `[ny, nx]` array.
@@ -66,6 +73,12 @@ pub trait Stencil2<T: Real>: Copy + Send + Sync {
     /// One output cell from the accessor `at(i, j)`, the input at relative
     /// index `(i, j)` (row, column).
     fn apply<A: Fn(isize, isize) -> T>(&self, at: A) -> T;
+
+    /// The device entry point running this kernel (on each plane of a 3-D
+    /// array, as [`Planar`] does), if it has one. See [`crate::device_op`].
+    fn device_stencil(&self) -> Option<DeviceStencil<T>> {
+        None
+    }
 }
 
 /// A 2-D kernel run as a 3-D one over a `1 x ny x nx` array: every body of
@@ -75,6 +88,10 @@ pub struct Planar<K>(pub K);
 
 impl<T: Real, K: Stencil2<T>> Stencil3<T> for Planar<K> {
     const NEIGHBOURHOOD: [(isize, isize); 3] = [(0, 0), K::NEIGHBOURHOOD[0], K::NEIGHBOURHOOD[1]];
+
+    fn device_stencil(&self) -> Option<DeviceStencil<T>> {
+        self.0.device_stencil()
+    }
 
     #[inline(always)]
     fn apply<A: Fn(isize, isize, isize) -> T>(&self, at: A) -> T {
@@ -100,6 +117,10 @@ impl<T: Real> Laplacian7<T> {
 impl<T: Real> Stencil3<T> for Laplacian7<T> {
     const NEIGHBOURHOOD: [(isize, isize); 3] = [(-1, 1); 3];
 
+    fn device_stencil(&self) -> Option<DeviceStencil<T>> {
+        Some(DeviceStencil::Laplacian7 { scale: self.scale })
+    }
+
     #[inline(always)]
     fn apply<A: Fn(isize, isize, isize) -> T>(&self, at: A) -> T {
         let faces =
@@ -115,6 +136,10 @@ pub struct Jacobi5;
 
 impl<T: Real> Stencil2<T> for Jacobi5 {
     const NEIGHBOURHOOD: [(isize, isize); 2] = [(-1, 1); 2];
+
+    fn device_stencil(&self) -> Option<DeviceStencil<T>> {
+        Some(DeviceStencil::Jacobi5)
+    }
 
     #[inline(always)]
     fn apply<A: Fn(isize, isize) -> T>(&self, at: A) -> T {
