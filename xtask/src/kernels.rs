@@ -8,7 +8,11 @@
 //! no-op.
 //!
 //! `check-ptx` assembles each PTX file with NVIDIA's `ptxas` for its
-//! `.target`, checks the entry points the ABI promises, and reports the
+//! `.target`, checks it against the kernel registry
+//! (`hotloop_core::registry::KERNELS`, the one list of entry points: names,
+//! parameter types in order, shared memory and barriers), checks that its
+//! floating-point arithmetic is IEEE-rounded (so `ptxas` cannot fuse or
+//! approximate it and the GPU computes the CPU's bits), and reports the
 //! registers each kernel uses. `ptxas` comes from the `PTXAS` variable, a
 //! recent enough `ptxas` on `PATH`, or NVIDIA's PyPI wheel fetched once
 //! into `target/tools/`: no GPU, no CUDA toolkit needed.
@@ -20,6 +24,7 @@ use std::process::Command;
 use std::{env, fs};
 
 use crate::process::{self, workspace_root};
+use hotloop_core::registry::{KERNELS, KernelSpec, SHARED_BYTES};
 
 /// The PTX architectures built and checked. PTX is forward-compatible (the
 /// driver JIT-compiles sm_80 PTX for any later GPU); sm_90 is built too so
@@ -38,34 +43,9 @@ const LIB_NAME: &str = "hotloop_kernels";
 /// that linker runs.
 const COMPONENTS: [&str; 3] = ["rust-src", "llvm-bitcode-linker", "llvm-tools"];
 
-/// Every kernel the PTX must export, and whether it uses the block-shared
-/// array and barriers. Mirrors the ABI table in `gpu-kernels/README.md`.
-const KERNELS: [(&str, Shared); 11] = [
-    ("add_scalar_f64", Shared::No),
-    ("add_scalar_f32", Shared::No),
-    ("add_scalar_inplace_f64", Shared::No),
-    ("add_scalar_inplace_f32", Shared::No),
-    ("add_scalar_blog_f64", Shared::No),
-    ("add_scalar_blog_f32", Shared::No),
-    ("monte_carlo_pi", Shared::Yes),
-    ("sum_f64", Shared::Yes),
-    ("sum_f32", Shared::Yes),
-    ("max_f64", Shared::Yes),
-    ("max_f32", Shared::Yes),
-];
-
-/// Static shared memory of a kernel that reduces in a block (bytes).
-const SHARED_BYTES: u64 = 8192;
-
 /// Registers per thread that still let a block of 1024 threads launch
 /// (64 K registers per SM on sm_80 and sm_90): the ABI allows any block size.
 const MAX_REGISTERS: u32 = 64;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Shared {
-    Yes,
-    No,
-}
 
 /// The pinned `ptxas`: NVIDIA's `nvidia-cuda-nvcc-cu12` wheel from PyPI.
 const PTXAS_WHEEL: &str = "nvidia-cuda-nvcc-cu12";
@@ -375,9 +355,11 @@ fn ptx_target(text: &str) -> Option<&str> {
         .and_then(|rest| rest.split([',', ' ', '\t']).find(|w| !w.is_empty()))
 }
 
-/// Checks the PTX text against the ABI: the expected `.target`, every entry
-/// point in [`KERNELS`] and no other, and, in the kernels that reduce in a
-/// block, the `.shared` array and `bar.sync`.
+/// Checks the PTX text against the kernel registry: the expected
+/// `.target`, every entry point of [`KERNELS`] and no other, each with the
+/// registry's parameter types in order, the `.shared` array and `bar.sync`
+/// exactly in the kernels that reduce in a block, and IEEE-rounded float
+/// arithmetic throughout ([`check_float_rounding`]).
 fn check_structure(text: &str, arch: &str) -> Result<(), String> {
     if ptx_target(text) != Some(arch) {
         return Err(format!(
@@ -389,34 +371,126 @@ fn check_structure(text: &str, arch: &str) -> Result<(), String> {
         return Err("no `.shared` declaration of hotloop_block_slots".into());
     }
     let bodies = entry_bodies(text);
-    for (name, shared) in KERNELS {
+    for spec in KERNELS {
+        let name = spec.name;
         let body = bodies
             .get(name)
             .ok_or_else(|| format!("missing entry point `{name}`"))?;
+        check_params(spec, body)?;
         let uses_shared = body.contains("cvta.shared.u64") && body.contains("hotloop_block_slots");
         let syncs = body.contains("bar.sync") || body.contains("barrier.sync");
-        match shared {
-            Shared::Yes if !(uses_shared && syncs) => {
-                return Err(format!(
-                    "`{name}` should reduce in shared memory with barriers \
-                     (shared array: {uses_shared}, bar.sync: {syncs})"
-                ));
-            }
-            Shared::No if uses_shared || syncs => {
-                return Err(format!(
-                    "`{name}` unexpectedly uses shared memory or barriers"
-                ));
-            }
-            _ => {}
+        if spec.uses_shared && !(uses_shared && syncs) {
+            return Err(format!(
+                "`{name}` should reduce in shared memory with barriers \
+                 (shared array: {uses_shared}, bar.sync: {syncs})"
+            ));
+        }
+        if !spec.uses_shared && (uses_shared || syncs) {
+            return Err(format!(
+                "`{name}` unexpectedly uses shared memory or barriers"
+            ));
         }
     }
     if let Some(extra) = bodies
         .keys()
-        .find(|k| !KERNELS.iter().any(|(n, _)| n == *k))
+        .find(|k| !KERNELS.iter().any(|spec| spec.name == **k))
     {
         return Err(format!(
-            "entry point `{extra}` is not in the ABI table (xtask/src/kernels.rs KERNELS, gpu-kernels/README.md)"
+            "entry point `{extra}` is not in the kernel registry \
+             (hotloop_core::registry::KERNELS; document it in gpu-kernels/README.md)"
         ));
+    }
+    check_float_rounding(text)
+}
+
+/// The parameter declarations of an entry, without their names: `.u64
+/// .ptr`, `.u64`, `.f32`, ... (alignment qualifiers dropped).
+fn entry_params(body: &str) -> Vec<String> {
+    let Some(open) = body.find('(') else {
+        return Vec::new();
+    };
+    let close = body[open..].find(')').map_or(body.len(), |c| open + c);
+    body[open + 1..close]
+        .split(',')
+        .filter_map(|p| {
+            let words: Vec<&str> = p.split_whitespace().collect();
+            if words.first() != Some(&".param") {
+                return None;
+            }
+            // Drop the name (last) and `.align N`.
+            let mut ty = Vec::new();
+            let mut i = 1;
+            while i + 1 < words.len() {
+                if words[i] == ".align" {
+                    i += 2;
+                    continue;
+                }
+                ty.push(words[i]);
+                i += 1;
+            }
+            Some(ty.join(" "))
+        })
+        .collect()
+}
+
+/// The entry's parameters are the registry's, in order.
+fn check_params(spec: &KernelSpec, body: &str) -> Result<(), String> {
+    let got = entry_params(body);
+    let want: Vec<&str> = spec.params.iter().map(|p| p.ptx()).collect();
+    if got != want {
+        return Err(format!(
+            "`{}` takes ({}) in the PTX but ({}) in the kernel registry",
+            spec.name,
+            got.join(", "),
+            want.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// Every f32/f64 addition, subtraction, multiplication and division in the
+/// PTX carries an explicit IEEE rounding mode (`add.rn.f64`), and there is
+/// no fused multiply-add, approximate or flush-to-zero float instruction.
+///
+/// PTX lets `ptxas` contract an unrounded `mul` and `add` into an `fma` and
+/// lets `div.full`/`.approx` skip correct rounding; LLVM emits `.rn` when
+/// the source forbids contraction (Rust does), so this holds today, and the
+/// check keeps the GPU computing the CPU's bits if a change (a fast-math
+/// flag, `mul_add` in a body) would break it.
+fn check_float_rounding(text: &str) -> Result<(), String> {
+    for (n, line) in text.lines().enumerate() {
+        let Some(op) = line.split_whitespace().next() else {
+            continue;
+        };
+        let parts: Vec<&str> = op.trim_end_matches(';').split('.').collect();
+        let is_float = parts.iter().any(|p| *p == "f32" || *p == "f64");
+        if !is_float {
+            continue;
+        }
+        let base = parts[0];
+        let rounded = parts
+            .iter()
+            .any(|p| matches!(*p, "rn" | "rz" | "rm" | "rp"));
+        let bad = match base {
+            "fma" | "mad" => Some("a fused multiply-add"),
+            "add" | "sub" | "mul" | "div" if !rounded => {
+                Some("no rounding mode (ptxas may fuse or approximate it)")
+            }
+            _ if parts
+                .iter()
+                .any(|p| matches!(*p, "approx" | "full" | "ftz")) =>
+            {
+                Some("an approximate or flush-to-zero float operation")
+            }
+            _ => None,
+        };
+        if let Some(why) = bad {
+            return Err(format!(
+                "line {}: `{}`: {why}; the device must round as the CPU does",
+                n + 1,
+                line.trim()
+            ));
+        }
     }
     Ok(())
 }
@@ -450,7 +524,8 @@ struct KernelInfo {
 /// Checks `ptxas`'s view against the ABI: shared memory and barriers exactly
 /// where expected, and few enough registers for 1024-thread blocks.
 fn check_resources(report: &BTreeMap<String, KernelInfo>, arch: &str) -> Result<(), String> {
-    for (name, shared) in KERNELS {
+    for spec in KERNELS {
+        let name = spec.name;
         let info = report
             .get(name)
             .ok_or_else(|| format!("ptxas {arch}: no report for `{name}`"))?;
@@ -461,15 +536,15 @@ fn check_resources(report: &BTreeMap<String, KernelInfo>, arch: &str) -> Result<
                 info.registers
             ));
         }
-        let want_smem = if shared == Shared::Yes {
-            SHARED_BYTES
+        let want_smem = if spec.uses_shared {
+            SHARED_BYTES as u64
         } else {
             0
         };
-        if info.smem != want_smem || (info.barriers > 0) != (shared == Shared::Yes) {
+        if info.smem != want_smem || (info.barriers > 0) != spec.uses_shared {
             return Err(format!(
                 "ptxas {arch}: `{name}` uses {} bytes of shared memory and {} barriers; \
-                 the ABI says {want_smem} bytes",
+                 the registry says {want_smem} bytes",
                 info.smem, info.barriers
             ));
         }
@@ -484,7 +559,7 @@ fn print_report(root: &Path, file: &Path, arch: &str, report: &BTreeMap<String, 
         rel(root, file)
     );
     for (name, k) in report {
-        let mut line = format!("    {name:<24} {:>3} registers", k.registers);
+        let mut line = format!("    {name:<26} {:>3} registers", k.registers);
         if k.barriers > 0 || k.smem > 0 {
             line += &format!(", {} B shared, {} barrier", k.smem, k.barriers);
         }
@@ -857,12 +932,22 @@ ptxas info    : Used 12 registers, used 0 barriers, 384 bytes cmem[0]
         let mut ptx = String::from(
             ".version 7.0\n.target sm_80\n.shared .align 8 .b8 hotloop_block_slots[8192];\n",
         );
-        for (name, shared) in KERNELS {
-            ptx += &format!(".visible .entry {name}(\n)\n{{\n");
-            if shared == Shared::Yes {
+        for spec in KERNELS {
+            let params: Vec<String> = spec
+                .params
+                .iter()
+                .enumerate()
+                .map(|(i, p)| format!("\t.param {} .align 8 {}_param_{i}", p.ptx(), spec.name))
+                .collect();
+            ptx += &format!(
+                ".visible .entry {}(\n{}\n)\n{{\n",
+                spec.name,
+                params.join(",\n")
+            );
+            if spec.uses_shared {
                 ptx += "cvta.shared.u64 %rd1, hotloop_block_slots;\nbar.sync 0;\n";
             }
-            ptx += "ret;\n}\n";
+            ptx += "add.rn.f64 %rd2, %rd3, %rd4;\nret;\n}\n";
         }
         assert_eq!(check_structure(&ptx, "sm_80"), Ok(()));
         assert!(check_structure(&ptx, "sm_90").is_err());
@@ -874,6 +959,101 @@ ptxas info    : Used 12 registers, used 0 barriers, 384 bytes cmem[0]
         );
         let unsynced = ptx.replacen("bar.sync 0;", "", 1);
         assert!(check_structure(&unsynced, "sm_80").is_err());
+        // A parameter of the wrong type, or one too few.
+        let retyped = ptx.replacen(
+            ".param .f64 .align 8 map_affine_f64_param_4",
+            ".param .f32 .align 8 map_affine_f64_param_4",
+            1,
+        );
+        let e = check_structure(&retyped, "sm_80").unwrap_err();
+        assert!(
+            e.contains("map_affine_f64") && e.contains("registry"),
+            "{e}"
+        );
+        let dropped = ptx.replacen(",\n\t.param .u64 .ptr .align 8 sum_f64_param_2", "", 1);
+        assert!(
+            check_structure(&dropped, "sm_80")
+                .unwrap_err()
+                .contains("sum_f64")
+        );
+        // An unrounded multiply that ptxas could fuse.
+        let fusable = ptx.replacen("add.rn.f64", "mul.f64", 1);
+        assert!(
+            check_structure(&fusable, "sm_80")
+                .unwrap_err()
+                .contains("rounding")
+        );
+    }
+
+    #[test]
+    fn float_rounding_check() {
+        for ok in [
+            "\tadd.rn.f32 \t%r6, %r1, %r5;",
+            "\tdiv.rn.f64 \t%rd1, %rd2, %rd3;",
+            "\tsetp.lt.f64 \t%p1, %rd1, %rd2;",
+            "\tneg.f64 \t%rd1, %rd2;",
+            "\tadd.s64 \t%rd1, %rd2, 4;",
+            "\tld.param.f64 \t%rd1, [p];",
+        ] {
+            assert_eq!(check_float_rounding(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "\tmul.f64 \t%rd1, %rd2, %rd3;",
+            "\tadd.f32 \t%r1, %r2, %r3;",
+            "\tfma.rn.f64 \t%rd1, %rd2, %rd3, %rd4;",
+            "\tdiv.full.f32 \t%r1, %r2, %r3;",
+            "\tadd.rn.ftz.f32 \t%r1, %r2, %r3;",
+            "\tsqrt.approx.f32 \t%r1, %r2;",
+        ] {
+            assert!(check_float_rounding(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn params_are_read_without_names_or_alignment() {
+        let body = ".entry f(\n\t.param .u64 .ptr .align 1 f_param_0,\n\t.param .u32 f_param_1,\n\t.param .f64 f_param_2\n)\n{\nret;\n}";
+        assert_eq!(entry_params(body), [".u64 .ptr", ".u32", ".f64"]);
+        assert!(entry_params(".entry g()\n{\n}").is_empty());
+    }
+
+    /// The ABI table of gpu-kernels/README.md documents exactly the
+    /// registry's entries, with the registry's shared-memory column.
+    #[test]
+    fn readme_abi_table_lists_the_registry() {
+        let readme = include_str!("../../gpu-kernels/README.md");
+        let mut rows = BTreeMap::new();
+        for line in readme.lines() {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            if cells.len() < 6 {
+                continue;
+            }
+            let Some(name) = cells[1].strip_prefix('`').and_then(|c| c.strip_suffix('`')) else {
+                continue;
+            };
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                continue;
+            }
+            rows.insert(
+                name.to_string(),
+                (cells[4].to_string(), cells[5].to_string()),
+            );
+        }
+        for spec in KERNELS {
+            let (smem, barriers) = rows
+                .remove(spec.name)
+                .unwrap_or_else(|| panic!("README's ABI table lacks `{}`", spec.name));
+            let want = if spec.uses_shared {
+                (format!("{SHARED_BYTES} B"), "yes".to_string())
+            } else {
+                ("0".to_string(), "no".to_string())
+            };
+            assert_eq!((smem, barriers), want, "README row of `{}`", spec.name);
+        }
+        assert!(
+            rows.is_empty(),
+            "README rows not in the registry: {:?}",
+            rows.keys()
+        );
     }
 
     #[test]
