@@ -10,7 +10,7 @@
 use crate::{Error, Result};
 use hotloop_core::Real;
 use hotloop_core::index::blocks_to_cover;
-use hotloop_core::reduce::{Max, MinValue, pairwise_sum};
+use hotloop_core::reduce::{Max, Min, MinValue, pairwise_sum};
 use std::fmt;
 
 /// Most threads a CUDA block may have (every architecture since Fermi).
@@ -111,6 +111,14 @@ pub fn finish_max<T: Real + MinValue>(block_partials: &[T]) -> T {
         .fold(T::NEG_INFINITY, |acc, &x| Max::max(acc, x))
 }
 
+/// The host's half of a grid minimum (NaN-propagating), over the partials
+/// in block order; positive infinity for no partials.
+pub fn finish_min<T: Real>(block_partials: &[T]) -> T {
+    block_partials
+        .iter()
+        .fold(T::INFINITY, |acc, &x| Min::min(acc, x))
+}
+
 /// The host's half of a grid count (Monte Carlo hits): an exact sum.
 pub fn finish_count(block_counts: &[u64]) -> u64 {
     block_counts.iter().sum()
@@ -157,6 +165,9 @@ mod tests {
         assert_eq!(finish_max(&[1.0f32, 7.0, -2.0]), 7.0);
         assert!(finish_max(&[1.0f64, f64::NAN, 3.0]).is_nan());
         assert_eq!(finish_max::<f64>(&[]), f64::NEG_INFINITY);
+        assert_eq!(finish_min(&[1.0f32, 7.0, -2.0]), -2.0);
+        assert!(finish_min(&[1.0f64, f64::NAN, -3.0]).is_nan());
+        assert_eq!(finish_min::<f64>(&[]), f64::INFINITY);
         assert_eq!(finish_count(&[3, 4, 5]), 12);
     }
 }

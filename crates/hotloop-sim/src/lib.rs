@@ -9,13 +9,23 @@
 //! `__syncthreads()` steps; the host then finishes over the block partials
 //! with the same functions the CUDA host uses. A launch therefore produces
 //! the same block partials here as on a GPU: integer results (Monte Carlo
-//! hits) and `max` are identical to every other backend, and sums are the
-//! same bits as the GPU's for the same launch shape.
+//! hits, counts) and `max`/`min` are identical to every other backend, and
+//! sums are the same bits as the GPU's for the same launch shape. Maps,
+//! gufuncs and stencils compute each element, row or cell with the CPU
+//! backends' own code: the CPU's bits, at any launch.
+//!
+//! The GPU runs only ops that have entry points (the built-ins); the
+//! simulator calls an op's body directly, so any op runs here, closures and
+//! user-defined kernels included.
 //!
 //! - [`grid`]: launching a kernel over a simulated grid ([`Grid`]).
 //! - [`block`]: one block's shared memory and barrier phases.
 //! - [`elementwise`]: `add_scalar` (grid-stride, in place, the blog's shape).
-//! - [`reduce`]: `sum` and `max` with per-block partials.
+//! - [`map`]: element-wise maps of any unary or binary op (`@vectorize`).
+//! - [`gufunc`]: generalized ufuncs, one thread per row (`@guvectorize`).
+//! - [`stencil`]: stencils in every boundary mode, one thread per cell
+//!   (`@stencil`).
+//! - [`reduce`]: `sum`, `max`, `min` and count-where with per-block partials.
 //! - [`montecarlo`]: Monte Carlo pi hit counts.
 //!
 //! Blocks run in parallel on rayon's pool; the threads of one block run one
@@ -27,8 +37,11 @@
 pub mod block;
 pub mod elementwise;
 pub mod grid;
+pub mod gufunc;
+pub mod map;
 pub mod montecarlo;
 pub mod reduce;
+pub mod stencil;
 
 pub use block::{Block, ThreadOrder};
 pub use grid::{DEFAULT_MAX_BLOCKS, Grid, default_launch};

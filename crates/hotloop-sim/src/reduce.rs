@@ -1,13 +1,14 @@
-//! `sum` and `max` on the simulator: the device kernels `sum_*` and
-//! `max_*` (one partial per block, reduced in shared memory), then the
-//! host's finish over the blocks.
+//! `sum`, `max`, `min` and count-where on the simulator: the device
+//! kernels `sum_*`, `max_*`, `min_*` and `count_*` (one partial per block,
+//! reduced in shared memory), then the host's finish over the blocks.
 
 use crate::block;
 use crate::grid::{Global, Grid};
 use hotloop_core::Real;
 use hotloop_core::grid as body;
-use hotloop_core::reduce::{Max, MinValue, Sum};
-use hotloop_runtime::launch::{finish_max, finish_sum};
+use hotloop_core::predicate::Predicate;
+use hotloop_core::reduce::{Max, Min, MinValue, Sum};
+use hotloop_runtime::launch::{finish_count, finish_max, finish_min, finish_sum};
 use hotloop_runtime::{LaunchConfig, Result};
 
 /// The per-block partial sums the `sum_*` kernel writes, in block order:
@@ -58,6 +59,59 @@ pub fn max<T: Real + MinValue>(launch: Option<LaunchConfig>, input: &[T]) -> Res
     Ok(Some(finish_max(&max_partials(launch, input)?)))
 }
 
+/// The per-block partial minima the `min_*` kernel writes (positive
+/// infinity for a block with no elements), NaN-propagating.
+pub fn min_partials<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Vec<T>> {
+    let len = input.len() as u64;
+    let src = Global::input(input);
+    Grid::resolve(launch, len)?.block_outputs(T::INFINITY, |b| {
+        block::reduce::<T, Min>(b, |t| {
+            // SAFETY: `src` holds `len` elements, read-only.
+            unsafe { body::min_thread_partial(t, src.ptr(), len) }
+        })
+    })
+}
+
+/// Smallest element (NaN if any is NaN), or `None` for an empty input. A
+/// selection, so the value is the CPU backends' for any launch; which of
+/// two equal zeros (`-0.0`, `+0.0`) it is follows the launch's order. The
+/// launch is validated even for an empty input.
+pub fn min<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Option<T>> {
+    if input.is_empty() {
+        Grid::resolve(launch, 0)?;
+        return Ok(None);
+    }
+    Ok(Some(finish_min(&min_partials(launch, input)?)))
+}
+
+/// The per-block counts of elements satisfying `pred` that the `count_*`
+/// kernels write (`u64`, whatever the element type).
+pub fn count_partials<T: Real, P: Predicate<T>>(
+    launch: Option<LaunchConfig>,
+    pred: &P,
+    input: &[T],
+) -> Result<Vec<u64>> {
+    let len = input.len() as u64;
+    let src = Global::input(input);
+    Grid::resolve(launch, len)?.block_outputs(0u64, |b| {
+        block::reduce::<u64, Sum>(b, |t| {
+            // SAFETY: `src` holds `len` elements, read-only.
+            unsafe { body::count_thread_partial(t, pred, src.ptr(), len) }
+        })
+    })
+}
+
+/// Number of elements for which `pred` holds: exact, the same for every
+/// launch and backend. Any [`Predicate`] runs here (the GPU runs the
+/// built-ins).
+pub fn count_where<T: Real, P: Predicate<T>>(
+    launch: Option<LaunchConfig>,
+    pred: &P,
+    input: &[T],
+) -> Result<u64> {
+    Ok(finish_count(&count_partials(launch, pred, input)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +126,10 @@ mod tests {
             assert_eq!(sum(cfg, &input).unwrap(), 5000.0 * 5001.0 / 2.0, "{b}x{t}");
             assert_eq!(max(cfg, &input).unwrap(), Some(5000.0));
             assert_eq!(sum_partials(cfg, &input).unwrap().len(), b as usize);
+            assert_eq!(min(cfg, &input).unwrap(), Some(0.0));
+            let odd = |x: f64| x as u64 % 2 == 1;
+            assert_eq!(count_where(cfg, &odd, &input).unwrap(), 2500, "{b}x{t}");
+            assert_eq!(count_partials(cfg, &odd, &input).unwrap().len(), b as usize);
         }
     }
 
@@ -112,6 +170,18 @@ mod tests {
                 .unwrap()
                 .is_nan()
         );
+        assert_eq!(min::<f64>(None, &[]).unwrap(), None);
+        assert!(matches!(min::<f64>(bad, &[]), Err(Error::InvalidLaunch(_))));
+        assert!(
+            min(Some(LaunchConfig::new(3, 7).unwrap()), &v)
+                .unwrap()
+                .unwrap()
+                .is_nan()
+        );
+        assert_eq!(count_where(None, &|x: f64| x.is_nan(), &v).unwrap(), 1);
+        assert_eq!(count_where::<f32, _>(bad, &|_| true, &[]).ok(), None);
+        let p = min_partials(Some(LaunchConfig::new(4, 32).unwrap()), &[1.0f32; 40]).unwrap();
+        assert_eq!(p, vec![1.0, 1.0, f32::INFINITY, f32::INFINITY]);
         // Blocks with no elements report negative infinity.
         let p = max_partials(Some(LaunchConfig::new(4, 32).unwrap()), &[1.0f32; 40]).unwrap();
         assert_eq!(p, vec![1.0, 1.0, f32::NEG_INFINITY, f32::NEG_INFINITY]);
