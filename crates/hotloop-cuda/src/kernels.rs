@@ -1,22 +1,37 @@
 //! The kernel ABI of `gpu-kernels/` and launches on device arrays
 //! (`kernel[blocks, threads](args)`).
 //!
-//! Entry points and parameter order, as `gpu-kernels/README.md` documents
-//! them (`T` is `f32` or `f64`, pointers are device pointers, lengths
-//! `u64`):
+//! The entry points, their parameters and their shared-memory use are
+//! listed once, in the kernel registry `hotloop_core::registry::KERNELS`
+//! (documented in `gpu-kernels/README.md`): a device loads every entry the
+//! registry names, and each launch here checks every argument it pushes
+//! against the entry's registry row (type and position), so the host cannot
+//! drift from the list `check-ptx` verifies the PTX against. `T` is `f32` or
+//! `f64`; pointers are device pointers, lengths `u64`:
 //!
-//! | entry                    | parameters                                    |
-//! |--------------------------|-----------------------------------------------|
-//! | `add_scalar_T`           | `input, out, len, scalar`                     |
-//! | `add_scalar_inplace_T`   | `data, len, scalar`                           |
-//! | `add_scalar_blog_T`      | `input, out, nx, ny, nz, scalar`              |
-//! | `sum_T`                  | `input, len, partials` (one per block)        |
-//! | `max_T`                  | `input, len, partials` (one per block)        |
-//! | `monte_carlo_pi`         | `seed, n_samples, block_counts` (`u64` each)  |
+//! | entry                          | parameters                                       |
+//! |--------------------------------|--------------------------------------------------|
+//! | `add_scalar_T`                 | `input, out, len, scalar`                        |
+//! | `add_scalar_inplace_T`         | `data, len, scalar`                              |
+//! | `add_scalar_blog_T`            | `input, out, nx, ny, nz, scalar`                 |
+//! | `sum_T`, `max_T`, `min_T`      | `input, len, partials` (one per block)           |
+//! | `monte_carlo_pi`               | `seed, n_samples, block_counts` (`u64` each)     |
+//! | `map_{affine,clamp}_T`         | `input, out, len, a, b` / `lo, hi`               |
+//! | `map_exp_T`                    | `input, out, len`                                |
+//! | `map_polynomial_T`             | `input, out, len, coeffs, n_coeffs`              |
+//! | `zip_{add,mul}_T`, `zip_axpy_T`| `a, b, out, len` (+ `alpha`)                     |
+//! | `gufunc_moving_average_T`      | `input, out, rows, n, window`                    |
+//! | `gufunc_normalize_rows_T`      | `input, out, rows, n`                            |
+//! | `stencil_laplacian7_T`         | `input, out, nx, ny, nz, scale, mode, constant`  |
+//! | `stencil_jacobi5_T`            | `input, out, nx, ny, nz, mode, constant`         |
+//! | `count_{greater,less}_T`       | `input, len, partials (u64), t`                  |
+//! | `count_in_range_T`, `count_nan_T` | `input, len, partials (u64)` (+ `lo, hi`)     |
 //!
 //! The reductions use a static shared array (no dynamic shared memory);
-//! every kernel is a grid-stride loop except the blog's, which needs one
-//! thread per plane.
+//! every kernel is a grid-stride loop (over elements, gufunc rows, stencil
+//! cells) except the blog's, which needs one thread per plane. The maps,
+//! gufuncs and stencils run only the built-in ops, described by
+//! `hotloop_core::device_op` (a generic op cannot cross to the device).
 //!
 //! Each launch here waits for the kernel to finish and reports its time
 //! from CUDA events around the kernel alone ([`KernelRun`]).
@@ -26,38 +41,23 @@ use crate::device::Device;
 use crate::driver::During;
 use crate::timing::{Span, TIMED};
 use cudarc::driver::{CudaFunction, CudaModule, CudaSlice, DriverError, LaunchArgs, PushKernelArg};
+use hotloop_core::device_op::{
+    DeviceGufunc, DeviceMap, DevicePredicate, DeviceStencil, DeviceZip, boundary_abi,
+};
 use hotloop_core::index::Shape3;
+use hotloop_core::registry::{KERNELS, KernelSpec, ParamType};
+use hotloop_core::stencil::Boundary;
 use hotloop_runtime::launch::MAX_BLOCKS;
 use hotloop_runtime::{Element, Error, LaunchConfig, Result, check_same_shape};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Every entry point the host uses; a PTX module lacking one is refused
-/// when the device is opened.
-pub const ENTRIES: [&str; 11] = [
-    "add_scalar_f32",
-    "add_scalar_f64",
-    "add_scalar_inplace_f32",
-    "add_scalar_inplace_f64",
-    "add_scalar_blog_f32",
-    "add_scalar_blog_f64",
-    "sum_f32",
-    "sum_f64",
-    "max_f32",
-    "max_f64",
-    "monte_carlo_pi",
-];
-
-/// The entry point of `base` for element type `T` (`"sum"` and `f32` give
-/// `"sum_f32"`).
-fn entry<T: Element>(base: &str) -> &'static str {
+/// The registry row of `base` for element type `T` (`"sum"` and `f32` give
+/// `sum_f32`).
+fn entry<T: Element>(base: &str) -> &'static KernelSpec {
     let want = format!("{base}_{}", T::NAME);
-    ENTRIES
-        .iter()
-        .find(|e| **e == want)
-        .copied()
-        .unwrap_or_else(|| unreachable!("no entry point {want}"))
+    hotloop_core::registry::find(&want).unwrap_or_else(|| unreachable!("no entry point {want}"))
 }
 
 /// The loaded kernel functions of one device.
@@ -66,20 +66,103 @@ pub(crate) struct Kernels {
 }
 
 impl Kernels {
-    /// Looks up every entry of [`ENTRIES`] in `module`.
+    /// Looks up every entry of the registry in `module`.
     pub(crate) fn load(
         module: &Arc<CudaModule>,
     ) -> std::result::Result<Self, (&'static str, DriverError)> {
         let mut functions = HashMap::new();
-        for name in ENTRIES {
-            let f = module.load_function(name).map_err(|e| (name, e))?;
-            functions.insert(name, f);
+        for spec in KERNELS {
+            let f = module
+                .load_function(spec.name)
+                .map_err(|e| (spec.name, e))?;
+            functions.insert(spec.name, f);
         }
         Ok(Self { functions })
     }
 
     fn get(&self, entry: &'static str) -> &CudaFunction {
         &self.functions[entry]
+    }
+}
+
+/// Checks that an argument of type `ty` may be pushed as parameter `pos`
+/// of `spec`: the registry's type at that position. A mismatch is a bug in
+/// this crate (the launch would read garbage), reported before the launch.
+fn check_arg(spec: &KernelSpec, pos: usize, ty: ParamType) -> std::result::Result<(), String> {
+    match spec.params.get(pos) {
+        Some(&want) if want == ty => Ok(()),
+        Some(want) => Err(format!(
+            "parameter {pos} of `{}` is {want:?} in the kernel registry, but {ty:?} is pushed",
+            spec.name
+        )),
+        None => Err(format!(
+            "`{}` takes {} parameters in the kernel registry, but a {ty:?} is pushed as parameter {pos}",
+            spec.name,
+            spec.params.len()
+        )),
+    }
+}
+
+/// A launch being built: the entry's registry row and the arguments pushed
+/// so far, each checked against the row.
+pub(crate) struct Call<'a> {
+    spec: &'static KernelSpec,
+    args: LaunchArgs<'a>,
+    pushed: usize,
+}
+
+impl<'a> Call<'a> {
+    fn new(dev: &'a Device, spec: &'static KernelSpec) -> Self {
+        Self {
+            spec,
+            args: dev.stream.launch_builder(dev.kernels.get(spec.name)),
+            pushed: 0,
+        }
+    }
+
+    fn check(&mut self, ty: ParamType) {
+        if let Err(e) = check_arg(self.spec, self.pushed, ty) {
+            panic!("hotloop-cuda does not follow the kernel ABI: {e}");
+        }
+        self.pushed += 1;
+    }
+
+    /// A device buffer, read by the kernel.
+    fn input<X>(&mut self, buf: &'a CudaSlice<X>) -> &mut Self {
+        self.check(ParamType::Ptr);
+        self.args.arg(buf);
+        self
+    }
+
+    /// A device buffer the kernel writes.
+    fn output<X>(&mut self, buf: &'a mut CudaSlice<X>) -> &mut Self {
+        self.check(ParamType::Ptr);
+        self.args.arg(buf);
+        self
+    }
+
+    fn u64(&mut self, v: &'a u64) -> &mut Self {
+        self.check(ParamType::U64);
+        self.args.arg(v);
+        self
+    }
+
+    fn u32(&mut self, v: &'a u32) -> &mut Self {
+        self.check(ParamType::U32);
+        self.args.arg(v);
+        self
+    }
+
+    /// A scalar of the element type `T`: the kernels take `f32` or `f64`.
+    fn real<T: Element>(&mut self, s: &'a Scalar) -> &mut Self {
+        if T::NAME == "f32" {
+            self.check(ParamType::F32);
+            self.args.arg(&s.f32);
+        } else {
+            self.check(ParamType::F64);
+            self.args.arg(&s.f64);
+        }
+        self
     }
 }
 
@@ -101,19 +184,33 @@ impl Device {
         Ok(cfg)
     }
 
-    /// Launches `args` with `cfg`, waits for the kernel, and returns its
+    /// Launches `call` with `cfg`, waits for the kernel, and returns its
     /// event-timed execution. A refused launch and a failed execution are
     /// both [`Error::Device`] with the CUDA error name.
-    fn run(&self, mut args: LaunchArgs<'_>, cfg: LaunchConfig) -> Result<KernelRun> {
+    fn run(&self, call: Call<'_>, cfg: LaunchConfig) -> Result<KernelRun> {
+        let Call {
+            spec,
+            mut args,
+            pushed,
+        } = call;
+        assert_eq!(
+            pushed,
+            spec.params.len(),
+            "hotloop-cuda does not follow the kernel ABI: `{}` takes {} parameters in the \
+             kernel registry, {pushed} pushed",
+            spec.name,
+            spec.params.len()
+        );
         let config = cudarc::driver::LaunchConfig {
             grid_dim: (cfg.blocks, 1, 1),
             block_dim: (cfg.threads_per_block, 1, 1),
             shared_mem_bytes: 0,
         };
         args.record_kernel_launch(TIMED);
-        // SAFETY: every caller pushes the arguments in the entry's order and
-        // types (the table above), with buffers of the lengths the kernel's
-        // contract needs; the kernel is waited for before they can be freed.
+        // SAFETY: every argument was checked against the entry's registry
+        // row as it was pushed (and their count above), with buffers of the
+        // lengths the kernel's contract needs; the kernel is waited for
+        // before they can be freed.
         let events = unsafe { args.launch(config) }.during("kernel launch")?;
         self.stream.synchronize().during("kernel execution")?;
         let events = events.expect("record_kernel_launch was requested");
@@ -123,12 +220,14 @@ impl Device {
         })
     }
 
-    fn function<T: Element>(&self, base: &str) -> &CudaFunction {
-        self.kernels.get(entry::<T>(base))
+    /// A launch of entry `base` for element type `T`.
+    fn call<T: Element>(&self, base: &str) -> Call<'_> {
+        Call::new(self, entry::<T>(base))
     }
 }
 
-/// Pushes a scalar of the element type: the kernels take `f32` or `f64`.
+/// A scalar of the element type, in both widths: a [`Call`] pushes the one
+/// the kernel takes.
 struct Scalar {
     f32: f32,
     f64: f64,
@@ -141,14 +240,6 @@ impl Scalar {
         Self {
             f32: f64 as f32,
             f64,
-        }
-    }
-
-    fn push<'a, T: Element>(&'a self, args: &mut LaunchArgs<'a>) {
-        if T::NAME == "f32" {
-            args.arg(&self.f32);
-        } else {
-            args.arg(&self.f64);
         }
     }
 }
@@ -188,10 +279,12 @@ pub(crate) fn add_scalar_locked<T: Element>(
     let len = input.len() as u64;
     let cfg = dev.resolve(launch, len)?;
     let s = Scalar::new(scalar);
-    let mut args = dev.stream.launch_builder(dev.function::<T>("add_scalar"));
-    args.arg(&input.buf).arg(&mut out.buf).arg(&len);
-    s.push::<T>(&mut args);
-    dev.run(args, cfg)
+    let mut call = dev.call::<T>("add_scalar");
+    call.input(&input.buf)
+        .output(&mut out.buf)
+        .u64(&len)
+        .real::<T>(&s);
+    dev.run(call, cfg)
 }
 
 /// `data[i] += scalar` (`add_scalar_inplace_T`).
@@ -214,12 +307,9 @@ pub(crate) fn add_scalar_in_place_locked<T: Element>(
     let len = data.len() as u64;
     let cfg = dev.resolve(launch, len)?;
     let s = Scalar::new(scalar);
-    let mut args = dev
-        .stream
-        .launch_builder(dev.function::<T>("add_scalar_inplace"));
-    args.arg(&mut data.buf).arg(&len);
-    s.push::<T>(&mut args);
-    dev.run(args, cfg)
+    let mut call = dev.call::<T>("add_scalar_inplace");
+    call.output(&mut data.buf).u64(&len).real::<T>(&s);
+    dev.run(call, cfg)
 }
 
 /// The blog's kernel (`add_scalar_blog_T`) over row-major arrays of shape
@@ -265,16 +355,14 @@ pub(crate) fn add_scalar_blog_locked<T: Element>(
     let dev = input.device();
     let (nx, ny, nz) = (shape.nx as u64, shape.ny as u64, shape.nz as u64);
     let s = Scalar::new(scalar);
-    let mut args = dev
-        .stream
-        .launch_builder(dev.function::<T>("add_scalar_blog"));
-    args.arg(&input.buf)
-        .arg(&mut out.buf)
-        .arg(&nx)
-        .arg(&ny)
-        .arg(&nz);
-    s.push::<T>(&mut args);
-    dev.run(args, cfg)
+    let mut call = dev.call::<T>("add_scalar_blog");
+    call.input(&input.buf)
+        .output(&mut out.buf)
+        .u64(&nx)
+        .u64(&ny)
+        .u64(&nz)
+        .real::<T>(&s);
+    dev.run(call, cfg)
 }
 
 /// Checks two array lengths against a shape, as `shape3` checks slices.
@@ -337,9 +425,9 @@ pub(crate) fn reduce_locked<T: Element>(
     let len = input.len() as u64;
     let cfg = dev.resolve(launch, len)?;
     let mut out = partials::<T>(dev, cfg)?;
-    let mut args = dev.stream.launch_builder(dev.function::<T>(base));
-    args.arg(&input.buf).arg(&len).arg(&mut out.buf);
-    let run = dev.run(args, cfg)?;
+    let mut call = dev.call::<T>(base);
+    call.input(&input.buf).u64(&len).output(&mut out.buf);
+    let run = dev.run(call, cfg)?;
     Ok((out, run))
 }
 
@@ -368,14 +456,338 @@ pub(crate) fn monte_carlo_pi_locked(
     launch: Option<LaunchConfig>,
 ) -> Result<(CudaSlice<u64>, KernelRun)> {
     let cfg = dev.resolve(launch, pi_items(samples))?;
-    let bytes = cfg.blocks as u64 * 8;
-    dev.check_fits("per-block hit counts", bytes)?;
-    // SAFETY: thread 0 of every block writes its block's count.
-    let mut counts =
-        unsafe { dev.stream.alloc::<u64>(cfg.blocks as usize) }.during("device allocation")?;
-    let mut args = dev.stream.launch_builder(dev.kernels.get("monte_carlo_pi"));
-    args.arg(&seed).arg(&samples).arg(&mut counts);
-    let run = dev.run(args, cfg)?;
+    let mut counts = alloc_counts(dev, cfg, "per-block hit counts")?;
+    let spec = hotloop_core::registry::find("monte_carlo_pi").expect("a registered entry");
+    let mut call = Call::new(dev, spec);
+    call.u64(&seed).u64(&samples).output(&mut counts);
+    let run = dev.run(call, cfg)?;
+    Ok((counts, run))
+}
+
+/// A `u64` per block (the counting kernels' output), uninitialised: thread
+/// 0 of every block writes its block's.
+fn alloc_counts(
+    dev: &Arc<Device>,
+    cfg: LaunchConfig,
+    what: &'static str,
+) -> Result<CudaSlice<u64>> {
+    dev.check_fits(what, cfg.blocks as u64 * 8)?;
+    // SAFETY: thread 0 of every block writes its block's count before the
+    // host reads any.
+    unsafe { dev.stream.alloc::<u64>(cfg.blocks as usize) }.during("device allocation")
+}
+
+// ---------------------------------------------------------------------------
+// Maps (@vectorize)
+// ---------------------------------------------------------------------------
+
+/// `out[i] = op(input[i])`, the built-in `op`'s entry (`map_*_T`, or
+/// `add_scalar_T` for `x + s`).
+pub fn map<T: Element>(
+    input: &DeviceArray<T>,
+    op: DeviceMap<'_, T>,
+    out: &mut DeviceArray<T>,
+    launch: Option<LaunchConfig>,
+) -> Result<KernelRun> {
+    let _g = input.device().exclusive();
+    same_device(input, out)?;
+    check_same_shape("input", &[input.len()], "output", &[out.len()])?;
+    map_locked(
+        input.device(),
+        &input.buf,
+        &out.buf,
+        input.len(),
+        op,
+        launch,
+    )
+}
+
+/// `data[i] = op(data[i])`: the map's entry with the same buffer as input
+/// and output.
+pub fn map_in_place<T: Element>(
+    data: &mut DeviceArray<T>,
+    op: DeviceMap<'_, T>,
+    launch: Option<LaunchConfig>,
+) -> Result<KernelRun> {
+    let _g = data.device().exclusive();
+    map_locked(data.device(), &data.buf, &data.buf, data.len(), op, launch)
+}
+
+/// Launches `op`'s entry over `len` elements from `input` into `out`,
+/// which may be the same buffer (in place).
+pub(crate) fn map_locked<T: Element>(
+    dev: &Arc<Device>,
+    input: &CudaSlice<u8>,
+    out: &CudaSlice<u8>,
+    len: usize,
+    op: DeviceMap<'_, T>,
+    launch: Option<LaunchConfig>,
+) -> Result<KernelRun> {
+    let n = len as u64;
+    let cfg = dev.resolve(launch, n)?;
+    // The coefficients of a polynomial go to device memory first (same
+    // stream: copied before the kernel runs; freed after it finished).
+    let coeffs = match op {
+        DeviceMap::Polynomial(c) => {
+            let mut d = dev.alloc_array::<T>("polynomial coefficients", c.len())?;
+            d.enqueue_from_host(c)?;
+            Some(d)
+        }
+        _ => None,
+    };
+    let (a, b) = match op {
+        DeviceMap::Affine { a, b } => (a, b),
+        DeviceMap::Clamp { lo, hi } => (lo, hi),
+        DeviceMap::AddScalar(s) => (s, T::ZERO),
+        DeviceMap::Polynomial(_) | DeviceMap::Exp => (T::ZERO, T::ZERO),
+    };
+    let (a, b) = (Scalar::new(a), Scalar::new(b));
+    let n_coeffs = coeffs.as_ref().map_or(0, |c| c.len() as u64);
+    let mut call = dev.call::<T>(op.entry());
+    // The output is pushed as a shared reference: it may be the input
+    // buffer (in place), which the kernel's contract allows; the device
+    // tracks no per-buffer events (one stream), so the two kinds of push
+    // differ in nothing else.
+    call.input(input).input(out).u64(&n);
+    match op {
+        DeviceMap::Affine { .. } | DeviceMap::Clamp { .. } => {
+            call.real::<T>(&a).real::<T>(&b);
+        }
+        DeviceMap::AddScalar(_) => {
+            call.real::<T>(&a);
+        }
+        DeviceMap::Polynomial(_) => {
+            let c = coeffs.as_ref().expect("allocated above");
+            call.input(&c.buf).u64(&n_coeffs);
+        }
+        DeviceMap::Exp => {}
+    }
+    dev.run(call, cfg)
+}
+
+/// `out[i] = op(a[i], b[i])` (`zip_*_T`).
+pub fn zip<T: Element>(
+    a: &DeviceArray<T>,
+    b: &DeviceArray<T>,
+    op: DeviceZip<T>,
+    out: &mut DeviceArray<T>,
+    launch: Option<LaunchConfig>,
+) -> Result<KernelRun> {
+    let _g = a.device().exclusive();
+    same_device(a, b)?;
+    same_device(a, out)?;
+    check_same_shape("a", &[a.len()], "b", &[b.len()])?;
+    check_same_shape("a", &[a.len()], "output", &[out.len()])?;
+    zip_locked(a.device(), &a.buf, &b.buf, &out.buf, a.len(), op, launch)
+}
+
+/// `a[i] = op(a[i], b[i])`: the zip's entry with `a` as the output.
+pub fn zip_in_place<T: Element>(
+    a: &mut DeviceArray<T>,
+    b: &DeviceArray<T>,
+    op: DeviceZip<T>,
+    launch: Option<LaunchConfig>,
+) -> Result<KernelRun> {
+    let _g = a.device().exclusive();
+    same_device(a, b)?;
+    check_same_shape("a", &[a.len()], "b", &[b.len()])?;
+    zip_locked(a.device(), &a.buf, &b.buf, &a.buf, a.len(), op, launch)
+}
+
+/// Launches `op`'s entry over `len` elements; `out` may be `a` or `b`.
+pub(crate) fn zip_locked<T: Element>(
+    dev: &Arc<Device>,
+    a: &CudaSlice<u8>,
+    b: &CudaSlice<u8>,
+    out: &CudaSlice<u8>,
+    len: usize,
+    op: DeviceZip<T>,
+    launch: Option<LaunchConfig>,
+) -> Result<KernelRun> {
+    let n = len as u64;
+    let cfg = dev.resolve(launch, n)?;
+    let alpha = Scalar::new(match op {
+        DeviceZip::Axpy { alpha } => alpha,
+        DeviceZip::Add | DeviceZip::Mul => T::ZERO,
+    });
+    let mut call = dev.call::<T>(op.entry());
+    // The output as a shared reference, as in `map_locked`.
+    call.input(a).input(b).input(out).u64(&n);
+    if let DeviceZip::Axpy { .. } = op {
+        call.real::<T>(&alpha);
+    }
+    dev.run(call, cfg)
+}
+
+// ---------------------------------------------------------------------------
+// Gufuncs (@guvectorize) and stencils (@stencil)
+// ---------------------------------------------------------------------------
+
+/// `kernel` over the rows of `row_len` elements of `input` into `out` (the
+/// `(n)->(n)` layout of both built-ins), one thread per row (grid-stride).
+/// The default launch has one thread per row. A zero window, or arrays that
+/// are not whole rows of the same count, are [`Error::InvalidArgument`].
+pub fn gufunc<T: Element>(
+    input: &DeviceArray<T>,
+    kernel: DeviceGufunc,
+    row_len: usize,
+    out: &mut DeviceArray<T>,
+    launch: Option<LaunchConfig>,
+) -> Result<KernelRun> {
+    let _g = input.device().exclusive();
+    same_device(input, out)?;
+    check_same_shape("input", &[input.len()], "output", &[out.len()])?;
+    gufunc_locked(input, kernel, row_len, out, launch)
+}
+
+/// The rows of `len` elements of `row_len`, or why not.
+pub(crate) fn gufunc_rows(kernel: DeviceGufunc, len: usize, row_len: usize) -> Result<u64> {
+    let invalid = |reason: String| Error::InvalidArgument {
+        what: match kernel {
+            DeviceGufunc::MovingAverage { .. } => "moving_average",
+            DeviceGufunc::NormalizeRows => "normalize_rows",
+        },
+        reason,
+    };
+    if let DeviceGufunc::MovingAverage { window: 0 } = kernel {
+        return Err(invalid("the window must be at least 1 element".into()));
+    }
+    match len.checked_rem(row_len) {
+        Some(0) => Ok((len / row_len) as u64),
+        None if len == 0 => Ok(0),
+        _ => Err(invalid(format!(
+            "{len} elements are not whole rows of {row_len}"
+        ))),
+    }
+}
+
+pub(crate) fn gufunc_locked<T: Element>(
+    input: &DeviceArray<T>,
+    kernel: DeviceGufunc,
+    row_len: usize,
+    out: &mut DeviceArray<T>,
+    launch: Option<LaunchConfig>,
+) -> Result<KernelRun> {
+    let dev = input.device();
+    let rows = gufunc_rows(kernel, input.len(), row_len)?;
+    let cfg = dev.resolve(launch, rows)?;
+    let n = row_len as u64;
+    let window = match kernel {
+        DeviceGufunc::MovingAverage { window } => window as u64,
+        DeviceGufunc::NormalizeRows => 0,
+    };
+    let mut call = dev.call::<T>(kernel.entry());
+    call.input(&input.buf)
+        .output(&mut out.buf)
+        .u64(&rows)
+        .u64(&n);
+    if let DeviceGufunc::MovingAverage { .. } = kernel {
+        call.u64(&window);
+    }
+    dev.run(call, cfg)
+}
+
+/// `kernel` over every cell of the row-major array of shape `dims` under
+/// `boundary`, one thread per cell (grid-stride; the default launch has one
+/// per cell). `out` must not be `input`.
+pub fn stencil<T: Element>(
+    input: &DeviceArray<T>,
+    kernel: DeviceStencil<T>,
+    dims: [usize; 3],
+    boundary: Boundary<T>,
+    out: &mut DeviceArray<T>,
+    launch: Option<LaunchConfig>,
+) -> Result<KernelRun> {
+    let _g = input.device().exclusive();
+    same_device(input, out)?;
+    stencil_locked(input, kernel, dims, boundary, out, launch)
+}
+
+pub(crate) fn stencil_locked<T: Element>(
+    input: &DeviceArray<T>,
+    kernel: DeviceStencil<T>,
+    dims: [usize; 3],
+    boundary: Boundary<T>,
+    out: &mut DeviceArray<T>,
+    launch: Option<LaunchConfig>,
+) -> Result<KernelRun> {
+    let dev = input.device();
+    let shape = blog_shape(input.len(), out.len(), dims)?;
+    let cfg = dev.resolve(launch, input.len() as u64)?;
+    let (nx, ny, nz) = (shape.nx as u64, shape.ny as u64, shape.nz as u64);
+    let (mode, constant) = boundary_abi::encode(boundary);
+    let constant = Scalar::new(constant);
+    let scale = Scalar::new(match kernel {
+        DeviceStencil::Laplacian7 { scale } => scale,
+        DeviceStencil::Jacobi5 => T::ZERO,
+    });
+    let mut call = dev.call::<T>(kernel.entry());
+    call.input(&input.buf)
+        .output(&mut out.buf)
+        .u64(&nx)
+        .u64(&ny)
+        .u64(&nz);
+    if let DeviceStencil::Laplacian7 { .. } = kernel {
+        call.real::<T>(&scale);
+    }
+    call.u32(&mode).real::<T>(&constant);
+    dev.run(call, cfg)
+}
+
+// ---------------------------------------------------------------------------
+// min and count-where
+// ---------------------------------------------------------------------------
+
+/// Per-block partial minima (`min_T`), left on the device; positive
+/// infinity for a block with no elements. Finish them with
+/// [`hotloop_runtime::launch::finish_min`].
+pub fn min_partials<T: Element>(
+    input: &DeviceArray<T>,
+    launch: Option<LaunchConfig>,
+) -> Result<(DeviceArray<T>, KernelRun)> {
+    let _g = input.device().exclusive();
+    reduce_locked(input, "min", launch)
+}
+
+/// Per-block counts of the elements satisfying `pred` (`count_*_T`), left
+/// on the device as `u64`s in block order; their sum
+/// ([`hotloop_runtime::launch::finish_count`]) is the count.
+pub fn count_partials<T: Element>(
+    input: &DeviceArray<T>,
+    pred: DevicePredicate<T>,
+    launch: Option<LaunchConfig>,
+) -> Result<(CudaSlice<u64>, KernelRun)> {
+    let _g = input.device().exclusive();
+    count_locked(input, pred, launch)
+}
+
+pub(crate) fn count_locked<T: Element>(
+    input: &DeviceArray<T>,
+    pred: DevicePredicate<T>,
+    launch: Option<LaunchConfig>,
+) -> Result<(CudaSlice<u64>, KernelRun)> {
+    let dev = input.device();
+    let len = input.len() as u64;
+    let cfg = dev.resolve(launch, len)?;
+    let mut counts = alloc_counts(dev, cfg, "per-block counts")?;
+    let (a, b) = match pred {
+        DevicePredicate::GreaterThan(t) | DevicePredicate::LessThan(t) => (t, T::ZERO),
+        DevicePredicate::InRange { lo, hi } => (lo, hi),
+        DevicePredicate::IsNan => (T::ZERO, T::ZERO),
+    };
+    let (a, b) = (Scalar::new(a), Scalar::new(b));
+    let mut call = dev.call::<T>(pred.entry());
+    call.input(&input.buf).u64(&len).output(&mut counts);
+    match pred {
+        DevicePredicate::GreaterThan(_) | DevicePredicate::LessThan(_) => {
+            call.real::<T>(&a);
+        }
+        DevicePredicate::InRange { .. } => {
+            call.real::<T>(&a).real::<T>(&b);
+        }
+        DevicePredicate::IsNan => {}
+    }
+    let run = dev.run(call, cfg)?;
     Ok((counts, run))
 }
 
@@ -385,28 +797,65 @@ mod tests {
 
     #[test]
     fn entries_follow_the_naming_rule() {
-        assert_eq!(entry::<f32>("sum"), "sum_f32");
-        assert_eq!(entry::<f64>("add_scalar_inplace"), "add_scalar_inplace_f64");
-        assert_eq!(entry::<f64>("add_scalar_blog"), "add_scalar_blog_f64");
+        assert_eq!(entry::<f32>("sum").name, "sum_f32");
+        assert_eq!(
+            entry::<f64>("add_scalar_inplace").name,
+            "add_scalar_inplace_f64"
+        );
+        assert_eq!(entry::<f64>("add_scalar_blog").name, "add_scalar_blog_f64");
+        let m = DeviceMap::Affine { a: 1.0f32, b: 2.0 };
+        assert_eq!(entry::<f32>(m.entry()).name, "map_affine_f32");
+        assert_eq!(
+            entry::<f64>(DeviceStencil::<f64>::Jacobi5.entry()).name,
+            "stencil_jacobi5_f64"
+        );
     }
 
-    /// Parameters each entry is launched with here (the pushes above).
-    const PARAMS: [(&str, usize); 11] = [
-        ("add_scalar_f32", 4),
-        ("add_scalar_f64", 4),
-        ("add_scalar_inplace_f32", 3),
-        ("add_scalar_inplace_f64", 3),
-        ("add_scalar_blog_f32", 6),
-        ("add_scalar_blog_f64", 6),
-        ("sum_f32", 3),
-        ("sum_f64", 3),
-        ("max_f32", 3),
-        ("max_f64", 3),
-        ("monte_carlo_pi", 3),
-    ];
+    #[test]
+    fn pushed_arguments_are_checked_against_the_registry() {
+        let spec = entry::<f64>("map_affine");
+        for (pos, ty) in [
+            ParamType::Ptr,
+            ParamType::Ptr,
+            ParamType::U64,
+            ParamType::F64,
+            ParamType::F64,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            assert_eq!(check_arg(spec, pos, ty), Ok(()));
+        }
+        let e = check_arg(spec, 3, ParamType::F32).unwrap_err();
+        assert!(e.contains("parameter 3 of `map_affine_f64`"), "{e}");
+        let e = check_arg(spec, 5, ParamType::F64).unwrap_err();
+        assert!(e.contains("takes 5 parameters"), "{e}");
+        let counts = entry::<f32>("count_in_range");
+        assert_eq!(check_arg(counts, 2, ParamType::Ptr), Ok(()));
+        assert_eq!(check_arg(counts, 4, ParamType::F32), Ok(()));
+    }
 
     #[test]
-    fn built_ptx_has_every_entry_with_the_launched_arity() {
+    fn gufunc_rows_are_whole_and_windows_positive() {
+        let ma = DeviceGufunc::MovingAverage { window: 2 };
+        assert_eq!(gufunc_rows(ma, 12, 4).unwrap(), 3);
+        assert_eq!(gufunc_rows(ma, 0, 0).unwrap(), 0);
+        assert!(matches!(
+            gufunc_rows(ma, 13, 4),
+            Err(Error::InvalidArgument {
+                what: "moving_average",
+                ..
+            })
+        ));
+        assert!(matches!(
+            gufunc_rows(DeviceGufunc::MovingAverage { window: 0 }, 12, 4),
+            Err(Error::InvalidArgument { .. })
+        ));
+        assert!(gufunc_rows(DeviceGufunc::NormalizeRows, 5, 0).is_err());
+    }
+
+    #[test]
+    fn built_ptx_has_every_registry_entry_with_its_arity() {
         let dir = crate::ptx::ptx_dir();
         for (arch, _) in crate::ptx::ARCHS {
             let path = dir.join(crate::ptx::file_name(arch));
@@ -424,14 +873,18 @@ mod tests {
                 "{}",
                 path.display()
             );
-            assert_eq!(PARAMS.map(|(e, _)| e), ENTRIES);
-            for (entry, params) in PARAMS {
-                let head = format!(".entry {entry}(");
+            for spec in KERNELS {
+                let head = format!(".entry {}(", spec.name);
                 let start = ptx
                     .find(&head)
-                    .unwrap_or_else(|| panic!("{} lacks {entry}", path.display()));
+                    .unwrap_or_else(|| panic!("{} lacks {}", path.display(), spec.name));
                 let decl = &ptx[start..start + ptx[start..].find(')').unwrap()];
-                assert_eq!(decl.matches(".param").count(), params, "{arch} {entry}");
+                assert_eq!(
+                    decl.matches(".param").count(),
+                    spec.params.len(),
+                    "{arch} {}",
+                    spec.name
+                );
             }
         }
     }
