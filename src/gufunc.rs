@@ -19,9 +19,17 @@
 //! Shapes are checked against the signature before anything runs; a
 //! mismatch is an [`Error::Signature`] naming the dimension ("core dimension
 //! n: input has 5, output has 4").
+//!
+//! Every backend runs each row with the kernel's own `apply`, so the rows
+//! are bit-identical across the CPU backends, the simulator and the GPU.
+//! The grid backends run one thread per row (grid-stride over the rows),
+//! each row sequentially in its thread: rows are the unit of parallelism,
+//! so give them many rows. The simulator runs any [`GuKernel`];
+//! `Backend::Cuda` runs the built-ins ([`MovingAverage`], [`NormalizeRows`]),
+//! which have device entry points.
 
 use crate::Backend;
-use crate::cpu_only::{Cpu, cpu_only};
+use crate::dispatch::{GUFUNC_BUILTINS, cuda};
 use hotloop_core::gufunc::{GuKernel, MovingAverage, NormalizeRows};
 use hotloop_cpu::gufunc::{parallel, serial};
 use hotloop_runtime::{Element, Error, GufuncPlan, Result, Signature, contiguous, contiguous_mut};
@@ -51,9 +59,27 @@ fn run<T: Element, K: GuKernel<T>>(
     debug_assert_eq!(input.len(), plan.loops * plan.in_block);
     debug_assert_eq!(out.len(), plan.loops * plan.out_block);
     let (core, ib, ob) = (&plan.core[..], plan.in_block, plan.out_block);
-    match cpu_only(backend, K::NAME)? {
-        Cpu::Serial => serial::run(kernel, core, input, ib, out, ob),
-        Cpu::Parallel(pool) => parallel::run(&pool, kernel, core, input, ib, out, ob),
+    match backend {
+        Backend::Serial => serial::run(kernel, core, input, ib, out, ob),
+        Backend::Parallel { threads } => {
+            parallel::run(&Backend::pool(threads)?, kernel, core, input, ib, out, ob)
+        }
+        Backend::Simulator { launch } => {
+            hotloop_sim::gufunc::run(launch, kernel, core, input, ib, out, ob)?
+        }
+        Backend::Cuda { device, launch } => {
+            let (dev, d) = cuda(
+                device,
+                launch,
+                K::NAME,
+                kernel.device_gufunc(),
+                GUFUNC_BUILTINS,
+            )?;
+            // Both built-ins are (n)->(n): rows of `in_block` elements in
+            // and out.
+            debug_assert_eq!(ib, ob);
+            hotloop_cuda::ops::gufunc(&dev, launch, d, ib, input, out)?
+        }
     }
     Ok(())
 }
@@ -69,7 +95,6 @@ where
 {
     let plan = plan(&kernel, input.shape(), None)?;
     let src = contiguous("input", input)?;
-    cpu_only(backend, K::NAME)?;
     let mut out =
         hotloop_runtime::try_zeroed_vec::<T>("gufunc output", plan.loops * plan.out_block)?;
     run(backend, &kernel, &plan, src, &mut out)?;
@@ -112,7 +137,6 @@ where
 {
     let plan = plan(&kernel, input.shape(), Some(input.shape()))?;
     let src = contiguous("input", input)?;
-    cpu_only(backend, K::NAME)?;
     let mut out = hotloop_runtime::try_zeroed_vec::<T>("gufunc output", src.len())?;
     run(backend, &kernel, &plan, src, &mut out)?;
     Ok(Array::from_shape_vec(input.raw_dim(), out).expect("same length as the input"))

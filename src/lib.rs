@@ -19,23 +19,25 @@
 //! ```
 //!
 //! Numba's other decorators have their counterparts here, written once as a
-//! small trait implementation in `hotloop-core` (or a closure) and run by a
-//! CPU backend: `@vectorize` is [`map`] / [`zip`] over a [`UnaryOp`] /
+//! small trait implementation in `hotloop-core` (or a closure) and run by
+//! any backend: `@vectorize` is [`map`] / [`zip`] over a [`UnaryOp`] /
 //! [`BinaryOp`] (built-ins [`Affine`], [`Polynomial`], [`Clamp`], [`Exp`]);
 //! `@guvectorize` is [`gufunc`] over a [`GuKernel`] with a NumPy-style
 //! signature ([`moving_average`], [`normalize_rows`]); `@stencil` is
 //! [`stencil3`] / [`stencil2`] over a [`Stencil3`] / [`Stencil2`] with a
 //! [`Boundary`] mode ([`Laplacian7`], [`Jacobi5`]); `prange` reductions are
-//! [`sum`], [`min`], [`max`] and [`count_where`] over a [`Predicate`]. On the
-//! simulator and CUDA backends these return [`Error::BackendUnavailable`]
-//! for now.
+//! [`sum`], [`min`], [`max`] and [`count_where`] over a [`Predicate`]. Every
+//! backend runs them: the CPU backends and the CUDA simulator any op or
+//! kernel, closures included; the GPU the built-ins named here, which have
+//! device entry points (a user-defined op is an [`Error::BackendUnavailable`]
+//! on `Backend::Cuda`, saying so).
 //!
 //! Choose a backend by value ([`Backend`]); [`available`] lists what this
 //! machine can run and why not the rest. Every function checks its input
 //! and returns a typed [`Error`] rather than panicking.
 
 mod backend;
-mod cpu_only;
+mod dispatch;
 mod elementwise;
 pub mod forms;
 mod gufunc;

@@ -20,11 +20,22 @@
 //! ```
 //!
 //! Every backend computes each element with the same `apply`, so results
-//! are bit-identical across the CPU backends and thread counts. Large
-//! outputs are written with streaming stores ([`crate::StoreMode::Auto`]).
+//! are bit-identical across the CPU backends, thread counts, the simulator
+//! at any launch and the GPU (a NaN stays NaN, though the GPU's arithmetic
+//! returns the canonical NaN where the CPU keeps an input's payload). On
+//! the CPU, large outputs are written with streaming stores
+//! ([`crate::StoreMode::Auto`]).
+//!
+//! The simulator runs any op, closures included. `Backend::Cuda` runs the
+//! built-ins ([`Affine`](crate::Affine), [`Polynomial`](crate::Polynomial),
+//! [`Clamp`](crate::Clamp), [`Exp`](crate::Exp), and
+//! [`Add`](crate::ops::Add), [`Mul`](crate::ops::Mul),
+//! [`Axpy`](crate::ops::Axpy) on two arrays or with a scalar operand bound),
+//! which have device entry points; any other op is an
+//! [`Error::BackendUnavailable`] there, saying so.
 
 use crate::Backend;
-use crate::cpu_only::{Cpu, cpu_only};
+use crate::dispatch::{MAP_BUILTINS, ZIP_BUILTINS, cuda};
 use hotloop_core::map::{BinaryOp, UnaryOp};
 use hotloop_cpu::map::{parallel, serial};
 use hotloop_cpu::store::StoreMode;
@@ -40,9 +51,8 @@ where
     Op: UnaryOp<T>,
 {
     let src = contiguous("input", input)?;
-    let cpu = cpu_only(backend, "map")?;
     let mut out = hotloop_runtime::try_zeroed_vec::<T>("map output", src.len())?;
-    run_map(&cpu, &op, src, &mut out);
+    run_map(backend, &op, src, &mut out)?;
     Ok(Array::from_shape_vec(input.raw_dim(), out).expect("same length as the input"))
 }
 
@@ -78,9 +88,16 @@ where
     Op: UnaryOp<T>,
 {
     let data = contiguous_mut("data", data)?;
-    match cpu_only(backend, "map")? {
-        Cpu::Serial => serial::map_in_place(&op, data),
-        Cpu::Parallel(pool) => parallel::map_in_place(&pool, &op, data),
+    match backend {
+        Backend::Serial => serial::map_in_place(&op, data),
+        Backend::Parallel { threads } => {
+            parallel::map_in_place(&Backend::pool(threads)?, &op, data)
+        }
+        Backend::Simulator { launch } => hotloop_sim::map::map_in_place(launch, &op, data)?,
+        Backend::Cuda { device, launch } => {
+            let (dev, d) = cuda(device, launch, "map", op.device_map(), MAP_BUILTINS)?;
+            hotloop_cuda::ops::map_in_place(&dev, launch, d, data)?
+        }
     }
     Ok(())
 }
@@ -93,15 +110,27 @@ pub fn map_slice_into<T: Element, Op: UnaryOp<T>>(
     out: &mut [T],
 ) -> Result<()> {
     same_len("input", input, "output", out)?;
-    run_map(&cpu_only(backend, "map")?, &op, input, out);
-    Ok(())
+    run_map(backend, &op, input, out)
 }
 
-fn run_map<T: Element, Op: UnaryOp<T>>(cpu: &Cpu, op: &Op, input: &[T], out: &mut [T]) {
-    match cpu {
-        Cpu::Serial => serial::map(op, input, out, StoreMode::Auto),
-        Cpu::Parallel(pool) => parallel::map(pool, op, input, out, StoreMode::Auto),
+fn run_map<T: Element, Op: UnaryOp<T>>(
+    backend: Backend,
+    op: &Op,
+    input: &[T],
+    out: &mut [T],
+) -> Result<()> {
+    match backend {
+        Backend::Serial => serial::map(op, input, out, StoreMode::Auto),
+        Backend::Parallel { threads } => {
+            parallel::map(&Backend::pool(threads)?, op, input, out, StoreMode::Auto)
+        }
+        Backend::Simulator { launch } => hotloop_sim::map::map(launch, op, input, out)?,
+        Backend::Cuda { device, launch } => {
+            let (dev, d) = cuda(device, launch, "map", op.device_map(), MAP_BUILTINS)?;
+            hotloop_cuda::ops::map(&dev, launch, d, input, out)?
+        }
     }
+    Ok(())
 }
 
 /// `op(a, b)` element by element, into a new array; `a` and `b` have the
@@ -121,9 +150,8 @@ where
 {
     check_same_shape("a", a.shape(), "b", b.shape())?;
     let (x, y) = (contiguous("a", a)?, contiguous("b", b)?);
-    let cpu = cpu_only(backend, "zip")?;
     let mut out = hotloop_runtime::try_zeroed_vec::<T>("zip output", x.len())?;
-    run_zip(&cpu, &op, x, y, &mut out);
+    run_zip(backend, &op, x, y, &mut out)?;
     Ok(Array::from_shape_vec(a.raw_dim(), out).expect("same length as the inputs"))
 }
 
@@ -171,9 +199,16 @@ where
     check_same_shape("a", a.shape(), "b", b.shape())?;
     let y = contiguous("b", b)?;
     let x = contiguous_mut("a", a)?;
-    match cpu_only(backend, "zip")? {
-        Cpu::Serial => serial::zip_in_place(&op, x, y),
-        Cpu::Parallel(pool) => parallel::zip_in_place(&pool, &op, x, y),
+    match backend {
+        Backend::Serial => serial::zip_in_place(&op, x, y),
+        Backend::Parallel { threads } => {
+            parallel::zip_in_place(&Backend::pool(threads)?, &op, x, y)
+        }
+        Backend::Simulator { launch } => hotloop_sim::map::zip_in_place(launch, &op, x, y)?,
+        Backend::Cuda { device, launch } => {
+            let (dev, d) = cuda(device, launch, "zip", op.device_zip(), ZIP_BUILTINS)?;
+            hotloop_cuda::ops::zip_in_place(&dev, launch, d, x, y)?
+        }
     }
     Ok(())
 }
@@ -188,15 +223,28 @@ pub fn zip_slice_into<T: Element, Op: BinaryOp<T>>(
 ) -> Result<()> {
     same_len("a", a, "b", b)?;
     same_len("a", a, "output", out)?;
-    run_zip(&cpu_only(backend, "zip")?, &op, a, b, out);
-    Ok(())
+    run_zip(backend, &op, a, b, out)
 }
 
-fn run_zip<T: Element, Op: BinaryOp<T>>(cpu: &Cpu, op: &Op, a: &[T], b: &[T], out: &mut [T]) {
-    match cpu {
-        Cpu::Serial => serial::zip(op, a, b, out, StoreMode::Auto),
-        Cpu::Parallel(pool) => parallel::zip(pool, op, a, b, out, StoreMode::Auto),
+fn run_zip<T: Element, Op: BinaryOp<T>>(
+    backend: Backend,
+    op: &Op,
+    a: &[T],
+    b: &[T],
+    out: &mut [T],
+) -> Result<()> {
+    match backend {
+        Backend::Serial => serial::zip(op, a, b, out, StoreMode::Auto),
+        Backend::Parallel { threads } => {
+            parallel::zip(&Backend::pool(threads)?, op, a, b, out, StoreMode::Auto)
+        }
+        Backend::Simulator { launch } => hotloop_sim::map::zip(launch, op, a, b, out)?,
+        Backend::Cuda { device, launch } => {
+            let (dev, d) = cuda(device, launch, "zip", op.device_zip(), ZIP_BUILTINS)?;
+            hotloop_cuda::ops::zip(&dev, launch, d, a, b, out)?
+        }
     }
+    Ok(())
 }
 
 fn same_len<T>(left_name: &'static str, l: &[T], right_name: &'static str, r: &[T]) -> Result<()> {

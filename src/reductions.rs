@@ -12,7 +12,7 @@
 //! ```
 
 use crate::Backend;
-use crate::cpu_only::{Cpu, cpu_only};
+use crate::dispatch::{PREDICATE_BUILTINS, cuda};
 use hotloop_core::predicate::Predicate;
 use hotloop_cpu::reductions::{parallel, serial};
 use hotloop_runtime::{Element, Error, Result, contiguous};
@@ -21,6 +21,10 @@ use ndarray::{ArrayBase, Data, Dimension};
 /// Smallest element; NaN if any element is NaN (as NumPy's `min`); an
 /// [`Error::EmptyInput`] for an empty array. Bit-identical on the serial
 /// backend and a parallel one of any thread count (signed zeros included).
+/// The grid backends (simulator, CUDA) reduce per block in shared memory
+/// and finish on the host: the same value at any launch, deterministic for
+/// a given launch, with which of two equal zeros (`-0.0`, `+0.0`) is
+/// returned following the launch's order.
 pub fn min<T, S, D>(backend: Backend, input: &ArrayBase<S, D>) -> Result<T>
 where
     T: Element,
@@ -32,14 +36,22 @@ where
 
 /// [`min`] over a slice.
 pub fn min_slice<T: Element>(backend: Backend, input: &[T]) -> Result<T> {
-    let m = match cpu_only(backend, "min")? {
-        Cpu::Serial => serial::min(input),
-        Cpu::Parallel(pool) => parallel::min(&pool, input),
+    let m = match backend {
+        Backend::Serial => serial::min(input),
+        Backend::Parallel { threads } => parallel::min(&Backend::pool(threads)?, input),
+        Backend::Simulator { launch } => hotloop_sim::reduce::min(launch, input)?,
+        Backend::Cuda { device, launch } => {
+            hotloop_cuda::ops::min(&Backend::cuda_device(device, launch)?, launch, input)?
+        }
     };
     m.ok_or(Error::EmptyInput { op: "min" })
 }
 
-/// Number of elements for which `pred` holds (exact; 0 for an empty array).
+/// Number of elements for which `pred` holds (exact, the same on every
+/// backend; 0 for an empty array). The simulator runs any predicate;
+/// `Backend::Cuda` runs the built-ins ([`GreaterThan`](crate::GreaterThan),
+/// [`LessThan`](crate::LessThan), [`InRange`](crate::InRange),
+/// [`IsNan`](crate::IsNan)), which have device entry points.
 pub fn count_where<T, S, D, P>(backend: Backend, pred: P, input: &ArrayBase<S, D>) -> Result<u64>
 where
     T: Element,
@@ -56,8 +68,16 @@ pub fn count_where_slice<T: Element, P: Predicate<T>>(
     pred: P,
     input: &[T],
 ) -> Result<u64> {
-    Ok(match cpu_only(backend, "count_where")? {
-        Cpu::Serial => serial::count_where(&pred, input),
-        Cpu::Parallel(pool) => parallel::count_where(&pool, &pred, input),
+    Ok(match backend {
+        Backend::Serial => serial::count_where(&pred, input),
+        Backend::Parallel { threads } => {
+            parallel::count_where(&Backend::pool(threads)?, &pred, input)
+        }
+        Backend::Simulator { launch } => hotloop_sim::reduce::count_where(launch, &pred, input)?,
+        Backend::Cuda { device, launch } => {
+            let desc = pred.device_predicate();
+            let (dev, d) = cuda(device, launch, "count_where", desc, PREDICATE_BUILTINS)?;
+            hotloop_cuda::ops::count_where(&dev, launch, d, input)?
+        }
     })
 }

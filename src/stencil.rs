@@ -25,13 +25,17 @@
 //! # Ok::<(), hotloop::Error>(())
 //! ```
 //!
-//! The parallel backend splits the rows over its pool and computes every
-//! cell with the same arithmetic as the serial one: the results are
+//! The parallel backend splits the rows over its pool, and the grid
+//! backends (simulator, CUDA) run one thread per output cell; all compute
+//! every cell with the serial backend's arithmetic: the results are
 //! bit-identical in every mode. Reading outside a kernel's declared
-//! `NEIGHBOURHOOD` is a bug in the kernel and panics.
+//! `NEIGHBOURHOOD` is a bug in the kernel and panics (on the GPU, which
+//! runs only the built-ins, that cannot happen). The simulator runs any
+//! kernel; `Backend::Cuda` runs the built-ins ([`Laplacian7`](crate::Laplacian7),
+//! [`Jacobi5`](crate::Jacobi5)), which have device entry points.
 
 use crate::Backend;
-use crate::cpu_only::{Cpu, cpu_only};
+use crate::dispatch::{STENCIL_BUILTINS, cuda};
 use hotloop_core::index::Shape3;
 use hotloop_core::stencil::{Boundary, Planar, Stencil2, Stencil3};
 use hotloop_cpu::stencil::{parallel, serial};
@@ -49,10 +53,19 @@ fn run<T: Element, K: Stencil3<T>>(
 ) -> Result<()> {
     let shape: Shape3 = shape3("input", input, dims)?;
     shape3("output", out, dims)?;
-    match cpu_only(backend, "stencil")? {
-        Cpu::Serial => serial::run(kernel, input, shape, boundary, out, StoreMode::Auto),
-        Cpu::Parallel(pool) => {
+    match backend {
+        Backend::Serial => serial::run(kernel, input, shape, boundary, out, StoreMode::Auto),
+        Backend::Parallel { threads } => {
+            let pool = Backend::pool(threads)?;
             parallel::run(&pool, kernel, input, shape, boundary, out, StoreMode::Auto)
+        }
+        Backend::Simulator { launch } => {
+            hotloop_sim::stencil::run(launch, kernel, input, dims, boundary, out)?
+        }
+        Backend::Cuda { device, launch } => {
+            let desc = kernel.device_stencil();
+            let (dev, d) = cuda(device, launch, "stencil", desc, STENCIL_BUILTINS)?;
+            hotloop_cuda::ops::stencil(&dev, launch, d, input, dims, boundary, out)?
         }
     }
     Ok(())
@@ -71,7 +84,6 @@ where
     K: Stencil3<T>,
 {
     let src = contiguous("input", input)?;
-    cpu_only(backend, "stencil")?;
     let (x, y, z) = input.dim();
     let mut out = hotloop_runtime::try_zeroed_vec::<T>("stencil output", src.len())?;
     run(backend, &kernel, src, [x, y, z], boundary, &mut out)?;
@@ -113,7 +125,6 @@ where
     K: Stencil2<T>,
 {
     let src = contiguous("input", input)?;
-    cpu_only(backend, "stencil")?;
     let (y, z) = input.dim();
     let mut out = hotloop_runtime::try_zeroed_vec::<T>("stencil output", src.len())?;
     run(backend, &Planar(kernel), src, [1, y, z], boundary, &mut out)?;

@@ -5,7 +5,7 @@
 mod common;
 
 use approx::assert_abs_diff_eq;
-use common::{cpu_backends, values};
+use common::{any_op_backends, backends, values};
 use hotloop::{
     Backend, Element, Error, GuKernel, MovingAverage, NormalizeRows, gufunc, gufunc_into,
     moving_average, normalize_rows,
@@ -56,7 +56,7 @@ fn moving_average_matches_definition<T: Element>(eps: f64) {
         };
         for w in [1, 2, 3, 7, 16, n.max(1), n + 5] {
             let serial = moving_average(Backend::Serial, &x, w).unwrap();
-            for be in cpu_backends() {
+            for be in backends() {
                 let got = moving_average(be, &x, w).unwrap();
                 assert_eq!(got.shape(), shape);
                 // Rows are independent: every backend, every thread count,
@@ -98,7 +98,7 @@ fn normalize_rows_matches_definition<T: Element>(eps: f64) {
             x.as_slice_mut().unwrap()[n..2 * n].fill(T::ZERO);
         }
         let serial = normalize_rows(Backend::Serial, &x).unwrap();
-        for be in cpu_backends() {
+        for be in backends() {
             assert_eq!(normalize_rows(be, &x).unwrap(), serial, "{be} {shape:?}");
         }
         for (r, (row, got)) in x
@@ -144,7 +144,7 @@ fn normalize_rows_f32() {
 #[test]
 fn normalize_rows_does_not_overflow() {
     let x = Array2::<f64>::from_shape_vec((2, 2), vec![3e300, 4e300, 3e-310, 4e-310]).unwrap();
-    for be in cpu_backends() {
+    for be in backends() {
         let y = normalize_rows(be, &x).unwrap();
         for r in 0..2 {
             assert!(
@@ -188,7 +188,7 @@ impl GuKernel<f64> for ColumnMeans {
 #[test]
 fn user_kernels_of_other_signatures() {
     let x = array::<f64>(&[4, 5, 6]);
-    for be in cpu_backends() {
+    for be in any_op_backends() {
         let s = gufunc(be, SumSquares, &x).unwrap();
         assert_eq!(s.shape(), [4, 5]);
         for (r, row) in x.as_slice().unwrap().chunks(6).enumerate() {
@@ -300,11 +300,11 @@ fn malformed_or_unsupported_signatures_are_errors() {
 }
 
 #[test]
-fn grid_backends_say_gufuncs_are_not_there_yet() {
-    let x = Array2::<f64>::zeros((2, 3));
-    let e = normalize_rows(Backend::simulator(), &x).unwrap_err();
+fn cuda_refuses_user_gufuncs_with_the_reason() {
+    let x = array::<f64>(&[4, 5, 6]);
+    let e = gufunc(Backend::cuda(), SumSquares, &x).unwrap_err();
     assert!(
-        matches!(&e, Error::BackendUnavailable { backend: "simulator", reason } if reason.contains("not yet implemented")),
+        matches!(&e, Error::BackendUnavailable { backend: "cuda", reason } if reason.contains("device entry point")),
         "{e}"
     );
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use approx::assert_abs_diff_eq;
-use common::{SHAPES, cpu_backends, values};
+use common::{SHAPES, any_op_backends, backends, cpu_backends, runs_any_op, values};
 use hotloop::ops::{Add, Axpy, Mul};
 use hotloop::{
     Affine, Backend, BinaryOp, Clamp, Element, Error, Exp, Polynomial, map, map_in_place, map_into,
@@ -62,7 +62,7 @@ fn unary_ops_match_loops<T: Element>() {
         }
         let affine = Array3::from_shape_vec(shape, affine).unwrap();
         let clamp = Array3::from_shape_vec(shape, clamp).unwrap();
-        for be in cpu_backends() {
+        for be in backends() {
             let op = Affine { a, b };
             assert_eq!(map(be, op, &x).unwrap(), affine, "{be} {shape:?}");
             let mut out = Array3::from_elem(shape, T::INFINITY);
@@ -92,7 +92,7 @@ fn affine_and_clamp_in_every_form_f32() {
 #[test]
 fn clamp_passes_nan_and_limits_infinities() {
     let x = Array1::from(vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 2.0]);
-    for be in cpu_backends() {
+    for be in backends() {
         let y = map(be, Clamp { lo: -1.0, hi: 1.0 }, &x).unwrap();
         assert!(y[0].is_nan(), "{be}");
         assert_eq!(y.slice(s![1..]).to_vec(), [1.0, -1.0, -0.0, 1.0], "{be}");
@@ -107,7 +107,7 @@ fn polynomial_matches_power_sum<T: Element>(eps: f64) {
         coeffs: c.map(T::from_f64),
     };
     let x = input::<T>([7, 11, 131]);
-    for be in cpu_backends() {
+    for be in backends() {
         let y = map(be, op, &x).unwrap();
         for (&xi, &yi) in x.iter().zip(y.iter()) {
             let v = xi.to_f64();
@@ -153,7 +153,7 @@ fn exp_map_is_within_2_ulp_of_std_on_every_backend() {
             -103.97,
         ])
         .collect();
-    for be in cpu_backends() {
+    for be in backends() {
         let y = map(be, Exp, &x64).unwrap();
         let worst = x64
             .iter()
@@ -197,7 +197,7 @@ fn binary_ops_match_loops<T: Element>() {
         let arr = |v: Vec<T>| Array3::from_shape_vec(shape, v).unwrap();
         let (sum, prod, axpy, plus_s, s_minus) =
             (arr(sum), arr(prod), arr(axpy), arr(plus_s), arr(s_minus));
-        for be in cpu_backends() {
+        for be in backends() {
             assert_eq!(zip(be, Add, &a, &b).unwrap(), sum, "{be} {shape:?}");
             assert_eq!(zip(be, Mul, &a, &b).unwrap(), prod, "{be} {shape:?}");
             let mut out = Array3::from_elem(shape, T::INFINITY);
@@ -211,8 +211,24 @@ fn binary_ops_match_loops<T: Element>() {
             assert_eq!(flat, prod.as_slice().unwrap(), "{be} {shape:?} slices");
             // Array ⊕ scalar and scalar ⊕ array.
             assert_eq!(map(be, Add.right(k), &a).unwrap(), plus_s, "{be} right");
-            let minus = |x: T, y: T| x - y;
-            assert_eq!(map(be, minus.left(k), &a).unwrap(), s_minus, "{be} left");
+            if runs_any_op(be) {
+                let minus = |x: T, y: T| x - y;
+                assert_eq!(map(be, minus.left(k), &a).unwrap(), s_minus, "{be} left");
+            }
+            assert_eq!(
+                map(be, Axpy { a: k }.right(T::ONE), &a).unwrap(),
+                {
+                    let mut v = a.clone();
+                    v.mapv_inplace(|x| k * x + T::ONE);
+                    v
+                },
+                "{be} axpy right"
+            );
+            assert_eq!(
+                map(be, Mul.left(k), &a).unwrap(),
+                a.mapv(|x| k * x),
+                "{be} mul left"
+            );
         }
     }
 }
@@ -230,7 +246,7 @@ fn binary_ops_and_scalar_operands_f32() {
 #[test]
 fn add_right_is_add_scalar_bit_for_bit() {
     let x = input::<f64>([64, 128, 131]);
-    for be in cpu_backends() {
+    for be in backends() {
         let a = hotloop::add_scalar(be, &x, 2.0).unwrap();
         assert_eq!(map(be, Add.right(2.0), &x).unwrap(), a, "{be}");
         assert_eq!(map(be, Affine { a: 1.0, b: 2.0 }, &x).unwrap(), a, "{be}");
@@ -244,7 +260,7 @@ fn closures_on_arrays_of_any_dimension() {
     let x1 = Array1::from(v.clone());
     let x2 = Array2::from_shape_vec((42, 72), v).unwrap();
     let sq = |x: f64| x * x - 1.0;
-    for be in cpu_backends() {
+    for be in any_op_backends() {
         assert_eq!(map(be, sq, &x4).unwrap(), x4.mapv(sq), "{be}");
         assert_eq!(map(be, sq, &x1).unwrap(), x1.mapv(sq), "{be}");
         let neg = x2.mapv(|v| -v);
@@ -293,16 +309,36 @@ fn mismatched_or_strided_arrays_are_refused() {
 }
 
 #[test]
-fn grid_backends_say_maps_are_not_there_yet() {
-    let x = Array1::<f64>::zeros(10);
-    for be in [Backend::simulator(), Backend::cuda()] {
-        let e = map(be, Exp, &x).unwrap_err();
-        match e {
-            Error::BackendUnavailable { backend, reason } => {
-                assert_eq!(backend, be.name());
-                assert!(reason.contains("not yet implemented"), "{reason}");
-            }
-            other => panic!("{be}: {other}"),
-        }
+fn cuda_refuses_ops_without_entry_points_and_the_simulator_runs_them() {
+    let x = Array1::from(values(1000));
+    let sq = |v: f64| v * v;
+    // The simulator runs closures (any op) through the device kernels' own
+    // per-thread bodies.
+    for be in [Backend::simulator(), Backend::simulator_with(3, 7).unwrap()] {
+        assert_eq!(map(be, sq, &x).unwrap(), x.mapv(sq), "{be}");
+        let z = zip(be, |a: f64, b: f64| a - b, &x, &x).unwrap();
+        assert!(z.iter().all(|&v| v == 0.0), "{be}");
     }
+    // CUDA refuses them with the reason, GPU or not (the op is checked
+    // before the device is opened).
+    let e = map(Backend::cuda(), sq, &x).unwrap_err();
+    match e {
+        Error::BackendUnavailable { backend, reason } => {
+            assert_eq!(backend, "cuda");
+            assert!(reason.contains("device entry point"), "{reason}");
+            assert!(reason.contains("Backend::Simulator"), "{reason}");
+        }
+        other => panic!("{other}"),
+    }
+    let e = zip(Backend::cuda(), |a: f64, b: f64| a - b, &x, &x).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::BackendUnavailable {
+                backend: "cuda",
+                ..
+            }
+        ),
+        "{e}"
+    );
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{cpu_backends, values};
+use common::{any_op_backends, backends, cpu_backends, values};
 use hotloop::{
     Backend, Boundary, Element, Error, Jacobi5, Laplacian7, Stencil2, Stencil3, stencil2,
     stencil2_into, stencil3, stencil3_into,
@@ -127,7 +127,7 @@ fn laplacian_every_mode<T: Element>() {
         let a = grid3::<T>(d);
         for mode in modes::<T>() {
             let want = laplacian_reference(&a, scale, mode);
-            for be in cpu_backends() {
+            for be in backends() {
                 let got = stencil3(be, Laplacian7 { scale }, &a, mode).unwrap();
                 assert!(
                     same_bits(got.as_slice().unwrap(), want.as_slice().unwrap()),
@@ -173,7 +173,7 @@ fn jacobi_every_mode<T: Element>() {
         let a = grid2::<T>(d);
         for mode in modes::<T>() {
             let want = jacobi_reference(&a, mode);
-            for be in cpu_backends() {
+            for be in backends() {
                 let got = stencil2(be, Jacobi5, &a, mode).unwrap();
                 assert!(
                     same_bits(got.as_slice().unwrap(), want.as_slice().unwrap()),
@@ -204,7 +204,7 @@ fn jacobi5_every_mode_every_backend_f32() {
 fn tiny_grids_by_hand() {
     // 1x1: every neighbour is outside.
     let one = Array2::from_elem((1, 1), 8.0f64);
-    for be in cpu_backends() {
+    for be in backends() {
         assert_eq!(
             stencil2(be, Jacobi5, &one, Boundary::ZeroBorder).unwrap()[[0, 0]],
             0.0
@@ -221,7 +221,7 @@ fn tiny_grids_by_hand() {
     // 2x2x2: every cell is a border cell; clamping a constant field keeps
     // it, so its Laplacian is 0 everywhere.
     let c = Array3::from_elem((2, 2, 2), 3.0f32);
-    for be in cpu_backends() {
+    for be in backends() {
         let l = stencil3(be, Laplacian7::unit(), &c, Boundary::Clamp).unwrap();
         assert!(l.iter().all(|&v| v == 0.0), "{be} {l}");
         let l = stencil3(be, Laplacian7::unit(), &c, Boundary::Constant(0.0)).unwrap();
@@ -231,7 +231,7 @@ fn tiny_grids_by_hand() {
     // 3x3x3: only the centre is computed by default.
     let mut g = Array3::<f64>::zeros((3, 3, 3));
     g[[1, 1, 1]] = 1.0;
-    for be in cpu_backends() {
+    for be in backends() {
         let l = stencil3(be, Laplacian7::unit(), &g, Boundary::ZeroBorder).unwrap();
         assert_eq!(l[[1, 1, 1]], -6.0);
         assert_eq!(l.iter().filter(|&&v| v != 0.0).count(), 1, "{be}");
@@ -251,7 +251,7 @@ impl Stencil2<f64> for ForwardDiff {
 #[test]
 fn one_sided_neighbourhoods_have_one_sided_borders() {
     let a = Array2::from_shape_fn((3, 5), |(i, j)| (i * 10 + j * j) as f64);
-    for be in cpu_backends() {
+    for be in any_op_backends() {
         let d = stencil2(be, ForwardDiff, &a, Boundary::ZeroBorder).unwrap();
         for i in 0..3 {
             for j in 0..4 {
@@ -279,7 +279,7 @@ impl Stencil3<f32> for Reach2 {
 #[test]
 fn wider_neighbourhoods_widen_the_border() {
     let a = grid3::<f32>((2, 3, 9));
-    for be in cpu_backends() {
+    for be in any_op_backends() {
         for mode in modes::<f32>() {
             let got = stencil3(be, Reach2, &a, mode).unwrap();
             for ((x, y, z), &g) in got.indexed_iter() {
@@ -332,13 +332,16 @@ fn shape_and_layout_errors() {
         "{e}"
     );
     let e = stencil3(
-        Backend::simulator(),
-        Laplacian7::unit(),
-        &a,
+        Backend::cuda(),
+        Reach2,
+        &grid3::<f32>((2, 3, 9)),
         Boundary::Clamp,
     )
     .unwrap_err();
-    assert!(matches!(e, Error::BackendUnavailable { .. }), "{e}");
+    assert!(
+        matches!(&e, Error::BackendUnavailable { backend: "cuda", reason } if reason.contains("device entry point")),
+        "{e}"
+    );
 }
 
 #[test]

@@ -56,6 +56,29 @@ pub fn note(msg: &str) {
     let _ = writeln!(std::io::stderr(), "note: {msg}");
 }
 
+/// Whether `backend` runs any op: closures and user-defined kernels as well
+/// as the built-ins. CUDA runs only the built-ins, which have device entry
+/// points (a generic op cannot cross to the device).
+pub fn runs_any_op(backend: Backend) -> bool {
+    !matches!(backend, Backend::Cuda { .. })
+}
+
+/// The backends of [`backends`] that run any op ([`runs_any_op`]): all
+/// but CUDA, which is skipped with a printed note (once per test binary).
+pub fn any_op_backends() -> Vec<Backend> {
+    static REPORTED: std::sync::Once = std::sync::Once::new();
+    let all = backends();
+    if all.iter().any(|b| !runs_any_op(*b)) {
+        REPORTED.call_once(|| {
+            note(
+                "user-defined ops and closures skip CUDA: the GPU runs only the built-ins, \
+                 which have device entry points",
+            )
+        });
+    }
+    all.into_iter().filter(|b| runs_any_op(*b)).collect()
+}
+
 /// The CPU backends of [`backends`]: those whose sums are bit-identical to
 /// the serial backend's.
 pub fn cpu_backends() -> Vec<Backend> {
