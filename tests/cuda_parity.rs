@@ -1,0 +1,331 @@
+//! The Numba-parity kernels on CUDA. Where the backend cannot run (no
+//! driver, no GPU, no PTX), every operation says why, as an error value,
+//! and the device checks print why they are skipped. Where a GPU is
+//! present: maps, zips, scalar binds, gufuncs and stencils against the
+//! serial backend bit for bit (NaN for NaN), `min` the same value, counts
+//! exact, at many launch shapes; block partials equal to the simulator's
+//! at the same launch; the device-array launchers and the timed forms.
+
+mod common;
+#[path = "common/parity.rs"]
+mod parity;
+
+use common::{note, values};
+use hotloop::crates::core::device_op::{
+    DeviceGufunc, DeviceMap, DevicePredicate, DeviceStencil, DeviceZip,
+};
+use hotloop::crates::cuda::{self, kernels, ops};
+use hotloop::crates::sim;
+use hotloop::ops::{Add, Mul};
+use hotloop::{
+    Affine, Backend, BinaryOp, Boundary, Clamp, Error, Exp, GreaterThan, InRange, IsNan, Jacobi5,
+    Laplacian7, LaunchConfig, Polynomial, Predicate, UnaryOp, available, count_where_slice, map,
+    map_in_place, min_slice, moving_average, normalize_rows, stencil2, stencil3, zip,
+};
+use ndarray::{Array1, Array2, Array3};
+use std::sync::Arc;
+
+/// Device 0, or `None` after printing why the device checks are skipped.
+fn gpu(test: &str) -> Option<Arc<cuda::Device>> {
+    match cuda::device(0) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            note(&format!("{test}: skipping the GPU checks: {e}"));
+            None
+        }
+    }
+}
+
+const LAUNCHES: [(u32, u32); 6] = [(1, 1), (3, 7), (5, 33), (1, 1024), (2, 1024), (64, 256)];
+
+#[test]
+fn unavailable_cuda_says_why_for_every_parity_op() {
+    let status = available()
+        .into_iter()
+        .find(|s| matches!(s.backend, Backend::Cuda { .. }))
+        .expect("available() lists CUDA");
+    let Err(reason) = status.availability else {
+        note("CUDA is available here: the unavailability checks do not apply");
+        return;
+    };
+    note(&format!(
+        "CUDA unavailable, checking that it says why: {reason}"
+    ));
+    let want = Error::BackendUnavailable {
+        backend: "cuda",
+        reason,
+    };
+    let b = Backend::cuda();
+    let x = Array1::from(values(10));
+    let m = Array2::<f64>::zeros((3, 4));
+    let c = Array3::<f64>::zeros((2, 3, 4));
+    assert_eq!(map(b, Exp, &x).unwrap_err(), want);
+    assert_eq!(map(b, Add.right(1.0), &x).unwrap_err(), want);
+    assert_eq!(
+        map_in_place(b, Affine { a: 1.0, b: 2.0 }, &mut x.clone()),
+        Err(want.clone())
+    );
+    assert_eq!(zip(b, Mul, &x, &x).unwrap_err(), want);
+    assert_eq!(moving_average(b, &m, 2).unwrap_err(), want);
+    assert_eq!(normalize_rows(b, &m).unwrap_err(), want);
+    assert_eq!(stencil2(b, Jacobi5, &m, Boundary::Clamp).unwrap_err(), want);
+    assert_eq!(
+        stencil3(b, Laplacian7::unit(), &c, Boundary::ZeroBorder).unwrap_err(),
+        want
+    );
+    assert_eq!(min_slice(b, &[1.0f32]), Err(want.clone()));
+    assert_eq!(count_where_slice(b, IsNan, &[1.0f64]), Err(want.clone()));
+    // An op without an entry point says that instead, GPU or not.
+    match map(b, |v: f64| v * v, &x) {
+        Err(Error::BackendUnavailable {
+            backend: "cuda",
+            reason,
+        }) => {
+            assert!(reason.contains("device entry point"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn invalid_launches_are_refused_before_the_device_is_touched() {
+    let bad = LaunchConfig {
+        blocks: 1,
+        threads_per_block: 1025,
+    };
+    let b = Backend::Cuda {
+        device: 0,
+        launch: Some(bad),
+    };
+    let is_invalid = |r: Result<(), Error>| matches!(r, Err(Error::InvalidLaunch(_)));
+    let x = Array1::from(values(10));
+    let m = Array2::<f64>::zeros((3, 4));
+    assert!(is_invalid(map(b, Exp, &x).map(drop)));
+    assert!(is_invalid(map(b, |v: f64| v, &x).map(drop)));
+    assert!(is_invalid(zip(b, Add, &x, &x).map(drop)));
+    assert!(is_invalid(moving_average(b, &m, 2).map(drop)));
+    assert!(is_invalid(
+        stencil2(b, Jacobi5, &m, Boundary::Clamp).map(drop)
+    ));
+    assert!(is_invalid(min_slice(b, &[1.0f64]).map(drop)));
+    assert!(is_invalid(
+        count_where_slice(b, GreaterThan(0.0), &[1.0]).map(drop)
+    ));
+    let Some(dev) = gpu("invalid_launches_are_refused_before_the_device_is_touched") else {
+        return;
+    };
+    let e = ops::min(&dev, Some(bad), &[1.0f64]).unwrap_err();
+    assert!(matches!(e, Error::InvalidLaunch(_)), "{e}");
+    let op = DeviceMap::Exp;
+    let e = ops::map(&dev, Some(bad), op, &[1.0f64], &mut [0.0]).unwrap_err();
+    assert!(matches!(e, Error::InvalidLaunch(_)), "{e}");
+}
+
+fn cuda_backends() -> Vec<Backend> {
+    let mut out = vec![Backend::cuda()];
+    out.extend(LAUNCHES.iter().map(|&(b, t)| Backend::Cuda {
+        device: 0,
+        launch: Some(LaunchConfig::new(b, t).unwrap()),
+    }));
+    out
+}
+
+#[test]
+fn every_parity_kernel_matches_serial_on_the_device() {
+    let Some(dev) = gpu("every_parity_kernel_matches_serial_on_the_device") else {
+        return;
+    };
+    note(&format!("running on {:?}", dev.info()));
+    for b in cuda_backends() {
+        parity::all(b);
+    }
+}
+
+#[test]
+fn device_partials_equal_the_simulators_at_the_same_launch() {
+    let Some(dev) = gpu("device_partials_equal_the_simulators_at_the_same_launch") else {
+        return;
+    };
+    for len in [1usize, 1000, 65_537, 1_000_003] {
+        let mut x = values(len);
+        if len > 10 {
+            x[len / 3] = -0.0;
+            x[len / 2] = 0.0;
+        }
+        let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        let d = dev.to_device(&x).unwrap();
+        let d32 = dev.to_device(&x32).unwrap();
+        for (b, t) in LAUNCHES {
+            let cfg = LaunchConfig::new(b, t).unwrap();
+            let l = Some(cfg);
+            let (p, _) = kernels::min_partials(&d, l).unwrap();
+            let want = sim::reduce::min_partials(l, &x).unwrap();
+            let got = p.copy_to_host().unwrap();
+            assert!(parity::same(&got, &want).is_ok(), "min {b}x{t} len {len}");
+            let (p, _) = kernels::min_partials(&d32, l).unwrap();
+            let got = p.copy_to_host().unwrap();
+            let want = sim::reduce::min_partials(l, &x32).unwrap();
+            assert!(parity::same(&got, &want).is_ok(), "min f32 {b}x{t}");
+            // The whole min, signed zero included: the same bits as the
+            // simulator's for the same launch.
+            let (g, s) = (
+                ops::min(&dev, l, &x).unwrap(),
+                sim::reduce::min(l, &x).unwrap(),
+            );
+            assert_eq!(g.map(f64::to_bits), s.map(f64::to_bits), "{b}x{t}");
+            // Counts: one u64 partial per block, summing to the
+            // simulator's (exact) count.
+            let pred = InRange {
+                lo: -100.0,
+                hi: 100.0,
+            };
+            let (c, run) =
+                kernels::count_partials(&d, pred.device_predicate().unwrap(), l).unwrap();
+            assert_eq!((c.len(), run.launch), (b as usize, cfg));
+            let desc = pred.device_predicate().unwrap();
+            assert_eq!(
+                ops::count_where(&dev, l, desc, &x).unwrap(),
+                sim::reduce::count_where(l, &pred, &x).unwrap(),
+                "count {b}x{t} len {len}"
+            );
+        }
+    }
+}
+
+#[test]
+fn device_array_launchers_match_the_simulator() {
+    let Some(dev) = gpu("device_array_launchers_match_the_simulator") else {
+        return;
+    };
+    let host = parity::inputs::<f64>(10_007);
+    let y: Vec<f64> = host.iter().map(|v| v * 0.5 + 1.0).collect();
+    let d_in = dev.to_device(&host).unwrap();
+    let d_y = dev.to_device(&y).unwrap();
+    let mut d_out = dev.device_array_like(&d_in).unwrap();
+    let l = Some(LaunchConfig::new(5, 33).unwrap());
+    let poly = Polynomial {
+        coeffs: [1.0, -0.5, 0.25, -0.125, 1e-3, 2e-4, -3e-5, 1e-7],
+    };
+    let mut want = vec![0.0; host.len()];
+    // Unary maps, out of place and in place.
+    for op in [
+        poly.device_map().unwrap(),
+        Affine { a: 2.0, b: -1.0 }.device_map().unwrap(),
+        Clamp { lo: -3.0, hi: 3.0 }.device_map().unwrap(),
+        UnaryOp::<f64>::device_map(&Exp).unwrap(),
+        Mul.right(-2.5).device_map().unwrap(),
+    ] {
+        kernels::map(&d_in, op, &mut d_out, l).unwrap();
+        for (w, &v) in want.iter_mut().zip(&host) {
+            *w = op.apply(v);
+        }
+        let got = d_out.copy_to_host().unwrap();
+        assert!(parity::same(&got, &want).is_ok(), "{op:?}");
+        let mut d = dev.to_device(&host).unwrap();
+        kernels::map_in_place(&mut d, op, None).unwrap();
+        assert!(
+            parity::same(&d.copy_to_host().unwrap(), &want).is_ok(),
+            "{op:?} in place"
+        );
+    }
+    for op in [
+        DeviceZip::Add,
+        DeviceZip::Mul,
+        DeviceZip::Axpy { alpha: -3.0 },
+    ] {
+        kernels::zip(&d_in, &d_y, op, &mut d_out, l).unwrap();
+        for ((w, &a), &b) in want.iter_mut().zip(&host).zip(&y) {
+            *w = op.apply(a, b);
+        }
+        assert!(
+            parity::same(&d_out.copy_to_host().unwrap(), &want).is_ok(),
+            "{op:?}"
+        );
+        let mut d = dev.to_device(&host).unwrap();
+        kernels::zip_in_place(&mut d, &d_y, op, None).unwrap();
+        assert!(
+            parity::same(&d.copy_to_host().unwrap(), &want).is_ok(),
+            "{op:?} in place"
+        );
+    }
+    // A gufunc over 10007 = 1 row (prime length) and a stencil.
+    let k = DeviceGufunc::MovingAverage { window: 5 };
+    kernels::gufunc(&d_in, k, host.len(), &mut d_out, l).unwrap();
+    let mut w = vec![0.0; host.len()];
+    k.apply(&host, &mut w);
+    assert!(parity::same(&d_out.copy_to_host().unwrap(), &w).is_ok());
+    let dims = [1, 1, host.len()];
+    let mut sim_out = vec![0.0; host.len()];
+    for boundary in [
+        Boundary::ZeroBorder,
+        Boundary::Constant(2.0),
+        Boundary::Clamp,
+    ] {
+        let k = DeviceStencil::Jacobi5;
+        kernels::stencil(&d_in, k, dims, boundary, &mut d_out, l).unwrap();
+        sim::stencil::run(
+            l,
+            &hotloop::crates::core::stencil::Planar(Jacobi5),
+            &host,
+            dims,
+            boundary,
+            &mut sim_out,
+        )
+        .unwrap();
+        assert!(
+            parity::same(&d_out.copy_to_host().unwrap(), &sim_out).is_ok(),
+            "{boundary:?}"
+        );
+    }
+    // Counts through the round trip, every built-in predicate.
+    for p in [
+        DevicePredicate::GreaterThan(0.0),
+        DevicePredicate::LessThan(1.0),
+        DevicePredicate::InRange { lo: -1.0, hi: 1.0 },
+        DevicePredicate::IsNan,
+    ] {
+        let n = ops::count_where(&dev, l, p, &host).unwrap();
+        assert_eq!(
+            n,
+            host.iter().filter(|&&v| p.test(v)).count() as u64,
+            "{p:?}"
+        );
+    }
+}
+
+#[test]
+fn timed_forms_report_copies_and_kernel() {
+    let Some(dev) = gpu("timed_forms_report_copies_and_kernel") else {
+        return;
+    };
+    let x = values(1 << 22);
+    let mut out = vec![0.0; x.len()];
+    let t = ops::map_timed(&dev, None, DeviceMap::Exp, &x, &mut out).unwrap();
+    note(&format!("map exp 32 MiB: {t:?}"));
+    assert!(t.kernel > std::time::Duration::ZERO && t.host_to_device > std::time::Duration::ZERO);
+    assert!(t.total >= t.kernel + t.host_to_device + t.device_to_host);
+    assert_eq!(t.launch, Some(dev.default_launch(x.len() as u64)));
+    let dims = [64, 256, 256];
+    let t = ops::stencil_timed(
+        &dev,
+        None,
+        DeviceStencil::Laplacian7 { scale: 1.0 },
+        &x,
+        dims,
+        Boundary::Clamp,
+        &mut out,
+    )
+    .unwrap();
+    note(&format!("laplacian 64x256x256: {t:?}"));
+    assert!(t.kernel > std::time::Duration::ZERO);
+    let (n, t) = ops::count_where_timed(&dev, None, DevicePredicate::GreaterThan(0.0), &x).unwrap();
+    assert_eq!(n, x.iter().filter(|&&v| v > 0.0).count() as u64);
+    assert!(t.host_finish <= t.total);
+    let (m, _) = ops::min_timed(&dev, None, &x).unwrap();
+    assert_eq!(m, min_slice(Backend::Serial, &x).ok());
+    let rows = Array2::from_shape_vec((4096, 1024), x.clone()).unwrap();
+    let t = ops::gufunc_timed(&dev, None, DeviceGufunc::NormalizeRows, 1024, &x, &mut out).unwrap();
+    assert_eq!(t.launch, Some(dev.default_launch(4096)));
+    let want = normalize_rows(Backend::Serial, &rows).unwrap();
+    assert!(parity::same(&out, want.as_slice().unwrap()).is_ok());
+}
