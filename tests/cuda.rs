@@ -3,8 +3,10 @@
 //! skips the device checks; where a GPU is present the same tests run the
 //! kernels and compare them with the simulator bit for bit (same launch,
 //! same order of operations) and with the CPU backends. The cross-backend
-//! suites (add_scalar.rs, reduce.rs, monte_carlo.rs, properties.rs) include
-//! CUDA through `common::backends()` as well.
+//! suites (add_scalar.rs, reduce.rs, monte_carlo.rs, properties.rs, map.rs,
+//! gufunc.rs, stencil.rs, reductions.rs) include CUDA through
+//! `common::backends()` as well; cuda_parity.rs checks the Numba-parity
+//! kernels (maps, gufuncs, stencils, min, count-where) on the device.
 
 mod common;
 
