@@ -12,19 +12,13 @@ use hotloop::{Affine, Backend, Exp, add_scalar_into, map_into};
 use ndarray::Array3;
 use std::hint::black_box;
 
-fn shape() -> [usize; 3] {
-    std::env::var("HOTLOOP_BENCH_SHAPE")
-        .ok()
-        .and_then(|s| {
-            let d: Vec<usize> = s.split('x').filter_map(|v| v.parse().ok()).collect();
-            <[usize; 3]>::try_from(d).ok()
-        })
-        .unwrap_or([512, 512, 128])
-}
+mod common;
+
+use common::{input, shape};
 
 fn bench(c: &mut Criterion) {
     let shape = shape();
-    let x = Array3::from_shape_fn(shape, |(i, j, k)| (i + j + k) as f64);
+    let x = input(shape);
     // Preallocated and already written: no page faults inside the timings.
     let mut out = Array3::<f64>::from_elem(shape, 1.0);
     let mut g = c.benchmark_group(format!(
