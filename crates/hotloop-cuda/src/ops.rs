@@ -231,13 +231,25 @@ pub fn max_timed<T: Element>(
     launch: Option<LaunchConfig>,
     input: &[T],
 ) -> Result<(Option<T>, Timings)> {
-    let Some((partials, mut clock)) = reduce(dev, launch, input, "max")? else {
+    reduce_and_finish(dev, launch, input, "max", finish_max)
+}
+
+/// [`reduce`], then `finish` over the partials on the host (timed as
+/// `host_finish`); `None` for an empty input.
+fn reduce_and_finish<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    input: &[T],
+    base: &'static str,
+    finish: fn(&[T]) -> T,
+) -> Result<(Option<T>, Timings)> {
+    let Some((partials, mut clock)) = reduce(dev, launch, input, base)? else {
         let mut clock = Clock::start(dev);
         clock.t.launch = Some(dev.resolve(launch, 0)?);
         return Ok((None, clock.finish(dev)?));
     };
     let t0 = Instant::now();
-    let v = finish_max(&partials);
+    let v = finish(&partials);
     clock.t.host_finish = t0.elapsed();
     Ok((Some(v), clock.finish(dev)?))
 }
@@ -564,15 +576,7 @@ pub fn min_timed<T: Element>(
     launch: Option<LaunchConfig>,
     input: &[T],
 ) -> Result<(Option<T>, Timings)> {
-    let Some((partials, mut clock)) = reduce(dev, launch, input, "min")? else {
-        let mut clock = Clock::start(dev);
-        clock.t.launch = Some(dev.resolve(launch, 0)?);
-        return Ok((None, clock.finish(dev)?));
-    };
-    let t0 = Instant::now();
-    let v = finish_min(&partials);
-    clock.t.host_finish = t0.elapsed();
-    Ok((Some(v), clock.finish(dev)?))
+    reduce_and_finish(dev, launch, input, "min", finish_min)
 }
 
 /// Number of elements of `input` satisfying a built-in predicate (`pred`
