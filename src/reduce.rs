@@ -2,15 +2,16 @@
 
 use crate::Backend;
 use hotloop_cpu::{parallel, serial};
-use hotloop_runtime::{Element, Error, Result, contiguous, try_vec_with_capacity};
+use hotloop_runtime::{Element, Error, Result, contiguous};
 use ndarray::{ArrayBase, Data, Dimension};
 
-/// Sum of all elements. Deterministic: the same bits on the serial backend
-/// and on a parallel backend of any thread count (fixed chunking, then a
-/// fixed-order combination). The grid backends (simulator, CUDA) add in
-/// another fixed order, set by the length and the launch shape: the same
-/// bits on the simulator and the GPU for the same launch, within rounding
-/// of the CPU result. The sum of an empty array is 0.
+/// Sum of all elements. Deterministic: one fixed order of additions, a
+/// pairwise sum in the manner of NumPy's (blocks of 128 in eight lanes,
+/// then recursive halving; see `hotloop_core::reduce`), so every backend,
+/// thread count and launch shape gives the same bits. Its error is at most
+/// `d eps/2 * sum |x|` with `d = 23 + ceil(log2(n / 4096))`; being pairwise,
+/// it can overflow where a left-to-right sum would not (`[MAX, -MAX, MAX]`
+/// sums to `inf`). The sum of an empty array is 0.
 pub fn sum<T, S, D>(backend: Backend, input: &ArrayBase<S, D>) -> Result<T>
 where
     T: Element,
@@ -23,22 +24,13 @@ where
 /// [`sum`] over a slice.
 pub fn sum_slice<T: Element>(backend: Backend, input: &[T]) -> Result<T> {
     match backend {
-        Backend::Serial => Ok(serial::sum(input, &mut cpu_partials(input)?)),
-        Backend::Parallel { threads } => Ok(parallel::sum(
-            &Backend::pool(threads)?,
-            input,
-            &mut cpu_partials(input)?,
-        )),
+        Backend::Serial => Ok(serial::sum(input)),
+        Backend::Parallel { threads } => Ok(parallel::sum(&Backend::pool(threads)?, input)),
         Backend::Simulator { launch } => hotloop_sim::reduce::sum(launch, input),
         Backend::Cuda { device, launch } => {
             hotloop_cuda::ops::sum(&Backend::cuda_device(device, launch)?, launch, input)
         }
     }
-}
-
-/// Room for the CPU backends' chunk sums, allocated fallibly.
-fn cpu_partials<T: Element>(input: &[T]) -> Result<Vec<T>> {
-    try_vec_with_capacity("sum partials", serial::sum_partials_len(input.len()))
 }
 
 /// Largest element; NaN if any element is NaN (as NumPy's `max`); an

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{backends, reference_sum, sum_error_bound_for};
+use common::{backends, reference_sum, sum_error_bound};
 use hotloop::{Backend, add_scalar, max_slice, sum_slice};
 use ndarray::Array3;
 use proptest::prelude::*;
@@ -27,13 +27,9 @@ proptest! {
             prop_assert_eq!(&y, &want);
             let ys = y.as_slice().unwrap();
             let got = sum_slice(b, ys).unwrap();
-            if matches!(b, Backend::Serial | Backend::Parallel { .. }) {
-                prop_assert_eq!(got.to_bits(), serial_sum.to_bits());
-            } else {
-                // Grid backends add in their launch's order: within bound.
-                let err = (got - reference_sum(ys.iter().copied())).abs();
-                prop_assert!(err <= sum_error_bound_for(b, ys, f64::EPSILON), "{b}: {err}");
-            }
+            prop_assert_eq!(got.to_bits(), serial_sum.to_bits(), "{}", b);
+            let err = (got - reference_sum(ys.iter().copied())).abs();
+            prop_assert!(err <= sum_error_bound(ys, f64::EPSILON), "{b}: {err}");
         }
     }
 

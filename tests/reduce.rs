@@ -3,7 +3,7 @@
 mod common;
 
 use approx::assert_abs_diff_eq;
-use common::{SHAPES, backends, cpu_backends, reference_sum, sum_error_bound_for, values};
+use common::{SHAPES, backends, reference_sum, sum_error_bound, values};
 use hotloop::{Backend, Error, max, max_slice, sum, sum_slice};
 use ndarray::Array3;
 
@@ -14,7 +14,7 @@ fn sums_are_within_a_rigorous_error_bound() {
         let x = Array3::from_shape_vec(shape, values(len)).unwrap();
         let want = reference_sum(x.iter().copied());
         for b in backends() {
-            let tol = sum_error_bound_for(b, x.as_slice().unwrap(), f64::EPSILON);
+            let tol = sum_error_bound(x.as_slice().unwrap(), f64::EPSILON);
             let got = sum(b, &x).unwrap();
             assert_abs_diff_eq!(got, want, epsilon = tol);
         }
@@ -22,7 +22,7 @@ fn sums_are_within_a_rigorous_error_bound() {
         let want32 = reference_sum(x32.iter().map(|&v| v as f64));
         let widened = x32.iter().map(|&v| v as f64).collect::<Vec<_>>();
         for b in backends() {
-            let tol32 = sum_error_bound_for(b, &widened, f32::EPSILON as f64);
+            let tol32 = sum_error_bound(&widened, f32::EPSILON as f64);
             let got = sum(b, &x32).unwrap() as f64;
             assert_abs_diff_eq!(got, want32, epsilon = tol32);
         }
@@ -31,11 +31,10 @@ fn sums_are_within_a_rigorous_error_bound() {
 
 #[test]
 fn sum_bits_do_not_depend_on_backend_or_threads() {
-    // The CPU backends share one order of additions; the grid backends have
-    // their own, fixed by the launch (tests/simulator.rs, tests/cuda.rs).
+    // Every backend shares one order of additions.
     let x = values(3 * 16_384 * 7 + 5);
     let serial = sum_slice(Backend::Serial, &x).unwrap();
-    for b in cpu_backends() {
+    for b in backends() {
         assert_eq!(sum_slice(b, &x).unwrap().to_bits(), serial.to_bits(), "{b}");
     }
 }

@@ -162,3 +162,122 @@ fn cuda_refuses_user_predicates_with_the_reason() {
         "{e}"
     );
 }
+
+/// Launches under which a grid reduction's order of combination would show:
+/// one thread, odd shapes, one huge block, and more blocks than elements.
+fn grid_backends() -> Vec<Backend> {
+    let mut v: Vec<Backend> = [(1, 1), (1, 1024), (3, 7), (1000, 32)]
+        .into_iter()
+        .map(|(b, t)| Backend::simulator_with(b, t).unwrap())
+        .collect();
+    v.push(Backend::simulator());
+    v
+}
+
+#[test]
+fn nan_payloads_and_signed_zeros_give_one_answer_on_every_backend_and_launch() {
+    let mut x = values(100_000);
+    x[5] = f64::from_bits(0x7ff8_0000_0000_00aa);
+    x[70_001] = f64::from_bits(0xfff8_0000_0000_00bb);
+    let zeros: Vec<f64> = (0..100_000)
+        .map(|i| if i % 5 == 3 { -0.0 } else { 0.0 })
+        .collect();
+    let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let mut all = cpu_backends_with_threads();
+    all.extend(grid_backends());
+    for b in all {
+        // Any NaN gives the canonical NaN, whichever payload a launch meets first.
+        assert_eq!(
+            min_slice(b, &x).unwrap().to_bits(),
+            f64::NAN.to_bits(),
+            "{b}"
+        );
+        assert_eq!(
+            max_slice(b, &x).unwrap().to_bits(),
+            f64::NAN.to_bits(),
+            "{b}"
+        );
+        assert_eq!(
+            min_slice(b, &x32).unwrap().to_bits(),
+            f32::NAN.to_bits(),
+            "{b}"
+        );
+        // -0 is the smaller zero, +0 the larger, whatever the order.
+        assert_eq!(
+            min_slice(b, &zeros).unwrap().to_bits(),
+            (-0.0f64).to_bits(),
+            "{b}"
+        );
+        assert_eq!(
+            max_slice(b, &zeros).unwrap().to_bits(),
+            0.0f64.to_bits(),
+            "{b}"
+        );
+    }
+}
+
+fn cpu_backends_with_threads() -> Vec<Backend> {
+    let mut v = vec![Backend::Serial];
+    v.extend([1, 2, 3, 8].map(|t| Backend::parallel_with_threads(t).unwrap()));
+    v
+}
+
+#[test]
+fn sums_are_the_cpu_bits_on_every_launch() {
+    // Ten million f32 tenths: one simulated thread used to add them one by
+    // one (8.8% off); now every launch sums the CPU's chunks.
+    let tenths = vec![0.1f32; 10_000_000];
+    let serial = sum_slice(Backend::Serial, &tenths).unwrap();
+    let exact = 0.1f32 as f64 * 1e7;
+    let widened: Vec<f64> = tenths.iter().map(|&v| v as f64).collect();
+    assert!(
+        (serial as f64 - exact).abs() <= common::sum_error_bound(&widened, f32::EPSILON as f64)
+    );
+    // Within a few ulp of the exact sum (NumPy: 1.0000001e6).
+    assert!((serial as f64 - exact).abs() < 4.0 * 0.0625, "{serial}");
+    // Cancellation: a launch-dependent order gave anything from 0 to 1792.
+    let cancel: Vec<f64> = (0..3000).map(|i| [1e16, 1.0, -1e16][i % 3]).collect();
+    let serial_cancel = sum_slice(Backend::Serial, &cancel).unwrap();
+    let mut all = cpu_backends_with_threads();
+    all.extend(grid_backends());
+    for b in all {
+        assert_eq!(
+            sum_slice(b, &tenths).unwrap().to_bits(),
+            serial.to_bits(),
+            "{b}"
+        );
+        assert_eq!(
+            sum_slice(b, &cancel).unwrap().to_bits(),
+            serial_cancel.to_bits(),
+            "{b}"
+        );
+    }
+}
+
+#[test]
+fn a_huge_launch_costs_only_the_work() {
+    // 2^31 - 1 blocks over ten elements: one partial, not 16 GiB of them;
+    // 2^41 threads over ten elements: one block of 1024, not forever.
+    let x = [1.0f64; 10];
+    let huge = Backend::simulator_with(i32::MAX as u32, 1).unwrap();
+    let wide = Backend::simulator_with(i32::MAX as u32, 1024).unwrap();
+    for b in [huge, wide] {
+        assert_eq!(sum_slice(b, &x).unwrap(), 10.0, "{b}");
+        assert_eq!(max_slice(b, &x).unwrap(), 1.0, "{b}");
+        assert_eq!(min_slice(b, &x).unwrap(), 1.0, "{b}");
+        assert_eq!(
+            count_where_slice(b, GreaterThan(0.0), &x).unwrap(),
+            10,
+            "{b}"
+        );
+        let mut y = [0.0f64; 10];
+        hotloop::map_slice_into(b, hotloop::Affine { a: 2.0, b: 1.0 }, &x, &mut y).unwrap();
+        assert_eq!(y, [3.0; 10], "{b}");
+        assert_eq!(
+            hotloop::monte_carlo_pi(b, 10, 7).unwrap().hits,
+            hotloop::monte_carlo_pi(Backend::Serial, 10, 7)
+                .unwrap()
+                .hits
+        );
+    }
+}

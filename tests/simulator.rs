@@ -1,11 +1,10 @@
 //! The CUDA simulator at many launch shapes against the serial backend:
-//! element-wise results and maxima identical, Monte Carlo hit counts
-//! bit-identical, sums within the rigorous bound of the launch's order of
-//! additions (and deterministic for a given launch).
+//! element-wise results, maxima, Monte Carlo hit counts and sums all
+//! bit-identical (sums within their rigorous bound, too).
 
 mod common;
 
-use common::{grid_sum_error_bound, reference_sum, values};
+use common::{reference_sum, sum_error_bound, values};
 use hotloop::crates::sim;
 use hotloop::forms::{AddScalarForm, add_scalar_into as add_form};
 use hotloop::{
@@ -122,59 +121,46 @@ fn max_is_identical_to_serial_at_every_launch() {
 }
 
 #[test]
-fn sums_are_within_the_bound_of_the_launch_order_and_deterministic() {
+fn sums_are_the_serial_bits_at_every_launch_and_within_the_bound() {
     for shape in SHAPES {
         let x = values(shape.iter().product());
         let want = reference_sum(x.iter().copied());
         let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
         let widened: Vec<f64> = x32.iter().map(|&v| v as f64).collect();
-        let want32 = reference_sum(widened.iter().copied());
+        let serial = sum_slice(Backend::Serial, &x).unwrap();
+        let serial32 = sum_slice(Backend::Serial, &x32).unwrap();
+        assert!((serial - want).abs() <= sum_error_bound(&x, f64::EPSILON));
+        let bound32 = sum_error_bound(&widened, f32::EPSILON as f64);
+        assert!((serial32 as f64 - reference_sum(widened.iter().copied())).abs() <= bound32);
         for b in sim_backends() {
-            let l = b.launch_for(x.len() as u64).unwrap().unwrap();
-            let got = sum_slice(b, &x).unwrap();
-            let tol = grid_sum_error_bound(l, &x, f64::EPSILON);
-            assert!(
-                (got - want).abs() <= tol,
-                "{b}: {got} vs {want} (tol {tol})"
-            );
-            // Deterministic: the same bits every run, whatever rayon does.
-            assert_eq!(sum_slice(b, &x).unwrap().to_bits(), got.to_bits(), "{b}");
-
-            let got32 = sum_slice(b, &x32).unwrap() as f64;
-            let tol32 = grid_sum_error_bound(l, &widened, f32::EPSILON as f64);
-            assert!(
-                (got32 - want32).abs() <= tol32,
-                "{b} f32: {got32} vs {want32}"
+            assert_eq!(sum_slice(b, &x).unwrap().to_bits(), serial.to_bits(), "{b}");
+            assert_eq!(
+                sum_slice(b, &x32).unwrap().to_bits(),
+                serial32.to_bits(),
+                "{b} f32"
             );
         }
     }
 }
 
 #[test]
-fn sum_is_the_host_finish_over_the_block_partials() {
+fn sum_is_the_host_finish_over_the_chunk_sums() {
+    use hotloop::crates::core::reduce::{SUM_CHUNK, sum_chunk};
     let x = values(100_003);
     for (b, t) in LAUNCHES {
         let l = Some(launch(b, t));
         let partials = sim::reduce::sum_partials(l, &x).unwrap();
-        assert_eq!(partials.len(), b as usize);
+        // One sum per chunk, whatever the launch, each the CPU's.
+        assert_eq!(partials.len(), x.len().div_ceil(SUM_CHUNK));
+        for (c, p) in x.chunks(SUM_CHUNK).zip(&partials) {
+            assert_eq!(p.to_bits(), sum_chunk(c).to_bits(), "{b}x{t}");
+        }
         let finished = hotloop::crates::runtime::launch::finish_sum(&partials);
         let backend = Backend::Simulator { launch: l };
         assert_eq!(
             sum_slice(backend, &x).unwrap().to_bits(),
             finished.to_bits()
         );
-        // Each block's partial is its threads' elements, summed: check the
-        // partials against an independent per-block reference.
-        let total = u64::from(b) * u64::from(t);
-        for (blk, p) in partials.iter().enumerate() {
-            let mine = (0..x.len()).filter(|&i| {
-                let thread = i as u64 % total;
-                thread / u64::from(t) == blk as u64
-            });
-            let want = reference_sum(mine.map(|i| x[i]));
-            let tol = grid_sum_error_bound(launch(b, t), &x, f64::EPSILON);
-            assert!((p - want).abs() <= tol, "{b}x{t} block {blk}");
-        }
     }
 }
 

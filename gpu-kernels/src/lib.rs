@@ -271,20 +271,17 @@ pub unsafe extern "ptx-kernel" fn monte_carlo_pi(
 // Reductions: one partial per block, the host finishes
 // ---------------------------------------------------------------------------
 
-/// Per-block partial sums of `input[..len]`: `partials[blockIdx.x]` is the
-/// tree-combined sum of the block's threads' grid-stride partial sums. The
-/// order of additions is fixed by `len` and the launch shape.
+/// Chunk sums of `input[..len]`: `chunk_sums[c]` is the CPU's sum of
+/// chunk `c` (`hotloop_core::reduce::sum_chunk`, `SUM_CHUNK` elements), one
+/// thread per chunk, grid-stride. The host's pairwise sum of them is the
+/// CPU backends' sum, bit for bit, at any launch.
 ///
 /// # Safety
-/// `input` holds `len` elements; `partials` holds `gridDim.x`.
+/// `input` holds `len` elements; `chunk_sums` holds `grid::sum_chunks(len)`.
 #[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn sum_f64(input: *const f64, len: u64, partials: *mut f64) {
-    let idx = thread_idx();
+pub unsafe extern "ptx-kernel" fn sum_f64(input: *const f64, len: u64, chunk_sums: *mut f64) {
     // SAFETY: the launch contract above.
-    unsafe {
-        let partial = grid::sum_thread_partial(idx, input, len);
-        write_block_result(idx, partials, block_reduce::<f64, Sum>(idx, partial));
-    }
+    unsafe { grid::sum_chunks_thread(thread_idx(), input, len, chunk_sums) }
 }
 
 /// f32 form of [`sum_f64`] (accumulates in f32, as the CPU backends do).
@@ -292,13 +289,9 @@ pub unsafe extern "ptx-kernel" fn sum_f64(input: *const f64, len: u64, partials:
 /// # Safety
 /// As [`sum_f64`].
 #[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn sum_f32(input: *const f32, len: u64, partials: *mut f32) {
-    let idx = thread_idx();
+pub unsafe extern "ptx-kernel" fn sum_f32(input: *const f32, len: u64, chunk_sums: *mut f32) {
     // SAFETY: as sum_f64.
-    unsafe {
-        let partial = grid::sum_thread_partial(idx, input, len);
-        write_block_result(idx, partials, block_reduce::<f32, Sum>(idx, partial));
-    }
+    unsafe { grid::sum_chunks_thread(thread_idx(), input, len, chunk_sums) }
 }
 
 /// Per-block partial maxima of `input[..len]`, NaN-propagating; a block

@@ -128,33 +128,10 @@ pub fn reference_sum(xs: impl IntoIterator<Item = f64>) -> f64 {
     s + c
 }
 
-/// A rigorous bound on the error of `backend`'s sum of `xs`: the CPU
-/// backends' chunked sum ([`sum_error_bound`]), or, for a grid backend with
-/// launch `G x B`, the longest chain of additions of the device's order:
-/// each thread's sequential grid-stride partial (`ceil(n / (G B))`), the
-/// block's tree (`ceil(log2 B)`), the host's pairwise finish over blocks
-/// (`ceil(log2 G)`).
-pub fn sum_error_bound_for(backend: Backend, xs: &[f64], eps: f64) -> f64 {
-    match backend.launch_for(xs.len() as u64).unwrap() {
-        None => sum_error_bound(xs, eps),
-        Some(launch) => grid_sum_error_bound(launch, xs, eps),
-    }
-}
-
-/// [`sum_error_bound_for`] a grid launch.
-pub fn grid_sum_error_bound(launch: LaunchConfig, xs: &[f64], eps: f64) -> f64 {
-    let per_thread = (xs.len() as u64).div_ceil(launch.total_threads()) as f64;
-    let log2 = |n: u32| f64::from(n).log2().ceil();
-    let depth = per_thread + log2(launch.threads_per_block) + log2(launch.blocks) + 1.0;
-    depth * eps * xs.iter().map(|x| x.abs()).sum::<f64>()
-}
-
-/// A rigorous bound on a blocked/pairwise floating-point sum's error:
-/// `(depth) * eps * sum |x|`, with depth the additions along the longest
-/// path (chunk lanes, lane tree, pairwise tree).
+/// A rigorous bound on the error of every backend's sum of `xs` (one
+/// order of additions for all: `hotloop_core::reduce`), with machine
+/// epsilon `eps` (`f64::EPSILON`, or `f32::EPSILON` for f32 data).
 pub fn sum_error_bound(xs: &[f64], eps: f64) -> f64 {
-    let n = xs.len().max(2) as f64;
-    let depth = n.log2().ceil() + 16_384.0 / 8.0 + 4.0;
-    let depth = depth.min(n);
-    depth * eps * xs.iter().map(|x| x.abs()).sum::<f64>()
+    let abs: f64 = xs.iter().map(|x| x.abs()).sum();
+    hotloop::crates::core::reduce::sum_error_bound(xs.len(), abs, eps / 2.0)
 }

@@ -26,6 +26,9 @@ pub trait Real:
     const ONE: Self;
     /// Positive infinity (the identity of `min`).
     const INFINITY: Self;
+    /// The canonical quiet NaN (`f64::NAN`, `f32::NAN`): what the
+    /// reductions return for any NaN input, whatever its payload.
+    const NAN: Self;
     /// Name used in messages and benchmark rows ("f32", "f64").
     const NAME: &'static str;
     /// Smallest exponent `k` for which [`Real::pow2`] is defined.
@@ -36,6 +39,12 @@ pub trait Real:
     fn is_nan(self) -> bool;
     /// Whether the value is neither infinite nor NaN.
     fn is_finite(self) -> bool;
+    /// Whether the sign bit is set (`-0.0` included).
+    fn is_sign_negative(self) -> bool;
+    /// The bitwise AND of two values' representations (`+0 & -0 = +0`).
+    fn and_bits(self, other: Self) -> Self;
+    /// The bitwise OR of two values' representations (`+0 | -0 = -0`).
+    fn or_bits(self, other: Self) -> Self;
     /// Widen to `f64` (exact for both types).
     fn to_f64(self) -> f64;
     /// Narrow from `f64`, rounding to nearest (exact for `f64`).
@@ -56,6 +65,7 @@ impl Real for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const INFINITY: Self = f32::INFINITY;
+    const NAN: Self = f32::NAN;
     const NAME: &'static str = "f32";
     const MIN_EXP2: i32 = -126;
     const MAX_EXP2: i32 = 127;
@@ -66,6 +76,18 @@ impl Real for f32 {
     #[inline(always)]
     fn is_finite(self) -> bool {
         f32::is_finite(self)
+    }
+    #[inline(always)]
+    fn is_sign_negative(self) -> bool {
+        f32::is_sign_negative(self)
+    }
+    #[inline(always)]
+    fn and_bits(self, other: Self) -> Self {
+        f32::from_bits(self.to_bits() & other.to_bits())
+    }
+    #[inline(always)]
+    fn or_bits(self, other: Self) -> Self {
+        f32::from_bits(self.to_bits() | other.to_bits())
     }
     #[inline(always)]
     fn to_f64(self) -> f64 {
@@ -101,6 +123,7 @@ impl Real for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const INFINITY: Self = f64::INFINITY;
+    const NAN: Self = f64::NAN;
     const NAME: &'static str = "f64";
     const MIN_EXP2: i32 = -1022;
     const MAX_EXP2: i32 = 1023;
@@ -111,6 +134,18 @@ impl Real for f64 {
     #[inline(always)]
     fn is_finite(self) -> bool {
         f64::is_finite(self)
+    }
+    #[inline(always)]
+    fn is_sign_negative(self) -> bool {
+        f64::is_sign_negative(self)
+    }
+    #[inline(always)]
+    fn and_bits(self, other: Self) -> Self {
+        f64::from_bits(self.to_bits() & other.to_bits())
+    }
+    #[inline(always)]
+    fn or_bits(self, other: Self) -> Self {
+        f64::from_bits(self.to_bits() | other.to_bits())
     }
     #[inline(always)]
     fn to_f64(self) -> f64 {

@@ -14,7 +14,7 @@ use crate::elementwise::add_scalar;
 use crate::index::{GridStride, Shape3};
 use crate::philox::Key;
 use crate::pi::{SAMPLES_PER_BLOCK, block_hits_below};
-use crate::reduce::{Max, MinValue};
+use crate::reduce::{Max, MinValue, SUM_CHUNK, sum_chunk};
 
 pub use crate::grid_parity::{
     cell_coords, count_thread_partial, gufunc_thread, map_thread, min_thread_partial,
@@ -116,18 +116,36 @@ pub fn pi_thread_hits(idx: ThreadIdx, key: Key, n_samples: u64) -> u64 {
     hits
 }
 
-/// This thread's partial sum over its grid-stride indices.
+/// Work items of a grid sum over `len` elements: its `SUM_CHUNK`-element
+/// chunks.
+#[inline(always)]
+pub const fn sum_chunks(len: u64) -> u64 {
+    len.div_ceil(SUM_CHUNK as u64)
+}
+
+/// This thread's chunk sums: for each chunk `c` of its grid-stride share of
+/// the [`sum_chunks`]`(len)` chunks, `chunk_sums[c] = sum_chunk(chunk c)`,
+/// the CPU's own arithmetic for that chunk. The host's pairwise sum of
+/// `chunk_sums` is then the CPU's sum, bit for bit, at any launch.
 ///
 /// # Safety
-/// `input` must be valid for `len` elements.
+/// `input` must be valid for `len` elements, `chunk_sums` for writes of
+/// `sum_chunks(len)`; no other thread writes this thread's chunks.
 #[inline(always)]
-pub unsafe fn sum_thread_partial<T: Real>(idx: ThreadIdx, input: *const T, len: u64) -> T {
-    let mut acc = T::ZERO;
-    for i in idx.grid_stride(len) {
-        // SAFETY: i < len.
-        acc = acc + unsafe { *input.add(i as usize) };
+pub unsafe fn sum_chunks_thread<T: Real>(
+    idx: ThreadIdx,
+    input: *const T,
+    len: u64,
+    chunk_sums: *mut T,
+) {
+    for c in idx.grid_stride(sum_chunks(len)) {
+        let first = c * SUM_CHUNK as u64;
+        let n = (len - first).min(SUM_CHUNK as u64) as usize;
+        // SAFETY: first + n <= len; the slice is only read.
+        let chunk = unsafe { core::slice::from_raw_parts(input.add(first as usize), n) };
+        // SAFETY: c < sum_chunks(len), and chunk c is this thread's alone.
+        unsafe { *chunk_sums.add(c as usize) = sum_chunk(chunk) };
     }
-    acc
 }
 
 /// This thread's NaN-propagating partial maximum (negative infinity if it
@@ -181,18 +199,33 @@ mod tests {
     fn add_and_reduce_threads_cover_every_index() {
         let input: [f64; 37] = core::array::from_fn(|i| i as f64);
         let mut out = [0.0f64; 37];
-        let (mut sum, mut max) = (0.0, f64::NEG_INFINITY);
+        let mut max = f64::NEG_INFINITY;
         for t in grid(2, 5) {
             // SAFETY: both arrays hold 37 elements; threads write disjoint indices.
             unsafe {
                 add_scalar_thread(t, input.as_ptr(), out.as_mut_ptr(), 37, 1.0);
-                sum += sum_thread_partial(t, input.as_ptr(), 37);
                 max = Max::max(max, max_thread_partial(t, input.as_ptr(), 37));
             }
         }
         assert!(out.iter().enumerate().all(|(i, &o)| o == i as f64 + 1.0));
-        assert_eq!(sum, 666.0);
         assert_eq!(max, 36.0);
+    }
+
+    #[test]
+    fn sum_threads_give_the_cpu_chunk_sums_at_any_launch() {
+        use crate::reduce::{pairwise_sum, sum_slice};
+        const N: usize = 3 * SUM_CHUNK + 1001;
+        let input: [f32; N] = core::array::from_fn(|i| ((i * 7919 % 1013) as f32 - 500.0) * 0.37);
+        let want = sum_slice(&input).to_bits();
+        for (blocks, threads) in [(1, 1), (1, 3), (2, 1), (3, 7)] {
+            let mut sums = [f32::NAN; 4];
+            assert_eq!(sum_chunks(N as u64), 4);
+            for t in grid(blocks, threads) {
+                // SAFETY: N elements in, 4 chunk sums out, disjoint chunks.
+                unsafe { sum_chunks_thread(t, input.as_ptr(), N as u64, sums.as_mut_ptr()) };
+            }
+            assert_eq!(pairwise_sum(&sums).to_bits(), want, "{blocks}x{threads}");
+        }
     }
 
     #[test]

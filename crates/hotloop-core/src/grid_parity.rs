@@ -8,9 +8,9 @@
 //! Each computes an element (a row, a cell) with exactly the code the CPU
 //! backends run for it ([`crate::map::map_at`], [`crate::gufunc::gufunc_at`],
 //! [`crate::stencil::stencil_cell`]), so a grid backend's maps, gufuncs and
-//! stencils are the CPU's bits; only the reductions' order of combination
-//! depends on the launch (and `min` and counts are selections and exact
-//! sums, insensitive to it but for which of two equal zeros is returned).
+//! stencils are the CPU's bits; `min` and counts do not depend on the
+//! order of combination at all (an order-free combiner, an exact sum), so
+//! they are the CPU's bits at any launch too.
 //!
 //! Work is split grid-stride: thread `t` of `T` handles items `t, t + T,
 //! ...`, whatever the launch shape. The items are elements (maps,

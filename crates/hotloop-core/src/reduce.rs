@@ -1,18 +1,40 @@
 //! Reduction combiners and the fixed-order sum every backend shares.
 //!
 //! A floating-point sum depends on the order of its additions. hotloop fixes
-//! that order independently of the thread count: the input is cut into
-//! [`SUM_CHUNK`]-element chunks, each chunk is summed by [`sum_chunk`] (eight
-//! interleaved lanes, then a fixed tree), and the chunk sums are combined by
-//! [`pairwise_sum`]. Serial and parallel CPU sums are therefore bit-identical.
+//! that order once, for every backend, thread count and launch shape, as a
+//! pairwise sum in the manner of NumPy's:
+//!
+//! 1. The input is cut into [`SUM_CHUNK`]-element *chunks* (the last may be
+//!    shorter), and each chunk into [`SUM_BLOCK`]-element *blocks*.
+//! 2. A block is summed in eight lanes, element `i` into lane `i % 8` in
+//!    order from `0.0`, and the lanes are combined as the tree
+//!    `((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))` ([`sum_block`]).
+//! 3. A chunk's block sums, and then the chunk sums, are each combined by
+//!    recursive halving ([`pairwise_sum`]; [`sum_chunk`] does both steps
+//!    for one chunk).
+//!
+//! The CPU backends sum chunks in parallel tasks, the grid backends one
+//! chunk per thread (grid-stride); each then combines the chunk sums with
+//! [`pairwise_sum`] in chunk order, so every backend gives the same bits.
+//!
+//! Rounding: every element passes through at most `d = 15 + 3 + 5 +
+//! ceil(log2(chunks))` rounded additions, so the error is at most
+//! `d * eps / (1 - d * eps) * sum |x|` ([`sum_error_bound`]), about NumPy's.
+//! A pairwise sum is not a left-to-right one, so overflow depends on the
+//! grouping: `[MAX, -MAX, MAX]` lands in lanes 0, 1, 2, and `(MAX + MAX) +
+//! -MAX` is `inf` (NumPy, adding the three in order, gives `MAX`).
 
 use crate::Real;
 
-/// Elements per chunk of the deterministic sum.
-pub const SUM_CHUNK: usize = 1 << 14;
+/// Elements per block of the deterministic sum: eight lanes of sixteen.
+pub const SUM_BLOCK: usize = 128;
 
-/// Independent accumulators in [`sum_chunk`]: enough to fill AVX-512 with
-/// f64 and to hide the adder's latency.
+/// Elements per chunk of the deterministic sum: the unit of a CPU task's
+/// work, of a grid thread's, and of the min/max/count chunking.
+pub const SUM_CHUNK: usize = 32 * SUM_BLOCK;
+
+/// Independent accumulators in [`sum_block`] (and the min/max lanes):
+/// enough to fill AVX-512 with f64 and to hide the adder's latency.
 const LANES: usize = 8;
 
 /// A reduction: an identity and an associative combiner.
@@ -48,14 +70,29 @@ impl Reduction<u64> for Sum {
     }
 }
 
-/// Maximum, propagating NaN (as NumPy's `max`): any NaN in the input makes
-/// the result NaN, whatever the order of combination.
+/// Maximum, propagating NaN (as NumPy's `max`).
+///
+/// The combiner is a function of the *set* of values combined, not of their
+/// order: any NaN gives the canonical NaN ([`Real::NAN`], whatever the
+/// input's payload), and `+0.0` is larger than `-0.0` (IEEE 754-2019's
+/// `maximum`). It is commutative and associative, bits included, so every
+/// split of the input, every thread count and every launch shape of every
+/// backend gives the same bits.
 pub struct Max;
 impl Max {
     /// The combiner for a concrete type, usable where a trait call is awkward.
     #[inline(always)]
     pub fn max<T: Real>(a: T, b: T) -> T {
-        if a.is_nan() || a > b { a } else { b }
+        if a > b {
+            a
+        } else if b > a {
+            b
+        } else if a == b {
+            // Equal: the same bits, or two zeros, of which the AND is +0.
+            a.and_bits(b)
+        } else {
+            T::NAN
+        }
     }
 }
 impl<T: Real + MinValue> Reduction<T> for Max {
@@ -69,21 +106,24 @@ impl<T: Real + MinValue> Reduction<T> for Max {
     }
 }
 
-/// Minimum, propagating NaN (as NumPy's `min`).
-///
-/// Like [`Max`], the combiner is a *selection*: it returns one of its
-/// arguments (the left one if it is NaN, else the right one unless the left
-/// is smaller). Over a sequence it therefore picks the leftmost NaN, or else
-/// the rightmost minimal element, however the sequence is bracketed, as
-/// long as its order is kept. That is what makes the chunked parallel
-/// min/max bit-identical to the serial one, signed zeros and NaN payloads
-/// included.
+/// Minimum, propagating NaN (as NumPy's `min`): like [`Max`] a function of
+/// the set of values alone (canonical NaN for any NaN; `-0.0` smaller than
+/// `+0.0`), so its bits do not depend on the order of combination.
 pub struct Min;
 impl Min {
     /// The combiner for a concrete type, usable where a trait call is awkward.
     #[inline(always)]
     pub fn min<T: Real>(a: T, b: T) -> T {
-        if a.is_nan() || a < b { a } else { b }
+        if a < b {
+            a
+        } else if b < a {
+            b
+        } else if a == b {
+            // Equal: the same bits, or two zeros, of which the OR is -0.
+            a.or_bits(b)
+        } else {
+            T::NAN
+        }
     }
 }
 impl<T: Real> Reduction<T> for Min {
@@ -109,11 +149,11 @@ impl MinValue for f64 {
     const NEG_INFINITY: Self = f64::NEG_INFINITY;
 }
 
-/// Sum of one chunk in a fixed order: element `i` goes to lane `i % 8`, the
-/// lanes are combined as a balanced tree. The order depends only on the
-/// chunk's length, so the result does too.
-#[inline]
-pub fn sum_chunk<T: Real>(xs: &[T]) -> T {
+/// Sum of one block (at most [`SUM_BLOCK`] elements, usually exactly that)
+/// in a fixed order: element `i` goes to lane `i % 8`, the lanes are
+/// combined as a balanced tree. The order depends only on the length.
+#[inline(always)]
+pub fn sum_block<T: Real>(xs: &[T]) -> T {
     let mut acc = [T::ZERO; LANES];
     let mut groups = xs.chunks_exact(LANES);
     for g in &mut groups {
@@ -127,6 +167,50 @@ pub fn sum_chunk<T: Real>(xs: &[T]) -> T {
     ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
 }
 
+/// Sum of one chunk (at most [`SUM_CHUNK`] elements): its
+/// [`SUM_BLOCK`]-element blocks by [`sum_block`], then the block sums by
+/// [`pairwise_sum`]. A longer slice is summed as [`sum_slice`] does.
+#[inline]
+pub fn sum_chunk<T: Real>(xs: &[T]) -> T {
+    if xs.len() > SUM_CHUNK {
+        return sum_slice(xs);
+    }
+    let mut blocks = [T::ZERO; SUM_CHUNK / SUM_BLOCK];
+    let mut n = 0;
+    for (b, s) in xs.chunks(SUM_BLOCK).zip(blocks.iter_mut()) {
+        *s = sum_block(b);
+        n += 1;
+    }
+    pairwise_sum(&blocks[..n])
+}
+
+/// The deterministic sum of a whole slice, without allocation: the
+/// [`pairwise_sum`] of its chunk sums, split where that would split them,
+/// and a NaN result made the canonical NaN (which of several NaN payloads
+/// an addition keeps is up to the compiler and the hardware). What every
+/// backend's `sum` computes.
+pub fn sum_slice<T: Real>(xs: &[T]) -> T {
+    canonical_nan(sum_chunk_tree(xs))
+}
+
+/// [`sum_slice`] before NaN canonicalisation: the recursion over chunks.
+/// Callers that split the recursion (a parallel sum) must split it as this
+/// does, at `chunks / 2` whole chunks.
+pub fn sum_chunk_tree<T: Real>(xs: &[T]) -> T {
+    let chunks = xs.len().div_ceil(SUM_CHUNK);
+    if chunks <= 1 {
+        return sum_chunk(xs);
+    }
+    let (a, b) = xs.split_at(chunks / 2 * SUM_CHUNK);
+    sum_chunk_tree(a) + sum_chunk_tree(b)
+}
+
+/// `x`, or the canonical NaN ([`Real::NAN`]) if `x` is any NaN.
+#[inline(always)]
+pub fn canonical_nan<T: Real>(x: T) -> T {
+    if x.is_nan() { T::NAN } else { x }
+}
+
 /// Pairwise (recursive halving) sum: the order depends only on the length.
 /// Its rounding error grows as O(log n) rather than O(n).
 pub fn pairwise_sum<T: Real>(xs: &[T]) -> T {
@@ -138,6 +222,18 @@ pub fn pairwise_sum<T: Real>(xs: &[T]) -> T {
             pairwise_sum(a) + pairwise_sum(b)
         }
     }
+}
+
+/// The bound on `|sum_slice(xs) - exact sum|` for `n` elements whose
+/// magnitudes add up to `abs_sum`, with unit roundoff `unit` (`eps / 2`:
+/// `2^-53` for f64, `2^-24` for f32): `d u / (1 - d u) * abs_sum`, where
+/// `d` is the most rounded additions one element passes through.
+pub fn sum_error_bound(n: usize, abs_sum: f64, unit: f64) -> f64 {
+    let chunks = n.div_ceil(SUM_CHUNK).max(1);
+    let depth =
+        (SUM_BLOCK / LANES - 1) + 3 + 5 + chunks.next_power_of_two().trailing_zeros() as usize;
+    let du = depth as f64 * unit;
+    du / (1.0 - du) * abs_sum
 }
 
 /// Maximum of a slice (NaN-propagating), or `None` if it is empty.
@@ -249,6 +345,97 @@ mod tests {
         assert_eq!(sum_chunk(&xs), 210.0);
         assert_eq!(sum_chunk::<f64>(&[]), 0.0);
         assert_eq!(pairwise_sum(&xs), 210.0);
+        assert_eq!(sum_block(&xs), 210.0);
+        assert_eq!(sum_slice(&xs), 210.0);
+    }
+
+    #[test]
+    fn slice_sum_is_the_pairwise_sum_of_chunk_sums() {
+        // Lengths around chunk and block edges; values whose sum rounds.
+        for n in [
+            1,
+            127,
+            128,
+            129,
+            SUM_CHUNK - 1,
+            SUM_CHUNK,
+            SUM_CHUNK + 1,
+            5 * SUM_CHUNK + 77,
+        ] {
+            let xs: [f32; 5 * SUM_CHUNK + 77] =
+                core::array::from_fn(|i| ((i * 7919 % 1013) as f32 - 500.0) * 1.37e-3);
+            let xs = &xs[..n];
+            let mut parts = [0.0f32; 6];
+            let mut k = 0;
+            for (c, p) in xs.chunks(SUM_CHUNK).zip(parts.iter_mut()) {
+                *p = sum_chunk(c);
+                k += 1;
+            }
+            assert_eq!(
+                sum_slice(xs).to_bits(),
+                pairwise_sum(&parts[..k]).to_bits(),
+                "n={n}"
+            );
+        }
+    }
+
+    #[test]
+    fn rounding_is_pairwise_not_sequential() {
+        // Lanes 0, 1, 2: (MAX + MAX) + -MAX overflows.
+        assert_eq!(sum_slice(&[f64::MAX, -f64::MAX, f64::MAX]), f64::INFINITY);
+        // Ten thousand times 0.1f32: a sequential f32 sum drifts by ~3e-4
+        // relative; the pairwise sum stays within its bound of the exact
+        // value.
+        let xs = [0.1f32; 10_000];
+        let exact = 0.1f32 as f64 * 10_000.0;
+        let err = (sum_slice(&xs) as f64 - exact).abs();
+        assert!(
+            err <= sum_error_bound(xs.len(), exact, 2f64.powi(-24)),
+            "{err}"
+        );
+        assert!(err < 2e-4, "{err}");
+    }
+
+    #[test]
+    fn min_and_max_depend_on_the_values_not_their_order() {
+        let a = f64::from_bits(0x7ff8_0000_0000_00aa);
+        let b = f64::from_bits(0xfff8_0000_0000_00bb);
+        for (x, y) in [(a, b), (b, a), (a, 1.0), (1.0, b), (a, a)] {
+            assert_eq!(Max::max(x, y).to_bits(), f64::NAN.to_bits());
+            assert_eq!(Min::min(x, y).to_bits(), f64::NAN.to_bits());
+        }
+        for (x, y) in [(0.0f32, -0.0), (-0.0, 0.0)] {
+            assert_eq!(Max::max(x, y).to_bits(), 0.0f32.to_bits());
+            assert_eq!(Min::min(x, y).to_bits(), (-0.0f32).to_bits());
+        }
+        // Every permutation of two multisets (Heap's algorithm) gives the
+        // same bits, folded or through the lanes of the slice forms.
+        for (vals, want_min, want_max) in [
+            ([0.0f64, -0.0, -0.0, 0.0, 0.0], -0.0f64, 0.0f64),
+            ([2.0, -0.0, a, 0.0, b], f64::NAN, f64::NAN),
+        ] {
+            let mut v = vals;
+            let mut c = [0usize; 5];
+            let check = |v: &[f64; 5]| {
+                assert_eq!(min_slice(v).unwrap().to_bits(), want_min.to_bits(), "{v:?}");
+                assert_eq!(max_slice(v).unwrap().to_bits(), want_max.to_bits(), "{v:?}");
+                let folded = v.iter().fold(f64::INFINITY, |m, &x| Min::min(m, x));
+                assert_eq!(folded.to_bits(), want_min.to_bits(), "{v:?}");
+            };
+            check(&v);
+            let mut i = 0;
+            while i < 5 {
+                if c[i] < i {
+                    v.swap(if i % 2 == 0 { 0 } else { c[i] }, i);
+                    check(&v);
+                    c[i] += 1;
+                    i = 0;
+                } else {
+                    c[i] = 0;
+                    i += 1;
+                }
+            }
+        }
     }
 
     #[test]

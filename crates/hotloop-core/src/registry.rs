@@ -109,9 +109,10 @@ pub const KERNELS: &[KernelSpec] = &[
     ),
     // (seed, n_samples, block_counts)
     k("monte_carlo_pi", &[U64, U64, Ptr], SHARED),
-    // (input, len, partials)
-    k("sum_f64", &[Ptr, U64, Ptr], SHARED),
-    k("sum_f32", &[Ptr, U64, Ptr], SHARED),
+    // (input, len, chunk_sums): one sum per SUM_CHUNK elements.
+    k("sum_f64", &[Ptr, U64, Ptr], PLAIN),
+    k("sum_f32", &[Ptr, U64, Ptr], PLAIN),
+    // (input, len, partials): one per block.
     k("max_f64", &[Ptr, U64, Ptr], SHARED),
     k("max_f32", &[Ptr, U64, Ptr], SHARED),
     // Maps (@vectorize): (input, out, len, op's fields...); out may be input.

@@ -6,7 +6,7 @@
 use crate::store::{StoreMode, add_scalar_streaming};
 use hotloop_core::Real;
 use hotloop_core::elementwise::{add_scalar_slice, add_scalar_slice_in_place};
-use hotloop_core::reduce::{MinValue, SUM_CHUNK, pairwise_sum, sum_chunk};
+use hotloop_core::reduce::{MinValue, SUM_CHUNK, canonical_nan, sum_chunk_tree};
 use hotloop_runtime::{Error, Result};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -91,22 +91,30 @@ pub fn add_scalar_in_place<T: Real>(pool: &Pool, data: &mut [T], scalar: T) {
     });
 }
 
-/// Deterministic sum: chunk partials computed in parallel into `partials`
-/// (scratch, reused), then combined in a fixed order. Bit-identical to
-/// [`crate::serial::sum`].
-pub fn sum<T: Real>(pool: &Pool, input: &[T], partials: &mut Vec<T>) -> T {
-    pool.install(|| {
-        input
-            .par_chunks(SUM_CHUNK)
-            .map(sum_chunk)
-            .collect_into_vec(partials)
-    });
-    pairwise_sum(partials)
+/// Chunks below which [`sum`] stops splitting: 64 Ki elements a task.
+const SUM_TASK_CHUNKS: usize = 16;
+
+/// Deterministic sum: `hotloop_core::reduce::sum_chunk_tree`'s recursion, its
+/// two halves joined on the pool. It splits exactly where the serial one
+/// does, so the bits are [`crate::serial::sum`]'s on any thread count, and
+/// it needs no scratch.
+pub fn sum<T: Real>(pool: &Pool, input: &[T]) -> T {
+    fn halves<T: Real>(xs: &[T]) -> T {
+        let chunks = xs.len().div_ceil(SUM_CHUNK);
+        if chunks <= SUM_TASK_CHUNKS {
+            return sum_chunk_tree(xs);
+        }
+        let (a, b) = xs.split_at(chunks / 2 * SUM_CHUNK);
+        let (a, b) = rayon::join(|| halves(a), || halves(b));
+        a + b
+    }
+    canonical_nan(pool.install(|| halves(input)))
 }
 
 /// NaN-propagating maximum, `None` for an empty input: per-chunk maxima
-/// combined in chunk order, so the same bits as [`crate::serial::max`]
-/// (signed zeros and NaN payloads included; see [`crate::reductions`]).
+/// combined by an order-free combiner, so the same bits as
+/// [`crate::serial::max`] (signed zeros and NaNs included; see
+/// [`crate::reductions`]).
 pub fn max<T: Real + MinValue>(pool: &Pool, input: &[T]) -> Option<T> {
     crate::reductions::parallel::max(pool, input)
 }
@@ -135,16 +143,19 @@ mod tests {
 
     #[test]
     fn parallel_sum_equals_serial_sum_bitwise() {
-        let xs: Vec<f64> = (0..100_003).map(|i| (i as f64).sin() * 1e3).collect();
-        let mut p = Vec::new();
-        let serial = crate::serial::sum(&xs, &mut p);
-        for t in [1, 2, 3, 8] {
-            let pool = Pool::get(NonZeroUsize::new(t)).unwrap();
-            assert_eq!(
-                sum(&pool, &xs, &mut p).to_bits(),
-                serial.to_bits(),
-                "threads={t}"
-            );
+        // Long enough that the pool splits it (past SUM_TASK_CHUNKS chunks),
+        // at an awkward length.
+        let xs: Vec<f64> = (0..1_000_003).map(|i| (i as f64).sin() * 1e3).collect();
+        for n in [0, 1, 4097, 65_537, 1_000_003] {
+            let serial = crate::serial::sum(&xs[..n]);
+            for t in [1, 2, 3, 8] {
+                let pool = Pool::get(NonZeroUsize::new(t)).unwrap();
+                assert_eq!(
+                    sum(&pool, &xs[..n]).to_bits(),
+                    serial.to_bits(),
+                    "threads={t}"
+                );
+            }
         }
     }
 }

@@ -1,12 +1,11 @@
 //! The `prange` reductions beyond `sum`: `min`, `max` and count-where.
 //!
 //! Min and max are computed per [`SUM_CHUNK`]-element chunk (the same
-//! chunks as the sum) and the chunk results are combined in chunk order,
-//! serially or by rayon's order-preserving `reduce_with`. The combiners are
-//! selections (`hotloop_core::reduce::Min`), so any bracketing of the same
-//! ordered sequence picks the same element: the result, signed zero and NaN
-//! payload included, is bit-identical on every thread count. Counts are
-//! exact integers.
+//! chunks as the sum) and the chunk results are combined, serially or by
+//! rayon's `reduce_with`. The combiners (`hotloop_core::reduce::Min`,
+//! `Max`) depend only on the set of values (any NaN gives the canonical
+//! NaN; `-0.0 < +0.0`), so the result is bit-identical on every thread
+//! count, and on every other backend and launch. Counts are exact integers.
 
 use hotloop_core::Real;
 use hotloop_core::predicate::Predicate;
@@ -84,8 +83,8 @@ mod tests {
 
     #[test]
     fn ties_between_signed_zeros_and_nan_payloads_resolve_the_same_on_any_pool() {
-        // All zeros of both signs, NaNs with distinct payloads: which one
-        // is returned depends only on the order of the chunks.
+        // All zeros of both signs, NaNs with distinct payloads: the result
+        // is -0 (min), +0 (max), and the canonical NaN.
         let n = 7 * SUM_CHUNK + 5;
         let mut x: Vec<f64> = (0..n)
             .map(|i| if i % 3 == 0 { -0.0 } else { 0.0 })
@@ -110,7 +109,11 @@ mod tests {
                 n as u64 - 2
             );
         }
-        assert_eq!(nan_min, 0x7ff8_0000_0000_0001, "the leftmost NaN");
+        assert_eq!(
+            (want_min, want_max),
+            ((-0.0f64).to_bits(), 0.0f64.to_bits())
+        );
+        assert_eq!((nan_min, nan_max), (f64::NAN.to_bits(), f64::NAN.to_bits()));
         assert_eq!(serial::min::<f32>(&[]), None);
     }
 }

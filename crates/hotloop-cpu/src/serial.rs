@@ -6,7 +6,7 @@ use crate::store::{StoreMode, add_scalar_streaming};
 use hotloop_core::Real;
 use hotloop_core::elementwise::{add_scalar, add_scalar_slice, add_scalar_slice_in_place};
 use hotloop_core::index::Shape3;
-use hotloop_core::reduce::{MinValue, SUM_CHUNK, pairwise_sum, sum_chunk};
+use hotloop_core::reduce::{MinValue, sum_slice};
 
 /// The blog's compiled loop, in its order: `x` outermost, then `z`, then
 /// `y`. Consecutive iterations are `nz` elements apart, so each one touches
@@ -57,19 +57,11 @@ pub fn add_scalar_in_place<T: Real>(data: &mut [T], scalar: T) {
     add_scalar_slice_in_place(data, scalar);
 }
 
-/// Deterministic sum: the fixed chunking of `hotloop_core::reduce`, so the
-/// result is bit-identical to [`crate::parallel::sum`] on any thread count.
-/// `partials` is scratch of at least `len / SUM_CHUNK + 1` slots (callers
-/// allocate it fallibly).
-pub fn sum<T: Real>(input: &[T], partials: &mut Vec<T>) -> T {
-    partials.clear();
-    partials.extend(input.chunks(SUM_CHUNK).map(sum_chunk));
-    pairwise_sum(partials)
-}
-
-/// Number of chunk partials [`sum`] needs for `len` elements.
-pub const fn sum_partials_len(len: usize) -> usize {
-    len.div_ceil(SUM_CHUNK)
+/// Deterministic sum: the fixed order of `hotloop_core::reduce`
+/// ([`sum_slice`]), so the result is bit-identical to
+/// [`crate::parallel::sum`] on any thread count, and to the grid backends.
+pub fn sum<T: Real>(input: &[T]) -> T {
+    sum_slice(input)
 }
 
 /// NaN-propagating maximum, `None` for an empty input. Chunked like the

@@ -47,7 +47,7 @@ use hotloop_core::device_op::{
 use hotloop_core::index::Shape3;
 use hotloop_core::registry::{KERNELS, KernelSpec, ParamType};
 use hotloop_core::stencil::Boundary;
-use hotloop_runtime::launch::MAX_BLOCKS;
+use hotloop_runtime::launch::blog_launch;
 use hotloop_runtime::{Element, Error, LaunchConfig, Result, check_same_shape};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -177,11 +177,13 @@ pub struct KernelRun {
 }
 
 impl Device {
-    /// `launch`, validated, or the default for `items`.
+    /// `launch`, validated, or the default for `items`; either
+    /// [trimmed](LaunchConfig::trimmed_to) to the blocks that have work, as
+    /// the simulator trims it.
     pub(crate) fn resolve(&self, launch: Option<LaunchConfig>, items: u64) -> Result<LaunchConfig> {
         let cfg = launch.unwrap_or_else(|| self.default_launch(items));
         cfg.validate()?;
-        Ok(cfg)
+        Ok(cfg.trimmed_to(items))
     }
 
     /// Launches `call` with `cfg`, waits for the kernel, and returns its
@@ -327,21 +329,6 @@ pub fn add_scalar_blog<T: Element>(
     add_scalar_blog_locked(input, dims, scalar, out, launch)
 }
 
-/// The blog kernel's launch: `launch` or one thread per plane, checked to
-/// cover every plane.
-pub(crate) fn blog_launch(launch: Option<LaunchConfig>, shape: Shape3) -> Result<LaunchConfig> {
-    let cfg = launch.unwrap_or_else(|| LaunchConfig::for_items(shape.nx as u64, MAX_BLOCKS));
-    cfg.validate()?;
-    if cfg.total_threads() < shape.nx as u64 {
-        return Err(Error::InvalidLaunch(format!(
-            "{cfg}: the blog kernel needs one thread per plane, {} for shape {:?}",
-            shape.nx,
-            shape.dims()
-        )));
-    }
-    Ok(cfg)
-}
-
 pub(crate) fn add_scalar_blog_locked<T: Element>(
     input: &DeviceArray<T>,
     dims: [usize; 3],
@@ -351,7 +338,7 @@ pub(crate) fn add_scalar_blog_locked<T: Element>(
 ) -> Result<KernelRun> {
     same_device(input, out)?;
     let shape = blog_shape(input.len(), out.len(), dims)?;
-    let cfg = blog_launch(launch, shape)?;
+    let cfg = blog_launch(launch, dims)?;
     let dev = input.device();
     let (nx, ny, nz) = (shape.nx as u64, shape.ny as u64, shape.nz as u64);
     let s = Scalar::new(scalar);
@@ -395,9 +382,9 @@ fn partials<T: Element>(dev: &Arc<Device>, cfg: LaunchConfig) -> Result<DeviceAr
     dev.alloc_array::<T>("per-block partials", cfg.blocks as usize)
 }
 
-/// Per-block partial sums (`sum_T`), left on the device: one per block, in
-/// block order. Finish them with [`hotloop_runtime::launch::finish_sum`]
-/// after copying them to the host.
+/// Chunk sums (`sum_T`), left on the device: one per `SUM_CHUNK` elements,
+/// in chunk order. Finish them with [`hotloop_runtime::launch::finish_sum`]
+/// after copying them to the host: the CPU backends' sum, bit for bit.
 pub fn sum_partials<T: Element>(
     input: &DeviceArray<T>,
     launch: Option<LaunchConfig>,
@@ -423,8 +410,16 @@ pub(crate) fn reduce_locked<T: Element>(
 ) -> Result<(DeviceArray<T>, KernelRun)> {
     let dev = input.device();
     let len = input.len() as u64;
-    let cfg = dev.resolve(launch, len)?;
-    let mut out = partials::<T>(dev, cfg)?;
+    // The sum's work items are its chunks, one output each; the other
+    // reductions' are elements, one output per block.
+    let (cfg, mut out) = if base == "sum" {
+        let chunks = hotloop_core::grid::sum_chunks(len);
+        let cfg = dev.resolve(launch, chunks)?;
+        (cfg, dev.alloc_array::<T>("chunk sums", chunks as usize)?)
+    } else {
+        let cfg = dev.resolve(launch, len)?;
+        (cfg, partials::<T>(dev, cfg)?)
+    };
     let mut call = dev.call::<T>(base);
     call.input(&input.buf).u64(&len).output(&mut out.buf);
     let run = dev.run(call, cfg)?;
@@ -893,12 +888,12 @@ mod tests {
     fn blog_launch_must_cover_the_planes() {
         let shape = Shape3::new(1000, 2, 3);
         assert_eq!(
-            blog_launch(None, shape).unwrap(),
+            blog_launch(None, shape.dims()).unwrap(),
             LaunchConfig::new(4, 256).unwrap()
         );
         let small = Some(LaunchConfig::new(3, 7).unwrap());
         assert!(matches!(
-            blog_launch(small, shape),
+            blog_launch(small, shape.dims()),
             Err(Error::InvalidLaunch(_))
         ));
         assert!(blog_shape(6000, 6000, [1000, 2, 3]).is_ok());

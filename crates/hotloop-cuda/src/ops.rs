@@ -16,10 +16,11 @@
 use crate::array::DeviceArray;
 use crate::device::Device;
 use crate::driver::During;
-use crate::kernels::{self, KernelRun, blog_launch, blog_shape, gufunc_rows, pi_items};
+use crate::kernels::{self, KernelRun, blog_shape, gufunc_rows, pi_items};
 use crate::timing::{Timings, span};
 use hotloop_core::device_op::{DeviceGufunc, DeviceMap, DevicePredicate, DeviceStencil, DeviceZip};
 use hotloop_core::stencil::Boundary;
+use hotloop_runtime::launch::blog_launch;
 use hotloop_runtime::launch::{finish_count, finish_max, finish_min, finish_sum};
 use hotloop_runtime::{
     Element, LaunchConfig, Result, check_same_shape, shape3, try_vec_with_capacity,
@@ -168,7 +169,7 @@ pub fn add_scalar_blog_timed<T: Element>(
     let shape = shape3("output", out, dims)?;
     let mut clock = Clock::start(dev);
     if input.is_empty() {
-        clock.t.launch = Some(blog_launch(launch, shape)?);
+        clock.t.launch = Some(blog_launch(launch, shape.dims())?);
         return clock.finish(dev);
     }
     blog_shape(input.len(), out.len(), dims)?;

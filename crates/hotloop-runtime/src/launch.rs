@@ -10,7 +10,7 @@
 use crate::{Error, Result};
 use hotloop_core::Real;
 use hotloop_core::index::blocks_to_cover;
-use hotloop_core::reduce::{Max, Min, MinValue, pairwise_sum};
+use hotloop_core::reduce::{Max, Min, MinValue, canonical_nan, pairwise_sum};
 use std::fmt;
 
 /// Most threads a CUDA block may have (every architecture since Fermi).
@@ -83,6 +83,24 @@ impl LaunchConfig {
         Err(Error::InvalidLaunch(format!("{self}: {why}")))
     }
 
+    /// This launch with only the blocks that have work: at most
+    /// `ceil(items / threads_per_block)` blocks, and at least one.
+    ///
+    /// Every built-in kernel hands work item `i` to global thread `i mod
+    /// total threads` (a grid-stride loop, or the blog kernel's thread per
+    /// plane), so in a grid with more threads than items each thread has at
+    /// most item `global index`, and trimming changes no thread's work:
+    /// only idle blocks go, and with them their partials. The grid
+    /// backends trim every launch, so `simulator_with(i32::MAX, 1024)` over
+    /// ten elements runs one block, and allocates one partial.
+    pub fn trimmed_to(self, items: u64) -> Self {
+        let needed = items.div_ceil(self.threads_per_block.max(1) as u64).max(1);
+        Self {
+            blocks: self.blocks.min(u32::try_from(needed).unwrap_or(u32::MAX)),
+            ..self
+        }
+    }
+
     /// Threads in the whole grid.
     pub const fn total_threads(&self) -> u64 {
         self.blocks as u64 * self.threads_per_block as u64
@@ -96,11 +114,28 @@ impl fmt::Display for LaunchConfig {
     }
 }
 
-/// The host's half of a grid sum: combines the per-block partials (one per
-/// block, in block order) pairwise. The simulator and the CUDA host both
-/// finish with this, so the same launch gives the same bits on both.
-pub fn finish_sum<T: Real>(block_partials: &[T]) -> T {
-    pairwise_sum(block_partials)
+/// The launch of the blog's kernel over an array of shape `dims`: `launch`
+/// (validated) or one thread per plane, refused unless it has a thread for
+/// each of the `dims[0]` planes (that kernel has no grid-stride loop), and
+/// trimmed to the blocks that have a plane.
+pub fn blog_launch(launch: Option<LaunchConfig>, dims: [usize; 3]) -> Result<LaunchConfig> {
+    let planes = dims[0] as u64;
+    let cfg = launch.unwrap_or_else(|| LaunchConfig::for_items(planes, MAX_BLOCKS));
+    cfg.validate()?;
+    if cfg.total_threads() < planes {
+        return Err(Error::InvalidLaunch(format!(
+            "{cfg}: the blog kernel needs one thread per plane, {planes} for shape {dims:?}"
+        )));
+    }
+    Ok(cfg.trimmed_to(planes))
+}
+
+/// The host's half of a grid sum: combines the chunk sums (one per
+/// `SUM_CHUNK` elements, in chunk order) pairwise, as the CPU backends do.
+/// The simulator and the CUDA host both finish with this, so every backend
+/// and launch gives the same bits.
+pub fn finish_sum<T: Real>(chunk_sums: &[T]) -> T {
+    canonical_nan(pairwise_sum(chunk_sums))
 }
 
 /// The host's half of a grid maximum (NaN-propagating); negative infinity
@@ -156,6 +191,20 @@ mod tests {
         assert!(d.validate().is_ok());
         assert_eq!(d.to_string(), "4x256");
         assert_eq!(d.total_threads(), 1024);
+    }
+
+    #[test]
+    fn trimming_keeps_only_blocks_with_work() {
+        let huge = LaunchConfig::new(MAX_BLOCKS, 1024).unwrap();
+        assert_eq!(huge.trimmed_to(10), LaunchConfig::new(1, 1024).unwrap());
+        assert_eq!(huge.trimmed_to(0).blocks, 1);
+        assert_eq!(huge.trimmed_to(1025).blocks, 2);
+        assert_eq!(huge.trimmed_to(u64::MAX), huge);
+        // A grid with fewer threads than items is left alone.
+        let small = LaunchConfig::new(3, 7).unwrap();
+        assert_eq!(small.trimmed_to(1000), small);
+        assert_eq!(small.trimmed_to(15), small);
+        assert_eq!(small.trimmed_to(14).blocks, 2);
     }
 
     #[test]

@@ -5,8 +5,8 @@ use crate::grid::{Global, Grid};
 use hotloop_core::Real;
 use hotloop_core::grid as body;
 use hotloop_core::index::Shape3;
-use hotloop_runtime::launch::MAX_BLOCKS;
-use hotloop_runtime::{Error, LaunchConfig, Result, check_same_shape, shape3};
+use hotloop_runtime::launch::blog_launch;
+use hotloop_runtime::{LaunchConfig, Result, check_same_shape, shape3};
 
 /// `out[i] = input[i] + scalar`, each simulated thread running the device
 /// kernel's grid-stride body. `launch` defaults to [`crate::default_launch`]
@@ -60,17 +60,7 @@ pub fn add_scalar_blog<T: Real>(
 ) -> Result<()> {
     let shape: Shape3 = shape3("input", input, dims)?;
     shape3("output", out, dims)?;
-    // Default: one thread per plane, however many planes (no cap: this
-    // kernel has no grid-stride loop).
-    let grid =
-        Grid::new(launch.unwrap_or_else(|| LaunchConfig::for_items(shape.nx as u64, MAX_BLOCKS)))?;
-    let cfg = grid.config();
-    if cfg.total_threads() < shape.nx as u64 {
-        return Err(Error::InvalidLaunch(format!(
-            "{cfg}: the blog kernel needs one thread per plane, {} for shape {dims:?}",
-            shape.nx
-        )));
-    }
+    let grid = Grid::new(blog_launch(launch, dims)?)?;
     let (src, dst) = (Global::input(input), Global::output(out));
     grid.for_each_thread(|t| {
         // SAFETY: both buffers hold the shape's elements (checked) and do not
@@ -83,6 +73,7 @@ pub fn add_scalar_blog<T: Real>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hotloop_runtime::Error;
 
     #[test]
     fn every_launch_shape_covers_every_element() {

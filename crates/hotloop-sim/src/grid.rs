@@ -35,9 +35,19 @@ impl Grid {
         })
     }
 
-    /// `launch` if given (validated), else [`default_launch`] for `items`.
+    /// `launch` if given (validated), else [`default_launch`] for `items`;
+    /// either [trimmed](LaunchConfig::trimmed_to) to the blocks that have
+    /// work, so the simulated threads and any per-block memory grow with
+    /// the work, not with the launch.
     pub fn resolve(launch: Option<LaunchConfig>, items: u64) -> Result<Self> {
-        Self::new(launch.unwrap_or_else(|| default_launch(items)))
+        Ok(Self::new(launch.unwrap_or_else(|| default_launch(items)))?.trimmed_to(items))
+    }
+
+    fn trimmed_to(self, items: u64) -> Self {
+        Self {
+            cfg: self.cfg.trimmed_to(items),
+            ..self
+        }
     }
 
     /// The same grid with the threads of each block run in `order`.

@@ -1,6 +1,8 @@
 //! `sum`, `max`, `min` and count-where on the simulator: the device
-//! kernels `sum_*`, `max_*`, `min_*` and `count_*` (one partial per block,
-//! reduced in shared memory), then the host's finish over the blocks.
+//! kernels `sum_*` (one sum per `SUM_CHUNK`-element chunk, a thread per
+//! chunk), `max_*`, `min_*` and `count_*` (one partial per block, reduced
+//! in shared memory), then the host's finish over those partials. Every
+//! result is the CPU backends' bits at any launch.
 
 use crate::block;
 use crate::grid::{Global, Grid};
@@ -9,26 +11,30 @@ use hotloop_core::grid as body;
 use hotloop_core::predicate::Predicate;
 use hotloop_core::reduce::{Max, Min, MinValue, Sum};
 use hotloop_runtime::launch::{finish_count, finish_max, finish_min, finish_sum};
-use hotloop_runtime::{LaunchConfig, Result};
+use hotloop_runtime::{LaunchConfig, Result, try_vec_with_capacity};
 
-/// The per-block partial sums the `sum_*` kernel writes, in block order:
-/// each thread sums its grid-stride elements, the block combines the
-/// threads' sums in a shared-memory tree.
+/// The chunk sums the `sum_*` kernel writes, in chunk order: each thread
+/// sums its grid-stride share of the `SUM_CHUNK`-element chunks, each with
+/// the CPU's own chunk arithmetic. Their memory is that of the work (one
+/// value per chunk), whatever the launch.
 pub fn sum_partials<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Vec<T>> {
     let len = input.len() as u64;
-    let src = Global::input(input);
-    Grid::resolve(launch, len)?.block_outputs(T::ZERO, |b| {
-        block::reduce::<T, Sum>(b, |t| {
-            // SAFETY: `src` holds `len` elements, read-only.
-            unsafe { body::sum_thread_partial(t, src.ptr(), len) }
-        })
-    })
+    let chunks = body::sum_chunks(len);
+    let grid = Grid::resolve(launch, chunks)?;
+    let mut sums = try_vec_with_capacity("simulated chunk sums", chunks as usize)?;
+    sums.resize(chunks as usize, T::ZERO);
+    let (src, dst) = (Global::input(input), Global::output(&mut sums));
+    grid.for_each_thread(|t| {
+        // SAFETY: `src` holds `len` elements, read-only; `dst` holds one slot
+        // per chunk, and grid-stride chunks are disjoint between threads.
+        unsafe { body::sum_chunks_thread(t, src.ptr(), len, dst.ptr()) }
+    });
+    Ok(sums)
 }
 
-/// Sum of `input`: [`sum_partials`] finished on the host. The order of
-/// additions depends on the length and the launch shape, not on how the
-/// simulator schedules blocks, so the result is the GPU's bit for bit for
-/// the same launch. The sum of nothing is 0.
+/// Sum of `input`: [`sum_partials`] finished on the host, pairwise. The
+/// CPU backends' bits at any launch (and so the GPU's). The sum of nothing
+/// is 0.
 pub fn sum<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Result<T> {
     Ok(finish_sum(&sum_partials(launch, input)?))
 }
@@ -49,8 +55,9 @@ pub fn max_partials<T: Real + MinValue>(
     })
 }
 
-/// Largest element (NaN if any is NaN), or `None` for an empty input. The
-/// launch is validated even then.
+/// Largest element (NaN if any is NaN), or `None` for an empty input: the
+/// CPU backends' bits for any launch, as [`min`]. The launch is validated
+/// even then.
 pub fn max<T: Real + MinValue>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Option<T>> {
     if input.is_empty() {
         Grid::resolve(launch, 0)?;
@@ -72,9 +79,9 @@ pub fn min_partials<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Resul
     })
 }
 
-/// Smallest element (NaN if any is NaN), or `None` for an empty input. A
-/// selection, so the value is the CPU backends' for any launch; which of
-/// two equal zeros (`-0.0`, `+0.0`) it is follows the launch's order. The
+/// Smallest element (NaN if any is NaN), or `None` for an empty input. Its
+/// combiner depends only on the values, so the result is the CPU backends'
+/// bits for any launch (the canonical NaN; `-0.0` before `+0.0`). The
 /// launch is validated even for an empty input.
 pub fn min<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Option<T>> {
     if input.is_empty() {
@@ -125,11 +132,13 @@ mod tests {
             let cfg = Some(LaunchConfig::new(b, t).unwrap());
             assert_eq!(sum(cfg, &input).unwrap(), 5000.0 * 5001.0 / 2.0, "{b}x{t}");
             assert_eq!(max(cfg, &input).unwrap(), Some(5000.0));
-            assert_eq!(sum_partials(cfg, &input).unwrap().len(), b as usize);
+            assert_eq!(sum_partials(cfg, &input).unwrap().len(), 2, "two chunks");
             assert_eq!(min(cfg, &input).unwrap(), Some(0.0));
             let odd = |x: f64| x as u64 % 2 == 1;
             assert_eq!(count_where(cfg, &odd, &input).unwrap(), 2500, "{b}x{t}");
-            assert_eq!(count_partials(cfg, &odd, &input).unwrap().len(), b as usize);
+            // Only the blocks that have elements report.
+            let live = (b as usize).min(5001usize.div_ceil(t as usize));
+            assert_eq!(count_partials(cfg, &odd, &input).unwrap().len(), live);
         }
     }
 
@@ -141,16 +150,16 @@ mod tests {
             let grid = Grid::new(cfg).unwrap().with_thread_order(order);
             let src = Global::input(&input);
             grid.block_outputs(0.0f32, |b| {
-                block::reduce::<f32, Sum>(b, |t| {
+                block::reduce::<f32, Max>(b, |t| {
                     // SAFETY: `input.len()` elements, read-only.
-                    unsafe { body::sum_thread_partial(t, src.ptr(), input.len() as u64) }
+                    unsafe { body::max_thread_partial(t, src.ptr(), input.len() as u64) }
                 })
             })
             .unwrap()
         };
         let a = partials(ThreadOrder::Ascending);
         assert_eq!(a, partials(ThreadOrder::Descending));
-        assert_eq!(a, sum_partials(Some(cfg), &input).unwrap());
+        assert_eq!(a, max_partials(Some(cfg), &input).unwrap());
     }
 
     #[test]
@@ -180,10 +189,13 @@ mod tests {
         );
         assert_eq!(count_where(None, &|x: f64| x.is_nan(), &v).unwrap(), 1);
         assert_eq!(count_where::<f32, _>(bad, &|_| true, &[]).ok(), None);
+        // Blocks with no elements are not run; threads without elements
+        // contribute the identity.
         let p = min_partials(Some(LaunchConfig::new(4, 32).unwrap()), &[1.0f32; 40]).unwrap();
-        assert_eq!(p, vec![1.0, 1.0, f32::INFINITY, f32::INFINITY]);
-        // Blocks with no elements report negative infinity.
+        assert_eq!(p, vec![1.0, 1.0]);
         let p = max_partials(Some(LaunchConfig::new(4, 32).unwrap()), &[1.0f32; 40]).unwrap();
-        assert_eq!(p, vec![1.0, 1.0, f32::NEG_INFINITY, f32::NEG_INFINITY]);
+        assert_eq!(p, vec![1.0, 1.0]);
+        let p = max_partials(Some(LaunchConfig::new(4, 32).unwrap()), &[] as &[f32]).unwrap();
+        assert_eq!(p, vec![f32::NEG_INFINITY]);
     }
 }

@@ -86,10 +86,10 @@ pub fn rows(
                     Ok(Some(l)) => format!("{} ({l})", backend.name()),
                     _ => backend.to_string(),
                 },
-                form: if grid {
-                    "block partials, host finish"
-                } else {
-                    "fixed-order chunks"
+                form: match (grid, op) {
+                    (true, "sum") => "chunk per thread, host finish",
+                    (true, _) => "block partials, host finish",
+                    (false, _) => "fixed-order chunks",
                 }
                 .into(),
                 timings: t,
@@ -137,7 +137,12 @@ fn cuda_row(
     Ok(Row {
         workload: workload.into(),
         backend: format!("cuda:0 {}", dev.info().name),
-        form: "block partials, host finish".into(),
+        form: if op == "sum" {
+            "chunk per thread, host finish"
+        } else {
+            "block partials, host finish"
+        }
+        .into(),
         timings: t,
         bytes: Some((x.len() * size_of::<f64>()) as u64),
         samples: None,
