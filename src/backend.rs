@@ -1,6 +1,6 @@
 //! Choosing where a kernel runs.
 
-use hotloop_cpu::parallel::{Pool, default_threads};
+use hotloop_cpu::parallel::{Pool, default_threads, max_threads};
 use hotloop_runtime::{Error, LaunchConfig, Result};
 use std::fmt;
 use std::num::NonZeroUsize;
@@ -42,8 +42,19 @@ impl Backend {
         Backend::Parallel { threads: None }
     }
 
-    /// The parallel backend with exactly `threads` workers; zero is an error.
+    /// The parallel backend with exactly `threads` workers: an
+    /// [`Error::Threads`] for zero, or for more than
+    /// [`hotloop_cpu::parallel::max_threads`] (four per core, at least 64).
+    /// Pools of a few distinct sizes are kept between calls
+    /// ([`hotloop_cpu::parallel::POOL_CACHE`]); asking for others starts
+    /// new ones and lets the least recently used go.
     pub fn parallel_with_threads(threads: usize) -> Result<Self> {
+        let limit = max_threads();
+        if threads > limit {
+            return Err(Error::Threads(format!(
+                "{threads} threads exceeds the limit of {limit} (4 per core, at least 64)"
+            )));
+        }
         NonZeroUsize::new(threads)
             .map(|t| Backend::Parallel { threads: Some(t) })
             .ok_or_else(|| Error::Threads("a parallel backend needs at least one thread".into()))
@@ -194,6 +205,23 @@ mod tests {
             Backend::parallel_with_threads(3).unwrap().to_string(),
             "parallel (3 threads)"
         );
+    }
+
+    #[test]
+    fn thread_counts_beyond_the_limit_are_errors_not_minutes_of_start_up() {
+        for n in [max_threads() + 1, 30_000, usize::MAX] {
+            let e = Backend::parallel_with_threads(n).unwrap_err();
+            assert!(
+                matches!(&e, Error::Threads(m) if m.contains("limit")),
+                "{e}"
+            );
+            // Built by hand, it is refused where it is used.
+            let b = Backend::Parallel {
+                threads: NonZeroUsize::new(n),
+            };
+            let e = crate::sum_slice(b, &[1.0f64]).unwrap_err();
+            assert!(matches!(e, Error::Threads(_)), "{e}");
+        }
     }
 
     #[test]
