@@ -308,3 +308,42 @@ fn cuda_refuses_user_gufuncs_with_the_reason() {
         "{e}"
     );
 }
+
+#[test]
+fn non_finite_values_poison_only_their_own_windows_on_every_backend() {
+    // [1; 16] with x[7] = inf, NaN or -inf, window 3: outputs 7..=9 hold it,
+    // every other output is 1 (a running sum used to carry NaN on to the
+    // next multiple of the window); two 1e308 average to 1e308, not inf.
+    for bad in [f64::INFINITY, f64::NAN, f64::NEG_INFINITY] {
+        let mut x = Array2::from_elem((2, 16), 1.0f64);
+        x[[0, 7]] = bad;
+        x[[1, 4]] = 1e308;
+        x[[1, 5]] = 1e308;
+        let x32 = x.mapv(|v| if v == 1e308 { 3e38f32 } else { v as f32 });
+        for be in backends() {
+            let y = moving_average(be, &x, 3).unwrap();
+            let y32 = moving_average(be, &x32, 3).unwrap();
+            for i in 0..16 {
+                let want = if (7..=9).contains(&i) { bad } else { 1.0 };
+                for got in [y[[0, i]], y32[[0, i]] as f64] {
+                    assert!(
+                        got == want || (got.is_nan() && want.is_nan()),
+                        "{be}: {bad} out[{i}] = {got}"
+                    );
+                }
+            }
+            let mean = 1e308 / 3.0 * 2.0;
+            assert!(
+                (y[[1, 5]] - mean).abs() <= 4.0 * f64::EPSILON * mean,
+                "{be}: {}",
+                y[[1, 5]]
+            );
+            let mean32 = 3e38f64 / 3.0 * 2.0;
+            assert!(
+                (y32[[1, 5]] as f64 - mean32).abs() <= 4e-7 * mean32,
+                "{be}: {}",
+                y32[[1, 5]]
+            );
+        }
+    }
+}

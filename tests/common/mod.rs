@@ -79,8 +79,7 @@ pub fn any_op_backends() -> Vec<Backend> {
     all.into_iter().filter(|b| runs_any_op(*b)).collect()
 }
 
-/// The CPU backends of [`backends`]: those whose sums are bit-identical to
-/// the serial backend's.
+/// The CPU backends of [`backends`] (serial and parallel).
 pub fn cpu_backends() -> Vec<Backend> {
     backends()
         .into_iter()

@@ -80,7 +80,23 @@ pub unsafe fn gufunc_at<T: Real, K: GuKernel<T>>(
 /// Like Numba's example it keeps a running sum (`sum += x[i] - x[i - w]`),
 /// but restarts it from a fresh sum every `w` outputs, so its rounding error
 /// is that of about `3w` additions whatever the row's length, instead of
-/// growing along the row. Costs two passes' worth of additions.
+/// growing along the row (of additions of the magnitudes the sum has held
+/// since its restart: a huge value leaving the window can cancel the small
+/// ones beside it until the next restart). Costs two passes' worth of
+/// additions.
+///
+/// Unlike Numba's example, a non-finite value poisons only the outputs
+/// whose window holds it, so each output is the mean of its window under
+/// IEEE rules (NaN if the window holds a NaN or both infinities, else the
+/// infinity it holds). The running sum stays finite exactly while nothing
+/// non-finite and no overflow has touched it since its restart, and is then
+/// the answer; from the first output where it is not, the row is finished
+/// by tracking the window's finite sum with its NaNs and infinities counted
+/// beside it (a window whose finite sum overflows, as two values of `1e308`
+/// do, is averaged on values scaled by a power of two), until a restart
+/// finds the window clean. Finite data that does not overflow never leaves
+/// the running sum: the same bits, at the same speed, as Numba's loop with
+/// restarts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MovingAverage {
     /// The window `w`, at least 1.
@@ -109,22 +125,181 @@ impl<T: Real> GuKernel<T> for MovingAverage {
     fn apply(&self, _core: &[usize], x: &[T], out: &mut [T]) {
         let w = self.window.max(1);
         let n = x.len().min(out.len());
-        let mut sum = T::ZERO;
-        for i in 0..n {
-            if i < w {
-                sum = sum + x[i];
-            } else if i % w == 0 {
-                sum = T::ZERO;
-                for &v in &x[i + 1 - w..=i] {
-                    sum = sum + v;
-                }
-            } else {
-                sum = sum + (x[i] - x[i - w]);
+        let (x, out) = (&x[..n], &mut out[..n]);
+        let mut i = 0;
+        while i < n {
+            i = running_mean(x, out, w, i);
+            if i < n {
+                i = tracked_mean(x, out, w, i);
             }
-            let count = if i < w { i + 1 } else { w };
-            out[i] = sum / T::from_f64(count as f64);
         }
     }
+}
+
+/// Numba's running sum, restarted every `w` outputs, from output `from`
+/// (0, or a restart: a multiple of `w`, at least `w`) while it stays finite,
+/// which it does exactly while no NaN, infinity or overflow has touched it
+/// since its restart; it is then the answer. Returns the first output it
+/// could not give (`x.len()` if none).
+#[inline(always)]
+fn running_mean<T: Real>(x: &[T], out: &mut [T], w: usize, from: usize) -> usize {
+    let full = T::from_f64(w as f64);
+    let mut sum = T::ZERO;
+    // i % w, kept without a division per element.
+    let mut phase = 0;
+    for i in from..x.len() {
+        sum = if i < w {
+            sum + x[i]
+        } else if phase == 0 {
+            plain_sum(&x[i + 1 - w..=i])
+        } else {
+            sum + (x[i] - x[i - w])
+        };
+        phase = if phase + 1 == w { 0 } else { phase + 1 };
+        if !sum.is_finite() {
+            return i;
+        }
+        let count = if i < w {
+            T::from_f64((i + 1) as f64)
+        } else {
+            full
+        };
+        out[i] = sum / count;
+    }
+    x.len()
+}
+
+/// From output `from`, where [`running_mean`] stopped: the window's finite
+/// sum with its non-finite values counted beside it, each output the mean
+/// of its window under IEEE rules, until a restart whose window is clean
+/// (returned, for [`running_mean`] to resume) or the end.
+#[cold]
+fn tracked_mean<T: Real>(x: &[T], out: &mut [T], w: usize, from: usize) -> usize {
+    let window = |i: usize| &x[(i + 1).saturating_sub(w)..=i];
+    let (mut sum, mut specials) = NonFinite::scan(window(from));
+    for i in from..x.len() {
+        if i > from {
+            if i >= w && i % w == 0 {
+                (sum, specials) = NonFinite::scan(window(i));
+                if specials.none() && sum.is_finite() {
+                    return i;
+                }
+            } else {
+                let enter = specials.enter(x[i]);
+                let leave = if i < w {
+                    T::ZERO
+                } else {
+                    specials.leave(x[i - w])
+                };
+                sum = sum + (enter - leave);
+            }
+        }
+        if !sum.is_finite() {
+            // Overflowed: re-summed, so the overflow is not carried on.
+            sum = NonFinite::scan(window(i)).0;
+        }
+        out[i] = match specials.mean() {
+            Some(special) => special,
+            None if sum.is_finite() => sum / T::from_f64(window(i).len() as f64),
+            None => scaled_mean(window(i)),
+        };
+    }
+    x.len()
+}
+
+/// The non-finite values of a moving window, counted by kind.
+#[derive(Clone, Copy, Default)]
+struct NonFinite {
+    nan: usize,
+    pos_inf: usize,
+    neg_inf: usize,
+}
+
+impl NonFinite {
+    /// The finite sum of `window`, in order, and its non-finite values.
+    fn scan<T: Real>(window: &[T]) -> (T, Self) {
+        let mut specials = Self::default();
+        let mut sum = T::ZERO;
+        for &v in window {
+            sum = sum + specials.enter(v);
+        }
+        (sum, specials)
+    }
+
+    fn count<T: Real>(&mut self, v: T, by: isize) {
+        let slot = if v.is_nan() {
+            &mut self.nan
+        } else if v > T::ZERO {
+            &mut self.pos_inf
+        } else {
+            &mut self.neg_inf
+        };
+        *slot = slot.wrapping_add_signed(by);
+    }
+
+    /// `v` entering the window: its part of the finite sum (0 if it is
+    /// not finite, and then counted).
+    #[inline(always)]
+    fn enter<T: Real>(&mut self, v: T) -> T {
+        if v.is_finite() {
+            v
+        } else {
+            self.count(v, 1);
+            T::ZERO
+        }
+    }
+
+    /// `v` leaving the window: as [`NonFinite::enter`], uncounted.
+    #[inline(always)]
+    fn leave<T: Real>(&mut self, v: T) -> T {
+        if v.is_finite() {
+            v
+        } else {
+            self.count(v, -1);
+            T::ZERO
+        }
+    }
+
+    /// Whether the window holds only finite values.
+    fn none(&self) -> bool {
+        (self.nan | self.pos_inf | self.neg_inf) == 0
+    }
+
+    /// The window's mean if its non-finite values decide it.
+    fn mean<T: Real>(&self) -> Option<T> {
+        match (self.nan, self.pos_inf, self.neg_inf) {
+            (0, 0, 0) => None,
+            (0, _, 0) => Some(T::INFINITY),
+            (0, 0, _) => Some(-T::INFINITY),
+            _ => Some(T::NAN),
+        }
+    }
+}
+
+/// The sum of `xs`, in order.
+#[inline]
+fn plain_sum<T: Real>(xs: &[T]) -> T {
+    let mut sum = T::ZERO;
+    for &v in xs {
+        sum = sum + v;
+    }
+    sum
+}
+
+/// The mean of the finite values of `xs` (all of them finite or counted
+/// elsewhere) whose plain sum overflows: summed scaled by `2^-k`, `2^k` at
+/// least the count, so the scaled sum cannot overflow; the scaling is exact
+/// for every value large enough to matter.
+fn scaled_mean<T: Real>(xs: &[T]) -> T {
+    let k = (usize::BITS - xs.len().leading_zeros()) as i32;
+    let (down, up) = (T::pow2(-k), T::pow2(k));
+    let mut sum = T::ZERO;
+    for &v in xs {
+        if v.is_finite() {
+            sum = sum + v * down;
+        }
+    }
+    sum / T::from_f64(xs.len() as f64) * up
 }
 
 /// Row normalisation, `(n)->(n)`: `x / ||x||_2`; zero rows stay zero
@@ -204,6 +379,63 @@ mod tests {
             }
         }
         assert!(GuKernel::<f64>::check(&MovingAverage { window: 0 }).is_err());
+    }
+
+    #[test]
+    fn a_non_finite_value_poisons_only_its_own_windows() {
+        for bad in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+            for w in [1, 2, 3, 4, 7] {
+                let mut x = [1.0f64; 16];
+                x[7] = bad;
+                let mut out = [0.0; 16];
+                GuKernel::<f64>::apply(&MovingAverage { window: w }, &[16], &x, &mut out);
+                for (i, &o) in out.iter().enumerate() {
+                    let holds_it = i >= 7 && i < 7 + w;
+                    let want = if holds_it { bad } else { 1.0 };
+                    assert!(
+                        o == want || (o.is_nan() && want.is_nan()),
+                        "{bad} w={w} out[{i}] = {o}"
+                    );
+                }
+            }
+        }
+        // Both infinities in one window: NaN, and only there.
+        let mut x = [2.0f32; 10];
+        (x[3], x[4]) = (f32::INFINITY, f32::NEG_INFINITY);
+        let mut out = [0.0; 10];
+        GuKernel::<f32>::apply(&MovingAverage { window: 2 }, &[10], &x, &mut out);
+        assert_eq!(out[3], f32::INFINITY);
+        assert!(out[4].is_nan());
+        assert_eq!(out[5], f32::NEG_INFINITY);
+        assert_eq!(&out[6..], &[2.0; 4]);
+    }
+
+    #[test]
+    fn a_sum_that_overflows_does_not_make_a_finite_mean_infinite() {
+        let mut x = [1.0f64; 12];
+        (x[4], x[5]) = (1e308, 1e308);
+        let mut out = [0.0; 12];
+        GuKernel::<f64>::apply(&MovingAverage { window: 2 }, &[12], &x, &mut out);
+        assert_eq!(out[5], 1e308);
+        assert_eq!(out[4], (1e308 + 1.0) / 2.0);
+        assert_eq!(out[6], (1e308 + 1.0) / 2.0);
+        // 1e308 leaving a running sum cancels the 1.0 beside it (the
+        // running sum's error is relative to what it has held since its
+        // last restart) until the next restart, every `w` outputs.
+        assert!((out[7] - 1.0).abs() <= 3.0 * 2.0 * f64::EPSILON * 1e308);
+        assert_eq!(&out[8..], &[1.0; 4]);
+        // Opposite extremes entering and leaving: the difference overflows.
+        let x = [f32::MAX, -f32::MAX, f32::MAX, -f32::MAX, 3.0, 3.0];
+        let mut out = [f32::NAN; 6];
+        GuKernel::<f32>::apply(&MovingAverage { window: 2 }, &[6], &x, &mut out);
+        assert_eq!(&out[..4], &[f32::MAX, 0.0, 0.0, 0.0]);
+        assert_eq!(out[4], (-f32::MAX + 3.0) / 2.0);
+        assert!(out[5].is_finite());
+        // Three values near the top of the range, window 3: mean is finite.
+        let x = [f64::MAX; 3];
+        let mut out = [0.0; 3];
+        GuKernel::<f64>::apply(&MovingAverage { window: 3 }, &[3], &x, &mut out);
+        assert_eq!(out, [f64::MAX; 3]);
     }
 
     #[test]
