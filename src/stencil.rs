@@ -8,8 +8,15 @@
 //!
 //! let a = array![[0.0, 4.0, 0.0], [4.0, 9.0, 4.0], [0.0, 4.0, 0.0]];
 //! // Numba's default: border cells, whose neighbourhood leaves the array, are 0.
-//! let b = stencil2(Backend::parallel(), Jacobi5, &a, Boundary::ZeroBorder)?;
+//! let b = stencil2(Backend::parallel(), Jacobi5, &a, Boundary::default())?;
 //! assert_eq!(b, array![[0.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 0.0]]);
+//! // Numba's `@stencil(cval=-1.0)`: the border set to -1 instead.
+//! let c = stencil2(Backend::Serial, Jacobi5, &a, Boundary::FillBorder(-1.0))?;
+//! assert_eq!(c[[0, 0]], -1.0);
+//! assert_eq!(c[[1, 1]], 4.0);
+//! // SciPy's `mode='constant'`: every cell computed, outside reads as 0.
+//! let d = stencil2(Backend::Serial, Jacobi5, &a, Boundary::PadConstant(0.0))?;
+//! assert_eq!(d[[0, 0]], 0.25 * (4.0 + 4.0));
 //!
 //! // Your own kernel: a 1-2-1 horizontal smoothing.
 //! #[derive(Clone, Copy)]
@@ -28,19 +35,35 @@
 //! The parallel backend splits the rows over its pool, and the grid
 //! backends (simulator, CUDA) run one thread per output cell; all compute
 //! every cell with the serial backend's arithmetic: the results are
-//! bit-identical in every mode. Reading outside a kernel's declared
-//! `NEIGHBOURHOOD` is a bug in the kernel and panics (on the GPU, which
-//! runs only the built-ins, that cannot happen). The simulator runs any
-//! kernel; `Backend::Cuda` runs the built-ins ([`Laplacian7`](crate::Laplacian7),
+//! bit-identical in every mode.
+//!
+//! [`Boundary::FillBorder`] is Numba's `cval` (bit for bit, f32 and f64:
+//! border outputs set to the value, 0 by default); [`Boundary::PadConstant`]
+//! and [`Boundary::Clamp`] are SciPy's `mode='constant'` and
+//! `mode='nearest'`, which compute every cell.
+//!
+//! A kernel's `NEIGHBOURHOOD` is checked before anything runs: an axis
+//! whose bounds are reversed or reach beyond
+//! [`MAX_REACH`](crate::crates::core::stencil::MAX_REACH) is an
+//! [`Error::InvalidNeighbourhood`](crate::Error::InvalidNeighbourhood), and
+//! the kernel is probed once, as Numba infers a neighbourhood: a read
+//! outside the declaration is an
+//! [`Error::OutsideNeighbourhood`](crate::Error::OutsideNeighbourhood)
+//! naming the index (in the kernel's own two or three axes). A read that
+//! leaves it only for some data stops the run with the same error. Never a
+//! panic, never a read outside the array. The simulator runs any kernel;
+//! `Backend::Cuda` runs the built-ins ([`Laplacian7`](crate::Laplacian7),
 //! [`Jacobi5`](crate::Jacobi5)), which have device entry points.
 
 use crate::Backend;
 use crate::dispatch::{STENCIL_BUILTINS, cuda};
 use hotloop_core::index::Shape3;
-use hotloop_core::stencil::{Boundary, Planar, Stencil2, Stencil3};
+use hotloop_core::stencil::{Boundary, Planar, Stencil2, Stencil3, check_kernel};
 use hotloop_cpu::stencil::{parallel, serial};
 use hotloop_cpu::store::StoreMode;
-use hotloop_runtime::{Element, Result, check_same_shape, contiguous, contiguous_mut, shape3};
+use hotloop_runtime::{
+    Element, Error, Result, check_same_shape, contiguous, contiguous_mut, shape3,
+};
 use ndarray::{Array2, Array3, ArrayBase, Data, DataMut, Ix2, Ix3};
 
 fn run<T: Element, K: Stencil3<T>>(
@@ -53,11 +76,12 @@ fn run<T: Element, K: Stencil3<T>>(
 ) -> Result<()> {
     let shape: Shape3 = shape3("input", input, dims)?;
     shape3("output", out, dims)?;
+    check_kernel(kernel)?;
     match backend {
-        Backend::Serial => serial::run(kernel, input, shape, boundary, out, StoreMode::Auto),
+        Backend::Serial => serial::run(kernel, input, shape, boundary, out, StoreMode::Auto)?,
         Backend::Parallel { threads } => {
             let pool = Backend::pool(threads)?;
-            parallel::run(&pool, kernel, input, shape, boundary, out, StoreMode::Auto)
+            parallel::run(&pool, kernel, input, shape, boundary, out, StoreMode::Auto)?
         }
         Backend::Simulator { launch } => {
             hotloop_sim::stencil::run(launch, kernel, input, dims, boundary, out)?
@@ -127,7 +151,8 @@ where
     let src = contiguous("input", input)?;
     let (y, z) = input.dim();
     let mut out = hotloop_runtime::try_zeroed_vec::<T>("stencil output", src.len())?;
-    run(backend, &Planar(kernel), src, [1, y, z], boundary, &mut out)?;
+    run(backend, &Planar(kernel), src, [1, y, z], boundary, &mut out)
+        .map_err(Error::into_planar)?;
     Ok(Array2::from_shape_vec((y, z), out).expect("same length as the input"))
 }
 
@@ -149,5 +174,5 @@ where
     let (y, z) = input.dim();
     let src = contiguous("input", input)?;
     let dst = contiguous_mut("output", out)?;
-    run(backend, &Planar(kernel), src, [1, y, z], boundary, dst)
+    run(backend, &Planar(kernel), src, [1, y, z], boundary, dst).map_err(Error::into_planar)
 }

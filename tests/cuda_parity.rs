@@ -70,7 +70,7 @@ fn unavailable_cuda_says_why_for_every_parity_op() {
     assert_eq!(normalize_rows(b, &m).unwrap_err(), want);
     assert_eq!(stencil2(b, Jacobi5, &m, Boundary::Clamp).unwrap_err(), want);
     assert_eq!(
-        stencil3(b, Laplacian7::unit(), &c, Boundary::ZeroBorder).unwrap_err(),
+        stencil3(b, Laplacian7::unit(), &c, Boundary::default()).unwrap_err(),
         want
     );
     assert_eq!(min_slice(b, &[1.0f32]), Err(want.clone()));
@@ -257,8 +257,8 @@ fn device_array_launchers_match_the_simulator() {
     let dims = [1, 1, host.len()];
     let mut sim_out = vec![0.0; host.len()];
     for boundary in [
-        Boundary::ZeroBorder,
-        Boundary::Constant(2.0),
+        Boundary::default(),
+        Boundary::PadConstant(2.0),
         Boundary::Clamp,
     ] {
         let k = DeviceStencil::Jacobi5;

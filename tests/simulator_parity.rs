@@ -186,8 +186,8 @@ fn any_op_runs_on_the_simulator_with_the_serial_bits() {
         zip_slice_into(b, hyp, &x, &y, &mut got).unwrap();
         assert_eq!(got, want2, "{b}");
         for mode in [
-            Boundary::ZeroBorder,
-            Boundary::Constant(-1.0),
+            Boundary::default(),
+            Boundary::PadConstant(-1.0),
             Boundary::Clamp,
         ] {
             let want = stencil2(Backend::Serial, Smooth, &a2, mode).unwrap();
@@ -198,8 +198,8 @@ fn any_op_runs_on_the_simulator_with_the_serial_bits() {
             );
         }
         for mode in [
-            Boundary::ZeroBorder,
-            Boundary::Constant(2.0f32),
+            Boundary::default(),
+            Boundary::PadConstant(2.0f32),
             Boundary::Clamp,
         ] {
             let want = stencil3(Backend::Serial, Reach2, &a3, mode).unwrap();

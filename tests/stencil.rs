@@ -24,16 +24,25 @@ fn grid2<T: Element>(d: (usize, usize)) -> Array2<T> {
     Array2::from_shape_vec(d, v.collect()).unwrap()
 }
 
-fn modes<T: Element>() -> [Boundary<T>; 3] {
+fn modes<T: Element>() -> [Boundary<T>; 4] {
     [
-        Boundary::ZeroBorder,
-        Boundary::Constant(T::from_f64(7.25)),
+        Boundary::default(),
+        Boundary::FillBorder(T::from_f64(-3.5)),
+        Boundary::PadConstant(T::from_f64(7.25)),
         Boundary::Clamp,
     ]
 }
 
+/// What a border cell holds under `mode` if the mode does not compute it.
+fn fill<T: Element>(mode: Boundary<T>) -> T {
+    match mode {
+        Boundary::FillBorder(c) => c,
+        _ => T::ZERO,
+    }
+}
+
 /// The input at `(i, j, k)` (possibly outside) under `mode`; `None` when
-/// the zero-border mode skips the cell.
+/// the fill-border mode skips the cell.
 fn fetch3<T: Element>(a: &Array3<T>, mode: Boundary<T>, i: isize, j: isize, k: isize) -> Option<T> {
     let (nx, ny, nz) = a.dim();
     let inside =
@@ -42,8 +51,8 @@ fn fetch3<T: Element>(a: &Array3<T>, mode: Boundary<T>, i: isize, j: isize, k: i
         return Some(a[[i as usize, j as usize, k as usize]]);
     }
     match mode {
-        Boundary::ZeroBorder => None,
-        Boundary::Constant(c) => Some(c),
+        Boundary::FillBorder(_) => None,
+        Boundary::PadConstant(c) => Some(c),
         Boundary::Clamp => {
             let c = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
             Some(a[[c(i, nx), c(j, ny), c(k, nz)]])
@@ -72,7 +81,7 @@ fn laplacian_reference<T: Element>(a: &Array3<T>, scale: T, mode: Boundary<T>) -
                     let sum = f[0] + f[1] + f[2] + f[3] + f[4] + f[5];
                     scale * (sum - T::from_f64(6.0) * g(0, 0, 0).unwrap())
                 } else {
-                    T::ZERO
+                    fill(mode)
                 };
                 out[[x as usize, y as usize, z as usize]] = v;
             }
@@ -85,7 +94,7 @@ fn laplacian_reference<T: Element>(a: &Array3<T>, scale: T, mode: Boundary<T>) -
 fn jacobi_reference<T: Element>(a: &Array2<T>, mode: Boundary<T>) -> Array2<T> {
     let (ny, nx) = a.dim();
     let a3 = a.clone().into_shape_with_order((1, ny, nx)).unwrap();
-    let mut out = Array2::from_elem((ny, nx), T::ZERO);
+    let mut out = Array2::from_elem((ny, nx), fill(mode));
     for y in 0..ny as isize {
         for x in 0..nx as isize {
             let g = |i, j| fetch3(&a3, mode, 0, y + i, x + j);
@@ -206,11 +215,11 @@ fn tiny_grids_by_hand() {
     let one = Array2::from_elem((1, 1), 8.0f64);
     for be in backends() {
         assert_eq!(
-            stencil2(be, Jacobi5, &one, Boundary::ZeroBorder).unwrap()[[0, 0]],
+            stencil2(be, Jacobi5, &one, Boundary::default()).unwrap()[[0, 0]],
             0.0
         );
         assert_eq!(
-            stencil2(be, Jacobi5, &one, Boundary::Constant(2.0)).unwrap()[[0, 0]],
+            stencil2(be, Jacobi5, &one, Boundary::PadConstant(2.0)).unwrap()[[0, 0]],
             2.0
         );
         assert_eq!(
@@ -224,7 +233,7 @@ fn tiny_grids_by_hand() {
     for be in backends() {
         let l = stencil3(be, Laplacian7::unit(), &c, Boundary::Clamp).unwrap();
         assert!(l.iter().all(|&v| v == 0.0), "{be} {l}");
-        let l = stencil3(be, Laplacian7::unit(), &c, Boundary::Constant(0.0)).unwrap();
+        let l = stencil3(be, Laplacian7::unit(), &c, Boundary::PadConstant(0.0)).unwrap();
         // Each corner cell has 3 outside neighbours: 3 * 3 - 6 * 3 = -9.
         assert!(l.iter().all(|&v| v == -9.0), "{be} {l}");
     }
@@ -232,7 +241,7 @@ fn tiny_grids_by_hand() {
     let mut g = Array3::<f64>::zeros((3, 3, 3));
     g[[1, 1, 1]] = 1.0;
     for be in backends() {
-        let l = stencil3(be, Laplacian7::unit(), &g, Boundary::ZeroBorder).unwrap();
+        let l = stencil3(be, Laplacian7::unit(), &g, Boundary::default()).unwrap();
         assert_eq!(l[[1, 1, 1]], -6.0);
         assert_eq!(l.iter().filter(|&&v| v != 0.0).count(), 1, "{be}");
     }
@@ -252,7 +261,7 @@ impl Stencil2<f64> for ForwardDiff {
 fn one_sided_neighbourhoods_have_one_sided_borders() {
     let a = Array2::from_shape_fn((3, 5), |(i, j)| (i * 10 + j * j) as f64);
     for be in any_op_backends() {
-        let d = stencil2(be, ForwardDiff, &a, Boundary::ZeroBorder).unwrap();
+        let d = stencil2(be, ForwardDiff, &a, Boundary::default()).unwrap();
         for i in 0..3 {
             for j in 0..4 {
                 assert_eq!(d[[i, j]], (2 * j + 1) as f64, "{be}");
@@ -261,7 +270,7 @@ fn one_sided_neighbourhoods_have_one_sided_borders() {
         }
         let d = stencil2(be, ForwardDiff, &a, Boundary::Clamp).unwrap();
         assert!(d.column(4).iter().all(|&v| v == 0.0));
-        let d = stencil2(be, ForwardDiff, &a, Boundary::Constant(100.0)).unwrap();
+        let d = stencil2(be, ForwardDiff, &a, Boundary::PadConstant(100.0)).unwrap();
         assert_eq!(d[[2, 4]], 100.0 - 36.0);
     }
 }
@@ -288,7 +297,7 @@ fn wider_neighbourhoods_widen_the_border() {
                 let r = fetch3(&a, mode, x as isize, y as isize, z + 2);
                 let want = match (l, r) {
                     (Some(l), Some(r)) => l + r,
-                    _ => 0.0,
+                    _ => fill(mode),
                 };
                 assert_eq!(g, want, "{be} {mode:?} z={z} of {n}");
             }
@@ -306,10 +315,117 @@ impl Stencil2<f64> for Overreach {
 }
 
 #[test]
-#[should_panic(expected = "outside its declared NEIGHBOURHOOD")]
-fn reading_beyond_the_declared_neighbourhood_panics() {
+fn reading_beyond_the_declared_neighbourhood_is_a_typed_error_in_the_kernels_axes() {
     let a = Array2::<f64>::zeros((5, 5));
-    let _ = stencil2(Backend::parallel(), Overreach, &a, Boundary::ZeroBorder);
+    let want = Error::OutsideNeighbourhood {
+        index: vec![0, 2],
+        declared: vec![(-1, 1), (-1, 1)],
+    };
+    for be in any_op_backends() {
+        for mode in modes::<f64>() {
+            assert_eq!(stencil2(be, Overreach, &a, mode).unwrap_err(), want, "{be}");
+        }
+    }
+    assert!(want.to_string().contains("[0, 2]"), "{want}");
+}
+
+/// Declares the extreme reach of the soundness report, reads `a(0, 0, -1)`.
+#[derive(Clone, Copy)]
+struct ExtremeReach<const LO: isize, const HI: isize>;
+impl<const LO: isize, const HI: isize> Stencil3<f64> for ExtremeReach<LO, HI> {
+    const NEIGHBOURHOOD: [(isize, isize); 3] = [(0, 0), (0, 0), (LO, HI)];
+    fn apply<A: Fn(isize, isize, isize) -> f64>(&self, a: A) -> f64 {
+        a(0, 0, -1)
+    }
+}
+
+#[test]
+fn extreme_declared_reaches_are_refused_and_nothing_outside_the_input_is_read() {
+    // A sentinel just before a sub-view: a kernel that could read outside
+    // its input would copy it into the output.
+    let mut backing = Array3::<f64>::from_elem((1, 1, 9), 1.0);
+    backing[[0, 0, 0]] = 12345.0;
+    let view = backing.slice(s![.., .., 1..]);
+    for be in any_op_backends() {
+        for mode in modes::<f64>() {
+            let e = stencil3(be, ExtremeReach::<{ isize::MIN }, 0>, &view, mode).unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidNeighbourhood { axis: 2, .. }),
+                "{be} {mode:?}: {e}"
+            );
+            let e = stencil3(be, ExtremeReach::<0, { isize::MAX }>, &view, mode).unwrap_err();
+            // The probe reads (0, 0, -1), outside (0, MAX): refused either way.
+            assert!(
+                matches!(
+                    &e,
+                    Error::InvalidNeighbourhood { .. } | Error::OutsideNeighbourhood { .. }
+                ),
+                "{be}: {e}"
+            );
+            let mut out = Array3::from_elem((1, 1, 8), -7.0);
+            let e = stencil3_into(be, ExtremeReach::<-1, 1>, &view, mode, &mut out);
+            assert!(e.is_ok(), "{be}: a sane reach runs");
+            assert!(
+                out.iter().all(|&v| v != 12345.0),
+                "{be} {mode:?}: read outside: {out}"
+            );
+        }
+    }
+}
+
+/// Reads past its declared reach only where a value exceeds 5.
+#[derive(Clone, Copy)]
+struct DataDependent;
+impl Stencil2<f32> for DataDependent {
+    const NEIGHBOURHOOD: [(isize, isize); 2] = [(0, 0), (0, 1)];
+    fn apply<A: Fn(isize, isize) -> f32>(&self, a: A) -> f32 {
+        if a(0, 0) > 5.0 { a(0, 3) } else { a(0, 1) }
+    }
+}
+
+#[test]
+fn a_data_dependent_read_outside_the_reach_stops_the_run_with_the_error() {
+    let mut a = Array2::<f32>::from_elem((40, 300), 1.0);
+    for be in any_op_backends() {
+        assert!(
+            stencil2(be, DataDependent, &a, Boundary::Clamp).is_ok(),
+            "{be}"
+        );
+    }
+    a[[33, 150]] = 9.0;
+    for be in any_op_backends() {
+        for mode in modes::<f32>() {
+            let e = stencil2(be, DataDependent, &a, mode).unwrap_err();
+            assert_eq!(
+                e,
+                Error::OutsideNeighbourhood {
+                    index: vec![0, 3],
+                    declared: vec![(0, 0), (0, 1)]
+                },
+                "{be} {mode:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn fill_border_is_numbas_cval_and_pad_constant_is_scipys() {
+    // Numba's @stencil(cval=c) sets the border outputs to c and computes
+    // the rest; PadConstant(c) computes every cell, reading c outside.
+    let a = Array2::from_shape_fn((4, 5), |(i, j)| (i * 5 + j) as f64);
+    for be in backends() {
+        let numba = stencil2(be, Jacobi5, &a, Boundary::FillBorder(9.0)).unwrap();
+        let scipy = stencil2(be, Jacobi5, &a, Boundary::PadConstant(9.0)).unwrap();
+        for ((i, j), &v) in numba.indexed_iter() {
+            let border = i == 0 || j == 0 || i == 3 || j == 4;
+            if border {
+                assert_eq!(v, 9.0, "{be} ({i}, {j})");
+                assert_ne!(scipy[[i, j]], 9.0, "{be} ({i}, {j})");
+            } else {
+                assert_eq!(v, scipy[[i, j]], "{be} ({i}, {j})");
+            }
+        }
+    }
 }
 
 #[test]
@@ -374,7 +490,7 @@ fn outputs_beyond_the_streaming_threshold_are_right() {
                     let f = f.map(Option::unwrap);
                     (f[0] + f[1] + f[2] + f[3] + f[4] + f[5]) - 6.0 * g(0, 0, 0).unwrap()
                 } else {
-                    0.0
+                    fill(mode)
                 };
                 assert_eq!(got.to_bits(), want.to_bits(), "{be} {mode:?} cell {c}");
             }

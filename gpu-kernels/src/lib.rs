@@ -570,9 +570,11 @@ pub unsafe extern "ptx-kernel" fn gufunc_normalize_rows_f32(
 // Numba parity: stencils (@stencil), one thread per output cell
 // ---------------------------------------------------------------------------
 //
-// `mode` encodes the boundary (`device_op::boundary_abi`: 0 zero border,
-// 1 constant, 2 clamp); `constant` is read in mode 1 only. Each cell is
-// `stencil::stencil_cell`, the CPU's own per-cell arithmetic.
+// `mode` encodes the boundary (`device_op::boundary_abi`: 0 border cells
+// set to `constant`, 1 out-of-range reads as `constant`, 2 clamp). Each
+// cell is `stencil::stencil_cell`, the CPU's own per-cell arithmetic; the
+// built-ins read only their declared neighbourhood, so its error result
+// never arises here.
 
 /// The 7-point Laplacian (`stencil::Laplacian7 { scale }`) of the row-major
 /// `nx * ny * nz` array, cells grid-stride.
@@ -594,7 +596,7 @@ pub unsafe extern "ptx-kernel" fn stencil_laplacian7_f64(
     let shape = Shape3::new(nx as usize, ny as usize, nz as usize);
     let boundary = boundary_abi::decode(mode, constant);
     // SAFETY: the launch contract above; cells are disjoint per thread.
-    unsafe {
+    let _ = unsafe {
         grid::stencil_thread(
             thread_idx(),
             &Laplacian7 { scale },
@@ -603,7 +605,7 @@ pub unsafe extern "ptx-kernel" fn stencil_laplacian7_f64(
             shape,
             boundary,
         )
-    }
+    };
 }
 
 /// f32 form of [`stencil_laplacian7_f64`].
@@ -624,7 +626,7 @@ pub unsafe extern "ptx-kernel" fn stencil_laplacian7_f32(
     let shape = Shape3::new(nx as usize, ny as usize, nz as usize);
     let boundary = boundary_abi::decode(mode, constant);
     // SAFETY: as stencil_laplacian7_f64.
-    unsafe {
+    let _ = unsafe {
         grid::stencil_thread(
             thread_idx(),
             &Laplacian7 { scale },
@@ -633,7 +635,7 @@ pub unsafe extern "ptx-kernel" fn stencil_laplacian7_f32(
             shape,
             boundary,
         )
-    }
+    };
 }
 
 /// One Jacobi step (`stencil::Planar(Jacobi5)`) on each of the `nx` planes
@@ -656,7 +658,7 @@ pub unsafe extern "ptx-kernel" fn stencil_jacobi5_f64(
     let shape = Shape3::new(nx as usize, ny as usize, nz as usize);
     let boundary = boundary_abi::decode(mode, constant);
     // SAFETY: the launch contract above; cells are disjoint per thread.
-    unsafe { grid::stencil_thread(thread_idx(), &Planar(Jacobi5), input, out, shape, boundary) }
+    let _ = unsafe { grid::stencil_thread(thread_idx(), &Planar(Jacobi5), input, out, shape, boundary) };
 }
 
 /// f32 form of [`stencil_jacobi5_f64`].
@@ -676,7 +678,7 @@ pub unsafe extern "ptx-kernel" fn stencil_jacobi5_f32(
     let shape = Shape3::new(nx as usize, ny as usize, nz as usize);
     let boundary = boundary_abi::decode(mode, constant);
     // SAFETY: as stencil_jacobi5_f64.
-    unsafe { grid::stencil_thread(thread_idx(), &Planar(Jacobi5), input, out, shape, boundary) }
+    let _ = unsafe { grid::stencil_thread(thread_idx(), &Planar(Jacobi5), input, out, shape, boundary) };
 }
 
 // ---------------------------------------------------------------------------

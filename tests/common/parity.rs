@@ -180,8 +180,9 @@ pub fn gufuncs<T: Element>(be: Backend) {
 /// larger odd one.
 pub fn stencils<T: Element>(be: Backend) {
     let modes = [
-        Boundary::ZeroBorder,
-        Boundary::Constant(T::from_f64(7.25)),
+        Boundary::default(),
+        Boundary::FillBorder(T::from_f64(-3.5)),
+        Boundary::PadConstant(T::from_f64(7.25)),
         Boundary::Clamp,
     ];
     let dims3 = [

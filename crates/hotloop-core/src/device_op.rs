@@ -273,7 +273,7 @@ impl<T: Real> DeviceStencil<T> {
         shape: crate::index::Shape3,
         boundary: Boundary<T>,
         (x, y, z): (usize, usize, usize),
-    ) -> T {
+    ) -> Result<T, crate::stencil::ReachError> {
         use crate::stencil::stencil_cell;
         match *self {
             DeviceStencil::Laplacian7 { scale } => {
@@ -287,34 +287,34 @@ impl<T: Real> DeviceStencil<T> {
 }
 
 /// The device ABI's encoding of a [`Boundary`]: a mode code and a constant
-/// (used by mode 1 only).
+/// (the fill or pad value of modes 0 and 1).
 pub mod boundary_abi {
     use super::*;
 
-    /// [`Boundary::ZeroBorder`].
-    pub const ZERO_BORDER: u32 = 0;
-    /// [`Boundary::Constant`].
-    pub const CONSTANT: u32 = 1;
+    /// [`Boundary::FillBorder`], with its value in `constant`.
+    pub const FILL_BORDER: u32 = 0;
+    /// [`Boundary::PadConstant`], with its value in `constant`.
+    pub const PAD_CONSTANT: u32 = 1;
     /// [`Boundary::Clamp`].
     pub const CLAMP: u32 = 2;
 
     /// `(mode, constant)` for the kernel parameters.
     pub fn encode<T: Real>(b: Boundary<T>) -> (u32, T) {
         match b {
-            Boundary::ZeroBorder => (ZERO_BORDER, T::ZERO),
-            Boundary::Constant(c) => (CONSTANT, c),
+            Boundary::FillBorder(c) => (FILL_BORDER, c),
+            Boundary::PadConstant(c) => (PAD_CONSTANT, c),
             Boundary::Clamp => (CLAMP, T::ZERO),
         }
     }
 
     /// The boundary the kernel parameters encode. An unknown mode (which
-    /// the host never sends) reads as Numba's default, zero border.
+    /// the host never sends) reads as Numba's, a filled border.
     #[inline(always)]
     pub fn decode<T: Real>(mode: u32, constant: T) -> Boundary<T> {
         match mode {
-            CONSTANT => Boundary::Constant(constant),
+            PAD_CONSTANT => Boundary::PadConstant(constant),
             CLAMP => Boundary::Clamp,
-            _ => Boundary::ZeroBorder,
+            _ => Boundary::FillBorder(constant),
         }
     }
 }
@@ -484,13 +484,14 @@ mod tests {
     #[test]
     fn boundaries_round_trip_through_the_abi() {
         for b in [
-            Boundary::ZeroBorder,
-            Boundary::Constant(-2.5f64),
+            Boundary::FillBorder(0.0f64),
+            Boundary::FillBorder(3.5),
+            Boundary::PadConstant(-2.5),
             Boundary::Clamp,
         ] {
             let (mode, c) = boundary_abi::encode(b);
             assert_eq!(boundary_abi::decode(mode, c), b);
         }
-        assert_eq!(boundary_abi::decode(99, 1.0f32), Boundary::ZeroBorder);
+        assert_eq!(boundary_abi::decode(99, 1.0f32), Boundary::FillBorder(1.0));
     }
 }

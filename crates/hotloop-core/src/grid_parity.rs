@@ -24,7 +24,7 @@ use crate::index::Shape3;
 use crate::map::{BinaryOp, UnaryOp, map_at, zip_at};
 use crate::predicate::Predicate;
 use crate::reduce::Min;
-use crate::stencil::{Boundary, Stencil3, stencil_cell};
+use crate::stencil::{Boundary, ReachError, Stencil3, stencil_cell};
 
 /// `out[i] = op(input[i])` for this thread's grid-stride indices below
 /// `len`.
@@ -105,6 +105,8 @@ pub const fn cell_coords(shape: Shape3, c: usize) -> (usize, usize, usize) {
 /// The output cells of a stencil this thread computes: cells `c` of the
 /// row-major `shape`, grid-stride, each [`stencil_cell`] (the CPU's own
 /// per-cell arithmetic, under the same boundary mode) written to `out[c]`.
+/// Stops at the first cell whose kernel reads outside its declared
+/// neighbourhood, with that error (the built-ins never do).
 ///
 /// # Safety
 /// `input` and `out` must be valid for the shape's element count (which
@@ -118,17 +120,18 @@ pub unsafe fn stencil_thread<T: Real, K: Stencil3<T>>(
     out: *mut T,
     shape: Shape3,
     boundary: Boundary<T>,
-) {
+) -> Result<(), ReachError> {
     let len = shape.nx * shape.ny * shape.nz;
     // SAFETY: the caller vouches for `len` readable elements, which no
     // thread writes during the launch (out does not overlap).
     let src = unsafe { core::slice::from_raw_parts(input, len) };
     for c in idx.grid_stride(len as u64) {
         let (x, y, z) = cell_coords(shape, c as usize);
-        let v = stencil_cell(kernel, src, shape, boundary, x, y, z);
+        let v = stencil_cell(kernel, src, shape, boundary, x, y, z)?;
         // SAFETY: c < len, this thread's cell.
         unsafe { *out.add(c as usize) = v };
     }
+    Ok(())
 }
 
 /// This thread's NaN-propagating partial minimum (positive infinity if it
@@ -262,14 +265,15 @@ mod tests {
             let shape = Shape3::new(dims.0, dims.1, dims.2);
             let n = dims.0 * dims.1 * dims.2;
             for boundary in [
-                Boundary::ZeroBorder,
-                Boundary::Constant(1.25),
+                Boundary::FillBorder(0.0),
+                Boundary::FillBorder(-2.0),
+                Boundary::PadConstant(1.25),
                 Boundary::Clamp,
             ] {
                 let mut want = [f64::NAN; 105];
                 let mut planar = [f64::NAN; 105];
                 let lap = Laplacian7 { scale: 0.5 };
-                stencil_range(&lap, &x[..n], shape, boundary, 0, &mut want[..n]);
+                stencil_range(&lap, &x[..n], shape, boundary, 0, &mut want[..n]).unwrap();
                 stencil_range(
                     &Planar(Jacobi5),
                     &x[..n],
@@ -277,7 +281,8 @@ mod tests {
                     boundary,
                     0,
                     &mut planar[..n],
-                );
+                )
+                .unwrap();
                 for (b, t) in LAUNCHES {
                     let mut got = [f64::NAN; 105];
                     let mut got2 = [f64::NAN; 105];
@@ -291,9 +296,11 @@ mod tests {
                                 got.as_mut_ptr(),
                                 shape,
                                 boundary,
-                            );
+                            )
+                            .unwrap();
                             let j = Planar(Jacobi5);
-                            stencil_thread(idx, &j, x.as_ptr(), got2.as_mut_ptr(), shape, boundary);
+                            stencil_thread(idx, &j, x.as_ptr(), got2.as_mut_ptr(), shape, boundary)
+                                .unwrap();
                         }
                     }
                     let bits =

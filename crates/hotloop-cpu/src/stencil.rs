@@ -13,7 +13,7 @@
 use crate::store::{StoreMode, write_with};
 use hotloop_core::Real;
 use hotloop_core::index::Shape3;
-use hotloop_core::stencil::{Boundary, Stencil3, stencil_range};
+use hotloop_core::stencil::{Boundary, ReachError, Stencil3, stencil_range};
 
 /// Output elements per parallel task (rounded to whole rows): about 256 KiB
 /// of f64, so a task's input rows stay in L2 while it runs.
@@ -23,7 +23,8 @@ pub const STENCIL_TASK_ELEMS: usize = 1 << 15;
 pub mod serial {
     use super::*;
 
-    /// `out = kernel(input)` under `boundary`.
+    /// `out = kernel(input)` under `boundary`; stops at the first read
+    /// outside the kernel's declared neighbourhood, with that error.
     pub fn run<T: Real, K: Stencil3<T>>(
         kernel: &K,
         input: &[T],
@@ -31,10 +32,14 @@ pub mod serial {
         boundary: Boundary<T>,
         out: &mut [T],
         store: StoreMode,
-    ) {
+    ) -> Result<(), ReachError> {
+        let mut result = Ok(());
         write_with(store.streams(size_of_val(out)), out, |first, dst| {
-            stencil_range(kernel, input, shape, boundary, first, dst)
+            if result.is_ok() {
+                result = stencil_range(kernel, input, shape, boundary, first, dst);
+            }
         });
+        result
     }
 }
 
@@ -54,20 +59,25 @@ pub mod parallel {
         boundary: Boundary<T>,
         out: &mut [T],
         store: StoreMode,
-    ) {
+    ) -> Result<(), ReachError> {
         let nz = shape.nz;
         if nz == 0 || out.is_empty() {
-            return;
+            return Ok(());
         }
         let streams = store.streams(size_of_val(out));
         let task = (STENCIL_TASK_ELEMS / nz).max(1) * nz;
         pool.install(|| {
-            out.par_chunks_mut(task).enumerate().for_each(|(t, o)| {
+            out.par_chunks_mut(task).enumerate().try_for_each(|(t, o)| {
+                let mut result = Ok(());
                 write_with(streams, o, |first, dst| {
-                    stencil_range(kernel, input, shape, boundary, t * task + first, dst)
-                })
-            });
-        });
+                    if result.is_ok() {
+                        let first = t * task + first;
+                        result = stencil_range(kernel, input, shape, boundary, first, dst);
+                    }
+                });
+                result
+            })
+        })
     }
 }
 
@@ -89,12 +99,13 @@ mod tests {
         let plane = Shape3::new(1, 9 * 17, 301);
         let same = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| a.to_bits() == b.to_bits());
         for b in [
-            Boundary::ZeroBorder,
-            Boundary::Constant(-1.5),
+            Boundary::FillBorder(0.0),
+            Boundary::FillBorder(2.0),
+            Boundary::PadConstant(-1.5),
             Boundary::Clamp,
         ] {
             let mut want = vec![0.0; n];
-            serial::run(&k, &x, shape, b, &mut want, StoreMode::Cached);
+            serial::run(&k, &x, shape, b, &mut want, StoreMode::Cached).unwrap();
             let mut want2 = vec![0.0; n];
             serial::run(
                 &Planar(Jacobi5),
@@ -103,16 +114,17 @@ mod tests {
                 b,
                 &mut want2,
                 StoreMode::Cached,
-            );
+            )
+            .unwrap();
             for store in [StoreMode::Cached, StoreMode::Streaming] {
                 let mut got = vec![f64::NAN; n];
-                serial::run(&k, &x, shape, b, &mut got, store);
+                serial::run(&k, &x, shape, b, &mut got, store).unwrap();
                 assert!(same(&got, &want), "serial {store:?}");
                 for t in [1, 2, 3, 8] {
                     let pool = Pool::get(NonZeroUsize::new(t)).unwrap();
-                    parallel::run(&pool, &k, &x, shape, b, &mut got, store);
+                    parallel::run(&pool, &k, &x, shape, b, &mut got, store).unwrap();
                     assert!(same(&got, &want), "threads={t} {store:?}");
-                    parallel::run(&pool, &Planar(Jacobi5), &x, plane, b, &mut got, store);
+                    parallel::run(&pool, &Planar(Jacobi5), &x, plane, b, &mut got, store).unwrap();
                     assert!(same(&got, &want2), "threads={t} {store:?}");
                 }
             }

@@ -1,5 +1,6 @@
 //! The one error type of the public API.
 
+use hotloop_core::stencil::{MAX_REACH, ReachError};
 use std::fmt;
 
 /// Result of every fallible hotloop call.
@@ -102,6 +103,34 @@ pub enum Error {
         /// What is wrong and what is accepted.
         reason: String,
     },
+    /// A stencil's declared `NEIGHBOURHOOD` is unusable: an axis whose
+    /// bounds are reversed or reach further than
+    /// `hotloop_core::stencil::MAX_REACH`.
+    #[error(
+        "stencil NEIGHBOURHOOD {declared:?}: axis {axis} is reversed or reaches beyond \
+         {max_reach} cells; declare (lo, hi) with lo <= hi, each within {max_reach}"
+    )]
+    InvalidNeighbourhood {
+        /// The declared `(lo, hi)` per axis (two axes for a 2-D stencil).
+        declared: Vec<(isize, isize)>,
+        /// The axis at fault.
+        axis: usize,
+        /// The furthest reach allowed.
+        max_reach: isize,
+    },
+    /// A stencil read a relative index outside its declared
+    /// `NEIGHBOURHOOD` (found by probing the kernel before the run, or
+    /// during it if its reads depend on the data).
+    #[error(
+        "stencil read relative index {index:?} outside its declared NEIGHBOURHOOD {declared:?}; \
+         widen NEIGHBOURHOOD to cover every index the kernel reads"
+    )]
+    OutsideNeighbourhood {
+        /// The relative index read.
+        index: Vec<isize>,
+        /// The declared `(lo, hi)` per axis.
+        declared: Vec<(isize, isize)>,
+    },
     /// A thread count of zero, or a pool that could not start.
     #[error("invalid thread configuration: {0}")]
     Threads(String),
@@ -126,6 +155,49 @@ pub enum Error {
         /// The driver's message.
         message: String,
     },
+}
+
+impl From<ReachError> for Error {
+    /// A stencil's error, with the three axes every stencil runs on.
+    fn from(e: ReachError) -> Self {
+        match e {
+            ReachError::Declared { declared, axis } => Error::InvalidNeighbourhood {
+                declared: declared.to_vec(),
+                axis,
+                max_reach: MAX_REACH,
+            },
+            ReachError::Outside { declared, index } => Error::OutsideNeighbourhood {
+                index: index.to_vec(),
+                declared: declared.to_vec(),
+            },
+        }
+    }
+}
+
+impl Error {
+    /// This error as a 2-D stencil's caller declared it: a 2-D kernel runs
+    /// as a 3-D one whose leading axis has reach 0, left out here. Other
+    /// errors pass unchanged.
+    pub fn into_planar(self) -> Self {
+        match self {
+            Error::InvalidNeighbourhood {
+                declared,
+                axis,
+                max_reach,
+            } if declared.len() == 3 => Error::InvalidNeighbourhood {
+                declared: declared[1..].to_vec(),
+                axis: axis.saturating_sub(1),
+                max_reach,
+            },
+            Error::OutsideNeighbourhood { index, declared } if declared.len() == 3 => {
+                Error::OutsideNeighbourhood {
+                    index: index[1..].to_vec(),
+                    declared: declared[1..].to_vec(),
+                }
+            }
+            other => other,
+        }
+    }
 }
 
 /// A byte count printed with a binary unit.

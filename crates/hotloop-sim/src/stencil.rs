@@ -12,7 +12,8 @@ use hotloop_core::Real;
 use hotloop_core::grid as body;
 use hotloop_core::index::Shape3;
 use hotloop_core::stencil::{Boundary, Stencil3};
-use hotloop_runtime::{LaunchConfig, Result, shape3};
+use hotloop_runtime::{Error, LaunchConfig, Result, shape3};
+use std::sync::OnceLock;
 
 /// `out = kernel(input)` under `boundary`, both row-major arrays of shape
 /// `dims` (the output cannot be the input: the kernel reads neighbours).
@@ -30,20 +31,26 @@ pub fn run<T: Real, K: Stencil3<T>>(
     let cells = input.len() as u64;
     let grid = Grid::resolve(launch, cells)?;
     let (src, dst) = (Global::input(input), Global::output(out));
+    let failed = OnceLock::new();
     grid.for_each_thread(|t| {
         // SAFETY: both buffers hold the shape's elements (checked, so the
         // count fits usize); the output is borrowed exclusively, so it does
         // not overlap the input; cells are disjoint between threads.
-        unsafe { body::stencil_thread(t, kernel, src.ptr(), dst.ptr(), shape, boundary) }
+        let r = unsafe { body::stencil_thread(t, kernel, src.ptr(), dst.ptr(), shape, boundary) };
+        if let Err(e) = r {
+            let _ = failed.set(e);
+        }
     });
-    Ok(())
+    match failed.into_inner() {
+        None => Ok(()),
+        Some(e) => Err(Error::from(e)),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use hotloop_core::stencil::{Jacobi5, Laplacian7, Planar, stencil_range};
-    use hotloop_runtime::Error;
 
     #[test]
     fn every_mode_and_launch_gives_the_cpu_bits() {
@@ -52,15 +59,16 @@ mod tests {
             let x: Vec<f32> = (0..n).map(|i| ((i * 37) % 17) as f32 * 0.3 - 2.0).collect();
             let shape = Shape3::new(dims[0], dims[1], dims[2]);
             for boundary in [
-                Boundary::ZeroBorder,
-                Boundary::Constant(0.75),
+                Boundary::FillBorder(0.0),
+                Boundary::FillBorder(9.5),
+                Boundary::PadConstant(0.75),
                 Boundary::Clamp,
             ] {
                 let k = Laplacian7 { scale: 0.5 };
                 let mut want = vec![f32::NAN; n];
-                stencil_range(&k, &x, shape, boundary, 0, &mut want);
+                stencil_range(&k, &x, shape, boundary, 0, &mut want).unwrap();
                 let mut want2 = vec![f32::NAN; n];
-                stencil_range(&Planar(Jacobi5), &x, shape, boundary, 0, &mut want2);
+                stencil_range(&Planar(Jacobi5), &x, shape, boundary, 0, &mut want2).unwrap();
                 for (b, t) in [(1, 1), (3, 7), (5, 33), (1, 1024)] {
                     let l = Some(LaunchConfig::new(b, t).unwrap());
                     let mut out = vec![f32::NAN; n];
