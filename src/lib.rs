@@ -53,7 +53,7 @@ pub use hotloop_core::index::Shape3;
 pub use hotloop_core::philox::Philox4x32Rng;
 pub use hotloop_cpu::store::StoreMode;
 pub use hotloop_runtime::{Element, Error, LaunchConfig, Result};
-pub use montecarlo::{PiEstimate, monte_carlo_pi, monte_carlo_pi_blog};
+pub use montecarlo::{MAX_SAMPLES, PiEstimate, monte_carlo_pi, monte_carlo_pi_blog};
 pub use reduce::{max, max_slice, sum, sum_slice};
 
 // Numba parity: @vectorize, @guvectorize, @stencil, prange reductions.

@@ -99,6 +99,28 @@ fn clamp_passes_nan_and_limits_infinities() {
     }
 }
 
+#[test]
+fn clamp_with_a_nan_bound_is_nan_as_numpys_clip() {
+    // np.clip(x, nan, nan), np.clip(x, nan, 1), np.clip(x, -1, nan): all NaN.
+    let x = Array1::from(vec![f64::NAN, -5.0, 0.5, 5.0, f64::INFINITY]);
+    let x32 = x.mapv(|v| v as f32);
+    for (lo, hi) in [(f64::NAN, f64::NAN), (f64::NAN, 1.0), (-1.0, f64::NAN)] {
+        for be in backends() {
+            let y = map(be, Clamp { lo, hi }, &x).unwrap();
+            assert!(y.iter().all(|v| v.is_nan()), "{be} clip({lo}, {hi}): {y}");
+            let op = Clamp {
+                lo: lo as f32,
+                hi: hi as f32,
+            };
+            let y = map(be, op, &x32).unwrap();
+            assert!(
+                y.iter().all(|v| v.is_nan()),
+                "{be} f32 clip({lo}, {hi}): {y}"
+            );
+        }
+    }
+}
+
 /// The cubic `c0 + c1 x + c2 x^2 + c3 x^3` evaluated term by term in f64:
 /// a different order from Horner's, so compared within a rounding bound.
 fn polynomial_matches_power_sum<T: Element>(eps: f64) {

@@ -79,6 +79,23 @@ fn zero_samples_is_an_error_everywhere() {
 }
 
 #[test]
+fn counts_that_would_run_for_days_are_refused_not_started() {
+    for n in [hotloop::MAX_SAMPLES + 1, u64::MAX] {
+        let want = Error::TooManySamples {
+            requested: n,
+            limit: hotloop::MAX_SAMPLES,
+        };
+        for b in backends() {
+            assert_eq!(monte_carlo_pi(b, n, 1), Err(want.clone()), "{b}");
+        }
+        let mut rng = Philox4x32Rng::seed_from_u64(1);
+        assert_eq!(monte_carlo_pi_blog(&mut rng, n), Err(want.clone()));
+        let msg = want.to_string();
+        assert!(msg.contains("limit") && msg.contains("split"), "{msg}");
+    }
+}
+
+#[test]
 fn sample_counts_beyond_u32_work_without_memory_in_samples() {
     // A range starting above 2^32 samples exercises 64-bit counters; the full
     // 1e10 run belongs to the benchmark suite.

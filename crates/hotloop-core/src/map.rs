@@ -166,8 +166,9 @@ impl<T: Real, const N: usize> UnaryOp<T> for Polynomial<T, N> {
     }
 }
 
-/// `x` limited to `[lo, hi]`: `lo` below, `hi` above, NaN stays NaN (as
-/// NumPy's `clip`): `min(max(x, lo), hi)`, so with `lo > hi` every non-NaN
+/// `x` limited to `[lo, hi]`: `lo` below, `hi` above, NaN stays NaN, and a
+/// NaN `lo` or `hi` gives NaN, as NumPy's `clip`: `min(max(x, lo), hi)`
+/// with NaN-propagating `min` and `max`, so with `lo > hi` every non-NaN
 /// result is `hi`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Clamp<T> {
@@ -187,9 +188,18 @@ impl<T: Real> UnaryOp<T> for Clamp<T> {
 
     #[inline(always)]
     fn apply(&self, x: T) -> T {
-        // Comparisons with NaN are false, so NaN passes through untouched.
-        let y = if x < self.lo { self.lo } else { x };
-        if y > self.hi { self.hi } else { y }
+        // NumPy's `clip`, `minimum(maximum(x, lo), hi)` with NaN-propagating
+        // minimum and maximum: a NaN `x`, `lo` or `hi` gives NaN.
+        let y = if x < self.lo || self.lo.is_nan() {
+            self.lo
+        } else {
+            x
+        };
+        if y > self.hi || self.hi.is_nan() {
+            self.hi
+        } else {
+            y
+        }
     }
 }
 

@@ -69,16 +69,32 @@ pub const fn counter_from_block(block: u64) -> Counter {
     [block as u32, (block >> 32) as u32, 0, 0]
 }
 
+/// The counter for 128-bit block number `block`: all four words, so a
+/// stream of blocks runs `2^128` blocks before it repeats.
+#[inline(always)]
+pub const fn counter_from_block128(block: u128) -> Counter {
+    [
+        block as u32,
+        (block >> 32) as u32,
+        (block >> 64) as u32,
+        (block >> 96) as u32,
+    ]
+}
+
 /// Philox4x32-10 as a sequential generator for the `rand` ecosystem.
 ///
 /// Its stream is block `0, 1, 2, ...` under the key of `seed`, each block's
 /// four words in order, so word `n` of the stream is word `n % 4` of block
-/// `n / 4`. `next_u64` takes two consecutive words, low word first.
+/// `n / 4`. `next_u64` takes two consecutive words, low word first. The
+/// block number uses the whole 128-bit counter
+/// ([`counter_from_block128`]), so the stream's period is `2^128` blocks
+/// (`2^130` words); its first `2^64` blocks are those of
+/// [`counter_from_block`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Philox4x32Rng {
     key: Key,
     /// Next block number to generate.
-    block: u64,
+    block: u128,
     buffer: [u32; 4],
     /// Index of the next unused word in `buffer` (4: empty).
     used: usize,
@@ -102,7 +118,7 @@ impl Philox4x32Rng {
 
     /// Jumps to the start of block `block` (word `4 * block` of the stream),
     /// in O(1): the counter-based generator's random access.
-    pub const fn seek_block(&mut self, block: u64) {
+    pub const fn seek_block(&mut self, block: u128) {
         self.block = block;
         self.used = 4;
     }
@@ -111,7 +127,7 @@ impl Philox4x32Rng {
     #[inline]
     pub fn next_word(&mut self) -> u32 {
         if self.used == 4 {
-            self.buffer = philox4x32_10(counter_from_block(self.block), self.key);
+            self.buffer = philox4x32_10(counter_from_block128(self.block), self.key);
             self.block = self.block.wrapping_add(1);
             self.used = 0;
         }
@@ -238,6 +254,34 @@ mod tests {
         }
         rng.seek_block(1 << 33);
         assert_eq!(rng.next_word(), philox4x32_10([0, 2, 0, 0], key)[0]);
+    }
+
+    #[test]
+    fn the_stream_carries_into_the_upper_counter_words() {
+        // Past block 2^64 - 1 comes block 2^64, counter [0, 0, 1, 0], not a
+        // repeat of block 0.
+        let key = key_from_seed(5);
+        let mut rng = Philox4x32Rng::new(5);
+        rng.seek_block(u64::MAX as u128);
+        for _ in 0..4 {
+            rng.next_word();
+        }
+        let next = [
+            rng.next_word(),
+            rng.next_word(),
+            rng.next_word(),
+            rng.next_word(),
+        ];
+        assert_eq!(next, philox4x32_10([0, 0, 1, 0], key));
+        assert_ne!(next, philox4x32_10([0; 4], key));
+        // And the very last block wraps to block 0 after 2^128 blocks.
+        rng.seek_block(u128::MAX);
+        assert_eq!(rng.next_word(), philox4x32_10([u32::MAX; 4], key)[0]);
+        for _ in 0..3 {
+            rng.next_word();
+        }
+        assert_eq!(rng.next_word(), philox4x32_10([0; 4], key)[0]);
+        assert_eq!(counter_from_block128(7), counter_from_block(7));
     }
 
     #[cfg(feature = "rand")]

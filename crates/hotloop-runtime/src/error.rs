@@ -39,6 +39,17 @@ pub enum Error {
     /// A Monte Carlo run was asked for zero samples.
     #[error("zero samples requested: a Monte Carlo estimate needs at least one sample")]
     ZeroSamples,
+    /// A Monte Carlo run was asked for more samples than one call takes.
+    #[error(
+        "{requested} samples exceeds the limit of {limit} per call (about {hours:.0} hours at \
+         2e9 samples/s); split the count over several calls or seeds"
+    , hours = *limit as f64 / 2e9 / 3600.0)]
+    TooManySamples {
+        /// Samples asked for.
+        requested: u64,
+        /// The most one call takes.
+        limit: u64,
+    },
     /// A reduction with no identity (max) was asked of an empty array.
     #[error("{op} of an empty array has no value")]
     EmptyInput {
