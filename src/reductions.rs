@@ -19,12 +19,11 @@ use hotloop_runtime::{Element, Error, Result, contiguous};
 use ndarray::{ArrayBase, Data, Dimension};
 
 /// Smallest element; NaN if any element is NaN (as NumPy's `min`); an
-/// [`Error::EmptyInput`] for an empty array. Bit-identical on the serial
-/// backend and a parallel one of any thread count (signed zeros included).
-/// The grid backends (simulator, CUDA) reduce per block in shared memory
-/// and finish on the host: the same value at any launch, deterministic for
-/// a given launch, with which of two equal zeros (`-0.0`, `+0.0`) is
-/// returned following the launch's order.
+/// [`Error::EmptyInput`] for an empty array. The combiner depends only on
+/// the values (any NaN gives the canonical NaN; `-0.0` is below `+0.0`),
+/// so every backend, thread count and launch gives the same bits; the grid
+/// backends (simulator, CUDA) reduce per block in shared memory and finish
+/// on the host.
 pub fn min<T, S, D>(backend: Backend, input: &ArrayBase<S, D>) -> Result<T>
 where
     T: Element,

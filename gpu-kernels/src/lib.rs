@@ -658,7 +658,9 @@ pub unsafe extern "ptx-kernel" fn stencil_jacobi5_f64(
     let shape = Shape3::new(nx as usize, ny as usize, nz as usize);
     let boundary = boundary_abi::decode(mode, constant);
     // SAFETY: the launch contract above; cells are disjoint per thread.
-    let _ = unsafe { grid::stencil_thread(thread_idx(), &Planar(Jacobi5), input, out, shape, boundary) };
+    let _ = unsafe {
+        grid::stencil_thread(thread_idx(), &Planar(Jacobi5), input, out, shape, boundary)
+    };
 }
 
 /// f32 form of [`stencil_jacobi5_f64`].
@@ -678,7 +680,9 @@ pub unsafe extern "ptx-kernel" fn stencil_jacobi5_f32(
     let shape = Shape3::new(nx as usize, ny as usize, nz as usize);
     let boundary = boundary_abi::decode(mode, constant);
     // SAFETY: as stencil_jacobi5_f64.
-    let _ = unsafe { grid::stencil_thread(thread_idx(), &Planar(Jacobi5), input, out, shape, boundary) };
+    let _ = unsafe {
+        grid::stencil_thread(thread_idx(), &Planar(Jacobi5), input, out, shape, boundary)
+    };
 }
 
 // ---------------------------------------------------------------------------

@@ -9,9 +9,8 @@
 //! The Numba-parity operations (maps, gufuncs, stencils, min, count-where)
 //! take the built-in op's device description (`hotloop_core::device_op`,
 //! from the op's `device_map`, `device_zip`, ... method): the GPU runs only
-//! ops with entry points. Their results are the simulator's, bit for bit,
-//! at the same launch, and, for maps, gufuncs and stencils, the CPU
-//! backends' at any launch.
+//! ops with entry points. Their results, and the sums, minima and maxima,
+//! are the CPU backends' and the simulator's, bit for bit, at any launch.
 
 use crate::array::DeviceArray;
 use crate::device::Device;
@@ -193,8 +192,8 @@ pub fn add_scalar_blog_timed<T: Element>(
     clock.finish(dev)
 }
 
-/// Sum of `input` on the device (the sum of nothing is 0). The same bits
-/// as the simulator's for the same launch.
+/// Sum of `input` on the device (the sum of nothing is 0): the CPU
+/// backends' pairwise sum, bit for bit, at any launch (a chunk per thread).
 pub fn sum<T: Element>(dev: &Arc<Device>, launch: Option<LaunchConfig>, input: &[T]) -> Result<T> {
     sum_timed(dev, launch, input).map(|(v, _)| v)
 }
@@ -561,8 +560,7 @@ pub fn stencil_timed<T: Element>(
 }
 
 /// Smallest element of `input` on the device (NaN-propagating), `None` for
-/// an empty input: the value every backend returns (which of two equal
-/// zeros follows the launch's order).
+/// an empty input: the bits every backend returns.
 pub fn min<T: Element>(
     dev: &Arc<Device>,
     launch: Option<LaunchConfig>,

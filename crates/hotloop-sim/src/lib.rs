@@ -8,11 +8,13 @@
 //! shared memory and barrier phases ([`block`]) that mirror the device's
 //! `__syncthreads()` steps; the host then finishes over the block partials
 //! with the same functions the CUDA host uses. A launch therefore produces
-//! the same block partials here as on a GPU: integer results (Monte Carlo
-//! hits, counts) and `max`/`min` are identical to every other backend, and
-//! sums are the same bits as the GPU's for the same launch shape. Maps,
+//! the same partials here as on a GPU, and every result is the CPU
+//! backends' bits at any launch: integer results (Monte Carlo hits,
+//! counts) are exact, `max`/`min` combine order-free, sums add the CPU's
+//! own chunk sums (a chunk per thread) in the CPU's order, and maps,
 //! gufuncs and stencils compute each element, row or cell with the CPU
-//! backends' own code: the CPU's bits, at any launch.
+//! backends' own code. A launch larger than its work runs only the blocks
+//! that have work ([`hotloop_runtime::LaunchConfig::trimmed_to`]).
 //!
 //! The GPU runs only ops that have entry points (the built-ins); the
 //! simulator calls an op's body directly, so any op runs here, closures and
