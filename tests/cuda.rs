@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{note, values};
+use common::{gpu, note, values};
 use hotloop::crates::cuda::{self, kernels, ops};
 use hotloop::crates::sim;
 use hotloop::{
@@ -18,18 +18,6 @@ use hotloop::{
     monte_carlo_pi, sum_slice,
 };
 use ndarray::Array3;
-use std::sync::Arc;
-
-/// Device 0, or `None` after printing why the device checks are skipped.
-fn gpu(test: &str) -> Option<Arc<cuda::Device>> {
-    match cuda::device(0) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            note(&format!("{test}: skipping the GPU checks: {e}"));
-            None
-        }
-    }
-}
 
 /// The reason CUDA is unavailable, if it is.
 fn unavailable_reason() -> Option<String> {

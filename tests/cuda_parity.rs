@@ -10,11 +10,11 @@ mod common;
 #[path = "common/parity.rs"]
 mod parity;
 
-use common::{note, values};
+use common::{gpu, note, values};
 use hotloop::crates::core::device_op::{
     DeviceGufunc, DeviceMap, DevicePredicate, DeviceStencil, DeviceZip,
 };
-use hotloop::crates::cuda::{self, kernels, ops};
+use hotloop::crates::cuda::{kernels, ops};
 use hotloop::crates::sim;
 use hotloop::ops::{Add, Mul};
 use hotloop::{
@@ -23,18 +23,6 @@ use hotloop::{
     map_in_place, min_slice, moving_average, normalize_rows, stencil2, stencil3, zip,
 };
 use ndarray::{Array1, Array2, Array3};
-use std::sync::Arc;
-
-/// Device 0, or `None` after printing why the device checks are skipped.
-fn gpu(test: &str) -> Option<Arc<cuda::Device>> {
-    match cuda::device(0) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            note(&format!("{test}: skipping the GPU checks: {e}"));
-            None
-        }
-    }
-}
 
 const LAUNCHES: [(u32, u32); 6] = [(1, 1), (3, 7), (5, 33), (1, 1024), (2, 1024), (64, 256)];
 
@@ -128,6 +116,60 @@ fn cuda_backends() -> Vec<Backend> {
         launch: Some(LaunchConfig::new(b, t).unwrap()),
     }));
     out
+}
+
+/// Every entry point of the PTX module at two small launches (3 blocks of
+/// 7 threads, inside one warp; 2 blocks of 64, across warps), each result
+/// checked against the serial backend as the other tests do: the test the
+/// GPU kit runs under compute-sanitizer's memcheck and racecheck.
+#[test]
+fn every_entry_point_at_small_launches() {
+    let Some(dev) = gpu("every_entry_point_at_small_launches") else {
+        return;
+    };
+    for (blocks, threads) in [(3, 7), (2, 64)] {
+        let launch = LaunchConfig::new(blocks, threads).unwrap();
+        let b = Backend::Cuda {
+            device: 0,
+            launch: Some(launch),
+        };
+        // Maps, zips, binds, gufuncs, stencils, min, count-where.
+        parity::all(b);
+        // add_scalar (out of place, in place, the blog's shape), sum, max, pi.
+        let x = values(1001);
+        let want: Vec<f64> = x.iter().map(|v| v + 2.0).collect();
+        let mut out = vec![0.0; x.len()];
+        ops::add_scalar(&dev, Some(launch), &x, 2.0, &mut out).unwrap();
+        assert_eq!(out, want);
+        let mut data = x.clone();
+        ops::add_scalar_in_place(&dev, Some(launch), &mut data, 2.0).unwrap();
+        assert_eq!(data, want);
+        let blog = LaunchConfig::new(1, 16).unwrap();
+        ops::add_scalar_blog(&dev, Some(blog), &x, [7, 11, 13], 2.0, &mut out).unwrap();
+        assert_eq!(out, want);
+        for v in [&x, &values(70_001)] {
+            let s = ops::sum(&dev, Some(launch), v).unwrap();
+            assert_eq!(
+                s.to_bits(),
+                hotloop::sum_slice(Backend::Serial, v).unwrap().to_bits()
+            );
+            let m = ops::max(&dev, Some(launch), v).unwrap().unwrap();
+            assert_eq!(m, hotloop::max_slice(Backend::Serial, v).unwrap());
+            let v32: Vec<f32> = v.iter().map(|&e| e as f32).collect();
+            let s = ops::sum(&dev, Some(launch), &v32).unwrap();
+            assert_eq!(
+                s.to_bits(),
+                hotloop::sum_slice(Backend::Serial, &v32).unwrap().to_bits()
+            );
+            let m = ops::max(&dev, Some(launch), &v32).unwrap().unwrap();
+            assert_eq!(m, hotloop::max_slice(Backend::Serial, &v32).unwrap());
+        }
+        let hits = ops::count_hits(&dev, Some(launch), 7, 10_001).unwrap();
+        let want = hotloop::monte_carlo_pi(Backend::Serial, 10_001, 7)
+            .unwrap()
+            .hits;
+        assert_eq!(hits, want, "{launch}");
+    }
 }
 
 #[test]

@@ -3,7 +3,31 @@
 //! kernels under test.
 #![allow(dead_code)]
 
+use hotloop::crates::cuda;
 use hotloop::{Backend, LaunchConfig, available};
+use std::sync::Arc;
+
+/// Set (to anything but empty) by the GPU kit's `run.sh`: a test that finds
+/// no CUDA device then fails with the reason instead of skipping, so a kit
+/// run can never pass without having used the GPU.
+pub const REQUIRE_GPU: &str = "HOTLOOP_REQUIRE_GPU";
+
+fn gpu_required() -> bool {
+    std::env::var_os(REQUIRE_GPU).is_some_and(|v| !v.is_empty())
+}
+
+/// Device 0, or `None` after printing why `test`'s device checks are
+/// skipped; a failure instead where [`REQUIRE_GPU`] is set.
+pub fn gpu(test: &str) -> Option<Arc<cuda::Device>> {
+    match cuda::device(0) {
+        Ok(d) => Some(d),
+        Err(e) if gpu_required() => panic!("{test}: {REQUIRE_GPU} is set, but: {e}"),
+        Err(e) => {
+            note(&format!("{test}: skipping the GPU checks: {e}"));
+            None
+        }
+    }
+}
 
 /// Every backend this machine can run, each parallel one at several thread
 /// counts and each grid one (simulator, CUDA) at its default launch and an
@@ -13,6 +37,15 @@ pub fn backends() -> Vec<Backend> {
     static REPORTED: std::sync::Once = std::sync::Once::new();
     let mut out = Vec::new();
     let statuses = available();
+    for s in &statuses {
+        if let (Err(why), Backend::Cuda { .. }) = (&s.availability, s.backend) {
+            assert!(
+                !gpu_required(),
+                "{REQUIRE_GPU} is set, but {}: {why}",
+                s.backend
+            );
+        }
+    }
     REPORTED.call_once(|| {
         for s in &statuses {
             if let Err(why) = &s.availability {

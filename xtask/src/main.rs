@@ -5,8 +5,10 @@
 //! - `bench`: the cross-backend comparison suite.
 //! - `build-kernels`: compile `gpu-kernels/` to PTX.
 //! - `check-ptx`: assemble that PTX with `ptxas` for sm_80 and sm_90.
+//! - `gpu-kit`: pack the CUDA checks for a GPU machine without Rust.
 
 mod bench;
+mod gpu_kit;
 mod kernels;
 mod process;
 mod test;
@@ -21,6 +23,8 @@ tasks:
   bench [--quick]  the cross-backend comparison suite (see `cargo xtask bench --help`)
   build-kernels    compile gpu-kernels/ to PTX (cached; rebuilt when sources change)
   check-ptx        assemble the PTX with ptxas for sm_80 and sm_90
+  gpu-kit          pack the CUDA tests, sanitizer runs and GPU bench into target/gpu-kit/
+                   for a GPU machine without Rust: there, `bash target/gpu-kit/run.sh`
 ";
 
 fn main() -> ExitCode {
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&rest),
         Some("build-kernels") => kernels::build(&rest).map(|_| ()),
         Some("check-ptx") => kernels::check(&rest),
+        Some("gpu-kit") => gpu_kit::run(&rest),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             return if task.is_none() {
@@ -41,7 +46,7 @@ fn main() -> ExitCode {
             };
         }
         Some(other) => Err(format!(
-            "unknown task `{other}`; valid tasks: test, bench, build-kernels, check-ptx"
+            "unknown task `{other}`; valid tasks: test, bench, build-kernels, check-ptx, gpu-kit"
         )),
     };
     match result {

@@ -1,6 +1,6 @@
 //! `cargo xtask test`: everything CI checks, in the order that fails fastest.
 
-use crate::{kernels, process};
+use crate::{gpu_kit, kernels, process};
 use std::process::Command;
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -29,8 +29,55 @@ pub fn run(args: &[String]) -> Result<(), String> {
     kernels::build(&[])?;
     kernels::check(&[])?;
     process::run(process::cargo().args(["test", "--workspace", "--locked"]))?;
+    check_gpu_kit()?;
     eprintln!("xtask test: all checks passed");
     Ok(())
+}
+
+/// Builds the GPU kit and runs its `run.sh` here. On a machine without a
+/// GPU that checks everything but the GPU: the kit builds, fits, and says
+/// in one line why it cannot run, with its own exit status, in seconds. On
+/// a machine with one, it is the whole GPU run.
+fn check_gpu_kit() -> Result<(), String> {
+    let kit = gpu_kit::build()?;
+    let started = std::time::Instant::now();
+    let out = Command::new("bash")
+        .arg(kit.join("run.sh"))
+        .env("OUT", kit.join("out"))
+        .output()
+        .map_err(|e| format!("could not start bash: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprint!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    match out.status.code() {
+        Some(gpu_kit::NO_GPU_STATUS) => {
+            let lines = stdout.lines().count();
+            if lines != 1 || !stdout.starts_with("gpu-kit: cannot run here: ") {
+                return Err(format!(
+                    "gpu-kit run.sh without a GPU printed {lines} lines, not one reason"
+                ));
+            }
+            if started.elapsed().as_secs() > 10 {
+                return Err("gpu-kit run.sh took over 10 s to find that there is no GPU".into());
+            }
+            eprintln!(
+                "xtask test: gpu-kit built; run.sh refused in {:.1} s as it should without a GPU",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Some(0) => {
+            eprintln!(
+                "xtask test: gpu-kit ran on this machine's GPU: see {}",
+                kit.join("out/summary.md").display()
+            );
+            Ok(())
+        }
+        _ => Err(format!(
+            "gpu-kit run.sh failed ({}): see {}",
+            out.status,
+            kit.join("out/summary.md").display()
+        )),
+    }
 }
 
 /// rustup installs a toolchain file's components only with a new toolchain;

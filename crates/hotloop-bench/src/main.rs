@@ -23,6 +23,9 @@ fn main() -> ExitCode {
         println!("{}", include_str!("usage.txt"));
         return ExitCode::SUCCESS;
     }
+    if args.iter().any(|a| a == "--cuda-available") {
+        return cuda_available();
+    }
     let mut cfg = match Config::from_args(&args) {
         Ok(c) => c,
         Err(e) => {
@@ -43,6 +46,37 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("hotloop-bench: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Exit status of `--cuda-available` when no device can run the kernels.
+const NO_CUDA: u8 = 3;
+
+/// `--cuda-available`: one line naming device 0 (exit 0) or saying why the
+/// CUDA backend cannot run here (exit [`NO_CUDA`]), within the time it takes
+/// to load the driver and the kernels.
+fn cuda_available() -> ExitCode {
+    match hotloop::crates::cuda::device(0) {
+        Ok(dev) => {
+            let i = dev.info();
+            println!(
+                "cuda:0 {} (compute capability {}.{}, {} multiprocessors, {:.0} GiB, driver CUDA {}.{}, PTX {} in {:.0} ms)",
+                i.name,
+                i.compute_capability.0,
+                i.compute_capability.1,
+                i.multiprocessors,
+                i.total_memory as f64 / (1u64 << 30) as f64,
+                i.driver_version.0,
+                i.driver_version.1,
+                i.ptx_arch,
+                i.module_load.as_secs_f64() * 1e3,
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("no CUDA device: {e}");
+            ExitCode::from(NO_CUDA)
         }
     }
 }
@@ -123,8 +157,13 @@ fn run(cfg: &Config) -> Result<bool, String> {
     if cfg.runs_workload("pi") {
         rows.extend(workloads::pi::rows(cfg, &mut progress)?);
     }
+    // A failing Python script fails the run, but not the Rust rows' report.
+    let mut python_failed = None;
     if let Some(python) = &python {
-        rows.extend(python::rows(cfg, python, &mut progress)?);
+        match python::rows(cfg, python, &mut progress) {
+            Ok(r) => rows.extend(r),
+            Err(e) => python_failed = Some(e),
+        }
     }
     if tty {
         eprint!("\r\x1b[2K");
@@ -150,13 +189,16 @@ fn run(cfg: &Config) -> Result<bool, String> {
             println!("✗ {} / {} / {}: {why}", r.workload, r.backend, r.form);
         }
     }
+    if let Some(e) = &python_failed {
+        println!("✗ the Python rows: {e}");
+    }
     if let Some(dir) = &cfg.out_dir {
         report
             .write(dir)
             .map_err(|e| format!("writing results to {}: {e}", dir.display()))?;
         println!("results: {}", dir.display());
     }
-    Ok(!report.any_failed())
+    Ok(!report.any_failed() && python_failed.is_none())
 }
 
 #[cfg(test)]

@@ -1,9 +1,14 @@
 //! The blog's Python rows, run side by side in the same suite.
 //!
 //! `python/blog_bench.py` measures the pure-Python loop, NumPy and Numba the
-//! way the Rust rows are measured and prints one JSON object per row; this
-//! module finds an interpreter that can import NumPy and Numba, runs the
-//! script, and turns its lines into [`Row`]s.
+//! way the Rust rows are measured, and `python/gpu_bench.py` the blog's GPU
+//! code (its `@cuda.jit` kernel and launch, a grid-stride kernel, CuPy,
+//! Numba's Monte Carlo with `xoroshiro128p`) the way the CUDA rows are;
+//! each prints one JSON object per row. This module finds an interpreter
+//! that can import NumPy and Numba (`$HOTLOOP_PYTHON` if set), runs the
+//! scripts the selected backends call for (the CPU one for `serial` or
+//! `parallel`, the GPU one for `cuda`), and turns their lines into
+//! [`Row`]s.
 
 use crate::config::Config;
 use crate::measure::Timings;
@@ -16,8 +21,20 @@ fn workspace_root() -> PathBuf {
     root.canonicalize().unwrap_or(root)
 }
 
-fn script() -> PathBuf {
-    workspace_root().join("python/blog_bench.py")
+/// Environment variable naming the interpreter for the Python rows (the
+/// GPU kit sets it to the machine's `python3`).
+pub const PYTHON_ENV: &str = "HOTLOOP_PYTHON";
+
+/// A script of `python/`: beside the binary (`bin/../python/`, as the GPU
+/// kit lays it out) if there, else in the workspace it was built from.
+fn script(name: &str) -> PathBuf {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("python").join(name)));
+    match beside {
+        Some(p) if p.is_file() => p,
+        _ => workspace_root().join("python").join(name),
+    }
 }
 
 /// Where `--setup-python` puts its virtual environment.
@@ -33,7 +50,11 @@ fn venv_python() -> PathBuf {
 /// first, then `python3` on the PATH. `Err` says why none could.
 pub fn find_interpreter() -> Result<PathBuf, String> {
     let mut tried = Vec::new();
-    for candidate in [venv_python(), PathBuf::from("python3")] {
+    let candidates = match std::env::var_os(PYTHON_ENV) {
+        Some(p) if !p.is_empty() => vec![PathBuf::from(p)],
+        _ => vec![venv_python(), PathBuf::from("python3")],
+    };
+    for candidate in candidates {
         match Command::new(&candidate)
             .args(["-c", "import numpy, numba"])
             .stdout(Stdio::null())
@@ -84,15 +105,71 @@ fn run(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
-/// Runs the script with the suite's sizes and returns its rows.
+/// Runs the scripts the selected backends call for, with the suite's
+/// sizes, and returns their rows.
 pub fn rows(
+    cfg: &Config,
+    python: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    if cfg.runs_backend("serial") || cfg.runs_backend("parallel") {
+        rows.extend(cpu_rows(cfg, python, progress)?);
+    }
+    if cfg.runs_backend("cuda") {
+        rows.extend(gpu_rows(cfg, python, progress)?);
+    }
+    Ok(rows)
+}
+
+/// The workloads both scripts have, as the configuration selects them.
+fn script_workloads(cfg: &Config) -> Vec<&'static str> {
+    ["add", "pi"]
+        .into_iter()
+        .filter(|w| cfg.runs_workload(w))
+        .collect()
+}
+
+/// Runs `cmd` (a script), its stderr passed through, and parses its rows.
+fn run_script(mut cmd: Command, name: &str) -> Result<Vec<Row>, String> {
+    cmd.stderr(Stdio::inherit());
+    let out = cmd.output().map_err(|e| format!("running {name}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("python/{name} failed ({})", out.status));
+    }
+    parse(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `python/gpu_bench.py`: the blog's GPU code.
+fn gpu_rows(
+    cfg: &Config,
+    python: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Row>, String> {
+    let wl = script_workloads(cfg);
+    if wl.is_empty() {
+        return Ok(Vec::new());
+    }
+    progress("python: numba.cuda and cupy rows");
+    let mut cmd = Command::new(python);
+    cmd.arg(script("gpu_bench.py")).arg("--shape");
+    cmd.args(cfg.shape.map(|d| d.to_string()));
+    cmd.arg("--samples")
+        .args(cfg.samples.iter().map(u64::to_string));
+    cmd.args(["--repeat", &cfg.plan.repeat.to_string()]);
+    cmd.args(["--workloads", &wl.join(",")]);
+    run_script(cmd, "gpu_bench.py")
+}
+
+/// `python/blog_bench.py`: the blog's CPU code.
+fn cpu_rows(
     cfg: &Config,
     python: &Path,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<Row>, String> {
     progress("python: numpy and numba rows");
     let mut cmd = Command::new(python);
-    cmd.arg(script()).arg("--shape");
+    cmd.arg(script("blog_bench.py")).arg("--shape");
     for d in cfg.shape {
         cmd.arg(d.to_string());
     }
@@ -106,22 +183,12 @@ pub fn rows(
     if let Some(t) = cfg.threads {
         cmd.args(["--threads", &t.to_string()]);
     }
-    let wl: Vec<&str> = ["add", "pi"]
-        .into_iter()
-        .filter(|w| cfg.runs_workload(w))
-        .collect();
+    let wl = script_workloads(cfg);
     if wl.is_empty() {
         return Ok(Vec::new());
     }
     cmd.args(["--workloads", &wl.join(",")]);
-    cmd.stderr(Stdio::inherit());
-    let out = cmd
-        .output()
-        .map_err(|e| format!("running {}: {e}", python.display()))?;
-    if !out.status.success() {
-        return Err(format!("python/blog_bench.py failed ({})", out.status));
-    }
-    parse(&String::from_utf8_lossy(&out.stdout))
+    run_script(cmd, "blog_bench.py")
 }
 
 /// Turns the script's JSON lines into rows.
@@ -136,9 +203,11 @@ pub fn parse(stdout: &str) -> Result<Vec<Row>, String> {
                 v["python"].as_str(),
                 v["numba"].as_str(),
                 v["threads"].as_u64(),
+                v["device"].as_str(),
             ) {
-                (Some(p), Some(n), Some(t)) => format!("python {p}, numba {n} ({t} threads)"),
-                (Some(p), _, _) => format!("python {p}"),
+                (Some(p), Some(n), _, Some(d)) => format!("python {p}, numba {n} on {d}"),
+                (Some(p), Some(n), Some(t), _) => format!("python {p}, numba {n} ({t} threads)"),
+                (Some(p), ..) => format!("python {p}"),
                 _ => "python".into(),
             };
             continue;
@@ -178,11 +247,24 @@ pub fn parse(stdout: &str) -> Result<Vec<Row>, String> {
             baseline: false,
             check,
             compile_s: v["compile_s"].as_f64(),
-            gpu: None,
+            gpu: gpu_breakdown(&v["gpu"]),
             note: v["note"].as_str().map(String::from),
         });
     }
     Ok(rows)
+}
+
+/// A GPU row's breakdown, from the script's `gpu` object (seconds).
+fn gpu_breakdown(v: &serde_json::Value) -> Option<crate::row::GpuBreakdown> {
+    let f = |k: &str| v[k].as_f64();
+    Some(crate::row::GpuBreakdown {
+        host_to_device_s: f("host_to_device_s")?,
+        kernel_s: f("kernel_s")?,
+        device_to_host_s: f("device_to_host_s")?,
+        total_s: f("total_s")?,
+        // Numba compiles on the first call, reported as `compile_s`.
+        module_load_s: 0.0,
+    })
 }
 
 #[cfg(test)]
@@ -205,6 +287,23 @@ mod tests {
         assert_eq!(rows[0].timings.median(), 0.375);
         assert!(matches!(rows[1].check, Check::Failed(_)));
         assert_eq!(rows[1].samples, Some(10_000));
+    }
+
+    #[test]
+    fn parses_gpu_rows() {
+        let out = r#"{"meta": true, "python": "3.12.3", "numpy": "2.1", "numba": "0.61.2", "device": "NVIDIA H200", "cupy": "13.4"}
+{"workload": "add_scalar f64 4x4x4", "form": "cupy add(out=)", "repeats_s": [0.002, 0.004], "first_call_s": 0.5, "compile_s": 0.4, "bytes": 1024, "check": "passed", "gpu": {"host_to_device_s": 0.0, "kernel_s": 0.003, "device_to_host_s": 0.0, "total_s": 0.0031}}
+{"workload": "add_scalar f64 4x4x4", "form": "blog's timing: launch, no synchronize", "repeats_s": [1e-5], "first_call_s": null, "bytes": null, "check": "passed"}
+"#;
+        let rows = parse(out).unwrap();
+        assert_eq!(
+            rows[0].backend,
+            "python 3.12.3, numba 0.61.2 on NVIDIA H200"
+        );
+        let g = rows[0].gpu.expect("a GPU row");
+        assert_eq!((g.kernel_s, g.total_s), (0.003, 0.0031));
+        assert!(rows[1].gpu.is_none() && rows[1].bytes.is_none());
+        assert_eq!(rows[1].timings.first_call_s, None);
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub struct Report {
     pub machine: Machine,
     /// Memory bandwidth from the stream-copy row, GB/s.
     pub copy_bandwidth_gb_s: Option<f64>,
+    /// GPU memory bandwidth from the device-to-device copy row, GB/s: what
+    /// the GPU rows' share of copy bandwidth is of.
+    pub device_copy_bandwidth_gb_s: Option<f64>,
     /// Every row.
     pub rows: Vec<Row>,
     /// The speed targets this run's rows can be checked against.
@@ -38,11 +41,17 @@ impl Report {
             .iter()
             .find(|r| r.form == "stream copy")
             .and_then(Row::gb_per_s);
+        let device_copy_bandwidth_gb_s = rows
+            .iter()
+            .find(|r| r.form == crate::workloads::add::DEVICE_COPY_FORM)
+            .and_then(Row::gb_per_s);
         let targets = crate::targets::evaluate(&rows);
         Report {
-            schema: 1,
+            // 2: adds device_copy_bandwidth_gb_s.
+            schema: 2,
             machine,
             copy_bandwidth_gb_s,
+            device_copy_bandwidth_gb_s,
             rows,
             targets,
         }
@@ -112,7 +121,13 @@ impl Report {
             (_, Some(s)) => format!("{:.3e} /s", s),
             _ => String::new(),
         };
-        let roof = match (row.gb_per_s(), self.copy_bandwidth_gb_s) {
+        // A GPU row's share is of the device's copy, a CPU row's of the host's.
+        let reference = if row.gpu.is_some() {
+            self.device_copy_bandwidth_gb_s
+        } else {
+            self.copy_bandwidth_gb_s
+        };
+        let roof = match (row.gb_per_s(), reference) {
             (Some(g), Some(bw)) => format!("{:.0}%", 100.0 * g / bw),
             _ => String::new(),
         };
@@ -395,10 +410,34 @@ mod tests {
     }
 
     #[test]
+    fn gpu_rows_take_their_share_of_the_device_copy_not_the_host_copy() {
+        let gpu = |form: &str, secs: f64| {
+            let mut r = row("w", form, secs, false, Check::Passed);
+            r.gpu = Some(crate::row::GpuBreakdown::default());
+            r
+        };
+        let r = Report::new(
+            machine(),
+            vec![
+                row("w", "stream copy", 0.5, true, Check::Passed),
+                row("w", "cpu kernel", 1.0, false, Check::Passed),
+                gpu("kernel", 0.002),
+                gpu(crate::workloads::add::DEVICE_COPY_FORM, 0.001),
+            ],
+        );
+        assert_eq!(r.copy_bandwidth_gb_s, Some(4.0));
+        assert_eq!(r.device_copy_bandwidth_gb_s, Some(2000.0));
+        // The share of copy bandwidth: cell 9, after the three GPU columns 12.
+        assert_eq!(r.cells(&r.rows[1])[12], "50%");
+        assert_eq!(r.cells(&r.rows[2])[12], "50%");
+        assert_eq!(r.cells(&r.rows[3])[12], "100%");
+    }
+
+    #[test]
     fn json_has_the_documented_shape() {
         let r = Report::new(machine(), vec![row("w", "f", 1.0, true, Check::Passed)]);
         let v: serde_json::Value = serde_json::to_value(&r).unwrap();
-        assert_eq!(v["schema"], 1);
+        assert_eq!(v["schema"], 2);
         assert_eq!(v["machine"]["cores"], 2);
         assert_eq!(v["rows"][0]["timings"]["repeats_s"][0], 1.0);
         assert_eq!(v["rows"][0]["check"]["status"], "passed");

@@ -89,6 +89,38 @@ pub fn evaluate(rows: &[Row]) -> Vec<Target> {
             false,
         ));
     }
+    // The GPU's, against its own device-to-device copy of the same bytes.
+    if let (Some(add), Some(copy)) = (
+        find(rows, "add_scalar", "cuda", "grid-stride kernel"),
+        find(
+            rows,
+            "add_scalar",
+            "cuda",
+            crate::workloads::add::DEVICE_COPY_FORM,
+        ),
+    ) {
+        out.push(Target::new(
+            format!(
+                "GPU add_scalar / device-to-device copy bandwidth ({})",
+                add.workload
+            ),
+            median(copy) / median(add),
+            0.90,
+            false,
+        ));
+    }
+    if let Some(pi) = rows
+        .iter()
+        .filter(|r| r.backend.starts_with("cuda") && r.form.starts_with("philox"))
+        .max_by_key(|r| r.samples)
+    {
+        out.push(Target::new(
+            format!("GPU Monte Carlo samples/s ({})", pi.workload),
+            pi.samples_per_s().unwrap_or(0.0),
+            1e11,
+            false,
+        ));
+    }
     for backend in ["serial", "parallel"] {
         if let (Some(map), Some(add)) = (
             find(rows, "map", backend, "map Affine{a: 1, b: 2}"),

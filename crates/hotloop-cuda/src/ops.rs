@@ -282,6 +282,36 @@ fn reduce<T: Element>(
     Ok(Some((partials, clock)))
 }
 
+/// A device-to-device copy of `bytes` bytes through the driver
+/// (`cuMemcpyDtoDAsync`), timed with CUDA events: the measured memory
+/// bandwidth a memory-bound kernel is compared with (each byte read once
+/// and written once), rather than a datasheet peak. The copy's time is the
+/// [`Timings::kernel`] of the result; nothing crosses to or from the host.
+pub fn copy_device_to_device_timed(dev: &Arc<Device>, bytes: usize) -> Result<Timings> {
+    let mut clock = Clock::start(dev);
+    {
+        let _g = dev.exclusive();
+        let (mut src, mut dst) = clock.alloc(|| {
+            Ok((
+                dev.alloc_bytes("copy source", bytes)?,
+                dev.alloc_bytes("copy destination", bytes)?,
+            ))
+        })?;
+        // Defined contents to copy; not timed.
+        dev.stream
+            .memset_zeros(&mut src)
+            .during("zeroing the copy source")?;
+        let ((), copy) = span(&dev.stream, || {
+            dev.stream
+                .memcpy_dtod(&src, &mut dst)
+                .during("device-to-device copy")
+        })?;
+        dev.synchronize()?;
+        clock.t.kernel = copy.elapsed()?;
+    }
+    clock.finish(dev)
+}
+
 /// Monte Carlo hits among samples `0..samples` under `seed` on the device:
 /// the same count as every other backend.
 pub fn count_hits(

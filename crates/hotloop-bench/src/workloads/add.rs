@@ -9,8 +9,19 @@ use hotloop::crates::cpu::parallel::{Pool, copy_streaming};
 use hotloop::forms::{AddScalarForm, add_scalar_into as add_form};
 use ndarray::Array3;
 
+/// Threads per block of the blog's `@cuda.jit` launch.
+const BLOG_THREADS: usize = 16;
+
+/// The form of the blog's launch shape, on the simulator and the GPU.
+pub const BLOG_FORM: &str = "blog launch shape";
+
+/// The form of the GPU's bandwidth reference: a device-to-device copy of the
+/// same bytes through the driver.
+pub const DEVICE_COPY_FORM: &str = "device-to-device copy";
+
 /// Measures every add_scalar row the configuration selects, plus the
-/// STREAM-style copy that gives the machine's bandwidth.
+/// STREAM-style copy that gives the machine's bandwidth (and, on a GPU, the
+/// device-to-device copy that gives the device's).
 pub fn rows(
     cfg: &Config,
     x: &Array3<f64>,
@@ -180,7 +191,7 @@ pub fn rows(
         })
         .map_err(|e| e.to_string())?;
         rows.push(row(
-            "blog launch shape",
+            BLOG_FORM,
             &format!("simulator ({blog_launch})"),
             t,
             check_add(out.as_slice().unwrap()),
@@ -192,15 +203,24 @@ pub fn rows(
     if cfg.runs_backend("cuda") {
         let dev = hotloop::crates::cuda::device(0).map_err(|e| e.to_string())?;
         let name = format!("cuda:0 {}", dev.info().name);
-        for (form, blog) in [("grid-stride kernel", false), ("blog launch shape", true)] {
+        let src = x.as_slice().unwrap();
+        // The blog's launch: one thread per x, 16 threads per block.
+        let blog_launch =
+            hotloop::LaunchConfig::new(a.div_ceil(BLOG_THREADS) as u32, BLOG_THREADS as u32)
+                .map_err(|e| e.to_string())?;
+        for (form, blog) in [("grid-stride kernel", false), (BLOG_FORM, true)] {
             progress(&format!("add: cuda, {form}"));
             out.fill(1.0);
-            let src = x.as_slice().unwrap();
             let (t, gpu) = crate::gpu::time(cfg.plan, || {
                 let dst = out.as_slice_mut().unwrap();
                 if blog {
                     hotloop::crates::cuda::ops::add_scalar_blog_timed(
-                        &dev, None, src, cfg.shape, 2.0, dst,
+                        &dev,
+                        Some(blog_launch),
+                        src,
+                        cfg.shape,
+                        2.0,
+                        dst,
                     )
                 } else {
                     hotloop::crates::cuda::ops::add_scalar_timed(&dev, None, src, 2.0, dst)
@@ -220,6 +240,24 @@ pub fn rows(
             r.gpu = Some(gpu);
             rows.push(r);
         }
+        progress("add: cuda, device-to-device copy");
+        let (t, gpu) = crate::gpu::time(cfg.plan, || {
+            hotloop::crates::cuda::ops::copy_device_to_device_timed(&dev, len * size_of::<f64>())
+        })
+        .map_err(|e| e.to_string())?;
+        let mut r = row(
+            DEVICE_COPY_FORM,
+            &name,
+            t,
+            Check::Passed,
+            false,
+            Some(
+                "cuMemcpyDtoD of the same bytes, event-timed: the GPU rows' bandwidth reference, \
+                 measured in this run",
+            ),
+        );
+        r.gpu = Some(gpu);
+        rows.push(r);
     }
 
     Ok(rows)

@@ -129,6 +129,14 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
                 "prange row: same count as serial, bit for bit",
             ));
         }
+        let cpu_counted = cfg.runs_backend("serial") || cfg.runs_backend("parallel");
+        if !cpu_counted && cfg.runs_backend("cuda") {
+            // No CPU row ran: the GPU's count is checked against the CPU's
+            // all the same (untimed).
+            progress(&format!("pi {n}: the CPU's count, for the GPU's to match"));
+            let cpu = monte_carlo_pi(Backend::parallel(), n, SEED).map_err(|e| e.to_string())?;
+            check_philox(&cpu);
+        }
         rows.extend(grid_rows(cfg, n, plan, progress, &mut check_philox, &row)?);
     }
     Ok(rows)
