@@ -6,8 +6,9 @@
 //!
 //! The kit holds, stripped of debug info: every test binary of the
 //! facade (each runs on CUDA when a device is present) and of
-//! `hotloop-cuda`, the bench binary, the PTX for every architecture, the
-//! Python scripts and `run.sh`.
+//! `hotloop-cuda`, the bench binary, the standalone example's host and its
+//! kernels' PTX (a user's own `#[kernel]`s), the PTX for every
+//! architecture, the Python scripts and `run.sh`.
 
 use crate::{kernels, process};
 use std::fs;
@@ -52,6 +53,25 @@ pub fn build() -> Result<PathBuf, String> {
     let tests = build_tests()?;
     process::run(process::cargo().args(["build", "--release", "--locked", "-p", "hotloop-bench"]))?;
     let bench = root.join("target/release/hotloop-bench");
+    // The standalone example: a user's own kernels, on the GPU.
+    let example = root.join("examples/custom-kernels");
+    let example_ptx = kernels::build_user_kernels(
+        &example.join("kernels"),
+        "custom_kernels",
+        &root.join("target/custom-kernels"),
+    )?;
+    process::run(
+        process::cargo()
+            .args([
+                "build",
+                "--release",
+                "--locked",
+                "-p",
+                "custom-kernels-host",
+                "--manifest-path",
+            ])
+            .arg(example.join("Cargo.toml")),
+    )?;
 
     let kit = root.join(KIT_DIR);
     if kit.exists() {
@@ -61,6 +81,11 @@ pub fn build() -> Result<PathBuf, String> {
         mkdir(&kit.join(sub))?;
     }
     copy_binary(&bench, &kit.join("bin/hotloop-bench"))?;
+    copy_binary(
+        &example.join("target/release/custom-kernels-host"),
+        &kit.join("bin/custom-kernels-host"),
+    )?;
+    copy(&example_ptx[0], &kit.join("ptx/custom_kernels.sm_80.ptx"))?;
     for (name, path) in &tests {
         copy_binary(path, &kit.join("tests").join(name))?;
     }

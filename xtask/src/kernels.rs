@@ -112,7 +112,14 @@ pub fn build(args: &[String]) -> Result<Vec<PathBuf>, String> {
     }
     fs::create_dir_all(&ptx_dir).map_err(|e| format!("creating {}: {e}", ptx_dir.display()))?;
     for (arch, out) in ARCHS.iter().zip(&outputs) {
-        let mut cmd = nested_cargo(rustup.as_ref(), &toolchain, arch, &root);
+        let target_dir = root.join("target/gpu-kernels").join(arch);
+        let mut cmd = nested_cargo(
+            rustup.as_ref(),
+            &toolchain,
+            arch,
+            &root.join("gpu-kernels"),
+            &target_dir,
+        );
         eprintln!("build-kernels: {arch}");
         process::run(&mut cmd)?;
         let built = root
@@ -139,7 +146,13 @@ fn ptx_path(root: &Path, arch: &str) -> PathBuf {
 /// The nested `cargo build` for one architecture, with a clean environment:
 /// nothing the outer cargo (or a user's shell) set for host builds may leak
 /// into it, and `RUSTC_BOOTSTRAP` is set for this build only.
-fn nested_cargo(rustup: Option<&Rustup>, toolchain: &str, arch: &str, root: &Path) -> Command {
+fn nested_cargo(
+    rustup: Option<&Rustup>,
+    toolchain: &str,
+    arch: &str,
+    crate_dir: &Path,
+    target_dir: &Path,
+) -> Command {
     let mut cmd = match rustup {
         Some(r) => {
             let mut c = Command::new(&r.0);
@@ -154,8 +167,7 @@ fn nested_cargo(rustup: Option<&Rustup>, toolchain: &str, arch: &str, root: &Pat
             cmd.env_remove(key);
         }
     }
-    let target_dir = root.join("target/gpu-kernels").join(arch);
-    cmd.current_dir(root.join("gpu-kernels"))
+    cmd.current_dir(crate_dir)
         .args(["build", "--release", "--target", TARGET, "-Zbuild-std=core"])
         .arg("--target-dir")
         .arg(target_dir)
@@ -295,6 +307,38 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Builds a user's kernels crate (`crate_dir`, library `lib_name`) to PTX
+/// for every architecture in [`ARCHS`], as `build-kernels` builds
+/// `gpu-kernels/`, each into `target_dir/<arch>/`; returns the PTX files in
+/// [`ARCHS`] order, each assembled with `ptxas` for its architecture.
+pub fn build_user_kernels(
+    crate_dir: &Path,
+    lib_name: &str,
+    target_dir: &Path,
+) -> Result<Vec<PathBuf>, String> {
+    let root = workspace_root();
+    let toolchain = pinned_toolchain(&root)?;
+    let rustup = Rustup::detect();
+    if let Some(r) = &rustup {
+        r.ensure_components(&toolchain)?;
+    }
+    let ptxas = Ptxas::find(&root)?;
+    let mut out = Vec::new();
+    for arch in ARCHS {
+        let dir = target_dir.join(arch);
+        let mut cmd = nested_cargo(rustup.as_ref(), &toolchain, arch, crate_dir, &dir);
+        process::run(&mut cmd)?;
+        let ptx = dir
+            .join(TARGET)
+            .join("release")
+            .join(format!("{lib_name}.ptx"));
+        let report = ptxas.assemble(&root, &ptx, arch)?;
+        print_report(&root, &ptx, arch, &report);
+        out.push(ptx);
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------

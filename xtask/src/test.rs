@@ -29,9 +29,53 @@ pub fn run(args: &[String]) -> Result<(), String> {
     kernels::build(&[])?;
     kernels::check(&[])?;
     process::run(process::cargo().args(["test", "--workspace", "--locked"]))?;
+    check_custom_kernels()?;
     check_gpu_kit()?;
     eprintln!("xtask test: all checks passed");
     Ok(())
+}
+
+/// The standalone example (`examples/custom-kernels/`, its own workspace,
+/// depending on hotloop's crates by path as a user would by version):
+/// formatted, clippy-clean, its kernels built to PTX for sm_80 and sm_90
+/// and assembled with `ptxas`, and its host run, which checks every kernel
+/// on the simulator (and CUDA, where there is a device) and fails on a ✗.
+fn check_custom_kernels() -> Result<(), String> {
+    let root = process::workspace_root();
+    let dir = root.join("examples/custom-kernels");
+    let manifest = dir.join("Cargo.toml");
+    process::run(
+        process::cargo()
+            .arg("fmt")
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .args(["--all", "--", "--check"]),
+    )?;
+    process::run(
+        process::cargo()
+            .args([
+                "clippy",
+                "--locked",
+                "--workspace",
+                "--all-targets",
+                "--manifest-path",
+            ])
+            .arg(&manifest)
+            .args(["--", "-D", "warnings"]),
+    )?;
+    let ptx = kernels::build_user_kernels(
+        &dir.join("kernels"),
+        "custom_kernels",
+        &root.join("target/custom-kernels"),
+    )?;
+    process::run(
+        process::cargo()
+            .args(["run", "--release", "--locked", "--manifest-path"])
+            .arg(&manifest)
+            .args(["-p", "custom-kernels-host"])
+            // sm_80 PTX: the driver JIT-compiles it for any newer GPU.
+            .env("CUSTOM_KERNELS_PTX", &ptx[0]),
+    )
 }
 
 /// Builds the GPU kit and runs its `run.sh` here. On a machine without a

@@ -52,6 +52,7 @@ mod array;
 mod device;
 mod driver;
 pub mod kernels;
+pub mod module;
 pub mod ops;
 pub mod ptx;
 mod timing;
@@ -63,6 +64,7 @@ pub use device::{
 };
 pub use hotloop_runtime::LaunchConfig;
 pub use kernels::KernelRun;
+pub use module::{DeviceBuffer, Module};
 pub use timing::Timings;
 
 /// The backend's name in errors and tables.

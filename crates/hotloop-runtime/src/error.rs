@@ -156,6 +156,37 @@ pub enum Error {
     /// A launch configuration the backend cannot run.
     #[error("invalid launch configuration: {0}")]
     InvalidLaunch(String),
+    /// A thread of a simulated kernel failed: an index out of bounds (of a
+    /// slice, an `Out` or a shared array), or another panic in the kernel.
+    #[error("kernel `{kernel}`, block {block:?}, thread {thread:?}: {message}")]
+    KernelFault {
+        /// The kernel's name.
+        kernel: &'static str,
+        /// The block's index `(x, y, z)`.
+        block: [u32; 3],
+        /// The thread's index in the block `(x, y, z)`.
+        thread: [u32; 3],
+        /// What went wrong (the panic's message).
+        message: String,
+    },
+    /// A `sync_threads` barrier that only part of a block reached: on a GPU
+    /// a hang or undefined behaviour, in the simulator this error.
+    #[error(
+        "kernel `{kernel}`, block {block:?}: {arrived} threads wait at sync_threads, but {} \
+         returned without reaching it: {}",
+        missing.len(),
+        Threads(missing)
+    )]
+    DivergentBarrier {
+        /// The kernel's name.
+        kernel: &'static str,
+        /// The block's index `(x, y, z)`.
+        block: [u32; 3],
+        /// Threads that reached the barrier.
+        arrived: usize,
+        /// Threads that did not (they returned first), `(x, y, z)` each.
+        missing: Vec<[u32; 3]>,
+    },
     /// An error reported by the device (CUDA error name and message).
     #[error("device error {name} during {during}: {message}")]
     Device {
@@ -208,6 +239,24 @@ impl Error {
             }
             other => other,
         }
+    }
+}
+
+/// Thread indices, the first eight listed.
+struct Threads<'a>(&'a [[u32; 3]]);
+
+impl fmt::Display for Threads<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, t) in self.0.iter().take(8).enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{t:?}")?;
+        }
+        if self.0.len() > 8 {
+            write!(f, " and {} more", self.0.len() - 8)?;
+        }
+        Ok(())
     }
 }
 

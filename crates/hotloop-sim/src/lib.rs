@@ -29,6 +29,8 @@
 //!   (`@stencil`).
 //! - [`reduce`]: `sum`, `max`, `min` and count-where with per-block partials.
 //! - [`montecarlo`]: Monte Carlo pi hit counts.
+//! - [`kernel`]: any user's `#[kernel]` ([`Simulator`]), every thread of a
+//!   block live at once, with real barriers and shared memory.
 //!
 //! Blocks run in parallel on rayon's pool; the threads of one block run one
 //! after another within each barrier phase, which is a legal schedule of any
@@ -40,6 +42,7 @@ pub mod block;
 pub mod elementwise;
 pub mod grid;
 pub mod gufunc;
+pub mod kernel;
 pub mod map;
 pub mod montecarlo;
 pub mod reduce;
@@ -48,3 +51,4 @@ pub mod stencil;
 pub use block::{Block, ThreadOrder};
 pub use grid::{DEFAULT_MAX_BLOCKS, Grid, default_launch};
 pub use hotloop_runtime::LaunchConfig;
+pub use kernel::{SimArray, Simulator};

@@ -100,6 +100,19 @@ for t in "$KIT"/tests/*; do
     fi
 done
 
+# 2b. A user's own kernels (examples/custom-kernels) on the device.
+log "-- custom-kernels-host"
+before=$(wc -l < "$LOG")
+CUSTOM_KERNELS_PTX="$KIT/ptx/custom_kernels.sm_80.ptx" bounded 60 "$KIT/bin/custom-kernels-host"
+rc=$?
+if [ "$rc" -eq 0 ] && ! tail -n +"$before" "$LOG" | grep -q '^cuda: skipped'; then
+    say "| custom-kernels-host | passed | every #[kernel] of the example on the simulator and the GPU |"
+else
+    failures=$((failures + 1))
+    say "| custom-kernels-host | **FAILED** (exit $rc) | see log.txt |"
+    tail -n +"$before" "$LOG" | grep -E '✗|skipped' | head -8 | sed 's/^/    /' >> "$SUMMARY"
+fi
+
 # 3. The bench's CUDA rows at the blog's sizes, the blog's Python GPU code beside them.
 log "== bench"
 say ""

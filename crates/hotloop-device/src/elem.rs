@@ -1,0 +1,200 @@
+//! The element types that cross to the device, and their atomics.
+
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+
+/// An element type's tag, as the kernel metadata records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Elem {
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// `u32`.
+    U32,
+    /// `i32`.
+    I32,
+    /// `u64`.
+    U64,
+    /// `i64`.
+    I64,
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A type a kernel takes by value or in a slice: `f32`, `f64`, `u32`,
+/// `i32`, `u64` or `i64`. Every access through [`crate::Out`] and
+/// [`crate::SharedArray`] is a relaxed atomic one of its width.
+pub trait DeviceCopy: Copy + Send + Sync + 'static + sealed::Sealed {
+    /// Its tag.
+    const ELEM: Elem;
+    /// Its bits, zero-extended to 64 (a scalar argument's raw form).
+    fn to_raw(self) -> u64;
+    /// From [`DeviceCopy::to_raw`]'s bits.
+    fn from_raw(raw: u64) -> Self;
+    /// A relaxed atomic store.
+    ///
+    /// # Safety
+    /// `p` is valid and aligned for `Self`.
+    unsafe fn store(p: *mut Self, v: Self);
+    /// A relaxed atomic load.
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn load(p: *const Self) -> Self;
+}
+
+/// Element types with an atomic add (`u32`, `u64`, `f32`, `f64`).
+pub trait AtomicAdd: DeviceCopy {
+    /// Adds `v` to `*p` atomically; returns the old value.
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn atomic_add(p: *mut Self, v: Self) -> Self;
+}
+
+/// Integer element types with atomic max and min.
+pub trait AtomicOrd: DeviceCopy {
+    /// `*p = max(*p, v)` atomically; returns the old value.
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn atomic_max(p: *mut Self, v: Self) -> Self;
+    /// `*p = min(*p, v)` atomically; returns the old value.
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn atomic_min(p: *mut Self, v: Self) -> Self;
+}
+
+macro_rules! device_copy {
+    ($t:ty, $elem:ident, $atomic:ty, $bits:ty) => {
+        impl sealed::Sealed for $t {}
+        impl DeviceCopy for $t {
+            const ELEM: Elem = Elem::$elem;
+            #[inline(always)]
+            fn to_raw(self) -> u64 {
+                self.to_bits_() as u64
+            }
+            #[inline(always)]
+            fn from_raw(raw: u64) -> Self {
+                Self::from_bits_(raw as $bits)
+            }
+            #[inline(always)]
+            unsafe fn store(p: *mut Self, v: Self) {
+                // SAFETY: the caller's; same size and alignment.
+                unsafe { <$atomic>::from_ptr(p.cast()) }.store(v.to_bits_(), Relaxed);
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const Self) -> Self {
+                // SAFETY: as store.
+                Self::from_bits_(unsafe { <$atomic>::from_ptr(p.cast_mut().cast()) }.load(Relaxed))
+            }
+        }
+    };
+}
+
+/// Bit casts of every element type to its atomic's integer.
+trait Bits<B> {
+    fn to_bits_(self) -> B;
+    fn from_bits_(b: B) -> Self;
+}
+macro_rules! bits {
+    (float $t:ty, $b:ty) => {
+        impl Bits<$b> for $t {
+            #[inline(always)]
+            fn to_bits_(self) -> $b {
+                self.to_bits()
+            }
+            #[inline(always)]
+            fn from_bits_(b: $b) -> Self {
+                <$t>::from_bits(b)
+            }
+        }
+    };
+    (int $t:ty, $b:ty) => {
+        impl Bits<$b> for $t {
+            #[inline(always)]
+            fn to_bits_(self) -> $b {
+                self as $b
+            }
+            #[inline(always)]
+            fn from_bits_(b: $b) -> Self {
+                b as $t
+            }
+        }
+    };
+}
+bits!(float f32, u32);
+bits!(float f64, u64);
+bits!(int u32, u32);
+bits!(int i32, u32);
+bits!(int u64, u64);
+bits!(int i64, u64);
+device_copy!(f32, F32, AtomicU32, u32);
+device_copy!(f64, F64, AtomicU64, u64);
+device_copy!(u32, U32, AtomicU32, u32);
+device_copy!(i32, I32, AtomicU32, u32);
+device_copy!(u64, U64, AtomicU64, u64);
+device_copy!(i64, I64, AtomicU64, u64);
+
+macro_rules! int_atomics {
+    ($t:ty, $atomic:ty) => {
+        impl AtomicOrd for $t {
+            #[inline(always)]
+            unsafe fn atomic_max(p: *mut Self, v: Self) -> Self {
+                // SAFETY: the caller's.
+                unsafe { <$atomic>::from_ptr(p) }.fetch_max(v, Relaxed)
+            }
+            #[inline(always)]
+            unsafe fn atomic_min(p: *mut Self, v: Self) -> Self {
+                // SAFETY: the caller's.
+                unsafe { <$atomic>::from_ptr(p) }.fetch_min(v, Relaxed)
+            }
+        }
+    };
+}
+int_atomics!(u32, AtomicU32);
+int_atomics!(u64, AtomicU64);
+int_atomics!(i32, core::sync::atomic::AtomicI32);
+int_atomics!(i64, core::sync::atomic::AtomicI64);
+
+impl AtomicAdd for u32 {
+    #[inline(always)]
+    unsafe fn atomic_add(p: *mut Self, v: Self) -> Self {
+        // SAFETY: the caller's.
+        unsafe { AtomicU32::from_ptr(p) }.fetch_add(v, Relaxed)
+    }
+}
+impl AtomicAdd for u64 {
+    #[inline(always)]
+    unsafe fn atomic_add(p: *mut Self, v: Self) -> Self {
+        // SAFETY: the caller's.
+        unsafe { AtomicU64::from_ptr(p) }.fetch_add(v, Relaxed)
+    }
+}
+macro_rules! float_add {
+    ($t:ty, $atomic:ty) => {
+        impl AtomicAdd for $t {
+            /// A compare-and-swap loop on the bits: portable to every
+            /// target, and as fast as `atom.add.f*` while contention is
+            /// low (one add per block, as the reductions do).
+            #[inline(always)]
+            unsafe fn atomic_add(p: *mut Self, v: Self) -> Self {
+                // SAFETY: the caller's.
+                let a = unsafe { <$atomic>::from_ptr(p.cast()) };
+                let mut old = a.load(Relaxed);
+                loop {
+                    let new = (<$t>::from_bits(old) + v).to_bits();
+                    match a.compare_exchange_weak(old, new, Relaxed, Relaxed) {
+                        Ok(_) => return <$t>::from_bits(old),
+                        Err(seen) => old = seen,
+                    }
+                }
+            }
+        }
+    };
+}
+float_add!(f32, AtomicU32);
+float_add!(f64, AtomicU64);

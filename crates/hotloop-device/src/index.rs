@@ -1,0 +1,199 @@
+//! Where a thread sits in its launch, and the block barrier.
+
+/// A 3-D extent or index (CUDA's `dim3`); unused axes are 1 (extents) or
+/// 0 (indices).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Dim3 {
+    /// Fastest-varying axis.
+    pub x: u32,
+    /// Middle axis.
+    pub y: u32,
+    /// Slowest axis.
+    pub z: u32,
+}
+
+impl Dim3 {
+    /// `(x, y, z)`.
+    pub const fn new(x: u32, y: u32, z: u32) -> Self {
+        Self { x, y, z }
+    }
+
+    /// Elements of an extent, in 64 bits.
+    pub const fn count(self) -> u64 {
+        self.x as u64 * self.y as u64 * self.z as u64
+    }
+}
+
+impl From<u32> for Dim3 {
+    /// A 1-D extent.
+    fn from(x: u32) -> Self {
+        Self::new(x, 1, 1)
+    }
+}
+
+impl From<(u32, u32)> for Dim3 {
+    /// A 2-D extent.
+    fn from((x, y): (u32, u32)) -> Self {
+        Self::new(x, y, 1)
+    }
+}
+
+impl From<(u32, u32, u32)> for Dim3 {
+    /// A 3-D extent.
+    fn from((x, y, z): (u32, u32, u32)) -> Self {
+        Self::new(x, y, z)
+    }
+}
+
+#[cfg(target_arch = "nvptx64")]
+mod imp {
+    use super::Dim3;
+    use core::arch::nvptx as r;
+
+    #[inline(always)]
+    pub fn thread_idx() -> Dim3 {
+        // SAFETY: reading special registers has no preconditions.
+        unsafe {
+            Dim3::new(
+                r::_thread_idx_x() as u32,
+                r::_thread_idx_y() as u32,
+                r::_thread_idx_z() as u32,
+            )
+        }
+    }
+    #[inline(always)]
+    pub fn block_idx() -> Dim3 {
+        // SAFETY: as above.
+        unsafe {
+            Dim3::new(
+                r::_block_idx_x() as u32,
+                r::_block_idx_y() as u32,
+                r::_block_idx_z() as u32,
+            )
+        }
+    }
+    #[inline(always)]
+    pub fn block_dim() -> Dim3 {
+        // SAFETY: as above.
+        unsafe {
+            Dim3::new(
+                r::_block_dim_x() as u32,
+                r::_block_dim_y() as u32,
+                r::_block_dim_z() as u32,
+            )
+        }
+    }
+    #[inline(always)]
+    pub fn grid_dim() -> Dim3 {
+        // SAFETY: as above.
+        unsafe {
+            Dim3::new(
+                r::_grid_dim_x() as u32,
+                r::_grid_dim_y() as u32,
+                r::_grid_dim_z() as u32,
+            )
+        }
+    }
+    #[inline(always)]
+    pub fn sync_threads() {
+        // SAFETY: `bar.sync 0`; every thread of the block must reach it.
+        unsafe { r::_syncthreads() }
+    }
+}
+
+#[cfg(not(target_arch = "nvptx64"))]
+mod imp {
+    use super::Dim3;
+    use crate::host::with_current;
+
+    pub fn thread_idx() -> Dim3 {
+        with_current(|t| t.thread)
+    }
+    pub fn block_idx() -> Dim3 {
+        with_current(|t| t.block)
+    }
+    pub fn block_dim() -> Dim3 {
+        with_current(|t| t.block_dim)
+    }
+    pub fn grid_dim() -> Dim3 {
+        with_current(|t| t.grid_dim)
+    }
+    pub fn sync_threads() {
+        with_current(|t| t.sync_threads())
+    }
+}
+
+/// This thread's index in its block (`threadIdx`).
+#[inline(always)]
+pub fn thread_idx() -> Dim3 {
+    imp::thread_idx()
+}
+
+/// This block's index in the grid (`blockIdx`).
+#[inline(always)]
+pub fn block_idx() -> Dim3 {
+    imp::block_idx()
+}
+
+/// Threads per block (`blockDim`).
+#[inline(always)]
+pub fn block_dim() -> Dim3 {
+    imp::block_dim()
+}
+
+/// Blocks in the grid (`gridDim`).
+#[inline(always)]
+pub fn grid_dim() -> Dim3 {
+    imp::grid_dim()
+}
+
+/// Waits until every thread of the block has reached this barrier, and
+/// makes their writes to shared and global memory visible to each other
+/// (`__syncthreads()`). Every thread of the block must call it the same
+/// number of times: the simulator reports a barrier that only part of a
+/// block reaches as an error naming the threads that did not arrive.
+#[inline(always)]
+pub fn sync_threads() {
+    imp::sync_threads()
+}
+
+/// The global index along x, `blockIdx.x * blockDim.x + threadIdx.x`:
+/// Numba's `cuda.grid(1)`.
+#[inline(always)]
+pub fn grid_1d() -> usize {
+    (block_idx().x as usize) * (block_dim().x as usize) + thread_idx().x as usize
+}
+
+/// The global `(x, y)` index: Numba's `cuda.grid(2)`.
+#[inline(always)]
+pub fn grid_2d() -> (usize, usize) {
+    let (b, d, t) = (block_idx(), block_dim(), thread_idx());
+    (
+        b.x as usize * d.x as usize + t.x as usize,
+        b.y as usize * d.y as usize + t.y as usize,
+    )
+}
+
+/// The global `(x, y, z)` index: Numba's `cuda.grid(3)`.
+#[inline(always)]
+pub fn grid_3d() -> (usize, usize, usize) {
+    let (b, d, t) = (block_idx(), block_dim(), thread_idx());
+    (
+        b.x as usize * d.x as usize + t.x as usize,
+        b.y as usize * d.y as usize + t.y as usize,
+        b.z as usize * d.z as usize + t.z as usize,
+    )
+}
+
+/// Threads along x in the whole grid: Numba's `cuda.gridsize(1)`.
+#[inline(always)]
+pub fn grid_size_1d() -> usize {
+    grid_dim().x as usize * block_dim().x as usize
+}
+
+/// This thread's indices of a grid-stride loop over `len` items:
+/// [`grid_1d`], then every [`grid_size_1d`] after it, below `len`.
+#[inline(always)]
+pub fn grid_stride(len: usize) -> core::iter::StepBy<core::ops::Range<usize>> {
+    (grid_1d().min(len)..len).step_by(grid_size_1d().max(1))
+}

@@ -1,0 +1,126 @@
+//! [`Out`]: a kernel's output array.
+
+use crate::elem::{AtomicAdd, AtomicOrd, DeviceCopy};
+use core::marker::PhantomData;
+
+/// An output array every thread of a launch holds, writing (its own)
+/// elements by index.
+///
+/// Many threads holding a `&mut [T]` of one array would be undefined
+/// behaviour; `Out` is a pointer and a length instead, and every access is
+/// a relaxed atomic one, so threads writing distinct elements is sound, and
+/// two writing one element is a race of values, not undefined behaviour.
+/// Indices are checked: out of bounds is a panic, which the GPU turns into
+/// a launch error and the simulator into an error naming the kernel, block
+/// and thread.
+#[derive(Debug)]
+pub struct Out<'a, T> {
+    ptr: *mut T,
+    len: usize,
+    _array: PhantomData<&'a [T]>,
+}
+
+impl<T> Clone for Out<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Out<'_, T> {}
+
+// SAFETY: every access is atomic (see the type's documentation).
+unsafe impl<T: DeviceCopy> Send for Out<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: DeviceCopy> Sync for Out<'_, T> {}
+
+impl<'a, T: DeviceCopy> Out<'a, T> {
+    /// The output over `len` elements at `ptr`.
+    ///
+    /// # Safety
+    /// `ptr` is valid and aligned for `len` elements for `'a`, and nothing
+    /// but `Out`s (and atomics) accesses them meanwhile.
+    #[inline(always)]
+    pub unsafe fn from_raw(ptr: *mut T, len: usize) -> Self {
+        Self {
+            ptr,
+            len,
+            _array: PhantomData,
+        }
+    }
+
+    /// The output over a whole slice, borrowed exclusively.
+    pub fn from_slice(s: &'a mut [T]) -> Self {
+        // SAFETY: the exclusive borrow keeps every other access out.
+        unsafe { Self::from_raw(s.as_mut_ptr(), s.len()) }
+    }
+
+    /// Elements in the array.
+    #[inline(always)]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the array has no elements.
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    #[inline(always)]
+    fn at(&self, i: usize) -> *mut T {
+        if i >= self.len {
+            out_of_bounds(i, self.len);
+        }
+        // SAFETY: i < len.
+        unsafe { self.ptr.add(i) }
+    }
+
+    /// `out[i] = v`.
+    #[inline(always)]
+    pub fn set(&self, i: usize, v: T) {
+        // SAFETY: `at` checked the index; the constructor vouches for it.
+        unsafe { T::store(self.at(i), v) }
+    }
+
+    /// `out[i]`.
+    #[inline(always)]
+    pub fn get(&self, i: usize) -> T {
+        // SAFETY: as `set`.
+        unsafe { T::load(self.at(i)) }
+    }
+
+    /// `out[i] += v`, atomically; returns the old value.
+    #[inline(always)]
+    pub fn atomic_add(&self, i: usize, v: T) -> T
+    where
+        T: AtomicAdd,
+    {
+        // SAFETY: as `set`.
+        unsafe { T::atomic_add(self.at(i), v) }
+    }
+
+    /// `out[i] = max(out[i], v)`, atomically; returns the old value.
+    #[inline(always)]
+    pub fn atomic_max(&self, i: usize, v: T) -> T
+    where
+        T: AtomicOrd,
+    {
+        // SAFETY: as `set`.
+        unsafe { T::atomic_max(self.at(i), v) }
+    }
+
+    /// `out[i] = min(out[i], v)`, atomically; returns the old value.
+    #[inline(always)]
+    pub fn atomic_min(&self, i: usize, v: T) -> T
+    where
+        T: AtomicOrd,
+    {
+        // SAFETY: as `set`.
+        unsafe { T::atomic_min(self.at(i), v) }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn out_of_bounds(i: usize, len: usize) -> ! {
+    panic!("output index {i} is out of bounds for an output of {len} elements")
+}

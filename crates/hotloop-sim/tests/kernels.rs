@@ -1,0 +1,279 @@
+//! Users' `#[kernel]`s on the simulator against serial loops: the blog's
+//! add-2 kernel in its launch shape, a grid-stride add-2, 2-D and 3-D
+//! grids, a block reduction (shared memory, `sync_threads`, one atomic per
+//! block), at launch shapes from one thread to more threads than elements;
+//! and the reports of a divergent barrier and of an index out of bounds.
+
+use hotloop_device::host::ParamKind;
+use hotloop_device::prelude::*;
+use hotloop_device::{AtomicAdd as _, Elem};
+use hotloop_runtime::Error;
+use hotloop_sim::Simulator;
+
+/// The blog's `@cuda.jit` kernel: thread `x` handles plane `x`, looping
+/// over z then y.
+#[kernel]
+pub fn add_two_blog(input: &[f64], output: Out<f64>, nx: u32, ny: u32, nz: u32) {
+    let x = grid_1d();
+    if x < nx as usize {
+        for z in 0..nz as usize {
+            for y in 0..ny as usize {
+                let i = (x * ny as usize + y) * nz as usize + z;
+                output.set(i, input[i] + 2.0);
+            }
+        }
+    }
+}
+
+/// A grid-stride add-2 over the flat array.
+#[kernel]
+pub fn add_two(input: &[f64], output: Out<f64>) {
+    for i in grid_stride(input.len()) {
+        output.set(i, input[i] + 2.0);
+    }
+}
+
+/// Add-2 over a 3-D grid of threads: x along the contiguous axis.
+#[kernel]
+pub fn add_two_3d(input: &[f32], output: Out<f32>, nx: u32, ny: u32, nz: u32) {
+    let (z, y, x) = grid_3d();
+    if x < nx as usize && y < ny as usize && z < nz as usize {
+        let i = (x * ny as usize + y) * nz as usize + z;
+        output.set(i, input[i] + 2.0);
+    }
+}
+
+/// The sum of `input` into `total[0]`: each thread sums its grid-stride
+/// share, the block combines them in a shared-memory tree (a barrier
+/// between steps), thread 0 adds the block's sum with one atomic.
+#[kernel]
+pub fn block_sum(input: &[u64], total: Out<u64>) {
+    let tile = shared_array!(u64, 1024);
+    let (t, n) = (thread_idx().x as usize, block_dim().x as usize);
+    let mut acc = 0u64;
+    for i in grid_stride(input.len()) {
+        acc += input[i];
+    }
+    tile.set(t, acc);
+    sync_threads();
+    let mut stride = n.next_power_of_two() / 2;
+    while stride > 0 {
+        if t < stride && t + stride < n {
+            tile.set(t, tile.get(t) + tile.get(t + stride));
+        }
+        sync_threads();
+        stride /= 2;
+    }
+    if t == 0 {
+        total.atomic_add(0, tile.get(0));
+    }
+}
+
+/// Floats too: a block's f64 partial added atomically.
+#[kernel]
+pub fn float_sum(input: &[f64], total: Out<f64>) {
+    let mut acc = 0.0;
+    for i in grid_stride(input.len()) {
+        acc += input[i];
+    }
+    total.atomic_add(0, acc);
+}
+
+/// Half the block waits at a barrier the other half never reaches.
+#[kernel]
+pub fn divergent(out: Out<u32>) {
+    if thread_idx().x.is_multiple_of(2) {
+        sync_threads();
+    }
+    out.set(grid_1d(), 1);
+}
+
+/// Reads and writes one past the end when the grid is larger than the array.
+#[kernel]
+pub fn overrun(input: &[f64], output: Out<f64>) {
+    let i = grid_1d();
+    output.set(i, input[i]);
+}
+
+fn values(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| ((i * 7919) % 1013) as f64 * 0.25 - 100.0)
+        .collect()
+}
+
+const LAUNCHES: [(u32, u32); 6] = [(1, 1), (3, 7), (2, 33), (5, 64), (1, 1024), (40, 256)];
+
+#[test]
+fn the_signature_is_the_abi() {
+    assert_eq!(add_two::INFO.name, "add_two");
+    assert_eq!(
+        add_two_blog::INFO.params,
+        [
+            ParamKind::Slice(Elem::F64),
+            ParamKind::Out(Elem::F64),
+            ParamKind::Scalar(Elem::U32),
+            ParamKind::Scalar(Elem::U32),
+            ParamKind::Scalar(Elem::U32),
+        ]
+    );
+    assert_eq!(
+        block_sum::INFO.params,
+        [ParamKind::Slice(Elem::U64), ParamKind::Out(Elem::U64)]
+    );
+}
+
+#[test]
+fn add_two_matches_the_serial_loop_at_every_launch() {
+    let sim = Simulator::new();
+    for n in [0usize, 1, 5, 1000, 10_007] {
+        let x = values(n);
+        let want: Vec<f64> = x.iter().map(|v| v + 2.0).collect();
+        let d_in = sim.to_device(&x);
+        for (b, t) in LAUNCHES {
+            let mut d_out = sim.device_array_like(&d_in);
+            add_two::launch(&sim, (b, t), &d_in, &mut d_out).unwrap();
+            sim.synchronize();
+            assert_eq!(d_out.copy_to_host(), want, "{n} elements, {b}x{t}");
+        }
+    }
+}
+
+#[test]
+fn the_blog_kernel_in_its_launch_shape() {
+    let sim = Simulator::new();
+    let (nx, ny, nz) = (37u32, 5u32, 11u32);
+    let x = values((nx * ny * nz) as usize);
+    let want: Vec<f64> = x.iter().map(|v| v + 2.0).collect();
+    let d_in = sim.to_device(&x);
+    // 16 threads per block, one per x, as the blog launched it; and others.
+    for (b, t) in [(nx.div_ceil(16), 16), (1, 64), (nx, 1), (3, 13)] {
+        let mut d_out = sim.device_array_like(&d_in);
+        add_two_blog::launch(&sim, (b, t), &d_in, &mut d_out, nx, ny, nz).unwrap();
+        assert_eq!(d_out.copy_to_host(), want, "{b}x{t}");
+    }
+}
+
+#[test]
+fn two_and_three_dimensional_grids_cover_every_cell() {
+    let sim = Simulator::new();
+    let (nx, ny, nz) = (6u32, 5u32, 19u32);
+    let x: Vec<f32> = values((nx * ny * nz) as usize)
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
+    let want: Vec<f32> = x.iter().map(|v| v + 2.0).collect();
+    let d_in = sim.to_device(&x);
+    for grid in [
+        ((nz.div_ceil(4), ny.div_ceil(2), nx), (4, 2, 1)),
+        ((1, 1, 1), (19, 5, 6)),
+        ((3, 2, 2), (7, 3, 3)),
+    ] {
+        let mut d_out = sim.device_array_like(&d_in);
+        add_two_3d::launch(&sim, grid, &d_in, &mut d_out, nx, ny, nz).unwrap();
+        assert_eq!(d_out.copy_to_host(), want, "{grid:?}");
+    }
+    // A 2-D grid of one-thread blocks over the first plane (nx = 1): that
+    // plane is written, the rest of the array is not.
+    let mut d_out = sim.device_array_like(&d_in);
+    add_two_3d::launch(&sim, ((nz, ny), (1, 1)), &d_in, &mut d_out, 1, ny, nz).unwrap();
+    let got = d_out.copy_to_host();
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        let touched = i < (ny * nz) as usize;
+        assert_eq!(*g, if touched { *w } else { 0.0 }, "cell {i}");
+    }
+}
+
+#[test]
+fn a_block_reduction_with_shared_memory_barriers_and_atomics_is_exact() {
+    let sim = Simulator::new();
+    for n in [1usize, 100, 4099, 70_001] {
+        let x: Vec<u64> = (0..n as u64).map(|i| i * i % 1_000_003).collect();
+        let want: u64 = x.iter().sum();
+        let d_in = sim.to_device(&x);
+        for (b, t) in LAUNCHES {
+            let mut total = sim.device_array::<u64>(1);
+            block_sum::launch(&sim, (b, t), &d_in, &mut total).unwrap();
+            assert_eq!(total.copy_to_host(), [want], "{n} elements, {b}x{t}");
+        }
+    }
+    // f64 atomics: exact on small integers whatever the order.
+    let x: Vec<f64> = (0..5000).map(|i| (i % 17) as f64).collect();
+    let d_in = sim.to_device(&x);
+    let mut total = sim.device_array::<f64>(1);
+    float_sum::launch(&sim, (7, 32), &d_in, &mut total).unwrap();
+    assert_eq!(total.copy_to_host(), [x.iter().sum::<f64>()]);
+    let mut v = 1.5f64;
+    // SAFETY: a valid, exclusive f64.
+    assert_eq!(unsafe { f64::atomic_add(&mut v, 2.0) }, 1.5);
+    assert_eq!(v, 3.5);
+}
+
+#[test]
+fn a_barrier_part_of_a_block_skips_is_an_error_naming_the_threads() {
+    let sim = Simulator::new();
+    let mut out = sim.device_array::<u32>(2 * 6);
+    let e = divergent::launch(&sim, (2, 6), &mut out).unwrap_err();
+    match &e {
+        Error::DivergentBarrier {
+            kernel,
+            block,
+            arrived,
+            missing,
+        } => {
+            assert_eq!(*kernel, "divergent");
+            assert_eq!(block[1..], [0, 0]);
+            assert_eq!(*arrived, 3);
+            assert_eq!(missing, &[[1, 0, 0], [3, 0, 0], [5, 0, 0]]);
+        }
+        other => panic!("{other}"),
+    }
+    let msg = e.to_string();
+    assert!(
+        msg.contains("divergent") && msg.contains("[3, 0, 0]"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn an_index_out_of_bounds_is_an_error_naming_kernel_block_and_thread() {
+    let sim = Simulator::new();
+    let d_in = sim.to_device(&values(10));
+    let mut d_out = sim.device_array_like(&d_in);
+    // 3 blocks of 4 threads over 10 elements: threads 10 and 11 overrun.
+    let e = overrun::launch(&sim, (3, 4), &d_in, &mut d_out).unwrap_err();
+    match &e {
+        Error::KernelFault {
+            kernel,
+            block,
+            thread,
+            message,
+        } => {
+            assert_eq!((*kernel, *block), ("overrun", [2, 0, 0]));
+            assert_eq!(thread[0], 2, "{e}");
+            assert!(message.contains("out of bounds"), "{message}");
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn launches_beyond_cudas_limits_are_refused() {
+    let sim = Simulator::new();
+    let d_in = sim.to_device(&values(4));
+    let mut d_out = sim.device_array_like(&d_in);
+    for grid in [
+        ((0, 1, 1), (1, 1, 1)),
+        ((1, 1, 1), (1025, 1, 1)),
+        ((1, 1, 1), (1, 1, 65)),
+        ((1, 70_000, 1), (1, 1, 1)),
+    ] {
+        let e = add_two::launch(&sim, grid, &d_in, &mut d_out).unwrap_err();
+        assert!(matches!(e, Error::InvalidLaunch(_)), "{grid:?}: {e}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "outside a kernel launch")]
+fn device_functions_outside_a_launch_say_so() {
+    let _ = grid_1d();
+}
