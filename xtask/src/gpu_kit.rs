@@ -6,8 +6,8 @@
 //!
 //! The kit holds, stripped of debug info: every test binary of the
 //! facade (each runs on CUDA when a device is present) and of
-//! `hotloop-cuda`, the bench binary, the standalone example's host and its
-//! kernels' PTX (a user's own `#[kernel]`s), the PTX for every
+//! `hotloop-cuda`, the bench binary, the standalone example's host (a
+//! user's own `#[kernel]`s, their PTX embedded), the PTX for every
 //! architecture, the Python scripts and `run.sh`.
 
 use crate::{kernels, process};
@@ -55,23 +55,7 @@ pub fn build() -> Result<PathBuf, String> {
     let bench = root.join("target/release/hotloop-bench");
     // The standalone example: a user's own kernels, on the GPU.
     let example = root.join("examples/custom-kernels");
-    let example_ptx = kernels::build_user_kernels(
-        &example.join("kernels"),
-        "custom_kernels",
-        &root.join("target/custom-kernels"),
-    )?;
-    process::run(
-        process::cargo()
-            .args([
-                "build",
-                "--release",
-                "--locked",
-                "-p",
-                "custom-kernels-host",
-                "--manifest-path",
-            ])
-            .arg(example.join("Cargo.toml")),
-    )?;
+    build_custom_kernels()?;
 
     let kit = root.join(KIT_DIR);
     if kit.exists() {
@@ -85,7 +69,6 @@ pub fn build() -> Result<PathBuf, String> {
         &example.join("target/release/custom-kernels-host"),
         &kit.join("bin/custom-kernels-host"),
     )?;
-    copy(&example_ptx[0], &kit.join("ptx/custom_kernels.sm_80.ptx"))?;
     for (name, path) in &tests {
         copy_binary(path, &kit.join("tests").join(name))?;
     }
@@ -127,6 +110,41 @@ pub fn build() -> Result<PathBuf, String> {
     }
     eprintln!("gpu-kit: on a GPU machine, run `bash {KIT_DIR}/run.sh` (results under $OUT)");
     Ok(kit)
+}
+
+/// Builds the standalone example's host in release mode (its `build.rs`
+/// builds and embeds the kernels' PTX); returns that build script's
+/// `OUT_DIR`, where the PTX is.
+pub fn build_custom_kernels() -> Result<PathBuf, String> {
+    let root = process::workspace_root();
+    eprintln!("$ cargo build --release -p custom-kernels-host (examples/custom-kernels)");
+    let out = process::cargo()
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "custom-kernels-host",
+            "--manifest-path",
+        ])
+        .arg(root.join("examples/custom-kernels/Cargo.toml"))
+        .arg("--message-format=json")
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not start cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "building examples/custom-kernels failed ({})",
+            out.status
+        ));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| {
+            l.contains(r#""reason":"build-script-executed""#) && l.contains("custom-kernels-host")
+        })
+        .find_map(|l| json_string(l, "out_dir").map(PathBuf::from))
+        .ok_or_else(|| "cargo reported no build script run for custom-kernels-host".into())
 }
 
 /// Builds the test binaries of [`TEST_PACKAGES`] in release mode; returns

@@ -24,24 +24,11 @@ use std::process::Command;
 use std::{env, fs};
 
 use crate::process::{self, workspace_root};
+use hotloop_build::{ARCHS, Toolchain, build_ptx};
 use hotloop_core::registry::{KERNELS, KernelSpec, SHARED_BYTES};
-
-/// The PTX architectures built and checked. PTX is forward-compatible (the
-/// driver JIT-compiles sm_80 PTX for any later GPU); sm_90 is built too so
-/// Hopper gets code generated for it.
-const ARCHS: [&str; 2] = ["sm_80", "sm_90"];
-
-/// The rustc target.
-const TARGET: &str = "nvptx64-nvidia-cuda";
 
 /// The crate's library name, hence the PTX file's stem.
 const LIB_NAME: &str = "hotloop_kernels";
-
-/// Toolchain components the nested build needs besides rustc and cargo:
-/// `core`'s source for `-Zbuild-std`, the linker that turns the bitcode
-/// into one PTX module, and the LLVM tools (`llvm-link`, `opt`, `llc`)
-/// that linker runs.
-const COMPONENTS: [&str; 3] = ["rust-src", "llvm-bitcode-linker", "llvm-tools"];
 
 /// Registers per thread that still let a block of 1024 threads launch
 /// (64 K registers per SM on sm_80 and sm_90): the ABI allows any block size.
@@ -100,35 +87,17 @@ pub fn build(args: &[String]) -> Result<Vec<PathBuf>, String> {
     }
 
     let toolchain = pinned_toolchain(&root)?;
-    let rustup = Rustup::detect();
-    if let Some(r) = &rustup {
-        r.ensure_components(&toolchain)?;
-    } else {
-        eprintln!(
-            "build-kernels: rustup not found; using `cargo` from PATH, which must be \
-             Rust {toolchain} with the components {}",
-            COMPONENTS.join(", ")
-        );
-    }
+    let tc = Toolchain::new(Some(&toolchain), "cargo".into());
     fs::create_dir_all(&ptx_dir).map_err(|e| format!("creating {}: {e}", ptx_dir.display()))?;
-    for (arch, out) in ARCHS.iter().zip(&outputs) {
-        let target_dir = root.join("target/gpu-kernels").join(arch);
-        let mut cmd = nested_cargo(
-            rustup.as_ref(),
-            &toolchain,
-            arch,
-            &root.join("gpu-kernels"),
-            &target_dir,
-        );
-        eprintln!("build-kernels: {arch}");
-        process::run(&mut cmd)?;
-        let built = root
-            .join("target/gpu-kernels")
-            .join(arch)
-            .join(TARGET)
-            .join("release")
-            .join(format!("{LIB_NAME}.ptx"));
-        let text = fs::read_to_string(&built)
+    let built = build_ptx(
+        &tc,
+        &root.join("gpu-kernels"),
+        LIB_NAME,
+        &root.join("target/gpu-kernels"),
+    )
+    .map_err(|e| e.to_string())?;
+    for ((arch, built), out) in ARCHS.iter().zip(&built).zip(&outputs) {
+        let text = fs::read_to_string(built)
             .map_err(|e| format!("reading the built PTX {}: {e}", built.display()))?;
         check_structure(&text, arch).map_err(|e| format!("{}: {e}", built.display()))?;
         write_atomically(out, text.as_bytes())?;
@@ -143,66 +112,6 @@ fn ptx_path(root: &Path, arch: &str) -> PathBuf {
     root.join(PTX_DIR).join(format!("{LIB_NAME}.{arch}.ptx"))
 }
 
-/// The nested `cargo build` for one architecture, with a clean environment:
-/// nothing the outer cargo (or a user's shell) set for host builds may leak
-/// into it, and `RUSTC_BOOTSTRAP` is set for this build only.
-fn nested_cargo(
-    rustup: Option<&Rustup>,
-    toolchain: &str,
-    arch: &str,
-    crate_dir: &Path,
-    target_dir: &Path,
-) -> Command {
-    let mut cmd = match rustup {
-        Some(r) => {
-            let mut c = Command::new(&r.0);
-            c.args(["run", toolchain, "cargo"]);
-            c
-        }
-        None => Command::new("cargo"),
-    };
-    for (key, _) in env::vars_os() {
-        let Some(key) = key.to_str() else { continue };
-        if inherited_build_var(key) {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.current_dir(crate_dir)
-        .args(["build", "--release", "--target", TARGET, "-Zbuild-std=core"])
-        .arg("--target-dir")
-        .arg(target_dir)
-        // abi_ptx, stdarch_nvptx, asm_experimental_arch and -Zbuild-std on
-        // a stable toolchain, for this crate only.
-        .env("RUSTC_BOOTSTRAP", "1")
-        .env("CARGO_ENCODED_RUSTFLAGS", format!("-Ctarget-cpu={arch}"));
-    cmd
-}
-
-/// Whether an inherited environment variable would change the nested build:
-/// cargo's and rustc's configuration (`CARGO_*`, `RUSTC*`, `RUSTFLAGS`,
-/// `RUSTDOC*`, `RUSTUP_TOOLCHAIN`, cargo's internal `__CARGO_*`) except where
-/// cargo keeps its caches and how it reaches the network.
-fn inherited_build_var(key: &str) -> bool {
-    const KEEP: [&str; 6] = [
-        "CARGO_HOME",
-        "CARGO_NET_",
-        "CARGO_HTTP_",
-        "CARGO_REGISTRIES_",
-        "CARGO_REGISTRY_",
-        "CARGO_TERM_",
-    ];
-    if KEEP.iter().any(|k| key.starts_with(k)) {
-        return false;
-    }
-    key == "CARGO"
-        || key.starts_with("CARGO_")
-        || key.starts_with("__CARGO")
-        || key.starts_with("RUSTC")
-        || key.starts_with("RUSTFLAGS")
-        || key.starts_with("RUSTDOC")
-        || key.starts_with("RUSTUP_TOOLCHAIN")
-}
-
 /// The channel in `rust-toolchain.toml` (`channel = "1.95.0"`).
 pub(crate) fn pinned_toolchain(root: &Path) -> Result<String, String> {
     let path = root.join("rust-toolchain.toml");
@@ -213,55 +122,6 @@ pub(crate) fn pinned_toolchain(root: &Path) -> Result<String, String> {
         .map(|v| v.trim().trim_matches('"').to_string())
         .find(|v| !v.is_empty())
         .ok_or_else(|| format!("{}: no `channel = \"...\"` line", path.display()))
-}
-
-/// The `rustup` executable.
-struct Rustup(PathBuf);
-
-impl Rustup {
-    fn detect() -> Option<Self> {
-        let ok = Command::new("rustup")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        ok.then(|| Self("rustup".into()))
-    }
-
-    /// Adds whichever of [`COMPONENTS`] the toolchain lacks.
-    fn ensure_components(&self, toolchain: &str) -> Result<(), String> {
-        let out = Command::new(&self.0)
-            .args(["component", "list", "--installed", "--toolchain", toolchain])
-            .output()
-            .map_err(|e| format!("running rustup: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "`rustup component list --installed --toolchain {toolchain}` failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        let installed = String::from_utf8_lossy(&out.stdout);
-        // Lines are `rust-src` or `llvm-tools-x86_64-unknown-linux-gnu`.
-        let has = |c: &str| {
-            installed
-                .lines()
-                .map(str::trim)
-                .any(|l| l == c || l.strip_prefix(c).is_some_and(|rest| rest.starts_with('-')))
-        };
-        let missing: Vec<&str> = COMPONENTS.iter().copied().filter(|c| !has(c)).collect();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        eprintln!(
-            "build-kernels: installing {} for Rust {toolchain}",
-            missing.join(", ")
-        );
-        process::run(
-            Command::new(&self.0)
-                .args(["component", "add"])
-                .args(&missing)
-                .args(["--toolchain", toolchain]),
-        )
-    }
 }
 
 /// A hash of everything the PTX depends on: the sources and manifests of
@@ -307,38 +167,6 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Builds a user's kernels crate (`crate_dir`, library `lib_name`) to PTX
-/// for every architecture in [`ARCHS`], as `build-kernels` builds
-/// `gpu-kernels/`, each into `target_dir/<arch>/`; returns the PTX files in
-/// [`ARCHS`] order, each assembled with `ptxas` for its architecture.
-pub fn build_user_kernels(
-    crate_dir: &Path,
-    lib_name: &str,
-    target_dir: &Path,
-) -> Result<Vec<PathBuf>, String> {
-    let root = workspace_root();
-    let toolchain = pinned_toolchain(&root)?;
-    let rustup = Rustup::detect();
-    if let Some(r) = &rustup {
-        r.ensure_components(&toolchain)?;
-    }
-    let ptxas = Ptxas::find(&root)?;
-    let mut out = Vec::new();
-    for arch in ARCHS {
-        let dir = target_dir.join(arch);
-        let mut cmd = nested_cargo(rustup.as_ref(), &toolchain, arch, crate_dir, &dir);
-        process::run(&mut cmd)?;
-        let ptx = dir
-            .join(TARGET)
-            .join("release")
-            .join(format!("{lib_name}.ptx"));
-        let report = ptxas.assemble(&root, &ptx, arch)?;
-        print_report(&root, &ptx, arch, &report);
-        out.push(ptx);
-    }
-    Ok(out)
 }
 
 // ---------------------------------------------------------------------------
@@ -1098,33 +926,5 @@ ptxas info    : Used 12 registers, used 0 barriers, 384 bytes cmem[0]
             "README rows not in the registry: {:?}",
             rows.keys()
         );
-    }
-
-    #[test]
-    fn nested_build_drops_outer_cargo_configuration() {
-        for k in [
-            "RUSTC",
-            "RUSTC_WRAPPER",
-            "RUSTC_WORKSPACE_WRAPPER",
-            "RUSTFLAGS",
-            "CARGO_ENCODED_RUSTFLAGS",
-            "CARGO_TARGET_DIR",
-            "CARGO_BUILD_TARGET",
-            "CARGO_PROFILE_RELEASE_LTO",
-            "RUSTUP_TOOLCHAIN",
-            "CARGO",
-            "CARGO_MANIFEST_DIR",
-        ] {
-            assert!(inherited_build_var(k), "{k}");
-        }
-        for k in [
-            "CARGO_HOME",
-            "CARGO_NET_OFFLINE",
-            "RUSTUP_HOME",
-            "PATH",
-            "PTXAS",
-        ] {
-            assert!(!inherited_build_var(k), "{k}");
-        }
     }
 }

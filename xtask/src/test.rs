@@ -37,13 +37,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
 /// The standalone example (`examples/custom-kernels/`, its own workspace,
 /// depending on hotloop's crates by path as a user would by version):
-/// formatted, clippy-clean, its kernels built to PTX for sm_80 and sm_90
-/// and assembled with `ptxas`, and its host run, which checks every kernel
-/// on the simulator (and CUDA, where there is a device) and fails on a ✗.
+/// formatted, clippy-clean, built (its `build.rs` builds the kernels to PTX
+/// for sm_80 and sm_90 with `hotloop-build`), the PTX assembled with
+/// `ptxas`, and its host run, which checks every kernel on the simulator
+/// (and CUDA, where there is a device) and fails on a ✗.
 fn check_custom_kernels() -> Result<(), String> {
     let root = process::workspace_root();
-    let dir = root.join("examples/custom-kernels");
-    let manifest = dir.join("Cargo.toml");
+    let manifest = root.join("examples/custom-kernels/Cargo.toml");
     process::run(
         process::cargo()
             .arg("fmt")
@@ -63,18 +63,22 @@ fn check_custom_kernels() -> Result<(), String> {
             .arg(&manifest)
             .args(["--", "-D", "warnings"]),
     )?;
-    let ptx = kernels::build_user_kernels(
-        &dir.join("kernels"),
-        "custom_kernels",
-        &root.join("target/custom-kernels"),
-    )?;
+    let out_dir = gpu_kit::build_custom_kernels()?;
+    let ptx: Vec<String> = hotloop_build::ARCHS
+        .iter()
+        .map(|a| {
+            out_dir
+                .join(format!("custom_kernels.{a}.ptx"))
+                .display()
+                .to_string()
+        })
+        .collect();
+    kernels::check(&ptx)?;
     process::run(
         process::cargo()
             .args(["run", "--release", "--locked", "--manifest-path"])
             .arg(&manifest)
-            .args(["-p", "custom-kernels-host"])
-            // sm_80 PTX: the driver JIT-compiles it for any newer GPU.
-            .env("CUSTOM_KERNELS_PTX", &ptx[0]),
+            .args(["-p", "custom-kernels-host"]),
     )
 }
 

@@ -4,8 +4,8 @@
 //! `copy_to_host`); prints one row per kernel and backend, checked against
 //! a serial loop (✓/✗), and exits non-zero on a ✗.
 //!
-//! The PTX is read from `$CUSTOM_KERNELS_PTX` (`cargo xtask test` builds it
-//! and sets it).
+//! The kernels' PTX is built by `build.rs` (`hotloop-build`) and embedded
+//! here; the driver JIT-compiles the sm_80 module for any newer GPU.
 
 use custom_kernels::{add_two, add_two_blog, block_sum};
 use hotloop_cuda::Module;
