@@ -48,9 +48,80 @@ pub const PTX_DIR: &str = "target/ptx";
 // build-kernels
 // ---------------------------------------------------------------------------
 
-/// `cargo xtask build-kernels [--force]`: returns the PTX paths, one per
+/// Where the PTX the CUDA backend embeds is committed.
+pub const EMBEDDED_DIR: &str = "crates/hotloop-cuda/ptx";
+
+/// `cargo xtask build-kernels [--force]`: builds the PTX
+/// ([`build_ptx_files`]) and updates the committed copy the CUDA backend
+/// embeds where the kernels changed; returns the PTX paths, one per
 /// architecture in [`ARCHS`] order.
 pub fn build(args: &[String]) -> Result<Vec<PathBuf>, String> {
+    let outputs = build_ptx_files(args)?;
+    let root = workspace_root();
+    for out in &outputs {
+        let embedded = root
+            .join(EMBEDDED_DIR)
+            .join(out.file_name().expect("a PTX file"));
+        let text =
+            fs::read_to_string(out).map_err(|e| format!("reading {}: {e}", out.display()))?;
+        let old = fs::read_to_string(&embedded).unwrap_or_default();
+        if normalized(&old) != normalized(&text) {
+            write_atomically(&embedded, text.as_bytes())?;
+            eprintln!(
+                "build-kernels: updated {} (commit it)",
+                rel(&root, &embedded)
+            );
+        }
+    }
+    Ok(outputs)
+}
+
+/// PTX with the crate disambiguators of its mangled names (`Cs5Up44OOGB9R_`,
+/// which depend on where the crates were built) blanked: two builds of the
+/// same kernels compare equal.
+pub fn normalized(ptx: &str) -> String {
+    let mut out = String::with_capacity(ptx.len());
+    let mut rest = ptx;
+    while let Some(i) = rest.find("Cs") {
+        out.push_str(&rest[..i + 2]);
+        rest = &rest[i + 2..];
+        let n = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
+        if n > 0 && rest.as_bytes().get(n) == Some(&b'_') {
+            rest = &rest[n..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Checks that the committed PTX the CUDA backend embeds is the PTX the
+/// kernels build to now (up to build paths): a kernel changed without
+/// `cargo xtask build-kernels` and a commit is an error saying so.
+pub fn check_embedded_fresh(outputs: &[PathBuf]) -> Result<(), String> {
+    let root = workspace_root();
+    for out in outputs {
+        let embedded = root
+            .join(EMBEDDED_DIR)
+            .join(out.file_name().expect("a PTX file"));
+        let built =
+            fs::read_to_string(out).map_err(|e| format!("reading {}: {e}", out.display()))?;
+        let committed = fs::read_to_string(&embedded)
+            .map_err(|e| format!("reading {}: {e}", embedded.display()))?;
+        if normalized(&built) != normalized(&committed) {
+            return Err(format!(
+                "{} is stale: the kernels build to different PTX; run `cargo xtask build-kernels` \
+                 and commit {EMBEDDED_DIR}/",
+                rel(&root, &embedded)
+            ));
+        }
+    }
+    eprintln!("build-kernels: the embedded PTX in {EMBEDDED_DIR}/ is fresh");
+    Ok(())
+}
+
+/// Builds `gpu-kernels/` to `target/ptx/` (cached): the PTX paths, one per
+/// architecture in [`ARCHS`] order.
+pub fn build_ptx_files(args: &[String]) -> Result<Vec<PathBuf>, String> {
     let mut force = false;
     for a in args {
         match a.as_str() {
@@ -196,7 +267,7 @@ pub fn check(args: &[String]) -> Result<(), String> {
     }
     let root = workspace_root();
     let (files, ours) = if args.is_empty() {
-        (build(&[])?, true)
+        (build_ptx_files(&[])?, true)
     } else {
         (args.iter().map(PathBuf::from).collect(), false)
     };
@@ -746,6 +817,21 @@ fn rel(root: &Path, path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalizing_blanks_crate_disambiguators_only() {
+        let a = "call _RNvNtCs5Up44OOGB9R_14hotloop_device3out; // Cs x_y Csy";
+        let b = "call _RNvNtCsQQ1_14hotloop_device3out; // Cs x_y Csy";
+        assert_eq!(normalized(a), normalized(b));
+        assert_eq!(
+            normalized(a),
+            "call _RNvNtCs_14hotloop_device3out; // Cs x_y Csy"
+        );
+        assert_ne!(
+            normalized(a),
+            normalized("call _RNvNtCs5Up_13hotloop_devic3out;")
+        );
+    }
 
     #[test]
     fn parses_ptxas_verbose_output() {

@@ -26,7 +26,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
-    kernels::build(&[])?;
+    let ptx = kernels::build_ptx_files(&[])?;
+    kernels::check_embedded_fresh(&ptx)?;
     kernels::check(&[])?;
     process::run(process::cargo().args(["test", "--workspace", "--locked"]))?;
     check_custom_kernels()?;

@@ -231,12 +231,10 @@ fn open_with_driver(ordinal: usize) -> std::result::Result<Arc<Device>, String> 
         .max(1) as u32;
     let total_memory = ctx.total_mem().map_err(query)? as u64;
 
-    let (ptx_path, ptx_arch) = ptx::locate_in(&ptx::ptx_dir(), compute_capability)?;
-    let source = std::fs::read_to_string(&ptx_path)
-        .map_err(|e| format!("reading {} failed: {e}", ptx_path.display()))?;
+    let (source, ptx_arch, ptx_path) = ptx::select(compute_capability)?;
     let ptx_isa = ptx::isa_version(&source).map(str::to_string);
     let started = Instant::now();
-    let module = ctx.load_module(Ptx::from_src(source)).map_err(|e| {
+    let module = ctx.load_module(Ptx::from_src(source.as_ref())).map_err(|e| {
         let isa = ptx_isa.as_deref().unwrap_or("unknown");
         match e.0 {
             sys::CUresult::CUDA_ERROR_UNSUPPORTED_PTX_VERSION => format!(

@@ -37,14 +37,12 @@
 //!
 //! # Where the PTX comes from
 //!
-//! The PTX is read at run time, when a device is first opened, from
-//! `$HOTLOOP_PTX_DIR` if set, else from `target/ptx/` of the workspace this
-//! crate was built in (where `cargo xtask build-kernels` writes
-//! `hotloop_kernels.sm_80.ptx` and `hotloop_kernels.sm_90.ptx`); the newest
-//! architecture not above the device's is loaded. Reading it at run time
-//! rather than embedding it means building the kernels never forces a
-//! rebuild of the host crates, and a fresh clone builds (and clippy runs)
-//! before any PTX exists; see [`ptx`].
+//! The built-in kernels' PTX is embedded in the binary
+//! ([`ptx::EMBEDDED`], committed in `crates/hotloop-cuda/ptx/` and checked
+//! fresh by `cargo xtask test`); the newest architecture not above the
+//! device's is loaded when a device is first opened. `$HOTLOOP_PTX_DIR`,
+//! when set, names a directory to load it from instead. A user's own
+//! kernels are a [`Module`] of their own PTX.
 //!
 //! [`Error::Device`]: hotloop_runtime::Error::Device
 
