@@ -33,6 +33,8 @@
 //!   [`Out::atomic_min`] on integers).
 //! - [`kernel`]: the attribute that makes a function an entry point and its
 //!   typed launcher (see `hotloop-macros`).
+//! - [`math`] and [`Real`]: the core's `exp` and `sqrt`, the same bits on
+//!   every backend.
 #![no_std]
 // The special registers and inline PTX are unstable on nvptx64; the kernel
 // build enables them (RUSTC_BOOTSTRAP=1 for that build only).
@@ -50,6 +52,7 @@ mod shared;
 pub mod host;
 
 pub use elem::{AtomicAdd, AtomicOrd, DeviceCopy, Elem};
+pub use hotloop_core::{Real, math};
 pub use hotloop_macros::{kernel, shared_array};
 pub use index::{
     Dim3, block_dim, block_idx, grid_1d, grid_2d, grid_3d, grid_dim, grid_size_1d, grid_stride,
