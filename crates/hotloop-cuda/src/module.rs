@@ -161,25 +161,10 @@ impl Module {
     }
 }
 
-/// CUDA's limits on a launch shape, as the simulator checks them.
+/// The driver's launch shape, once CUDA's limits are checked.
 fn cuda_config(grid: Grid) -> Result<cudarc::driver::LaunchConfig> {
+    grid.check().map_err(Error::InvalidLaunch)?;
     let (b, t) = (grid.blocks, grid.threads);
-    let ok = b.x >= 1
-        && b.y >= 1
-        && b.z >= 1
-        && t.x >= 1
-        && t.y >= 1
-        && t.z >= 1
-        && t.count() <= 1024
-        && t.z <= 64
-        && b.x <= i32::MAX as u32
-        && b.y <= 65_535
-        && b.z <= 65_535;
-    if !ok {
-        return Err(Error::InvalidLaunch(format!(
-            "{b:?} blocks of {t:?} threads is beyond CUDA's limits"
-        )));
-    }
     Ok(cudarc::driver::LaunchConfig {
         grid_dim: (b.x, b.y, b.z),
         block_dim: (t.x, t.y, t.z),

@@ -7,6 +7,8 @@ use crate::elem::{DeviceCopy, Elem};
 use crate::index::Dim3;
 use crate::out::Out;
 use std::cell::Cell;
+use std::format;
+use std::string::{String, ToString};
 
 /// How a parameter crosses to the device, as `#[kernel]` read it from the
 /// signature.
@@ -48,6 +50,31 @@ impl<B: Into<Dim3>, T: Into<Dim3>> From<(B, T)> for Grid {
             blocks: blocks.into(),
             threads: threads.into(),
         }
+    }
+}
+
+impl Grid {
+    /// Whether CUDA can launch this shape (every architecture since Volta):
+    /// at least one block and thread on every axis, at most 1024 threads a
+    /// block (64 along z), at most 2^31 - 1 blocks along x and 65535 along
+    /// y and z. `Err` says which limit, for the backends' typed error.
+    pub fn check(&self) -> Result<(), String> {
+        let (b, t) = (self.blocks, self.threads);
+        let why = if [b.x, b.y, b.z, t.x, t.y, t.z].contains(&0) {
+            "every axis needs at least one block and one thread".to_string()
+        } else if t.count() > 1024 {
+            format!(
+                "{} threads per block exceeds CUDA's limit of 1024",
+                t.count()
+            )
+        } else if t.z > 64 {
+            format!("{} threads along z exceeds CUDA's limit of 64", t.z)
+        } else if b.x > i32::MAX as u32 || b.y > 65_535 || b.z > 65_535 {
+            "blocks exceed CUDA's grid limits (2^31 - 1 along x, 65535 along y and z)".to_string()
+        } else {
+            return Ok(());
+        };
+        Err(format!("{b:?} blocks of {t:?} threads: {why}"))
     }
 }
 

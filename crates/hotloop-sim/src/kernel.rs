@@ -99,28 +99,6 @@ impl<T: DeviceCopy> Buffer<T> for SimArray<T> {
     }
 }
 
-/// CUDA's limits on a launch shape.
-fn check_grid(g: Grid) -> Result<()> {
-    let (b, t) = (g.blocks, g.threads);
-    let why = if b.x == 0 || b.y == 0 || b.z == 0 || t.x == 0 || t.y == 0 || t.z == 0 {
-        "every axis needs at least one block and one thread".to_string()
-    } else if t.count() > 1024 {
-        format!(
-            "{} threads per block exceeds CUDA's limit of 1024",
-            t.count()
-        )
-    } else if t.z > 64 {
-        format!("{} threads along z exceeds CUDA's limit of 64", t.z)
-    } else if b.x > i32::MAX as u32 || b.y > 65_535 || b.z > 65_535 {
-        "blocks exceed CUDA's grid limits (2^31 - 1 along x, 65535 along y and z)".to_string()
-    } else {
-        return Ok(());
-    };
-    Err(Error::InvalidLaunch(format!(
-        "{b:?} blocks of {t:?} threads: {why}"
-    )))
-}
-
 // SAFETY: `body` runs only on this simulator's arrays, which are host
 // memory borrowed for the whole launch (by the typed launcher's
 // signature), and only from simulated threads made current first.
@@ -136,7 +114,7 @@ unsafe impl Launcher for Simulator {
         args: &Args,
         body: &(dyn Fn(&Args) + Sync),
     ) -> Result<()> {
-        check_grid(grid)?;
+        grid.check().map_err(Error::InvalidLaunch)?;
         let (bx, by) = (grid.blocks.x as u64, grid.blocks.y as u64);
         (0..grid.blocks.count()).into_par_iter().try_for_each(|b| {
             let block = Dim3::new(
