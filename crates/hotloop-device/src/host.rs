@@ -3,8 +3,8 @@
 //! simulator, a CUDA module) implements, and the state of the simulated
 //! thread that the device functions read on the host.
 
+use crate::dim::Dim3;
 use crate::elem::{DeviceCopy, Elem};
-use crate::index::Dim3;
 use crate::out::Out;
 use std::cell::Cell;
 use std::format;

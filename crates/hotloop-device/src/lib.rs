@@ -43,6 +43,7 @@
 #[cfg(not(target_arch = "nvptx64"))]
 extern crate std;
 
+mod dim;
 mod elem;
 mod index;
 mod out;
@@ -51,11 +52,12 @@ mod shared;
 #[cfg(not(target_arch = "nvptx64"))]
 pub mod host;
 
+pub use dim::Dim3;
 pub use elem::{AtomicAdd, AtomicOrd, DeviceCopy, Elem};
 pub use hotloop_core::{Real, math};
 pub use hotloop_macros::{kernel, shared_array};
 pub use index::{
-    Dim3, block_dim, block_idx, grid_1d, grid_2d, grid_3d, grid_dim, grid_size_1d, grid_stride,
+    block_dim, block_idx, grid_1d, grid_2d, grid_3d, grid_dim, grid_size_1d, grid_stride,
     sync_threads, thread_idx,
 };
 pub use out::Out;
