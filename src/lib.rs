@@ -81,6 +81,7 @@ pub mod crates {
     pub use hotloop_core as core;
     pub use hotloop_cpu as cpu;
     pub use hotloop_cuda as cuda;
+    pub use hotloop_device as device;
     pub use hotloop_runtime as runtime;
     pub use hotloop_sim as sim;
 }
