@@ -1,8 +1,8 @@
-//! The CUDA backend. Where it cannot run (no driver, no GPU, no PTX) every
-//! test checks that it says why, as an error value, and prints the reason it
-//! skips the device checks; where a GPU is present the same tests run the
-//! kernels and compare them with the simulator bit for bit (same launch,
-//! same order of operations) and with the CPU backends. The cross-backend
+//! The CUDA backend. Where it cannot run (no driver, no GPU, no PTX) the
+//! ordinary tests check that it says why, as an error value; the device
+//! tests (`#[ignore = "needs a CUDA device"]`, run with `--ignored` where
+//! there is one) run the kernels and compare them with the simulator and
+//! the CPU backends bit for bit. The cross-backend
 //! suites (add_scalar.rs, reduce.rs, monte_carlo.rs, properties.rs, map.rs,
 //! gufunc.rs, stencil.rs, reductions.rs) include CUDA through
 //! `common::backends()` as well; cuda_parity.rs checks the Numba-parity
@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{gpu, note, values};
+use common::{device, note, values};
 use hotloop::crates::cuda::{self, kernels, ops};
 use hotloop::crates::sim;
 use hotloop::{
@@ -94,10 +94,18 @@ fn invalid_launches_are_refused_before_the_device_is_touched() {
     assert!(is_invalid(sum_slice(b, &[1.0f64]).map(drop)));
     assert!(is_invalid(max_slice(b, &[1.0f32]).map(drop)));
     assert!(is_invalid(monte_carlo_pi(b, 10, 1).map(drop)));
-    let Some(dev) = gpu("invalid_launches_are_refused_before_the_device_is_touched") else {
-        return;
+}
+
+/// The device half: on a GPU an invalid launch is an error value too, not a
+/// driver failure.
+#[test]
+#[ignore = "needs a CUDA device"]
+fn invalid_launches_are_error_values_on_the_device() {
+    let dev = device();
+    let bad = LaunchConfig {
+        blocks: 1,
+        threads_per_block: 1025,
     };
-    // ...and on a device, as an error value, not a driver failure.
     let e = ops::sum(&dev, Some(bad), &[1.0f64]).unwrap_err();
     assert!(matches!(e, Error::InvalidLaunch(_)), "{e}");
     let e = ops::count_hits(
@@ -116,10 +124,9 @@ fn invalid_launches_are_refused_before_the_device_is_touched() {
 const LAUNCHES: [(u32, u32); 6] = [(1, 1), (3, 7), (5, 33), (1, 1024), (2, 1024), (64, 256)];
 
 #[test]
+#[ignore = "needs a CUDA device"]
 fn device_results_equal_the_simulators_bit_for_bit() {
-    let Some(dev) = gpu("device_results_equal_the_simulators_bit_for_bit") else {
-        return;
-    };
+    let dev = device();
     note(&format!("running on {:?}", dev.info()));
     for len in [0usize, 1, 2, 1000, 65_537, 1_000_003] {
         let x = values(len);
@@ -170,10 +177,9 @@ fn device_results_equal_the_simulators_bit_for_bit() {
 }
 
 #[test]
+#[ignore = "needs a CUDA device"]
 fn the_numba_flow_works_on_device_arrays() {
-    let Some(dev) = gpu("the_numba_flow_works_on_device_arrays") else {
-        return;
-    };
+    let dev = device();
     let host = values(10_007);
     let d_in = dev.to_device(&host).unwrap();
     let mut d_out = dev.device_array_like(&d_in).unwrap();
@@ -204,10 +210,9 @@ fn the_numba_flow_works_on_device_arrays() {
 }
 
 #[test]
+#[ignore = "needs a CUDA device"]
 fn timings_separate_copies_kernel_and_module_load() {
-    let Some(dev) = gpu("timings_separate_copies_kernel_and_module_load") else {
-        return;
-    };
+    let dev = device();
     let x = values(1 << 22);
     let mut out = vec![0.0; x.len()];
     let t = ops::add_scalar_timed(&dev, None, &x, 2.0, &mut out).unwrap();
@@ -230,10 +235,9 @@ fn timings_separate_copies_kernel_and_module_load() {
 }
 
 #[test]
+#[ignore = "needs a CUDA device"]
 fn device_memory_beyond_the_gpu_is_an_error_value() {
-    let Some(dev) = gpu("device_memory_beyond_the_gpu_is_an_error_value") else {
-        return;
-    };
+    let dev = device();
     let too_many = (dev.info().total_memory / 8 + 1) as usize;
     match dev.device_array::<f64>(too_many) {
         Err(Error::InsufficientMemory { .. }) | Err(Error::Device { .. }) => {}

@@ -1,7 +1,7 @@
 //! The Numba-parity kernels on CUDA. Where the backend cannot run (no
-//! driver, no GPU, no PTX), every operation says why, as an error value,
-//! and the device checks print why they are skipped. Where a GPU is
-//! present: maps, zips, scalar binds, gufuncs and stencils against the
+//! driver, no GPU, no PTX), every operation says why, as an error value.
+//! The device tests (`#[ignore = "needs a CUDA device"]`, run with
+//! `--ignored` where there is a GPU): maps, zips, scalar binds, gufuncs and stencils against the
 //! serial backend bit for bit (NaN for NaN), `min` the same value, counts
 //! exact, at many launch shapes; block partials equal to the simulator's
 //! at the same launch; the device-array launchers and the timed forms.
@@ -10,7 +10,7 @@ mod common;
 #[path = "common/parity.rs"]
 mod parity;
 
-use common::{gpu, note, values};
+use common::{device, note, values};
 use hotloop::crates::core::device_op::{
     DeviceGufunc, DeviceMap, DevicePredicate, DeviceStencil, DeviceZip,
 };
@@ -99,8 +99,17 @@ fn invalid_launches_are_refused_before_the_device_is_touched() {
     assert!(is_invalid(
         count_where_slice(b, GreaterThan(0.0), &[1.0]).map(drop)
     ));
-    let Some(dev) = gpu("invalid_launches_are_refused_before_the_device_is_touched") else {
-        return;
+}
+
+/// The device half: on a GPU an invalid launch is an error value too, not a
+/// driver failure.
+#[test]
+#[ignore = "needs a CUDA device"]
+fn invalid_launches_are_error_values_on_the_device() {
+    let dev = device();
+    let bad = LaunchConfig {
+        blocks: 1,
+        threads_per_block: 1025,
     };
     let e = ops::min(&dev, Some(bad), &[1.0f64]).unwrap_err();
     assert!(matches!(e, Error::InvalidLaunch(_)), "{e}");
@@ -123,10 +132,9 @@ fn cuda_backends() -> Vec<Backend> {
 /// checked against the serial backend as the other tests do: the test the
 /// GPU kit runs under compute-sanitizer's memcheck and racecheck.
 #[test]
+#[ignore = "needs a CUDA device"]
 fn every_entry_point_at_small_launches() {
-    let Some(dev) = gpu("every_entry_point_at_small_launches") else {
-        return;
-    };
+    let dev = device();
     for (blocks, threads) in [(3, 7), (2, 64)] {
         let launch = LaunchConfig::new(blocks, threads).unwrap();
         let b = Backend::Cuda {
@@ -173,10 +181,9 @@ fn every_entry_point_at_small_launches() {
 }
 
 #[test]
+#[ignore = "needs a CUDA device"]
 fn every_parity_kernel_matches_serial_on_the_device() {
-    let Some(dev) = gpu("every_parity_kernel_matches_serial_on_the_device") else {
-        return;
-    };
+    let dev = device();
     note(&format!("running on {:?}", dev.info()));
     for b in cuda_backends() {
         parity::all(b);
@@ -184,10 +191,9 @@ fn every_parity_kernel_matches_serial_on_the_device() {
 }
 
 #[test]
+#[ignore = "needs a CUDA device"]
 fn device_partials_equal_the_simulators_at_the_same_launch() {
-    let Some(dev) = gpu("device_partials_equal_the_simulators_at_the_same_launch") else {
-        return;
-    };
+    let dev = device();
     for len in [1usize, 1000, 65_537, 1_000_003] {
         let mut x = values(len);
         if len > 10 {
@@ -237,10 +243,9 @@ fn device_partials_equal_the_simulators_at_the_same_launch() {
 }
 
 #[test]
+#[ignore = "needs a CUDA device"]
 fn device_array_launchers_match_the_simulator() {
-    let Some(dev) = gpu("device_array_launchers_match_the_simulator") else {
-        return;
-    };
+    let dev = device();
     let host = parity::inputs::<f64>(10_007);
     let y: Vec<f64> = host.iter().map(|v| v * 0.5 + 1.0).collect();
     let d_in = dev.to_device(&host).unwrap();
@@ -338,10 +343,9 @@ fn device_array_launchers_match_the_simulator() {
 }
 
 #[test]
+#[ignore = "needs a CUDA device"]
 fn timed_forms_report_copies_and_kernel() {
-    let Some(dev) = gpu("timed_forms_report_copies_and_kernel") else {
-        return;
-    };
+    let dev = device();
     let x = values(1 << 22);
     let mut out = vec![0.0; x.len()];
     let t = ops::map_timed(&dev, None, DeviceMap::Exp, &x, &mut out).unwrap();

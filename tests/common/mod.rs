@@ -7,26 +7,24 @@ use hotloop::crates::cuda;
 use hotloop::{Backend, LaunchConfig, available};
 use std::sync::Arc;
 
-/// Set (to anything but empty) by the GPU kit's `run.sh`: a test that finds
-/// no CUDA device then fails with the reason instead of skipping, so a kit
-/// run can never pass without having used the GPU.
+/// Set (to anything but empty) by the GPU kit's `run.sh`: the cross-backend
+/// suites ([`backends`]) then fail with the reason where CUDA is
+/// unavailable instead of leaving it out, so a kit run can never pass
+/// without having used the GPU.
 pub const REQUIRE_GPU: &str = "HOTLOOP_REQUIRE_GPU";
 
 fn gpu_required() -> bool {
     std::env::var_os(REQUIRE_GPU).is_some_and(|v| !v.is_empty())
 }
 
-/// Device 0, or `None` after printing why `test`'s device checks are
-/// skipped; a failure instead where [`REQUIRE_GPU`] is set.
-pub fn gpu(test: &str) -> Option<Arc<cuda::Device>> {
-    match cuda::device(0) {
-        Ok(d) => Some(d),
-        Err(e) if gpu_required() => panic!("{test}: {REQUIRE_GPU} is set, but: {e}"),
-        Err(e) => {
-            note(&format!("{test}: skipping the GPU checks: {e}"));
-            None
-        }
-    }
+/// Device 0, for a test that needs one: such a test is
+/// `#[ignore = "needs a CUDA device"]`, run only where there is one
+/// (`cargo xtask test` adds `--ignored` when it finds a device; the GPU
+/// kit's `run.sh` always does), and fails with the reason if there is none.
+pub fn device() -> Arc<cuda::Device> {
+    cuda::device(0).unwrap_or_else(|e| {
+        panic!("this test needs a CUDA device (it is ignored unless asked for): {e}")
+    })
 }
 
 /// Every backend this machine can run, each parallel one at several thread

@@ -31,9 +31,53 @@ pub fn run(args: &[String]) -> Result<(), String> {
     kernels::check(&[])?;
     process::run(process::cargo().args(["test", "--workspace", "--locked"]))?;
     check_custom_kernels()?;
-    check_gpu_kit()?;
+    let kit = check_gpu_kit()?;
+    let device_tests = run_device_tests(&kit)?;
     eprintln!("xtask test: all checks passed");
+    eprintln!("xtask test: {device_tests}");
     Ok(())
+}
+
+/// The tests that need a CUDA device (`#[ignore = "needs a CUDA device"]`):
+/// run where the kit's probe finds one, counted either way; returns the
+/// one line that says how many ran, and why none did.
+fn run_device_tests(kit: &std::path::Path) -> Result<String, String> {
+    let probe = Command::new(kit.join("bin/hotloop-bench"))
+        .arg("--cuda-available")
+        .output()
+        .map_err(|e| format!("running the CUDA probe: {e}"))?;
+    let said = String::from_utf8_lossy(&probe.stdout).trim().to_string();
+    let listed = process::cargo()
+        // --tests: the test targets, not the doctests (whose `ignore`
+        // blocks are examples, not device tests).
+        .args([
+            "test",
+            "--workspace",
+            "--locked",
+            "--tests",
+            "--",
+            "--ignored",
+            "--list",
+        ])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("listing the device tests: {e}"))?;
+    let total = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter(|l| l.ends_with(": test"))
+        .count();
+    if !probe.status.success() {
+        return Ok(format!("0 of {total} device tests ran: {said}"));
+    }
+    process::run(process::cargo().args([
+        "test",
+        "--workspace",
+        "--locked",
+        "--tests",
+        "--",
+        "--ignored",
+    ]))?;
+    Ok(format!("{total} of {total} device tests ran, on {said}"))
 }
 
 /// The standalone example (`examples/custom-kernels/`, its own workspace,
@@ -87,7 +131,7 @@ fn check_custom_kernels() -> Result<(), String> {
 /// GPU that checks everything but the GPU: the kit builds, fits, and says
 /// in one line why it cannot run, with its own exit status, in seconds. On
 /// a machine with one, it is the whole GPU run.
-fn check_gpu_kit() -> Result<(), String> {
+fn check_gpu_kit() -> Result<std::path::PathBuf, String> {
     let kit = gpu_kit::build()?;
     let started = std::time::Instant::now();
     let out = Command::new("bash")
@@ -112,14 +156,14 @@ fn check_gpu_kit() -> Result<(), String> {
                 "xtask test: gpu-kit built; run.sh refused in {:.1} s as it should without a GPU",
                 started.elapsed().as_secs_f64()
             );
-            Ok(())
+            Ok(kit)
         }
         Some(0) => {
             eprintln!(
                 "xtask test: gpu-kit ran on this machine's GPU: see {}",
                 kit.join("out/summary.md").display()
             );
-            Ok(())
+            Ok(kit)
         }
         _ => Err(format!(
             "gpu-kit run.sh failed ({}): see {}",

@@ -7,8 +7,9 @@
 #
 # Steps, each bounded in time, each going on after a failure:
 #   1. nvidia-smi facts (GPU, driver, clocks)
-#   2. every test binary, on the real device (HOTLOOP_REQUIRE_GPU=1: a test
-#      that finds no device fails instead of skipping)
+#   2. every test binary, on the real device, the device tests included
+#      (`--include-ignored`; HOTLOOP_REQUIRE_GPU=1 makes the cross-backend
+#      suites fail rather than leave CUDA out)
 #   3. the bench's CUDA rows at the blog's sizes, with the blog's Python GPU
 #      code beside them (numba.cuda, CuPy)
 #   4. compute-sanitizer memcheck and racecheck over every kernel at small
@@ -85,7 +86,7 @@ for t in "$KIT"/tests/*; do
     name=$(basename "$t")
     log "-- $name"
     before=$(wc -l < "$LOG")
-    bounded 60 "$t" --test-threads=4
+    bounded 60 "$t" --test-threads=4 --include-ignored
     rc=$?
     counts=$(tail -n +"$before" "$LOG" | grep -E '^test result:' | tail -1 | sed 's/^test result: //; s/; finished.*//')
     if [ "$rc" -eq 0 ]; then
@@ -156,7 +157,7 @@ else
     for tool in memcheck racecheck; do
         log "-- $tool"
         bounded 60 "$sanitizer" --tool "$tool" --error-exitcode 9 --print-limit 50 \
-            "$KIT/tests/cuda_parity" every_entry_point_at_small_launches --exact --test-threads=1
+            "$KIT/tests/cuda_parity" every_entry_point_at_small_launches --exact --ignored --test-threads=1
         rc=$?
         if [ "$rc" -eq 0 ]; then
             say "- $tool: clean (every entry point at launches 3x7 and 2x64)"
