@@ -50,10 +50,10 @@ pub mod serial {
     }
 }
 
-/// Over a [`Pool`](crate::parallel::Pool).
+/// Over a [`Pool`](crate::pool::Pool).
 pub mod parallel {
     use super::*;
-    use crate::parallel::Pool;
+    use crate::pool::Pool;
     use rayon::prelude::*;
 
     /// [`serial::run`] with the iterations split over the pool in tasks of
@@ -86,7 +86,7 @@ pub mod parallel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parallel::Pool;
+    use crate::pool::Pool;
     use hotloop_core::gufunc::{MovingAverage, NormalizeRows};
     use std::num::NonZeroUsize;
 

@@ -4,6 +4,7 @@
 //! - [`serial`]: one thread; the blog's loop in its cache-hostile order, the
 //!   natural row-major loop, and the vectorized (NumPy-like) form.
 //! - [`parallel`]: the same bodies over a rayon pool of a chosen size.
+//! - [`pool`]: those pools, their cache and their size limit.
 //! - [`store`]: cached or streaming (non-temporal) output stores.
 //! - [`montecarlo`]: Monte Carlo pi, serial and parallel.
 //! - [`map`]: element-wise maps of any `hotloop_core::map` op (`@vectorize`).
@@ -17,6 +18,7 @@ pub mod gufunc;
 pub mod map;
 pub mod montecarlo;
 pub mod parallel;
+pub mod pool;
 pub mod reductions;
 pub mod serial;
 pub mod stencil;

@@ -54,11 +54,12 @@ pub mod serial {
     }
 }
 
-/// Over a [`Pool`](crate::parallel::Pool), in fixed
+/// Over a [`Pool`](crate::pool::Pool), in fixed
 /// [`ELEMENTWISE_CHUNK`](crate::parallel::ELEMENTWISE_CHUNK)-element tasks.
 pub mod parallel {
     use super::*;
-    use crate::parallel::{ELEMENTWISE_CHUNK, Pool};
+    use crate::parallel::ELEMENTWISE_CHUNK;
+    use crate::pool::Pool;
     use rayon::prelude::*;
 
     /// `out[i] = op(input[i])` over the pool.
@@ -130,7 +131,7 @@ pub mod parallel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parallel::Pool;
+    use crate::pool::Pool;
     use hotloop_core::map::{Affine, Axpy, Exp};
     use std::num::NonZeroUsize;
 

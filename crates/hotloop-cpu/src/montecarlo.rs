@@ -4,7 +4,7 @@
 //! simulator and the GPU run; this module only decides how the sample range
 //! is split and which instruction set the loop is compiled for.
 
-use crate::parallel::Pool;
+use crate::pool::Pool;
 use hotloop_core::philox::key_from_seed;
 use hotloop_core::pi;
 use rayon::prelude::*;

@@ -37,10 +37,10 @@ pub mod serial {
     }
 }
 
-/// Over a [`Pool`](crate::parallel::Pool).
+/// Over a [`Pool`](crate::pool::Pool).
 pub mod parallel {
     use super::*;
-    use crate::parallel::Pool;
+    use crate::pool::Pool;
     use rayon::prelude::*;
 
     /// [`serial::min`] over the pool; the same bits.
@@ -77,7 +77,7 @@ pub mod parallel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parallel::Pool;
+    use crate::pool::Pool;
     use hotloop_core::predicate::GreaterThan;
     use std::num::NonZeroUsize;
 

@@ -43,10 +43,10 @@ pub mod serial {
     }
 }
 
-/// Over a [`Pool`](crate::parallel::Pool).
+/// Over a [`Pool`](crate::pool::Pool).
 pub mod parallel {
     use super::*;
-    use crate::parallel::Pool;
+    use crate::pool::Pool;
     use rayon::prelude::*;
 
     /// [`serial::run`] with the rows split over the pool in runs of about
@@ -84,7 +84,7 @@ pub mod parallel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parallel::Pool;
+    use crate::pool::Pool;
     use hotloop_core::stencil::{Jacobi5, Laplacian7, Planar};
     use std::num::NonZeroUsize;
 
