@@ -2,8 +2,7 @@
 //! scale, grouped by workload, failed rows in red. Plain SVG, no scripts:
 //! it opens in any browser.
 
-use crate::report::{Report, fmt_time};
-use crate::row::Check;
+use crate::row::{Check, Row, fmt_time};
 use std::fmt::Write as _;
 
 const LABEL_W: f64 = 520.0;
@@ -13,9 +12,8 @@ const GAP: f64 = 4.0;
 const HEAD_H: f64 = 26.0;
 
 /// The chart as an SVG document.
-pub fn svg(report: &Report) -> String {
-    let times: Vec<f64> = report
-        .rows
+pub fn svg(rows: &[Row], title: &str) -> String {
+    let times: Vec<f64> = rows
         .iter()
         .map(|r| r.timings.median())
         .filter(|t| t.is_finite() && *t > 0.0)
@@ -39,14 +37,13 @@ pub fn svg(report: &Report) -> String {
     };
     let x = |t: f64| LABEL_W + (t.log10() - lo) / (hi - lo) * PLOT_W;
 
-    let groups = report.rows.iter().fold(Vec::<&str>::new(), |mut g, r| {
+    let groups = rows.iter().fold(Vec::<&str>::new(), |mut g, r| {
         if g.last() != Some(&r.workload.as_str()) {
             g.push(&r.workload);
         }
         g
     });
-    let height =
-        60.0 + groups.len() as f64 * HEAD_H + report.rows.len() as f64 * (BAR_H + GAP) + 30.0;
+    let height = 60.0 + groups.len() as f64 * HEAD_H + rows.len() as f64 * (BAR_H + GAP) + 30.0;
     let width = LABEL_W + PLOT_W + 120.0;
     let mut s = String::new();
     let _ = writeln!(
@@ -60,7 +57,7 @@ pub fn svg(report: &Report) -> String {
     let _ = writeln!(
         s,
         r##"<text x="10" y="38" fill="#555">{}</text>"##,
-        esc(&report.machine.summary())
+        esc(title)
     );
     // Decade grid lines.
     let top = 50.0;
@@ -76,7 +73,7 @@ pub fn svg(report: &Report) -> String {
     }
     let mut y = top;
     let mut last = "";
-    for r in &report.rows {
+    for r in rows {
         if r.workload != last {
             y += HEAD_H;
             let _ = writeln!(
@@ -136,9 +133,7 @@ fn esc(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::machine::Machine;
     use crate::measure::Timings;
-    use crate::row::Row;
 
     #[test]
     fn one_bar_per_row_and_escaped_labels() {
@@ -158,23 +153,12 @@ mod tests {
             gpu: None,
             note: None,
         };
-        let machine = Machine {
-            cpu: "cpu".into(),
-            cores: 1,
-            memory_bytes: None,
-            os: "os".into(),
-            rustc: "r".into(),
-            gpu: crate::machine::Gpu::Unavailable("test".into()),
-            python: None,
-        };
-        let report = Report::new(
-            machine,
-            vec![
-                row("a&b", 1e-3, Check::Passed),
-                row("c", 2.0, Check::Failed("x".into())),
-            ],
-        );
-        let svg = svg(&report);
+        let rows = [
+            row("a&b", 1e-3, Check::Passed),
+            row("c", 2.0, Check::Failed("x".into())),
+        ];
+        let svg = svg(&rows, "machine <1>");
+        assert!(svg.contains("machine &lt;1&gt;"));
         assert_eq!(svg.matches("<rect").count(), 2);
         assert!(svg.contains("a&amp;b") && svg.contains("w&lt;1&gt;"));
         assert!(svg.contains("#d62728"), "failed row drawn in red");

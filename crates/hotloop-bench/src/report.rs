@@ -1,7 +1,7 @@
 //! The table on the terminal and the files left behind.
 
 use crate::machine::Machine;
-use crate::row::{Check, Row};
+use crate::row::{Check, Row, fmt_time};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -288,7 +288,10 @@ impl Report {
         std::fs::write(dir.join("results.json"), json)?;
         std::fs::write(dir.join("results.csv"), self.csv())?;
         std::fs::write(dir.join("table.md"), self.markdown())?;
-        std::fs::write(dir.join("chart.svg"), crate::chart::svg(self))?;
+        std::fs::write(
+            dir.join("chart.svg"),
+            crate::chart::svg(&self.rows, &self.machine.summary()),
+        )?;
         Ok(())
     }
 }
@@ -298,19 +301,6 @@ fn csv_field(s: &str) -> String {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
-    }
-}
-
-/// A duration with a unit that keeps three significant figures.
-pub fn fmt_time(s: f64) -> String {
-    if !s.is_finite() {
-        "-".into()
-    } else if s >= 1.0 {
-        format!("{s:.2} s")
-    } else if s >= 1e-3 {
-        format!("{:.2} ms", s * 1e3)
-    } else {
-        format!("{:.1} µs", s * 1e6)
     }
 }
 

@@ -78,3 +78,16 @@ impl Row {
         self.samples.map(|s| s as f64 / self.timings.median())
     }
 }
+
+/// A duration with a unit that keeps three significant figures.
+pub fn fmt_time(s: f64) -> String {
+    if !s.is_finite() {
+        "-".into()
+    } else if s >= 1.0 {
+        format!("{s:.2} s")
+    } else if s >= 1e-3 {
+        format!("{:.2} ms", s * 1e3)
+    } else {
+        format!("{:.1} µs", s * 1e6)
+    }
+}
