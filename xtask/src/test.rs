@@ -47,18 +47,19 @@ fn run_device_tests(kit: &std::path::Path) -> Result<String, String> {
         .output()
         .map_err(|e| format!("running the CUDA probe: {e}"))?;
     let said = String::from_utf8_lossy(&probe.stdout).trim().to_string();
+    // --tests: the test targets, not the doctests (whose `ignore` blocks are
+    // examples, not device tests).
+    const IGNORED: [&str; 6] = [
+        "test",
+        "--workspace",
+        "--locked",
+        "--tests",
+        "--",
+        "--ignored",
+    ];
     let listed = process::cargo()
-        // --tests: the test targets, not the doctests (whose `ignore`
-        // blocks are examples, not device tests).
-        .args([
-            "test",
-            "--workspace",
-            "--locked",
-            "--tests",
-            "--",
-            "--ignored",
-            "--list",
-        ])
+        .args(IGNORED)
+        .arg("--list")
         .stderr(std::process::Stdio::null())
         .output()
         .map_err(|e| format!("listing the device tests: {e}"))?;
@@ -69,14 +70,7 @@ fn run_device_tests(kit: &std::path::Path) -> Result<String, String> {
     if !probe.status.success() {
         return Ok(format!("0 of {total} device tests ran: {said}"));
     }
-    process::run(process::cargo().args([
-        "test",
-        "--workspace",
-        "--locked",
-        "--tests",
-        "--",
-        "--ignored",
-    ]))?;
+    process::run(process::cargo().args(IGNORED))?;
     Ok(format!("{total} of {total} device tests ran, on {said}"))
 }
 

@@ -122,5 +122,5 @@ impl<'a, T: DeviceCopy> Out<'a, T> {
 #[cold]
 #[inline(never)]
 fn out_of_bounds(i: usize, len: usize) -> ! {
-    panic!("output index {i} is out of bounds for an output of {len} elements")
+    panic!("index {i} is out of bounds for an array of {len} elements")
 }

@@ -1,24 +1,25 @@
 //! [`SharedArray`]: a block's shared memory (`__shared__ T a[N]`).
 
-use crate::elem::{AtomicAdd, DeviceCopy};
+use crate::elem::{AtomicAdd, AtomicOrd, DeviceCopy};
+use crate::out::Out;
 
 /// `N` elements of `T` shared by the threads of one block, from
 /// [`shared_array!`](crate::shared_array): `.shared` memory on the GPU, one
 /// array per simulated block on the host. Its contents start undefined on
-/// the GPU (zeros in the simulator); accesses are relaxed atomics, made
-/// visible to the rest of the block by [`crate::sync_threads`]. Indices are
-/// checked as [`crate::Out`]'s are.
+/// the GPU (zeros in the simulator). Accesses are [`Out`]'s: relaxed
+/// atomics, bounds-checked, made visible to the rest of the block by
+/// [`crate::sync_threads`].
 #[derive(Debug)]
-pub struct SharedArray<T, const N: usize> {
-    ptr: *mut T,
+pub struct SharedArray<T: 'static, const N: usize> {
+    slots: Out<'static, T>,
 }
 
-impl<T, const N: usize> Clone for SharedArray<T, N> {
+impl<T: 'static, const N: usize> Clone for SharedArray<T, N> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<T, const N: usize> Copy for SharedArray<T, N> {}
+impl<T: 'static, const N: usize> Copy for SharedArray<T, N> {}
 
 impl<T: DeviceCopy, const N: usize> SharedArray<T, N> {
     /// The array at `ptr`.
@@ -28,7 +29,11 @@ impl<T: DeviceCopy, const N: usize> SharedArray<T, N> {
     /// runs, and only accessed atomically.
     #[inline(always)]
     pub unsafe fn from_raw(ptr: *mut T) -> Self {
-        Self { ptr }
+        // SAFETY: the caller's, for the block's lifetime, which is as long
+        // as any thread can hold the array.
+        Self {
+            slots: unsafe { Out::from_raw(ptr, N) },
+        }
     }
 
     /// `N`.
@@ -43,27 +48,16 @@ impl<T: DeviceCopy, const N: usize> SharedArray<T, N> {
         N == 0
     }
 
-    #[inline(always)]
-    fn at(&self, i: usize) -> *mut T {
-        if i >= N {
-            out_of_bounds(i, N);
-        }
-        // SAFETY: i < N.
-        unsafe { self.ptr.add(i) }
-    }
-
     /// `a[i] = v`.
     #[inline(always)]
     pub fn set(&self, i: usize, v: T) {
-        // SAFETY: `at` checked the index; the constructor vouches for it.
-        unsafe { T::store(self.at(i), v) }
+        self.slots.set(i, v)
     }
 
     /// `a[i]`.
     #[inline(always)]
     pub fn get(&self, i: usize) -> T {
-        // SAFETY: as `set`.
-        unsafe { T::load(self.at(i)) }
+        self.slots.get(i)
     }
 
     /// `a[i] += v` atomically; returns the old value.
@@ -72,13 +66,24 @@ impl<T: DeviceCopy, const N: usize> SharedArray<T, N> {
     where
         T: AtomicAdd,
     {
-        // SAFETY: as `set`.
-        unsafe { T::atomic_add(self.at(i), v) }
+        self.slots.atomic_add(i, v)
     }
-}
 
-#[cold]
-#[inline(never)]
-fn out_of_bounds(i: usize, n: usize) -> ! {
-    panic!("shared index {i} is out of bounds for a shared array of {n} elements")
+    /// `a[i] = max(a[i], v)` atomically; returns the old value.
+    #[inline(always)]
+    pub fn atomic_max(&self, i: usize, v: T) -> T
+    where
+        T: AtomicOrd,
+    {
+        self.slots.atomic_max(i, v)
+    }
+
+    /// `a[i] = min(a[i], v)` atomically; returns the old value.
+    #[inline(always)]
+    pub fn atomic_min(&self, i: usize, v: T) -> T
+    where
+        T: AtomicOrd,
+    {
+        self.slots.atomic_min(i, v)
+    }
 }
