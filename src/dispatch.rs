@@ -1,51 +1,41 @@
-//! Dispatch of the Numba-parity kernels (maps, gufuncs, stencils, min and
-//! count-where): the CPU backends and the simulator run any op; CUDA runs
-//! the built-in ops, those with device entry points.
+//! Dispatch of the ops' kernels (maps, zips, gufuncs, stencils,
+//! count-where) to CUDA: the CPU backends and the simulator run any op,
+//! closures included; the GPU runs an op's compiled kernel, which
+//! `#[device_op]` on the op's trait impl declares (every built-in has one).
 //!
-//! A generic op cannot cross to the device (the PTX is compiled ahead of
-//! time), so on `Backend::Cuda` an op without an entry point is refused
-//! with [`Error::BackendUnavailable`] saying so, rather than silently run
-//! elsewhere (which would report CPU timings under a GPU's name).
+//! A closure has no compiled kernel (the PTX is built ahead of time), so on
+//! `Backend::Cuda` it is an [`Error::Unsupported`] saying so, rather than
+//! silently run elsewhere (which would report CPU timings under a GPU's
+//! name). [`Error::BackendUnavailable`] is kept for a machine without a
+//! usable GPU.
 
 use crate::Backend;
+use hotloop_core::abi::DeviceKernel;
 use hotloop_runtime::{Error, LaunchConfig, Result};
 use std::sync::Arc;
 
-/// The opened CUDA device and the op's device description, or why not:
-/// an explicit launch is validated first ([`Error::InvalidLaunch`]), then
-/// the op must have an entry point, then the device must be usable.
-pub(crate) fn cuda<X>(
+/// The opened CUDA device and the op's kernel, or why not: an explicit
+/// launch is validated first ([`Error::InvalidLaunch`]), then the op must
+/// have a kernel ([`Error::Unsupported`]), then the device must be usable
+/// ([`Error::BackendUnavailable`]).
+pub(crate) fn cuda(
     device: usize,
     launch: Option<LaunchConfig>,
-    op: &'static str,
-    description: Option<X>,
-    builtins: &'static str,
-) -> Result<(Arc<hotloop_cuda::Device>, X)> {
+    op: &str,
+    kernel: Option<DeviceKernel>,
+) -> Result<(Arc<hotloop_cuda::Device>, DeviceKernel)> {
     if let Some(l) = launch {
         l.validate()?;
     }
-    let Some(d) = description else {
-        return Err(Error::BackendUnavailable {
+    let Some(k) = kernel else {
+        return Err(Error::Unsupported {
+            op: format!("{op} of a closure (or of an op without `#[device_op]`)"),
             backend: Backend::cuda().name(),
-            reason: format!(
-                "{op} of this op needs a device entry point, which only the built-ins have \
-                 ({builtins}); a closure or user-defined op runs on Backend::Serial, \
-                 Backend::Parallel and Backend::Simulator, or on the GPU once it has its own \
-                 entry points (CONTRIBUTING.md)"
-            ),
+            reason: "the GPU runs compiled kernels only: write the op as a type and put \
+                     `#[device_op]` on its trait impl (CONTRIBUTING.md); a closure runs on \
+                     Backend::Serial, Backend::Parallel and Backend::Simulator"
+                .into(),
         });
     };
-    Ok((Backend::cuda_device(device, launch)?, d))
+    Ok((Backend::cuda_device(device, launch)?, k))
 }
-
-/// The built-ins with entry points, per kind, for the error message.
-pub(crate) const MAP_BUILTINS: &str =
-    "Affine, Polynomial, Clamp, Exp, and Add, Mul or Axpy with a scalar operand bound";
-/// See [`MAP_BUILTINS`].
-pub(crate) const ZIP_BUILTINS: &str = "Add, Mul, Axpy";
-/// See [`MAP_BUILTINS`].
-pub(crate) const GUFUNC_BUILTINS: &str = "MovingAverage, NormalizeRows";
-/// See [`MAP_BUILTINS`].
-pub(crate) const STENCIL_BUILTINS: &str = "Laplacian7, Jacobi5";
-/// See [`MAP_BUILTINS`].
-pub(crate) const PREDICATE_BUILTINS: &str = "GreaterThan, LessThan, InRange, IsNan";

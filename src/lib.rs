@@ -21,16 +21,18 @@
 //! Numba's other decorators have their counterparts here, written once as a
 //! small trait implementation in `hotloop-core` (or a closure) and run by
 //! any backend: `@vectorize` is [`map`] / [`zip`] over a [`UnaryOp`] /
-//! [`BinaryOp`] (built-ins [`Affine`], [`Polynomial`], [`Clamp`], [`Exp`]);
+//! [`BinaryOp`] (built-ins [`Affine`], [`Polynomial`], [`Clamp`], [`Exp`],
+//! [`Sigmoid`]);
 //! `@guvectorize` is [`gufunc`] over a [`GuKernel`] with a NumPy-style
 //! signature ([`moving_average`], [`normalize_rows`]); `@stencil` is
 //! [`stencil3`] / [`stencil2`] over a [`Stencil3`] / [`Stencil2`] with a
 //! [`Boundary`] mode ([`Laplacian7`], [`Jacobi5`]); `prange` reductions are
 //! [`sum`], [`min`], [`max`] and [`count_where`] over a [`Predicate`]. Every
-//! backend runs them: the CPU backends and the CUDA simulator any op or
-//! kernel, closures included; the GPU the built-ins named here, which have
-//! device entry points (a user-defined op is an [`Error::BackendUnavailable`]
-//! on `Backend::Cuda`, saying so).
+//! backend runs them: the CPU backends and the CUDA simulator any op,
+//! closures included; the GPU every op with a compiled kernel, declared by
+//! `#[device_op]` on the op's trait impl: the built-ins named here, and a
+//! user's own in their kernels crate (`examples/custom-kernels`). A closure
+//! on `Backend::Cuda` is an [`Error::Unsupported`], saying so.
 //!
 //! Choose a backend by value ([`Backend`]); [`available`] lists what this
 //! machine can run and why not the rest. Every function checks its input
@@ -59,7 +61,7 @@ pub use reduce::{max, max_slice, sum, sum_slice};
 // Numba parity: @vectorize, @guvectorize, @stencil, prange reductions.
 pub use gufunc::{gufunc, gufunc_into, moving_average, normalize_rows};
 pub use hotloop_core::gufunc::{GuKernel, MovingAverage, NormalizeRows};
-pub use hotloop_core::map::{Affine, BinaryOp, Clamp, Exp, Polynomial, UnaryOp};
+pub use hotloop_core::map::{Affine, BinaryOp, Clamp, Exp, Polynomial, Sigmoid, UnaryOp};
 pub use hotloop_core::predicate::{GreaterThan, InRange, IsNan, LessThan, Predicate};
 pub use hotloop_core::stencil::{Boundary, Jacobi5, Laplacian7, Stencil2, Stencil3};
 pub use map::{
@@ -72,7 +74,8 @@ pub use stencil::{stencil2, stencil2_into, stencil3, stencil3_into};
 /// built-ins, and the binders of a scalar operand.
 pub mod ops {
     pub use hotloop_core::map::{
-        Add, Affine, Axpy, BinaryOp, BindLeft, BindRight, Clamp, Exp, Mul, Polynomial, UnaryOp,
+        Add, Affine, Axpy, BinaryOp, BindLeft, BindRight, Clamp, Exp, Horner, Mul, Polynomial,
+        Side, Sigmoid, UnaryOp,
     };
 }
 

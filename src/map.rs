@@ -26,16 +26,13 @@
 //! the CPU, large outputs are written with streaming stores
 //! ([`crate::StoreMode::Auto`]).
 //!
-//! The simulator runs any op, closures included. `Backend::Cuda` runs the
-//! built-ins ([`Affine`](crate::Affine), [`Polynomial`](crate::Polynomial),
-//! [`Clamp`](crate::Clamp), [`Exp`](crate::Exp), and
-//! [`Add`](crate::ops::Add), [`Mul`](crate::ops::Mul),
-//! [`Axpy`](crate::ops::Axpy) on two arrays or with a scalar operand bound),
-//! which have device entry points; any other op is an
-//! [`Error::BackendUnavailable`] there, saying so.
+//! The simulator runs any op, closures included. `Backend::Cuda` runs any
+//! op with a compiled kernel: every built-in, and a user's op whose trait
+//! impl carries `#[device_op]` (with a scalar operand bound, too); a
+//! closure is an [`Error::Unsupported`] there, saying so.
 
 use crate::Backend;
-use crate::dispatch::{MAP_BUILTINS, ZIP_BUILTINS, cuda};
+use crate::dispatch::cuda;
 use hotloop_core::map::{BinaryOp, UnaryOp};
 use hotloop_cpu::map::{parallel, serial};
 use hotloop_cpu::store::StoreMode;
@@ -95,8 +92,8 @@ where
         }
         Backend::Simulator { launch } => hotloop_sim::map::map_in_place(launch, &op, data)?,
         Backend::Cuda { device, launch } => {
-            let (dev, d) = cuda(device, launch, "map", op.device_map(), MAP_BUILTINS)?;
-            hotloop_cuda::ops::map_in_place(&dev, launch, d, data)?
+            let (dev, k) = cuda(device, launch, "map", op.device_kernel())?;
+            hotloop_cuda::forms::map_in_place_timed(&dev, launch, &k, data)?;
         }
     }
     Ok(())
@@ -126,8 +123,8 @@ fn run_map<T: Element, Op: UnaryOp<T>>(
         }
         Backend::Simulator { launch } => hotloop_sim::map::map(launch, op, input, out)?,
         Backend::Cuda { device, launch } => {
-            let (dev, d) = cuda(device, launch, "map", op.device_map(), MAP_BUILTINS)?;
-            hotloop_cuda::ops::map(&dev, launch, d, input, out)?
+            let (dev, k) = cuda(device, launch, "map", op.device_kernel())?;
+            hotloop_cuda::forms::map_timed(&dev, launch, &k, input, out)?;
         }
     }
     Ok(())
@@ -206,8 +203,8 @@ where
         }
         Backend::Simulator { launch } => hotloop_sim::map::zip_in_place(launch, &op, x, y)?,
         Backend::Cuda { device, launch } => {
-            let (dev, d) = cuda(device, launch, "zip", op.device_zip(), ZIP_BUILTINS)?;
-            hotloop_cuda::ops::zip_in_place(&dev, launch, d, x, y)?
+            let (dev, k) = cuda(device, launch, "zip", op.device_kernel())?;
+            hotloop_cuda::forms::zip_in_place_timed(&dev, launch, &k, x, y)?;
         }
     }
     Ok(())
@@ -240,8 +237,8 @@ fn run_zip<T: Element, Op: BinaryOp<T>>(
         }
         Backend::Simulator { launch } => hotloop_sim::map::zip(launch, op, a, b, out)?,
         Backend::Cuda { device, launch } => {
-            let (dev, d) = cuda(device, launch, "zip", op.device_zip(), ZIP_BUILTINS)?;
-            hotloop_cuda::ops::zip(&dev, launch, d, a, b, out)?
+            let (dev, k) = cuda(device, launch, "zip", op.device_kernel())?;
+            hotloop_cuda::forms::zip_timed(&dev, launch, &k, a, b, out)?;
         }
     }
     Ok(())

@@ -12,7 +12,7 @@
 //! ```
 
 use crate::Backend;
-use crate::dispatch::{PREDICATE_BUILTINS, cuda};
+use crate::dispatch::cuda;
 use hotloop_core::predicate::Predicate;
 use hotloop_cpu::reductions::{parallel, serial};
 use hotloop_runtime::{Element, Error, Result, contiguous};
@@ -74,9 +74,8 @@ pub fn count_where_slice<T: Element, P: Predicate<T>>(
         }
         Backend::Simulator { launch } => hotloop_sim::reduce::count_where(launch, &pred, input)?,
         Backend::Cuda { device, launch } => {
-            let desc = pred.device_predicate();
-            let (dev, d) = cuda(device, launch, "count_where", desc, PREDICATE_BUILTINS)?;
-            hotloop_cuda::ops::count_where(&dev, launch, d, input)?
+            let (dev, k) = cuda(device, launch, "count_where", pred.device_kernel())?;
+            hotloop_cuda::forms::count_timed(&dev, launch, &k, input)?.0
         }
     })
 }

@@ -52,13 +52,16 @@
 //! naming the index (in the kernel's own two or three axes). A read that
 //! leaves it only for some data stops the run with the same error. Never a
 //! panic, never a read outside the array. The simulator runs any kernel;
-//! `Backend::Cuda` runs the built-ins ([`Laplacian7`](crate::Laplacian7),
-//! [`Jacobi5`](crate::Jacobi5)), which have device entry points.
+//! `Backend::Cuda` runs any with a compiled kernel (`#[device_op]`: the
+//! built-ins [`Laplacian7`](crate::Laplacian7) and
+//! [`Jacobi5`](crate::Jacobi5), and a user's), and reports an out-of-reach
+//! read the same way.
 
 use crate::Backend;
-use crate::dispatch::{STENCIL_BUILTINS, cuda};
+use crate::dispatch::cuda;
+use hotloop_core::grid::cell_coords;
 use hotloop_core::index::Shape3;
-use hotloop_core::stencil::{Boundary, Planar, Stencil2, Stencil3, check_kernel};
+use hotloop_core::stencil::{Boundary, Planar, Stencil2, Stencil3, check_kernel, stencil_cell};
 use hotloop_cpu::stencil::{parallel, serial};
 use hotloop_cpu::store::StoreMode;
 use hotloop_runtime::{
@@ -87,9 +90,15 @@ fn run<T: Element, K: Stencil3<T>>(
             hotloop_sim::stencil::run(launch, kernel, input, dims, boundary, out)?
         }
         Backend::Cuda { device, launch } => {
-            let desc = kernel.device_stencil();
-            let (dev, d) = cuda(device, launch, "stencil", desc, STENCIL_BUILTINS)?;
-            hotloop_cuda::ops::stencil(&dev, launch, d, input, dims, boundary, out)?
+            let (dev, k) = cuda(device, launch, "stencil", kernel.device_kernel())?;
+            let (_, fault) =
+                hotloop_cuda::forms::stencil_timed(&dev, launch, &k, dims, boundary, input, out)?;
+            if let Some(cell) = fault {
+                // The lowest cell that read outside the neighbourhood: its
+                // error, recomputed on the CPU, is the serial backend's.
+                let (x, y, z) = cell_coords(shape, cell as usize);
+                stencil_cell(kernel, input, shape, boundary, x, y, z)?;
+            }
         }
     }
     Ok(())

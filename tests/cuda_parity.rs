@@ -11,16 +11,15 @@ mod common;
 mod parity;
 
 use common::{device, note, values};
-use hotloop::crates::core::device_op::{
-    DeviceGufunc, DeviceMap, DevicePredicate, DeviceStencil, DeviceZip,
-};
-use hotloop::crates::cuda::{kernels, ops};
+use hotloop::crates::core::abi::GufuncShape;
+use hotloop::crates::cuda::{forms, kernels, ops};
 use hotloop::crates::sim;
 use hotloop::ops::{Add, Mul};
 use hotloop::{
-    Affine, Backend, BinaryOp, Boundary, Clamp, Error, Exp, GreaterThan, InRange, IsNan, Jacobi5,
-    Laplacian7, LaunchConfig, Polynomial, Predicate, UnaryOp, available, count_where_slice, map,
-    map_in_place, min_slice, moving_average, normalize_rows, stencil2, stencil3, zip,
+    Affine, Backend, BinaryOp, Boundary, Error, Exp, GreaterThan, GuKernel, InRange, IsNan,
+    Jacobi5, Laplacian7, LaunchConfig, NormalizeRows, Predicate, Stencil3, UnaryOp, available,
+    count_where_slice, map, map_in_place, min_slice, moving_average, normalize_rows, stencil2,
+    stencil3, zip,
 };
 use ndarray::{Array1, Array2, Array3};
 
@@ -63,13 +62,15 @@ fn unavailable_cuda_says_why_for_every_parity_op() {
     );
     assert_eq!(min_slice(b, &[1.0f32]), Err(want.clone()));
     assert_eq!(count_where_slice(b, IsNan, &[1.0f64]), Err(want.clone()));
-    // An op without an entry point says that instead, GPU or not.
+    // A closure says that it cannot run there instead, GPU or not.
     match map(b, |v: f64| v * v, &x) {
-        Err(Error::BackendUnavailable {
+        Err(Error::Unsupported {
             backend: "cuda",
+            op,
             reason,
         }) => {
-            assert!(reason.contains("device entry point"), "{reason}");
+            assert!(op.contains("closure"), "{op}");
+            assert!(reason.contains("#[device_op]"), "{reason}");
         }
         other => panic!("{other:?}"),
     }
@@ -113,8 +114,8 @@ fn invalid_launches_are_error_values_on_the_device() {
     };
     let e = ops::min(&dev, Some(bad), &[1.0f64]).unwrap_err();
     assert!(matches!(e, Error::InvalidLaunch(_)), "{e}");
-    let op = DeviceMap::Exp;
-    let e = ops::map(&dev, Some(bad), op, &[1.0f64], &mut [0.0]).unwrap_err();
+    let op = UnaryOp::<f64>::device_kernel(&Exp).unwrap();
+    let e = forms::map_timed(&dev, Some(bad), &op, &[1.0f64], &mut [0.0]).unwrap_err();
     assert!(matches!(e, Error::InvalidLaunch(_)), "{e}");
 }
 
@@ -227,14 +228,12 @@ fn device_partials_equal_the_simulators_at_the_same_launch() {
                 lo: -100.0,
                 hi: 100.0,
             };
-            let (c, run) =
-                kernels::count_partials(&d, pred.device_predicate().unwrap(), l).unwrap();
+            let k = Predicate::<f64>::device_kernel(&pred).unwrap();
+            let (n, timings) = forms::count_timed(&dev, l, &k, &x).unwrap();
             // The launch trimmed to the blocks that have elements.
-            let live = cfg.trimmed_to(len as u64);
-            assert_eq!((c.len(), run.launch), (live.blocks as usize, live));
-            let desc = pred.device_predicate().unwrap();
+            assert_eq!(timings.launch, Some(cfg.trimmed_to(len as u64)));
             assert_eq!(
-                ops::count_where(&dev, l, desc, &x).unwrap(),
+                n,
                 sim::reduce::count_where(l, &pred, &x).unwrap(),
                 "count {b}x{t} len {len}"
             );
@@ -244,135 +243,39 @@ fn device_partials_equal_the_simulators_at_the_same_launch() {
 
 #[test]
 #[ignore = "needs a CUDA device"]
-fn device_array_launchers_match_the_simulator() {
-    let dev = device();
-    let host = parity::inputs::<f64>(10_007);
-    let y: Vec<f64> = host.iter().map(|v| v * 0.5 + 1.0).collect();
-    let d_in = dev.to_device(&host).unwrap();
-    let d_y = dev.to_device(&y).unwrap();
-    let mut d_out = dev.device_array_like(&d_in).unwrap();
-    let l = Some(LaunchConfig::new(5, 33).unwrap());
-    let poly = Polynomial {
-        coeffs: [1.0, -0.5, 0.25, -0.125, 1e-3, 2e-4, -3e-5, 1e-7],
-    };
-    let mut want = vec![0.0; host.len()];
-    // Unary maps, out of place and in place.
-    for op in [
-        poly.device_map().unwrap(),
-        Affine { a: 2.0, b: -1.0 }.device_map().unwrap(),
-        Clamp { lo: -3.0, hi: 3.0 }.device_map().unwrap(),
-        UnaryOp::<f64>::device_map(&Exp).unwrap(),
-        Mul.right(-2.5).device_map().unwrap(),
-    ] {
-        kernels::map(&d_in, op, &mut d_out, l).unwrap();
-        for (w, &v) in want.iter_mut().zip(&host) {
-            *w = op.apply(v);
-        }
-        let got = d_out.copy_to_host().unwrap();
-        assert!(parity::same(&got, &want).is_ok(), "{op:?}");
-        let mut d = dev.to_device(&host).unwrap();
-        kernels::map_in_place(&mut d, op, None).unwrap();
-        assert!(
-            parity::same(&d.copy_to_host().unwrap(), &want).is_ok(),
-            "{op:?} in place"
-        );
-    }
-    for op in [
-        DeviceZip::Add,
-        DeviceZip::Mul,
-        DeviceZip::Axpy { alpha: -3.0 },
-    ] {
-        kernels::zip(&d_in, &d_y, op, &mut d_out, l).unwrap();
-        for ((w, &a), &b) in want.iter_mut().zip(&host).zip(&y) {
-            *w = op.apply(a, b);
-        }
-        assert!(
-            parity::same(&d_out.copy_to_host().unwrap(), &want).is_ok(),
-            "{op:?}"
-        );
-        let mut d = dev.to_device(&host).unwrap();
-        kernels::zip_in_place(&mut d, &d_y, op, None).unwrap();
-        assert!(
-            parity::same(&d.copy_to_host().unwrap(), &want).is_ok(),
-            "{op:?} in place"
-        );
-    }
-    // A gufunc over 10007 = 1 row (prime length) and a stencil.
-    let k = DeviceGufunc::MovingAverage { window: 5 };
-    kernels::gufunc(&d_in, k, host.len(), &mut d_out, l).unwrap();
-    let mut w = vec![0.0; host.len()];
-    k.apply(&host, &mut w);
-    assert!(parity::same(&d_out.copy_to_host().unwrap(), &w).is_ok());
-    let dims = [1, 1, host.len()];
-    let mut sim_out = vec![0.0; host.len()];
-    for boundary in [
-        Boundary::default(),
-        Boundary::PadConstant(2.0),
-        Boundary::Clamp,
-    ] {
-        let k = DeviceStencil::Jacobi5;
-        kernels::stencil(&d_in, k, dims, boundary, &mut d_out, l).unwrap();
-        sim::stencil::run(
-            l,
-            &hotloop::crates::core::stencil::Planar(Jacobi5),
-            &host,
-            dims,
-            boundary,
-            &mut sim_out,
-        )
-        .unwrap();
-        assert!(
-            parity::same(&d_out.copy_to_host().unwrap(), &sim_out).is_ok(),
-            "{boundary:?}"
-        );
-    }
-    // Counts through the round trip, every built-in predicate.
-    for p in [
-        DevicePredicate::GreaterThan(0.0),
-        DevicePredicate::LessThan(1.0),
-        DevicePredicate::InRange { lo: -1.0, hi: 1.0 },
-        DevicePredicate::IsNan,
-    ] {
-        let n = ops::count_where(&dev, l, p, &host).unwrap();
-        assert_eq!(
-            n,
-            host.iter().filter(|&&v| p.test(v)).count() as u64,
-            "{p:?}"
-        );
-    }
-}
-
-#[test]
-#[ignore = "needs a CUDA device"]
 fn timed_forms_report_copies_and_kernel() {
     let dev = device();
     let x = values(1 << 22);
     let mut out = vec![0.0; x.len()];
-    let t = ops::map_timed(&dev, None, DeviceMap::Exp, &x, &mut out).unwrap();
+    let exp = UnaryOp::<f64>::device_kernel(&Exp).unwrap();
+    let t = forms::map_timed(&dev, None, &exp, &x, &mut out).unwrap();
     note(&format!("map exp 32 MiB: {t:?}"));
     assert!(t.kernel > std::time::Duration::ZERO && t.host_to_device > std::time::Duration::ZERO);
     assert!(t.total >= t.kernel + t.host_to_device + t.device_to_host);
     assert_eq!(t.launch, Some(dev.default_launch(x.len() as u64)));
     let dims = [64, 256, 256];
-    let t = ops::stencil_timed(
-        &dev,
-        None,
-        DeviceStencil::Laplacian7 { scale: 1.0 },
-        &x,
-        dims,
-        Boundary::Clamp,
-        &mut out,
-    )
-    .unwrap();
+    let lap = Stencil3::<f64>::device_kernel(&Laplacian7::unit()).unwrap();
+    let (t, fault) =
+        forms::stencil_timed(&dev, None, &lap, dims, Boundary::Clamp, &x, &mut out).unwrap();
+    assert_eq!(fault, None);
     note(&format!("laplacian 64x256x256: {t:?}"));
     assert!(t.kernel > std::time::Duration::ZERO);
-    let (n, t) = ops::count_where_timed(&dev, None, DevicePredicate::GreaterThan(0.0), &x).unwrap();
+    let gt = Predicate::<f64>::device_kernel(&GreaterThan(0.0)).unwrap();
+    let (n, t) = forms::count_timed(&dev, None, &gt, &x).unwrap();
     assert_eq!(n, x.iter().filter(|&&v| v > 0.0).count() as u64);
     assert!(t.host_finish <= t.total);
     let (m, _) = ops::min_timed(&dev, None, &x).unwrap();
     assert_eq!(m, min_slice(Backend::Serial, &x).ok());
     let rows = Array2::from_shape_vec((4096, 1024), x.clone()).unwrap();
-    let t = ops::gufunc_timed(&dev, None, DeviceGufunc::NormalizeRows, 1024, &x, &mut out).unwrap();
+    let norm = GuKernel::<f64>::device_kernel(&NormalizeRows).unwrap();
+    let shape = GufuncShape {
+        loops: 4096,
+        in_block: 1024,
+        out_block: 1024,
+        n_core: 1,
+        core: [1024, 0, 0, 0],
+    };
+    let t = forms::gufunc_timed(&dev, None, &norm, shape, &x, &mut out).unwrap();
     assert_eq!(t.launch, Some(dev.default_launch(4096)));
     let want = normalize_rows(Backend::Serial, &rows).unwrap();
     assert!(parity::same(&out, want.as_slice().unwrap()).is_ok());

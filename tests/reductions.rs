@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{SHAPES, backends, runs_any_op, values};
+use common::{SHAPES, backends, runs_closures, values};
 use hotloop::{
     Backend, Element, Error, GreaterThan, InRange, IsNan, LessThan, count_where, count_where_slice,
     max_slice, min, min_slice, sum_slice,
@@ -45,7 +45,7 @@ fn min_and_counts_match_loops<T: Element>() {
                 bin,
                 "{be}"
             );
-            if runs_any_op(be) {
+            if runs_closures(be) {
                 let closure = move |v: T| v > t;
                 assert_eq!(count_where(be, closure, &x).unwrap(), above, "{be}");
             }
@@ -85,7 +85,7 @@ fn min_propagates_nan_and_nan_counts() {
         )
         .unwrap();
         assert_eq!(gt + lt + zero, n, "{be}");
-        if runs_any_op(be) {
+        if runs_closures(be) {
             let le = count_where_slice(be, |x: f64| x <= 0.0, &v).unwrap();
             assert_eq!(gt + le, n, "{be}");
         }
@@ -154,11 +154,11 @@ fn reductions_are_bit_identical_on_1_2_3_and_8_threads() {
 }
 
 #[test]
-fn cuda_refuses_user_predicates_with_the_reason() {
+fn cuda_refuses_closures_with_the_reason() {
     let x = values(10);
     let e = count_where_slice(Backend::cuda(), |v: f64| v > 0.0, &x).unwrap_err();
     assert!(
-        matches!(&e, Error::BackendUnavailable { backend: "cuda", reason } if reason.contains("device entry point")),
+        matches!(&e, Error::Unsupported { backend: "cuda", reason, .. } if reason.contains("#[device_op]")),
         "{e}"
     );
 }

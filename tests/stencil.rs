@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{any_op_backends, backends, cpu_backends, values};
+use common::{backends, closure_backends, cpu_backends, values};
 use hotloop::{
     Backend, Boundary, Element, Error, Jacobi5, Laplacian7, Stencil2, Stencil3, stencil2,
     stencil2_into, stencil3, stencil3_into,
@@ -260,7 +260,7 @@ impl Stencil2<f64> for ForwardDiff {
 #[test]
 fn one_sided_neighbourhoods_have_one_sided_borders() {
     let a = Array2::from_shape_fn((3, 5), |(i, j)| (i * 10 + j * j) as f64);
-    for be in any_op_backends() {
+    for be in closure_backends() {
         let d = stencil2(be, ForwardDiff, &a, Boundary::default()).unwrap();
         for i in 0..3 {
             for j in 0..4 {
@@ -288,7 +288,7 @@ impl Stencil3<f32> for Reach2 {
 #[test]
 fn wider_neighbourhoods_widen_the_border() {
     let a = grid3::<f32>((2, 3, 9));
-    for be in any_op_backends() {
+    for be in closure_backends() {
         for mode in modes::<f32>() {
             let got = stencil3(be, Reach2, &a, mode).unwrap();
             for ((x, y, z), &g) in got.indexed_iter() {
@@ -321,7 +321,7 @@ fn reading_beyond_the_declared_neighbourhood_is_a_typed_error_in_the_kernels_axe
         index: vec![0, 2],
         declared: vec![(-1, 1), (-1, 1)],
     };
-    for be in any_op_backends() {
+    for be in closure_backends() {
         for mode in modes::<f64>() {
             assert_eq!(stencil2(be, Overreach, &a, mode).unwrap_err(), want, "{be}");
         }
@@ -346,7 +346,7 @@ fn extreme_declared_reaches_are_refused_and_nothing_outside_the_input_is_read() 
     let mut backing = Array3::<f64>::from_elem((1, 1, 9), 1.0);
     backing[[0, 0, 0]] = 12345.0;
     let view = backing.slice(s![.., .., 1..]);
-    for be in any_op_backends() {
+    for be in closure_backends() {
         for mode in modes::<f64>() {
             let e = stencil3(be, ExtremeReach::<{ isize::MIN }, 0>, &view, mode).unwrap_err();
             assert!(
@@ -386,14 +386,14 @@ impl Stencil2<f32> for DataDependent {
 #[test]
 fn a_data_dependent_read_outside_the_reach_stops_the_run_with_the_error() {
     let mut a = Array2::<f32>::from_elem((40, 300), 1.0);
-    for be in any_op_backends() {
+    for be in closure_backends() {
         assert!(
             stencil2(be, DataDependent, &a, Boundary::Clamp).is_ok(),
             "{be}"
         );
     }
     a[[33, 150]] = 9.0;
-    for be in any_op_backends() {
+    for be in closure_backends() {
         for mode in modes::<f32>() {
             let e = stencil2(be, DataDependent, &a, mode).unwrap_err();
             assert_eq!(
@@ -455,7 +455,7 @@ fn shape_and_layout_errors() {
     )
     .unwrap_err();
     assert!(
-        matches!(&e, Error::BackendUnavailable { backend: "cuda", reason } if reason.contains("device entry point")),
+        matches!(&e, Error::Unsupported { backend: "cuda", reason, .. } if reason.contains("#[device_op]")),
         "{e}"
     );
 }

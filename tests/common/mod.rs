@@ -87,27 +87,28 @@ pub fn note(msg: &str) {
     let _ = writeln!(std::io::stderr(), "note: {msg}");
 }
 
-/// Whether `backend` runs any op: closures and user-defined kernels as well
-/// as the built-ins. CUDA runs only the built-ins, which have device entry
-/// points (a generic op cannot cross to the device).
-pub fn runs_any_op(backend: Backend) -> bool {
+/// Whether `backend` runs ops without a compiled kernel: closures, and the
+/// tests' own op types (a test binary has no PTX of its own, so they have no
+/// `#[device_op]`). CUDA runs the ops that have one: every built-in, and a
+/// user's from their kernels crate (examples/custom-kernels).
+pub fn runs_closures(backend: Backend) -> bool {
     !matches!(backend, Backend::Cuda { .. })
 }
 
-/// The backends of [`backends`] that run any op ([`runs_any_op`]): all
+/// The backends of [`backends`] that run closures ([`runs_closures`]): all
 /// but CUDA, which is skipped with a printed note (once per test binary).
-pub fn any_op_backends() -> Vec<Backend> {
+pub fn closure_backends() -> Vec<Backend> {
     static REPORTED: std::sync::Once = std::sync::Once::new();
     let all = backends();
-    if all.iter().any(|b| !runs_any_op(*b)) {
+    if all.iter().any(|b| !runs_closures(*b)) {
         REPORTED.call_once(|| {
             note(
-                "user-defined ops and closures skip CUDA: the GPU runs only the built-ins, \
-                 which have device entry points",
+                "closures and the tests' own ops skip CUDA: the GPU runs compiled kernels \
+                 only (#[device_op]), which a test binary has none of",
             )
         });
     }
-    all.into_iter().filter(|b| runs_any_op(*b)).collect()
+    all.into_iter().filter(|b| runs_closures(*b)).collect()
 }
 
 /// The CPU backends of [`backends`] (serial and parallel).

@@ -112,9 +112,9 @@ pub fn build() -> Result<PathBuf, String> {
     Ok(kit)
 }
 
-/// Builds the standalone example's host in release mode (its `build.rs`
-/// builds and embeds the kernels' PTX); returns that build script's
-/// `OUT_DIR`, where the PTX is.
+/// Builds the standalone example's host in release mode (the kernels
+/// crate's `build.rs` builds its own PTX, which it embeds); returns that
+/// build script's `OUT_DIR`, where the PTX is.
 pub fn build_custom_kernels() -> Result<PathBuf, String> {
     let root = process::workspace_root();
     eprintln!("$ cargo build --release -p custom-kernels-host (examples/custom-kernels)");
@@ -141,10 +141,10 @@ pub fn build_custom_kernels() -> Result<PathBuf, String> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| {
-            l.contains(r#""reason":"build-script-executed""#) && l.contains("custom-kernels-host")
+            l.contains(r#""reason":"build-script-executed""#) && l.contains("#custom-kernels@")
         })
         .find_map(|l| json_string(l, "out_dir").map(PathBuf::from))
-        .ok_or_else(|| "cargo reported no build script run for custom-kernels-host".into())
+        .ok_or_else(|| "cargo reported no build script run for custom-kernels".into())
 }
 
 /// Builds the test binaries of [`TEST_PACKAGES`] in release mode; returns

@@ -76,10 +76,10 @@ fn run_device_tests(kit: &std::path::Path) -> Result<String, String> {
 
 /// The standalone example (`examples/custom-kernels/`, its own workspace,
 /// depending on hotloop's crates by path as a user would by version):
-/// formatted, clippy-clean, built (its `build.rs` builds the kernels to PTX
-/// for sm_80 and sm_90 with `hotloop-build`), the PTX assembled with
-/// `ptxas`, and its host run, which checks every kernel on the simulator
-/// (and CUDA, where there is a device) and fails on a ✗.
+/// formatted, clippy-clean, built (the kernels crate's `build.rs` builds
+/// itself to PTX for sm_80 and sm_90 with `hotloop-build`), the PTX
+/// assembled with `ptxas`, and its host run, which checks every kernel and
+/// op on the simulator (and CUDA, where there is a device) and fails on a ✗.
 fn check_custom_kernels() -> Result<(), String> {
     let root = process::workspace_root();
     let manifest = root.join("examples/custom-kernels/Cargo.toml");
@@ -107,7 +107,7 @@ fn check_custom_kernels() -> Result<(), String> {
         .iter()
         .map(|a| {
             out_dir
-                .join(format!("custom_kernels.{a}.ptx"))
+                .join(format!("{}.{a}.ptx", hotloop_build::MODULE_STEM))
                 .display()
                 .to_string()
         })

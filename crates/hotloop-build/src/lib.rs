@@ -274,6 +274,12 @@ impl Kernels {
     /// architecture in [`ARCHS`] and tells cargo to rerun when the kernels
     /// change; returns the files.
     pub fn build(self) -> Result<Vec<PathBuf>> {
+        self.build_as(None)
+    }
+
+    /// [`Kernels::build`], the files named `<stem>.<arch>.ptx` if `stem` is
+    /// given.
+    fn build_as(self, stem: Option<&str>) -> Result<Vec<PathBuf>> {
         let out_dir = PathBuf::from(
             env::var_os("OUT_DIR")
                 .ok_or_else(|| err("OUT_DIR is unset: call this from a build.rs"))?,
@@ -291,7 +297,7 @@ impl Kernels {
         );
         // hotloop's device crates, when built from a checkout.
         let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-        for sibling in ["hotloop-device", "hotloop-macros"] {
+        for sibling in ["hotloop-core", "hotloop-device", "hotloop-macros"] {
             let d = here.with_file_name(sibling).join("src");
             if d.is_dir() {
                 println!("cargo:rerun-if-changed={}", d.display());
@@ -303,7 +309,7 @@ impl Kernels {
         let built = build_ptx(&tc, &dir, &lib, &out_dir.join("nvptx"))?;
         let mut out = Vec::new();
         for (arch, ptx) in ARCHS.iter().zip(&built) {
-            let dest = out_dir.join(format!("{lib}.{arch}.ptx"));
+            let dest = out_dir.join(format!("{}.{arch}.ptx", stem.unwrap_or(&lib)));
             fs::copy(ptx, &dest).map_err(|e| {
                 err(format!(
                     "copying {} to {}: {e}",
@@ -314,6 +320,48 @@ impl Kernels {
             out.push(dest);
         }
         Ok(out)
+    }
+}
+
+/// The stem of the PTX files [`build_this_crate`] writes and
+/// `hotloop_device::kernel_module!()` embeds: `$OUT_DIR/<stem>.<arch>.ptx`.
+pub const MODULE_STEM: &str = "hotloop-kernels";
+
+/// The build script of a kernels crate that embeds its own PTX: a crate
+/// with `#[device_op]` ops, or `#[kernel]`s whose host finds them in
+/// `crate::KERNELS` (`hotloop_device::kernel_module!()`):
+///
+/// ```ignore
+/// // build.rs
+/// fn main() {
+///     hotloop_build::build_this_crate();
+/// }
+/// ```
+///
+/// It builds the crate itself for `nvptx64-nvidia-cuda` (once per
+/// architecture in [`ARCHS`]) into `$OUT_DIR/hotloop-kernels.<arch>.ptx`.
+/// In that nested build, where this script runs again for the device
+/// target, it does nothing. When the device build fails (a toolchain
+/// without [`COMPONENTS`], say) the host build still succeeds: each file
+/// then holds one comment saying why, a cargo warning repeats it, and the
+/// CUDA backend refuses the crate's kernels with that reason (the CPU
+/// backends and the simulator run them as ever).
+pub fn build_this_crate() {
+    if env::var("TARGET").is_ok_and(|t| t == TARGET) {
+        return;
+    }
+    let Some(out_dir) = env::var_os("OUT_DIR").map(PathBuf::from) else {
+        panic!("hotloop_build::build_this_crate() runs from a build.rs (OUT_DIR is unset)");
+    };
+    if let Err(e) = Kernels::new(".").build_as(Some(MODULE_STEM)) {
+        let reason = e.to_string().replace('\n', " ");
+        println!("cargo:warning=hotloop-build: the kernels were not built for the GPU: {reason}");
+        for arch in ARCHS {
+            let dest = out_dir.join(format!("{MODULE_STEM}.{arch}.ptx"));
+            if let Err(w) = fs::write(&dest, format!("// hotloop-build: not built: {reason}\n")) {
+                panic!("writing {}: {w}", dest.display());
+            }
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub trait Real:
     + Send
     + Sync
     + 'static
+    + crate::abi::DeviceValue
 {
     /// Additive identity.
     const ZERO: Self;

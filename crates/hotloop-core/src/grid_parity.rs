@@ -106,7 +106,8 @@ pub const fn cell_coords(shape: Shape3, c: usize) -> (usize, usize, usize) {
 /// row-major `shape`, grid-stride, each [`stencil_cell`] (the CPU's own
 /// per-cell arithmetic, under the same boundary mode) written to `out[c]`.
 /// Stops at the first cell whose kernel reads outside its declared
-/// neighbourhood, with that error (the built-ins never do).
+/// neighbourhood, with that cell's index and error (the built-ins never
+/// do).
 ///
 /// # Safety
 /// `input` and `out` must be valid for the shape's element count (which
@@ -120,14 +121,14 @@ pub unsafe fn stencil_thread<T: Real, K: Stencil3<T>>(
     out: *mut T,
     shape: Shape3,
     boundary: Boundary<T>,
-) -> Result<(), ReachError> {
+) -> Result<(), (u64, ReachError)> {
     let len = shape.nx * shape.ny * shape.nz;
     // SAFETY: the caller vouches for `len` readable elements, which no
     // thread writes during the launch (out does not overlap).
     let src = unsafe { core::slice::from_raw_parts(input, len) };
     for c in idx.grid_stride(len as u64) {
         let (x, y, z) = cell_coords(shape, c as usize);
-        let v = stencil_cell(kernel, src, shape, boundary, x, y, z)?;
+        let v = stencil_cell(kernel, src, shape, boundary, x, y, z).map_err(|e| (c, e))?;
         // SAFETY: c < len, this thread's cell.
         unsafe { *out.add(c as usize) = v };
     }

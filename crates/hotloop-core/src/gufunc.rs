@@ -14,8 +14,9 @@
 //! [`NormalizeRows`] (`(n)->(n)`, `x / ||x||_2`).
 
 use crate::Real;
-use crate::device_op::DeviceGufunc;
+use crate::abi::DeviceKernel;
 use crate::reduce::Max;
+use hotloop_macros::{DeviceValue, device_op};
 
 /// One iteration of a generalized ufunc's loop over the outer dimensions.
 pub trait GuKernel<T: Real>: Copy + Send + Sync {
@@ -38,9 +39,9 @@ pub trait GuKernel<T: Real>: Copy + Send + Sync {
     /// signature gives them.
     fn apply(&self, core: &[usize], input: &[T], out: &mut [T]);
 
-    /// The device entry point running this kernel, if it has one (the
-    /// built-ins do). See [`crate::device_op`].
-    fn device_gufunc(&self) -> Option<DeviceGufunc> {
+    /// The GPU kernel running this gufunc, if it has one (filled in by
+    /// `#[device_op]`).
+    fn device_kernel(&self) -> Option<DeviceKernel> {
         None
     }
 }
@@ -97,21 +98,18 @@ pub unsafe fn gufunc_at<T: Real, K: GuKernel<T>>(
 /// finds the window clean. Finite data that does not overflow never leaves
 /// the running sum: the same bits, at the same speed, as Numba's loop with
 /// restarts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct MovingAverage {
     /// The window `w`, at least 1.
     pub window: usize,
 }
 
+#[device_op(builtin)]
 impl<T: Real> GuKernel<T> for MovingAverage {
     const NAME: &'static str = "moving_average";
     const SIGNATURE: &'static str = "(n),()->(n)";
-
-    fn device_gufunc(&self) -> Option<DeviceGufunc> {
-        Some(DeviceGufunc::MovingAverage {
-            window: self.window,
-        })
-    }
 
     fn check(&self) -> Result<(), &'static str> {
         if self.window == 0 {
@@ -309,16 +307,15 @@ fn scaled_mean<T: Real>(xs: &[T]) -> T {
 /// The norm is computed on the row scaled by a power of two near
 /// `1 / max |x|` (exact), so it neither overflows for `|x|` near the top of
 /// the range nor underflows for tiny rows: `out = (s x) / sqrt(sum (s x)^2)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct NormalizeRows;
 
+#[device_op(builtin)]
 impl<T: Real> GuKernel<T> for NormalizeRows {
     const NAME: &'static str = "normalize_rows";
     const SIGNATURE: &'static str = "(n)->(n)";
-
-    fn device_gufunc(&self) -> Option<DeviceGufunc> {
-        Some(DeviceGufunc::NormalizeRows)
-    }
 
     #[inline]
     fn apply(&self, _core: &[usize], x: &[T], out: &mut [T]) {

@@ -19,12 +19,22 @@
 //! - [`pi`]: the Monte Carlo pi sample test built on it.
 //! - [`grid`]: per-thread bodies of the grid kernels (device and simulator);
 //!   those of the Numba-parity kernels are in [`grid_parity`].
-//! - [`device_op`]: which ops have device entry points, and which.
-//! - [`registry`]: the one table of device entry points (names, parameter
-//!   types, shared memory) that the PTX check and the CUDA host read.
+//! - [`abi`]: how a kernel crosses to the device: parameter kinds, the
+//!   metadata `#[kernel]` and `#[device_op]` generate, by-value ops, PTX
+//!   modules (and the built-in one, [`abi::BUILTIN`]).
+//! - [`registry`]: the hand-written entry points of `gpu-kernels/` (names,
+//!   parameter types) that the PTX check and the CUDA host read.
+//!
+//! The built-in ops are declared with `#[device_op(builtin)]` on their
+//! trait impls: built with feature `kernels` for `nvptx64` (what
+//! `gpu-kernels/` does), this crate holds their GPU entry points too.
 #![no_std]
+#![cfg_attr(
+    target_arch = "nvptx64",
+    feature(abi_ptx, stdarch_nvptx, asm_experimental_arch)
+)]
 
-pub mod device_op;
+pub mod abi;
 pub mod elementwise;
 pub mod float;
 pub mod grid;
@@ -33,6 +43,8 @@ pub mod gufunc;
 pub mod index;
 pub mod map;
 pub mod math;
+#[cfg(target_arch = "nvptx64")]
+pub mod nvptx;
 pub mod philox;
 pub mod pi;
 pub mod predicate;

@@ -8,8 +8,9 @@
 //! are `Copy + Send + Sync` implement the traits too.
 //!
 //! Built-ins: [`Affine`], [`Polynomial`] (Horner), [`Clamp`], [`Exp`]
-//! (hotloop's own, within 2 ulp of libm; see [`crate::math`]), and the binary
-//! [`Add`], [`Mul`], [`Axpy`].
+//! (hotloop's own, within 2 ulp of libm; see [`crate::math`]), [`Sigmoid`],
+//! and the binary [`Add`], [`Mul`], [`Axpy`]. Each is declared for the GPU
+//! by `#[device_op(builtin)]` on its trait impl.
 //!
 //! The slice loops ([`map_slice`], [`zip_slice`], ...) are what one CPU task
 //! runs; [`map_at`] and [`zip_at`] are what one GPU thread would run per
@@ -17,19 +18,29 @@
 //! same bits.
 
 use crate::Real;
-use crate::device_op::{DeviceMap, DeviceZip};
+use crate::abi::DeviceKernel;
+use hotloop_macros::{DeviceValue, device_op};
 
 /// A scalar function of one argument, applied element by element.
 pub trait UnaryOp<T: Real>: Copy + Send + Sync {
     /// The function.
     fn apply(&self, x: T) -> T;
 
-    /// The device entry point computing this op, if it has one (the
-    /// built-ins do; closures and user types do not, and run on every
-    /// backend but CUDA). See [`crate::device_op`].
-    fn device_map(&self) -> Option<DeviceMap<'_, T>> {
+    /// The GPU kernel that runs this op, if it has one: filled in by
+    /// `#[device_op]` on the impl (every built-in has it); `None` for a
+    /// closure, which runs on every backend but CUDA.
+    fn device_kernel(&self) -> Option<DeviceKernel> {
         None
     }
+}
+
+/// Which operand of a binary op is bound to a scalar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// `x -> op(x, y)` ([`BindRight`]).
+    Right,
+    /// `y -> op(x, y)` ([`BindLeft`]).
+    Left,
 }
 
 /// A scalar function of two arguments, applied element by element to two
@@ -39,9 +50,16 @@ pub trait BinaryOp<T: Real>: Copy + Send + Sync {
     /// The function.
     fn apply(&self, x: T, y: T) -> T;
 
-    /// The device entry point computing this op on two arrays, if it has
-    /// one (the built-ins do). See [`crate::device_op`].
-    fn device_zip(&self) -> Option<DeviceZip<T>> {
+    /// The GPU kernel that runs this op on two arrays, if it has one
+    /// (filled in by `#[device_op]`).
+    fn device_kernel(&self) -> Option<DeviceKernel> {
+        None
+    }
+
+    /// The GPU kernel that runs this op with the `side` operand bound to
+    /// `operand` (a map), if it has one (filled in by `#[device_op]`).
+    fn device_kernel_bound(&self, operand: T, side: Side) -> Option<DeviceKernel> {
+        let _ = (operand, side);
         None
     }
 
@@ -77,7 +95,9 @@ impl<T: Real, F: Fn(T, T) -> T + Copy + Send + Sync> BinaryOp<T> for F {
 }
 
 /// A binary op with its right operand fixed: `x -> op(x, y)`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct BindRight<Op, T> {
     /// The binary op.
     pub op: Op,
@@ -86,8 +106,8 @@ pub struct BindRight<Op, T> {
 }
 
 impl<T: Real, Op: BinaryOp<T>> UnaryOp<T> for BindRight<Op, T> {
-    fn device_map(&self) -> Option<DeviceMap<'_, T>> {
-        Some(self.op.device_zip()?.bind_right(self.y))
+    fn device_kernel(&self) -> Option<DeviceKernel> {
+        self.op.device_kernel_bound(self.y, Side::Right)
     }
 
     #[inline(always)]
@@ -97,7 +117,9 @@ impl<T: Real, Op: BinaryOp<T>> UnaryOp<T> for BindRight<Op, T> {
 }
 
 /// A binary op with its left operand fixed: `y -> op(x, y)`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct BindLeft<Op, T> {
     /// The binary op.
     pub op: Op,
@@ -106,8 +128,8 @@ pub struct BindLeft<Op, T> {
 }
 
 impl<T: Real, Op: BinaryOp<T>> UnaryOp<T> for BindLeft<Op, T> {
-    fn device_map(&self) -> Option<DeviceMap<'_, T>> {
-        Some(self.op.device_zip()?.bind_left(self.x))
+    fn device_kernel(&self) -> Option<DeviceKernel> {
+        self.op.device_kernel_bound(self.x, Side::Left)
     }
 
     #[inline(always)]
@@ -118,7 +140,9 @@ impl<T: Real, Op: BinaryOp<T>> UnaryOp<T> for BindLeft<Op, T> {
 
 /// `a * x + b` (one multiplication, then one addition: no fused
 /// multiply-add, so every backend rounds the same way).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct Affine<T> {
     /// The slope.
     pub a: T,
@@ -126,14 +150,8 @@ pub struct Affine<T> {
     pub b: T,
 }
 
+#[device_op(builtin)]
 impl<T: Real> UnaryOp<T> for Affine<T> {
-    fn device_map(&self) -> Option<DeviceMap<'_, T>> {
-        Some(DeviceMap::Affine {
-            a: self.a,
-            b: self.b,
-        })
-    }
-
     #[inline(always)]
     fn apply(&self, x: T) -> T {
         self.a * x + self.b
@@ -150,8 +168,10 @@ pub struct Polynomial<T, const N: usize> {
 }
 
 impl<T: Real, const N: usize> UnaryOp<T> for Polynomial<T, N> {
-    fn device_map(&self) -> Option<DeviceMap<'_, T>> {
-        Some(DeviceMap::Polynomial(&self.coeffs))
+    /// The GPU runs it as [`Horner`] (same operations, same order), up to
+    /// [`MAX_DEVICE_COEFFS`] coefficients.
+    fn device_kernel(&self) -> Option<DeviceKernel> {
+        UnaryOp::<T>::device_kernel(&Horner::new(&self.coeffs)?)
     }
 
     #[inline(always)]
@@ -166,11 +186,55 @@ impl<T: Real, const N: usize> UnaryOp<T> for Polynomial<T, N> {
     }
 }
 
+/// Most coefficients a [`Polynomial`] may have on the GPU.
+pub const MAX_DEVICE_COEFFS: usize = 16;
+
+/// Horner's rule over the first `len` of up to [`MAX_DEVICE_COEFFS`]
+/// coefficients (lowest degree first): the operations of [`Polynomial`]
+/// with as many coefficients, in the same order, so the same bits. One
+/// device kernel for every degree.
+#[derive(Clone, Copy, Debug, PartialEq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
+pub struct Horner<T> {
+    coeffs: [T; MAX_DEVICE_COEFFS],
+    len: u32,
+}
+
+impl<T: Real> Horner<T> {
+    /// Coefficients `coeffs`, lowest degree first; `None` beyond
+    /// [`MAX_DEVICE_COEFFS`].
+    pub fn new(coeffs: &[T]) -> Option<Self> {
+        let mut c = [T::ZERO; MAX_DEVICE_COEFFS];
+        c.get_mut(..coeffs.len())?.copy_from_slice(coeffs);
+        Some(Self {
+            coeffs: c,
+            len: coeffs.len() as u32,
+        })
+    }
+}
+
+#[device_op(builtin)]
+impl<T: Real> UnaryOp<T> for Horner<T> {
+    #[inline(always)]
+    fn apply(&self, x: T) -> T {
+        let mut acc = T::ZERO;
+        let mut i = (self.len as usize).min(MAX_DEVICE_COEFFS);
+        while i > 0 {
+            i -= 1;
+            acc = acc * x + self.coeffs[i];
+        }
+        acc
+    }
+}
+
 /// `x` limited to `[lo, hi]`: `lo` below, `hi` above, NaN stays NaN, and a
 /// NaN `lo` or `hi` gives NaN, as NumPy's `clip`: `min(max(x, lo), hi)`
 /// with NaN-propagating `min` and `max`, so with `lo > hi` every non-NaN
 /// result is `hi`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct Clamp<T> {
     /// Lower limit.
     pub lo: T,
@@ -178,14 +242,8 @@ pub struct Clamp<T> {
     pub hi: T,
 }
 
+#[device_op(builtin)]
 impl<T: Real> UnaryOp<T> for Clamp<T> {
-    fn device_map(&self) -> Option<DeviceMap<'_, T>> {
-        Some(DeviceMap::Clamp {
-            lo: self.lo,
-            hi: self.hi,
-        })
-    }
-
     #[inline(always)]
     fn apply(&self, x: T) -> T {
         // NumPy's `clip`, `minimum(maximum(x, lo), hi)` with NaN-propagating
@@ -204,29 +262,50 @@ impl<T: Real> UnaryOp<T> for Clamp<T> {
 }
 
 /// `e^x`, hotloop's own implementation (within 2 ulp of libm; [`crate::math`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct Exp;
 
+#[device_op(builtin)]
 impl<T: Real> UnaryOp<T> for Exp {
-    fn device_map(&self) -> Option<DeviceMap<'_, T>> {
-        Some(DeviceMap::Exp)
-    }
-
     #[inline(always)]
     fn apply(&self, x: T) -> T {
         x.exp()
     }
 }
 
+/// The logistic sigmoid `1 / (1 + e^-x)`, within 4 ulp of the exact value
+/// on f32 and f64 (hotloop's own `exp`, then one addition and one
+/// division). For `x < 0` it is computed as `e^x / (1 + e^x)`, so it never
+/// overflows and keeps full relative precision towards 0; `NaN` gives NaN,
+/// `+inf` 1, `-inf` 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
+pub struct Sigmoid;
+
+#[device_op(builtin)]
+impl<T: Real> UnaryOp<T> for Sigmoid {
+    #[inline(always)]
+    fn apply(&self, x: T) -> T {
+        if x >= T::ZERO {
+            T::ONE / (T::ONE + (-x).exp())
+        } else {
+            let e = x.exp();
+            e / (T::ONE + e)
+        }
+    }
+}
+
 /// `x + y`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct Add;
 
+#[device_op(builtin)]
 impl<T: Real> BinaryOp<T> for Add {
-    fn device_zip(&self) -> Option<DeviceZip<T>> {
-        Some(DeviceZip::Add)
-    }
-
     #[inline(always)]
     fn apply(&self, x: T, y: T) -> T {
         x + y
@@ -234,14 +313,13 @@ impl<T: Real> BinaryOp<T> for Add {
 }
 
 /// `x * y`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct Mul;
 
+#[device_op(builtin)]
 impl<T: Real> BinaryOp<T> for Mul {
-    fn device_zip(&self) -> Option<DeviceZip<T>> {
-        Some(DeviceZip::Mul)
-    }
-
     #[inline(always)]
     fn apply(&self, x: T, y: T) -> T {
         x * y
@@ -249,17 +327,16 @@ impl<T: Real> BinaryOp<T> for Mul {
 }
 
 /// `a * x + y` (BLAS's axpy; multiplication, then addition).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct Axpy<T> {
     /// The factor of `x`.
     pub a: T,
 }
 
+#[device_op(builtin)]
 impl<T: Real> BinaryOp<T> for Axpy<T> {
-    fn device_zip(&self) -> Option<DeviceZip<T>> {
-        Some(DeviceZip::Axpy { alpha: self.a })
-    }
-
     #[inline(always)]
     fn apply(&self, x: T, y: T) -> T {
         self.a * x + y
@@ -390,5 +467,83 @@ mod tests {
             unsafe { zip_at(&Mul, x.as_ptr(), y.as_ptr(), b.as_mut_ptr(), i) };
         }
         assert_eq!(a, b);
+    }
+
+    use crate::abi::{Elem, ParamKind};
+
+    #[test]
+    fn device_op_names_the_entry_its_parameters_and_the_module() {
+        let k = UnaryOp::<f32>::device_kernel(&Clamp {
+            lo: -1.0f32,
+            hi: 1.0,
+        })
+        .unwrap();
+        assert_eq!(k.kernel.name, "hotloop_core_map_Clamp_f32");
+        assert_eq!(
+            k.kernel.params,
+            [
+                ParamKind::Value { size: 12, align: 4 },
+                ParamKind::Slice(Elem::F32),
+                ParamKind::Out(Elem::F32),
+            ]
+        );
+        assert!(core::ptr::eq(k.module, &crate::abi::BUILTIN));
+        assert_eq!(k.op.size(), 12);
+        // SAFETY: the op's fields are initialised, at their repr(C) offsets.
+        let (lo, hi) = unsafe {
+            let p = k.op.as_ptr().cast::<f32>();
+            (p.read(), p.add(1).read())
+        };
+        assert_eq!((lo, hi), (-1.0, 1.0));
+        let k = UnaryOp::<f64>::device_kernel(&Exp).unwrap();
+        assert_eq!(k.kernel.name, "hotloop_core_map_Exp_f64");
+        assert_eq!(k.kernel.params[0], ParamKind::Value { size: 4, align: 4 });
+    }
+
+    #[test]
+    fn a_bound_binary_op_runs_its_own_map_entry() {
+        let k = UnaryOp::<f64>::device_kernel(&Axpy { a: 2.0 }.right(3.0)).unwrap();
+        assert_eq!(k.kernel.name, "hotloop_core_map_right_Axpy_f64");
+        // BindRight { op: Axpy { a }, y }: two f64s, then the pad word.
+        assert_eq!(k.kernel.params[0], ParamKind::Value { size: 24, align: 8 });
+        let k = UnaryOp::<f32>::device_kernel(&Mul.left(3.0f32)).unwrap();
+        assert_eq!(k.kernel.name, "hotloop_core_map_left_Mul_f32");
+        let z = BinaryOp::<f32>::device_kernel(&Add).unwrap();
+        assert_eq!(z.kernel.name, "hotloop_core_zip_Add_f32");
+        assert_eq!(z.kernel.params.len(), 4);
+    }
+
+    #[test]
+    fn closures_have_no_device_kernel_and_polynomials_run_as_horner() {
+        let sq = |x: f64| x * x;
+        assert!(UnaryOp::<f64>::device_kernel(&sq).is_none());
+        let add = |x: f32, y: f32| x + y;
+        assert!(BinaryOp::<f32>::device_kernel(&add).is_none());
+        assert!(UnaryOp::<f32>::device_kernel(&add.right(1.0)).is_none());
+        let p = Polynomial {
+            coeffs: [1.0f64, -0.5, 0.25],
+        };
+        let k = UnaryOp::<f64>::device_kernel(&p).unwrap();
+        assert_eq!(k.kernel.name, "hotloop_core_map_Horner_f64");
+        let h = Horner::new(&p.coeffs).unwrap();
+        for x in [-3.0, -0.0, 0.1, 7.5, f64::INFINITY, f64::NAN, 1e300] {
+            assert_eq!(h.apply(x).to_bits(), p.apply(x).to_bits(), "{x}");
+        }
+        let big = Polynomial {
+            coeffs: [1.0f64; MAX_DEVICE_COEFFS + 1],
+        };
+        assert!(UnaryOp::<f64>::device_kernel(&big).is_none());
+    }
+
+    #[test]
+    fn sigmoid_limits_and_symmetry() {
+        assert_eq!(UnaryOp::<f64>::apply(&Sigmoid, 0.0), 0.5);
+        assert_eq!(UnaryOp::<f64>::apply(&Sigmoid, f64::INFINITY), 1.0);
+        assert_eq!(UnaryOp::<f64>::apply(&Sigmoid, f64::NEG_INFINITY), 0.0);
+        assert!(UnaryOp::<f32>::apply(&Sigmoid, f32::NAN).is_nan());
+        // Far in the tails: no overflow, the tiny side keeps its precision.
+        let tiny = UnaryOp::<f64>::apply(&Sigmoid, -700.0);
+        assert!(tiny > 0.0 && tiny < 1e-300, "{tiny}");
+        assert_eq!(UnaryOp::<f32>::apply(&Sigmoid, 100.0f32), 1.0);
     }
 }

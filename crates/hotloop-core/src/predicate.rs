@@ -2,7 +2,8 @@
 //! `prange` loop): a test written once, run per element by every backend.
 
 use crate::Real;
-use crate::device_op::DevicePredicate;
+use crate::abi::DeviceKernel;
+use hotloop_macros::{DeviceValue, device_op};
 
 /// A test on one element. Closures `Fn(T) -> bool` that are
 /// `Copy + Send + Sync` are predicates too.
@@ -10,9 +11,9 @@ pub trait Predicate<T: Real>: Copy + Send + Sync {
     /// Whether `x` is counted.
     fn test(&self, x: T) -> bool;
 
-    /// The device entry point counting with this predicate, if it has one
-    /// (the built-ins do). See [`crate::device_op`].
-    fn device_predicate(&self) -> Option<DevicePredicate<T>> {
+    /// The GPU kernel counting with this predicate, if it has one (filled
+    /// in by `#[device_op]`).
+    fn device_kernel(&self) -> Option<DeviceKernel> {
         None
     }
 }
@@ -25,14 +26,13 @@ impl<T: Real, F: Fn(T) -> bool + Copy + Send + Sync> Predicate<T> for F {
 }
 
 /// `x > t` (false for NaN).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct GreaterThan<T>(pub T);
 
+#[device_op(builtin)]
 impl<T: Real> Predicate<T> for GreaterThan<T> {
-    fn device_predicate(&self) -> Option<DevicePredicate<T>> {
-        Some(DevicePredicate::GreaterThan(self.0))
-    }
-
     #[inline(always)]
     fn test(&self, x: T) -> bool {
         x > self.0
@@ -40,14 +40,13 @@ impl<T: Real> Predicate<T> for GreaterThan<T> {
 }
 
 /// `x < t` (false for NaN).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct LessThan<T>(pub T);
 
+#[device_op(builtin)]
 impl<T: Real> Predicate<T> for LessThan<T> {
-    fn device_predicate(&self) -> Option<DevicePredicate<T>> {
-        Some(DevicePredicate::LessThan(self.0))
-    }
-
     #[inline(always)]
     fn test(&self, x: T) -> bool {
         x < self.0
@@ -55,7 +54,9 @@ impl<T: Real> Predicate<T> for LessThan<T> {
 }
 
 /// `lo <= x < hi`, a histogram bin (false for NaN).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct InRange<T> {
     /// Inclusive lower bound.
     pub lo: T,
@@ -63,14 +64,8 @@ pub struct InRange<T> {
     pub hi: T,
 }
 
+#[device_op(builtin)]
 impl<T: Real> Predicate<T> for InRange<T> {
-    fn device_predicate(&self) -> Option<DevicePredicate<T>> {
-        Some(DevicePredicate::InRange {
-            lo: self.lo,
-            hi: self.hi,
-        })
-    }
-
     #[inline(always)]
     fn test(&self, x: T) -> bool {
         self.lo <= x && x < self.hi
@@ -78,14 +73,13 @@ impl<T: Real> Predicate<T> for InRange<T> {
 }
 
 /// `x` is NaN.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct IsNan;
 
+#[device_op(builtin)]
 impl<T: Real> Predicate<T> for IsNan {
-    fn device_predicate(&self) -> Option<DevicePredicate<T>> {
-        Some(DevicePredicate::IsNan)
-    }
-
     #[inline(always)]
     fn test(&self, x: T) -> bool {
         x.is_nan()

@@ -16,12 +16,12 @@
 //! - the ABI table of `gpu-kernels/README.md` documents the same rows (a
 //!   test in `xtask` checks that it lists exactly these entries).
 //!
-//! Adding a kernel: write its entry point, add its row here, and its row to
-//! the README table. Nothing else lists kernels.
+//! The built-in ops' entries (maps, zips, counts, gufuncs, stencils) are
+//! not listed: `#[device_op]` generates them and their metadata from the
+//! ops' trait impls. This table holds the hand-written rest.
 //!
 //! Naming rule: entries over an element type end in `_f32` / `_f64`, and
-//! the host finds them as `format!("{base}_{}", T::NAME)` (the bases of the
-//! built-in device ops are [`crate::device_op`]'s `entry()` methods).
+//! the host finds them as `format!("{base}_{}", T::NAME)`.
 
 /// The type of one kernel parameter, as the PTX declares it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -72,7 +72,7 @@ const fn k(name: &'static str, params: &'static [ParamType], uses_shared: bool) 
     }
 }
 
-use ParamType::{F32, F64, Ptr, U32, U64};
+use ParamType::{F32, F64, Ptr, U64};
 
 /// Threads per block CUDA allows at most, hence the slots of the
 /// block-shared array.
@@ -115,69 +115,9 @@ pub const KERNELS: &[KernelSpec] = &[
     // (input, len, partials): one per block.
     k("max_f64", &[Ptr, U64, Ptr], SHARED),
     k("max_f32", &[Ptr, U64, Ptr], SHARED),
-    // Maps (@vectorize): (input, out, len, op's fields...); out may be input.
-    k("map_affine_f64", &[Ptr, Ptr, U64, F64, F64], PLAIN),
-    k("map_affine_f32", &[Ptr, Ptr, U64, F32, F32], PLAIN),
-    // (input, out, len, coeffs, n_coeffs)
-    k("map_polynomial_f64", &[Ptr, Ptr, U64, Ptr, U64], PLAIN),
-    k("map_polynomial_f32", &[Ptr, Ptr, U64, Ptr, U64], PLAIN),
-    k("map_clamp_f64", &[Ptr, Ptr, U64, F64, F64], PLAIN),
-    k("map_clamp_f32", &[Ptr, Ptr, U64, F32, F32], PLAIN),
-    k("map_exp_f64", &[Ptr, Ptr, U64], PLAIN),
-    k("map_exp_f32", &[Ptr, Ptr, U64], PLAIN),
-    // Binary maps: (a, b, out, len, op's fields...); out may be a or b.
-    k("zip_add_f64", &[Ptr, Ptr, Ptr, U64], PLAIN),
-    k("zip_add_f32", &[Ptr, Ptr, Ptr, U64], PLAIN),
-    k("zip_mul_f64", &[Ptr, Ptr, Ptr, U64], PLAIN),
-    k("zip_mul_f32", &[Ptr, Ptr, Ptr, U64], PLAIN),
-    k("zip_axpy_f64", &[Ptr, Ptr, Ptr, U64, F64], PLAIN),
-    k("zip_axpy_f32", &[Ptr, Ptr, Ptr, U64, F32], PLAIN),
-    // Gufuncs (@guvectorize), one thread per row: (input, out, rows, n, ...).
-    k(
-        "gufunc_moving_average_f64",
-        &[Ptr, Ptr, U64, U64, U64],
-        PLAIN,
-    ),
-    k(
-        "gufunc_moving_average_f32",
-        &[Ptr, Ptr, U64, U64, U64],
-        PLAIN,
-    ),
-    k("gufunc_normalize_rows_f64", &[Ptr, Ptr, U64, U64], PLAIN),
-    k("gufunc_normalize_rows_f32", &[Ptr, Ptr, U64, U64], PLAIN),
-    // Stencils (@stencil), one thread per cell:
-    // (input, out, nx, ny, nz, [scale,] boundary mode, constant).
-    k(
-        "stencil_laplacian7_f64",
-        &[Ptr, Ptr, U64, U64, U64, F64, U32, F64],
-        PLAIN,
-    ),
-    k(
-        "stencil_laplacian7_f32",
-        &[Ptr, Ptr, U64, U64, U64, F32, U32, F32],
-        PLAIN,
-    ),
-    k(
-        "stencil_jacobi5_f64",
-        &[Ptr, Ptr, U64, U64, U64, U32, F64],
-        PLAIN,
-    ),
-    k(
-        "stencil_jacobi5_f32",
-        &[Ptr, Ptr, U64, U64, U64, U32, F32],
-        PLAIN,
-    ),
-    // Reductions: (input, len, partials, predicate's fields...).
+    // (input, len, partials): one per block.
     k("min_f64", &[Ptr, U64, Ptr], SHARED),
     k("min_f32", &[Ptr, U64, Ptr], SHARED),
-    k("count_greater_f64", &[Ptr, U64, Ptr, F64], SHARED),
-    k("count_greater_f32", &[Ptr, U64, Ptr, F32], SHARED),
-    k("count_less_f64", &[Ptr, U64, Ptr, F64], SHARED),
-    k("count_less_f32", &[Ptr, U64, Ptr, F32], SHARED),
-    k("count_in_range_f64", &[Ptr, U64, Ptr, F64, F64], SHARED),
-    k("count_in_range_f32", &[Ptr, U64, Ptr, F32, F32], SHARED),
-    k("count_nan_f64", &[Ptr, U64, Ptr], SHARED),
-    k("count_nan_f32", &[Ptr, U64, Ptr], SHARED),
 ];
 
 /// The entry named `name`, if there is one.

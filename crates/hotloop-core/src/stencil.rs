@@ -35,13 +35,15 @@
 //! Built-ins: [`Laplacian7`] (3-D, 7 points) and [`Jacobi5`] (2-D, 5 points).
 
 use crate::Real;
-use crate::device_op::DeviceStencil;
+use crate::abi::{DeviceKernel, DeviceValue};
 use crate::index::Shape3;
+use hotloop_macros::{DeviceValue, device_op};
 
 use core::cell::Cell;
 
 /// What a stencil does where its neighbourhood leaves the array.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C, u32)]
 pub enum Boundary<T> {
     /// Border cells, whose neighbourhood leaves the array, are not computed:
     /// they are set to this value. Numba's `@stencil(cval=c)`;
@@ -54,6 +56,10 @@ pub enum Boundary<T> {
     /// (`a[-1] = a[0]`): SciPy's `mode='nearest'`.
     Clamp,
 }
+
+// SAFETY: `#[repr(C, u32)]`: a u32 tag and a union of `T`, the same on
+// every target; the device reads it only as the host wrote it.
+unsafe impl<T: DeviceValue> DeviceValue for Boundary<T> {}
 
 impl<T: Real> Default for Boundary<T> {
     /// Numba's default: border cells set to 0.
@@ -137,9 +143,9 @@ pub trait Stencil3<T: Real>: Copy + Send + Sync {
     /// relative index `(i, j, k)` (axes `x`, `y`, `z`).
     fn apply<A: Fn(isize, isize, isize) -> T>(&self, at: A) -> T;
 
-    /// The device entry point running this kernel, if it has one (the
-    /// built-ins do). See [`crate::device_op`].
-    fn device_stencil(&self) -> Option<DeviceStencil<T>> {
+    /// The GPU kernel running this stencil, if it has one (filled in by
+    /// `#[device_op]`).
+    fn device_kernel(&self) -> Option<DeviceKernel> {
         None
     }
 }
@@ -153,23 +159,25 @@ pub trait Stencil2<T: Real>: Copy + Send + Sync {
     /// index `(i, j)` (row, column).
     fn apply<A: Fn(isize, isize) -> T>(&self, at: A) -> T;
 
-    /// The device entry point running this kernel (on each plane of a 3-D
-    /// array, as [`Planar`] does), if it has one. See [`crate::device_op`].
-    fn device_stencil(&self) -> Option<DeviceStencil<T>> {
+    /// The GPU kernel running this stencil on each plane of a 3-D array,
+    /// as [`Planar`] does, if it has one (filled in by `#[device_op]`).
+    fn device_kernel(&self) -> Option<DeviceKernel> {
         None
     }
 }
 
 /// A 2-D kernel run as a 3-D one over a `1 x ny x nx` array: every body of
 /// this module is written once, for 3-D.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(transparent)]
 pub struct Planar<K>(pub K);
 
 impl<T: Real, K: Stencil2<T>> Stencil3<T> for Planar<K> {
     const NEIGHBOURHOOD: [(isize, isize); 3] = [(0, 0), K::NEIGHBOURHOOD[0], K::NEIGHBOURHOOD[1]];
 
-    fn device_stencil(&self) -> Option<DeviceStencil<T>> {
-        self.0.device_stencil()
+    fn device_kernel(&self) -> Option<DeviceKernel> {
+        Stencil2::<T>::device_kernel(&self.0)
     }
 
     #[inline(always)]
@@ -180,7 +188,9 @@ impl<T: Real, K: Stencil2<T>> Stencil3<T> for Planar<K> {
 
 /// The 7-point Laplacian, `scale * (sum of the 6 face neighbours - 6 a[0,0,0])`
 /// (`scale = 1 / h^2` for grid spacing `h`).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct Laplacian7<T> {
     /// Factor applied to the sum (`1 / h^2`).
     pub scale: T,
@@ -193,12 +203,9 @@ impl<T: Real> Laplacian7<T> {
     }
 }
 
+#[device_op(builtin)]
 impl<T: Real> Stencil3<T> for Laplacian7<T> {
     const NEIGHBOURHOOD: [(isize, isize); 3] = [(-1, 1); 3];
-
-    fn device_stencil(&self) -> Option<DeviceStencil<T>> {
-        Some(DeviceStencil::Laplacian7 { scale: self.scale })
-    }
 
     #[inline(always)]
     fn apply<A: Fn(isize, isize, isize) -> T>(&self, at: A) -> T {
@@ -210,15 +217,14 @@ impl<T: Real> Stencil3<T> for Laplacian7<T> {
 
 /// One Jacobi relaxation step of the 2-D Laplace equation, Numba's stencil
 /// example: `0.25 * (a[0, 1] + a[1, 0] + a[0, -1] + a[-1, 0])`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, DeviceValue)]
+#[hotloop(crate = crate)]
+#[repr(C)]
 pub struct Jacobi5;
 
+#[device_op(builtin)]
 impl<T: Real> Stencil2<T> for Jacobi5 {
     const NEIGHBOURHOOD: [(isize, isize); 2] = [(-1, 1); 2];
-
-    fn device_stencil(&self) -> Option<DeviceStencil<T>> {
-        Some(DeviceStencil::Jacobi5)
-    }
 
     #[inline(always)]
     fn apply<A: Fn(isize, isize) -> T>(&self, at: A) -> T {

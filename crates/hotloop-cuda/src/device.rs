@@ -5,8 +5,9 @@ use crate::driver::{During, describe, mark_driver_loaded, panic_text};
 use crate::kernels::Kernels;
 use crate::ptx;
 use cudarc::driver::sys::{self, CUdevice_attribute};
-use cudarc::driver::{CudaContext, CudaStream, result};
+use cudarc::driver::{CudaContext, CudaModule, CudaStream, result};
 use cudarc::nvrtc::Ptx;
+use hotloop_core::abi::KernelModule;
 use hotloop_runtime::{Error, LaunchConfig, Result};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -59,6 +60,10 @@ pub struct Device {
     pub(crate) ctx: Arc<CudaContext>,
     pub(crate) stream: Arc<CudaStream>,
     pub(crate) kernels: Kernels,
+    /// The built-in kernels' module, loaded when the device was opened.
+    builtin: Arc<CudaModule>,
+    /// Other crates' kernel modules, loaded on first use, by address.
+    modules: Mutex<HashMap<usize, Arc<CudaModule>>>,
     lock: Mutex<()>,
 }
 
@@ -100,6 +105,58 @@ impl Device {
     }
 
     /// Holds the device for one operation.
+    /// The loaded module of `kernels`: the built-in one as opened (from
+    /// `$HOTLOOP_PTX_DIR` if set), another crate's loaded on first use (the
+    /// newest architecture it has that the device runs), or why not.
+    pub(crate) fn module(&self, kernels: &'static KernelModule) -> Result<Arc<CudaModule>> {
+        if std::ptr::eq(kernels, &hotloop_core::abi::BUILTIN) {
+            return Ok(self.builtin.clone());
+        }
+        let key = kernels as *const KernelModule as usize;
+        let mut cache = self.modules.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(m) = cache.get(&key) {
+            return Ok(m.clone());
+        }
+        let unsupported = |reason: String| Error::Unsupported {
+            op: format!("the kernels of `{}`", kernels.name),
+            backend: crate::BACKEND,
+            reason,
+        };
+        if let Some(why) = kernels.missing() {
+            return Err(unsupported(format!(
+                "the crate was built without its PTX ({why}); its build.rs builds it with \
+                 hotloop-build, which needs the rust-src, llvm-bitcode-linker and llvm-tools \
+                 components"
+            )));
+        }
+        let (major, minor) = self.info.compute_capability;
+        let device = (major.max(0) as u32) * 10 + minor.max(0) as u32;
+        let (arch, text) = kernels
+            .ptx
+            .iter()
+            .find(|(arch, _)| {
+                arch.strip_prefix("sm_")
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .is_some_and(|need| need <= device)
+            })
+            .ok_or_else(|| {
+                unsupported(format!(
+                    "its PTX is built for {:?}, all newer than this device's sm_{device}",
+                    kernels.ptx.iter().map(|(a, _)| *a).collect::<Vec<_>>()
+                ))
+            })?;
+        let module = self
+            .ctx
+            .load_module(Ptx::from_src(*text))
+            .map_err(|e| Error::Device {
+                name: format!("{e:?}"),
+                during: "loading a kernels module",
+                message: format!("`{}` ({arch}): {}", kernels.name, describe(&e)),
+            })?;
+        cache.insert(key, module.clone());
+        Ok(module)
+    }
+
     pub(crate) fn exclusive(&self) -> MutexGuard<'_, ()> {
         self.lock.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -270,6 +327,8 @@ fn open_with_driver(ordinal: usize) -> std::result::Result<Arc<Device>, String> 
         stream: ctx.default_stream(),
         ctx,
         kernels,
+        builtin: module,
+        modules: Mutex::new(HashMap::new()),
         lock: Mutex::new(()),
     });
     self_test(&device)

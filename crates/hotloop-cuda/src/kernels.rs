@@ -16,22 +16,12 @@
 //! | `add_scalar_blog_T`            | `input, out, nx, ny, nz, scalar`                 |
 //! | `sum_T`, `max_T`, `min_T`      | `input, len, partials` (one per block)           |
 //! | `monte_carlo_pi`               | `seed, n_samples, block_counts` (`u64` each)     |
-//! | `map_{affine,clamp}_T`         | `input, out, len, a, b` / `lo, hi`               |
-//! | `map_exp_T`                    | `input, out, len`                                |
-//! | `map_polynomial_T`             | `input, out, len, coeffs, n_coeffs`              |
-//! | `zip_{add,mul}_T`, `zip_axpy_T`| `a, b, out, len` (+ `alpha`)                     |
-//! | `gufunc_moving_average_T`      | `input, out, rows, n, window`                    |
-//! | `gufunc_normalize_rows_T`      | `input, out, rows, n`                            |
-//! | `stencil_laplacian7_T`         | `input, out, nx, ny, nz, scale, mode, constant`  |
-//! | `stencil_jacobi5_T`            | `input, out, nx, ny, nz, mode, constant`         |
-//! | `count_{greater,less}_T`       | `input, len, partials (u64), t`                  |
-//! | `count_in_range_T`, `count_nan_T` | `input, len, partials (u64)` (+ `lo, hi`)     |
 //!
 //! The reductions use a static shared array (no dynamic shared memory);
-//! every kernel is a grid-stride loop (over elements, gufunc rows, stencil
-//! cells) except the blog's, which needs one thread per plane. The maps,
-//! gufuncs and stencils run only the built-in ops, described by
-//! `hotloop_core::device_op` (a generic op cannot cross to the device).
+//! every kernel is a grid-stride loop except the blog's, which needs one
+//! thread per plane. The ops' kernels (maps, zips, counts, gufuncs,
+//! stencils) are not here: `#[device_op]` generates them and their
+//! metadata, and [`crate::forms`] launches them.
 //!
 //! Each launch here waits for the kernel to finish and reports its time
 //! from CUDA events around the kernel alone ([`KernelRun`]).
@@ -41,12 +31,8 @@ use crate::device::Device;
 use crate::driver::During;
 use crate::timing::{Span, TIMED};
 use cudarc::driver::{CudaFunction, CudaModule, CudaSlice, DriverError, LaunchArgs, PushKernelArg};
-use hotloop_core::device_op::{
-    DeviceGufunc, DeviceMap, DevicePredicate, DeviceStencil, DeviceZip, boundary_abi,
-};
 use hotloop_core::index::Shape3;
 use hotloop_core::registry::{KERNELS, KernelSpec, ParamType};
-use hotloop_core::stencil::Boundary;
 use hotloop_runtime::launch::blog_launch;
 use hotloop_runtime::{Element, Error, LaunchConfig, Result, check_same_shape};
 use std::collections::HashMap;
@@ -143,12 +129,6 @@ impl<'a> Call<'a> {
 
     fn u64(&mut self, v: &'a u64) -> &mut Self {
         self.check(ParamType::U64);
-        self.args.arg(v);
-        self
-    }
-
-    fn u32(&mut self, v: &'a u32) -> &mut Self {
-        self.check(ParamType::U32);
         self.args.arg(v);
         self
     }
@@ -473,264 +453,7 @@ fn alloc_counts(
 }
 
 // ---------------------------------------------------------------------------
-// Maps (@vectorize)
-// ---------------------------------------------------------------------------
-
-/// `out[i] = op(input[i])`, the built-in `op`'s entry (`map_*_T`, or
-/// `add_scalar_T` for `x + s`).
-pub fn map<T: Element>(
-    input: &DeviceArray<T>,
-    op: DeviceMap<'_, T>,
-    out: &mut DeviceArray<T>,
-    launch: Option<LaunchConfig>,
-) -> Result<KernelRun> {
-    let _g = input.device().exclusive();
-    same_device(input, out)?;
-    check_same_shape("input", &[input.len()], "output", &[out.len()])?;
-    map_locked(
-        input.device(),
-        &input.buf,
-        &out.buf,
-        input.len(),
-        op,
-        launch,
-    )
-}
-
-/// `data[i] = op(data[i])`: the map's entry with the same buffer as input
-/// and output.
-pub fn map_in_place<T: Element>(
-    data: &mut DeviceArray<T>,
-    op: DeviceMap<'_, T>,
-    launch: Option<LaunchConfig>,
-) -> Result<KernelRun> {
-    let _g = data.device().exclusive();
-    map_locked(data.device(), &data.buf, &data.buf, data.len(), op, launch)
-}
-
-/// Launches `op`'s entry over `len` elements from `input` into `out`,
-/// which may be the same buffer (in place).
-pub(crate) fn map_locked<T: Element>(
-    dev: &Arc<Device>,
-    input: &CudaSlice<u8>,
-    out: &CudaSlice<u8>,
-    len: usize,
-    op: DeviceMap<'_, T>,
-    launch: Option<LaunchConfig>,
-) -> Result<KernelRun> {
-    let n = len as u64;
-    let cfg = dev.resolve(launch, n)?;
-    // The coefficients of a polynomial go to device memory first (same
-    // stream: copied before the kernel runs; freed after it finished).
-    let coeffs = match op {
-        DeviceMap::Polynomial(c) => {
-            let mut d = dev.alloc_array::<T>("polynomial coefficients", c.len())?;
-            d.enqueue_from_host(c)?;
-            Some(d)
-        }
-        _ => None,
-    };
-    let (a, b) = match op {
-        DeviceMap::Affine { a, b } => (a, b),
-        DeviceMap::Clamp { lo, hi } => (lo, hi),
-        DeviceMap::AddScalar(s) => (s, T::ZERO),
-        DeviceMap::Polynomial(_) | DeviceMap::Exp => (T::ZERO, T::ZERO),
-    };
-    let (a, b) = (Scalar::new(a), Scalar::new(b));
-    let n_coeffs = coeffs.as_ref().map_or(0, |c| c.len() as u64);
-    let mut call = dev.call::<T>(op.entry());
-    // The output is pushed as a shared reference: it may be the input
-    // buffer (in place), which the kernel's contract allows; the device
-    // tracks no per-buffer events (one stream), so the two kinds of push
-    // differ in nothing else.
-    call.input(input).input(out).u64(&n);
-    match op {
-        DeviceMap::Affine { .. } | DeviceMap::Clamp { .. } => {
-            call.real::<T>(&a).real::<T>(&b);
-        }
-        DeviceMap::AddScalar(_) => {
-            call.real::<T>(&a);
-        }
-        DeviceMap::Polynomial(_) => {
-            let c = coeffs.as_ref().expect("allocated above");
-            call.input(&c.buf).u64(&n_coeffs);
-        }
-        DeviceMap::Exp => {}
-    }
-    dev.run(call, cfg)
-}
-
-/// `out[i] = op(a[i], b[i])` (`zip_*_T`).
-pub fn zip<T: Element>(
-    a: &DeviceArray<T>,
-    b: &DeviceArray<T>,
-    op: DeviceZip<T>,
-    out: &mut DeviceArray<T>,
-    launch: Option<LaunchConfig>,
-) -> Result<KernelRun> {
-    let _g = a.device().exclusive();
-    same_device(a, b)?;
-    same_device(a, out)?;
-    check_same_shape("a", &[a.len()], "b", &[b.len()])?;
-    check_same_shape("a", &[a.len()], "output", &[out.len()])?;
-    zip_locked(a.device(), &a.buf, &b.buf, &out.buf, a.len(), op, launch)
-}
-
-/// `a[i] = op(a[i], b[i])`: the zip's entry with `a` as the output.
-pub fn zip_in_place<T: Element>(
-    a: &mut DeviceArray<T>,
-    b: &DeviceArray<T>,
-    op: DeviceZip<T>,
-    launch: Option<LaunchConfig>,
-) -> Result<KernelRun> {
-    let _g = a.device().exclusive();
-    same_device(a, b)?;
-    check_same_shape("a", &[a.len()], "b", &[b.len()])?;
-    zip_locked(a.device(), &a.buf, &b.buf, &a.buf, a.len(), op, launch)
-}
-
-/// Launches `op`'s entry over `len` elements; `out` may be `a` or `b`.
-pub(crate) fn zip_locked<T: Element>(
-    dev: &Arc<Device>,
-    a: &CudaSlice<u8>,
-    b: &CudaSlice<u8>,
-    out: &CudaSlice<u8>,
-    len: usize,
-    op: DeviceZip<T>,
-    launch: Option<LaunchConfig>,
-) -> Result<KernelRun> {
-    let n = len as u64;
-    let cfg = dev.resolve(launch, n)?;
-    let alpha = Scalar::new(match op {
-        DeviceZip::Axpy { alpha } => alpha,
-        DeviceZip::Add | DeviceZip::Mul => T::ZERO,
-    });
-    let mut call = dev.call::<T>(op.entry());
-    // The output as a shared reference, as in `map_locked`.
-    call.input(a).input(b).input(out).u64(&n);
-    if let DeviceZip::Axpy { .. } = op {
-        call.real::<T>(&alpha);
-    }
-    dev.run(call, cfg)
-}
-
-// ---------------------------------------------------------------------------
-// Gufuncs (@guvectorize) and stencils (@stencil)
-// ---------------------------------------------------------------------------
-
-/// `kernel` over the rows of `row_len` elements of `input` into `out` (the
-/// `(n)->(n)` layout of both built-ins), one thread per row (grid-stride).
-/// The default launch has one thread per row. A zero window, or arrays that
-/// are not whole rows of the same count, are [`Error::InvalidArgument`].
-pub fn gufunc<T: Element>(
-    input: &DeviceArray<T>,
-    kernel: DeviceGufunc,
-    row_len: usize,
-    out: &mut DeviceArray<T>,
-    launch: Option<LaunchConfig>,
-) -> Result<KernelRun> {
-    let _g = input.device().exclusive();
-    same_device(input, out)?;
-    check_same_shape("input", &[input.len()], "output", &[out.len()])?;
-    gufunc_locked(input, kernel, row_len, out, launch)
-}
-
-/// The rows of `len` elements of `row_len`, or why not.
-pub(crate) fn gufunc_rows(kernel: DeviceGufunc, len: usize, row_len: usize) -> Result<u64> {
-    let invalid = |reason: String| Error::InvalidArgument {
-        what: match kernel {
-            DeviceGufunc::MovingAverage { .. } => "moving_average",
-            DeviceGufunc::NormalizeRows => "normalize_rows",
-        },
-        reason,
-    };
-    if let DeviceGufunc::MovingAverage { window: 0 } = kernel {
-        return Err(invalid("the window must be at least 1 element".into()));
-    }
-    match len.checked_rem(row_len) {
-        Some(0) => Ok((len / row_len) as u64),
-        None if len == 0 => Ok(0),
-        _ => Err(invalid(format!(
-            "{len} elements are not whole rows of {row_len}"
-        ))),
-    }
-}
-
-pub(crate) fn gufunc_locked<T: Element>(
-    input: &DeviceArray<T>,
-    kernel: DeviceGufunc,
-    row_len: usize,
-    out: &mut DeviceArray<T>,
-    launch: Option<LaunchConfig>,
-) -> Result<KernelRun> {
-    let dev = input.device();
-    let rows = gufunc_rows(kernel, input.len(), row_len)?;
-    let cfg = dev.resolve(launch, rows)?;
-    let n = row_len as u64;
-    let window = match kernel {
-        DeviceGufunc::MovingAverage { window } => window as u64,
-        DeviceGufunc::NormalizeRows => 0,
-    };
-    let mut call = dev.call::<T>(kernel.entry());
-    call.input(&input.buf)
-        .output(&mut out.buf)
-        .u64(&rows)
-        .u64(&n);
-    if let DeviceGufunc::MovingAverage { .. } = kernel {
-        call.u64(&window);
-    }
-    dev.run(call, cfg)
-}
-
-/// `kernel` over every cell of the row-major array of shape `dims` under
-/// `boundary`, one thread per cell (grid-stride; the default launch has one
-/// per cell). `out` must not be `input`.
-pub fn stencil<T: Element>(
-    input: &DeviceArray<T>,
-    kernel: DeviceStencil<T>,
-    dims: [usize; 3],
-    boundary: Boundary<T>,
-    out: &mut DeviceArray<T>,
-    launch: Option<LaunchConfig>,
-) -> Result<KernelRun> {
-    let _g = input.device().exclusive();
-    same_device(input, out)?;
-    stencil_locked(input, kernel, dims, boundary, out, launch)
-}
-
-pub(crate) fn stencil_locked<T: Element>(
-    input: &DeviceArray<T>,
-    kernel: DeviceStencil<T>,
-    dims: [usize; 3],
-    boundary: Boundary<T>,
-    out: &mut DeviceArray<T>,
-    launch: Option<LaunchConfig>,
-) -> Result<KernelRun> {
-    let dev = input.device();
-    let shape = blog_shape(input.len(), out.len(), dims)?;
-    let cfg = dev.resolve(launch, input.len() as u64)?;
-    let (nx, ny, nz) = (shape.nx as u64, shape.ny as u64, shape.nz as u64);
-    let (mode, constant) = boundary_abi::encode(boundary);
-    let constant = Scalar::new(constant);
-    let scale = Scalar::new(match kernel {
-        DeviceStencil::Laplacian7 { scale } => scale,
-        DeviceStencil::Jacobi5 => T::ZERO,
-    });
-    let mut call = dev.call::<T>(kernel.entry());
-    call.input(&input.buf)
-        .output(&mut out.buf)
-        .u64(&nx)
-        .u64(&ny)
-        .u64(&nz);
-    if let DeviceStencil::Laplacian7 { .. } = kernel {
-        call.real::<T>(&scale);
-    }
-    call.u32(&mode).real::<T>(&constant);
-    dev.run(call, cfg)
-}
-
-// ---------------------------------------------------------------------------
-// min and count-where
+// min
 // ---------------------------------------------------------------------------
 
 /// Per-block partial minima (`min_T`), left on the device; positive
@@ -742,48 +465,6 @@ pub fn min_partials<T: Element>(
 ) -> Result<(DeviceArray<T>, KernelRun)> {
     let _g = input.device().exclusive();
     reduce_locked(input, "min", launch)
-}
-
-/// Per-block counts of the elements satisfying `pred` (`count_*_T`), left
-/// on the device as `u64`s in block order; their sum
-/// ([`hotloop_runtime::launch::finish_count`]) is the count.
-pub fn count_partials<T: Element>(
-    input: &DeviceArray<T>,
-    pred: DevicePredicate<T>,
-    launch: Option<LaunchConfig>,
-) -> Result<(CudaSlice<u64>, KernelRun)> {
-    let _g = input.device().exclusive();
-    count_locked(input, pred, launch)
-}
-
-pub(crate) fn count_locked<T: Element>(
-    input: &DeviceArray<T>,
-    pred: DevicePredicate<T>,
-    launch: Option<LaunchConfig>,
-) -> Result<(CudaSlice<u64>, KernelRun)> {
-    let dev = input.device();
-    let len = input.len() as u64;
-    let cfg = dev.resolve(launch, len)?;
-    let mut counts = alloc_counts(dev, cfg, "per-block counts")?;
-    let (a, b) = match pred {
-        DevicePredicate::GreaterThan(t) | DevicePredicate::LessThan(t) => (t, T::ZERO),
-        DevicePredicate::InRange { lo, hi } => (lo, hi),
-        DevicePredicate::IsNan => (T::ZERO, T::ZERO),
-    };
-    let (a, b) = (Scalar::new(a), Scalar::new(b));
-    let mut call = dev.call::<T>(pred.entry());
-    call.input(&input.buf).u64(&len).output(&mut counts);
-    match pred {
-        DevicePredicate::GreaterThan(_) | DevicePredicate::LessThan(_) => {
-            call.real::<T>(&a);
-        }
-        DevicePredicate::InRange { .. } => {
-            call.real::<T>(&a).real::<T>(&b);
-        }
-        DevicePredicate::IsNan => {}
-    }
-    let run = dev.run(call, cfg)?;
-    Ok((counts, run))
 }
 
 #[cfg(test)]
@@ -798,22 +479,17 @@ mod tests {
             "add_scalar_inplace_f64"
         );
         assert_eq!(entry::<f64>("add_scalar_blog").name, "add_scalar_blog_f64");
-        let m = DeviceMap::Affine { a: 1.0f32, b: 2.0 };
-        assert_eq!(entry::<f32>(m.entry()).name, "map_affine_f32");
-        assert_eq!(
-            entry::<f64>(DeviceStencil::<f64>::Jacobi5.entry()).name,
-            "stencil_jacobi5_f64"
-        );
     }
 
     #[test]
     fn pushed_arguments_are_checked_against_the_registry() {
-        let spec = entry::<f64>("map_affine");
+        let spec = entry::<f64>("add_scalar_blog");
         for (pos, ty) in [
             ParamType::Ptr,
             ParamType::Ptr,
             ParamType::U64,
-            ParamType::F64,
+            ParamType::U64,
+            ParamType::U64,
             ParamType::F64,
         ]
         .into_iter()
@@ -821,32 +497,12 @@ mod tests {
         {
             assert_eq!(check_arg(spec, pos, ty), Ok(()));
         }
-        let e = check_arg(spec, 3, ParamType::F32).unwrap_err();
-        assert!(e.contains("parameter 3 of `map_affine_f64`"), "{e}");
-        let e = check_arg(spec, 5, ParamType::F64).unwrap_err();
-        assert!(e.contains("takes 5 parameters"), "{e}");
-        let counts = entry::<f32>("count_in_range");
-        assert_eq!(check_arg(counts, 2, ParamType::Ptr), Ok(()));
-        assert_eq!(check_arg(counts, 4, ParamType::F32), Ok(()));
-    }
-
-    #[test]
-    fn gufunc_rows_are_whole_and_windows_positive() {
-        let ma = DeviceGufunc::MovingAverage { window: 2 };
-        assert_eq!(gufunc_rows(ma, 12, 4).unwrap(), 3);
-        assert_eq!(gufunc_rows(ma, 0, 0).unwrap(), 0);
-        assert!(matches!(
-            gufunc_rows(ma, 13, 4),
-            Err(Error::InvalidArgument {
-                what: "moving_average",
-                ..
-            })
-        ));
-        assert!(matches!(
-            gufunc_rows(DeviceGufunc::MovingAverage { window: 0 }, 12, 4),
-            Err(Error::InvalidArgument { .. })
-        ));
-        assert!(gufunc_rows(DeviceGufunc::NormalizeRows, 5, 0).is_err());
+        let e = check_arg(spec, 5, ParamType::F32).unwrap_err();
+        assert!(e.contains("parameter 5 of `add_scalar_blog_f64`"), "{e}");
+        let e = check_arg(spec, 6, ParamType::F64).unwrap_err();
+        assert!(e.contains("takes 6 parameters"), "{e}");
+        let min = entry::<f32>("min");
+        assert_eq!(check_arg(min, 2, ParamType::Ptr), Ok(()));
     }
 
     #[test]

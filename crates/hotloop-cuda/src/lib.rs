@@ -49,6 +49,7 @@
 mod array;
 mod device;
 mod driver;
+pub mod forms;
 pub mod kernels;
 pub mod module;
 pub mod ops;

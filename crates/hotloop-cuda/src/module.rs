@@ -20,8 +20,9 @@
 use crate::device::Device;
 use crate::driver::During;
 use crate::timing::{Span, TIMED};
-use cudarc::driver::{CudaModule, CudaSlice, DevicePtr, PushKernelArg};
+use cudarc::driver::{CudaFunction, CudaModule, CudaSlice, DevicePtr, DeviceRepr, PushKernelArg};
 use cudarc::nvrtc::Ptx;
+use hotloop_core::abi::{KernelModule, ValueBytes};
 use hotloop_device::host::{Args, Buffer, Grid, KernelInfo, Launcher, ParamKind};
 use hotloop_device::{DeviceCopy, Elem};
 use hotloop_runtime::{Error, Result};
@@ -97,6 +98,17 @@ impl Module {
         })
     }
 
+    /// The kernels of a crate that embeds its own PTX (`crate::KERNELS`,
+    /// from `hotloop_device::kernel_module!()`): the newest architecture it
+    /// has that the device runs, loaded once per device; a crate built
+    /// without its PTX is an [`Error::Unsupported`] saying why.
+    pub fn of_crate(device: &Arc<Device>, kernels: &'static KernelModule) -> Result<Self> {
+        Ok(Self {
+            device: device.clone(),
+            module: device.module(kernels)?,
+        })
+    }
+
     /// The device the module lives on.
     pub fn device(&self) -> &Arc<Device> {
         &self.device
@@ -162,7 +174,7 @@ impl Module {
 }
 
 /// The driver's launch shape, once CUDA's limits are checked.
-fn cuda_config(grid: Grid) -> Result<cudarc::driver::LaunchConfig> {
+pub(crate) fn cuda_config(grid: Grid) -> Result<cudarc::driver::LaunchConfig> {
     grid.check().map_err(Error::InvalidLaunch)?;
     let (b, t) = (grid.blocks, grid.threads);
     Ok(cudarc::driver::LaunchConfig {
@@ -186,57 +198,100 @@ unsafe impl Launcher for Module {
         args: &Args,
         _body: &(dyn Fn(&Args) + Sync),
     ) -> Result<std::time::Duration> {
-        let config = cuda_config(grid)?;
-        let function = self
-            .module
-            .load_function(kernel.name)
-            .map_err(|e| Error::Device {
-                name: format!("{e:?}"),
-                during: "looking up a kernel's entry point",
-                message: format!("the module has no entry `{}`", kernel.name),
-            })?;
+        let function = function(&self.module, kernel)?;
         let _g = self.device.exclusive();
-        // Every value pushed must live until the launch: pointers and
-        // lengths as u64, scalars in their own widths.
-        let raw = args.as_slice();
-        let mut words: Vec<u64> = Vec::with_capacity(2 * raw.len());
-        let mut halves: Vec<u32> = Vec::with_capacity(raw.len());
-        for a in raw {
-            match a.kind {
-                ParamKind::Slice(_) | ParamKind::Out(_) => words.extend([a.addr, a.value]),
-                ParamKind::Scalar(Elem::F64 | Elem::U64 | Elem::I64) => words.push(a.value),
-                ParamKind::Scalar(Elem::F32 | Elem::U32 | Elem::I32) => halves.push(a.value as u32),
-            }
-        }
-        let mut builder = self.device.stream.launch_builder(&function);
-        let (mut w, mut h) = (0, 0);
-        for a in raw {
-            match a.kind {
-                ParamKind::Slice(_) | ParamKind::Out(_) => {
-                    builder.arg(&words[w]).arg(&words[w + 1]);
-                    w += 2;
-                }
-                ParamKind::Scalar(Elem::F64 | Elem::U64 | Elem::I64) => {
-                    builder.arg(&words[w]);
-                    w += 1;
-                }
-                ParamKind::Scalar(Elem::F32 | Elem::U32 | Elem::I32) => {
-                    builder.arg(&halves[h]);
-                    h += 1;
-                }
-            }
-        }
-        builder.record_kernel_launch(TIMED);
-        // SAFETY: the arguments follow the entry point's signature, which
-        // `#[kernel]` generated from the same declaration as `args`; the
-        // buffers are borrowed by the typed launcher for the whole call,
-        // and the kernel is waited for before it returns.
-        let events = unsafe { builder.launch(config) }.during("kernel launch")?;
-        self.device
-            .stream
-            .synchronize()
-            .during("kernel execution")?;
-        let events = events.expect("record_kernel_launch was requested");
-        Span::from_events(events).elapsed()
+        launch_raw(&self.device, &function, kernel, grid, args)
     }
+}
+
+/// `kernel`'s entry in `module`, or a typed error naming it.
+pub(crate) fn function(module: &Arc<CudaModule>, kernel: &KernelInfo) -> Result<CudaFunction> {
+    module
+        .load_function(kernel.name)
+        .map_err(|e| Error::Device {
+            name: format!("{e:?}"),
+            during: "looking up a kernel's entry point",
+            message: format!("the module has no entry `{}`", kernel.name),
+        })
+}
+
+/// A by-value parameter as the driver reads it: its bytes from its
+/// address.
+#[repr(transparent)]
+struct ValueParam(ValueBytes);
+
+// SAFETY: the driver copies the entry's declared parameter size from this
+// value's address, where `ValueBytes` (`#[repr(C)]`) holds the bytes.
+unsafe impl DeviceRepr for ValueParam {}
+
+/// Launches `function` (the entry `kernel` describes) over `grid` with
+/// `args`, pushed in the order and widths of `kernel`'s parameters, and
+/// waits for it: its event-timed execution. Arguments that do not match the
+/// parameters are refused before the launch. The caller holds the device.
+pub(crate) fn launch_raw(
+    device: &Device,
+    function: &CudaFunction,
+    kernel: &KernelInfo,
+    grid: Grid,
+    args: &Args,
+) -> Result<std::time::Duration> {
+    let config = cuda_config(grid)?;
+    let raw = args.as_slice();
+    let kinds: Vec<ParamKind> = raw.iter().map(|a| a.kind).collect();
+    if kinds != kernel.params {
+        return Err(Error::InvalidArgument {
+            what: "kernel arguments",
+            reason: format!(
+                "`{}` takes {:?}, but {kinds:?} were pushed (a kernel built by another version \
+                 of hotloop?)",
+                kernel.name, kernel.params
+            ),
+        });
+    }
+    // Every value pushed must live until the launch: pointers and lengths
+    // as u64, scalars in their own widths, values as their bytes.
+    let mut words: Vec<u64> = Vec::with_capacity(2 * raw.len());
+    let mut halves: Vec<u32> = Vec::with_capacity(raw.len());
+    let mut values: Vec<ValueParam> = Vec::new();
+    for a in raw {
+        match a.kind {
+            ParamKind::Slice(_) | ParamKind::Out(_) => words.extend([a.addr, a.value]),
+            ParamKind::Scalar(Elem::F64 | Elem::U64 | Elem::I64) => words.push(a.value),
+            ParamKind::Scalar(Elem::F32 | Elem::U32 | Elem::I32) => halves.push(a.value as u32),
+            ParamKind::Value { .. } => {
+                values.push(ValueParam(a.bytes.expect("a value argument has its bytes")))
+            }
+        }
+    }
+    let mut builder = device.stream.launch_builder(function);
+    let (mut w, mut h, mut v) = (0, 0, 0);
+    for a in raw {
+        match a.kind {
+            ParamKind::Slice(_) | ParamKind::Out(_) => {
+                builder.arg(&words[w]).arg(&words[w + 1]);
+                w += 2;
+            }
+            ParamKind::Scalar(Elem::F64 | Elem::U64 | Elem::I64) => {
+                builder.arg(&words[w]);
+                w += 1;
+            }
+            ParamKind::Scalar(Elem::F32 | Elem::U32 | Elem::I32) => {
+                builder.arg(&halves[h]);
+                h += 1;
+            }
+            ParamKind::Value { .. } => {
+                builder.arg(&values[v]);
+                v += 1;
+            }
+        }
+    }
+    builder.record_kernel_launch(TIMED);
+    // SAFETY: the arguments follow the entry point's parameters (checked
+    // above against the metadata generated from the same declaration as
+    // the entry); the buffers are the caller's for the whole call, and the
+    // kernel is waited for before it returns.
+    let events = unsafe { builder.launch(config) }.during("kernel launch")?;
+    device.stream.synchronize().during("kernel execution")?;
+    let events = events.expect("record_kernel_launch was requested");
+    Span::from_events(events).elapsed()
 }

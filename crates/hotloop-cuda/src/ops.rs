@@ -15,10 +15,8 @@
 use crate::array::DeviceArray;
 use crate::device::Device;
 use crate::driver::During;
-use crate::kernels::{self, KernelRun, blog_shape, gufunc_rows, pi_items};
+use crate::kernels::{self, blog_shape, pi_items};
 use crate::timing::{Timings, span};
-use hotloop_core::device_op::{DeviceGufunc, DeviceMap, DevicePredicate, DeviceStencil, DeviceZip};
-use hotloop_core::stencil::Boundary;
 use hotloop_runtime::launch::blog_launch;
 use hotloop_runtime::launch::{finish_count, finish_max, finish_min, finish_sum};
 use hotloop_runtime::{
@@ -28,13 +26,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Accumulates the [`Timings`] of one call.
-struct Clock {
+pub(crate) struct Clock {
     started: Instant,
-    t: Timings,
+    pub(crate) t: Timings,
 }
 
 impl Clock {
-    fn start(dev: &Device) -> Self {
+    pub(crate) fn start(dev: &Device) -> Self {
         Self {
             started: Instant::now(),
             t: Timings {
@@ -45,14 +43,14 @@ impl Clock {
     }
 
     /// Runs `f`, adding its wall-clock time to `alloc`.
-    fn alloc<R>(&mut self, f: impl FnOnce() -> Result<R>) -> Result<R> {
+    pub(crate) fn alloc<R>(&mut self, f: impl FnOnce() -> Result<R>) -> Result<R> {
         let t0 = Instant::now();
         let r = f()?;
         self.t.alloc += t0.elapsed();
         Ok(r)
     }
 
-    fn finish(mut self, dev: &Device) -> Result<Timings> {
+    pub(crate) fn finish(mut self, dev: &Device) -> Result<Timings> {
         // Frees of this call's buffers are enqueued by now; report any
         // error they recorded.
         dev.check_deferred()?;
@@ -358,237 +356,6 @@ pub fn count_hits_timed(
     Ok((hits, clock.finish(dev)?))
 }
 
-/// The round trip of an element-wise kernel: copies `inputs` to the device
-/// (and `out` too when `in_place`, the kernel then updating that copy),
-/// runs `kernel` on the device inputs and the device output, and copies the
-/// output back into `out`. An empty `out` touches no device memory (the
-/// launch is validated for `items` work items).
-fn round_trip<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    items: u64,
-    inputs: &[&[T]],
-    out: &mut [T],
-    in_place: bool,
-    kernel: impl FnOnce(&[DeviceArray<T>], &mut DeviceArray<T>) -> Result<KernelRun>,
-) -> Result<Timings> {
-    let mut clock = Clock::start(dev);
-    if out.is_empty() {
-        clock.t.launch = Some(dev.resolve(launch, items)?);
-        return clock.finish(dev);
-    }
-    {
-        let _g = dev.exclusive();
-        let (mut d_in, mut d_out) = clock.alloc(|| {
-            let mut d_in = Vec::with_capacity(inputs.len());
-            for x in inputs {
-                d_in.push(dev.alloc_array::<T>("kernel input", x.len())?);
-            }
-            Ok((d_in, dev.alloc_array::<T>("kernel output", out.len())?))
-        })?;
-        let ((), h2d) = span(&dev.stream, || {
-            for (d, x) in d_in.iter_mut().zip(inputs) {
-                d.enqueue_from_host(x)?;
-            }
-            if in_place {
-                d_out.enqueue_from_host(out)?;
-            }
-            Ok(())
-        })?;
-        let run = kernel(&d_in, &mut d_out)?;
-        let ((), d2h) = span(&dev.stream, || d_out.enqueue_to_host(out))?;
-        dev.synchronize()?;
-        clock.t.launch = Some(run.launch);
-        clock.t.kernel = run.kernel;
-        clock.t.host_to_device = h2d.elapsed()?;
-        clock.t.device_to_host = d2h.elapsed()?;
-    }
-    clock.finish(dev)
-}
-
-/// `out[i] = op(input[i])` on the device, for a built-in op (`op` is its
-/// `UnaryOp::device_map`).
-pub fn map<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    op: DeviceMap<'_, T>,
-    input: &[T],
-    out: &mut [T],
-) -> Result<()> {
-    map_timed(dev, launch, op, input, out).map(drop)
-}
-
-/// [`map`] with its [`Timings`].
-pub fn map_timed<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    op: DeviceMap<'_, T>,
-    input: &[T],
-    out: &mut [T],
-) -> Result<Timings> {
-    check_same_shape("input", &[input.len()], "output", &[out.len()])?;
-    round_trip(
-        dev,
-        launch,
-        out.len() as u64,
-        &[input],
-        out,
-        false,
-        |i, o| kernels::map_locked(dev, &i[0].buf, &o.buf, o.len(), op, launch),
-    )
-}
-
-/// `data[i] = op(data[i])` on the device (copied in, updated in place,
-/// copied back).
-pub fn map_in_place<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    op: DeviceMap<'_, T>,
-    data: &mut [T],
-) -> Result<()> {
-    map_in_place_timed(dev, launch, op, data).map(drop)
-}
-
-/// [`map_in_place`] with its [`Timings`].
-pub fn map_in_place_timed<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    op: DeviceMap<'_, T>,
-    data: &mut [T],
-) -> Result<Timings> {
-    round_trip(dev, launch, data.len() as u64, &[], data, true, |_, d| {
-        kernels::map_locked(dev, &d.buf, &d.buf, d.len(), op, launch)
-    })
-}
-
-/// `out[i] = op(a[i], b[i])` on the device, for a built-in binary op (`op`
-/// is its `BinaryOp::device_zip`).
-pub fn zip<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    op: DeviceZip<T>,
-    a: &[T],
-    b: &[T],
-    out: &mut [T],
-) -> Result<()> {
-    zip_timed(dev, launch, op, a, b, out).map(drop)
-}
-
-/// [`zip`] with its [`Timings`].
-pub fn zip_timed<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    op: DeviceZip<T>,
-    a: &[T],
-    b: &[T],
-    out: &mut [T],
-) -> Result<Timings> {
-    check_same_shape("a", &[a.len()], "b", &[b.len()])?;
-    check_same_shape("a", &[a.len()], "output", &[out.len()])?;
-    round_trip(
-        dev,
-        launch,
-        out.len() as u64,
-        &[a, b],
-        out,
-        false,
-        |i, o| kernels::zip_locked(dev, &i[0].buf, &i[1].buf, &o.buf, o.len(), op, launch),
-    )
-}
-
-/// `a[i] = op(a[i], b[i])` on the device.
-pub fn zip_in_place<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    op: DeviceZip<T>,
-    a: &mut [T],
-    b: &[T],
-) -> Result<()> {
-    zip_in_place_timed(dev, launch, op, a, b).map(drop)
-}
-
-/// [`zip_in_place`] with its [`Timings`].
-pub fn zip_in_place_timed<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    op: DeviceZip<T>,
-    a: &mut [T],
-    b: &[T],
-) -> Result<Timings> {
-    check_same_shape("a", &[a.len()], "b", &[b.len()])?;
-    round_trip(dev, launch, a.len() as u64, &[b], a, true, |i, d| {
-        kernels::zip_locked(dev, &d.buf, &i[0].buf, &d.buf, d.len(), op, launch)
-    })
-}
-
-/// A built-in gufunc (`kernel` is its `GuKernel::device_gufunc`) over the
-/// rows of `row_len` elements of `input` into `out`, one device thread per
-/// row.
-pub fn gufunc<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    kernel: DeviceGufunc,
-    row_len: usize,
-    input: &[T],
-    out: &mut [T],
-) -> Result<()> {
-    gufunc_timed(dev, launch, kernel, row_len, input, out).map(drop)
-}
-
-/// [`gufunc`] with its [`Timings`].
-pub fn gufunc_timed<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    kernel: DeviceGufunc,
-    row_len: usize,
-    input: &[T],
-    out: &mut [T],
-) -> Result<Timings> {
-    check_same_shape("input", &[input.len()], "output", &[out.len()])?;
-    let rows = gufunc_rows(kernel, input.len(), row_len)?;
-    round_trip(dev, launch, rows, &[input], out, false, |i, o| {
-        kernels::gufunc_locked(&i[0], kernel, row_len, o, launch)
-    })
-}
-
-/// A built-in stencil (`kernel` is its `Stencil3::device_stencil`) over
-/// every cell of the row-major array of shape `dims` under `boundary`, one
-/// device thread per cell.
-pub fn stencil<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    kernel: DeviceStencil<T>,
-    input: &[T],
-    dims: [usize; 3],
-    boundary: Boundary<T>,
-    out: &mut [T],
-) -> Result<()> {
-    stencil_timed(dev, launch, kernel, input, dims, boundary, out).map(drop)
-}
-
-/// [`stencil`] with its [`Timings`].
-pub fn stencil_timed<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    kernel: DeviceStencil<T>,
-    input: &[T],
-    dims: [usize; 3],
-    boundary: Boundary<T>,
-    out: &mut [T],
-) -> Result<Timings> {
-    shape3("input", input, dims)?;
-    shape3("output", out, dims)?;
-    round_trip(
-        dev,
-        launch,
-        out.len() as u64,
-        &[input],
-        out,
-        false,
-        |i, o| kernels::stencil_locked(&i[0], kernel, dims, boundary, o, launch),
-    )
-}
-
 /// Smallest element of `input` on the device (NaN-propagating), `None` for
 /// an empty input: the bits every backend returns.
 pub fn min<T: Element>(
@@ -606,54 +373,4 @@ pub fn min_timed<T: Element>(
     input: &[T],
 ) -> Result<(Option<T>, Timings)> {
     reduce_and_finish(dev, launch, input, "min", finish_min)
-}
-
-/// Number of elements of `input` satisfying a built-in predicate (`pred`
-/// is its `Predicate::device_predicate`) on the device: exact, the same
-/// count as every backend.
-pub fn count_where<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    pred: DevicePredicate<T>,
-    input: &[T],
-) -> Result<u64> {
-    count_where_timed(dev, launch, pred, input).map(|(v, _)| v)
-}
-
-/// [`count_where`] with its [`Timings`].
-pub fn count_where_timed<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    pred: DevicePredicate<T>,
-    input: &[T],
-) -> Result<(u64, Timings)> {
-    let mut clock = Clock::start(dev);
-    if input.is_empty() {
-        clock.t.launch = Some(dev.resolve(launch, 0)?);
-        return Ok((0, clock.finish(dev)?));
-    }
-    let counts = {
-        let _g = dev.exclusive();
-        let mut d_in: DeviceArray<T> =
-            clock.alloc(|| dev.alloc_array::<T>("count input", input.len()))?;
-        let ((), h2d) = span(&dev.stream, || d_in.enqueue_from_host(input))?;
-        let (d_counts, run) = kernels::count_locked(&d_in, pred, launch)?;
-        let mut counts = try_vec_with_capacity("per-block counts", d_counts.len())?;
-        counts.resize(d_counts.len(), 0u64);
-        let ((), d2h) = span(&dev.stream, || {
-            dev.stream
-                .memcpy_dtoh(&d_counts, &mut counts)
-                .during("device-to-host copy")
-        })?;
-        dev.synchronize()?;
-        clock.t.launch = Some(run.launch);
-        clock.t.kernel = run.kernel;
-        clock.t.host_to_device = h2d.elapsed()?;
-        clock.t.device_to_host = d2h.elapsed()?;
-        counts
-    };
-    let t0 = Instant::now();
-    let n = finish_count(&counts);
-    clock.t.host_finish = t0.elapsed();
-    Ok((n, clock.finish(dev)?))
 }

@@ -6,7 +6,7 @@
 //! capability can run; the driver JIT-compiles PTX for newer GPUs too.
 //!
 //! The modules are embedded in the binary ([`EMBEDDED`]): they are
-//! committed in `crates/hotloop-cuda/ptx/`, rewritten by `cargo xtask
+//! committed in `crates/hotloop-core/ptx/`, rewritten by `cargo xtask
 //! build-kernels` when the kernels change and checked fresh by `cargo
 //! xtask test`, so a crate that depends on hotloop needs no nvptx
 //! toolchain for a working CUDA backend. `$HOTLOOP_PTX_DIR`, when set,
@@ -27,11 +27,9 @@ pub fn file_name(arch: &str) -> String {
     format!("hotloop_kernels.{arch}.ptx")
 }
 
-/// The embedded modules, `(arch, PTX text)`, in [`ARCHS`] order.
-pub const EMBEDDED: [(&str, &str); 2] = [
-    ("sm_90", include_str!("../ptx/hotloop_kernels.sm_90.ptx")),
-    ("sm_80", include_str!("../ptx/hotloop_kernels.sm_80.ptx")),
-];
+/// The embedded modules, `(arch, PTX text)`, in [`ARCHS`] order: the
+/// built-in module `hotloop_core::abi::BUILTIN`.
+pub const EMBEDDED: &[(&str, &str)] = hotloop_core::abi::BUILTIN.ptx;
 
 /// The directory `$HOTLOOP_PTX_DIR` names, if set.
 pub fn ptx_dir_override() -> Option<PathBuf> {
@@ -53,7 +51,7 @@ pub fn select(
         return Ok((text.into(), arch, path));
     }
     let device = (cc.0.max(0) as u32) * 10 + cc.1.max(0) as u32;
-    for ((arch, need), (_, text)) in ARCHS.iter().zip(EMBEDDED) {
+    for ((arch, need), (_, text)) in ARCHS.iter().zip(EMBEDDED.iter().copied()) {
         if *need <= device {
             return Ok((
                 text.into(),
@@ -154,7 +152,7 @@ mod tests {
         assert_eq!(select((9, 0)).unwrap().1, "sm_90");
         assert_eq!(select((8, 6)).unwrap().1, "sm_80");
         assert!(select((7, 5)).unwrap_err().contains("older than sm_80"));
-        for (arch, text) in EMBEDDED {
+        for &(arch, text) in EMBEDDED {
             assert!(text.contains(&format!(".target {arch}")), "{arch}");
         }
     }

@@ -2,22 +2,7 @@
 
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
-/// An element type's tag, as the kernel metadata records it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Elem {
-    /// `f32`.
-    F32,
-    /// `f64`.
-    F64,
-    /// `u32`.
-    U32,
-    /// `i32`.
-    I32,
-    /// `u64`.
-    U64,
-    /// `i64`.
-    I64,
-}
+pub use hotloop_core::abi::Elem;
 
 mod sealed {
     pub trait Sealed {}

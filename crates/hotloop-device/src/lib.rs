@@ -54,8 +54,13 @@ pub mod host;
 
 pub use dim::Dim3;
 pub use elem::{AtomicAdd, AtomicOrd, DeviceCopy, Elem};
+pub use hotloop_core::abi::{DeviceKernel, DeviceValue, KernelModule};
+pub use hotloop_core::gufunc::GuKernel;
+pub use hotloop_core::map::{BinaryOp, UnaryOp};
+pub use hotloop_core::predicate::Predicate;
+pub use hotloop_core::stencil::{Stencil2, Stencil3};
 pub use hotloop_core::{Real, math};
-pub use hotloop_macros::{kernel, shared_array};
+pub use hotloop_macros::{DeviceValue, device_op, kernel, shared_array};
 pub use index::{
     block_dim, block_idx, grid_1d, grid_2d, grid_3d, grid_dim, grid_size_1d, grid_stride,
     sync_threads, thread_idx,
@@ -76,10 +81,48 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 /// Everything a kernel file needs: `use hotloop_device::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Dim3, Out, SharedArray, block_dim, block_idx, grid_1d, grid_2d, grid_3d, grid_dim,
+        BinaryOp, DeviceValue, Dim3, GuKernel, Out, Predicate, Real, SharedArray, Stencil2,
+        Stencil3, UnaryOp, block_dim, block_idx, device_op, grid_1d, grid_2d, grid_3d, grid_dim,
         grid_size_1d, grid_stride, kernel, shared_array, sync_threads, thread_idx,
     };
 }
+
+/// Declares the crate's PTX module, `KERNELS` (a
+/// [`KernelModule`]), at the crate root: what `#[device_op]`'s host code
+/// and [`Module`-loading](KernelModule) hosts find the crate's kernels in.
+/// The crate's `build.rs` builds it (`hotloop_build::build_this_crate()`)
+/// into `OUT_DIR`; on `nvptx64` the macro expands to nothing.
+#[macro_export]
+macro_rules! kernel_module {
+    () => {
+        /// This crate's kernels, as PTX (built by its `build.rs`).
+        #[cfg(not(target_arch = "nvptx64"))]
+        pub static KERNELS: $crate::KernelModule = $crate::KernelModule {
+            name: env!("CARGO_PKG_NAME"),
+            ptx: &[
+                (
+                    "sm_90",
+                    include_str!(concat!(
+                        env!(
+                            "OUT_DIR",
+                            "the crate's build.rs builds its PTX: `fn main() { hotloop_build::build_this_crate(); }`"
+                        ),
+                        "/hotloop-kernels.sm_90.ptx"
+                    )),
+                ),
+                (
+                    "sm_80",
+                    include_str!(concat!(env!("OUT_DIR"), "/hotloop-kernels.sm_80.ptx")),
+                ),
+            ],
+        };
+    };
+}
+
+/// `hotloop-core`, for the macros' expansions in crates that depend on this
+/// one alone.
+#[doc(hidden)]
+pub use hotloop_core as __core;
 
 /// What the `#[kernel]` expansion names; not for direct use.
 #[doc(hidden)]

@@ -13,9 +13,13 @@
 //!   against the signature: a mismatch is a compile error, never a wrong
 //!   push order.
 //!
-//! A parameter that cannot cross to the device (a `&mut [T]`, a `Vec`, a
-//! reference to a scalar, a type other than `f32`, `f64`, `u32`, `i32`,
-//! `u64`, `i64`) is a compile error saying why.
+//! Any other named type is passed by value and must be a `DeviceValue` (a
+//! `#[repr(C)]` struct of numbers: `#[derive(DeviceValue)]`). A parameter
+//! that cannot cross to the device (a `&mut [T]`, a reference to a scalar,
+//! a slice of a struct) is a compile error saying why.
+
+mod device_op;
+mod value;
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -39,6 +43,9 @@ enum Param {
     Slice(syn::Ident, Type),
     Out(syn::Ident, Type),
     Scalar(syn::Ident, Type),
+    /// Any other named type: a `DeviceValue` by value (the compiler checks
+    /// the bound).
+    Value(syn::Ident, Type),
 }
 
 fn elem_tag(ty: &Type) -> Option<&'static str> {
@@ -108,6 +115,7 @@ fn classify(arg: &FnArg) -> syn::Result<Param> {
             }
         }
         _ if elem_tag(ty).is_some() => Ok(Param::Scalar(name, ty.clone())),
+        Type::Path(_) | Type::Array(_) => Ok(Param::Value(name, ty.clone())),
         _ => Err(cannot_cross(ty, "its type has no device form")),
     }
 }
@@ -242,9 +250,22 @@ fn expand_kernel(f: ItemFn) -> syn::Result<TokenStream2> {
                 pushes.push(quote!(args.scalar::<#t>(#n);));
                 unpack.push(quote!(let #n: #t = a.scalar_at::<#t>(#i);));
             }
+            Param::Value(n, t) => {
+                entry_params.push(quote!(#n: ::hotloop_device::__core::abi::ByValue<#t>));
+                rebuild.push(quote!(let #n: #t = #n.value;));
+                kinds.push(quote!(::hotloop_device::__core::abi::ParamKind::value::<#t>()));
+                launch_params.push(quote!(#n: #t));
+                pushes.push(quote!(args.value::<#t>(#n);));
+                unpack.push(quote! {
+                    // SAFETY: pushed by `args.value::<T>` above.
+                    let #n: #t = unsafe { a.host_value::<#t>(#i) };
+                });
+            }
         }
         names.push(match p {
-            Param::Slice(n, _) | Param::Out(n, _) | Param::Scalar(n, _) => n.clone(),
+            Param::Slice(n, _) | Param::Out(n, _) | Param::Scalar(n, _) | Param::Value(n, _) => {
+                n.clone()
+            }
         });
     }
     let doc_launch = format!(
@@ -294,6 +315,99 @@ fn expand_kernel(f: ItemFn) -> syn::Result<TokenStream2> {
             }
         }
     })
+}
+
+/// Where the generated code finds `hotloop-core`: through `hotloop-device`
+/// in a user's crate, or a path given (`crate` inside hotloop-core).
+#[derive(Default)]
+pub(crate) enum CratePath {
+    #[default]
+    ThroughDevice,
+    Path(TokenStream2),
+}
+
+impl CratePath {
+    /// From a `#[hotloop(crate = path)]` attribute among `attrs`, if any.
+    fn from_attrs(attrs: &[syn::Attribute]) -> syn::Result<Self> {
+        let mut out = CratePath::ThroughDevice;
+        for a in attrs.iter().filter(|a| a.path().is_ident("hotloop")) {
+            a.parse_nested_meta(|m| {
+                if m.path.is_ident("crate") {
+                    let p: syn::Path = m.value()?.parse()?;
+                    out = CratePath::Path(quote!(#p));
+                    Ok(())
+                } else {
+                    Err(m.error("expected `crate = path`"))
+                }
+            })?;
+        }
+        Ok(out)
+    }
+
+    /// The path of `hotloop-core`.
+    fn abi_root(&self) -> TokenStream2 {
+        match self {
+            CratePath::ThroughDevice => quote!(::hotloop_device::__core),
+            CratePath::Path(p) => p.clone(),
+        }
+    }
+
+    /// The path of `hotloop-core` for `#[device_op]`: `crate` for a
+    /// built-in unless given.
+    fn core_root(&self, builtin: bool) -> TokenStream2 {
+        match (self, builtin) {
+            (CratePath::ThroughDevice, true) => quote!(crate),
+            _ => self.abi_root(),
+        }
+    }
+}
+
+/// Declares an op's GPU entry points from its trait impl: put it on `impl
+/// UnaryOp<T> for MyOp` (or `BinaryOp`, `Predicate`, `GuKernel`,
+/// `Stencil3`, `Stencil2`), generic over the element type `T` (f32 and f64
+/// are both built) or for one of them.
+///
+/// ```ignore
+/// #[derive(Clone, Copy, DeviceValue)]
+/// #[repr(C)]
+/// pub struct Softsign;
+///
+/// #[device_op]
+/// impl<T: Real> UnaryOp<T> for Softsign {
+///     fn apply(&self, x: T) -> T {
+///         x / (T::ONE + x.abs())
+///     }
+/// }
+/// ```
+///
+/// On `nvptx64` this adds one entry point per element type (and per form:
+/// a `BinaryOp` also gets the maps with either operand bound), each taking
+/// the op by value and running the per-thread body the simulator runs. On
+/// the host it fills in the trait's `device_kernel`, so `Backend::Cuda`
+/// runs the op from the crate's PTX module, `crate::KERNELS`
+/// (`hotloop_device::kernel_module!()` at the crate root declares it; the
+/// crate's `build.rs` builds it with `hotloop_build::build_this_crate()`).
+/// The op must be a [`DeviceValue`](derive@DeviceValue).
+#[proc_macro_attribute]
+pub fn device_op(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let args = syn::parse_macro_input!(attr as device_op::Args);
+    let item = syn::parse_macro_input!(item as syn::ItemImpl);
+    match device_op::expand(args, item) {
+        Ok(t) => t.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// `#[derive(DeviceValue)]` on a `#[repr(C)]` struct whose fields are all
+/// device values (numbers, arrays of them, other device values): the type
+/// may then be passed to a kernel by value, as an op or a parameter.
+#[proc_macro_derive(DeviceValue, attributes(hotloop))]
+pub fn derive_device_value(item: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(item as syn::DeriveInput);
+    match value::expand(input) {
+        Ok(t) => t.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
 }
 
 /// `shared_array!(T, N)`: `N` elements of `T` shared by the threads of the

@@ -153,6 +153,19 @@ pub enum Error {
         /// Why, in words a user can act on.
         reason: String,
     },
+    /// An op this backend cannot run, on a machine where the backend
+    /// itself works: a closure on CUDA (the GPU runs only compiled
+    /// kernels), an op without a device kernel, a kernels crate built
+    /// without its PTX.
+    #[error("{op} cannot run on `{backend}`: {reason}")]
+    Unsupported {
+        /// What was asked ("map of a closure").
+        op: String,
+        /// The backend's name.
+        backend: &'static str,
+        /// Why, and what to do instead.
+        reason: String,
+    },
     /// A launch configuration the backend cannot run.
     #[error("invalid launch configuration: {0}")]
     InvalidLaunch(String),

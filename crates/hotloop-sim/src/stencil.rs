@@ -37,7 +37,7 @@ pub fn run<T: Real, K: Stencil3<T>>(
         // count fits usize); the output is borrowed exclusively, so it does
         // not overlap the input; cells are disjoint between threads.
         let r = unsafe { body::stencil_thread(t, kernel, src.ptr(), dst.ptr(), shape, boundary) };
-        if let Err(e) = r {
+        if let Err((_, e)) = r {
             let _ = failed.set(e);
         }
     });

@@ -4,10 +4,14 @@
 //! `copy_to_host`); prints one row per kernel and backend, checked against
 //! a serial loop (✓/✗), and exits non-zero on a ✗.
 //!
-//! The kernels' PTX is built by `build.rs` (`hotloop-build`) and embedded
-//! here; the driver JIT-compiles the sm_80 module for any newer GPU.
+//! The kernels crate builds its own PTX (`build.rs`, `hotloop-build`) and
+//! embeds it (`custom_kernels::KERNELS`); the driver JIT-compiles the
+//! newest module the GPU runs. The crate's ops (`Softsign`, `Outlier`) run
+//! through hotloop's `map` and `count_where` on serial, the simulator and
+//! CUDA, each checked against the serial backend bit for bit.
 
-use custom_kernels::{add_two, add_two_blog, block_sum};
+use custom_kernels::{Outlier, Softsign, add_two, add_two_blog, block_sum};
+use hotloop::{Backend, Error, count_where_slice, map_slice_into};
 use hotloop_cuda::Module;
 use hotloop_device::DeviceCopy;
 use hotloop_device::host::Launcher;
@@ -16,14 +20,14 @@ use std::fmt::Display;
 use std::process::ExitCode;
 
 /// Numba's device-array flow on either backend.
-trait Backend: Launcher<Error: Display> {
+trait Launch: Launcher<Error: Display> {
     fn name(&self) -> String;
     fn put<T: DeviceCopy>(&self, host: &[T]) -> Result<Self::Array<T>, String>;
     fn zeros<T: DeviceCopy>(&self, len: usize) -> Result<Self::Array<T>, String>;
     fn get<T: DeviceCopy>(&self, a: &Self::Array<T>) -> Result<Vec<T>, String>;
 }
 
-impl Backend for Simulator {
+impl Launch for Simulator {
     fn name(&self) -> String {
         "simulator".into()
     }
@@ -39,7 +43,7 @@ impl Backend for Simulator {
     }
 }
 
-impl Backend for Module {
+impl Launch for Module {
     fn name(&self) -> String {
         format!("cuda:0 {}", self.device().info().name)
     }
@@ -58,7 +62,7 @@ impl Backend for Module {
 const DIMS: (u32, u32, u32) = (64, 24, 40);
 
 /// `(kernel, launch, passed, detail)` rows of one backend.
-fn run<B: Backend>(b: &B) -> Vec<(String, String, bool, String)> {
+fn run<B: Launch>(b: &B) -> Vec<(String, String, bool, String)> {
     let (nx, ny, nz) = DIMS;
     let n = (nx * ny * nz) as usize;
     let x: Vec<f64> = (0..n)
@@ -115,26 +119,80 @@ fn run<B: Backend>(b: &B) -> Vec<(String, String, bool, String)> {
 
 fn cuda() -> Result<Module, String> {
     let dev = hotloop_cuda::device(0).map_err(|e| e.to_string())?;
-    let path = std::env::var("CUSTOM_KERNELS_PTX").map_err(|_| {
-        "CUSTOM_KERNELS_PTX names no PTX file (cargo xtask test sets it)".to_string()
-    })?;
-    let ptx = std::fs::read_to_string(&path).map_err(|e| format!("reading {path}: {e}"))?;
-    Module::load(&dev, &ptx).map_err(|e| e.to_string())
+    Module::of_crate(&dev, &custom_kernels::KERNELS).map_err(|e| e.to_string())
+}
+
+/// The crate's ops through hotloop's `map` and `count_where` on `backend`,
+/// against the serial backend (bits and counts): `(op, launch, passed,
+/// detail)` rows.
+fn ops(backend: Backend) -> Vec<(String, String, bool, String)> {
+    let x: Vec<f64> = (0..10_007)
+        .map(|i| ((i * 7919) % 1013) as f64 * 0.25 - 120.0)
+        .collect();
+    let launch = format!("{backend}");
+    let mut rows = Vec::new();
+    let mut row = |op: &str, r: Result<bool, Error>| {
+        let (ok, detail) = match r {
+            Ok(true) => (true, String::new()),
+            Ok(false) => (false, "differs from serial".into()),
+            Err(e) => (false, e.to_string()),
+        };
+        rows.push((op.to_string(), launch.clone(), ok, detail));
+    };
+    let mut want = vec![0.0; x.len()];
+    let mut got = vec![0.0; x.len()];
+    row(
+        "Softsign (map, #[device_op])",
+        map_slice_into(Backend::Serial, Softsign, &x, &mut want)
+            .and_then(|()| map_slice_into(backend, Softsign, &x, &mut got))
+            .map(|()| {
+                got.iter()
+                    .zip(&want)
+                    .all(|(g, w)| g.to_bits() == w.to_bits())
+            }),
+    );
+    let outlier = Outlier {
+        centre: 0.0,
+        scale: 40.0,
+        k: 2.0,
+    };
+    row(
+        "Outlier (count_where, #[device_op])",
+        count_where_slice(Backend::Serial, outlier, &x)
+            .and_then(|w| Ok(count_where_slice(backend, outlier, &x)? == w)),
+    );
+    rows
 }
 
 fn main() -> ExitCode {
     let mut all = Vec::new();
     let sim = Simulator::new();
     all.extend(run(&sim).into_iter().map(|r| (sim.name(), r)));
+    all.extend(
+        ops(Backend::simulator_with(5, 33).expect("a valid launch"))
+            .into_iter()
+            .map(|r| (sim.name(), r)),
+    );
     match cuda() {
-        Ok(m) => all.extend(run(&m).into_iter().map(|r| (m.name(), r))),
+        Ok(m) => {
+            all.extend(run(&m).into_iter().map(|r| (m.name(), r)));
+            for b in [
+                Backend::cuda(),
+                Backend::Cuda {
+                    device: 0,
+                    launch: Some(hotloop::LaunchConfig::new(5, 33).expect("a valid launch")),
+                },
+            ] {
+                all.extend(ops(b).into_iter().map(|r| (m.name(), r)));
+            }
+        }
         Err(why) => println!("cuda: skipped: {why}"),
     }
-    println!("{:<12} {:<28} {:<12} ok", "backend", "kernel", "launch");
+    println!("{:<12} {:<36} {:<12} ok", "backend", "kernel", "launch");
     let mut failed = 0;
     for (backend, (kernel, launch, ok, detail)) in &all {
         println!(
-            "{backend:<12} {kernel:<28} {launch:<12} {} {detail}",
+            "{backend:<12} {kernel:<36} {launch:<12} {} {detail}",
             if *ok { "✓" } else { "✗" }
         );
         failed += usize::from(!ok);

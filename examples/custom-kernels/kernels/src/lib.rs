@@ -1,6 +1,8 @@
 //! The example's kernels. The same functions are PTX entry points when this
 //! crate is built for `nvptx64-nvidia-cuda` and typed launchers (with the
-//! bodies the simulator runs) on the host.
+//! bodies the simulator runs) on the host; the ops are `@vectorize` and a
+//! `prange` count that hotloop's `map` and `count_where` run on every
+//! backend. `build.rs` builds the crate's PTX, `kernel_module!()` embeds it.
 #![cfg_attr(
     target_arch = "nvptx64",
     no_std,
@@ -8,6 +10,42 @@
 )]
 
 use hotloop_device::prelude::*;
+
+hotloop_device::kernel_module!();
+
+/// Softsign, `x / (1 + |x|)`: a user's `@vectorize`. `#[device_op]` on the
+/// impl makes its GPU kernels (f32 and f64) and tells hotloop where they
+/// are; the op passes to the device by value (`DeviceValue`).
+#[derive(Clone, Copy, Debug, DeviceValue)]
+#[repr(C)]
+pub struct Softsign;
+
+#[device_op]
+impl<T: Real> UnaryOp<T> for Softsign {
+    fn apply(&self, x: T) -> T {
+        x / (T::ONE + x.abs())
+    }
+}
+
+/// `|x - centre| > k * scale`: an outlier test with fields, for a
+/// `count_where` (`prange` reduction) on any backend.
+#[derive(Clone, Copy, Debug, DeviceValue)]
+#[repr(C)]
+pub struct Outlier<T> {
+    /// Where the data is centred.
+    pub centre: T,
+    /// Its spread.
+    pub scale: T,
+    /// How many spreads away counts as an outlier.
+    pub k: T,
+}
+
+#[device_op]
+impl<T: Real> Predicate<T> for Outlier<T> {
+    fn test(&self, x: T) -> bool {
+        (x - self.centre).abs() > self.k * self.scale
+    }
+}
 
 /// The blog's `@cuda.jit` kernel: `x = cuda.grid(1)`, then every `(y, z)`
 /// of plane `x`, z outer. Launch one thread per x (the blog used 16 per

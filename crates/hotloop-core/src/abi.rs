@@ -1,0 +1,377 @@
+//! How a kernel crosses to the device: the parameter kinds a kernel's
+//! signature is made of, the metadata `#[kernel]` and `#[device_op]` record
+//! from it, the values an op passes by value, and the PTX module a kernel
+//! lives in.
+//!
+//! Nothing here is written by hand per kernel: the attribute macros read a
+//! kernel's signature (or an op's trait impl) and generate its
+//! [`KernelInfo`]; the CUDA host pushes arguments in the order the info
+//! gives and the simulator unpacks them the same way, so the host and the
+//! entry point cannot disagree.
+
+/// An element type's tag, as the kernel metadata records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Elem {
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// `u32`.
+    U32,
+    /// `i32`.
+    I32,
+    /// `u64`.
+    U64,
+    /// `i64`.
+    I64,
+}
+
+impl Elem {
+    /// Bytes of one element.
+    pub const fn size(self) -> usize {
+        match self {
+            Elem::F32 | Elem::U32 | Elem::I32 => 4,
+            Elem::F64 | Elem::U64 | Elem::I64 => 8,
+        }
+    }
+}
+
+/// How a parameter crosses to the device, as the macros read it from the
+/// signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ParamKind {
+    /// `&[T]`: a pointer and a `u64` length, read-only.
+    Slice(Elem),
+    /// `Out<T>`: a pointer and a `u64` length, written.
+    Out(Elem),
+    /// `T` by value.
+    Scalar(Elem),
+    /// A [`DeviceValue`] (an op, a shape) by value: `size` bytes aligned
+    /// to `align`, the PTX `.param .align A .b8 name[size]` that CUDA C
+    /// would declare for the same `#[repr(C)]` struct.
+    Value {
+        /// Its size in bytes (of its [`ByValue`] wrapper).
+        size: u32,
+        /// Its alignment.
+        align: u32,
+    },
+}
+
+impl ParamKind {
+    /// The kind of a [`ByValue<V>`] parameter.
+    pub const fn value<V: DeviceValue>() -> Self {
+        ParamKind::Value {
+            size: size_of::<ByValue<V>>() as u32,
+            align: align_of::<ByValue<V>>() as u32,
+        }
+    }
+}
+
+/// What the host needs to know of a kernel: its entry point's name and its
+/// parameters in order. Generated from the signature (the only place a
+/// kernel's ABI is written).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KernelInfo {
+    /// The PTX entry point.
+    pub name: &'static str,
+    /// The parameters, in order.
+    pub params: &'static [ParamKind],
+}
+
+/// A value that may be copied bit for bit to the device and used there: no
+/// references or pointers (a host address means nothing on the GPU), and
+/// the same layout on the host and on `nvptx64` (`#[repr(C)]` of device
+/// values, or a primitive). `#[derive(DeviceValue)]` implements it for a
+/// `#[repr(C)]` struct whose fields are all device values.
+///
+/// # Safety
+/// The type holds no pointer or reference, and its layout is the same on
+/// every target hotloop builds for (a primitive, an array of device
+/// values, or a `#[repr(C)]` struct of them).
+pub unsafe trait DeviceValue: Copy + Send + Sync + 'static {}
+
+macro_rules! device_values {
+    ($($t:ty),*) => { $(
+        // SAFETY: a primitive: no pointer, the same size and alignment on
+        // x86_64, aarch64 and nvptx64.
+        unsafe impl DeviceValue for $t {}
+    )* };
+}
+device_values!(
+    f32,
+    f64,
+    u8,
+    u16,
+    u32,
+    u64,
+    i8,
+    i16,
+    i32,
+    i64,
+    usize,
+    isize,
+    bool,
+    ()
+);
+
+// SAFETY: an array of device values is laid out element after element.
+unsafe impl<V: DeviceValue, const N: usize> DeviceValue for [V; N] {}
+// SAFETY: zero-sized, no data.
+unsafe impl<X: ?Sized + 'static> DeviceValue for core::marker::PhantomData<X> where
+    core::marker::PhantomData<X>: Copy + Send + Sync
+{
+}
+
+/// A [`DeviceValue`] as a kernel parameter: the value and a word after it,
+/// so that even a zero-sized op is a parameter the PTX entry declares
+/// (rustc drops zero-sized parameters from the entry's signature).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+pub struct ByValue<V> {
+    /// The value.
+    pub value: V,
+    /// Keeps the parameter non-empty; zero.
+    pub pad: u32,
+}
+
+impl<V> ByValue<V> {
+    /// `value`, wrapped.
+    pub const fn new(value: V) -> Self {
+        Self { value, pad: 0 }
+    }
+}
+
+/// Most bytes a [`ByValue`] parameter may have in a [`DeviceKernel`] (CUDA
+/// allows 4 KiB of parameters; an op is a few scalars).
+pub const MAX_VALUE_BYTES: usize = 256;
+
+/// The bytes of one by-value parameter, as the host pushes them (they
+/// start at the struct's address, `#[repr(C)]`): the
+/// driver copies the entry's declared size from [`ValueBytes::as_ptr`].
+/// Padding bytes stay uninitialised (the device never reads them), so the
+/// bytes are only ever read through that pointer, by the driver.
+#[derive(Clone, Copy)]
+#[repr(C)]
+pub struct ValueBytes {
+    words: [core::mem::MaybeUninit<u64>; MAX_VALUE_BYTES / 8],
+    size: usize,
+}
+
+impl core::fmt::Debug for ValueBytes {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "ValueBytes({} bytes)", self.size)
+    }
+}
+
+impl ValueBytes {
+    /// `value`, wrapped in [`ByValue`]. A value larger than
+    /// [`MAX_VALUE_BYTES`] (or aligned beyond 8) is a compile error.
+    pub fn of<V: DeviceValue>(value: V) -> Self {
+        const {
+            assert!(
+                size_of::<ByValue<V>>() <= MAX_VALUE_BYTES && align_of::<ByValue<V>>() <= 8,
+                "a device op is at most 256 bytes, aligned to at most 8"
+            )
+        };
+        let mut words = [core::mem::MaybeUninit::<u64>::uninit(); MAX_VALUE_BYTES / 8];
+        // SAFETY: `ByValue<V>` fits in `words` (asserted above), whose
+        // alignment (8) is at least its own.
+        unsafe {
+            words
+                .as_mut_ptr()
+                .cast::<ByValue<V>>()
+                .write(ByValue::new(value))
+        };
+        Self {
+            words,
+            size: size_of::<ByValue<V>>(),
+        }
+    }
+
+    /// The parameter's size in bytes.
+    pub const fn size(&self) -> usize {
+        self.size
+    }
+
+    /// The bytes, 8-aligned, for the driver to copy [`ValueBytes::size`]
+    /// of.
+    pub fn as_ptr(&self) -> *const u8 {
+        self.words.as_ptr().cast()
+    }
+}
+
+/// The PTX of a crate's kernels: one module per architecture, newest first,
+/// as `(arch, text)`. The text is empty, or a comment saying why, when the
+/// crate's build could not build it.
+#[derive(Debug)]
+pub struct KernelModule {
+    /// The crate the kernels are in, for messages.
+    pub name: &'static str,
+    /// `(arch, PTX text)`, newest architecture first (`sm_90`, `sm_80`).
+    pub ptx: &'static [(&'static str, &'static str)],
+}
+
+impl KernelModule {
+    /// Why the module has no PTX, if it has none: the build's own comment
+    /// (`// hotloop-build: ...`), or a generic reason.
+    pub fn missing(&self) -> Option<&'static str> {
+        let (_, text) = self.ptx.first()?;
+        let t = text.trim_start();
+        if t.starts_with("// hotloop-build:") {
+            Some(t.lines().next().unwrap_or(t))
+        } else if t.is_empty() {
+            Some("the PTX is empty")
+        } else {
+            None
+        }
+    }
+}
+
+/// The built-in kernels' PTX (`gpu-kernels/`: the built-in ops' entries
+/// from this crate, and the hand-written ones), committed in `ptx/`,
+/// rebuilt by `cargo xtask build-kernels` and checked fresh by `cargo
+/// xtask test`: a crate depending on hotloop needs no nvptx toolchain for
+/// the built-ins to run on a GPU.
+#[cfg(not(target_arch = "nvptx64"))]
+pub static BUILTIN: KernelModule = KernelModule {
+    name: "hotloop",
+    ptx: &[
+        ("sm_90", include_str!("../ptx/hotloop_kernels.sm_90.ptx")),
+        ("sm_80", include_str!("../ptx/hotloop_kernels.sm_80.ptx")),
+    ],
+};
+
+/// How an op runs on a GPU: the compiled kernel that runs it, the module
+/// that holds that kernel, and the op's value, its first parameter. The op
+/// traits' `device_kernel` methods return one for ops declared with
+/// `#[device_op]`, and `None` for closures.
+#[derive(Clone, Copy, Debug)]
+pub struct DeviceKernel {
+    /// The entry point and its parameters.
+    pub kernel: &'static KernelInfo,
+    /// Where its PTX is.
+    pub module: &'static KernelModule,
+    /// The op, the first parameter.
+    pub op: ValueBytes,
+}
+
+/// The kinds of element-wise and per-row kernels an op runs in on a device;
+/// each has one parameter list, written once in `#[device_op]`, after the
+/// op itself (a [`ParamKind::Value`]):
+///
+/// | form      | parameters after the op                                        |
+/// |-----------|----------------------------------------------------------------|
+/// | `map`     | `input: &[T], out: Out<T>`                                     |
+/// | `zip`     | `a: &[T], b: &[T], out: Out<T>`                                |
+/// | `count`   | `input: &[T], partials: Out<u64>` (one count per block)        |
+/// | `gufunc`  | `input: &[T], out: Out<T>, shape: GufuncShape`                 |
+/// | `stencil` | `input: &[T], out: Out<T>, nx: u64, ny: u64, nz: u64, mode: u32, constant: T` |
+///
+/// In-place forms pass one buffer as both input and output (the entries
+/// read an element before writing it, by one thread only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Form {
+    /// `@vectorize` of a unary op (and of a binary op with one operand
+    /// bound).
+    Map,
+    /// `@vectorize` of a binary op over two arrays.
+    Zip,
+    /// A `prange` count-where over a predicate.
+    Count,
+    /// `@guvectorize`: one thread per outer iteration.
+    Gufunc,
+    /// `@stencil`: one thread per output cell.
+    Stencil,
+}
+
+/// The outer-loop shape of a gufunc on the device (a [`DeviceValue`]
+/// parameter of the `gufunc` form).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
+pub struct GufuncShape {
+    /// Outer iterations.
+    pub loops: u64,
+    /// Elements of one input block.
+    pub in_block: u64,
+    /// Elements of one output block.
+    pub out_block: u64,
+    /// How many of `core` are used.
+    pub n_core: u64,
+    /// The core dimensions' sizes, in order of first appearance.
+    pub core: [u64; MAX_DEVICE_CORE_DIMS],
+}
+
+/// Most core dimensions a gufunc may have on the device.
+pub const MAX_DEVICE_CORE_DIMS: usize = 4;
+
+// SAFETY: `#[repr(C)]` of u64s.
+unsafe impl DeviceValue for GufuncShape {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Copy)]
+    #[repr(C)]
+    struct Op {
+        a: f64,
+        b: u32,
+    }
+    // SAFETY: repr(C) of primitives.
+    unsafe impl DeviceValue for Op {}
+
+    #[derive(Clone, Copy)]
+    #[repr(C)]
+    struct Zst;
+    // SAFETY: no data.
+    unsafe impl DeviceValue for Zst {}
+
+    #[test]
+    fn a_value_is_its_bytes_then_a_zero_word() {
+        let v = ValueBytes::of(Op { a: 1.5, b: 7 });
+        assert_eq!(v.size(), 24);
+        // SAFETY: the fields' bytes are initialised, at their repr(C) offsets.
+        let (a, b, pad) = unsafe {
+            let p = v.as_ptr();
+            (
+                p.cast::<f64>().read(),
+                p.add(8).cast::<u32>().read(),
+                p.add(16).cast::<u32>().read(),
+            )
+        };
+        assert_eq!((a, b, pad), (1.5, 7, 0));
+        assert_eq!(
+            ParamKind::value::<Op>(),
+            ParamKind::Value { size: 24, align: 8 }
+        );
+    }
+
+    #[test]
+    fn a_zero_sized_op_is_still_a_parameter() {
+        let v = ValueBytes::of(Zst);
+        assert_eq!(v.size(), 4);
+        // SAFETY: the pad word is initialised.
+        assert_eq!(unsafe { v.as_ptr().cast::<u32>().read() }, 0);
+        assert_eq!(
+            ParamKind::value::<Zst>(),
+            ParamKind::Value { size: 4, align: 4 }
+        );
+    }
+
+    #[test]
+    fn a_module_without_ptx_says_why() {
+        static NONE: KernelModule = KernelModule {
+            name: "k",
+            ptx: &[("sm_80", "// hotloop-build: not built: no rust-src\n")],
+        };
+        static SOME: KernelModule = KernelModule {
+            name: "k",
+            ptx: &[("sm_80", ".version 8.0\n")],
+        };
+        assert_eq!(
+            NONE.missing(),
+            Some("// hotloop-build: not built: no rust-src")
+        );
+        assert_eq!(SOME.missing(), None);
+    }
+}

@@ -1,0 +1,505 @@
+//! `#[device_op]`: an op's trait impl, and the GPU entry points that run
+//! the op, from one declaration.
+//!
+//! On the trait impl of a [`UnaryOp`], `BinaryOp`, `Predicate`,
+//! `GuKernel`, `Stencil3` or `Stencil2` (the trait's name says the form),
+//! it generates:
+//!
+//! - on `nvptx64`, one entry point per element type and form: the op is
+//!   the first parameter, by value; the entry calls the per-thread body the
+//!   simulator calls (`hotloop_core::grid`) over it;
+//! - on the host, the impl with its `device_kernel` method filled in: the
+//!   entry's name and parameters, the crate's PTX module, the op's bytes.
+//!
+//! The parameter list of each form is written once, in [`Form::params`]
+//! (the entry's signature and the host's [`KernelInfo`] both come from it).
+//!
+//! [`UnaryOp`]: https://docs.rs/hotloop-core
+//! [`KernelInfo`]: https://docs.rs/hotloop-core
+
+use proc_macro2::TokenStream as TokenStream2;
+use quote::{format_ident, quote};
+use syn::{GenericArgument, GenericParam, ItemImpl, PathArguments, Type};
+
+use crate::CratePath;
+
+/// The kinds of entry, as `hotloop_core::abi::Form`.
+#[derive(Clone, Copy, PartialEq)]
+enum Form {
+    Map,
+    MapRight,
+    MapLeft,
+    Zip,
+    Count,
+    Gufunc,
+    Stencil,
+}
+
+/// One parameter of a form after the op: how it is declared in the entry
+/// and in the host's metadata.
+enum P {
+    Slice(&'static str),
+    Out(&'static str),
+    OutU64(&'static str),
+    U64(&'static str),
+    /// A by-value parameter of this type (tokens, `E` the element type).
+    Value(
+        &'static str,
+        fn(&TokenStream2, &TokenStream2) -> TokenStream2,
+    ),
+}
+
+impl Form {
+    fn tag(self) -> &'static str {
+        match self {
+            Form::Map => "map",
+            Form::MapRight => "map_right",
+            Form::MapLeft => "map_left",
+            Form::Zip => "zip",
+            Form::Count => "count",
+            Form::Gufunc => "gufunc",
+            Form::Stencil => "stencil",
+        }
+    }
+
+    /// The parameters after the op, in order: the one statement of each
+    /// form's ABI.
+    fn params(self) -> Vec<P> {
+        match self {
+            Form::Map | Form::MapRight | Form::MapLeft => vec![P::Slice("input"), P::Out("out")],
+            Form::Zip => vec![P::Slice("a"), P::Slice("b"), P::Out("out")],
+            Form::Count => vec![P::Slice("input"), P::OutU64("partials")],
+            Form::Gufunc => vec![
+                P::Slice("input"),
+                P::Out("out"),
+                P::Value("shape", |c, _| quote!(#c::abi::GufuncShape)),
+            ],
+            Form::Stencil => vec![
+                P::Slice("input"),
+                P::Out("out"),
+                P::U64("nx"),
+                P::U64("ny"),
+                P::U64("nz"),
+                P::Value("boundary", |c, e| quote!(#c::stencil::Boundary<#e>)),
+                P::OutU64("first_fault"),
+            ],
+        }
+    }
+
+    /// The entry's body, over `op` (a `&` to the op value) and the
+    /// parameters by name.
+    fn body(self, c: &TokenStream2) -> TokenStream2 {
+        let idx = quote!(#c::nvptx::thread_idx());
+        match self {
+            Form::Map | Form::MapRight | Form::MapLeft => quote! {
+                let len = if input_len < out_len { input_len } else { out_len };
+                // SAFETY: the launch contract: `len` elements in each
+                // buffer, equal (in place) or disjoint; grid-stride
+                // indices are this thread's alone.
+                unsafe { #c::grid::map_thread(#idx, op, input_ptr, out_ptr, len) }
+            },
+            Form::Zip => quote! {
+                let len = if a_len < b_len { a_len } else { b_len };
+                let len = if len < out_len { len } else { out_len };
+                // SAFETY: as the map form, for three buffers.
+                unsafe { #c::grid::zip_thread(#idx, op, a_ptr, b_ptr, out_ptr, len) }
+            },
+            Form::Count => quote! {
+                let idx = #idx;
+                let _ = partials_len;
+                // SAFETY: the launch contract: `input_len` elements, and
+                // one partial per block; every thread reaches the
+                // reduction's barriers.
+                unsafe {
+                    let n = #c::grid::count_thread_partial(idx, op, input_ptr, input_len);
+                    let block = #c::nvptx::block_reduce::<u64, #c::reduce::Sum>(idx, n);
+                    #c::nvptx::write_block_result(idx, partials_ptr, block);
+                }
+            },
+            Form::Gufunc => quote! {
+                let s = shape.value;
+                let _ = (input_len, out_len);
+                let core: [usize; #c::abi::MAX_DEVICE_CORE_DIMS] =
+                    ::core::array::from_fn(|i| s.core[i] as usize);
+                let n_core = if (s.n_core as usize) < core.len() { s.n_core as usize } else { core.len() };
+                // SAFETY: the launch contract: `loops` blocks in each
+                // buffer, which do not overlap; rows are this thread's.
+                unsafe {
+                    #c::grid::gufunc_thread(
+                        #idx, op, &core[..n_core], input_ptr, s.in_block as usize,
+                        out_ptr, s.out_block as usize, s.loops,
+                    )
+                }
+            },
+            Form::Stencil => quote! {
+                let _ = (input_len, out_len, first_fault_len);
+                let shape = #c::index::Shape3::new(nx as usize, ny as usize, nz as usize);
+                // SAFETY: the launch contract: `nx * ny * nz` elements in
+                // each buffer, disjoint; cells are this thread's.
+                let r = unsafe {
+                    #c::grid::stencil_thread(#idx, op, input_ptr, out_ptr, shape, boundary.value)
+                };
+                if let Err((cell, _)) = r {
+                    // The lowest cell at fault: the host recomputes its
+                    // error on the CPU, as the serial backend reports it.
+                    // SAFETY: one u64 the host allocated for it.
+                    unsafe {
+                        ::core::sync::atomic::AtomicU64::from_ptr(first_fault_ptr)
+                            .fetch_min(cell, ::core::sync::atomic::Ordering::Relaxed)
+                    };
+                }
+            },
+        }
+    }
+}
+
+/// What the trait's name says: the forms its entries are, and which hook
+/// the host's impl gets.
+struct Trait {
+    forms: Vec<Form>,
+    hook: &'static str,
+}
+
+fn trait_of(name: &str) -> Option<Trait> {
+    let (forms, hook) = match name {
+        "UnaryOp" => (vec![Form::Map], "map"),
+        "BinaryOp" => (vec![Form::Zip, Form::MapRight, Form::MapLeft], "zip"),
+        "Predicate" => (vec![Form::Count], "count"),
+        "GuKernel" => (vec![Form::Gufunc], "gufunc"),
+        "Stencil3" => (vec![Form::Stencil], "stencil3"),
+        "Stencil2" => (vec![Form::Stencil], "stencil2"),
+        _ => return None,
+    };
+    Some(Trait { forms, hook })
+}
+
+pub(crate) struct Args {
+    pub(crate) krate: CratePath,
+    /// `builtin`: the entries exist only when the crate is built with
+    /// feature `kernels`, and the PTX module is the built-in one.
+    pub(crate) builtin: bool,
+}
+
+impl syn::parse::Parse for Args {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = Args {
+            krate: CratePath::default(),
+            builtin: false,
+        };
+        while !input.is_empty() {
+            let key: syn::Ident = if input.peek(syn::Token![crate]) {
+                let k: syn::Token![crate] = input.parse()?;
+                syn::Ident::new("crate", k.span)
+            } else {
+                input.parse()?
+            };
+            if key == "builtin" {
+                args.builtin = true;
+            } else if key == "crate" {
+                input.parse::<syn::Token![=]>()?;
+                let p: syn::Path = input.parse()?;
+                args.krate = CratePath::Path(quote!(#p));
+            } else {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "#[device_op] takes no arguments (hotloop's own crates pass `builtin` and `crate = ...`)",
+                ));
+            }
+            if !input.is_empty() {
+                input.parse::<syn::Token![,]>()?;
+            }
+        }
+        Ok(args)
+    }
+}
+
+/// The element types to instantiate for, and the generic parameter they
+/// replace (`None`: the impl is for one concrete type).
+fn elements(
+    item: &ItemImpl,
+    trait_arg: &Type,
+) -> syn::Result<(Vec<&'static str>, Option<syn::Ident>)> {
+    let type_params: Vec<_> = item
+        .generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            GenericParam::Type(t) => Some(t.ident.clone()),
+            GenericParam::Const(c) => Some(c.ident.clone()),
+            GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    let arg = match trait_arg {
+        Type::Path(p) => p.path.get_ident().cloned(),
+        _ => None,
+    };
+    match arg {
+        Some(a) if a == "f32" || a == "f64" => {
+            if let Some(p) = type_params.first() {
+                return Err(syn::Error::new_spanned(
+                    p,
+                    "a device op is generic over its element type only: the GPU's code is \
+                     compiled ahead of time, once per element type",
+                ));
+            }
+            Ok((vec![if a == "f32" { "f32" } else { "f64" }], None))
+        }
+        Some(a) if type_params.contains(&a) => {
+            if let Some(other) = type_params.iter().find(|p| **p != a) {
+                return Err(syn::Error::new_spanned(
+                    other,
+                    "a device op is generic over its element type only: the GPU's code is \
+                     compiled ahead of time, once per element type (f32 and f64)",
+                ));
+            }
+            Ok((vec!["f32", "f64"], Some(a)))
+        }
+        _ => Err(syn::Error::new_spanned(
+            trait_arg,
+            "the element type is f32, f64, or the impl's one generic parameter",
+        )),
+    }
+}
+
+/// `ty` with generic parameter `param` replaced by `with`.
+fn substitute(ty: &Type, param: &Option<syn::Ident>, with: &TokenStream2) -> TokenStream2 {
+    let Some(param) = param else {
+        return quote!(#ty);
+    };
+    fn walk(ts: TokenStream2, param: &syn::Ident, with: &TokenStream2) -> TokenStream2 {
+        ts.into_iter()
+            .map(|tt| match tt {
+                proc_macro2::TokenTree::Ident(i) if i == *param => with.clone(),
+                proc_macro2::TokenTree::Group(g) => {
+                    let mut ng =
+                        proc_macro2::Group::new(g.delimiter(), walk(g.stream(), param, with));
+                    ng.set_span(g.span());
+                    quote!(#ng)
+                }
+                other => quote!(#other),
+            })
+            .collect()
+    }
+    walk(quote!(#ty), param, with)
+}
+
+fn type_ident(ty: &Type) -> syn::Result<String> {
+    match ty {
+        Type::Path(p) => Ok(p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default()),
+        _ => Err(syn::Error::new_spanned(
+            ty,
+            "#[device_op] goes on an impl for a named struct",
+        )),
+    }
+}
+
+pub(crate) fn expand(args: Args, item: ItemImpl) -> syn::Result<TokenStream2> {
+    let Some((_, trait_path, _)) = &item.trait_ else {
+        return Err(syn::Error::new_spanned(
+            &item.self_ty,
+            "#[device_op] goes on an op's trait impl: `impl<T: Real> UnaryOp<T> for MyOp`",
+        ));
+    };
+    let seg = trait_path.segments.last().expect("a path has a segment");
+    let Some(tr) = trait_of(&seg.ident.to_string()) else {
+        return Err(syn::Error::new_spanned(
+            &seg.ident,
+            "#[device_op] goes on an impl of UnaryOp, BinaryOp, Predicate, GuKernel, Stencil3 or \
+             Stencil2",
+        ));
+    };
+    let trait_arg = match &seg.arguments {
+        PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
+            GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        }),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        syn::Error::new_spanned(seg, "the trait needs its element type, `UnaryOp<T>`")
+    })?;
+    let (elems, param) = elements(&item, &trait_arg)?;
+    let c = args.krate.core_root(args.builtin);
+    let self_ty = &*item.self_ty;
+    let ident = type_ident(self_ty)?;
+    let krate_name = std::env::var("CARGO_CRATE_NAME").unwrap_or_else(|_| "crate".into());
+    let module = if args.builtin {
+        quote!(#c::abi::BUILTIN)
+    } else {
+        quote!(crate::KERNELS)
+    };
+
+    let mut entries = Vec::new();
+    let mut statics = Vec::new();
+    // `(form, element, the info static's name)`, for the host's hooks.
+    let mut infos = Vec::new();
+    for &form in &tr.forms {
+        for &e in &elems {
+            let e_ty = format_ident!("{e}");
+            let e_tok = quote!(#e_ty);
+            let concrete = substitute(self_ty, &param, &e_tok);
+            // The op value this form's entry takes.
+            let op_ty = match (form, tr.hook) {
+                (Form::MapRight, _) => quote!(#c::map::BindRight<#concrete, #e_ty>),
+                (Form::MapLeft, _) => quote!(#c::map::BindLeft<#concrete, #e_ty>),
+                (_, "stencil2") => quote!(#c::stencil::Planar<#concrete>),
+                _ => concrete.clone(),
+            };
+            let name = format!("{krate_name}_{}_{ident}_{e}", form.tag());
+            let entry = format_ident!("{name}");
+            let mut sig = vec![quote!(op: #c::abi::ByValue<#op_ty>)];
+            let mut kinds = vec![quote!(#c::abi::ParamKind::value::<#op_ty>())];
+            let elem_tag = format_ident!("{}", if e == "f32" { "F32" } else { "F64" });
+            for p in form.params() {
+                match p {
+                    P::Slice(n) => {
+                        let (ptr, len) = (format_ident!("{n}_ptr"), format_ident!("{n}_len"));
+                        sig.push(quote!(#ptr: *const #e_ty, #len: u64));
+                        kinds.push(quote!(#c::abi::ParamKind::Slice(#c::abi::Elem::#elem_tag)));
+                    }
+                    P::Out(n) => {
+                        let (ptr, len) = (format_ident!("{n}_ptr"), format_ident!("{n}_len"));
+                        sig.push(quote!(#ptr: *mut #e_ty, #len: u64));
+                        kinds.push(quote!(#c::abi::ParamKind::Out(#c::abi::Elem::#elem_tag)));
+                    }
+                    P::OutU64(n) => {
+                        let (ptr, len) = (format_ident!("{n}_ptr"), format_ident!("{n}_len"));
+                        sig.push(quote!(#ptr: *mut u64, #len: u64));
+                        kinds.push(quote!(#c::abi::ParamKind::Out(#c::abi::Elem::U64)));
+                    }
+                    P::U64(n) => {
+                        let n = format_ident!("{n}");
+                        sig.push(quote!(#n: u64));
+                        kinds.push(quote!(#c::abi::ParamKind::Scalar(#c::abi::Elem::U64)));
+                    }
+                    P::Value(n, ty) => {
+                        let n = format_ident!("{n}");
+                        let t = ty(&c, &e_tok);
+                        sig.push(quote!(#n: #c::abi::ByValue<#t>));
+                        kinds.push(quote!(#c::abi::ParamKind::value::<#t>()));
+                    }
+                }
+            }
+            let body = form.body(&c);
+            let doc = format!(
+                "The `{}` entry of `{ident}` over `{e}` (generated by `#[device_op]`).",
+                form.tag()
+            );
+            entries.push(quote! {
+                #[doc = #doc]
+                ///
+                /// # Safety
+                /// The form's launch contract (`hotloop_core::abi::Form`).
+                #[unsafe(no_mangle)]
+                #[allow(clippy::too_many_arguments, non_snake_case)]
+                pub unsafe extern "ptx-kernel" fn #entry(#(#sig),*) {
+                    let op = &op.value;
+                    #body
+                }
+            });
+            let info = format_ident!("__HOTLOOP_INFO_{name}");
+            statics.push(quote! {
+                #[cfg(not(target_arch = "nvptx64"))]
+                #[doc(hidden)]
+                #[allow(non_upper_case_globals)]
+                static #info: #c::abi::KernelInfo = #c::abi::KernelInfo {
+                    name: #name,
+                    params: &[#(#kinds),*],
+                };
+            });
+            infos.push((form, e, info));
+        }
+    }
+
+    // The host's hooks pick the entry by the element type.
+    let elem_name = match &param {
+        Some(p) => quote!(<#p as #c::Real>::NAME),
+        None => quote!(<#trait_arg as #c::Real>::NAME),
+    };
+    let pick = |form: Form| {
+        let arms: Vec<_> = infos
+            .iter()
+            .filter(|(f, ..)| *f == form)
+            .map(|(_, e, info)| quote!(#e => &#info,))
+            .collect();
+        quote! {
+            let kernel: &'static #c::abi::KernelInfo = match #elem_name {
+                #(#arms)*
+                _ => return None,
+            };
+        }
+    };
+    let dk = quote!(#c::abi::DeviceKernel);
+    let made = |value: TokenStream2| quote!(Some(#dk { kernel, module: &#module, op: #c::abi::ValueBytes::of(#value) }));
+    let hooks = if tr.hook == "zip" {
+        let (z, r, l) = (pick(Form::Zip), pick(Form::MapRight), pick(Form::MapLeft));
+        let (mz, mr, ml) = (
+            made(quote!(*self)),
+            made(quote!(#c::map::BindRight { op: *self, y: operand })),
+            made(quote!(#c::map::BindLeft { op: *self, x: operand })),
+        );
+        quote! {
+            fn device_kernel(&self) -> ::core::option::Option<#dk> {
+                #z
+                #mz
+            }
+            fn device_kernel_bound(
+                &self,
+                operand: #trait_arg,
+                side: #c::map::Side,
+            ) -> ::core::option::Option<#dk> {
+                match side {
+                    #c::map::Side::Right => {
+                        #r
+                        #mr
+                    }
+                    #c::map::Side::Left => {
+                        #l
+                        #ml
+                    }
+                }
+            }
+        }
+    } else {
+        let p = pick(tr.forms[0]);
+        let m = made(if tr.hook == "stencil2" {
+            quote!(#c::stencil::Planar(*self))
+        } else {
+            quote!(*self)
+        });
+        quote! {
+            fn device_kernel(&self) -> ::core::option::Option<#dk> {
+                #p
+                #m
+            }
+        }
+    };
+
+    let mut host_impl = item.clone();
+    let hooks: syn::ItemImpl = syn::parse2(quote!(impl X { #hooks }))?;
+    host_impl.items.extend(hooks.items);
+    let gate = if args.builtin {
+        quote!(#[cfg(all(target_arch = "nvptx64", feature = "kernels"))])
+    } else {
+        quote!(#[cfg(target_arch = "nvptx64")])
+    };
+    Ok(quote! {
+        #[cfg(target_arch = "nvptx64")]
+        #item
+
+        #gate
+        const _: () = {
+            #(#entries)*
+        };
+
+        #[cfg(not(target_arch = "nvptx64"))]
+        #host_impl
+
+        #(#statics)*
+    })
+}

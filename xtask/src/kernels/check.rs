@@ -1,0 +1,683 @@
+//! `check-ptx`: each PTX module against its declarations, its float
+//! rounding, and `ptxas`'s resource report.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::build::{LIB_NAME, PTX_DIR, build_ptx_files, rel};
+use super::ptxas::{MIN_PTXAS_RELEASE, PTXAS_WHEEL, PTXAS_WHEEL_VERSION, Ptxas};
+use crate::process::workspace_root;
+use hotloop_build::ARCHS;
+use hotloop_core::Real;
+use hotloop_core::abi::{DeviceKernel, Elem, ParamKind};
+use hotloop_core::gufunc::{GuKernel, MovingAverage, NormalizeRows};
+use hotloop_core::map::{
+    Add, Affine, Axpy, BinaryOp, Clamp, Exp, Mul, Polynomial, Side, Sigmoid, UnaryOp,
+};
+use hotloop_core::predicate::{GreaterThan, InRange, IsNan, LessThan, Predicate};
+use hotloop_core::registry::{KERNELS, SHARED_BYTES};
+use hotloop_core::stencil::{Jacobi5, Laplacian7, Stencil2, Stencil3};
+
+/// Registers per thread that still let a block of 1024 threads launch
+/// (64 K registers per SM on sm_80 and sm_90): the ABI allows any block size.
+const MAX_REGISTERS: u32 = 64;
+
+/// `cargo xtask check-ptx [FILE.ptx...]`: builds the kernels if needed and
+/// assembles each PTX with `ptxas` for its `.target`; with files, checks
+/// those instead (assembly only, no ABI checks).
+pub fn check(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        eprintln!(
+            "usage: cargo xtask check-ptx [FILE.ptx...]\n\n\
+             Assembles {PTX_DIR}/{LIB_NAME}.<arch>.ptx (built first if needed) with ptxas\n\
+             for {} and checks the kernel ABI; with files, assembles those for\n\
+             the architecture in their `.target` line.\n\
+             ptxas: $PTXAS, else `ptxas` on PATH if release >= {}.{}, else\n\
+             {PTXAS_WHEEL}=={PTXAS_WHEEL_VERSION} from PyPI, cached under target/tools/.",
+            ARCHS.join(", "),
+            MIN_PTXAS_RELEASE.0,
+            MIN_PTXAS_RELEASE.1,
+        );
+        return Ok(());
+    }
+    if let Some(flag) = args.iter().find(|a| a.starts_with('-')) {
+        return Err(format!("check-ptx: unknown option `{flag}`"));
+    }
+    let root = workspace_root();
+    let (files, ours) = if args.is_empty() {
+        (build_ptx_files(&[])?, true)
+    } else {
+        (args.iter().map(PathBuf::from).collect(), false)
+    };
+    let ptxas = Ptxas::find(&root)?;
+    eprintln!("check-ptx: using {}", ptxas.describe());
+    ptxas.self_test(&root)?;
+    for file in &files {
+        let text =
+            fs::read_to_string(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+        let arch = ptx_target(&text)
+            .ok_or_else(|| format!("{}: no `.target sm_XX` line", file.display()))?;
+        if ours {
+            check_structure(&text, arch).map_err(|e| format!("{}: {e}", file.display()))?;
+        }
+        let report = ptxas.assemble(&root, file, arch)?;
+        if ours {
+            check_resources(&report, arch)?;
+        }
+        print_report(&root, file, arch, &report);
+    }
+    Ok(())
+}
+
+/// The architecture of a PTX module's `.target` line (`sm_80`).
+fn ptx_target(text: &str) -> Option<&str> {
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix(".target"))
+        .and_then(|rest| rest.split([',', ' ', '\t']).find(|w| !w.is_empty()))
+}
+
+/// An entry point a module must have, with its parameters as the PTX
+/// declares them and whether it reduces in shared memory.
+#[derive(Debug)]
+pub(super) struct Expected {
+    name: String,
+    params: Vec<String>,
+    uses_shared: bool,
+}
+
+/// Every entry of the built-in module: the hand-written ones of the
+/// registry, and those `#[device_op(builtin)]` generates for each built-in
+/// op (read from the op's own metadata, `device_kernel()`).
+pub(super) fn expected_entries() -> Vec<Expected> {
+    let mut out: Vec<Expected> = KERNELS
+        .iter()
+        .map(|k| Expected {
+            name: k.name.to_string(),
+            params: k.params.iter().map(|p| p.ptx().to_string()).collect(),
+            uses_shared: k.uses_shared,
+        })
+        .collect();
+    for dk in builtin_op_kernels() {
+        out.push(Expected {
+            name: dk.kernel.name.to_string(),
+            params: ptx_params(dk.kernel.params),
+            // The count form reduces in the block; the others write
+            // element by element.
+            uses_shared: dk.kernel.name.contains("_count_"),
+        });
+    }
+    out
+}
+
+/// The device kernels of every built-in op, f32 and f64. A built-in added
+/// to hotloop-core is added here too: `check-ptx` names any generated entry
+/// point it does not find here.
+pub(super) fn builtin_op_kernels() -> Vec<DeviceKernel> {
+    fn of<T: Real>() -> Vec<Option<DeviceKernel>> {
+        let (z, one) = (T::ZERO, T::ONE);
+        let mut v = vec![
+            UnaryOp::<T>::device_kernel(&Affine { a: one, b: z }),
+            UnaryOp::<T>::device_kernel(&Clamp { lo: z, hi: one }),
+            UnaryOp::<T>::device_kernel(&Exp),
+            UnaryOp::<T>::device_kernel(&Polynomial { coeffs: [one; 3] }),
+            UnaryOp::<T>::device_kernel(&Sigmoid),
+            Predicate::<T>::device_kernel(&GreaterThan(z)),
+            Predicate::<T>::device_kernel(&LessThan(z)),
+            Predicate::<T>::device_kernel(&InRange { lo: z, hi: one }),
+            Predicate::<T>::device_kernel(&IsNan),
+            GuKernel::<T>::device_kernel(&MovingAverage { window: 1 }),
+            GuKernel::<T>::device_kernel(&NormalizeRows),
+            Stencil3::<T>::device_kernel(&Laplacian7::<T>::unit()),
+            Stencil2::<T>::device_kernel(&Jacobi5),
+        ];
+        fn binary<T: Real, B: BinaryOp<T>>(op: B, v: &mut Vec<Option<DeviceKernel>>) {
+            v.push(op.device_kernel());
+            v.push(op.device_kernel_bound(T::ONE, Side::Right));
+            v.push(op.device_kernel_bound(T::ONE, Side::Left));
+        }
+        binary::<T, _>(Add, &mut v);
+        binary::<T, _>(Mul, &mut v);
+        binary::<T, _>(Axpy { a: one }, &mut v);
+        v
+    }
+    of::<f32>()
+        .into_iter()
+        .chain(of::<f64>())
+        .map(|k| k.expect("every built-in op has a device kernel"))
+        .collect()
+}
+
+/// Parameters as the PTX declares them, from a kernel's metadata: a buffer
+/// is a pointer and a length, a value its bytes.
+pub(super) fn ptx_params(params: &[ParamKind]) -> Vec<String> {
+    params
+        .iter()
+        .flat_map(|p| match *p {
+            ParamKind::Slice(_) | ParamKind::Out(_) => vec![".u64 .ptr".to_string(), ".u64".into()],
+            ParamKind::Scalar(Elem::F32) => vec![".f32".into()],
+            ParamKind::Scalar(Elem::F64) => vec![".f64".into()],
+            ParamKind::Scalar(Elem::U32 | Elem::I32) => vec![".u32".into()],
+            ParamKind::Scalar(Elem::U64 | Elem::I64) => vec![".u64".into()],
+            ParamKind::Value { size, align } => vec![format!(".align {align} .b8 [{size}]")],
+        })
+        .collect()
+}
+
+/// Checks the PTX text against its declarations ([`expected_entries`]): the
+/// `.target`, every expected entry point and no other, each with its
+/// parameters in order, the `.shared` array and `bar.sync` exactly in the
+/// kernels that reduce in a block, and IEEE-rounded float arithmetic
+/// throughout ([`check_float_rounding`]).
+pub(super) fn check_structure(text: &str, arch: &str) -> Result<(), String> {
+    if ptx_target(text) != Some(arch) {
+        return Err(format!(
+            "`.target` is {:?}, expected {arch}",
+            ptx_target(text)
+        ));
+    }
+    if !text.contains(".shared .align 8 .b8 hotloop_block_slots[") {
+        return Err("no `.shared` declaration of hotloop_block_slots".into());
+    }
+    let bodies = entry_bodies(text);
+    let expected = expected_entries();
+    for e in &expected {
+        let name = e.name.as_str();
+        let body = bodies
+            .get(name)
+            .ok_or_else(|| format!("missing entry point `{name}`"))?;
+        let got = entry_params(body);
+        if got != e.params {
+            return Err(format!(
+                "`{name}` takes ({}) in the PTX but ({}) in its declaration",
+                got.join(", "),
+                e.params.join(", ")
+            ));
+        }
+        let uses_shared = body.contains("cvta.shared.u64") && body.contains("hotloop_block_slots");
+        let syncs = body.contains("bar.sync") || body.contains("barrier.sync");
+        if e.uses_shared && !(uses_shared && syncs) {
+            return Err(format!(
+                "`{name}` should reduce in shared memory with barriers \
+                 (shared array: {uses_shared}, bar.sync: {syncs})"
+            ));
+        }
+        if !e.uses_shared && (uses_shared || syncs) {
+            return Err(format!(
+                "`{name}` unexpectedly uses shared memory or barriers"
+            ));
+        }
+    }
+    if let Some(extra) = bodies
+        .keys()
+        .find(|k| !expected.iter().any(|e| e.name == **k))
+    {
+        return Err(format!(
+            "entry point `{extra}` has no declaration: not in the kernel registry \
+             (hotloop_core::registry::KERNELS) nor among the built-in ops' kernels \
+             (xtask's builtin_op_kernels)"
+        ));
+    }
+    check_float_rounding(text)
+}
+
+/// The parameter declarations of an entry, without their names: `.u64
+/// .ptr`, `.u64`, `.f32`, ...; a byte array keeps its alignment and size
+/// (`.align 8 .b8 [24]`).
+fn entry_params(body: &str) -> Vec<String> {
+    let Some(open) = body.find('(') else {
+        return Vec::new();
+    };
+    let close = body[open..].find(')').map_or(body.len(), |c| open + c);
+    body[open + 1..close]
+        .split(',')
+        .filter_map(|p| {
+            let words: Vec<&str> = p.split_whitespace().collect();
+            if words.first() != Some(&".param") {
+                return None;
+            }
+            let name = words.last()?;
+            if words.contains(&".b8") {
+                let align = words
+                    .iter()
+                    .position(|w| *w == ".align")
+                    .and_then(|i| words.get(i + 1))
+                    .unwrap_or(&"1");
+                let size = name.find('[').map_or("", |i| &name[i..]);
+                return Some(format!(".align {align} .b8 {size}"));
+            }
+            // Drop the name (last) and `.align N`.
+            let mut ty = Vec::new();
+            let mut i = 1;
+            while i + 1 < words.len() {
+                if words[i] == ".align" {
+                    i += 2;
+                    continue;
+                }
+                ty.push(words[i]);
+                i += 1;
+            }
+            Some(ty.join(" "))
+        })
+        .collect()
+}
+
+/// Every f32/f64 addition, subtraction, multiplication and division in the
+/// PTX carries an explicit IEEE rounding mode (`add.rn.f64`), and there is
+/// no fused multiply-add, approximate or flush-to-zero float instruction.
+///
+/// PTX lets `ptxas` contract an unrounded `mul` and `add` into an `fma` and
+/// lets `div.full`/`.approx` skip correct rounding; LLVM emits `.rn` when
+/// the source forbids contraction (Rust does), so this holds today, and the
+/// check keeps the GPU computing the CPU's bits if a change (a fast-math
+/// flag, `mul_add` in a body) would break it.
+fn check_float_rounding(text: &str) -> Result<(), String> {
+    for (n, line) in text.lines().enumerate() {
+        let Some(op) = line.split_whitespace().next() else {
+            continue;
+        };
+        let parts: Vec<&str> = op.trim_end_matches(';').split('.').collect();
+        let is_float = parts.iter().any(|p| *p == "f32" || *p == "f64");
+        if !is_float {
+            continue;
+        }
+        let base = parts[0];
+        let rounded = parts
+            .iter()
+            .any(|p| matches!(*p, "rn" | "rz" | "rm" | "rp"));
+        let bad = match base {
+            "fma" | "mad" => Some("a fused multiply-add"),
+            "add" | "sub" | "mul" | "div" if !rounded => {
+                Some("no rounding mode (ptxas may fuse or approximate it)")
+            }
+            _ if parts
+                .iter()
+                .any(|p| matches!(*p, "approx" | "full" | "ftz")) =>
+            {
+                Some("an approximate or flush-to-zero float operation")
+            }
+            _ => None,
+        };
+        if let Some(why) = bad {
+            return Err(format!(
+                "line {}: `{}`: {why}; the device must round as the CPU does",
+                n + 1,
+                line.trim()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Each `.entry`'s name and text up to the next entry.
+fn entry_bodies(text: &str) -> BTreeMap<&str, &str> {
+    let mut out = BTreeMap::new();
+    let starts: Vec<usize> = text.match_indices(".entry ").map(|(i, _)| i).collect();
+    for (k, &start) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).copied().unwrap_or(text.len());
+        let chunk = &text[start..end];
+        let name = chunk[".entry ".len()..]
+            .split(|c: char| c == '(' || c.is_whitespace())
+            .next()
+            .unwrap_or("");
+        out.insert(name, chunk);
+    }
+    out
+}
+
+/// What `ptxas -v` said about one kernel.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct KernelInfo {
+    registers: u32,
+    barriers: u32,
+    smem: u64,
+    spill_bytes: u64,
+    stack: u64,
+}
+
+/// Checks `ptxas`'s view against the ABI: shared memory and barriers exactly
+/// where expected, and few enough registers for 1024-thread blocks.
+fn check_resources(report: &BTreeMap<String, KernelInfo>, arch: &str) -> Result<(), String> {
+    for e in expected_entries() {
+        let name = e.name.as_str();
+        let info = report
+            .get(name)
+            .ok_or_else(|| format!("ptxas {arch}: no report for `{name}`"))?;
+        if info.registers > MAX_REGISTERS {
+            return Err(format!(
+                "ptxas {arch}: `{name}` uses {} registers; more than {MAX_REGISTERS} \
+                 and a block of 1024 threads cannot launch",
+                info.registers
+            ));
+        }
+        let want_smem = if e.uses_shared {
+            SHARED_BYTES as u64
+        } else {
+            0
+        };
+        if info.smem != want_smem || (info.barriers > 0) != e.uses_shared {
+            return Err(format!(
+                "ptxas {arch}: `{name}` uses {} bytes of shared memory and {} barriers; \
+                 its declaration says {want_smem} bytes",
+                info.smem, info.barriers
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn print_report(root: &Path, file: &Path, arch: &str, report: &BTreeMap<String, KernelInfo>) {
+    println!(
+        "ptxas {arch}: ok ({} kernels, {})",
+        report.len(),
+        rel(root, file)
+    );
+    for (name, k) in report {
+        let mut line = format!("    {name:<26} {:>3} registers", k.registers);
+        if k.barriers > 0 || k.smem > 0 {
+            line += &format!(", {} B shared, {} barrier", k.smem, k.barriers);
+        }
+        if k.spill_bytes > 0 || k.stack > 0 {
+            line += &format!(", {} B stack, {} B spilled", k.stack, k.spill_bytes);
+        }
+        println!("{line}");
+    }
+}
+
+/// Parses `ptxas -v` output into per-kernel resource usage.
+pub(super) fn parse_ptxas_verbose(output: &str) -> BTreeMap<String, KernelInfo> {
+    let mut out: BTreeMap<String, KernelInfo> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    // The number before `unit` in `... N unit ...`.
+    fn number_before(line: &str, unit: &str) -> Option<u64> {
+        let words: Vec<&str> = line.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+        words
+            .windows(2)
+            .find(|w| w[1] == unit)
+            .and_then(|w| w[0].parse().ok())
+    }
+    for line in output.lines() {
+        if let Some(rest) = line.split("Compiling entry function '").nth(1) {
+            let name = rest.split('\'').next().unwrap_or("").to_string();
+            out.entry(name.clone()).or_default();
+            current = Some(name);
+            continue;
+        }
+        let Some(k) = current.as_ref().and_then(|n| out.get_mut(n)) else {
+            continue;
+        };
+        if line.contains("stack frame") {
+            k.stack = number_before(line, "bytes").unwrap_or(0);
+            let spills = line.split(',').filter(|p| p.contains("spill"));
+            k.spill_bytes = spills.filter_map(|p| number_before(p, "bytes")).sum();
+        } else if line.contains("Used ") && line.contains("registers") {
+            k.registers = number_before(line, "registers").unwrap_or(0) as u32;
+            k.barriers = number_before(line, "barriers").unwrap_or(0) as u32;
+            k.smem = line
+                .split(',')
+                .find(|p| p.contains("smem"))
+                .and_then(|p| number_before(p, "bytes"))
+                .unwrap_or(0);
+        }
+    }
+    out
+}
+#[cfg(test)]
+mod tests {
+    use super::super::ptxas::parse_release;
+    use super::*;
+
+    #[test]
+    fn parses_ptxas_verbose_output() {
+        let out = "\
+ptxas info    : 0 bytes gmem
+ptxas info    : Compiling entry function 'sum_f64' for 'sm_80'
+ptxas info    : Function properties for sum_f64
+    0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+ptxas info    : Used 20 registers, used 1 barriers, 8192 bytes smem, 376 bytes cmem[0]
+ptxas info    : Compile time = 4.195 ms
+ptxas info    : Compiling entry function 'add_scalar_f64' for 'sm_80'
+ptxas info    : Function properties for add_scalar_f64
+    16 bytes stack frame, 8 bytes spill stores, 4 bytes spill loads
+ptxas info    : Used 12 registers, used 0 barriers, 384 bytes cmem[0]
+";
+        let r = parse_ptxas_verbose(out);
+        assert_eq!(
+            r["sum_f64"],
+            KernelInfo {
+                registers: 20,
+                barriers: 1,
+                smem: 8192,
+                spill_bytes: 0,
+                stack: 0
+            }
+        );
+        assert_eq!(
+            r["add_scalar_f64"],
+            KernelInfo {
+                registers: 12,
+                barriers: 0,
+                smem: 0,
+                spill_bytes: 12,
+                stack: 16
+            }
+        );
+    }
+
+    #[test]
+    fn reads_versions_and_targets() {
+        assert_eq!(
+            parse_release("Cuda compilation tools, release 12.9, V12.9.86"),
+            Some((12, 9))
+        );
+        assert_eq!(parse_release("garbage"), None);
+        assert_eq!(
+            ptx_target(".version 7.8\n.target sm_90\n.address_size 64\n"),
+            Some("sm_90")
+        );
+        assert_eq!(ptx_target(".target sm_80, debug\n"), Some("sm_80"));
+        assert_eq!(ptx_target(".version 7.0\n"), None);
+    }
+
+    #[test]
+    fn structure_check_finds_missing_and_unexpected_entries() {
+        let mut ptx = String::from(
+            ".version 7.0\n.target sm_80\n.shared .align 8 .b8 hotloop_block_slots[8192];\n",
+        );
+        for e in expected_entries() {
+            let params: Vec<String> = e
+                .params
+                .iter()
+                .enumerate()
+                .map(
+                    |(i, p)| match p.strip_suffix(']').and_then(|p| p.split_once('[')) {
+                        // `.align A .b8 [N]`: the size follows the name.
+                        Some((ty, n)) => {
+                            format!("\t.param {} {}_param_{i}[{n}]", ty.trim(), e.name)
+                        }
+                        None => format!("\t.param {p} .align 8 {}_param_{i}", e.name),
+                    },
+                )
+                .collect();
+            ptx += &format!(
+                ".visible .entry {}(\n{}\n)\n{{\n",
+                e.name,
+                params.join(",\n")
+            );
+            if e.uses_shared {
+                ptx += "cvta.shared.u64 %rd1, hotloop_block_slots;\nbar.sync 0;\n";
+            }
+            ptx += "add.rn.f64 %rd2, %rd3, %rd4;\nret;\n}\n";
+        }
+        assert_eq!(check_structure(&ptx, "sm_80"), Ok(()));
+        assert!(check_structure(&ptx, "sm_90").is_err());
+        let renamed = ptx.replace(".entry sum_f32(", ".entry sum_f32_v2(");
+        assert!(
+            check_structure(&renamed, "sm_80")
+                .unwrap_err()
+                .contains("sum_f32")
+        );
+        let unsynced = ptx.replacen("bar.sync 0;", "", 1);
+        assert!(check_structure(&unsynced, "sm_80").is_err());
+        // A parameter of the wrong type, or one too few.
+        let retyped = ptx.replacen(
+            ".param .f64 .align 8 add_scalar_f64_param_3",
+            ".param .f32 .align 8 add_scalar_f64_param_3",
+            1,
+        );
+        let e = check_structure(&retyped, "sm_80").unwrap_err();
+        assert!(
+            e.contains("add_scalar_f64") && e.contains("declaration"),
+            "{e}"
+        );
+        // A generated entry whose op is not the size its metadata says.
+        let resized = ptx.replacen(
+            "hotloop_core_map_Clamp_f64_param_0[24]",
+            "hotloop_core_map_Clamp_f64_param_0[16]",
+            1,
+        );
+        let e = check_structure(&resized, "sm_80").unwrap_err();
+        assert!(e.contains("hotloop_core_map_Clamp_f64"), "{e}");
+        // An entry nothing declares.
+        let extra = ptx.replacen(
+            ".entry hotloop_core_map_Exp_f32(",
+            ".entry hotloop_core_map_Tanh_f32(",
+            1,
+        );
+        assert!(check_structure(&extra, "sm_80").is_err());
+        let dropped = ptx.replacen(",\n\t.param .u64 .ptr .align 8 sum_f64_param_2", "", 1);
+        assert!(
+            check_structure(&dropped, "sm_80")
+                .unwrap_err()
+                .contains("sum_f64")
+        );
+        // An unrounded multiply that ptxas could fuse.
+        let fusable = ptx.replacen("add.rn.f64", "mul.f64", 1);
+        assert!(
+            check_structure(&fusable, "sm_80")
+                .unwrap_err()
+                .contains("rounding")
+        );
+    }
+
+    #[test]
+    fn float_rounding_check() {
+        for ok in [
+            "\tadd.rn.f32 \t%r6, %r1, %r5;",
+            "\tdiv.rn.f64 \t%rd1, %rd2, %rd3;",
+            "\tsetp.lt.f64 \t%p1, %rd1, %rd2;",
+            "\tneg.f64 \t%rd1, %rd2;",
+            "\tadd.s64 \t%rd1, %rd2, 4;",
+            "\tld.param.f64 \t%rd1, [p];",
+        ] {
+            assert_eq!(check_float_rounding(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "\tmul.f64 \t%rd1, %rd2, %rd3;",
+            "\tadd.f32 \t%r1, %r2, %r3;",
+            "\tfma.rn.f64 \t%rd1, %rd2, %rd3, %rd4;",
+            "\tdiv.full.f32 \t%r1, %r2, %r3;",
+            "\tadd.rn.ftz.f32 \t%r1, %r2, %r3;",
+            "\tsqrt.approx.f32 \t%r1, %r2;",
+        ] {
+            assert!(check_float_rounding(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn params_are_read_without_names_or_alignment() {
+        let body = ".entry f(\n\t.param .u64 .ptr .align 1 f_param_0,\n\t.param .u32 f_param_1,\n\t.param .f64 f_param_2,\n\t.param .align 8 .b8 f_param_3[24]\n)\n{\nret;\n}";
+        assert_eq!(
+            entry_params(body),
+            [".u64 .ptr", ".u32", ".f64", ".align 8 .b8 [24]"]
+        );
+        assert!(entry_params(".entry g()\n{\n}").is_empty());
+    }
+
+    /// The ABI table of gpu-kernels/README.md documents exactly the
+    /// registry's entries, with the registry's shared-memory column.
+    #[test]
+    fn readme_abi_table_lists_the_registry() {
+        let readme = include_str!("../../../gpu-kernels/README.md");
+        let mut rows = BTreeMap::new();
+        for line in readme.lines() {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            if cells.len() < 6 {
+                continue;
+            }
+            let Some(name) = cells[1].strip_prefix('`').and_then(|c| c.strip_suffix('`')) else {
+                continue;
+            };
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                continue;
+            }
+            rows.insert(
+                name.to_string(),
+                (cells[4].to_string(), cells[5].to_string()),
+            );
+        }
+        for spec in KERNELS {
+            let (smem, barriers) = rows
+                .remove(spec.name)
+                .unwrap_or_else(|| panic!("README's ABI table lacks `{}`", spec.name));
+            let want = if spec.uses_shared {
+                (format!("{SHARED_BYTES} B"), "yes".to_string())
+            } else {
+                ("0".to_string(), "no".to_string())
+            };
+            assert_eq!((smem, barriers), want, "README row of `{}`", spec.name);
+        }
+        assert!(
+            rows.is_empty(),
+            "README rows not in the registry: {:?}",
+            rows.keys()
+        );
+    }
+
+    /// The forms table of gpu-kernels/README.md gives each form's
+    /// parameters after the op as the generated metadata has them.
+    #[test]
+    fn readme_forms_table_matches_the_generated_metadata() {
+        let readme = include_str!("../../../gpu-kernels/README.md");
+        let row = |form: &str| -> Vec<String> {
+            let line = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{form}` |")))
+                .unwrap_or_else(|| panic!("README has no row for the `{form}` form"));
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            cells[2]
+                .trim_matches('`')
+                .split(", ")
+                .map(|p| p.split_once(": ").map_or(p, |(_, ty)| ty).to_string())
+                .collect()
+        };
+        let describe = |k: &ParamKind| match *k {
+            ParamKind::Slice(_) => "&[T]".to_string(),
+            ParamKind::Out(Elem::U64) => "Out<u64>".to_string(),
+            ParamKind::Out(_) => "Out<T>".to_string(),
+            ParamKind::Scalar(Elem::U64) => "u64".to_string(),
+            ParamKind::Scalar(e) => format!("{e:?}"),
+            ParamKind::Value { .. } => "value".to_string(),
+        };
+        for dk in builtin_op_kernels() {
+            let name = dk.kernel.name;
+            let form = ["map", "zip", "count", "gufunc", "stencil"]
+                .into_iter()
+                .find(|f| name.starts_with(&format!("hotloop_core_{f}_")))
+                .unwrap_or_else(|| panic!("{name}: no form in its name"));
+            let want: Vec<String> = row(form)
+                .iter()
+                .map(|ty| match ty.as_str() {
+                    "GufuncShape" | "Boundary<T>" => "value".to_string(),
+                    t => t.to_string(),
+                })
+                .collect();
+            let got: Vec<String> = dk.kernel.params[1..].iter().map(describe).collect();
+            assert_eq!(got, want, "{name}");
+            assert!(
+                matches!(dk.kernel.params[0], ParamKind::Value { .. }),
+                "{name}"
+            );
+        }
+    }
+}
