@@ -5,7 +5,7 @@
 //! the CPU backends bit for bit. The cross-backend
 //! suites (add_scalar.rs, reduce.rs, monte_carlo.rs, properties.rs, map.rs,
 //! gufunc.rs, stencil.rs, reductions.rs) include CUDA through
-//! `common::backends()` as well; cuda_parity.rs checks the Numba-parity
+//! `common::backends()` as well; cuda_ops.rs checks the Numba-parity
 //! kernels (maps, gufuncs, stencils, min, count-where) on the device.
 
 mod common;

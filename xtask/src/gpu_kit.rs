@@ -148,7 +148,7 @@ pub fn build_custom_kernels() -> Result<PathBuf, String> {
 }
 
 /// Builds the test binaries of [`TEST_PACKAGES`] in release mode; returns
-/// `(name, path)` for each, named after its target (`cuda`, `cuda_parity`,
+/// `(name, path)` for each, named after its target (`cuda`, `cuda_ops`,
 /// and `hotloop_cuda` for that crate's unit tests).
 fn build_tests() -> Result<Vec<(String, PathBuf)>, String> {
     let mut cmd = process::cargo();
@@ -293,7 +293,7 @@ mod tests {
     #[test]
     fn test_executables_come_from_cargos_messages() {
         let messages = concat!(
-            r#"{"reason":"compiler-artifact","package_id":"x","target":{"kind":["test"],"crate_types":["bin"],"name":"cuda_parity","src_path":"/w/tests/cuda_parity.rs"},"profile":{"opt_level":"3","test":true},"executable":"/w/target/release/deps/cuda_parity-1a2b"}"#,
+            r#"{"reason":"compiler-artifact","package_id":"x","target":{"kind":["test"],"crate_types":["bin"],"name":"cuda_ops","src_path":"/w/tests/cuda_ops.rs"},"profile":{"opt_level":"3","test":true},"executable":"/w/target/release/deps/cuda_ops-1a2b"}"#,
             "\n",
             r#"{"reason":"compiler-artifact","target":{"kind":["lib"],"name":"hotloop"},"profile":{"test":false},"executable":null}"#,
             "\n",
@@ -305,8 +305,8 @@ mod tests {
             test_executables(messages),
             vec![
                 (
-                    "cuda_parity".to_string(),
-                    PathBuf::from("/w/target/release/deps/cuda_parity-1a2b")
+                    "cuda_ops".to_string(),
+                    PathBuf::from("/w/target/release/deps/cuda_ops-1a2b")
                 ),
                 (
                     "hotloop_cuda".to_string(),

@@ -145,14 +145,14 @@ fn run(cfg: &Config) -> Result<bool, String> {
             rows.extend(workloads::reduce::rows(cfg, &x, &mut progress)?);
         }
         if cfg.runs_workload("map") {
-            rows.extend(workloads::parity::map_rows(cfg, &x, &mut progress)?);
+            rows.extend(workloads::ops::map_rows(cfg, &x, &mut progress)?);
         }
     }
     if cfg.runs_workload("stencil") {
-        rows.extend(workloads::parity::stencil_rows(cfg, &mut progress)?);
+        rows.extend(workloads::ops::stencil_rows(cfg, &mut progress)?);
     }
     if cfg.runs_workload("gufunc") {
-        rows.extend(workloads::parity::gufunc_rows(cfg, &mut progress)?);
+        rows.extend(workloads::ops::gufunc_rows(cfg, &mut progress)?);
     }
     if cfg.runs_workload("pi") {
         rows.extend(workloads::pi::rows(cfg, &mut progress)?);

@@ -17,8 +17,9 @@
 //! - [`index`]: shape and index arithmetic, grid-stride ranges.
 //! - [`philox`]: the Philox4x32-10 counter-based generator.
 //! - [`pi`]: the Monte Carlo pi sample test built on it.
-//! - [`grid`]: per-thread bodies of the grid kernels (device and simulator);
-//!   those of the Numba-parity kernels are in [`grid_parity`].
+//! - [`grid`]: per-thread bodies of the grid kernels, what one CUDA thread
+//!   does (the GPU and the simulator both run them): the hand-written
+//!   kernels', and the ops' forms (maps, zips, gufuncs, stencils, counts).
 //! - [`abi`]: how a kernel crosses to the device: parameter kinds, the
 //!   metadata `#[kernel]` and `#[device_op]` generate, by-value ops, PTX
 //!   modules (and the built-in one, [`abi::BUILTIN`]).
@@ -38,7 +39,6 @@ pub mod abi;
 pub mod elementwise;
 pub mod float;
 pub mod grid;
-pub mod grid_parity;
 pub mod gufunc;
 pub mod index;
 pub mod map;

@@ -1,18 +1,16 @@
 //! Opening a device: the one probe point, and the per-device state.
 
-use crate::BACKEND;
 use crate::driver::{During, describe, mark_driver_loaded, panic_text};
-use crate::kernels::Kernels;
 use crate::ptx;
 use cudarc::driver::sys::{self, CUdevice_attribute};
-use cudarc::driver::{CudaContext, CudaModule, CudaStream, result};
+use cudarc::driver::{CudaContext, CudaFunction, CudaModule, CudaStream, DriverError, result};
 use cudarc::nvrtc::Ptx;
 use hotloop_core::abi::KernelModule;
 use hotloop_runtime::{Error, LaunchConfig, Result};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The oldest driver the backend runs on: CUDA 12.0, as `cuDriverGetVersion`
@@ -59,7 +57,8 @@ pub struct Device {
     pub(crate) info: DeviceInfo,
     pub(crate) ctx: Arc<CudaContext>,
     pub(crate) stream: Arc<CudaStream>,
-    pub(crate) kernels: Kernels,
+    /// The registry's hand-written entries in the built-in module.
+    kernels: HashMap<&'static str, CudaFunction>,
     /// The built-in kernels' module, loaded when the device was opened.
     builtin: Arc<CudaModule>,
     /// Other crates' kernel modules, loaded on first use, by address.
@@ -157,6 +156,11 @@ impl Device {
         Ok(module)
     }
 
+    /// The built-in module's hand-written entry `name` (a registry row).
+    pub(crate) fn builtin_function(&self, name: &'static str) -> &CudaFunction {
+        &self.kernels[name]
+    }
+
     pub(crate) fn exclusive(&self) -> MutexGuard<'_, ()> {
         self.lock.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -180,6 +184,20 @@ impl Device {
     }
 }
 
+/// Looks up every entry of the kernel registry in `module`.
+fn load_builtins(
+    module: &Arc<CudaModule>,
+) -> std::result::Result<HashMap<&'static str, CudaFunction>, (&'static str, DriverError)> {
+    let mut functions = HashMap::new();
+    for spec in hotloop_core::registry::KERNELS {
+        let f = module
+            .load_function(spec.name)
+            .map_err(|e| (spec.name, e))?;
+        functions.insert(spec.name, f);
+    }
+    Ok(functions)
+}
+
 /// Whether the CUDA driver library (`libcuda.so.1`, `nvcuda.dll`) can be
 /// loaded. Never panics.
 pub fn driver_library_present() -> bool {
@@ -187,43 +205,10 @@ pub fn driver_library_present() -> bool {
     unsafe { sys::is_culib_present() }
 }
 
-type Registry = Mutex<HashMap<usize, std::result::Result<Arc<Device>, String>>>;
-
-fn registry() -> &'static Registry {
-    static DEVICES: OnceLock<Registry> = OnceLock::new();
-    DEVICES.get_or_init(Default::default)
-}
-
-/// Device `ordinal`, opened on first use (context, PTX module, a self-test
-/// launch) and shared afterwards. Where the backend cannot run, an
-/// [`Error::BackendUnavailable`] says why; the answer is cached for the
-/// process.
-pub fn device(ordinal: usize) -> Result<Arc<Device>> {
-    let mut devices = registry().lock().unwrap_or_else(PoisonError::into_inner);
-    devices
-        .entry(ordinal)
-        .or_insert_with(|| open(ordinal))
-        .clone()
-        .map_err(|reason| Error::BackendUnavailable {
-            backend: BACKEND,
-            reason,
-        })
-}
-
-/// `Ok` if device `ordinal` can run the kernels, else the reason, in words
-/// a user can act on (`cuda.is_available()` with an explanation).
-pub fn availability(ordinal: usize) -> std::result::Result<(), String> {
-    match device(ordinal) {
-        Ok(_) => Ok(()),
-        Err(Error::BackendUnavailable { reason, .. }) => Err(reason),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
 /// The probe: every kind of driver call the backend makes is made here
 /// first, inside `catch_unwind`, so a missing library or symbol becomes a
 /// reason rather than a panic later.
-fn open(ordinal: usize) -> std::result::Result<Arc<Device>, String> {
+pub(crate) fn open(ordinal: usize) -> std::result::Result<Arc<Device>, String> {
     if !driver_library_present() {
         return Err(
             "the CUDA driver library (libcuda.so.1) was not found: no NVIDIA driver is \
@@ -304,7 +289,7 @@ fn open_with_driver(ordinal: usize) -> std::result::Result<Arc<Device>, String> 
         }
     })?;
     let module_load = started.elapsed();
-    let kernels = Kernels::load(&module).map_err(|(entry, e)| {
+    let kernels = load_builtins(&module).map_err(|(entry, e)| {
         format!(
             "{} has no kernel `{entry}` ({}): rebuild it with `cargo xtask build-kernels`",
             ptx_path.display(),
@@ -331,66 +316,5 @@ fn open_with_driver(ordinal: usize) -> std::result::Result<Arc<Device>, String> 
         modules: Mutex::new(HashMap::new()),
         lock: Mutex::new(()),
     });
-    self_test(&device)
-        .map_err(|e| format!("the self-test launch on device {ordinal} failed: {e}"))?;
     Ok(device)
-}
-
-/// Runs each kind of operation once on tiny inputs (allocation, copies both
-/// ways, launches, events, the u64 partials) and checks the answers.
-fn self_test(device: &Arc<Device>) -> Result<()> {
-    let input = [1.0f32, 2.0, 3.0];
-    let mut out = [0.0f32; 3];
-    crate::ops::add_scalar(device, None, &input, 0.5, &mut out)?;
-    let sum = crate::ops::sum(device, Some(LaunchConfig::new(2, 3)?), &input)?;
-    let hits = crate::ops::count_hits(device, None, 7, 1001)?;
-    let want = hotloop_core::pi::count_hits(hotloop_core::philox::key_from_seed(7), 0, 1001);
-    if out != [1.5, 2.5, 3.5] || sum != 6.0 || hits != want {
-        return Err(Error::Device {
-            name: "HOTLOOP_SELF_TEST".to_string(),
-            during: "self-test",
-            message: format!(
-                "wrong results: add {out:?}, sum {sum}, hits {hits} (want {want}); \
-                 the PTX may not match this host crate's kernel ABI"
-            ),
-        });
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn probe_reports_a_reason_instead_of_panicking() {
-        match availability(0) {
-            Ok(()) => {
-                let d = device(0).unwrap();
-                eprintln!("CUDA device 0: {:?}", d.info());
-                assert!(d.info().multiprocessors > 0);
-                assert!(d.default_launch(1 << 30).blocks >= d.info().multiprocessors);
-            }
-            Err(reason) => {
-                eprintln!("CUDA unavailable here: {reason}");
-                assert!(!reason.is_empty());
-                if !driver_library_present() {
-                    assert!(reason.contains("libcuda"), "{reason}");
-                }
-                // Asking again gives the same answer, as an error value.
-                match device(0) {
-                    Err(Error::BackendUnavailable { backend, reason: r }) => {
-                        assert_eq!((backend, r), (BACKEND, reason));
-                    }
-                    other => panic!("{other:?}"),
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn a_device_beyond_the_last_is_unavailable() {
-        let e = availability(1 << 20).unwrap_err();
-        assert!(!e.is_empty());
-    }
 }

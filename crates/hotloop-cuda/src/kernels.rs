@@ -30,12 +30,11 @@ use crate::array::DeviceArray;
 use crate::device::Device;
 use crate::driver::During;
 use crate::timing::{Span, TIMED};
-use cudarc::driver::{CudaFunction, CudaModule, CudaSlice, DriverError, LaunchArgs, PushKernelArg};
+use cudarc::driver::{CudaSlice, LaunchArgs, PushKernelArg};
 use hotloop_core::index::Shape3;
-use hotloop_core::registry::{KERNELS, KernelSpec, ParamType};
+use hotloop_core::registry::{KernelSpec, ParamType};
 use hotloop_runtime::launch::blog_launch;
 use hotloop_runtime::{Element, Error, LaunchConfig, Result, check_same_shape};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,31 +43,6 @@ use std::time::Duration;
 fn entry<T: Element>(base: &str) -> &'static KernelSpec {
     let want = format!("{base}_{}", T::NAME);
     hotloop_core::registry::find(&want).unwrap_or_else(|| unreachable!("no entry point {want}"))
-}
-
-/// The loaded kernel functions of one device.
-pub(crate) struct Kernels {
-    functions: HashMap<&'static str, CudaFunction>,
-}
-
-impl Kernels {
-    /// Looks up every entry of the registry in `module`.
-    pub(crate) fn load(
-        module: &Arc<CudaModule>,
-    ) -> std::result::Result<Self, (&'static str, DriverError)> {
-        let mut functions = HashMap::new();
-        for spec in KERNELS {
-            let f = module
-                .load_function(spec.name)
-                .map_err(|e| (spec.name, e))?;
-            functions.insert(spec.name, f);
-        }
-        Ok(Self { functions })
-    }
-
-    fn get(&self, entry: &'static str) -> &CudaFunction {
-        &self.functions[entry]
-    }
 }
 
 /// Checks that an argument of type `ty` may be pushed as parameter `pos`
@@ -101,7 +75,7 @@ impl<'a> Call<'a> {
     fn new(dev: &'a Device, spec: &'static KernelSpec) -> Self {
         Self {
             spec,
-            args: dev.stream.launch_builder(dev.kernels.get(spec.name)),
+            args: dev.stream.launch_builder(dev.builtin_function(spec.name)),
             pushed: 0,
         }
     }
@@ -509,7 +483,7 @@ mod tests {
     fn embedded_ptx_has_every_registry_entry_with_its_arity() {
         for (arch, ptx) in crate::ptx::EMBEDDED {
             assert!(crate::ptx::isa_version(ptx).is_some(), "{arch}");
-            for spec in KERNELS {
+            for spec in hotloop_core::registry::KERNELS {
                 let head = format!(".entry {}(", spec.name);
                 let start = ptx
                     .find(&head)

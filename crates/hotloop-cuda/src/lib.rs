@@ -53,17 +53,18 @@ pub mod forms;
 pub mod kernels;
 pub mod module;
 pub mod ops;
+mod probe;
 pub mod ptx;
 mod timing;
 
 pub use array::DeviceArray;
 pub use device::{
-    BLOCKS_PER_MULTIPROCESSOR, Device, DeviceInfo, MIN_DRIVER_VERSION, availability, device,
-    driver_library_present,
+    BLOCKS_PER_MULTIPROCESSOR, Device, DeviceInfo, MIN_DRIVER_VERSION, driver_library_present,
 };
 pub use hotloop_runtime::LaunchConfig;
 pub use kernels::KernelRun;
 pub use module::{DeviceBuffer, Module};
+pub use probe::{availability, device};
 pub use timing::Timings;
 
 /// The backend's name in errors and tables.

@@ -16,7 +16,7 @@ use crate::array::DeviceArray;
 use crate::device::Device;
 use crate::driver::During;
 use crate::kernels::{self, blog_shape, pi_items};
-use crate::timing::{Timings, span};
+use crate::timing::{Clock, Timings, span};
 use hotloop_runtime::launch::blog_launch;
 use hotloop_runtime::launch::{finish_count, finish_max, finish_min, finish_sum};
 use hotloop_runtime::{
@@ -24,40 +24,6 @@ use hotloop_runtime::{
 };
 use std::sync::Arc;
 use std::time::Instant;
-
-/// Accumulates the [`Timings`] of one call.
-pub(crate) struct Clock {
-    started: Instant,
-    pub(crate) t: Timings,
-}
-
-impl Clock {
-    pub(crate) fn start(dev: &Device) -> Self {
-        Self {
-            started: Instant::now(),
-            t: Timings {
-                module_load: dev.info.module_load,
-                ..Timings::default()
-            },
-        }
-    }
-
-    /// Runs `f`, adding its wall-clock time to `alloc`.
-    pub(crate) fn alloc<R>(&mut self, f: impl FnOnce() -> Result<R>) -> Result<R> {
-        let t0 = Instant::now();
-        let r = f()?;
-        self.t.alloc += t0.elapsed();
-        Ok(r)
-    }
-
-    pub(crate) fn finish(mut self, dev: &Device) -> Result<Timings> {
-        // Frees of this call's buffers are enqueued by now; report any
-        // error they recorded.
-        dev.check_deferred()?;
-        self.t.total = self.started.elapsed();
-        Ok(self.t)
-    }
-}
 
 /// `out = input + scalar` on the device.
 pub fn add_scalar<T: Element>(

@@ -1,11 +1,12 @@
 //! Timing device work with CUDA events.
 
+use crate::device::Device;
 use crate::driver::During;
 use cudarc::driver::sys::CUevent_flags;
 use cudarc::driver::{CudaEvent, CudaStream};
 use hotloop_runtime::{LaunchConfig, Result};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Where the time of one operation went, from a `*_timed` call in
 /// [`crate::ops`].
@@ -83,6 +84,40 @@ fn record(stream: &Arc<CudaStream>) -> Result<CudaEvent> {
 
 fn ms_to_duration(ms: f32) -> Duration {
     Duration::from_secs_f64(f64::from(ms.max(0.0)) / 1e3)
+}
+
+/// Accumulates the [`Timings`] of one call.
+pub(crate) struct Clock {
+    started: Instant,
+    pub(crate) t: Timings,
+}
+
+impl Clock {
+    pub(crate) fn start(dev: &Device) -> Self {
+        Self {
+            started: Instant::now(),
+            t: Timings {
+                module_load: dev.info.module_load,
+                ..Timings::default()
+            },
+        }
+    }
+
+    /// Runs `f`, adding its wall-clock time to `alloc`.
+    pub(crate) fn alloc<R>(&mut self, f: impl FnOnce() -> Result<R>) -> Result<R> {
+        let t0 = Instant::now();
+        let r = f()?;
+        self.t.alloc += t0.elapsed();
+        Ok(r)
+    }
+
+    pub(crate) fn finish(mut self, dev: &Device) -> Result<Timings> {
+        // Frees of this call's buffers are enqueued by now; report any
+        // error they recorded.
+        dev.check_deferred()?;
+        self.t.total = self.started.elapsed();
+        Ok(self.t)
+    }
 }
 
 #[cfg(test)]

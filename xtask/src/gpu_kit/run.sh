@@ -157,7 +157,7 @@ else
     for tool in memcheck racecheck; do
         log "-- $tool"
         bounded 60 "$sanitizer" --tool "$tool" --error-exitcode 9 --print-limit 50 \
-            "$KIT/tests/cuda_parity" every_entry_point_at_small_launches --exact --ignored --test-threads=1
+            "$KIT/tests/cuda_ops" every_entry_point_at_small_launches --exact --ignored --test-threads=1
         rc=$?
         if [ "$rc" -eq 0 ]; then
             say "- $tool: clean (every entry point at launches 3x7 and 2x64)"

@@ -6,14 +6,9 @@ use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
 
 use super::check::check_structure;
+use super::files::{LIB_NAME, PTX_DIR, rel, write_atomically};
 use crate::process::workspace_root;
 use hotloop_build::{ARCHS, Toolchain, build_ptx};
-
-/// The crate's library name, hence the PTX file's stem.
-pub(super) const LIB_NAME: &str = "hotloop_kernels";
-
-/// Where the PTX files land, relative to the workspace root.
-pub const PTX_DIR: &str = "target/ptx";
 
 pub const EMBEDDED_DIR: &str = "crates/hotloop-core/ptx";
 
@@ -42,22 +37,35 @@ pub fn build(args: &[String]) -> Result<Vec<PathBuf>, String> {
     Ok(outputs)
 }
 
-/// PTX with the crate disambiguators of its mangled names (`Cs5Up44OOGB9R_`,
-/// which depend on where the crates were built) blanked: two builds of the
-/// same kernels compare equal.
+/// PTX with what depends on where the crates were built blanked: the crate
+/// disambiguators of mangled names (`Cs5Up44OOGB9R_`) and the hashes of
+/// anonymous constants (`anon_$_325e6d5d..._$_38`). Two builds of the same
+/// kernels compare equal.
 pub fn normalized(ptx: &str) -> String {
-    let mut out = String::with_capacity(ptx.len());
-    let mut rest = ptx;
-    while let Some(i) = rest.find("Cs") {
-        out.push_str(&rest[..i + 2]);
-        rest = &rest[i + 2..];
-        let n = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
-        if n > 0 && rest.as_bytes().get(n) == Some(&b'_') {
-            rest = &rest[n..];
+    let blank = |text: &str, marker: &str, end: u8, hex_only: bool| {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(i) = rest.find(marker) {
+            out.push_str(&rest[..i + marker.len()]);
+            rest = &rest[i + marker.len()..];
+            let n = rest
+                .bytes()
+                .take_while(|b| {
+                    if hex_only {
+                        b.is_ascii_hexdigit()
+                    } else {
+                        b.is_ascii_alphanumeric()
+                    }
+                })
+                .count();
+            if n > 0 && rest.as_bytes().get(n) == Some(&end) {
+                rest = &rest[n..];
+            }
         }
-    }
-    out.push_str(rest);
-    out
+        out.push_str(rest);
+        out
+    };
+    blank(&blank(ptx, "Cs", b'_', false), "anon_$_", b'_', true)
 }
 
 /// Checks that the committed PTX the CUDA backend embeds is the PTX the
@@ -177,6 +185,7 @@ fn input_fingerprint(root: &Path) -> Result<u64, String> {
     for own in [
         include_str!("build.rs"),
         include_str!("check.rs"),
+        include_str!("files.rs"),
         include_str!("mod.rs"),
     ] {
         h.write(own.as_bytes());
@@ -213,27 +222,6 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
-pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = path.parent().expect("output paths have a parent");
-    fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    let name = path.file_name().expect("output paths name a file");
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    fs::write(&tmp, bytes).map_err(|e| format!("writing {}: {e}", tmp.display()))?;
-    fs::rename(&tmp, path).map_err(|e| format!("renaming to {}: {e}", path.display()))
-}
-
-/// `path` relative to the workspace root, for messages.
-pub(super) fn rel(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +238,14 @@ mod tests {
         assert_ne!(
             normalized(a),
             normalized("call _RNvNtCs5Up_13hotloop_devic3out;")
+        );
+        assert_eq!(
+            normalized("mov.b64 %rd60, anon_$_325e6d5d8beea0428378add46fbc474a_$_38;"),
+            normalized("mov.b64 %rd60, anon_$_e1289bd1f9da16a773b85588220c186a_$_38;")
+        );
+        assert_ne!(
+            normalized("anon_$_325e_$_38"),
+            normalized("anon_$_325e_$_39")
         );
     }
 }

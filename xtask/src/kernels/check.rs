@@ -2,13 +2,10 @@
 //! rounding, and `ptxas`'s resource report.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::build::{LIB_NAME, PTX_DIR, build_ptx_files, rel};
-use super::ptxas::{MIN_PTXAS_RELEASE, PTXAS_WHEEL, PTXAS_WHEEL_VERSION, Ptxas};
-use crate::process::workspace_root;
-use hotloop_build::ARCHS;
+use super::files::rel;
+use super::ptxas::Resources;
 use hotloop_core::Real;
 use hotloop_core::abi::{DeviceKernel, Elem, ParamKind};
 use hotloop_core::gufunc::{GuKernel, MovingAverage, NormalizeRows};
@@ -23,55 +20,8 @@ use hotloop_core::stencil::{Jacobi5, Laplacian7, Stencil2, Stencil3};
 /// (64 K registers per SM on sm_80 and sm_90): the ABI allows any block size.
 const MAX_REGISTERS: u32 = 64;
 
-/// `cargo xtask check-ptx [FILE.ptx...]`: builds the kernels if needed and
-/// assembles each PTX with `ptxas` for its `.target`; with files, checks
-/// those instead (assembly only, no ABI checks).
-pub fn check(args: &[String]) -> Result<(), String> {
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        eprintln!(
-            "usage: cargo xtask check-ptx [FILE.ptx...]\n\n\
-             Assembles {PTX_DIR}/{LIB_NAME}.<arch>.ptx (built first if needed) with ptxas\n\
-             for {} and checks the kernel ABI; with files, assembles those for\n\
-             the architecture in their `.target` line.\n\
-             ptxas: $PTXAS, else `ptxas` on PATH if release >= {}.{}, else\n\
-             {PTXAS_WHEEL}=={PTXAS_WHEEL_VERSION} from PyPI, cached under target/tools/.",
-            ARCHS.join(", "),
-            MIN_PTXAS_RELEASE.0,
-            MIN_PTXAS_RELEASE.1,
-        );
-        return Ok(());
-    }
-    if let Some(flag) = args.iter().find(|a| a.starts_with('-')) {
-        return Err(format!("check-ptx: unknown option `{flag}`"));
-    }
-    let root = workspace_root();
-    let (files, ours) = if args.is_empty() {
-        (build_ptx_files(&[])?, true)
-    } else {
-        (args.iter().map(PathBuf::from).collect(), false)
-    };
-    let ptxas = Ptxas::find(&root)?;
-    eprintln!("check-ptx: using {}", ptxas.describe());
-    ptxas.self_test(&root)?;
-    for file in &files {
-        let text =
-            fs::read_to_string(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
-        let arch = ptx_target(&text)
-            .ok_or_else(|| format!("{}: no `.target sm_XX` line", file.display()))?;
-        if ours {
-            check_structure(&text, arch).map_err(|e| format!("{}: {e}", file.display()))?;
-        }
-        let report = ptxas.assemble(&root, file, arch)?;
-        if ours {
-            check_resources(&report, arch)?;
-        }
-        print_report(&root, file, arch, &report);
-    }
-    Ok(())
-}
-
 /// The architecture of a PTX module's `.target` line (`sm_80`).
-fn ptx_target(text: &str) -> Option<&str> {
+pub(super) fn ptx_target(text: &str) -> Option<&str> {
     text.lines()
         .find_map(|l| l.trim().strip_prefix(".target"))
         .and_then(|rest| rest.split([',', ' ', '\t']).find(|w| !w.is_empty()))
@@ -325,19 +275,12 @@ fn entry_bodies(text: &str) -> BTreeMap<&str, &str> {
     out
 }
 
-/// What `ptxas -v` said about one kernel.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(super) struct KernelInfo {
-    registers: u32,
-    barriers: u32,
-    smem: u64,
-    spill_bytes: u64,
-    stack: u64,
-}
-
 /// Checks `ptxas`'s view against the ABI: shared memory and barriers exactly
 /// where expected, and few enough registers for 1024-thread blocks.
-fn check_resources(report: &BTreeMap<String, KernelInfo>, arch: &str) -> Result<(), String> {
+pub(super) fn check_resources(
+    report: &BTreeMap<String, Resources>,
+    arch: &str,
+) -> Result<(), String> {
     for e in expected_entries() {
         let name = e.name.as_str();
         let info = report
@@ -366,7 +309,12 @@ fn check_resources(report: &BTreeMap<String, KernelInfo>, arch: &str) -> Result<
     Ok(())
 }
 
-fn print_report(root: &Path, file: &Path, arch: &str, report: &BTreeMap<String, KernelInfo>) {
+pub(super) fn print_report(
+    root: &Path,
+    file: &Path,
+    arch: &str,
+    report: &BTreeMap<String, Resources>,
+) {
     println!(
         "ptxas {arch}: ok ({} kernels, {})",
         report.len(),
@@ -384,47 +332,9 @@ fn print_report(root: &Path, file: &Path, arch: &str, report: &BTreeMap<String, 
     }
 }
 
-/// Parses `ptxas -v` output into per-kernel resource usage.
-pub(super) fn parse_ptxas_verbose(output: &str) -> BTreeMap<String, KernelInfo> {
-    let mut out: BTreeMap<String, KernelInfo> = BTreeMap::new();
-    let mut current: Option<String> = None;
-    // The number before `unit` in `... N unit ...`.
-    fn number_before(line: &str, unit: &str) -> Option<u64> {
-        let words: Vec<&str> = line.split([' ', ',']).filter(|w| !w.is_empty()).collect();
-        words
-            .windows(2)
-            .find(|w| w[1] == unit)
-            .and_then(|w| w[0].parse().ok())
-    }
-    for line in output.lines() {
-        if let Some(rest) = line.split("Compiling entry function '").nth(1) {
-            let name = rest.split('\'').next().unwrap_or("").to_string();
-            out.entry(name.clone()).or_default();
-            current = Some(name);
-            continue;
-        }
-        let Some(k) = current.as_ref().and_then(|n| out.get_mut(n)) else {
-            continue;
-        };
-        if line.contains("stack frame") {
-            k.stack = number_before(line, "bytes").unwrap_or(0);
-            let spills = line.split(',').filter(|p| p.contains("spill"));
-            k.spill_bytes = spills.filter_map(|p| number_before(p, "bytes")).sum();
-        } else if line.contains("Used ") && line.contains("registers") {
-            k.registers = number_before(line, "registers").unwrap_or(0) as u32;
-            k.barriers = number_before(line, "barriers").unwrap_or(0) as u32;
-            k.smem = line
-                .split(',')
-                .find(|p| p.contains("smem"))
-                .and_then(|p| number_before(p, "bytes"))
-                .unwrap_or(0);
-        }
-    }
-    out
-}
 #[cfg(test)]
 mod tests {
-    use super::super::ptxas::parse_release;
+    use super::super::ptxas::{parse_ptxas_verbose, parse_release};
     use super::*;
 
     #[test]
@@ -444,7 +354,7 @@ ptxas info    : Used 12 registers, used 0 barriers, 384 bytes cmem[0]
         let r = parse_ptxas_verbose(out);
         assert_eq!(
             r["sum_f64"],
-            KernelInfo {
+            Resources {
                 registers: 20,
                 barriers: 1,
                 smem: 8192,
@@ -454,7 +364,7 @@ ptxas info    : Used 12 registers, used 0 barriers, 384 bytes cmem[0]
         );
         assert_eq!(
             r["add_scalar_f64"],
-            KernelInfo {
+            Resources {
                 registers: 12,
                 barriers: 0,
                 smem: 0,

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::{env, fs};
 
-use super::build::{PTX_DIR, write_atomically};
-use super::check::{KernelInfo, parse_ptxas_verbose};
+use super::files::{PTX_DIR, write_atomically};
 use crate::process;
 
 /// The pinned `ptxas`: NVIDIA's `nvidia-cuda-nvcc-cu12` wheel from PyPI.
@@ -79,7 +78,7 @@ impl Ptxas {
         root: &Path,
         file: &Path,
         arch: &str,
-    ) -> Result<BTreeMap<String, KernelInfo>, String> {
+    ) -> Result<BTreeMap<String, Resources>, String> {
         let out_dir = root.join(PTX_DIR).join("check");
         fs::create_dir_all(&out_dir).map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
         let stem = file
@@ -250,4 +249,53 @@ fn find_python() -> Result<String, String> {
          so that {PTXAS_WHEEL}=={PTXAS_WHEEL_VERSION} can be fetched",
         MIN_PTXAS_RELEASE.0, MIN_PTXAS_RELEASE.1
     ))
+}
+
+/// What `ptxas -v` said about one kernel.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Resources {
+    pub(super) registers: u32,
+    pub(super) barriers: u32,
+    pub(super) smem: u64,
+    pub(super) spill_bytes: u64,
+    pub(super) stack: u64,
+}
+
+/// Parses `ptxas -v` output into per-kernel resource usage.
+pub(super) fn parse_ptxas_verbose(output: &str) -> BTreeMap<String, Resources> {
+    let mut out: BTreeMap<String, Resources> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    // The number before `unit` in `... N unit ...`.
+    fn number_before(line: &str, unit: &str) -> Option<u64> {
+        let words: Vec<&str> = line.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+        words
+            .windows(2)
+            .find(|w| w[1] == unit)
+            .and_then(|w| w[0].parse().ok())
+    }
+    for line in output.lines() {
+        if let Some(rest) = line.split("Compiling entry function '").nth(1) {
+            let name = rest.split('\'').next().unwrap_or("").to_string();
+            out.entry(name.clone()).or_default();
+            current = Some(name);
+            continue;
+        }
+        let Some(k) = current.as_ref().and_then(|n| out.get_mut(n)) else {
+            continue;
+        };
+        if line.contains("stack frame") {
+            k.stack = number_before(line, "bytes").unwrap_or(0);
+            let spills = line.split(',').filter(|p| p.contains("spill"));
+            k.spill_bytes = spills.filter_map(|p| number_before(p, "bytes")).sum();
+        } else if line.contains("Used ") && line.contains("registers") {
+            k.registers = number_before(line, "registers").unwrap_or(0) as u32;
+            k.barriers = number_before(line, "barriers").unwrap_or(0) as u32;
+            k.smem = line
+                .split(',')
+                .find(|p| p.contains("smem"))
+                .and_then(|p| number_before(p, "bytes"))
+                .unwrap_or(0);
+        }
+    }
+    out
 }

@@ -1,7 +1,7 @@
 //! The blog's workloads, each a function that measures its rows.
 
 pub mod add;
-pub mod parity;
+pub mod ops;
 pub mod pi;
 pub mod reduce;
 

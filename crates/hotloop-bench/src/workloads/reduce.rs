@@ -1,6 +1,6 @@
 //! Reductions (`prange` with `+=`): sum, max, min and count-where.
 
-use super::parity::backends;
+use super::ops::backends;
 use super::pattern;
 use crate::config::Config;
 use crate::measure::time;

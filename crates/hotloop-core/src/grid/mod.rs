@@ -16,7 +16,9 @@ use crate::philox::Key;
 use crate::pi::{SAMPLES_PER_BLOCK, block_hits_below};
 use crate::reduce::{Max, MinValue, SUM_CHUNK, sum_chunk};
 
-pub use crate::grid_parity::{
+mod ops;
+
+pub use ops::{
     cell_coords, count_thread_partial, gufunc_thread, map_thread, min_thread_partial,
     stencil_thread, zip_thread,
 };

@@ -5,8 +5,8 @@
 //! reduction of its block's elements; any op (closures, user kernels) runs.
 
 mod common;
-#[path = "common/parity.rs"]
-mod parity;
+#[path = "common/op_checks.rs"]
+mod op_checks;
 
 use common::values;
 use hotloop::crates::core::grid::{count_thread_partial, min_thread_partial};
@@ -45,32 +45,32 @@ fn sim_backends() -> Vec<Backend> {
 #[test]
 fn maps_zips_and_scalar_binds_are_bit_identical_to_serial_at_every_launch() {
     for b in sim_backends() {
-        parity::maps::<f64>(b);
-        parity::maps::<f32>(b);
+        op_checks::maps::<f64>(b);
+        op_checks::maps::<f32>(b);
     }
 }
 
 #[test]
 fn gufuncs_are_bit_identical_to_serial_at_every_launch() {
     for b in sim_backends() {
-        parity::gufuncs::<f64>(b);
-        parity::gufuncs::<f32>(b);
+        op_checks::gufuncs::<f64>(b);
+        op_checks::gufuncs::<f32>(b);
     }
 }
 
 #[test]
 fn stencils_are_bit_identical_to_serial_in_every_mode_at_every_launch() {
     for b in sim_backends() {
-        parity::stencils::<f64>(b);
-        parity::stencils::<f32>(b);
+        op_checks::stencils::<f64>(b);
+        op_checks::stencils::<f32>(b);
     }
 }
 
 #[test]
 fn min_and_counts_equal_serial_at_every_launch() {
     for b in sim_backends() {
-        parity::reductions::<f64>(b);
-        parity::reductions::<f32>(b);
+        op_checks::reductions::<f64>(b);
+        op_checks::reductions::<f32>(b);
     }
 }
 

@@ -1,7 +1,7 @@
 //! One cross-check of the Numba-parity kernels (maps, zips, scalar binds,
 //! gufuncs, stencils, min, count-where) on a grid backend against the
-//! serial backend, shared by tests/simulator_parity.rs and
-//! tests/cuda_parity.rs (each includes it with `#[path]`, so the other test
+//! serial backend, shared by tests/simulator_ops.rs and
+//! tests/cuda_ops.rs (each includes it with `#[path]`, so the other test
 //! binaries do not compile it).
 //!
 //! Maps, gufuncs and stencils must be bit-identical: every backend computes

@@ -7,8 +7,8 @@
 //! at the same launch; the device-array launchers and the timed forms.
 
 mod common;
-#[path = "common/parity.rs"]
-mod parity;
+#[path = "common/op_checks.rs"]
+mod op_checks;
 
 use common::{device, note, values};
 use hotloop::crates::core::abi::GufuncShape;
@@ -26,7 +26,7 @@ use ndarray::{Array1, Array2, Array3};
 const LAUNCHES: [(u32, u32); 6] = [(1, 1), (3, 7), (5, 33), (1, 1024), (2, 1024), (64, 256)];
 
 #[test]
-fn unavailable_cuda_says_why_for_every_parity_op() {
+fn unavailable_cuda_says_why_for_every_op() {
     let status = available()
         .into_iter()
         .find(|s| matches!(s.backend, Backend::Cuda { .. }))
@@ -143,7 +143,7 @@ fn every_entry_point_at_small_launches() {
             launch: Some(launch),
         };
         // Maps, zips, binds, gufuncs, stencils, min, count-where.
-        parity::all(b);
+        op_checks::all(b);
         // add_scalar (out of place, in place, the blog's shape), sum, max, pi.
         let x = values(1001);
         let want: Vec<f64> = x.iter().map(|v| v + 2.0).collect();
@@ -183,11 +183,11 @@ fn every_entry_point_at_small_launches() {
 
 #[test]
 #[ignore = "needs a CUDA device"]
-fn every_parity_kernel_matches_serial_on_the_device() {
+fn every_op_kernel_matches_serial_on_the_device() {
     let dev = device();
     note(&format!("running on {:?}", dev.info()));
     for b in cuda_backends() {
-        parity::all(b);
+        op_checks::all(b);
     }
 }
 
@@ -210,11 +210,14 @@ fn device_partials_equal_the_simulators_at_the_same_launch() {
             let (p, _) = kernels::min_partials(&d, l).unwrap();
             let want = sim::reduce::min_partials(l, &x).unwrap();
             let got = p.copy_to_host().unwrap();
-            assert!(parity::same(&got, &want).is_ok(), "min {b}x{t} len {len}");
+            assert!(
+                op_checks::same(&got, &want).is_ok(),
+                "min {b}x{t} len {len}"
+            );
             let (p, _) = kernels::min_partials(&d32, l).unwrap();
             let got = p.copy_to_host().unwrap();
             let want = sim::reduce::min_partials(l, &x32).unwrap();
-            assert!(parity::same(&got, &want).is_ok(), "min f32 {b}x{t}");
+            assert!(op_checks::same(&got, &want).is_ok(), "min f32 {b}x{t}");
             // The whole min, signed zero included: the same bits as the
             // simulator's for the same launch.
             let (g, s) = (
@@ -278,5 +281,5 @@ fn timed_forms_report_copies_and_kernel() {
     let t = forms::gufunc_timed(&dev, None, &norm, shape, &x, &mut out).unwrap();
     assert_eq!(t.launch, Some(dev.default_launch(4096)));
     let want = normalize_rows(Backend::Serial, &rows).unwrap();
-    assert!(parity::same(&out, want.as_slice().unwrap()).is_ok());
+    assert!(op_checks::same(&out, want.as_slice().unwrap()).is_ok());
 }

@@ -1,9 +1,8 @@
-//! Per-thread bodies of the Numba-parity grid kernels: maps (`@vectorize`),
-//! gufuncs (`@guvectorize`), stencils (`@stencil`), and the `min` and
-//! count-where reductions. Re-exported by [`crate::grid`], beside the
-//! `add_scalar`, sum and max bodies, and used the same way: the device
-//! entry points in `gpu-kernels/` call them with the concrete built-in op,
-//! the simulator calls them with any op.
+//! Per-thread bodies of the ops' forms: maps (`@vectorize`), gufuncs
+//! (`@guvectorize`), stencils (`@stencil`), count-where, and `min`.
+//! Re-exported by [`crate::grid`], beside the `add_scalar`, sum and max
+//! bodies, and used the same way: the entry points `#[device_op]` generates
+//! call them over the concrete op, the simulator over any op.
 //!
 //! Each computes an element (a row, a cell) with exactly the code the CPU
 //! backends run for it ([`crate::map::map_at`], [`crate::gufunc::gufunc_at`],
