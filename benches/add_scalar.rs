@@ -7,9 +7,9 @@
 //! `cargo xtask bench`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use hotloop::crates::cpu::parallel::{Pool, copy_streaming};
 use hotloop::forms::{AddScalarForm, add_scalar_into as add_form};
 use hotloop::{Backend, StoreMode, add_scalar, add_scalar_into};
+use hotloop_cpu::parallel::{Pool, copy_streaming};
 use ndarray::Array3;
 use std::hint::black_box;
 

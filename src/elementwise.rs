@@ -2,7 +2,7 @@
 //! allocating forms.
 
 use crate::Backend;
-use hotloop_cpu::{parallel, serial, store::StoreMode};
+use crate::dispatch::with_runtime;
 use hotloop_runtime::{Element, Result, check_same_shape, contiguous, contiguous_mut, shape3};
 use ndarray::{Array3, ArrayBase, Data, DataMut, Ix3};
 
@@ -52,22 +52,7 @@ where
     S: DataMut<Elem = T>,
 {
     let data = contiguous_mut("data", data)?;
-    match backend {
-        Backend::Serial => serial::add_scalar_in_place(data, scalar),
-        Backend::Parallel { threads } => {
-            parallel::add_scalar_in_place(&Backend::pool(threads)?, data, scalar)
-        }
-        Backend::Simulator { launch } => {
-            hotloop_sim::elementwise::add_scalar_in_place(launch, data, scalar)?
-        }
-        Backend::Cuda { device, launch } => hotloop_cuda::ops::add_scalar_in_place(
-            &Backend::cuda_device(device, launch)?,
-            launch,
-            data,
-            scalar,
-        )?,
-    }
-    Ok(())
+    with_runtime!(backend, |rt| rt.add_scalar_in_place(data, scalar))
 }
 
 /// `out = input + scalar` over plain slices holding a row-major array of
@@ -81,25 +66,5 @@ pub fn add_scalar_slice_into<T: Element>(
 ) -> Result<()> {
     shape3("input", input, dims)?;
     shape3("output", out, dims)?;
-    match backend {
-        Backend::Serial => serial::add_scalar_vectorized(input, scalar, out, StoreMode::Auto),
-        Backend::Parallel { threads } => parallel::add_scalar(
-            &Backend::pool(threads)?,
-            input,
-            scalar,
-            out,
-            StoreMode::Auto,
-        ),
-        Backend::Simulator { launch } => {
-            hotloop_sim::elementwise::add_scalar(launch, input, scalar, out)?
-        }
-        Backend::Cuda { device, launch } => hotloop_cuda::ops::add_scalar(
-            &Backend::cuda_device(device, launch)?,
-            launch,
-            input,
-            scalar,
-            out,
-        )?,
-    }
-    Ok(())
+    with_runtime!(backend, |rt| rt.add_scalar(input, scalar, out))
 }

@@ -29,10 +29,8 @@
 //! which have device entry points.
 
 use crate::Backend;
-use crate::dispatch::cuda;
-use hotloop_core::abi::{GufuncShape, MAX_DEVICE_CORE_DIMS};
+use crate::dispatch::with_runtime;
 use hotloop_core::gufunc::{GuKernel, MovingAverage, NormalizeRows};
-use hotloop_cpu::gufunc::{parallel, serial};
 use hotloop_runtime::{Element, Error, GufuncPlan, Result, Signature, contiguous, contiguous_mut};
 use ndarray::{Array, ArrayBase, ArrayD, Data, DataMut, Dimension, IxDyn};
 
@@ -50,31 +48,6 @@ fn plan<T: Element, K: GuKernel<T>>(
     Ok(plan)
 }
 
-/// The plan as the GPU's gufunc form takes it, or why it cannot.
-fn device_shape<T: Element, K: GuKernel<T>>(plan: &GufuncPlan) -> Result<GufuncShape> {
-    if plan.core.len() > MAX_DEVICE_CORE_DIMS {
-        return Err(Error::Unsupported {
-            op: format!("{} with signature {}", K::NAME, K::SIGNATURE),
-            backend: hotloop_cuda::BACKEND,
-            reason: format!(
-                "{} core dimensions; the GPU's gufunc kernel takes at most {MAX_DEVICE_CORE_DIMS}",
-                plan.core.len()
-            ),
-        });
-    }
-    let mut core = [0u64; MAX_DEVICE_CORE_DIMS];
-    for (c, &n) in core.iter_mut().zip(&plan.core) {
-        *c = n as u64;
-    }
-    Ok(GufuncShape {
-        loops: plan.loops as u64,
-        in_block: plan.in_block as u64,
-        out_block: plan.out_block as u64,
-        n_core: plan.core.len() as u64,
-        core,
-    })
-}
-
 fn run<T: Element, K: GuKernel<T>>(
     backend: Backend,
     kernel: &K,
@@ -84,22 +57,7 @@ fn run<T: Element, K: GuKernel<T>>(
 ) -> Result<()> {
     debug_assert_eq!(input.len(), plan.loops * plan.in_block);
     debug_assert_eq!(out.len(), plan.loops * plan.out_block);
-    let (core, ib, ob) = (&plan.core[..], plan.in_block, plan.out_block);
-    match backend {
-        Backend::Serial => serial::run(kernel, core, input, ib, out, ob),
-        Backend::Parallel { threads } => {
-            parallel::run(&Backend::pool(threads)?, kernel, core, input, ib, out, ob)
-        }
-        Backend::Simulator { launch } => {
-            hotloop_sim::gufunc::run(launch, kernel, core, input, ib, out, ob)?
-        }
-        Backend::Cuda { device, launch } => {
-            let (dev, k) = cuda(device, launch, K::NAME, kernel.device_kernel())?;
-            let shape = device_shape::<T, K>(plan)?;
-            hotloop_cuda::forms::gufunc_timed(&dev, launch, &k, shape, input, out)?;
-        }
-    }
-    Ok(())
+    with_runtime!(backend, |rt| rt.gufunc(kernel, plan, input, out))
 }
 
 /// Runs `kernel` over `input` into a new array whose shape is the input's

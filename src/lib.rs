@@ -46,7 +46,6 @@ mod gufunc;
 mod map;
 mod montecarlo;
 mod reduce;
-mod reductions;
 mod stencil;
 
 pub use backend::{Backend, BackendStatus, available};
@@ -56,7 +55,7 @@ pub use hotloop_core::philox::Philox4x32Rng;
 pub use hotloop_cpu::store::StoreMode;
 pub use hotloop_runtime::{Element, Error, LaunchConfig, Result};
 pub use montecarlo::{MAX_SAMPLES, PiEstimate, monte_carlo_pi, monte_carlo_pi_blog};
-pub use reduce::{max, max_slice, sum, sum_slice};
+pub use reduce::{count_where, count_where_slice, max, max_slice, min, min_slice, sum, sum_slice};
 
 // Numba parity: @vectorize, @guvectorize, @stencil, prange reductions.
 pub use gufunc::{gufunc, gufunc_into, moving_average, normalize_rows};
@@ -67,7 +66,6 @@ pub use hotloop_core::stencil::{Boundary, Jacobi5, Laplacian7, Stencil2, Stencil
 pub use map::{
     map, map_in_place, map_into, map_slice_into, zip, zip_in_place, zip_into, zip_slice_into,
 };
-pub use reductions::{count_where, count_where_slice, min, min_slice};
 pub use stencil::{stencil2, stencil2_into, stencil3, stencil3_into};
 
 /// Every element op: the [`UnaryOp`] and [`BinaryOp`] traits, the

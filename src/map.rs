@@ -32,10 +32,8 @@
 //! closure is an [`Error::Unsupported`] there, saying so.
 
 use crate::Backend;
-use crate::dispatch::cuda;
+use crate::dispatch::with_runtime;
 use hotloop_core::map::{BinaryOp, UnaryOp};
-use hotloop_cpu::map::{parallel, serial};
-use hotloop_cpu::store::StoreMode;
 use hotloop_runtime::{Element, Error, Result, check_same_shape, contiguous, contiguous_mut};
 use ndarray::{Array, ArrayBase, Data, DataMut, Dimension};
 
@@ -85,18 +83,7 @@ where
     Op: UnaryOp<T>,
 {
     let data = contiguous_mut("data", data)?;
-    match backend {
-        Backend::Serial => serial::map_in_place(&op, data),
-        Backend::Parallel { threads } => {
-            parallel::map_in_place(&Backend::pool(threads)?, &op, data)
-        }
-        Backend::Simulator { launch } => hotloop_sim::map::map_in_place(launch, &op, data)?,
-        Backend::Cuda { device, launch } => {
-            let (dev, k) = cuda(device, launch, "map", op.device_kernel())?;
-            hotloop_cuda::forms::map_in_place_timed(&dev, launch, &k, data)?;
-        }
-    }
-    Ok(())
+    with_runtime!(backend, |rt| rt.map_in_place(&op, data))
 }
 
 /// `out = op(input)` over slices of the same length.
@@ -116,18 +103,7 @@ fn run_map<T: Element, Op: UnaryOp<T>>(
     input: &[T],
     out: &mut [T],
 ) -> Result<()> {
-    match backend {
-        Backend::Serial => serial::map(op, input, out, StoreMode::Auto),
-        Backend::Parallel { threads } => {
-            parallel::map(&Backend::pool(threads)?, op, input, out, StoreMode::Auto)
-        }
-        Backend::Simulator { launch } => hotloop_sim::map::map(launch, op, input, out)?,
-        Backend::Cuda { device, launch } => {
-            let (dev, k) = cuda(device, launch, "map", op.device_kernel())?;
-            hotloop_cuda::forms::map_timed(&dev, launch, &k, input, out)?;
-        }
-    }
-    Ok(())
+    with_runtime!(backend, |rt| rt.map(op, input, out))
 }
 
 /// `op(a, b)` element by element, into a new array; `a` and `b` have the
@@ -196,18 +172,7 @@ where
     check_same_shape("a", a.shape(), "b", b.shape())?;
     let y = contiguous("b", b)?;
     let x = contiguous_mut("a", a)?;
-    match backend {
-        Backend::Serial => serial::zip_in_place(&op, x, y),
-        Backend::Parallel { threads } => {
-            parallel::zip_in_place(&Backend::pool(threads)?, &op, x, y)
-        }
-        Backend::Simulator { launch } => hotloop_sim::map::zip_in_place(launch, &op, x, y)?,
-        Backend::Cuda { device, launch } => {
-            let (dev, k) = cuda(device, launch, "zip", op.device_kernel())?;
-            hotloop_cuda::forms::zip_in_place_timed(&dev, launch, &k, x, y)?;
-        }
-    }
-    Ok(())
+    with_runtime!(backend, |rt| rt.zip_in_place(&op, x, y))
 }
 
 /// `out = op(a, b)` over slices of the same length.
@@ -230,18 +195,7 @@ fn run_zip<T: Element, Op: BinaryOp<T>>(
     b: &[T],
     out: &mut [T],
 ) -> Result<()> {
-    match backend {
-        Backend::Serial => serial::zip(op, a, b, out, StoreMode::Auto),
-        Backend::Parallel { threads } => {
-            parallel::zip(&Backend::pool(threads)?, op, a, b, out, StoreMode::Auto)
-        }
-        Backend::Simulator { launch } => hotloop_sim::map::zip(launch, op, a, b, out)?,
-        Backend::Cuda { device, launch } => {
-            let (dev, k) = cuda(device, launch, "zip", op.device_kernel())?;
-            hotloop_cuda::forms::zip_timed(&dev, launch, &k, a, b, out)?;
-        }
-    }
-    Ok(())
+    with_runtime!(backend, |rt| rt.zip(op, a, b, out))
 }
 
 fn same_len<T>(left_name: &'static str, l: &[T], right_name: &'static str, r: &[T]) -> Result<()> {

@@ -1,6 +1,7 @@
 //! Monte Carlo pi: the blog's second workload.
 
 use crate::Backend;
+use crate::dispatch::with_runtime;
 use hotloop_core::pi;
 use hotloop_cpu::montecarlo as cpu;
 use hotloop_runtime::{Error, Result};
@@ -60,21 +61,7 @@ fn check_samples(samples: u64) -> Result<()> {
 /// from 1 to [`MAX_SAMPLES`] work.
 pub fn monte_carlo_pi(backend: Backend, samples: u64, seed: u64) -> Result<PiEstimate> {
     check_samples(samples)?;
-    let hits = match backend {
-        Backend::Serial => cpu::count_hits_serial(seed, samples),
-        Backend::Parallel { threads } => {
-            cpu::count_hits_parallel(&Backend::pool(threads)?, seed, samples)
-        }
-        Backend::Simulator { launch } => {
-            hotloop_sim::montecarlo::count_hits(launch, seed, samples)?
-        }
-        Backend::Cuda { device, launch } => hotloop_cuda::ops::count_hits(
-            &Backend::cuda_device(device, launch)?,
-            launch,
-            seed,
-            samples,
-        )?,
-    };
+    let hits = with_runtime!(backend, |rt| rt.count_hits(seed, samples))?;
     Ok(PiEstimate::new(hits, samples))
 }
 

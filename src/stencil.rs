@@ -58,12 +58,9 @@
 //! read the same way.
 
 use crate::Backend;
-use crate::dispatch::cuda;
-use hotloop_core::grid::cell_coords;
+use crate::dispatch::with_runtime;
 use hotloop_core::index::Shape3;
-use hotloop_core::stencil::{Boundary, Planar, Stencil2, Stencil3, check_kernel, stencil_cell};
-use hotloop_cpu::stencil::{parallel, serial};
-use hotloop_cpu::store::StoreMode;
+use hotloop_core::stencil::{Boundary, Planar, Stencil2, Stencil3, check_kernel};
 use hotloop_runtime::{
     Element, Error, Result, check_same_shape, contiguous, contiguous_mut, shape3,
 };
@@ -80,28 +77,8 @@ fn run<T: Element, K: Stencil3<T>>(
     let shape: Shape3 = shape3("input", input, dims)?;
     shape3("output", out, dims)?;
     check_kernel(kernel)?;
-    match backend {
-        Backend::Serial => serial::run(kernel, input, shape, boundary, out, StoreMode::Auto)?,
-        Backend::Parallel { threads } => {
-            let pool = Backend::pool(threads)?;
-            parallel::run(&pool, kernel, input, shape, boundary, out, StoreMode::Auto)?
-        }
-        Backend::Simulator { launch } => {
-            hotloop_sim::stencil::run(launch, kernel, input, dims, boundary, out)?
-        }
-        Backend::Cuda { device, launch } => {
-            let (dev, k) = cuda(device, launch, "stencil", kernel.device_kernel())?;
-            let (_, fault) =
-                hotloop_cuda::forms::stencil_timed(&dev, launch, &k, dims, boundary, input, out)?;
-            if let Some(cell) = fault {
-                // The lowest cell that read outside the neighbourhood: its
-                // error, recomputed on the CPU, is the serial backend's.
-                let (x, y, z) = cell_coords(shape, cell as usize);
-                stencil_cell(kernel, input, shape, boundary, x, y, z)?;
-            }
-        }
-    }
-    Ok(())
+    with_runtime!(backend, |rt| rt
+        .stencil(kernel, shape, boundary, input, out))
 }
 
 /// `kernel` over every cell of the 3-D `input`, into a new array.

@@ -11,12 +11,12 @@
 mod common;
 
 use common::{device, note, values};
-use hotloop::crates::cuda::{self, kernels, ops};
-use hotloop::crates::sim;
 use hotloop::{
     Backend, Error, LaunchConfig, add_scalar, add_scalar_in_place, available, max_slice,
     monte_carlo_pi, sum_slice,
 };
+use hotloop_cuda::{self as cuda, kernels, ops};
+use hotloop_sim as sim;
 use ndarray::Array3;
 
 /// The reason CUDA is unavailable, if it is.

@@ -11,9 +11,6 @@ mod common;
 mod op_checks;
 
 use common::{device, note, values};
-use hotloop::crates::core::abi::GufuncShape;
-use hotloop::crates::cuda::{forms, kernels, ops};
-use hotloop::crates::sim;
 use hotloop::ops::{Add, Mul};
 use hotloop::{
     Affine, Backend, BinaryOp, Boundary, Error, Exp, GreaterThan, GuKernel, InRange, IsNan,
@@ -21,6 +18,9 @@ use hotloop::{
     count_where_slice, map, map_in_place, min_slice, moving_average, normalize_rows, stencil2,
     stencil3, zip,
 };
+use hotloop_core::abi::GufuncShape;
+use hotloop_cuda::{forms, kernels, ops};
+use hotloop_sim as sim;
 use ndarray::{Array1, Array2, Array3};
 
 const LAUNCHES: [(u32, u32); 6] = [(1, 1), (3, 7), (5, 33), (1, 1024), (2, 1024), (64, 256)];

@@ -74,8 +74,7 @@ fn max_of_empty_is_an_error_and_sum_of_empty_is_zero() {
 
 #[test]
 fn memory_beyond_the_machine_is_refused_before_allocating() {
-    let e = hotloop::crates::runtime::try_zeroed_vec::<f64>("test", (isize::MAX as usize) / 8)
-        .unwrap_err();
+    let e = hotloop_runtime::try_zeroed_vec::<f64>("test", (isize::MAX as usize) / 8).unwrap_err();
     assert!(
         matches!(
             e,

@@ -4,8 +4,8 @@
 mod common;
 
 use common::backends;
-use hotloop::crates::core::philox::{counter_from_block, key_from_seed, philox4x32_10};
 use hotloop::{Backend, Error, Philox4x32Rng, monte_carlo_pi, monte_carlo_pi_blog};
+use hotloop_core::philox::{counter_from_block, key_from_seed, philox4x32_10};
 use rand::SeedableRng;
 
 #[test]
@@ -101,10 +101,10 @@ fn sample_counts_beyond_u32_work_without_memory_in_samples() {
     // 1e10 run belongs to the benchmark suite.
     let start = (1u64 << 32) + 1;
     let n = 1_000_003;
-    let direct = hotloop::crates::cpu::montecarlo::count_hits(5, start, start + n);
+    let direct = hotloop_cpu::montecarlo::count_hits(5, start, start + n);
     let key = key_from_seed(5);
     let by_sample: u64 = (start..start + n)
-        .map(|i| hotloop::crates::core::pi::sample_is_hit(key, i) as u64)
+        .map(|i| hotloop_core::pi::sample_is_hit(key, i) as u64)
         .sum();
     assert_eq!(direct, by_sample);
 }

@@ -5,12 +5,12 @@
 mod common;
 
 use common::{reference_sum, sum_error_bound, values};
-use hotloop::crates::sim;
 use hotloop::forms::{AddScalarForm, add_scalar_into as add_form};
 use hotloop::{
     Backend, Error, LaunchConfig, StoreMode, add_scalar, add_scalar_in_place, add_scalar_into,
     add_scalar_slice_into, max_slice, monte_carlo_pi, sum_slice,
 };
+use hotloop_sim as sim;
 use ndarray::Array3;
 
 /// Launch shapes that catch indexing bugs: a single thread, odd block
@@ -145,7 +145,7 @@ fn sums_are_the_serial_bits_at_every_launch_and_within_the_bound() {
 
 #[test]
 fn sum_is_the_host_finish_over_the_chunk_sums() {
-    use hotloop::crates::core::reduce::{SUM_CHUNK, sum_chunk};
+    use hotloop_core::reduce::{SUM_CHUNK, sum_chunk};
     let x = values(100_003);
     for (b, t) in LAUNCHES {
         let l = Some(launch(b, t));
@@ -155,7 +155,7 @@ fn sum_is_the_host_finish_over_the_chunk_sums() {
         for (c, p) in x.chunks(SUM_CHUNK).zip(&partials) {
             assert_eq!(p.to_bits(), sum_chunk(c).to_bits(), "{b}x{t}");
         }
-        let finished = hotloop::crates::runtime::launch::finish_sum(&partials);
+        let finished = hotloop_runtime::launch::finish_sum(&partials);
         let backend = Backend::Simulator { launch: l };
         assert_eq!(
             sum_slice(backend, &x).unwrap().to_bits(),

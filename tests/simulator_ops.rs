@@ -9,15 +9,15 @@ mod common;
 mod op_checks;
 
 use common::values;
-use hotloop::crates::core::grid::{count_thread_partial, min_thread_partial};
-use hotloop::crates::core::reduce::{Min, Sum};
-use hotloop::crates::runtime::launch::{finish_count, finish_min};
-use hotloop::crates::sim::{self, Grid, ThreadOrder, block};
 use hotloop::{
     Backend, Boundary, Error, GreaterThan, GuKernel, Jacobi5, LaunchConfig, Stencil2, Stencil3,
     count_where_slice, gufunc, map_slice_into, min_slice, moving_average, stencil2, stencil3,
     zip_slice_into,
 };
+use hotloop_core::grid::{count_thread_partial, min_thread_partial};
+use hotloop_core::reduce::{Min, Sum};
+use hotloop_runtime::launch::{finish_count, finish_min};
+use hotloop_sim::{self as sim, Grid, ThreadOrder, block};
 use ndarray::{Array2, Array3};
 
 /// Launch shapes that catch indexing bugs: a single thread, odd block

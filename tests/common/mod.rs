@@ -3,8 +3,8 @@
 //! kernels under test.
 #![allow(dead_code)]
 
-use hotloop::crates::cuda;
 use hotloop::{Backend, LaunchConfig, available};
+use hotloop_cuda as cuda;
 use std::sync::Arc;
 
 /// Set (to anything but empty) by the GPU kit's `run.sh`: the cross-backend
@@ -164,5 +164,5 @@ pub fn reference_sum(xs: impl IntoIterator<Item = f64>) -> f64 {
 /// epsilon `eps` (`f64::EPSILON`, or `f32::EPSILON` for f32 data).
 pub fn sum_error_bound(xs: &[f64], eps: f64) -> f64 {
     let abs: f64 = xs.iter().map(|x| x.abs()).sum();
-    hotloop::crates::core::reduce::sum_error_bound(xs.len(), abs, eps / 2.0)
+    hotloop_core::reduce::sum_error_bound(xs.len(), abs, eps / 2.0)
 }

@@ -76,7 +76,7 @@ impl Config {
         if !self.runs_backend("cuda") {
             return Ok(());
         }
-        if let Err(why) = hotloop::crates::cuda::availability(0) {
+        if let Err(why) = hotloop_cuda::availability(0) {
             if self.backends_explicit {
                 return Err(format!("--backend cuda: {why}"));
             }

@@ -3,7 +3,7 @@
 
 use crate::measure::{Plan, Timings};
 use crate::row::GpuBreakdown;
-use hotloop::crates::cuda;
+use hotloop_cuda as cuda;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);

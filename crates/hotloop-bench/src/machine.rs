@@ -45,7 +45,7 @@ pub enum Gpu {
 impl Gpu {
     /// Probes CUDA device 0.
     pub fn detect() -> Self {
-        match hotloop::crates::cuda::device(0) {
+        match hotloop_cuda::device(0) {
             Ok(dev) => {
                 let i = dev.info();
                 Gpu::Present {
@@ -79,7 +79,7 @@ impl Machine {
         Self {
             cpu,
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            memory_bytes: hotloop::crates::runtime::memory::total_bytes(),
+            memory_bytes: hotloop_runtime::memory::total_bytes(),
             os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
             rustc: option_env!("HOTLOOP_RUSTC_VERSION")
                 .unwrap_or("unknown")

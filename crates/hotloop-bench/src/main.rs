@@ -57,7 +57,7 @@ const NO_CUDA: u8 = 3;
 /// CUDA backend cannot run here (exit [`NO_CUDA`]), within the time it takes
 /// to load the driver and the kernels.
 fn cuda_available() -> ExitCode {
-    match hotloop::crates::cuda::device(0) {
+    match hotloop_cuda::device(0) {
         Ok(dev) => {
             let i = dev.info();
             println!(

@@ -11,6 +11,8 @@
 //! - [`gufunc`]: generalized ufuncs over the outer loop (`@guvectorize`).
 //! - [`stencil`]: neighbourhood kernels with boundary modes (`@stencil`).
 //! - [`reductions`]: deterministic min, max and count-where (`prange`).
+//! - [`runtime`]: the two as `hotloop_runtime::Runtime`s, [`runtime::Serial`]
+//!   and [`runtime::Parallel`].
 //!
 //! Every body comes from `hotloop-core`, the crate the GPU kernels use too.
 
@@ -20,6 +22,7 @@ pub mod montecarlo;
 pub mod parallel;
 pub mod pool;
 pub mod reductions;
+pub mod runtime;
 pub mod serial;
 pub mod stencil;
 pub mod store;

@@ -55,6 +55,7 @@ pub mod module;
 pub mod ops;
 mod probe;
 pub mod ptx;
+mod runtime;
 mod timing;
 
 pub use array::DeviceArray;
@@ -65,6 +66,7 @@ pub use hotloop_runtime::LaunchConfig;
 pub use kernels::KernelRun;
 pub use module::{DeviceBuffer, Module};
 pub use probe::{availability, device};
+pub use runtime::Cuda;
 pub use timing::Timings;
 
 /// The backend's name in errors and tables.

@@ -46,9 +46,11 @@ pub mod kernel;
 pub mod map;
 pub mod montecarlo;
 pub mod reduce;
+pub mod runtime;
 pub mod stencil;
 
 pub use block::{Block, ThreadOrder};
 pub use grid::{DEFAULT_MAX_BLOCKS, Grid, default_launch};
 pub use hotloop_runtime::LaunchConfig;
 pub use kernel::{SimArray, Simulator};
+pub use runtime::Sim;

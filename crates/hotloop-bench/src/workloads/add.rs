@@ -5,8 +5,8 @@ use crate::config::Config;
 use crate::measure::{time, time_with_setup};
 use crate::row::{Check, Row};
 use hotloop::StoreMode;
-use hotloop::crates::cpu::parallel::{Pool, copy_streaming};
 use hotloop::forms::{AddScalarForm, add_scalar_into as add_form};
+use hotloop_cpu::parallel::{Pool, copy_streaming};
 use ndarray::Array3;
 
 /// Threads per block of the blog's `@cuda.jit` launch.
@@ -181,7 +181,7 @@ pub fn rows(
         out.fill(1.0);
         let blog_launch = hotloop::LaunchConfig::for_items(a as u64, u32::MAX);
         let t = time(cfg.simulator_plan(), || {
-            hotloop::crates::sim::elementwise::add_scalar_blog(
+            hotloop_sim::elementwise::add_scalar_blog(
                 Some(blog_launch),
                 x.as_slice().unwrap(),
                 cfg.shape,
@@ -201,7 +201,7 @@ pub fn rows(
     }
 
     if cfg.runs_backend("cuda") {
-        let dev = hotloop::crates::cuda::device(0).map_err(|e| e.to_string())?;
+        let dev = hotloop_cuda::device(0).map_err(|e| e.to_string())?;
         let name = format!("cuda:0 {}", dev.info().name);
         let src = x.as_slice().unwrap();
         // The blog's launch: one thread per x, 16 threads per block.
@@ -214,7 +214,7 @@ pub fn rows(
             let (t, gpu) = crate::gpu::time(cfg.plan, || {
                 let dst = out.as_slice_mut().unwrap();
                 if blog {
-                    hotloop::crates::cuda::ops::add_scalar_blog_timed(
+                    hotloop_cuda::ops::add_scalar_blog_timed(
                         &dev,
                         Some(blog_launch),
                         src,
@@ -223,7 +223,7 @@ pub fn rows(
                         dst,
                     )
                 } else {
-                    hotloop::crates::cuda::ops::add_scalar_timed(&dev, None, src, 2.0, dst)
+                    hotloop_cuda::ops::add_scalar_timed(&dev, None, src, 2.0, dst)
                 }
             })
             .map_err(|e| e.to_string())?;
@@ -242,7 +242,7 @@ pub fn rows(
         }
         progress("add: cuda, device-to-device copy");
         let (t, gpu) = crate::gpu::time(cfg.plan, || {
-            hotloop::crates::cuda::ops::copy_device_to_device_timed(&dev, len * size_of::<f64>())
+            hotloop_cuda::ops::copy_device_to_device_timed(&dev, len * size_of::<f64>())
         })
         .map_err(|e| e.to_string())?;
         let mut r = row(

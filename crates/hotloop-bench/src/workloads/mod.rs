@@ -36,7 +36,7 @@ pub fn check_memory(cfg: &crate::config::Config, python: bool) -> Result<(), Str
     let bytes = elems
         .checked_mul(8 * arrays)
         .ok_or("array size overflows")?;
-    hotloop::crates::runtime::memory::check_fits("the benchmark arrays", bytes)
+    hotloop_runtime::memory::check_fits("the benchmark arrays", bytes)
         .map_err(|e| format!("{e}; choose a smaller --size"))
 }
 
@@ -47,7 +47,7 @@ pub fn check_memory(cfg: &crate::config::Config, python: bool) -> Result<(), Str
 pub fn input(shape: [usize; 3]) -> Result<ndarray::Array3<f64>, String> {
     use rayon::prelude::*;
     let len = shape.iter().product();
-    let mut v = hotloop::crates::runtime::try_zeroed_vec::<f64>("benchmark input", len)
+    let mut v = hotloop_runtime::try_zeroed_vec::<f64>("benchmark input", len)
         .map_err(|e| e.to_string())?;
     v.par_chunks_mut(1 << 16)
         .enumerate()

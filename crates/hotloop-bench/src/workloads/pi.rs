@@ -183,11 +183,11 @@ fn grid_rows(
         ));
     }
     if cfg.runs_backend("cuda") {
-        let dev = hotloop::crates::cuda::device(0).map_err(|e| e.to_string())?;
+        let dev = hotloop_cuda::device(0).map_err(|e| e.to_string())?;
         progress(&format!("pi {n}: cuda"));
         let mut hits = 0;
         let (t, gpu) = crate::gpu::time(plan, || {
-            let (h, timings) = hotloop::crates::cuda::ops::count_hits_timed(&dev, None, SEED, n)?;
+            let (h, timings) = hotloop_cuda::ops::count_hits_timed(&dev, None, SEED, n)?;
             hits = h;
             Ok(timings)
         })

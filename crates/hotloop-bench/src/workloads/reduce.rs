@@ -115,14 +115,14 @@ fn cuda_row(
     want: f64,
     tol: f64,
 ) -> Result<Row, String> {
-    let dev = hotloop::crates::cuda::device(0).map_err(|e| e.to_string())?;
+    let dev = hotloop_cuda::device(0).map_err(|e| e.to_string())?;
     let src = x.as_slice().expect("standard layout");
     let mut got = f64::NAN;
     let (t, gpu) = crate::gpu::time(cfg.plan, || {
         let (v, timings) = if op == "sum" {
-            hotloop::crates::cuda::ops::sum_timed(&dev, None, src)?
+            hotloop_cuda::ops::sum_timed(&dev, None, src)?
         } else {
-            let (v, timings) = hotloop::crates::cuda::ops::max_timed(&dev, None, src)?;
+            let (v, timings) = hotloop_cuda::ops::max_timed(&dev, None, src)?;
             (v.unwrap_or(f64::NAN), timings)
         };
         got = v;
