@@ -138,6 +138,7 @@ mod tests {
     #[test]
     fn one_bar_per_row_and_escaped_labels() {
         let row = |form: &str, t: f64, check| Row {
+            id: form.into(),
             workload: "w<1>".into(),
             backend: "serial".into(),
             form: form.into(),

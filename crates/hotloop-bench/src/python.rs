@@ -12,7 +12,7 @@
 
 use crate::config::Config;
 use crate::measure::Timings;
-use crate::row::{Check, Row};
+use crate::row::{Check, Row, row_id};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -232,12 +232,15 @@ pub fn parse(stdout: &str) -> Result<Vec<Row>, String> {
             .collect();
         let check = match v["check"].as_str() {
             Some("passed") => Check::Passed,
+            Some("not_run") => Check::NotRun,
             other => Check::Failed(format!("the Python row's own check said {other:?}")),
         };
+        let (workload, form) = (str_field("workload")?, str_field("form")?);
         rows.push(Row {
-            workload: str_field("workload")?,
+            id: row_id(&["python", &workload, &backend, &form]),
+            workload,
             backend: backend.clone(),
-            form: str_field("form")?,
+            form,
             timings: Timings {
                 first_call_s: v["first_call_s"].as_f64(),
                 repeats_s,

@@ -39,11 +39,11 @@ impl Report {
         rows.sort_by_key(|r| order.iter().position(|w| *w == r.workload));
         let copy_bandwidth_gb_s = rows
             .iter()
-            .find(|r| r.form == "stream copy")
+            .find(|r| r.id == crate::workloads::add::STREAM_COPY)
             .and_then(Row::gb_per_s);
         let device_copy_bandwidth_gb_s = rows
             .iter()
-            .find(|r| r.form == crate::workloads::add::DEVICE_COPY_FORM)
+            .find(|r| r.id == crate::workloads::add::DEVICE_COPY)
             .and_then(Row::gb_per_s);
         let targets = crate::targets::evaluate(&rows);
         Report {
@@ -272,6 +272,7 @@ impl Report {
                 opt(r.samples_per_s()),
                 opt(self.speedup(r)),
                 match &r.check {
+                    Check::NotRun => "not_run",
                     Check::Passed => "passed",
                     Check::Failed(_) => "failed",
                 },
@@ -310,7 +311,16 @@ mod tests {
     use crate::measure::Timings;
 
     fn row(workload: &str, form: &str, secs: f64, baseline: bool, check: Check) -> Row {
+        // The bandwidth references are found by their ids.
+        let id = match form {
+            "stream copy" => crate::workloads::add::STREAM_COPY.to_string(),
+            crate::workloads::add::DEVICE_COPY_FORM => {
+                crate::workloads::add::DEVICE_COPY.to_string()
+            }
+            _ => crate::row::row_id(&[workload, form]),
+        };
         Row {
+            id,
             workload: workload.into(),
             backend: "serial".into(),
             form: form.into(),
@@ -358,6 +368,19 @@ mod tests {
         assert_eq!(cells[12], "[1]");
         assert!(!r.any_failed());
         assert!(r.text_table().contains("✓"));
+    }
+
+    #[test]
+    fn an_unchecked_row_says_so_and_fails_nothing() {
+        let r = Report::new(
+            machine(),
+            vec![row("w", "reference", 1.0, true, Check::NotRun)],
+        );
+        assert!(!r.any_failed());
+        assert!(r.text_table().contains("–"));
+        assert!(r.csv().lines().nth(1).unwrap().ends_with(",not_run,a note"));
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["rows"][0]["check"]["status"], "not_run");
     }
 
     #[test]

@@ -3,10 +3,14 @@
 use crate::measure::Timings;
 use serde::Serialize;
 
-/// Whether a row's answer was right.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Whether a row's answer was right. A row starts [`Check::NotRun`] and
+/// says ✓ only once its answer was compared with a reference.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(tag = "status", content = "detail", rename_all = "snake_case")]
 pub enum Check {
+    /// Not compared with anything (a bandwidth reference has no answer).
+    #[default]
+    NotRun,
     /// Matched the reference.
     Passed,
     /// Did not; what was wrong.
@@ -17,15 +21,41 @@ impl Check {
     /// The table's mark.
     pub fn mark(&self) -> &'static str {
         match self {
+            Check::NotRun => "–",
             Check::Passed => "✓",
             Check::Failed(_) => "✗",
         }
     }
 }
 
+/// A row's id from its parts (`row_id(&["add_scalar", "parallel",
+/// "rayon"])` is `add_scalar/parallel/rayon`): what the targets and the
+/// report find rows by, whatever their labels say. Parts are lowercased,
+/// anything but letters and digits an underscore.
+pub fn row_id(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|p| {
+            p.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// One measured row.
 #[derive(Clone, Debug, Serialize)]
 pub struct Row {
+    /// What the row is, stable across label changes ([`row_id`]); rows of
+    /// one kind at several sizes share it.
+    pub id: String,
     /// Workload and size ("add_scalar f64 1024x1024x512").
     pub workload: String,
     /// Backend ("serial", "parallel (2 threads)", ...).
@@ -68,6 +98,31 @@ pub struct GpuBreakdown {
 }
 
 impl Row {
+    /// A row with its id and labels and the times, [`Check::NotRun`] until
+    /// its answer is checked, without bytes, samples or notes.
+    pub fn new(
+        id: String,
+        workload: impl Into<String>,
+        backend: impl Into<String>,
+        form: impl Into<String>,
+        timings: Timings,
+    ) -> Self {
+        Self {
+            id,
+            workload: workload.into(),
+            backend: backend.into(),
+            form: form.into(),
+            timings,
+            bytes: None,
+            samples: None,
+            baseline: false,
+            check: Check::NotRun,
+            compile_s: None,
+            gpu: None,
+            note: None,
+        }
+    }
+
     /// Memory throughput of the median call, GB/s (10^9 bytes).
     pub fn gb_per_s(&self) -> Option<f64> {
         self.bytes.map(|b| b as f64 / self.timings.median() / 1e9)

@@ -2,7 +2,8 @@
 //! two rows measured in the same run, so machine-wide noise cancels as far
 //! as it can.
 
-use crate::row::Row;
+use crate::row::{Row, row_id};
+use crate::workloads::{add, pi};
 use serde::Serialize;
 
 /// One target and what this run measured.
@@ -53,20 +54,21 @@ impl Target {
     }
 }
 
-fn find<'a>(rows: &'a [Row], workload: &str, backend: &str, form: &str) -> Option<&'a Row> {
-    rows.iter().find(|r| {
-        r.workload.starts_with(workload) && r.backend.starts_with(backend) && r.form == form
-    })
+/// The first row of kind `id`.
+fn find<'a>(rows: &'a [Row], id: &str) -> Option<&'a Row> {
+    rows.iter().find(|r| r.id == id)
+}
+
+/// Of the rows of kind `id` (one per sample count), the largest.
+fn largest<'a>(rows: &'a [Row], id: &str) -> Option<&'a Row> {
+    rows.iter().filter(|r| r.id == id).max_by_key(|r| r.samples)
 }
 
 /// Every target whose rows this run has.
 pub fn evaluate(rows: &[Row]) -> Vec<Target> {
     let mut out = Vec::new();
     let median = |r: &Row| r.timings.median();
-    if let (Some(add), Some(copy)) = (
-        find(rows, "add_scalar", "parallel", "rayon"),
-        find(rows, "add_scalar", "parallel", "stream copy"),
-    ) {
+    if let (Some(add), Some(copy)) = (find(rows, add::ADD_PARALLEL), find(rows, add::STREAM_COPY)) {
         out.push(Target::new(
             format!(
                 "parallel add_scalar / stream copy bandwidth ({})",
@@ -77,11 +79,7 @@ pub fn evaluate(rows: &[Row]) -> Vec<Target> {
             false,
         ));
     }
-    if let Some(pi) = rows
-        .iter()
-        .filter(|r| r.backend.starts_with("parallel") && r.form == "philox")
-        .max_by_key(|r| r.samples)
-    {
+    if let Some(pi) = largest(rows, pi::PI_PARALLEL) {
         out.push(Target::new(
             format!("parallel Monte Carlo samples/s ({})", pi.workload),
             pi.samples_per_s().unwrap_or(0.0),
@@ -90,15 +88,7 @@ pub fn evaluate(rows: &[Row]) -> Vec<Target> {
         ));
     }
     // The GPU's, against its own device-to-device copy of the same bytes.
-    if let (Some(add), Some(copy)) = (
-        find(rows, "add_scalar", "cuda", "grid-stride kernel"),
-        find(
-            rows,
-            "add_scalar",
-            "cuda",
-            crate::workloads::add::DEVICE_COPY_FORM,
-        ),
-    ) {
+    if let (Some(add), Some(copy)) = (find(rows, add::ADD_CUDA), find(rows, add::DEVICE_COPY)) {
         out.push(Target::new(
             format!(
                 "GPU add_scalar / device-to-device copy bandwidth ({})",
@@ -109,11 +99,7 @@ pub fn evaluate(rows: &[Row]) -> Vec<Target> {
             false,
         ));
     }
-    if let Some(pi) = rows
-        .iter()
-        .filter(|r| r.backend.starts_with("cuda") && r.form.starts_with("philox"))
-        .max_by_key(|r| r.samples)
-    {
+    if let Some(pi) = largest(rows, pi::PI_CUDA) {
         out.push(Target::new(
             format!("GPU Monte Carlo samples/s ({})", pi.workload),
             pi.samples_per_s().unwrap_or(0.0),
@@ -123,8 +109,8 @@ pub fn evaluate(rows: &[Row]) -> Vec<Target> {
     }
     for backend in ["serial", "parallel"] {
         if let (Some(map), Some(add)) = (
-            find(rows, "map", backend, "map Affine{a: 1, b: 2}"),
-            find(rows, "map", backend, "add_scalar, hand-written"),
+            find(rows, &row_id(&["map", backend, "affine"])),
+            find(rows, &row_id(&["map", backend, "add_scalar"])),
         ) {
             out.push(Target::new(
                 format!("{backend} map(Affine) time / hand-written add_scalar"),
@@ -134,10 +120,10 @@ pub fn evaluate(rows: &[Row]) -> Vec<Target> {
             ));
         }
     }
-    for stencil in ["stencil laplacian7", "stencil jacobi5"] {
+    for stencil in ["stencil_laplacian7", "stencil_jacobi5"] {
         if let (Some(s), Some(p)) = (
-            find(rows, stencil, "serial", "zero border"),
-            find(rows, stencil, "parallel", "zero border"),
+            find(rows, &row_id(&[stencil, "serial", "zero_border"])),
+            find(rows, &row_id(&[stencil, "parallel", "zero_border"])),
         ) {
             out.push(Target::new(
                 format!("parallel speedup of {}", s.workload),
@@ -156,59 +142,54 @@ mod tests {
     use crate::measure::Timings;
     use crate::row::Check;
 
-    fn row(workload: &str, backend: &str, form: &str, secs: f64) -> Row {
-        Row {
-            workload: workload.into(),
-            backend: backend.into(),
-            form: form.into(),
-            timings: Timings {
-                first_call_s: None,
-                repeats_s: vec![secs],
-            },
-            bytes: None,
-            samples: Some(1_000_000_000),
-            baseline: false,
-            check: Check::Passed,
-            compile_s: None,
-            gpu: None,
-            note: None,
-        }
+    fn row(id: &str, workload: &str, form: &str, secs: f64) -> Row {
+        let timings = Timings {
+            first_call_s: None,
+            repeats_s: vec![secs],
+        };
+        let mut r = Row::new(
+            id.into(),
+            workload,
+            "label text the targets ignore",
+            form,
+            timings,
+        );
+        r.samples = Some(1_000_000_000);
+        r.check = Check::Passed;
+        r
     }
 
     #[test]
     fn ratios_and_verdicts() {
         let rows = vec![
-            row("add_scalar f64 4x4x4", "parallel (2 threads)", "rayon", 1.0),
+            row(add::ADD_PARALLEL, "add_scalar f64 4x4x4", "rayon", 1.0),
+            row(add::STREAM_COPY, "add_scalar f64 4x4x4", "stream copy", 0.9),
+            row(pi::PI_PARALLEL, "monte carlo pi 1e9 samples", "philox", 0.5),
             row(
-                "add_scalar f64 4x4x4",
-                "parallel (2 threads)",
-                "stream copy",
-                0.9,
-            ),
-            row(
-                "monte carlo pi 1e9 samples",
-                "parallel (2 threads)",
-                "philox",
-                0.5,
-            ),
-            row(
+                "map/parallel/affine",
                 "map f64",
-                "parallel (2 threads)",
                 "map Affine{a: 1, b: 2}",
                 1.2,
             ),
+            row("map/parallel/add_scalar", "map f64", "add_scalar", 1.0),
             row(
-                "map f64",
-                "parallel (2 threads)",
-                "add_scalar, hand-written",
-                1.0,
-            ),
-            row("stencil jacobi5 f64 8^2", "serial", "zero border", 2.0),
-            row(
+                "stencil_jacobi5/serial/zero_border",
                 "stencil jacobi5 f64 8^2",
-                "parallel (2 threads)",
+                "zero border",
+                2.0,
+            ),
+            row(
+                "stencil_jacobi5/parallel/zero_border",
+                "stencil jacobi5 f64 8^2",
                 "zero border",
                 1.0,
+            ),
+            // Labels that look like a target's, under another id: ignored.
+            row(
+                "add_scalar/parallel/rayon_fresh_output",
+                "add_scalar f64 4x4x4",
+                "rayon",
+                9.0,
             ),
         ];
         let t = evaluate(&rows);

@@ -3,7 +3,7 @@
 use super::check_add;
 use crate::config::Config;
 use crate::measure::{time, time_with_setup};
-use crate::row::{Check, Row};
+use crate::row::{Check, Row, row_id};
 use hotloop::StoreMode;
 use hotloop::forms::{AddScalarForm, add_scalar_into as add_form};
 use hotloop_cpu::parallel::{Pool, copy_streaming};
@@ -18,6 +18,15 @@ pub const BLOG_FORM: &str = "blog launch shape";
 /// The form of the GPU's bandwidth reference: a device-to-device copy of the
 /// same bytes through the driver.
 pub const DEVICE_COPY_FORM: &str = "device-to-device copy";
+
+/// The id of the parallel add_scalar row (the `prange` row).
+pub const ADD_PARALLEL: &str = "add_scalar/parallel/rayon";
+/// The id of the STREAM copy row, the CPU's bandwidth reference.
+pub const STREAM_COPY: &str = "add_scalar/parallel/stream_copy";
+/// The id of the GPU's grid-stride add_scalar row.
+pub const ADD_CUDA: &str = "add_scalar/cuda/grid_stride";
+/// The id of the device-to-device copy row, the GPU's bandwidth reference.
+pub const DEVICE_COPY: &str = "add_scalar/cuda/device_copy";
 
 /// Measures every add_scalar row the configuration selects, plus the
 /// STREAM-style copy that gives the machine's bandwidth (and, on a GPU, the
@@ -35,19 +44,21 @@ pub fn rows(
     // calls (the blog's outputs were fresh every call; that is its own row).
     let mut out = Array3::<f64>::from_elem(cfg.shape, 1.0);
     let mut rows = Vec::new();
-    let row = |form: &str, backend: &str, timings, check, baseline, note: Option<&str>| Row {
-        workload: workload.clone(),
-        backend: backend.to_string(),
-        form: form.to_string(),
-        timings,
-        bytes: Some(bytes),
-        samples: None,
-        baseline,
-        check,
-        compile_s: None,
-        gpu: None,
-        note: note.map(String::from),
-    };
+    let row =
+        |id: &str, form: &str, backend: &str, timings, check, baseline, note: Option<&str>| Row {
+            id: id.to_string(),
+            workload: workload.clone(),
+            backend: backend.to_string(),
+            form: form.to_string(),
+            timings,
+            bytes: Some(bytes),
+            samples: None,
+            baseline,
+            check,
+            compile_s: None,
+            gpu: None,
+            note: note.map(String::from),
+        };
 
     if cfg.runs_backend("serial") {
         for form in AddScalarForm::ALL {
@@ -63,6 +74,7 @@ pub fn rows(
                 AddScalarForm::Vectorized => Some("NumPy's row: one SIMD pass, cached stores"),
             };
             rows.push(row(
+                &row_id(&["add_scalar", "serial", form.name()]),
                 form.name(),
                 "serial",
                 t,
@@ -105,6 +117,7 @@ pub fn rows(
         out.fill(1.0);
         hotloop::add_scalar_into(backend, x, 2.0, &mut out).map_err(|e| e.to_string())?;
         rows.push(row(
+            ADD_PARALLEL,
             "rayon",
             &backend.to_string(),
             t_add,
@@ -113,6 +126,7 @@ pub fn rows(
             Some("prange row: preallocated output, streaming stores"),
         ));
         rows.push(row(
+            STREAM_COPY,
             "stream copy",
             &format!("parallel ({} threads)", pool.threads()),
             t_copy,
@@ -122,7 +136,7 @@ pub fn rows(
         ));
 
         progress("add: parallel, fresh output");
-        let mut last_check = Check::Failed("not run".into());
+        let mut last_check = Check::NotRun;
         let t = time_with_setup(
             cfg.plan.repeat,
             || Ok::<_, String>(()),
@@ -133,6 +147,7 @@ pub fn rows(
             },
         )?;
         rows.push(row(
+            "add_scalar/parallel/rayon_fresh_output",
             "rayon, fresh output",
             &backend.to_string(),
             t,
@@ -150,6 +165,7 @@ pub fn rows(
         })
         .map_err(|e| e.to_string())?;
         rows.push(row(
+            "add_scalar/wrong/wrong",
             "deliberately wrong",
             "wrong",
             t,
@@ -170,6 +186,7 @@ pub fn rows(
         .map_err(|e| e.to_string())?;
         let backend = format!("simulator ({})", launch.expect("grid backend"));
         rows.push(row(
+            "add_scalar/simulator/grid_stride",
             "grid-stride kernel",
             &backend,
             t,
@@ -191,6 +208,7 @@ pub fn rows(
         })
         .map_err(|e| e.to_string())?;
         rows.push(row(
+            "add_scalar/simulator/blog",
             BLOG_FORM,
             &format!("simulator ({blog_launch})"),
             t,
@@ -208,7 +226,10 @@ pub fn rows(
         let blog_launch =
             hotloop::LaunchConfig::new(a.div_ceil(BLOG_THREADS) as u32, BLOG_THREADS as u32)
                 .map_err(|e| e.to_string())?;
-        for (form, blog) in [("grid-stride kernel", false), (BLOG_FORM, true)] {
+        for (key, form, blog) in [
+            (ADD_CUDA, "grid-stride kernel", false),
+            ("add_scalar/cuda/blog", BLOG_FORM, true),
+        ] {
             progress(&format!("add: cuda, {form}"));
             out.fill(1.0);
             let (t, gpu) = crate::gpu::time(cfg.plan, || {
@@ -228,6 +249,7 @@ pub fn rows(
             })
             .map_err(|e| e.to_string())?;
             let mut r = row(
+                key,
                 form,
                 &name,
                 t,
@@ -245,11 +267,13 @@ pub fn rows(
             hotloop_cuda::ops::copy_device_to_device_timed(&dev, len * size_of::<f64>())
         })
         .map_err(|e| e.to_string())?;
+        // A bandwidth reference: no answer to check.
         let mut r = row(
+            DEVICE_COPY,
             DEVICE_COPY_FORM,
             &name,
             t,
-            Check::Passed,
+            Check::NotRun,
             false,
             Some(
                 "cuMemcpyDtoD of the same bytes, event-timed: the GPU rows' bandwidth reference, \

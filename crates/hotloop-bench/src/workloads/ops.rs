@@ -5,7 +5,7 @@
 use super::{check_add, pattern};
 use crate::config::Config;
 use crate::measure::{Plan, time};
-use crate::row::{Check, Row};
+use crate::row::{Check, Row, row_id};
 use hotloop::{
     Affine, Backend, Boundary, Error, Exp, Jacobi5, Laplacian7, add_scalar_into, map_into,
     moving_average, normalize_rows, stencil2_into, stencil3_into,
@@ -48,20 +48,16 @@ fn measure(
     }
 }
 
-fn new_row(workload: &str, backend: Backend, form: &str, timings: crate::measure::Timings) -> Row {
-    Row {
-        workload: workload.into(),
-        backend: backend.to_string(),
-        form: form.into(),
-        timings,
-        bytes: None,
-        samples: None,
-        baseline: false,
-        check: Check::Passed,
-        compile_s: None,
-        gpu: None,
-        note: None,
-    }
+fn new_row(
+    kind: &str,
+    key: &str,
+    workload: &str,
+    backend: Backend,
+    form: &str,
+    timings: crate::measure::Timings,
+) -> Row {
+    let id = row_id(&[kind, backend.name(), key]);
+    Row::new(id, workload, backend.to_string(), form, timings)
 }
 
 /// Ulps between two finite f64 of the same sign (or both zero).
@@ -88,7 +84,14 @@ pub fn map_rows(
         if let Some(t) = measure("add_scalar", backend, plan, || {
             add_scalar_into(backend, x, 2.0, &mut out)
         })? {
-            let mut r = new_row(&workload, backend, "add_scalar, hand-written", t);
+            let mut r = new_row(
+                "map",
+                "add_scalar",
+                &workload,
+                backend,
+                "add_scalar, hand-written",
+                t,
+            );
             r.check = check_add(out.as_slice().unwrap());
             r.bytes = bytes;
             r.baseline = backend == Backend::Serial;
@@ -100,7 +103,14 @@ pub fn map_rows(
         if let Some(t) = measure("map", backend, plan, || {
             map_into(backend, affine, x, &mut out)
         })? {
-            let mut r = new_row(&workload, backend, "map Affine{a: 1, b: 2}", t);
+            let mut r = new_row(
+                "map",
+                "affine",
+                &workload,
+                backend,
+                "map Affine{a: 1, b: 2}",
+                t,
+            );
             r.check = check_add(out.as_slice().unwrap());
             r.bytes = bytes;
             r.note = Some("@vectorize: a user-written scalar op applied by the library".into());
@@ -110,7 +120,7 @@ pub fn map_rows(
         if let Some(t) = measure("map exp", backend, plan, || {
             map_into(backend, Exp, x, &mut out)
         })? {
-            let mut r = new_row(&workload, backend, "map Exp", t);
+            let mut r = new_row("map", "exp", &workload, backend, "map Exp", t);
             let worst = out
                 .iter()
                 .enumerate()
@@ -196,7 +206,14 @@ pub fn stencil_rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<
         if let Some(t) = measure("stencil", backend, plan, || {
             stencil3_into(backend, lap, &x3, Boundary::default(), &mut out3)
         })? {
-            let mut r = new_row(&w3, backend, "zero border", t);
+            let mut r = new_row(
+                "stencil_laplacian7",
+                "zero_border",
+                &w3,
+                backend,
+                "zero border",
+                t,
+            );
             r.check = check_close(out3.as_slice().unwrap(), want3.as_slice().unwrap());
             r.bytes = Some(2 * (x3.len() * 8) as u64);
             r.baseline = backend == Backend::Serial;
@@ -207,7 +224,14 @@ pub fn stencil_rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<
         if let Some(t) = measure("stencil", backend, plan, || {
             stencil2_into(backend, Jacobi5, &x2, Boundary::default(), &mut out2)
         })? {
-            let mut r = new_row(&w2, backend, "zero border", t);
+            let mut r = new_row(
+                "stencil_jacobi5",
+                "zero_border",
+                &w2,
+                backend,
+                "zero border",
+                t,
+            );
             r.check = check_close(out2.as_slice().unwrap(), want2.as_slice().unwrap());
             r.bytes = Some(2 * (x2.len() * 8) as u64);
             r.baseline = backend == Backend::Serial;
@@ -253,7 +277,14 @@ pub fn gufunc_rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<R
             got = Some(moving_average(backend, &x, window)?);
             Ok(())
         })? {
-            let mut r = new_row(&ma_w, backend, "(n),()->(n)", t);
+            let mut r = new_row(
+                "gufunc_moving_average",
+                "rows",
+                &ma_w,
+                backend,
+                "(n),()->(n)",
+                t,
+            );
             r.check = check_close(
                 got.unwrap().as_slice().unwrap(),
                 want_ma.as_slice().unwrap(),
@@ -269,7 +300,14 @@ pub fn gufunc_rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<R
             got = Some(normalize_rows(backend, &x)?);
             Ok(())
         })? {
-            let mut r = new_row(&nr_w, backend, "(n)->(n)", t);
+            let mut r = new_row(
+                "gufunc_normalize_rows",
+                "rows",
+                &nr_w,
+                backend,
+                "(n)->(n)",
+                t,
+            );
             r.check = check_close(
                 got.unwrap().as_slice().unwrap(),
                 want_norm.as_slice().unwrap(),

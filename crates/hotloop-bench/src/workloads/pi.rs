@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::measure::{Plan, time};
-use crate::row::{Check, Row};
+use crate::row::{Check, Row, row_id};
 use hotloop::{Backend, PiEstimate, monte_carlo_pi, monte_carlo_pi_blog};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -42,25 +42,36 @@ fn plan_for(cfg: &Config, samples: u64) -> Plan {
     }
 }
 
+/// The id of the parallel Philox rows (one per sample count).
+pub const PI_PARALLEL: &str = "pi/parallel/philox";
+/// The id of the GPU's Philox rows.
+pub const PI_CUDA: &str = "pi/cuda/philox";
+
 /// Measures every Monte Carlo row.
 pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     for &n in &cfg.samples {
         let workload = format!("monte carlo pi {:e} samples", n as f64);
         let plan = plan_for(cfg, n);
-        let row = |backend: &str, form: &str, timings, check, baseline, note: &str| Row {
-            workload: workload.clone(),
-            backend: backend.into(),
-            form: form.into(),
-            timings,
-            bytes: None,
-            samples: Some(n),
-            baseline,
-            check,
-            compile_s: None,
-            gpu: None,
-            note: Some(note.into()),
-        };
+        // `kind`: the backend's name and the form's key, the row's id
+        // after `pi/`.
+        let row =
+            |kind: [&str; 2], backend: &str, form: &str, timings, check, baseline, note: &str| {
+                Row {
+                    id: row_id(&["pi", kind[0], kind[1]]),
+                    workload: workload.clone(),
+                    backend: backend.into(),
+                    form: form.into(),
+                    timings,
+                    bytes: None,
+                    samples: Some(n),
+                    baseline,
+                    check,
+                    compile_s: None,
+                    gpu: None,
+                    note: Some(note.into()),
+                }
+            };
         let mut reference: Option<u64> = None;
         // Every Philox row must reproduce the first one's count exactly.
         let mut check_philox = |e: &PiEstimate| match (check_estimate(e), reference) {
@@ -85,6 +96,7 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
             .map_err(|e| e.to_string())?;
             let check = check_estimate(&last.expect("ran"));
             rows.push(row(
+                ["serial", "blog"],
                 "serial",
                 "blog loop, rand SmallRng",
                 t,
@@ -102,6 +114,7 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
             .map_err(|e| e.to_string())?;
             let check = check_philox(&last.expect("ran"));
             rows.push(row(
+                ["serial", "philox"],
                 "serial",
                 "philox",
                 t,
@@ -121,6 +134,7 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
             .map_err(|e| e.to_string())?;
             let check = check_philox(&last.expect("ran"));
             rows.push(row(
+                ["parallel", "philox"],
                 &backend.to_string(),
                 "philox",
                 t,
@@ -144,7 +158,8 @@ pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, St
 
 /// Builds a row of one sample count: (backend, form, timings, check,
 /// baseline, note).
-type MakeRow<'a> = dyn Fn(&str, &str, crate::measure::Timings, Check, bool, &str) -> Row + 'a;
+type MakeRow<'a> =
+    dyn Fn([&str; 2], &str, &str, crate::measure::Timings, Check, bool, &str) -> Row + 'a;
 
 /// The simulator's and the GPU's Monte Carlo rows for `n` samples.
 fn grid_rows(
@@ -174,6 +189,7 @@ fn grid_rows(
             .map_err(|e| e.to_string())?
             .expect("grid");
         rows.push(row(
+            ["simulator", "philox"],
             &format!("simulator ({launch})"),
             "philox, block reduction",
             t,
@@ -193,6 +209,7 @@ fn grid_rows(
         })
         .map_err(|e| e.to_string())?;
         let mut r = row(
+            ["cuda", "philox"],
             &format!("cuda:0 {}", dev.info().name),
             "philox, block reduction",
             t,

@@ -4,7 +4,7 @@ use super::ops::backends;
 use super::pattern;
 use crate::config::Config;
 use crate::measure::time;
-use crate::row::{Check, Row};
+use crate::row::{Check, Row, row_id};
 use hotloop::{Backend, Error, GreaterThan, count_where, max, min, sum};
 use ndarray::Array3;
 
@@ -81,6 +81,7 @@ pub fn rows(
             };
             let grid = matches!(backend, Backend::Simulator { .. } | Backend::Cuda { .. });
             rows.push(Row {
+                id: row_id(&[op, backend.name()]),
                 workload: workload.clone(),
                 backend: match backend.launch_for(len as u64) {
                     Ok(Some(l)) => format!("{} ({l})", backend.name()),
@@ -135,6 +136,7 @@ fn cuda_row(
         Check::Failed(format!("{op} = {got} on the GPU, expected {want}"))
     };
     Ok(Row {
+        id: row_id(&[op, "cuda"]),
         workload: workload.into(),
         backend: format!("cuda:0 {}", dev.info().name),
         form: if op == "sum" {
