@@ -88,6 +88,12 @@ pub struct KernelInfo {
 /// The type holds no pointer or reference, and its layout is the same on
 /// every target hotloop builds for (a primitive, an array of device
 /// values, or a `#[repr(C)]` struct of them).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be passed to the device by value",
+    label = "not a DeviceValue",
+    note = "a device value is a number, an array of them, or a `#[repr(C)]` struct of them with \
+            `#[derive(DeviceValue)]`; references and pointers mean nothing on the GPU"
+)]
 pub unsafe trait DeviceValue: Copy + Send + Sync + 'static {}
 
 macro_rules! device_values {

@@ -43,6 +43,28 @@ pub fn add_two_3d(input: &[f32], output: Out<f32>, nx: u32, ny: u32, nz: u32) {
     }
 }
 
+/// A struct passed by value: the kernel's parameters as one `DeviceValue`.
+#[derive(Clone, Copy, Debug, DeviceValue)]
+#[repr(C)]
+pub struct Affine2 {
+    /// Slope.
+    pub a: f64,
+    /// Offset.
+    pub b: f64,
+    /// Every `stride`-th element only.
+    pub stride: u32,
+}
+
+/// `output[i] = a * input[i] + b` for every `stride`-th `i` (0 elsewhere).
+#[kernel]
+pub fn affine_every(p: Affine2, input: &[f64], output: Out<f64>) {
+    for i in grid_stride(input.len()) {
+        if i % p.stride as usize == 0 {
+            output.set(i, p.a * input[i] + p.b);
+        }
+    }
+}
+
 /// The sum of `input` into `total[0]`: each thread sums its grid-stride
 /// share, the block combines them in a shared-memory tree (a barrier
 /// between steps), thread 0 adds the block's sum with one atomic.
@@ -276,4 +298,34 @@ fn launches_beyond_cudas_limits_are_refused() {
 #[should_panic(expected = "outside a kernel launch")]
 fn device_functions_outside_a_launch_say_so() {
     let _ = grid_1d();
+}
+
+#[test]
+fn a_struct_passes_by_value_and_its_kind_records_its_layout() {
+    assert_eq!(
+        affine_every::INFO.params,
+        [
+            // The struct's 24 bytes and the trailing word of its wrapper.
+            ParamKind::Value { size: 32, align: 8 },
+            ParamKind::Slice(Elem::F64),
+            ParamKind::Out(Elem::F64),
+        ]
+    );
+    let sim = Simulator::new();
+    let x: Vec<f64> = (0..1001).map(|i| i as f64 * 0.5 - 100.0).collect();
+    let p = Affine2 {
+        a: -3.0,
+        b: 0.25,
+        stride: 3,
+    };
+    for (blocks, threads) in [(1, 1), (3, 7), (8, 128)] {
+        let d_in = sim.to_device(&x);
+        let mut d_out = sim.device_array_like(&d_in);
+        affine_every::launch(&sim, (blocks, threads), p, &d_in, &mut d_out).unwrap();
+        let got = d_out.copy_to_host();
+        for (i, (g, v)) in got.iter().zip(&x).enumerate() {
+            let want = if i % 3 == 0 { p.a * v + p.b } else { 0.0 };
+            assert_eq!(*g, want, "{blocks}x{threads} at {i}");
+        }
+    }
 }
