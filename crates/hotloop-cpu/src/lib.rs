@@ -24,5 +24,6 @@ pub mod pool;
 pub mod reductions;
 pub mod runtime;
 pub mod serial;
+pub mod simd;
 pub mod stencil;
 pub mod store;

@@ -7,6 +7,7 @@
 //! Every element is computed by the same `apply` on every backend and
 //! thread count, so the results are bit-identical.
 
+use crate::simd::with_widest;
 use crate::store::{StoreMode, map_streaming, zip_streaming};
 use hotloop_core::Real;
 use hotloop_core::map::{
@@ -23,13 +24,19 @@ pub mod serial {
         if store.streams(size_of_val(out)) {
             map_streaming(input, out, |x| op.apply(x));
         } else {
-            map_slice(op, input, out);
+            with_widest(
+                #[inline(always)]
+                || map_slice(op, input, out),
+            );
         }
     }
 
     /// `data[i] = op(data[i])`.
     pub fn map_in_place<T: Real, Op: UnaryOp<T>>(op: &Op, data: &mut [T]) {
-        map_slice_in_place(op, data);
+        with_widest(
+            #[inline(always)]
+            || map_slice_in_place(op, data),
+        );
     }
 
     /// `out[i] = op(a[i], b[i])`. Same lengths (the callers check).
@@ -44,13 +51,19 @@ pub mod serial {
         if store.streams(size_of_val(out)) {
             zip_streaming(a, b, out, |x, y| op.apply(x, y));
         } else {
-            zip_slice(op, a, b, out);
+            with_widest(
+                #[inline(always)]
+                || zip_slice(op, a, b, out),
+            );
         }
     }
 
     /// `a[i] = op(a[i], b[i])`.
     pub fn zip_in_place<T: Real, Op: BinaryOp<T>>(op: &Op, a: &mut [T], b: &[T]) {
-        zip_slice_in_place(op, a, b);
+        with_widest(
+            #[inline(always)]
+            || zip_slice_in_place(op, a, b),
+        );
     }
 }
 
@@ -79,7 +92,10 @@ pub mod parallel {
                     if streams {
                         map_streaming(i, o, |x| op.apply(x));
                     } else {
-                        map_slice(op, i, o);
+                        with_widest(
+                            #[inline(always)]
+                            || map_slice(op, i, o),
+                        );
                     }
                 });
         });
@@ -88,8 +104,12 @@ pub mod parallel {
     /// `data[i] = op(data[i])` over the pool.
     pub fn map_in_place<T: Real, Op: UnaryOp<T>>(pool: &Pool, op: &Op, data: &mut [T]) {
         pool.install(|| {
-            data.par_chunks_mut(ELEMENTWISE_CHUNK)
-                .for_each(|d| map_slice_in_place(op, d));
+            data.par_chunks_mut(ELEMENTWISE_CHUNK).for_each(|d| {
+                with_widest(
+                    #[inline(always)]
+                    || map_slice_in_place(op, d),
+                )
+            });
         });
     }
 
@@ -112,7 +132,10 @@ pub mod parallel {
                     if streams {
                         zip_streaming(x, y, o, |p, q| op.apply(p, q));
                     } else {
-                        zip_slice(op, x, y, o);
+                        with_widest(
+                            #[inline(always)]
+                            || zip_slice(op, x, y, o),
+                        );
                     }
                 });
         });
@@ -123,7 +146,12 @@ pub mod parallel {
         pool.install(|| {
             a.par_chunks_mut(ELEMENTWISE_CHUNK)
                 .zip(b.par_chunks(ELEMENTWISE_CHUNK))
-                .for_each(|(x, y)| zip_slice_in_place(op, x, y));
+                .for_each(|(x, y)| {
+                    with_widest(
+                        #[inline(always)]
+                        || zip_slice_in_place(op, x, y),
+                    )
+                });
         });
     }
 }

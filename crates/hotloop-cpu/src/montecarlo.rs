@@ -5,6 +5,7 @@
 //! is split and which instruction set the loop is compiled for.
 
 use crate::pool::Pool;
+use crate::simd::{Isa, with_isa, with_widest};
 use hotloop_core::philox::key_from_seed;
 use hotloop_core::pi;
 use rayon::prelude::*;
@@ -15,27 +16,26 @@ use rayon::prelude::*;
 /// sample.
 pub const SAMPLES_PER_TASK: u64 = 1 << 22;
 
-/// Hits among samples `start..end` for `seed`, on this thread.
+/// Hits among samples `start..end` for `seed`, on this thread, with the
+/// widest vectors the CPU has ([`with_widest`]): Philox's 32x32->64-bit
+/// multiplies vectorize across consecutive blocks (`vpmuludq`: eight blocks
+/// a vector with AVX-512, four with AVX2), each lane the scalar
+/// generator's words exactly.
 pub fn count_hits(seed: u64, start: u64, end: u64) -> u64 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { count_hits_avx2(seed, start, end) };
-        }
-    }
-    pi::count_hits(key_from_seed(seed), start, end)
+    with_widest(
+        #[inline(always)]
+        || pi::count_hits(key_from_seed(seed), start, end),
+    )
 }
 
-/// The same loop compiled with AVX2, where Philox's 32x32->64-bit
-/// multiplies vectorize four blocks wide (`vpmuludq`).
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn count_hits_avx2(seed: u64, start: u64, end: u64) -> u64 {
-    pi::count_hits(key_from_seed(seed), start, end)
+/// [`count_hits`] compiled for `isa` (or the baseline where the CPU lacks
+/// it): the tests hold every instruction set to the same count.
+pub fn count_hits_with(isa: Isa, seed: u64, start: u64, end: u64) -> u64 {
+    with_isa(
+        isa,
+        #[inline(always)]
+        || pi::count_hits(key_from_seed(seed), start, end),
+    )
 }
 
 /// Hits among the first `samples` samples, serially.
@@ -88,6 +88,33 @@ mod tests {
         for (s, e) in [(0, 0), (0, 1), (1, 4097), (12345, 54321)] {
             assert_eq!(count_hits(99, s, e), pi::count_hits(key, s, e));
         }
+    }
+
+    #[test]
+    fn every_instruction_set_counts_the_same_over_millions_of_counters() {
+        // 2^23 samples: four million Philox counters, from odd offsets so
+        // every lane position and the scalar edges are exercised.
+        for (seed, start) in [(7u64, 0u64), (2024, 1), (u64::MAX, 12_345_677)] {
+            let end = start + (1 << 23);
+            let base = count_hits_with(Isa::Baseline, seed, start, end);
+            for isa in [Isa::Avx2, Isa::Avx512] {
+                assert_eq!(
+                    count_hits_with(isa, seed, start, end),
+                    base,
+                    "{isa:?} seed {seed}"
+                );
+            }
+            assert_eq!(count_hits(seed, start, end), base);
+        }
+        // And against the per-sample definition, sample by sample.
+        let key = key_from_seed(5);
+        let direct = (3..200_003u64)
+            .filter(|&i| pi::sample_is_hit(key, i))
+            .count() as u64;
+        assert_eq!(
+            count_hits_with(crate::simd::widest(), 5, 3, 200_003),
+            direct
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Work is cut into fixed-size chunks independent of the thread count, so
 //! the results (including floating-point sums) do not depend on it.
 
+use crate::simd::with_widest;
 use crate::store::{StoreMode, add_scalar_streaming};
 use hotloop_core::Real;
 use hotloop_core::elementwise::{add_scalar_slice, add_scalar_slice_in_place};
@@ -26,7 +27,10 @@ pub fn add_scalar<T: Real>(pool: &Pool, input: &[T], scalar: T, out: &mut [T], s
                 if streams {
                     add_scalar_streaming(i, scalar, o);
                 } else {
-                    add_scalar_slice(i, scalar, o);
+                    with_widest(
+                        #[inline(always)]
+                        || add_scalar_slice(i, scalar, o),
+                    );
                 }
             });
     });
@@ -35,8 +39,12 @@ pub fn add_scalar<T: Real>(pool: &Pool, input: &[T], scalar: T, out: &mut [T], s
 /// In-place `data += scalar` over the pool.
 pub fn add_scalar_in_place<T: Real>(pool: &Pool, data: &mut [T], scalar: T) {
     pool.install(|| {
-        data.par_chunks_mut(ELEMENTWISE_CHUNK)
-            .for_each(|d| add_scalar_slice_in_place(d, scalar));
+        data.par_chunks_mut(ELEMENTWISE_CHUNK).for_each(|d| {
+            with_widest(
+                #[inline(always)]
+                || add_scalar_slice_in_place(d, scalar),
+            )
+        });
     });
 }
 
@@ -51,7 +59,10 @@ pub fn sum<T: Real>(pool: &Pool, input: &[T]) -> T {
     fn halves<T: Real>(xs: &[T]) -> T {
         let chunks = xs.len().div_ceil(SUM_CHUNK);
         if chunks <= SUM_TASK_CHUNKS {
-            return sum_chunk_tree(xs);
+            return with_widest(
+                #[inline(always)]
+                || sum_chunk_tree(xs),
+            );
         }
         let (a, b) = xs.split_at(chunks / 2 * SUM_CHUNK);
         let (a, b) = rayon::join(|| halves(a), || halves(b));

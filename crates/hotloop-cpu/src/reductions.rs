@@ -7,6 +7,7 @@
 //! NaN; `-0.0 < +0.0`), so the result is bit-identical on every thread
 //! count, and on every other backend and launch. Counts are exact integers.
 
+use crate::simd::with_widest;
 use hotloop_core::Real;
 use hotloop_core::predicate::Predicate;
 use hotloop_core::reduce::{Max, Min, MinValue, SUM_CHUNK, count_slice, max_slice, min_slice};
@@ -19,7 +20,13 @@ pub mod serial {
     pub fn min<T: Real>(input: &[T]) -> Option<T> {
         input
             .chunks(SUM_CHUNK)
-            .map(|c| min_slice(c).expect("chunks are non-empty"))
+            .map(|c| {
+                with_widest(
+                    #[inline(always)]
+                    || min_slice(c),
+                )
+                .expect("chunks are non-empty")
+            })
             .reduce(Min::min)
     }
 
@@ -27,13 +34,22 @@ pub mod serial {
     pub fn max<T: Real + MinValue>(input: &[T]) -> Option<T> {
         input
             .chunks(SUM_CHUNK)
-            .map(|c| max_slice(c).expect("chunks are non-empty"))
+            .map(|c| {
+                with_widest(
+                    #[inline(always)]
+                    || max_slice(c),
+                )
+                .expect("chunks are non-empty")
+            })
             .reduce(Max::max)
     }
 
     /// Number of elements for which `pred` holds.
     pub fn count_where<T: Real, P: Predicate<T>>(pred: &P, input: &[T]) -> u64 {
-        count_slice(pred, input)
+        with_widest(
+            #[inline(always)]
+            || count_slice(pred, input),
+        )
     }
 }
 
@@ -48,7 +64,13 @@ pub mod parallel {
         pool.install(|| {
             input
                 .par_chunks(SUM_CHUNK)
-                .map(|c| min_slice(c).expect("chunks are non-empty"))
+                .map(|c| {
+                    with_widest(
+                        #[inline(always)]
+                        || min_slice(c),
+                    )
+                    .expect("chunks are non-empty")
+                })
                 .reduce_with(Min::min)
         })
     }
@@ -58,7 +80,13 @@ pub mod parallel {
         pool.install(|| {
             input
                 .par_chunks(SUM_CHUNK)
-                .map(|c| max_slice(c).expect("chunks are non-empty"))
+                .map(|c| {
+                    with_widest(
+                        #[inline(always)]
+                        || max_slice(c),
+                    )
+                    .expect("chunks are non-empty")
+                })
                 .reduce_with(Max::max)
         })
     }
@@ -68,7 +96,12 @@ pub mod parallel {
         pool.install(|| {
             input
                 .par_chunks(SUM_CHUNK)
-                .map(|c| count_slice(pred, c))
+                .map(|c| {
+                    with_widest(
+                        #[inline(always)]
+                        || count_slice(pred, c),
+                    )
+                })
                 .sum()
         })
     }

@@ -2,6 +2,7 @@
 //! differ only in the order memory is visited, which is what the blog's
 //! table actually measured.
 
+use crate::simd::with_widest;
 use crate::store::{StoreMode, add_scalar_streaming};
 use hotloop_core::Real;
 use hotloop_core::elementwise::{add_scalar, add_scalar_slice, add_scalar_slice_in_place};
@@ -48,20 +49,29 @@ pub fn add_scalar_vectorized<T: Real>(input: &[T], scalar: T, out: &mut [T], sto
     if store.streams(size_of_val(out)) {
         add_scalar_streaming(input, scalar, out);
     } else {
-        add_scalar_slice(input, scalar, out);
+        with_widest(
+            #[inline(always)]
+            || add_scalar_slice(input, scalar, out),
+        );
     }
 }
 
 /// In-place vectorized form.
 pub fn add_scalar_in_place<T: Real>(data: &mut [T], scalar: T) {
-    add_scalar_slice_in_place(data, scalar);
+    with_widest(
+        #[inline(always)]
+        || add_scalar_slice_in_place(data, scalar),
+    );
 }
 
 /// Deterministic sum: the fixed order of `hotloop_core::reduce`
 /// ([`sum_slice`]), so the result is bit-identical to
 /// [`crate::parallel::sum`] on any thread count, and to the grid backends.
 pub fn sum<T: Real>(input: &[T]) -> T {
-    sum_slice(input)
+    with_widest(
+        #[inline(always)]
+        || sum_slice(input),
+    )
 }
 
 /// NaN-propagating maximum, `None` for an empty input. Chunked like the

@@ -56,117 +56,215 @@ pub fn add_scalar_streaming<T: Real>(input: &[T], scalar: T, out: &mut [T]) {
 /// `out[i] = f(input[i])`, written with streaming stores where supported:
 /// the streaming form of every element-wise map (`f` is the core body).
 #[inline]
-pub fn map_streaming<T: Copy>(input: &[T], out: &mut [T], f: impl Fn(T) -> T) {
+pub fn map_streaming<T: Real>(input: &[T], out: &mut [T], f: impl Fn(T) -> T) {
     debug_assert_eq!(input.len(), out.len());
     let n = input.len().min(out.len());
     let input = &input[..n];
-    stream_indexed(&mut out[..n], |i| f(input[i]));
+    stream_runs(&mut out[..n], |start, dst| {
+        // Equal lengths, one line's inside the loop: a fixed-trip vector loop.
+        let src = &input[start..start + dst.len()];
+        for (d, &x) in dst.iter_mut().zip(src) {
+            *d = f(x);
+        }
+    });
 }
 
 /// `out[i] = f(a[i], b[i])` with streaming stores: [`map_streaming`] for
 /// two inputs.
 #[inline]
-pub fn zip_streaming<T: Copy>(a: &[T], b: &[T], out: &mut [T], f: impl Fn(T, T) -> T) {
+pub fn zip_streaming<T: Real>(a: &[T], b: &[T], out: &mut [T], f: impl Fn(T, T) -> T) {
     debug_assert!(a.len() == out.len() && b.len() == out.len());
     let n = out.len().min(a.len()).min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    stream_indexed(&mut out[..n], |i| f(a[i], b[i]));
+    stream_runs(&mut out[..n], |start, dst| {
+        let (x, y) = (&a[start..start + dst.len()], &b[start..start + dst.len()]);
+        for ((d, &x), &y) in dst.iter_mut().zip(x).zip(y) {
+            *d = f(x, y);
+        }
+    });
 }
 
-/// `out[i] = value(i)` for every `i`, in order, with streaming stores on
-/// x86-64 for 4- and 8-byte elements.
-///
-/// Unlike [`write_streaming`], values go from registers straight to
-/// memory, two f64 or four f32 per 16-byte store, so loads and stores
-/// overlap as in a STREAM copy: a round trip through an L1 scratch block
-/// cost about a third of the bandwidth on a 2-core machine.
+/// `fill(start, dst)` over consecutive runs of `out` (`dst` holds the
+/// values of `out[start..start + dst.len()]`), written with streaming
+/// stores on x86-64: each 64-byte line is computed by one `fill` call into
+/// registers (a vector loop of one line) and stored whole, with the widest
+/// non-temporal store the CPU has ([`crate::simd::widest`]: one AVX-512
+/// store a line, two AVX, or four SSE2), so loads and stores overlap as in
+/// a STREAM copy.
 #[inline(always)]
-fn stream_indexed<T: Copy>(out: &mut [T], value: impl Fn(usize) -> T) {
-    let n = out.len();
+fn stream_runs<T: Real>(out: &mut [T], fill: impl Fn(usize, &mut [T])) {
     #[cfg(target_arch = "x86_64")]
-    if matches!(size_of::<T>(), 4 | 8) {
-        // Plain stores up to the first 64-byte boundary of `out`.
-        let head = out.as_ptr().align_offset(LINE).min(n);
-        for (i, o) in out[..head].iter_mut().enumerate() {
-            *o = value(i);
+    {
+        use crate::simd::{Isa, widest};
+        match widest() {
+            // SAFETY: the CPU has AVX-512 F (detected).
+            Isa::Avx512 => unsafe { lines::runs_avx512(out, fill) },
+            // SAFETY: the CPU has AVX (detected with AVX2).
+            Isa::Avx2 => unsafe { lines::runs_avx2(out, fill) },
+            Isa::Baseline => lines::runs_body::<T, lines::Sse2>(out, fill),
         }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    fill(0, out);
+}
+
+/// The instruction set of the streaming stores: the widest the CPU has
+/// ("AVX-512 non-temporal stores"), for the bandwidth reference's label.
+pub fn streaming_stores() -> String {
+    if cfg!(target_arch = "x86_64") {
+        format!("{} non-temporal stores", crate::simd::widest().name())
+    } else {
+        "ordinary stores".into()
+    }
+}
+
+/// The line loops of the streaming stores, once per instruction set.
+#[cfg(target_arch = "x86_64")]
+mod lines {
+    use super::LINE;
+    use core::arch::x86_64::*;
+    use hotloop_core::Real;
+
+    /// One 64-byte line stored non-temporally from 64 bytes at `src`.
+    pub(super) trait LineStore {
+        /// # Safety
+        /// `dst` is 64-byte aligned and valid for 64 bytes; `src` is valid
+        /// for 64 bytes; the CPU has the instructions.
+        unsafe fn store(dst: *mut u8, src: *const u8);
+    }
+
+    pub(super) struct Sse2;
+    pub(super) struct Avx;
+    pub(super) struct Avx512;
+
+    impl LineStore for Sse2 {
+        #[inline(always)]
+        unsafe fn store(dst: *mut u8, src: *const u8) {
+            for k in 0..4 {
+                // SAFETY: the caller's; SSE2 is x86-64's baseline.
+                unsafe {
+                    let v = _mm_loadu_si128(src.add(16 * k).cast::<__m128i>());
+                    _mm_stream_si128(dst.add(16 * k).cast::<__m128i>(), v);
+                }
+            }
+        }
+    }
+
+    impl LineStore for Avx {
+        #[inline(always)]
+        unsafe fn store(dst: *mut u8, src: *const u8) {
+            for k in 0..2 {
+                // SAFETY: the caller's (AVX present, 32-byte aligned halves).
+                unsafe {
+                    let v = _mm256_loadu_si256(src.add(32 * k).cast::<__m256i>());
+                    _mm256_stream_si256(dst.add(32 * k).cast::<__m256i>(), v);
+                }
+            }
+        }
+    }
+
+    impl LineStore for Avx512 {
+        #[inline(always)]
+        unsafe fn store(dst: *mut u8, src: *const u8) {
+            // SAFETY: the caller's (AVX-512 F present, 64-byte aligned).
+            unsafe {
+                let v = _mm512_loadu_si512(src.cast::<__m512i>());
+                _mm512_stream_si512(dst.cast::<__m512i>(), v);
+            }
+        }
+    }
+
+    /// Plain stores up to the first line boundary of `out`, whole lines
+    /// computed into a register-sized buffer and streamed, plain stores for
+    /// the tail, then a fence (streaming stores are weakly ordered) so the
+    /// next reader sees them.
+    #[inline(always)]
+    pub(super) fn runs_body<T: Real, S: LineStore>(out: &mut [T], fill: impl Fn(usize, &mut [T])) {
+        let n = out.len();
+        let head = out.as_ptr().align_offset(LINE).min(n);
+        fill(0, &mut out[..head]);
         let per_line = LINE / size_of::<T>();
         let body = (n - head) / per_line * per_line;
+        let mut line = [T::ZERO; LINE / 4];
         for (l, o) in out[head..head + body]
             .chunks_exact_mut(per_line)
             .enumerate()
         {
-            let first = head + l * per_line;
-            // SAFETY: `o` is one whole 64-byte line of `out`, 64-byte
-            // aligned by the head split; T is 4 or 8 bytes (checked).
-            unsafe { stream_line_of(o, |k| value(first + k)) };
+            let buf = &mut line[..per_line];
+            fill(head + l * per_line, buf);
+            // SAFETY: `o` is one whole 64-byte line of `out`, aligned by
+            // the head split; `buf` holds its values; the CPU has S's
+            // stores (the dispatch's check).
+            unsafe { S::store(o.as_mut_ptr().cast(), buf.as_ptr().cast()) };
         }
-        for (i, o) in out.iter_mut().enumerate().skip(head + body) {
-            *o = value(i);
-        }
-        // Streaming stores are weakly ordered: fence so the writes are
-        // visible to whichever thread reads `out` next.
+        fill(head + body, &mut out[head + body..]);
         // SAFETY: SSE2 (x86-64 baseline).
-        unsafe { core::arch::x86_64::_mm_sfence() };
-        return;
+        unsafe { _mm_sfence() };
     }
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = value(i);
+
+    /// [`runs_body`] compiled for AVX-512.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512 F, VL, DQ and BW.
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2")]
+    pub(super) unsafe fn runs_avx512<T: Real>(out: &mut [T], fill: impl Fn(usize, &mut [T])) {
+        runs_body::<T, Avx512>(out, fill)
+    }
+
+    /// [`runs_body`] compiled for AVX2.
+    ///
+    /// # Safety
+    /// The CPU has AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn runs_avx2<T: Real>(out: &mut [T], fill: impl Fn(usize, &mut [T])) {
+        runs_body::<T, Avx>(out, fill)
+    }
+
+    /// Streams whole lines from `src` to `dst` (same length, a multiple
+    /// of a line's elements, `dst` line-aligned).
+    #[inline(always)]
+    pub(super) fn copy_lines<T: Copy, S: LineStore>(src: &[T], dst: &mut [T]) {
+        let per_line = LINE / size_of::<T>().max(1);
+        for (o, i) in dst
+            .chunks_exact_mut(per_line)
+            .zip(src.chunks_exact(per_line))
+        {
+            // SAFETY: a whole aligned line of `dst` and one of `src`; the
+            // CPU has S's stores (the dispatch's check).
+            unsafe { S::store(o.as_mut_ptr().cast(), i.as_ptr().cast()) };
+        }
+    }
+
+    /// [`copy_lines`], dispatched to the widest stores.
+    pub(super) fn copy_lines_widest<T: Copy>(src: &[T], dst: &mut [T]) {
+        use crate::simd::{Isa, widest};
+        #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2")]
+        unsafe fn avx512<T: Copy>(src: &[T], dst: &mut [T]) {
+            copy_lines::<T, Avx512>(src, dst)
+        }
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2<T: Copy>(src: &[T], dst: &mut [T]) {
+            copy_lines::<T, Avx>(src, dst)
+        }
+        match widest() {
+            // SAFETY: AVX-512 detected.
+            Isa::Avx512 => unsafe { avx512(src, dst) },
+            // SAFETY: AVX2 detected.
+            Isa::Avx2 => unsafe { avx2(src, dst) },
+            Isa::Baseline => copy_lines::<T, Sse2>(src, dst),
+        }
     }
 }
 
-/// Stores `value(0..64 / size_of::<T>())` to the line `dst`
-/// non-temporally, as four 16-byte vectors built from the values' bits.
-///
-/// # Safety
-/// `T` is 4 or 8 bytes; `dst` is one 64-byte line (`64 / size_of::<T>()`
-/// elements), 16-byte aligned.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn stream_line_of<T: Copy>(dst: &mut [T], value: impl Fn(usize) -> T) {
-    use core::arch::x86_64::{__m128i, _mm_set_epi32, _mm_set_epi64x, _mm_stream_si128};
-    // The bits of a T as an integer: a register move once inlined.
-    // SAFETY (both): the caller guarantees size_of::<T>() is 8, resp. 4,
-    // where each is used.
-    let b64 = |v: T| unsafe { core::mem::transmute_copy::<T, u64>(&v) } as i64;
-    let b32 = |v: T| unsafe { core::mem::transmute_copy::<T, u32>(&v) } as i32;
-    let out = dst.as_mut_ptr().cast::<__m128i>();
-    for v in 0..4 {
-        let vec = if size_of::<T>() == 8 {
-            let i = 2 * v;
-            // SAFETY: SSE2 (x86-64 baseline).
-            unsafe { _mm_set_epi64x(b64(value(i + 1)), b64(value(i))) }
-        } else {
-            let i = 4 * v;
-            // SAFETY: SSE2 (x86-64 baseline).
-            unsafe {
-                _mm_set_epi32(
-                    b32(value(i + 3)),
-                    b32(value(i + 2)),
-                    b32(value(i + 1)),
-                    b32(value(i)),
-                )
-            }
-        };
-        // SAFETY: `dst` is one line, 16-byte aligned; vector `v` is its
-        // bytes 16v..16v + 16.
-        unsafe { _mm_stream_si128(out.add(v), vec) };
-    }
-}
-
-/// Writes `out` with streaming stores where supported (x86-64), computing
-/// it with `fill`: `fill(start, dst)` must fill `dst` with output elements
-/// `start .. start + dst.len()`, exactly as it would write them in place.
-/// Any element-wise kernel streams through this without its math being
-/// written twice: the kernel's own slice loop fills an L1-resident scratch
-/// block (vectorized as usual), which is then stored around the cache line
-/// by line; the extra trip through L1 is cheap next to memory. `fill` is
-/// called on consecutive, non-overlapping ranges that cover `out` once.
+/// Writes `out` with streaming stores, its values computed block by block
+/// into an L1 scratch buffer by `fill(start, block)` (called on
+/// consecutive ranges covering `out` in order: `block` is
+/// `out[start..start + block.len()]`'s values). For kernels that produce
+/// runs of values (stencils); per-element maps use [`map_streaming`].
 pub fn write_streaming<T: Real>(out: &mut [T], mut fill: impl FnMut(usize, &mut [T])) {
     #[cfg(target_arch = "x86_64")]
     {
         let per_line = LINE / size_of::<T>();
-        // Plain stores up to the first 64-byte boundary of `out`.
         let head = out.as_ptr().align_offset(LINE).min(out.len());
         fill(0, &mut out[..head]);
         let body = (out.len() - head) / per_line * per_line;
@@ -176,17 +274,9 @@ pub fn write_streaming<T: Real>(out: &mut [T], mut fill: impl FnMut(usize, &mut 
             let tmp = &mut scratch[..o.len()];
             fill(start, tmp);
             start += o.len();
-            for (dst, src) in o.chunks_exact_mut(per_line).zip(tmp.chunks_exact(per_line)) {
-                // SAFETY: `dst` is one whole 64-byte line of `out`, 64-byte
-                // aligned by the head split (and `o`'s length is a multiple
-                // of a line); `src` holds 64 initialised bytes; SSE2 is part
-                // of the x86-64 baseline.
-                unsafe { stream_line(dst.as_mut_ptr().cast(), src.as_ptr().cast()) };
-            }
+            lines::copy_lines_widest(tmp, o);
         }
         fill(head + body, &mut out[head + body..]);
-        // Streaming stores are weakly ordered: fence so the writes are
-        // visible to whichever thread reads `out` next.
         // SAFETY: SSE2 (x86-64 baseline).
         unsafe { core::arch::x86_64::_mm_sfence() };
     }
@@ -194,9 +284,7 @@ pub fn write_streaming<T: Real>(out: &mut [T], mut fill: impl FnMut(usize, &mut 
     fill(0, out);
 }
 
-/// `fill(0, out)` through ordinary stores, or through [`write_streaming`]
-/// when `streams`: the one switch every out-of-place element-wise kernel
-/// goes through.
+/// `fill(0, out)`, through [`write_streaming`] when `streams`.
 #[inline]
 pub fn write_with<T: Real>(streams: bool, out: &mut [T], mut fill: impl FnMut(usize, &mut [T])) {
     if streams {
@@ -206,9 +294,8 @@ pub fn write_with<T: Real>(streams: bool, out: &mut [T], mut fill: impl FnMut(us
     }
 }
 
-/// Copies `src` to `dst` with streaming stores: the STREAM "copy" kernel
-/// the suite measures memory bandwidth with, so add_scalar's GB/s are
-/// compared against a copy that writes memory the same way.
+/// `dst = src` with streaming stores, the widest the CPU has: the
+/// STREAM-style copy that measures the machine's bandwidth.
 pub fn copy_streaming<T: Copy>(src: &[T], dst: &mut [T]) {
     debug_assert_eq!(src.len(), dst.len());
     #[cfg(target_arch = "x86_64")]
@@ -221,14 +308,10 @@ pub fn copy_streaming<T: Copy>(src: &[T], dst: &mut [T]) {
         let per_line = LINE / esize;
         if per_line * esize == LINE && per_line > 0 {
             let body = dst_rest.len() / per_line * per_line;
-            for (o, i) in dst_rest[..body]
-                .chunks_exact_mut(per_line)
-                .zip(src_rest[..body].chunks_exact(per_line))
-            {
-                // SAFETY: as in `write_streaming`; `i` is 64 readable bytes.
-                unsafe { stream_line(o.as_mut_ptr().cast(), i.as_ptr().cast()) };
-            }
-            dst_rest[body..].copy_from_slice(&src_rest[body..]);
+            let (dst_body, dst_tail) = dst_rest.split_at_mut(body);
+            let (src_body, src_tail) = src_rest.split_at(body);
+            lines::copy_lines_widest(src_body, dst_body);
+            dst_tail.copy_from_slice(src_tail);
         } else {
             dst_rest.copy_from_slice(src_rest);
         }
@@ -237,26 +320,6 @@ pub fn copy_streaming<T: Copy>(src: &[T], dst: &mut [T]) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     dst.copy_from_slice(src);
-}
-
-/// Stores 64 bytes from `src` (any alignment) to `dst` (64-byte aligned)
-/// with non-temporal stores.
-///
-/// # Safety
-/// `dst` must be valid for 64 bytes of writes and 16-byte aligned; `src`
-/// valid for 64 bytes of reads.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn stream_line(dst: *mut u8, src: *const u8) {
-    use core::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_stream_si128};
-    for k in 0..4 {
-        // SAFETY: the caller guarantees 64 valid bytes at both pointers and
-        // dst's alignment; offsets stay within them.
-        unsafe {
-            let v = _mm_loadu_si128(src.add(16 * k).cast::<__m128i>());
-            _mm_stream_si128(dst.add(16 * k).cast::<__m128i>(), v);
-        }
-    }
 }
 
 #[cfg(test)]

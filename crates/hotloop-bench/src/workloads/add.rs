@@ -125,9 +125,11 @@ pub fn rows(
             false,
             Some("prange row: preallocated output, streaming stores"),
         ));
+        // The label names the stores' instruction set; the id stays.
+        let copy_form = format!("stream copy, {}", hotloop_cpu::store::streaming_stores());
         rows.push(row(
             STREAM_COPY,
-            "stream copy",
+            &copy_form,
             &format!("parallel ({} threads)", pool.threads()),
             t_copy,
             copy_check,
