@@ -178,45 +178,63 @@ pub fn rows(
     }
 
     if cfg.runs_backend("simulator") {
+        // The leading planes only, extrapolated (see SIMULATOR_ELEMS).
+        let (planes, factor) = super::simulator_planes(cfg.shape);
+        let part = [planes, b, c];
+        let xs = x.slice(ndarray::s![..planes, .., ..]);
+        let measured = format!("{planes}x{b}x{c}");
+        let note = |what: &str| {
+            super::extrapolation_note(&measured, factor)
+                .map_or_else(|| what.to_string(), |n| format!("{what}; {n}"))
+        };
         let sim = hotloop::Backend::simulator();
-        let launch = sim.launch_for(len as u64).map_err(|e| e.to_string())?;
+        let launch = sim
+            .launch_for((planes * b * c) as u64)
+            .map_err(|e| e.to_string())?;
         progress("add: simulator, grid-stride kernel");
         out.fill(1.0);
         let t = time(cfg.simulator_plan(), || {
-            hotloop::add_scalar_into(sim, x, 2.0, &mut out)
+            let mut o = out.slice_mut(ndarray::s![..planes, .., ..]);
+            hotloop::add_scalar_into(sim, &xs, 2.0, &mut o)
         })
         .map_err(|e| e.to_string())?;
         let backend = format!("simulator ({})", launch.expect("grid backend"));
+        let check = check_add(&out.as_slice().unwrap()[..planes * b * c]);
         rows.push(row(
             "add_scalar/simulator/grid_stride",
             "grid-stride kernel",
             &backend,
-            t,
-            check_add(out.as_slice().unwrap()),
+            super::extrapolated(t, factor),
+            check,
             false,
-            Some("the GPU kernel's body over a simulated grid on the CPU: a correctness tool, not a speed one"),
+            Some(&note(
+                "the GPU kernel's body over a simulated grid on the CPU: a correctness tool, not a speed one",
+            )),
         ));
         progress("add: simulator, the blog's launch shape");
         out.fill(1.0);
-        let blog_launch = hotloop::LaunchConfig::for_items(a as u64, u32::MAX);
+        let blog_launch = hotloop::LaunchConfig::for_items(planes as u64, u32::MAX);
         let t = time(cfg.simulator_plan(), || {
             hotloop_sim::elementwise::add_scalar_blog(
                 Some(blog_launch),
-                x.as_slice().unwrap(),
-                cfg.shape,
+                xs.as_slice().unwrap(),
+                part,
                 2.0,
-                out.as_slice_mut().unwrap(),
+                &mut out.as_slice_mut().unwrap()[..planes * b * c],
             )
         })
         .map_err(|e| e.to_string())?;
+        let check = check_add(&out.as_slice().unwrap()[..planes * b * c]);
         rows.push(row(
             "add_scalar/simulator/blog",
             BLOG_FORM,
             &format!("simulator ({blog_launch})"),
-            t,
-            check_add(out.as_slice().unwrap()),
+            super::extrapolated(t, factor),
+            check,
             false,
-            Some("one thread per x, looping z then y, as the blog's kernel"),
+            Some(&note(
+                "one thread per x, looping z then y, as the blog's kernel",
+            )),
         ));
     }
 

@@ -172,6 +172,10 @@ fn grid_rows(
 ) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     if cfg.runs_backend("simulator") {
+        // At most SIMULATOR_ELEMS samples, extrapolated; the count is
+        // checked against the parallel backend's for the same samples.
+        let m = n.min(super::SIMULATOR_ELEMS as u64);
+        let factor = n as f64 / m as f64;
         let sim = Backend::simulator();
         progress(&format!("pi {n}: simulator"));
         let mut last = None;
@@ -180,22 +184,41 @@ fn grid_rows(
             repeat: plan.repeat.min(cfg.simulator_plan().repeat),
         };
         let t = time(sim_plan, || {
-            last = Some(monte_carlo_pi(sim, n, SEED)?);
+            last = Some(monte_carlo_pi(sim, m, SEED)?);
             Ok::<_, hotloop::Error>(())
         })
         .map_err(|e| e.to_string())?;
         let launch = sim
-            .launch_for(n.div_ceil(2))
+            .launch_for(m.div_ceil(2))
             .map_err(|e| e.to_string())?
             .expect("grid");
+        let got = last.expect("ran");
+        let check = if m == n {
+            check_philox(&got)
+        } else {
+            let want = monte_carlo_pi(Backend::parallel(), m, SEED).map_err(|e| e.to_string())?;
+            if got.hits == want.hits {
+                check_estimate(&got)
+            } else {
+                Check::Failed(format!(
+                    "{} hits in {m} samples, the parallel backend counted {}",
+                    got.hits, want.hits
+                ))
+            }
+        };
+        let what = "the GPU kernel over a simulated grid: shared-memory tree per block";
+        let note = match super::extrapolation_note(&format!("{m:e} samples"), factor) {
+            Some(e) => format!("{what}; {e}"),
+            None => what.to_string(),
+        };
         rows.push(row(
             ["simulator", "philox"],
             &format!("simulator ({launch})"),
             "philox, block reduction",
-            t,
-            check_philox(&last.expect("ran")),
+            super::extrapolated(t, factor),
+            check,
             false,
-            "the GPU kernel over a simulated grid: shared-memory tree per block",
+            &note,
         ));
     }
     if cfg.runs_backend("cuda") {
