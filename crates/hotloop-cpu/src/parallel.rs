@@ -3,7 +3,7 @@
 //! Work is cut into fixed-size chunks independent of the thread count, so
 //! the results (including floating-point sums) do not depend on it.
 
-use crate::simd::with_widest;
+use crate::simd::{with_widest, with_widest_for_cached_add};
 use crate::store::{StoreMode, add_scalar_streaming};
 use hotloop_core::Real;
 use hotloop_core::elementwise::{add_scalar_slice, add_scalar_slice_in_place};
@@ -19,7 +19,7 @@ pub const ELEMENTWISE_CHUNK: usize = 1 << 16;
 /// `out = input + scalar` over the pool.
 pub fn add_scalar<T: Real>(pool: &Pool, input: &[T], scalar: T, out: &mut [T], store: StoreMode) {
     debug_assert_eq!(input.len(), out.len());
-    let streams = store.streams(size_of_val(out));
+    let (bytes, streams) = (size_of_val(out), store.streams(size_of_val(out)));
     pool.install(|| {
         out.par_chunks_mut(ELEMENTWISE_CHUNK)
             .zip(input.par_chunks(ELEMENTWISE_CHUNK))
@@ -27,7 +27,8 @@ pub fn add_scalar<T: Real>(pool: &Pool, input: &[T], scalar: T, out: &mut [T], s
                 if streams {
                     add_scalar_streaming(i, scalar, o);
                 } else {
-                    with_widest(
+                    with_widest_for_cached_add(
+                        bytes,
                         #[inline(always)]
                         || add_scalar_slice(i, scalar, o),
                     );
@@ -38,9 +39,11 @@ pub fn add_scalar<T: Real>(pool: &Pool, input: &[T], scalar: T, out: &mut [T], s
 
 /// In-place `data += scalar` over the pool.
 pub fn add_scalar_in_place<T: Real>(pool: &Pool, data: &mut [T], scalar: T) {
+    let bytes = size_of_val(data);
     pool.install(|| {
         data.par_chunks_mut(ELEMENTWISE_CHUNK).for_each(|d| {
-            with_widest(
+            with_widest_for_cached_add(
+                bytes,
                 #[inline(always)]
                 || add_scalar_slice_in_place(d, scalar),
             )

@@ -2,7 +2,7 @@
 //! differ only in the order memory is visited, which is what the blog's
 //! table actually measured.
 
-use crate::simd::with_widest;
+use crate::simd::{with_widest, with_widest_for_cached_add};
 use crate::store::{StoreMode, add_scalar_streaming};
 use hotloop_core::Real;
 use hotloop_core::elementwise::{add_scalar, add_scalar_slice, add_scalar_slice_in_place};
@@ -49,7 +49,8 @@ pub fn add_scalar_vectorized<T: Real>(input: &[T], scalar: T, out: &mut [T], sto
     if store.streams(size_of_val(out)) {
         add_scalar_streaming(input, scalar, out);
     } else {
-        with_widest(
+        with_widest_for_cached_add(
+            size_of_val(out),
             #[inline(always)]
             || add_scalar_slice(input, scalar, out),
         );
@@ -58,7 +59,8 @@ pub fn add_scalar_vectorized<T: Real>(input: &[T], scalar: T, out: &mut [T], sto
 
 /// In-place vectorized form.
 pub fn add_scalar_in_place<T: Real>(data: &mut [T], scalar: T) {
-    with_widest(
+    with_widest_for_cached_add(
+        size_of_val(data),
         #[inline(always)]
         || add_scalar_slice_in_place(data, scalar),
     );
