@@ -33,6 +33,10 @@ pub fn device() -> Arc<cuda::Device> {
 /// per test binary), never silently dropped.
 pub fn backends() -> Vec<Backend> {
     static REPORTED: std::sync::Once = std::sync::Once::new();
+    // The parallel forms run serially below a measured size; the tests'
+    // arrays are mostly small, so make them run the pool's code at every
+    // size (the results are the same bits either way).
+    hotloop_cpu::pool::set_serial_below_bytes(Some(0));
     let mut out = Vec::new();
     let statuses = available();
     for s in &statuses {

@@ -39,6 +39,8 @@ pub struct Config {
     pub setup_python: bool,
     /// `--quick`.
     pub quick: bool,
+    /// `--sweep`: throughput against size instead of the suite.
+    pub sweep: bool,
 }
 
 /// When the Python rows run.
@@ -129,6 +131,7 @@ impl Config {
             python: PythonMode::Auto,
             setup_python: false,
             quick,
+            sweep: false,
         };
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -139,6 +142,7 @@ impl Config {
             };
             match a.as_str() {
                 "--quick" | "--full" => {}
+                "--sweep" => cfg.sweep = true,
                 "--python" => cfg.python = PythonMode::On,
                 "--no-python" => cfg.python = PythonMode::Off,
                 "--setup-python" => cfg.setup_python = true,
@@ -177,7 +181,7 @@ impl Config {
                 "--out" => cfg.out_dir = Some(value("--out")?.into()),
                 other => {
                     return Err(format!(
-                        "unknown option `{other}`; valid: --quick, --full, --size AxBxC, --samples N[,N..], \
+                        "unknown option `{other}`; valid: --quick, --full, --sweep, --size AxBxC, --samples N[,N..], \
                          --backend {}, --workload {}, --threads N, --repeat N, --python, --no-python, --setup-python, --out DIR",
                         BACKENDS.join("|"),
                         WORKLOADS.join("|")

@@ -9,6 +9,7 @@ mod measure;
 mod python;
 mod report;
 mod row;
+mod sweep;
 mod targets;
 mod workloads;
 
@@ -37,10 +38,22 @@ fn main() -> ExitCode {
         eprintln!("hotloop-bench: {e}");
         return ExitCode::FAILURE;
     }
-    match run(&cfg) {
+    let outcome = if cfg.sweep {
+        run_sweep(&cfg)
+    } else {
+        run(&cfg)
+    };
+    match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => {
-            eprintln!("hotloop-bench: some rows computed a wrong answer (marked ✗)");
+            eprintln!(
+                "hotloop-bench: {}",
+                if cfg.sweep {
+                    "a point computed a wrong answer (marked ✗)"
+                } else {
+                    "some rows computed a wrong answer (marked ✗)"
+                }
+            );
             ExitCode::FAILURE
         }
         Err(e) => {
@@ -111,6 +124,60 @@ fn python_interpreter(cfg: &Config) -> Result<Option<std::path::PathBuf>, String
             }
         }
     }
+}
+
+/// Runs the size sweep; `Ok(false)` if any point was wrong. A parallel form
+/// slower than its serial one by more than 10% at some size is a missed
+/// target, printed as the suite prints its own.
+fn run_sweep(cfg: &Config) -> Result<bool, String> {
+    let machine = machine::Machine::detect();
+    eprintln!("hotloop bench --sweep on {}", machine.summary());
+    let start = Instant::now();
+    let mut progress = |what: &str| eprintln!("[{:>6.1} s] {what}", start.elapsed().as_secs_f64());
+    let points = sweep::run(cfg, &mut progress)?;
+    let caches = sweep::caches();
+    println!("{}", sweep::table(&points));
+    let cutoff =
+        hotloop_cpu::parallel::Pool::get(cfg.threads.and_then(std::num::NonZeroUsize::new))
+            .map_err(|e| e.to_string())?
+            .serial_below_bytes();
+    println!(
+        "the parallel forms run serially below {} per array (measured on this machine)",
+        row::fmt_bytes(cutoff as u64)
+    );
+    let losses = sweep::parallel_losses(&points, 0.1);
+    if losses.is_empty() {
+        println!("met    the parallel forms within 10% of the serial ones or faster at every size");
+    }
+    for (kernel, bytes, ratio) in &losses {
+        println!(
+            "MISSED parallel {kernel} at {}: {ratio:.2} of serial (goal at least 0.9)",
+            row::fmt_bytes(*bytes)
+        );
+    }
+    let wrong = points.iter().filter(|p| !p.checked).count();
+    if let Some(dir) = &cfg.out_dir {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        let title = format!(
+            "GB/s against array size, {} ({} stores)",
+            machine.summary(),
+            hotloop_cpu::store::streaming_stores()
+        );
+        std::fs::write(dir.join("sweep.svg"), sweep::svg(&points, &caches, &title))
+            .map_err(|e| e.to_string())?;
+        let json = serde_json::to_string_pretty(&points).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("sweep.json"), json).map_err(|e| e.to_string())?;
+        println!("results: {}", dir.display());
+    }
+    for p in points.iter().filter(|p| !p.checked) {
+        println!(
+            "✗ {} / {} at {}: wrong answer",
+            p.kernel,
+            p.backend,
+            row::fmt_bytes(p.bytes)
+        );
+    }
+    Ok(wrong == 0)
 }
 
 /// Runs the suite; `Ok(false)` if any row was wrong.

@@ -4,7 +4,9 @@
 //! - [`serial`]: one thread; the blog's loop in its cache-hostile order, the
 //!   natural row-major loop, and the vectorized (NumPy-like) form.
 //! - [`parallel`]: the same bodies over a rayon pool of a chosen size.
-//! - [`pool`]: those pools, their cache and their size limit.
+//! - [`pool`]: those pools, their cache and their size limit, and the size
+//!   below which the parallel forms run on the calling thread (measured).
+//! - [`simd`]: the instruction set the loops run with, chosen at run time.
 //! - [`store`]: cached or streaming (non-temporal) output stores.
 //! - [`montecarlo`]: Monte Carlo pi, serial and parallel.
 //! - [`map`]: element-wise maps of any `hotloop_core::map` op (`@vectorize`).

@@ -84,6 +84,9 @@ pub mod parallel {
         store: StoreMode,
     ) {
         debug_assert_eq!(input.len(), out.len());
+        if pool.runs_serially(size_of_val(out)) {
+            return super::serial::map(op, input, out, store);
+        }
         let streams = store.streams(size_of_val(out));
         pool.install(|| {
             out.par_chunks_mut(ELEMENTWISE_CHUNK)
@@ -103,6 +106,9 @@ pub mod parallel {
 
     /// `data[i] = op(data[i])` over the pool.
     pub fn map_in_place<T: Real, Op: UnaryOp<T>>(pool: &Pool, op: &Op, data: &mut [T]) {
+        if pool.runs_serially(size_of_val(data)) {
+            return super::serial::map_in_place(op, data);
+        }
         pool.install(|| {
             data.par_chunks_mut(ELEMENTWISE_CHUNK).for_each(|d| {
                 with_widest(
@@ -123,6 +129,9 @@ pub mod parallel {
         store: StoreMode,
     ) {
         debug_assert!(a.len() == out.len() && b.len() == out.len());
+        if pool.runs_serially(size_of_val(out)) {
+            return super::serial::zip(op, a, b, out, store);
+        }
         let streams = store.streams(size_of_val(out));
         pool.install(|| {
             out.par_chunks_mut(ELEMENTWISE_CHUNK)
@@ -143,6 +152,9 @@ pub mod parallel {
 
     /// `a[i] = op(a[i], b[i])` over the pool.
     pub fn zip_in_place<T: Real, Op: BinaryOp<T>>(pool: &Pool, op: &Op, a: &mut [T], b: &[T]) {
+        if pool.runs_serially(size_of_val(a)) {
+            return super::serial::zip_in_place(op, a, b);
+        }
         pool.install(|| {
             a.par_chunks_mut(ELEMENTWISE_CHUNK)
                 .zip(b.par_chunks(ELEMENTWISE_CHUNK))
@@ -165,6 +177,8 @@ mod tests {
 
     #[test]
     fn serial_and_parallel_agree_bitwise_with_and_without_streaming() {
+        // The pool at every size: small inputs would otherwise run serially.
+        crate::pool::set_serial_below_bytes(Some(0));
         let n = 3 * crate::parallel::ELEMENTWISE_CHUNK + 1001;
         let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin() * 20.0).collect();
         let y: Vec<f64> = (0..n).map(|i| i as f64 * 1e-3).collect();

@@ -19,6 +19,9 @@ pub const ELEMENTWISE_CHUNK: usize = 1 << 16;
 /// `out = input + scalar` over the pool.
 pub fn add_scalar<T: Real>(pool: &Pool, input: &[T], scalar: T, out: &mut [T], store: StoreMode) {
     debug_assert_eq!(input.len(), out.len());
+    if pool.runs_serially(size_of_val(out)) {
+        return crate::serial::add_scalar_vectorized(input, scalar, out, store);
+    }
     let (bytes, streams) = (size_of_val(out), store.streams(size_of_val(out)));
     pool.install(|| {
         out.par_chunks_mut(ELEMENTWISE_CHUNK)
@@ -39,6 +42,9 @@ pub fn add_scalar<T: Real>(pool: &Pool, input: &[T], scalar: T, out: &mut [T], s
 
 /// In-place `data += scalar` over the pool.
 pub fn add_scalar_in_place<T: Real>(pool: &Pool, data: &mut [T], scalar: T) {
+    if pool.runs_serially(size_of_val(data)) {
+        return crate::serial::add_scalar_in_place(data, scalar);
+    }
     let bytes = size_of_val(data);
     pool.install(|| {
         data.par_chunks_mut(ELEMENTWISE_CHUNK).for_each(|d| {
@@ -59,6 +65,9 @@ const SUM_TASK_CHUNKS: usize = 16;
 /// does, so the bits are [`crate::serial::sum`]'s on any thread count, and
 /// it needs no scratch.
 pub fn sum<T: Real>(pool: &Pool, input: &[T]) -> T {
+    if pool.runs_serially(size_of_val(input)) {
+        return crate::serial::sum(input);
+    }
     fn halves<T: Real>(xs: &[T]) -> T {
         let chunks = xs.len().div_ceil(SUM_CHUNK);
         if chunks <= SUM_TASK_CHUNKS {
@@ -79,6 +88,9 @@ pub fn sum<T: Real>(pool: &Pool, input: &[T]) -> T {
 /// [`crate::serial::max`] (signed zeros and NaNs included; see
 /// [`crate::reductions`]).
 pub fn max<T: Real + MinValue>(pool: &Pool, input: &[T]) -> Option<T> {
+    if pool.runs_serially(size_of_val(input)) {
+        return crate::serial::max(input);
+    }
     crate::reductions::parallel::max(pool, input)
 }
 
@@ -99,6 +111,8 @@ mod tests {
 
     #[test]
     fn parallel_sum_equals_serial_sum_bitwise() {
+        // The pool at every size: small inputs would otherwise run serially.
+        crate::pool::set_serial_below_bytes(Some(0));
         // Long enough that the pool splits it (past SUM_TASK_CHUNKS chunks),
         // at an awkward length.
         let xs: Vec<f64> = (0..1_000_003).map(|i| (i as f64).sin() * 1e3).collect();

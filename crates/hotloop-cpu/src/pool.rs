@@ -28,6 +28,9 @@ pub fn max_threads() -> usize {
 #[derive(Clone, Debug)]
 pub struct Pool {
     pool: Arc<rayon::ThreadPool>,
+    /// [`Pool::serial_below_bytes`], measured on first use and shared by
+    /// every handle to this pool.
+    cutoff: Arc<OnceLock<usize>>,
 }
 
 impl Pool {
@@ -35,7 +38,7 @@ impl Pool {
     /// [`Error::Threads`] beyond [`max_threads`].
     pub fn get(threads: Option<NonZeroUsize>) -> Result<Pool> {
         /// Cached pools by size, the most recently used last.
-        type Cache = Vec<(usize, Arc<rayon::ThreadPool>)>;
+        type Cache = Vec<(usize, Pool)>;
         static POOLS: OnceLock<Mutex<Cache>> = OnceLock::new();
         let n = threads.map_or_else(default_threads, NonZeroUsize::get);
         let limit = max_threads();
@@ -50,22 +53,27 @@ impl Pool {
             .lock()
             .map_err(|_| Error::Threads("thread-pool registry poisoned by a panic".into()))?;
         if let Some(i) = pools.iter().position(|(size, _)| *size == n) {
-            let entry = pools.remove(i);
-            let pool = entry.1.clone();
-            pools.push(entry);
-            return Ok(Pool { pool });
+            // Already the most recent (the common case): no reordering.
+            if i + 1 != pools.len() {
+                let entry = pools.remove(i);
+                pools.push(entry);
+            }
+            return Ok(pools[pools.len() - 1].1.clone());
         }
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .thread_name(move |i| format!("hotloop-{n}-{i}"))
             .build()
             .map_err(|e| Error::Threads(format!("could not start {n} threads: {e}")))?;
-        let pool = Arc::new(pool);
+        let pool = Pool {
+            pool: Arc::new(pool),
+            cutoff: Arc::new(OnceLock::new()),
+        };
         if pools.len() == POOL_CACHE {
             pools.remove(0);
         }
         pools.push((n, pool.clone()));
-        Ok(Pool { pool })
+        Ok(pool)
     }
 
     /// Number of worker threads.
@@ -77,6 +85,86 @@ impl Pool {
     pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
         self.pool.install(f)
     }
+
+    /// Whether a parallel form over `bytes` of data runs on the calling
+    /// thread instead: below [`Pool::serial_below_bytes`] the pool's wake-up
+    /// and hand-over cost more than the split saves, so the parallel forms
+    /// never lose to the serial ones at any size (their results are the
+    /// same bits either way).
+    pub fn runs_serially(&self, bytes: usize) -> bool {
+        self.threads() == 1 || bytes < self.serial_below_bytes()
+    }
+
+    /// The size below which this pool's parallel forms run serially,
+    /// measured once per pool on this machine (not guessed): an add
+    /// over `n` f64 for `n` = 2^10 to 2^21, timed serially and on the pool
+    /// (best of 7 each, about 20 ms in all, on first use); the smallest size
+    /// from which the pool is faster at it and at the next size. The add is
+    /// the cheapest element-wise form, the one the pool's overhead hurts
+    /// most, so the cutoff is safe for every form.
+    pub fn serial_below_bytes(&self) -> usize {
+        let forced = SERIAL_BELOW_OVERRIDE.load(std::sync::atomic::Ordering::Relaxed);
+        if forced != usize::MAX {
+            return forced;
+        }
+        *self.cutoff.get_or_init(|| self.measure_cutoff())
+    }
+
+    fn measure_cutoff(&self) -> usize {
+        use hotloop_core::elementwise::add_scalar_slice;
+        use rayon::prelude::*;
+        use std::time::Instant;
+        const MAX_LOG2: u32 = 21;
+        let best = |f: &mut dyn FnMut()| {
+            f();
+            (0..7)
+                .map(|_| {
+                    let t = Instant::now();
+                    f();
+                    t.elapsed()
+                })
+                .min()
+                .expect("seven runs")
+        };
+        let chunk = crate::parallel::ELEMENTWISE_CHUNK / 16;
+        let x: Vec<f64> = (0..1usize << MAX_LOG2).map(|i| i as f64).collect();
+        let mut out = vec![0.0f64; x.len()];
+        let faster: Vec<bool> = (10..=MAX_LOG2)
+            .map(|log2| {
+                let n = 1usize << log2;
+                let (input, o) = (&x[..n], &mut out[..n]);
+                let serial = best(&mut || add_scalar_slice(input, 2.0, o));
+                let parallel = best(&mut || {
+                    self.install(|| {
+                        o.par_chunks_mut(chunk)
+                            .zip(input.par_chunks(chunk))
+                            .for_each(|(o, i)| add_scalar_slice(i, 2.0, o))
+                    })
+                });
+                parallel < serial
+            })
+            .collect();
+        let first = faster
+            .windows(2)
+            .position(|w| w[0] && w[1])
+            .map_or(MAX_LOG2, |i| 10 + i as u32);
+        (1usize << first) * size_of::<f64>()
+    }
+}
+
+/// `usize::MAX`: no override of the measured cutoff.
+static SERIAL_BELOW_OVERRIDE: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(usize::MAX);
+
+/// Overrides, for the whole process, the size below which the parallel
+/// forms run serially (`Some(0)`: always on the pool; `None`: the measured
+/// cutoff). For tests that must run the parallel code on small inputs, and
+/// for benchmarks comparing the two; results are the same bits either way.
+pub fn set_serial_below_bytes(bytes: Option<usize>) {
+    SERIAL_BELOW_OVERRIDE.store(
+        bytes.unwrap_or(usize::MAX),
+        std::sync::atomic::Ordering::Relaxed,
+    );
 }
 
 /// One thread per core the OS lets this process use. Cached: asking the OS
@@ -90,6 +178,18 @@ pub fn default_threads() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_measured_cutoff_is_a_power_of_two_within_the_range_measured() {
+        let pool = Pool::get(NonZeroUsize::new(2)).unwrap();
+        let c = pool.measure_cutoff();
+        assert!(
+            c.is_power_of_two() && (8 << 10..=16 << 20).contains(&c),
+            "{c}"
+        );
+        let one = Pool::get(NonZeroUsize::new(1)).unwrap();
+        assert!(one.runs_serially(usize::MAX / 2));
+    }
 
     #[test]
     fn pools_are_shared_per_size() {

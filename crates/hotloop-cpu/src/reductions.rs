@@ -61,6 +61,9 @@ pub mod parallel {
 
     /// [`serial::min`] over the pool; the same bits.
     pub fn min<T: Real>(pool: &Pool, input: &[T]) -> Option<T> {
+        if pool.runs_serially(size_of_val(input)) {
+            return super::serial::min(input);
+        }
         pool.install(|| {
             input
                 .par_chunks(SUM_CHUNK)
@@ -77,6 +80,9 @@ pub mod parallel {
 
     /// [`serial::max`] over the pool; the same bits.
     pub fn max<T: Real + MinValue>(pool: &Pool, input: &[T]) -> Option<T> {
+        if pool.runs_serially(size_of_val(input)) {
+            return super::serial::max(input);
+        }
         pool.install(|| {
             input
                 .par_chunks(SUM_CHUNK)
@@ -93,6 +99,9 @@ pub mod parallel {
 
     /// [`serial::count_where`] over the pool.
     pub fn count_where<T: Real, P: Predicate<T>>(pool: &Pool, pred: &P, input: &[T]) -> u64 {
+        if pool.runs_serially(size_of_val(input)) {
+            return super::serial::count_where(pred, input);
+        }
         pool.install(|| {
             input
                 .par_chunks(SUM_CHUNK)
@@ -116,6 +125,8 @@ mod tests {
 
     #[test]
     fn ties_between_signed_zeros_and_nan_payloads_resolve_the_same_on_any_pool() {
+        // The pool at every size: small inputs would otherwise run serially.
+        crate::pool::set_serial_below_bytes(Some(0));
         // All zeros of both signs, NaNs with distinct payloads: the result
         // is -0 (min), +0 (max), and the canonical NaN.
         let n = 7 * SUM_CHUNK + 5;
