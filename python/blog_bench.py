@@ -94,6 +94,16 @@ if numba is not None:
                     out[i, j, k] = x[i, j, k] + 2.0
 
     @njit(cache=False)
+    def add2_numba_range(x, out):
+        for i in range(x.shape[0]):
+            out[i] = x[i] + 2.0
+
+    @njit(parallel=True, cache=False)
+    def add2_numba_prange_1d(x, out):
+        for i in prange(x.shape[0]):
+            out[i] = x[i] + 2.0
+
+    @njit(cache=False)
     def pi_numba_serial(n):
         hits = 0
         for _ in range(n):
@@ -179,6 +189,46 @@ def run_pi(samples, repeat):
                  note="the blog's code" + ("; first call includes JIT compile" if compile_s is not None else ""))
 
 
+def per_call(fn):
+    """Median seconds per call: calls batched until a sample takes 2 ms,
+    five samples (three for long calls), as the Rust sweep measures."""
+    fn()
+    t = time.perf_counter()
+    fn()
+    one = max(time.perf_counter() - t, 1e-9)
+    batch = min(max(1, math.ceil(2e-3 / one)), 1 << 20)
+    samples = 3 if one > 0.05 else 5
+    v = []
+    for _ in range(samples):
+        t = time.perf_counter()
+        for _ in range(batch):
+            fn()
+        v.append((time.perf_counter() - t) / batch)
+    v.sort()
+    return v[len(v) // 2]
+
+
+def run_sweep(max_bytes):
+    """add 2 from 4 KiB to max_bytes per array: NumPy add(out=), Numba's
+    compiled range loop and its prange loop (numba #7246, #3213: prange is
+    slower than range on small loops)."""
+    b = 4096
+    while b <= max_bytes:
+        n = b // 8
+        x = (np.arange(n, dtype=np.int64) % 4099) * 0.25 - 512.0
+        out = np.ones_like(x)
+        progress(f"sweep {b} bytes")
+        variants = [("NumPy add(out=)", lambda: np.add(x, 2.0, out=out))]
+        if numba is not None:
+            variants.append(("Numba range", lambda: add2_numba_range(x, out)))
+            variants.append(("Numba prange", lambda: add2_numba_prange_1d(x, out)))
+        for name, fn in variants:
+            t = per_call(fn)
+            emit(sweep=True, kernel="add 2", backend=name, bytes=b,
+                 gb_per_s=2.0 * b / t / 1e9, checked=bool(np.array_equal(out, x + 2.0)))
+        b *= 4
+
+
 def fmt_e(n):
     """Formats a count as Rust's `{:e}` does for f64 (1e4, 3.3e7)."""
     m, e = f"{float(n):e}".split("e")
@@ -194,6 +244,7 @@ def main():
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--workloads", default="add,pi")
+    p.add_argument("--sweep-max", type=int, default=4 << 30)
     a = p.parse_args()
     if numba is not None and a.threads > 0:
         numba.set_num_threads(min(a.threads, numba.config.NUMBA_NUM_THREADS))
@@ -205,6 +256,8 @@ def main():
         run_add(tuple(a.shape), a.repeat, tuple(a.pure_shape))
     if "pi" in wl:
         run_pi(a.samples, a.repeat)
+    if "sweep" in wl:
+        run_sweep(a.sweep_max)
 
 
 if __name__ == "__main__":

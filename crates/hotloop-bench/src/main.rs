@@ -134,7 +134,16 @@ fn run_sweep(cfg: &Config) -> Result<bool, String> {
     eprintln!("hotloop bench --sweep on {}", machine.summary());
     let start = Instant::now();
     let mut progress = |what: &str| eprintln!("[{:>6.1} s] {what}", start.elapsed().as_secs_f64());
-    let points = sweep::run(cfg, &mut progress)?;
+    let mut points = sweep::run(cfg, &mut progress)?;
+    if cfg.python != config::PythonMode::Off {
+        match python_interpreter(cfg)? {
+            Some(py) => {
+                progress("sweep: NumPy and Numba");
+                points.extend(python::sweep_points(cfg, &py, sweep::max_bytes(cfg))?);
+            }
+            None => eprintln!("the NumPy and Numba sweep points are skipped"),
+        }
+    }
     let caches = sweep::caches();
     println!("{}", sweep::table(&points));
     let cutoff =
@@ -153,6 +162,12 @@ fn run_sweep(cfg: &Config) -> Result<bool, String> {
         println!(
             "MISSED parallel {kernel} at {}: {ratio:.2} of serial (goal at least 0.9)",
             row::fmt_bytes(*bytes)
+        );
+    }
+    for (bytes, ratio) in sweep::prange_losses(&points) {
+        println!(
+            "Numba's prange loop is {ratio:.2} of its range loop at {} (numba #7246, #3213)",
+            row::fmt_bytes(bytes)
         );
     }
     let wrong = points.iter().filter(|p| !p.checked).count();

@@ -191,6 +191,48 @@ fn cpu_rows(
     run_script(cmd, "blog_bench.py")
 }
 
+/// The script's add 2 sweep (NumPy `add(out=)`, Numba's `range` and
+/// `prange` loops) up to `max_bytes` per array, as sweep points.
+pub fn sweep_points(
+    cfg: &Config,
+    python: &Path,
+    max_bytes: u64,
+) -> Result<Vec<crate::sweep::Point>, String> {
+    let mut cmd = Command::new(python);
+    cmd.arg(script("blog_bench.py")).args([
+        "--workloads",
+        "sweep",
+        "--sweep-max",
+        &max_bytes.to_string(),
+    ]);
+    if let Some(t) = cfg.threads {
+        cmd.args(["--threads", &t.to_string()]);
+    }
+    cmd.stderr(Stdio::inherit());
+    let out = cmd
+        .output()
+        .map_err(|e| format!("running blog_bench.py: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("python/blog_bench.py failed ({})", out.status));
+    }
+    let mut points = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| format!("bad line from blog_bench.py: {e}: {line}"))?;
+        if v["sweep"].as_bool() != Some(true) {
+            continue;
+        }
+        points.push(crate::sweep::Point {
+            kernel: "add 2",
+            backend: v["backend"].as_str().unwrap_or("python").to_string(),
+            bytes: v["bytes"].as_u64().ok_or("a sweep point without bytes")?,
+            gb_per_s: v["gb_per_s"].as_f64().ok_or("a sweep point without GB/s")?,
+            checked: v["checked"].as_bool() == Some(true),
+        });
+    }
+    Ok(points)
+}
+
 /// Turns the script's JSON lines into rows.
 pub fn parse(stdout: &str) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();

@@ -20,7 +20,8 @@ use std::time::Instant;
 pub struct Point {
     /// "add 2", "map Affine", "sum", "stream copy".
     pub kernel: &'static str,
-    /// "serial" or "parallel (N threads)".
+    /// "serial", "parallel (N threads)", "best copy", or a Python row's
+    /// name ("Numba prange").
     pub backend: String,
     /// Bytes of one array.
     pub bytes: u64,
@@ -88,9 +89,31 @@ pub fn caches() -> Vec<(String, u64)> {
     out
 }
 
+/// The largest array size of the sweep: the blog's 4 GiB, 64 MiB with
+/// `--quick`.
+pub fn max_bytes(cfg: &Config) -> u64 {
+    if cfg.quick { 64 << 20 } else { 4 << 30 }
+}
+
+/// Sizes at which Numba's `prange` loop is slower than its `range` loop, as
+/// `(bytes, prange / range)`: where `prange` costs more than it gives.
+pub fn prange_losses(points: &[Point]) -> Vec<(u64, f64)> {
+    points
+        .iter()
+        .filter(|p| p.backend == "Numba prange")
+        .filter_map(|p| {
+            let r = points
+                .iter()
+                .find(|s| s.backend == "Numba range" && s.bytes == p.bytes)?;
+            let ratio = p.gb_per_s / r.gb_per_s;
+            (ratio < 1.0).then_some((p.bytes, ratio))
+        })
+        .collect()
+}
+
 /// Measures every point.
 pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Point>, String> {
-    let max = if cfg.quick { 64 << 20 } else { 4 << 30 };
+    let max = max_bytes(cfg);
     let parallel = cfg.parallel()?;
     let pool =
         Pool::get(cfg.threads.and_then(std::num::NonZeroUsize::new)).map_err(|e| e.to_string())?;
