@@ -152,7 +152,7 @@ fn run_sweep(cfg: &Config) -> Result<bool, String> {
             .serial_below_bytes();
     println!(
         "the parallel forms run serially below {} per array (measured on this machine)",
-        row::fmt_bytes(cutoff as u64)
+        hotloop_runtime::Bytes(cutoff as u64)
     );
     let losses = sweep::parallel_losses(&points, 0.1);
     if losses.is_empty() {
@@ -161,13 +161,13 @@ fn run_sweep(cfg: &Config) -> Result<bool, String> {
     for (kernel, bytes, ratio) in &losses {
         println!(
             "MISSED parallel {kernel} at {}: {ratio:.2} of serial (goal at least 0.9)",
-            row::fmt_bytes(*bytes)
+            hotloop_runtime::Bytes(*bytes)
         );
     }
     for (bytes, ratio) in sweep::prange_losses(&points) {
         println!(
             "Numba's prange loop is {ratio:.2} of its range loop at {} (numba #7246, #3213)",
-            row::fmt_bytes(bytes)
+            hotloop_runtime::Bytes(bytes)
         );
     }
     let wrong = points.iter().filter(|p| !p.checked).count();
@@ -189,7 +189,7 @@ fn run_sweep(cfg: &Config) -> Result<bool, String> {
             "✗ {} / {} at {}: wrong answer",
             p.kernel,
             p.backend,
-            row::fmt_bytes(p.bytes)
+            hotloop_runtime::Bytes(p.bytes)
         );
     }
     Ok(wrong == 0)

@@ -146,19 +146,3 @@ pub fn fmt_time(s: f64) -> String {
         format!("{:.1} µs", s * 1e6)
     }
 }
-
-/// A byte count with a binary unit ("4.0 KiB", "4.0 GiB").
-pub fn fmt_bytes(b: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < units.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", units[u])
-    }
-}

@@ -123,7 +123,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Point>, S
         let n = (bytes / 8) as usize;
         progress(&format!(
             "sweep: {} per array",
-            crate::row::fmt_bytes(bytes)
+            hotloop_runtime::Bytes(bytes)
         ));
         let x: Vec<f64> = (0..n).map(pattern).collect();
         let mut out = vec![1.0f64; n];
@@ -215,7 +215,7 @@ pub fn table(points: &[Point]) -> String {
             "{:<12} {:<24} {:>10} {:>12.2}  {}",
             p.kernel,
             p.backend,
-            crate::row::fmt_bytes(p.bytes),
+            hotloop_runtime::Bytes(p.bytes),
             p.gb_per_s,
             if p.checked { "✓" } else { "✗" }
         );
@@ -274,7 +274,7 @@ pub fn svg(points: &[Point], caches: &[(String, u64)], title: &str) -> String {
             s,
             "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
             h - bottom + 18.0,
-            crate::row::fmt_bytes(p.bytes)
+            hotloop_runtime::Bytes(p.bytes)
         );
     }
     for (name, bytes) in caches {
@@ -288,7 +288,7 @@ pub fn svg(points: &[Point], caches: &[(String, u64)], title: &str) -> String {
             h - bottom,
             top + 12.0,
             escape(name),
-            crate::row::fmt_bytes(*bytes),
+            hotloop_runtime::Bytes(*bytes),
             px = px(x)
         );
     }
@@ -370,7 +370,7 @@ mod tests {
         ];
         assert_eq!(parallel_losses(&points, 0.1), [("add 2", 4096, 0.5)]);
         let svg = svg(&points, &[("L1".into(), 8 << 10)], "a <title>");
-        assert!(svg.contains("&lt;title&gt;") && svg.contains("L1 8.0 KiB"));
+        assert!(svg.contains("&lt;title&gt;") && svg.contains("L1 8.00 KiB"));
         assert_eq!(svg.matches("<polyline").count(), 4);
     }
 }

@@ -3,18 +3,14 @@
 //! Work is cut into fixed-size chunks independent of the thread count, so
 //! the results (including floating-point sums) do not depend on it.
 
-use crate::simd::{with_widest, with_widest_for_cached_add};
-use crate::store::{StoreMode, add_scalar_streaming};
+use crate::simd::with_widest;
+use crate::store::{StoreMode, add_scalar_streaming, with_widest_for_cached_add};
 use hotloop_core::Real;
 use hotloop_core::elementwise::{add_scalar_slice, add_scalar_slice_in_place};
 use hotloop_core::reduce::{MinValue, SUM_CHUNK, canonical_nan, sum_chunk_tree};
 use rayon::prelude::*;
 
-pub use crate::pool::{POOL_CACHE, Pool, default_threads, max_threads};
-
-/// Elements per task of the element-wise kernels: large enough that rayon's
-/// per-task cost vanishes, small enough to balance 2 to 100+ threads.
-pub const ELEMENTWISE_CHUNK: usize = 1 << 16;
+pub use crate::pool::{ELEMENTWISE_CHUNK, POOL_CACHE, Pool, default_threads, max_threads};
 
 /// `out = input + scalar` over the pool.
 pub fn add_scalar<T: Real>(pool: &Pool, input: &[T], scalar: T, out: &mut [T], store: StoreMode) {

@@ -21,6 +21,10 @@ pub fn max_threads() -> usize {
     (4 * default_threads()).max(64)
 }
 
+/// Elements per task of the element-wise kernels: large enough that rayon's
+/// per-task cost vanishes, small enough to balance 2 to 100+ threads.
+pub const ELEMENTWISE_CHUNK: usize = 1 << 16;
+
 /// A rayon pool of a fixed size, shared by every call that asks for that
 /// size while it is cached ([`POOL_CACHE`]): building a pool starts
 /// threads, a cost paid once per size (the suite reports it as first-call
@@ -98,7 +102,7 @@ impl Pool {
     /// The size below which this pool's parallel forms run serially,
     /// measured once per pool on this machine (not guessed): an add
     /// over `n` f64 for `n` = 2^10 to 2^21, timed serially and on the pool
-    /// (best of 7 each, about 20 ms in all, on first use); the smallest size
+    /// in the parallel forms' own chunks (best of 7 each, about 20 ms in all, on first use); the smallest size
     /// from which the pool is faster at it and at the next size. The add is
     /// the cheapest element-wise form, the one the pool's overhead hurts
     /// most, so the cutoff is safe for every form.
@@ -126,7 +130,6 @@ impl Pool {
                 .min()
                 .expect("seven runs")
         };
-        let chunk = crate::parallel::ELEMENTWISE_CHUNK / 16;
         let x: Vec<f64> = (0..1usize << MAX_LOG2).map(|i| i as f64).collect();
         let mut out = vec![0.0f64; x.len()];
         let faster: Vec<bool> = (10..=MAX_LOG2)
@@ -136,8 +139,8 @@ impl Pool {
                 let serial = best(&mut || add_scalar_slice(input, 2.0, o));
                 let parallel = best(&mut || {
                     self.install(|| {
-                        o.par_chunks_mut(chunk)
-                            .zip(input.par_chunks(chunk))
+                        o.par_chunks_mut(ELEMENTWISE_CHUNK)
+                            .zip(input.par_chunks(ELEMENTWISE_CHUNK))
                             .for_each(|(o, i)| add_scalar_slice(i, 2.0, o))
                     })
                 });

@@ -2,8 +2,8 @@
 //! differ only in the order memory is visited, which is what the blog's
 //! table actually measured.
 
-use crate::simd::{with_widest, with_widest_for_cached_add};
-use crate::store::{StoreMode, add_scalar_streaming};
+use crate::simd::with_widest;
+use crate::store::{StoreMode, add_scalar_streaming, with_widest_for_cached_add};
 use hotloop_core::Real;
 use hotloop_core::elementwise::{add_scalar, add_scalar_slice, add_scalar_slice_in_place};
 use hotloop_core::index::Shape3;

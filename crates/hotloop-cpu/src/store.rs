@@ -38,6 +38,24 @@ impl StoreMode {
     }
 }
 
+/// Beyond this many bytes, `add_scalar` through the cache (the NumPy row,
+/// and in place) is memory-bound and wider vectors only slowed it: a 4 GiB
+/// cached add on the development machine (AMD EPYC, AVX-512) took 310 ms
+/// with SSE2, 406 ms with AVX2 and 670-770 ms with AVX-512. It then keeps
+/// the baseline; its streaming form, and every compute-bound loop, do not.
+pub const WIDE_CACHED_ADD_MAX_BYTES: usize = STREAMING_THRESHOLD_BYTES;
+
+/// `f()` with the widest instruction set for a cached add over `bytes`, the
+/// baseline beyond [`WIDE_CACHED_ADD_MAX_BYTES`].
+#[inline(always)]
+pub fn with_widest_for_cached_add<R>(bytes: usize, f: impl FnOnce() -> R) -> R {
+    if bytes < WIDE_CACHED_ADD_MAX_BYTES {
+        crate::simd::with_widest(f)
+    } else {
+        f()
+    }
+}
+
 /// Bytes per streaming store group: one 64-byte cache line.
 const LINE: usize = 64;
 

@@ -273,8 +273,10 @@ impl fmt::Display for Threads<'_> {
     }
 }
 
-/// A byte count printed with a binary unit.
-struct Bytes(u64);
+/// A byte count printed with a binary unit ("4.00 KiB"): the errors'
+/// sizes, and the bench's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bytes(pub u64);
 
 impl fmt::Display for Bytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

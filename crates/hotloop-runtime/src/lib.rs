@@ -15,7 +15,7 @@ pub mod memory;
 mod runtime;
 
 pub use array::{Element, check_same_shape, contiguous, contiguous_mut, shape3};
-pub use error::{Error, Result};
+pub use error::{Bytes, Error, Result};
 pub use gufunc::{GufuncPlan, Signature};
 pub use launch::LaunchConfig;
 pub use memory::{try_vec_with_capacity, try_zeroed_vec};
