@@ -1,6 +1,6 @@
 //! Choosing where a kernel runs.
 
-use hotloop_cpu::parallel::{Pool, default_threads, max_threads};
+use hotloop_cpu::parallel::{Pool, max_threads};
 use hotloop_runtime::{Error, LaunchConfig, Result};
 use std::fmt;
 use std::num::NonZeroUsize;
@@ -13,10 +13,13 @@ use std::sync::Arc;
 pub enum Backend {
     /// One thread, compiled loops (the `@jit` rows).
     Serial,
-    /// A rayon pool of `threads` workers, `None` meaning one per core (the
-    /// `parallel=True` / `prange` rows).
+    /// Over rayon workers (the `parallel=True` / `prange` rows): the
+    /// current rayon pool, or a pool of exactly `threads` workers.
     Parallel {
-        /// Worker count; `None`: all cores.
+        /// `None`: the current rayon pool, the global one or the one the
+        /// caller runs in (`ThreadPool::install`), so an application that
+        /// uses rayon shares its threads; `Some(n)`: a pool of `n` workers
+        /// of hotloop's own.
         threads: Option<NonZeroUsize>,
     },
     /// The CUDA simulator: the GPU kernels' per-thread bodies over a
@@ -37,7 +40,20 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// The parallel backend on all cores.
+    /// The parallel backend on the current rayon pool: rayon's global pool
+    /// (one worker per core unless `RAYON_NUM_THREADS` or the application
+    /// said otherwise), or, inside `pool.install(|| ...)`, the caller's
+    /// `pool`: that is how to run hotloop on a pool of your own.
+    ///
+    /// ```
+    /// use hotloop::{Backend, sum};
+    /// let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+    /// let x = ndarray::Array1::from_elem(1 << 20, 0.5f64);
+    /// // Runs on `pool`'s three workers; no thread of hotloop's own starts.
+    /// let total = pool.install(|| sum(Backend::parallel(), &x))?;
+    /// assert_eq!(total, (1 << 19) as f64);
+    /// # Ok::<(), hotloop::Error>(())
+    /// ```
     pub const fn parallel() -> Self {
         Backend::Parallel { threads: None }
     }
@@ -134,7 +150,7 @@ impl fmt::Display for Backend {
             Backend::Serial => f.write_str("serial"),
             Backend::Parallel { threads: Some(t) } => write!(f, "parallel ({t} threads)"),
             Backend::Parallel { threads: None } => {
-                write!(f, "parallel ({} threads)", default_threads())
+                write!(f, "parallel ({} threads)", rayon::current_num_threads())
             }
             Backend::Simulator { launch: Some(l) } => write!(f, "simulator ({l})"),
             Backend::Simulator { launch: None } => f.write_str("simulator (default launch)"),

@@ -54,9 +54,22 @@ impl Target {
     }
 }
 
+/// `map(Affine)` may take at most this much longer than the hand-written
+/// add it equals (the two are timed in alternation).
+pub const MAP_OVER_ADD_MAX: f64 = 1.05;
+
 /// The first row of kind `id`.
 fn find<'a>(rows: &'a [Row], id: &str) -> Option<&'a Row> {
     rows.iter().find(|r| r.id == id)
+}
+
+/// The Python row of `form` (NumPy's or Numba's) on `workload`: its id is
+/// `python/<workload>/<interpreter and versions>/<form>`, and the versions
+/// are the machine's, so it is found by the parts that are the project's.
+fn python<'a>(rows: &'a [Row], workload: &str, form: &str) -> Option<&'a Row> {
+    let (head, tail) = (row_id(&["python", workload]), row_id(&[form]));
+    rows.iter()
+        .find(|r| r.id.starts_with(&format!("{head}/")) && r.id.ends_with(&format!("/{tail}")))
 }
 
 /// Of the rows of kind `id` (one per sample count), the largest.
@@ -75,7 +88,48 @@ pub fn evaluate(rows: &[Row]) -> Vec<Target> {
                 add.workload
             ),
             median(copy) / median(add),
+            0.90,
+            false,
+        ));
+    }
+    if let (Some(add), Some(copy)) = (
+        find(rows, add::ADD_SERIAL_STREAMING),
+        find(rows, add::STREAM_COPY_SERIAL),
+    ) {
+        out.push(Target::new(
+            format!(
+                "serial add_scalar / one-thread stream copy bandwidth ({})",
+                add.workload
+            ),
+            median(copy) / median(add),
             0.85,
+            false,
+        ));
+    }
+    // Against the Python rows of the same run, where Python was set up.
+    if let Some(add) = find(rows, add::ADD_PARALLEL)
+        && let Some(numba) = python(rows, &add.workload, "numba prange")
+    {
+        out.push(Target::new(
+            format!(
+                "parallel add_scalar speedup over Numba prange ({})",
+                add.workload
+            ),
+            median(numba) / median(add),
+            1.3,
+            false,
+        ));
+    }
+    if let Some(add) = find(rows, add::ADD_SERIAL_STREAMING)
+        && let Some(numpy) = python(rows, &add.workload, "numpy add(out=)")
+    {
+        out.push(Target::new(
+            format!(
+                "serial add_scalar (streaming stores) speedup over NumPy add(out=) ({})",
+                add.workload
+            ),
+            median(numpy) / median(add),
+            1.3,
             false,
         ));
     }
@@ -86,6 +140,17 @@ pub fn evaluate(rows: &[Row]) -> Vec<Target> {
             1e9,
             false,
         ));
+        if let Some(numba) = python(rows, &pi.workload, "numba prange, np.random") {
+            out.push(Target::new(
+                format!(
+                    "parallel Monte Carlo speedup over Numba prange ({})",
+                    pi.workload
+                ),
+                median(numba) / median(pi),
+                40.0,
+                false,
+            ));
+        }
     }
     // The GPU's, against its own device-to-device copy of the same bytes.
     if let (Some(add), Some(copy)) = (find(rows, add::ADD_CUDA), find(rows, add::DEVICE_COPY)) {
@@ -115,7 +180,7 @@ pub fn evaluate(rows: &[Row]) -> Vec<Target> {
             out.push(Target::new(
                 format!("{backend} map(Affine) time / hand-written add_scalar"),
                 median(map) / median(add),
-                1.10,
+                MAP_OVER_ADD_MAX,
                 true,
             ));
         }
@@ -199,5 +264,38 @@ mod tests {
         assert!((t[2].measured - 1.2).abs() < 1e-12 && !t[2].met);
         assert!((t[3].measured - 2.0).abs() < 1e-12 && t[3].met);
         assert!(t[2].line().starts_with("MISSED"));
+    }
+
+    #[test]
+    fn python_rows_are_found_by_workload_and_form_whatever_the_versions() {
+        let add_w = "add_scalar f64 4x4x4";
+        let pi_w = "monte carlo pi 1e9 samples";
+        let py = |workload: &str, form: &str, secs: f64| {
+            let id = row_id(&[
+                "python",
+                workload,
+                "python 3.12.1, numba 0.99 (2 threads)",
+                form,
+            ]);
+            row(&id, workload, form, secs)
+        };
+        let rows = vec![
+            row(add::ADD_PARALLEL, add_w, "rayon", 1.0),
+            row(add::ADD_SERIAL_STREAMING, add_w, "streaming", 2.0),
+            row(pi::PI_PARALLEL, pi_w, "philox", 0.5),
+            py(add_w, "numba prange", 1.5),
+            py(add_w, "numpy add(out=)", 2.5),
+            // Another workload's prange row must not be taken for this one.
+            py("add_scalar f64 8x8x8", "numba prange", 100.0),
+            py(pi_w, "numba prange, np.random", 10.0),
+        ];
+        let t = evaluate(&rows);
+        let get = |prefix: &str| t.iter().find(|t| t.name.starts_with(prefix)).unwrap();
+        let prange = get("parallel add_scalar speedup over Numba prange");
+        assert!((prange.measured - 1.5).abs() < 1e-12 && prange.met);
+        let numpy = get("serial add_scalar (streaming stores) speedup");
+        assert!((numpy.measured - 1.25).abs() < 1e-12 && !numpy.met);
+        let mc = get("parallel Monte Carlo speedup over Numba");
+        assert!((mc.measured - 20.0).abs() < 1e-12 && !mc.met);
     }
 }

@@ -1,6 +1,11 @@
-//! The worker pools of the parallel backend: one rayon pool per thread
-//! count asked for, a few of them kept between calls, and the limit on
-//! their size.
+//! The worker pools of the parallel backend. By default the parallel forms
+//! run on the *current* rayon pool: the global one, or the one a caller
+//! entered with `ThreadPool::install`, so an application that already uses
+//! rayon shares its threads with hotloop instead of running twice as many.
+//! A caller may also hand over a pool of its own ([`Pool::from_rayon`]), or
+//! ask for an exact thread count, for which hotloop keeps a few pools of
+//! its own ([`POOL_CACHE`]). The reductions split their input into chunks
+//! whose bounds do not depend on the pool, so their bits do not either.
 
 use hotloop_runtime::{Error, Result};
 use std::num::NonZeroUsize;
@@ -25,26 +30,43 @@ pub fn max_threads() -> usize {
 /// per-task cost vanishes, small enough to balance 2 to 100+ threads.
 pub const ELEMENTWISE_CHUNK: usize = 1 << 16;
 
-/// A rayon pool of a fixed size, shared by every call that asks for that
-/// size while it is cached ([`POOL_CACHE`]): building a pool starts
-/// threads, a cost paid once per size (the suite reports it as first-call
-/// cost).
-#[derive(Clone, Debug)]
+/// Where a parallel form runs: the current rayon pool, or a given one.
+/// Cheap to clone; the default ([`Pool::current`]) looks nothing up.
+#[derive(Clone, Debug, Default)]
 pub struct Pool {
-    pool: Arc<rayon::ThreadPool>,
-    /// [`Pool::serial_below_bytes`], measured on first use and shared by
-    /// every handle to this pool.
-    cutoff: Arc<OnceLock<usize>>,
+    /// `None`: whichever pool the calling thread is in (the global pool
+    /// outside any).
+    own: Option<Arc<rayon::ThreadPool>>,
 }
 
 impl Pool {
-    /// The pool with `threads` workers (`None`: one per available core);
-    /// [`Error::Threads`] beyond [`max_threads`].
+    /// The current rayon pool: the global one, or the one the calling
+    /// thread runs in (a caller's `ThreadPool::install`).
+    pub const fn current() -> Pool {
+        Pool { own: None }
+    }
+
+    /// A pool the caller built and owns.
+    pub fn from_rayon(pool: Arc<rayon::ThreadPool>) -> Pool {
+        Pool { own: Some(pool) }
+    }
+
+    /// `None`: the current pool ([`Pool::current`]). `Some(n)`: a pool of
+    /// exactly `n` workers of hotloop's own, shared by every call that asks
+    /// for that size while it is cached ([`POOL_CACHE`]; starting one is a
+    /// cost paid once per size, which the suite reports as first-call
+    /// cost); [`Error::Threads`] beyond [`max_threads`].
     pub fn get(threads: Option<NonZeroUsize>) -> Result<Pool> {
+        match threads {
+            None => Ok(Pool::current()),
+            Some(n) => Self::sized(n.get()),
+        }
+    }
+
+    fn sized(n: usize) -> Result<Pool> {
         /// Cached pools by size, the most recently used last.
-        type Cache = Vec<(usize, Pool)>;
+        type Cache = Vec<(usize, Arc<rayon::ThreadPool>)>;
         static POOLS: OnceLock<Mutex<Cache>> = OnceLock::new();
-        let n = threads.map_or_else(default_threads, NonZeroUsize::get);
         let limit = max_threads();
         if n > limit {
             return Err(Error::Threads(format!(
@@ -62,32 +84,36 @@ impl Pool {
                 let entry = pools.remove(i);
                 pools.push(entry);
             }
-            return Ok(pools[pools.len() - 1].1.clone());
+            return Ok(Pool::from_rayon(pools[pools.len() - 1].1.clone()));
         }
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .thread_name(move |i| format!("hotloop-{n}-{i}"))
             .build()
             .map_err(|e| Error::Threads(format!("could not start {n} threads: {e}")))?;
-        let pool = Pool {
-            pool: Arc::new(pool),
-            cutoff: Arc::new(OnceLock::new()),
-        };
+        let pool = Arc::new(pool);
         if pools.len() == POOL_CACHE {
             pools.remove(0);
         }
         pools.push((n, pool.clone()));
-        Ok(pool)
+        Ok(Pool::from_rayon(pool))
     }
 
     /// Number of worker threads.
     pub fn threads(&self) -> usize {
-        self.pool.current_num_threads()
+        match &self.own {
+            Some(p) => p.current_num_threads(),
+            None => rayon::current_num_threads(),
+        }
     }
 
-    /// Runs `f` inside the pool.
+    /// Runs `f` inside the pool (the current pool: on this thread, where
+    /// rayon's parallel iterators already use it).
     pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
-        self.pool.install(f)
+        match &self.own {
+            Some(p) => p.install(f),
+            None => f(),
+        }
     }
 
     /// Whether a parallel form over `bytes` of data runs on the calling
@@ -100,7 +126,8 @@ impl Pool {
     }
 
     /// The size below which this pool's parallel forms run serially,
-    /// measured once per pool on this machine (not guessed): an add
+    /// measured on this machine (not guessed), once per thread count and
+    /// process, and read back without a lock: an add
     /// over `n` f64 for `n` = 2^10 to 2^21, timed serially and on the pool
     /// in the parallel forms' own chunks (best of 7 each, about 20 ms in all, on first use); the smallest size
     /// from which the pool is faster at it and at the next size. The add is
@@ -111,7 +138,22 @@ impl Pool {
         if forced != usize::MAX {
             return forced;
         }
-        *self.cutoff.get_or_init(|| self.measure_cutoff())
+        // Pools past the table's end share its last slot: at that many
+        // threads the cutoff is the largest measured anyway.
+        let slot = &CUTOFFS[self.threads().min(CUTOFFS.len() - 1)];
+        match slot.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => {
+                let bytes = self.measure_cutoff();
+                // Two callers measuring at once store close values; either
+                // is a measurement.
+                slot.store(
+                    bytes.trailing_zeros() as u8 + 1,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                bytes
+            }
+            log2 => 1usize << (log2 - 1),
+        }
     }
 
     fn measure_cutoff(&self) -> usize {
@@ -154,6 +196,11 @@ impl Pool {
         (1usize << first) * size_of::<f64>()
     }
 }
+
+/// The measured cutoff by thread count: `log2(bytes) + 1`, 0 until
+/// measured.
+static CUTOFFS: [std::sync::atomic::AtomicU8; 257] =
+    [const { std::sync::atomic::AtomicU8::new(0) }; 257];
 
 /// `usize::MAX`: no override of the measured cutoff.
 static SERIAL_BELOW_OVERRIDE: std::sync::atomic::AtomicUsize =
@@ -198,8 +245,41 @@ mod tests {
     fn pools_are_shared_per_size() {
         let a = Pool::get(NonZeroUsize::new(3)).unwrap();
         let b = Pool::get(NonZeroUsize::new(3)).unwrap();
-        assert!(Arc::ptr_eq(&a.pool, &b.pool));
+        assert!(Arc::ptr_eq(
+            a.own.as_ref().unwrap(),
+            b.own.as_ref().unwrap()
+        ));
         assert_eq!(a.threads(), 3);
+    }
+
+    #[test]
+    fn the_default_is_the_callers_pool() {
+        // Outside any pool: the global one.
+        assert_eq!(Pool::current().threads(), rayon::current_num_threads());
+        assert!(Pool::get(None).unwrap().own.is_none());
+        // Inside a caller's pool: that one, with no pool of hotloop's own.
+        let theirs = rayon::ThreadPoolBuilder::new()
+            .num_threads(5)
+            .build()
+            .unwrap();
+        let (threads, inside) = theirs.install(|| {
+            let p = Pool::current();
+            (
+                p.threads(),
+                p.install(|| rayon::current_thread_index().is_some()),
+            )
+        });
+        assert_eq!(threads, 5);
+        assert!(inside, "the work ran outside the caller's pool");
+        // A pool handed over is used as it is.
+        let given = Arc::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(3)
+                .build()
+                .unwrap(),
+        );
+        let p = Pool::from_rayon(given.clone());
+        assert_eq!(p.install(rayon::current_num_threads), 3);
     }
 
     #[test]
@@ -220,7 +300,7 @@ mod tests {
         // Sixteen sizes, each used once: the ones evicted from the cache
         // are dropped once their last user lets go.
         let first = Pool::get(NonZeroUsize::new(11)).unwrap();
-        let weak = Arc::downgrade(&first.pool);
+        let weak = Arc::downgrade(first.own.as_ref().unwrap());
         drop(first);
         for n in 12..28 {
             let p = Pool::get(NonZeroUsize::new(n)).unwrap();

@@ -21,6 +21,11 @@ pub const DEVICE_COPY_FORM: &str = "device-to-device copy";
 
 /// The id of the parallel add_scalar row (the `prange` row).
 pub const ADD_PARALLEL: &str = "add_scalar/parallel/rayon";
+/// The id of the serial add_scalar row with streaming stores (the library's
+/// default for an output this large), timed against a one-thread copy.
+pub const ADD_SERIAL_STREAMING: &str = "add_scalar/serial/streaming";
+/// The id of the one-thread STREAM copy row.
+pub const STREAM_COPY_SERIAL: &str = "add_scalar/serial/stream_copy";
 /// The id of the STREAM copy row, the CPU's bandwidth reference.
 pub const STREAM_COPY: &str = "add_scalar/parallel/stream_copy";
 /// The id of the GPU's grid-stride add_scalar row.
@@ -85,6 +90,34 @@ pub fn rows(
         }
     }
 
+    if cfg.runs_backend("serial") {
+        // The library's own serial add (streaming stores beyond the cache),
+        // in alternation with the same copy on one thread.
+        progress("add: serial, alternating with a one-thread stream copy");
+        let one = Pool::get(std::num::NonZeroUsize::new(1)).map_err(|e| e.to_string())?;
+        let (t_copy, t_add) = copy_and(cfg, &one, x, &mut out, hotloop::Backend::Serial)?;
+        rows.push(row(
+            ADD_SERIAL_STREAMING,
+            "vectorized, streaming stores",
+            "serial",
+            t_add.timings,
+            t_add.check,
+            false,
+            Some(
+                "hotloop's default stores: non-temporal beyond the cache; against NumPy add(out=)",
+            ),
+        ));
+        rows.push(row(
+            STREAM_COPY_SERIAL,
+            &format!("stream copy, {}", hotloop_cpu::store::streaming_stores()),
+            "serial",
+            t_copy.timings,
+            t_copy.check,
+            false,
+            Some("one-thread STREAM-style copy, timed in alternation with the row above"),
+        ));
+    }
+
     if cfg.runs_backend("parallel") {
         // The bandwidth reference and the prange row are timed in
         // alternation, so their ratio holds even when the machine's memory
@@ -93,35 +126,13 @@ pub fn rows(
         let backend = cfg.parallel()?;
         let pool = Pool::get(cfg.threads.and_then(std::num::NonZeroUsize::new))
             .map_err(|e| e.to_string())?;
-        let src = x.as_slice().expect("standard layout");
-        let out_cell = std::cell::RefCell::new(&mut out);
-        let (t_copy, t_add) = crate::measure::time_pair(
-            cfg.plan,
-            || {
-                let mut o = out_cell.borrow_mut();
-                copy_streaming(&pool, src, o.as_slice_mut().expect("standard layout"));
-                Ok(())
-            },
-            || {
-                let mut o = out_cell.borrow_mut();
-                hotloop::add_scalar_into(backend, x, 2.0, *o).map_err(|e| e.to_string())
-            },
-        )?;
-        // Check each once more, outside the timings.
-        copy_streaming(&pool, src, out.as_slice_mut().expect("standard layout"));
-        let copy_check = if out.as_slice().unwrap() == src {
-            Check::Passed
-        } else {
-            Check::Failed("copy differs from its source".into())
-        };
-        out.fill(1.0);
-        hotloop::add_scalar_into(backend, x, 2.0, &mut out).map_err(|e| e.to_string())?;
+        let (t_copy, t_add) = copy_and(cfg, &pool, x, &mut out, backend)?;
         rows.push(row(
             ADD_PARALLEL,
             "rayon",
             &backend.to_string(),
-            t_add,
-            check_add(out.as_slice().unwrap()),
+            t_add.timings,
+            t_add.check,
             false,
             Some("prange row: preallocated output, streaming stores"),
         ));
@@ -131,8 +142,8 @@ pub fn rows(
             STREAM_COPY,
             &copy_form,
             &format!("parallel ({} threads)", pool.threads()),
-            t_copy,
-            copy_check,
+            t_copy.timings,
+            t_copy.check,
             false,
             Some("STREAM-style copy, non-temporal stores, timed in alternation with the row above: the bandwidth reference"),
         ));
@@ -305,4 +316,55 @@ pub fn rows(
     }
 
     Ok(rows)
+}
+
+/// A timed and checked measurement.
+struct Checked {
+    timings: crate::measure::Timings,
+    check: Check,
+}
+
+/// A STREAM-style copy over `pool` and `add_scalar_into(backend, x, 2)`
+/// timed in alternation, so their ratio holds even when the machine's
+/// memory bandwidth drifts during the run; each checked once more after.
+fn copy_and(
+    cfg: &Config,
+    pool: &Pool,
+    x: &Array3<f64>,
+    out: &mut Array3<f64>,
+    backend: hotloop::Backend,
+) -> Result<(Checked, Checked), String> {
+    let src = x.as_slice().expect("standard layout");
+    let out_cell = std::cell::RefCell::new(&mut *out);
+    let (t_copy, t_add) = crate::measure::time_pair(
+        cfg.plan,
+        || {
+            let mut o = out_cell.borrow_mut();
+            copy_streaming(pool, src, o.as_slice_mut().expect("standard layout"));
+            Ok(())
+        },
+        || {
+            let mut o = out_cell.borrow_mut();
+            hotloop::add_scalar_into(backend, x, 2.0, *o).map_err(|e| e.to_string())
+        },
+    )?;
+    copy_streaming(pool, src, out.as_slice_mut().expect("standard layout"));
+    let copy_check = if out.as_slice().unwrap() == src {
+        Check::Passed
+    } else {
+        Check::Failed("copy differs from its source".into())
+    };
+    out.fill(1.0);
+    hotloop::add_scalar_into(backend, x, 2.0, &mut *out).map_err(|e| e.to_string())?;
+    let add_check = check_add(out.as_slice().unwrap());
+    Ok((
+        Checked {
+            timings: t_copy,
+            check: copy_check,
+        },
+        Checked {
+            timings: t_add,
+            check: add_check,
+        },
+    ))
 }
