@@ -31,7 +31,8 @@
 use crate::Backend;
 use crate::dispatch::with_runtime;
 use hotloop_core::gufunc::{GuKernel, MovingAverage, NormalizeRows};
-use hotloop_runtime::{Element, Error, GufuncPlan, Result, Signature, contiguous, contiguous_mut};
+use hotloop_runtime::layout::{logical_order, write_logical};
+use hotloop_runtime::{Element, Error, GufuncPlan, Result, Signature};
 use ndarray::{Array, ArrayBase, ArrayD, Data, DataMut, Dimension, IxDyn};
 
 /// Binds `K`'s signature to the shapes and checks the kernel's parameters.
@@ -70,10 +71,10 @@ where
     K: GuKernel<T>,
 {
     let plan = plan(&kernel, input.shape(), None)?;
-    let src = contiguous("input", input)?;
+    let src = logical_order("gufunc input copy", input.view())?;
     let mut out =
         hotloop_runtime::try_zeroed_vec::<T>("gufunc output", plan.loops * plan.out_block)?;
-    run(backend, &kernel, &plan, src, &mut out)?;
+    run(backend, &kernel, &plan, &src, &mut out)?;
     Ok(Array::from_shape_vec(IxDyn(&plan.out_shape), out).expect("length from the plan"))
 }
 
@@ -94,9 +95,10 @@ where
     K: GuKernel<T>,
 {
     let plan = plan(&kernel, input.shape(), Some(out.shape()))?;
-    let src = contiguous("input", input)?;
-    let dst = contiguous_mut("output", out)?;
-    run(backend, &kernel, &plan, src, dst)
+    let src = logical_order("gufunc input copy", input.view())?;
+    write_logical(out.view_mut(), |dst| {
+        run(backend, &kernel, &plan, &src, dst)
+    })
 }
 
 /// A `(n)->(n)`-shaped kernel into a new array of the input's own type.
@@ -112,9 +114,9 @@ where
     K: GuKernel<T>,
 {
     let plan = plan(&kernel, input.shape(), Some(input.shape()))?;
-    let src = contiguous("input", input)?;
+    let src = logical_order("gufunc input copy", input.view())?;
     let mut out = hotloop_runtime::try_zeroed_vec::<T>("gufunc output", src.len())?;
-    run(backend, &kernel, &plan, src, &mut out)?;
+    run(backend, &kernel, &plan, &src, &mut out)?;
     Ok(Array::from_shape_vec(input.raw_dim(), out).expect("same length as the input"))
 }
 

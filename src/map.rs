@@ -34,10 +34,12 @@
 use crate::Backend;
 use crate::dispatch::with_runtime;
 use hotloop_core::map::{BinaryOp, UnaryOp};
-use hotloop_runtime::{Element, Error, Result, check_same_shape, contiguous, contiguous_mut};
+use hotloop_runtime::layout::{binary_in_place, binary_into, in_place, logical_order, unary_into};
+use hotloop_runtime::{Element, Error, Result, check_same_shape};
 use ndarray::{Array, ArrayBase, Data, DataMut, Dimension};
 
-/// `op(input)` element by element, into a new array (allocated fallibly).
+/// `op(input)` element by element, into a new standard-layout array
+/// (allocated fallibly); `input` in any layout.
 pub fn map<T, S, D, Op>(backend: Backend, op: Op, input: &ArrayBase<S, D>) -> Result<Array<T, D>>
 where
     T: Element,
@@ -45,13 +47,14 @@ where
     D: Dimension,
     Op: UnaryOp<T>,
 {
-    let src = contiguous("input", input)?;
+    let src = logical_order("map input copy", input.view())?;
     let mut out = hotloop_runtime::try_zeroed_vec::<T>("map output", src.len())?;
-    run_map(backend, &op, src, &mut out)?;
+    run_map(backend, &op, &src, &mut out)?;
     Ok(Array::from_shape_vec(input.raw_dim(), out).expect("same length as the input"))
 }
 
-/// `out = op(input)`; both standard-layout, of the same shape.
+/// `out = op(input)`; the same shape, any layouts (over the arrays' memory
+/// when they share its order, through a copy when they do not).
 pub fn map_into<T, S, SO, D, Op>(
     backend: Backend,
     op: Op,
@@ -66,15 +69,12 @@ where
     Op: UnaryOp<T>,
 {
     check_same_shape("input", input.shape(), "output", out.shape())?;
-    map_slice_into(
-        backend,
-        op,
-        contiguous("input", input)?,
-        contiguous_mut("output", out)?,
-    )
+    unary_into(input.view(), out.view_mut(), |src, dst| {
+        run_map(backend, &op, src, dst)
+    })
 }
 
-/// `data = op(data)` in place.
+/// `data = op(data)` in place, in any layout.
 pub fn map_in_place<T, S, D, Op>(backend: Backend, op: Op, data: &mut ArrayBase<S, D>) -> Result<()>
 where
     T: Element,
@@ -82,8 +82,9 @@ where
     D: Dimension,
     Op: UnaryOp<T>,
 {
-    let data = contiguous_mut("data", data)?;
-    with_runtime!(backend, |rt| rt.map_in_place(&op, data))
+    in_place(data.view_mut(), |data| {
+        with_runtime!(backend, |rt| rt.map_in_place(&op, data))
+    })
 }
 
 /// `out = op(input)` over slices of the same length.
@@ -106,8 +107,8 @@ fn run_map<T: Element, Op: UnaryOp<T>>(
     with_runtime!(backend, |rt| rt.map(op, input, out))
 }
 
-/// `op(a, b)` element by element, into a new array; `a` and `b` have the
-/// same shape. For array ⊕ scalar, [`map`] with [`BinaryOp::right`].
+/// `op(a, b)` element by element, into a new standard-layout array; `a`
+/// and `b` have the same shape, in any layouts. For array ⊕ scalar, [`map`] with [`BinaryOp::right`].
 pub fn zip<T, SA, SB, D, Op>(
     backend: Backend,
     op: Op,
@@ -122,13 +123,14 @@ where
     Op: BinaryOp<T>,
 {
     check_same_shape("a", a.shape(), "b", b.shape())?;
-    let (x, y) = (contiguous("a", a)?, contiguous("b", b)?);
+    let x = logical_order("zip input copy", a.view())?;
+    let y = logical_order("zip input copy", b.view())?;
     let mut out = hotloop_runtime::try_zeroed_vec::<T>("zip output", x.len())?;
-    run_zip(backend, &op, x, y, &mut out)?;
+    run_zip(backend, &op, &x, &y, &mut out)?;
     Ok(Array::from_shape_vec(a.raw_dim(), out).expect("same length as the inputs"))
 }
 
-/// `out = op(a, b)`; all three of the same shape.
+/// `out = op(a, b)`; all three of the same shape, in any layouts.
 pub fn zip_into<T, SA, SB, SO, D, Op>(
     backend: Backend,
     op: Op,
@@ -146,16 +148,12 @@ where
 {
     check_same_shape("a", a.shape(), "b", b.shape())?;
     check_same_shape("a", a.shape(), "output", out.shape())?;
-    zip_slice_into(
-        backend,
-        op,
-        contiguous("a", a)?,
-        contiguous("b", b)?,
-        contiguous_mut("output", out)?,
-    )
+    binary_into(a.view(), b.view(), out.view_mut(), |x, y, dst| {
+        run_zip(backend, &op, x, y, dst)
+    })
 }
 
-/// `a = op(a, b)` in place.
+/// `a = op(a, b)` in place; the same shape, in any layouts.
 pub fn zip_in_place<T, SA, SB, D, Op>(
     backend: Backend,
     op: Op,
@@ -170,9 +168,9 @@ where
     Op: BinaryOp<T>,
 {
     check_same_shape("a", a.shape(), "b", b.shape())?;
-    let y = contiguous("b", b)?;
-    let x = contiguous_mut("a", a)?;
-    with_runtime!(backend, |rt| rt.zip_in_place(&op, x, y))
+    binary_in_place(a.view_mut(), b.view(), |x, y| {
+        with_runtime!(backend, |rt| rt.zip_in_place(&op, x, y))
+    })
 }
 
 /// `out = op(a, b)` over slices of the same length.

@@ -15,7 +15,8 @@
 use crate::Backend;
 use crate::dispatch::with_runtime;
 use hotloop_core::predicate::Predicate;
-use hotloop_runtime::{Element, Error, Result, contiguous};
+use hotloop_runtime::layout::{any_order, logical_order};
+use hotloop_runtime::{Element, Error, Result};
 use ndarray::{ArrayBase, Data, Dimension};
 
 /// Sum of all elements. Deterministic: one fixed order of additions, a
@@ -31,7 +32,9 @@ where
     S: Data<Elem = T>,
     D: Dimension,
 {
-    sum_slice(backend, contiguous("input", input)?)
+    // The order of the additions is the result's: logical order, so a
+    // transposed or strided view sums to the bits of its standard copy.
+    sum_slice(backend, &logical_order("sum input copy", input.view())?)
 }
 
 /// [`sum`] over a slice.
@@ -47,7 +50,7 @@ where
     S: Data<Elem = T>,
     D: Dimension,
 {
-    max_slice(backend, contiguous("input", input)?)
+    max_slice(backend, &any_order("max input copy", input.view())?)
 }
 
 /// [`max`] over a slice.
@@ -67,7 +70,7 @@ where
     S: Data<Elem = T>,
     D: Dimension,
 {
-    min_slice(backend, contiguous("input", input)?)
+    min_slice(backend, &any_order("min input copy", input.view())?)
 }
 
 /// [`min`] over a slice.
@@ -87,7 +90,11 @@ where
     D: Dimension,
     P: Predicate<T>,
 {
-    count_where_slice(backend, pred, contiguous("input", input)?)
+    count_where_slice(
+        backend,
+        pred,
+        &any_order("count_where input copy", input.view())?,
+    )
 }
 
 /// [`count_where`] over a slice.

@@ -61,9 +61,8 @@ use crate::Backend;
 use crate::dispatch::with_runtime;
 use hotloop_core::index::Shape3;
 use hotloop_core::stencil::{Boundary, Planar, Stencil2, Stencil3, check_kernel};
-use hotloop_runtime::{
-    Element, Error, Result, check_same_shape, contiguous, contiguous_mut, shape3,
-};
+use hotloop_runtime::layout::{logical_order, write_logical};
+use hotloop_runtime::{Element, Error, Result, check_same_shape, shape3};
 use ndarray::{Array2, Array3, ArrayBase, Data, DataMut, Ix2, Ix3};
 
 fn run<T: Element, K: Stencil3<T>>(
@@ -93,10 +92,10 @@ where
     S: Data<Elem = T>,
     K: Stencil3<T>,
 {
-    let src = contiguous("input", input)?;
+    let src = logical_order("stencil input copy", input.view())?;
     let (x, y, z) = input.dim();
     let mut out = hotloop_runtime::try_zeroed_vec::<T>("stencil output", src.len())?;
-    run(backend, &kernel, src, [x, y, z], boundary, &mut out)?;
+    run(backend, &kernel, &src, [x, y, z], boundary, &mut out)?;
     Ok(Array3::from_shape_vec((x, y, z), out).expect("same length as the input"))
 }
 
@@ -117,9 +116,10 @@ where
 {
     check_same_shape("input", input.shape(), "output", out.shape())?;
     let (x, y, z) = input.dim();
-    let src = contiguous("input", input)?;
-    let dst = contiguous_mut("output", out)?;
-    run(backend, &kernel, src, [x, y, z], boundary, dst)
+    let src = logical_order("stencil input copy", input.view())?;
+    write_logical(out.view_mut(), |dst| {
+        run(backend, &kernel, &src, [x, y, z], boundary, dst)
+    })
 }
 
 /// `kernel` over every cell of the 2-D `input`, into a new array.
@@ -134,11 +134,18 @@ where
     S: Data<Elem = T>,
     K: Stencil2<T>,
 {
-    let src = contiguous("input", input)?;
+    let src = logical_order("stencil input copy", input.view())?;
     let (y, z) = input.dim();
     let mut out = hotloop_runtime::try_zeroed_vec::<T>("stencil output", src.len())?;
-    run(backend, &Planar(kernel), src, [1, y, z], boundary, &mut out)
-        .map_err(Error::into_planar)?;
+    run(
+        backend,
+        &Planar(kernel),
+        &src,
+        [1, y, z],
+        boundary,
+        &mut out,
+    )
+    .map_err(Error::into_planar)?;
     Ok(Array2::from_shape_vec((y, z), out).expect("same length as the input"))
 }
 
@@ -158,7 +165,9 @@ where
 {
     check_same_shape("input", input.shape(), "output", out.shape())?;
     let (y, z) = input.dim();
-    let src = contiguous("input", input)?;
-    let dst = contiguous_mut("output", out)?;
-    run(backend, &Planar(kernel), src, [1, y, z], boundary, dst).map_err(Error::into_planar)
+    let src = logical_order("stencil input copy", input.view())?;
+    write_logical(out.view_mut(), |dst| {
+        run(backend, &Planar(kernel), &src, [1, y, z], boundary, dst)
+    })
+    .map_err(Error::into_planar)
 }

@@ -11,6 +11,7 @@ mod array;
 mod error;
 pub mod gufunc;
 pub mod launch;
+pub mod layout;
 pub mod memory;
 mod runtime;
 
