@@ -1,35 +1,99 @@
 //! `cargo xtask bench`: builds the suite (`crates/hotloop-bench`) in release
 //! mode and runs it, leaving its results under
-//! `target/hotloop-bench/<UTC timestamp>/`.
+//! `target/hotloop-bench/<UTC timestamp>/` unless the user's `--out` names
+//! another directory.
 //!
 //! The suite is its own crate so that xtask stays free of the project's
 //! dependencies; this task only builds, runs and files the results.
 
-use crate::process;
+use crate::process::{self, Echo};
+use std::ffi::OsString;
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// Environment variable through which the suite learns the command the user
+/// typed, to quote it back (with `--setup-python` added) when the Python
+/// rows are missing.
+const COMMAND_ENV: &str = "HOTLOOP_BENCH_COMMAND";
+
 pub fn run(args: &[String]) -> Result<(), String> {
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        return process::run(process::cargo().args([
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "hotloop-bench",
-            "--",
-            "--help",
-        ]));
-    }
-    let dir = process::workspace_root()
-        .join("target")
-        .join("hotloop-bench")
-        .join(utc_timestamp());
+    let cwd = std::env::current_dir().map_err(|e| format!("the current directory: {e}"))?;
     let mut cmd = process::cargo();
     cmd.args(["run", "--quiet", "--release", "-p", "hotloop-bench", "--"])
-        .args(args)
-        .arg("--out")
-        .arg(&dir);
-    process::run(&mut cmd)
+        .args(with_absolute_out(args, &cwd))
+        .env(COMMAND_ENV, typed_command(args));
+    if needs_default_out(args) {
+        let dir = process::workspace_root()
+            .join("target")
+            .join("hotloop-bench")
+            .join(utc_timestamp());
+        cmd.arg("--out").arg(dir);
+    }
+    // The suite prints its own messages; its `cargo run` line is noise.
+    let status = process::status_with(&mut cmd, Echo::No)?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the bench failed ({status}); its messages are above"
+        ))
+    }
+}
+
+/// Whether the suite should get xtask's timestamped `--out`: not when the
+/// user gave one, nor for a request that writes nothing (`--help`,
+/// `--cuda-available`, which takes no other option).
+fn needs_default_out(args: &[String]) -> bool {
+    !args.iter().any(|a| {
+        a == "--out"
+            || a.starts_with("--out=")
+            || a == "-h"
+            || a == "--help"
+            || a == "--cuda-available"
+    })
+}
+
+/// `args` with a relative `--out DIR` (or `--out=DIR`) made absolute
+/// against `cwd`: the suite runs from the workspace root, the user typed
+/// the path from where they stand.
+fn with_absolute_out(args: &[String], cwd: &Path) -> Vec<OsString> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut next_is_dir = false;
+    for a in args {
+        if next_is_dir {
+            out.push(cwd.join(a).into_os_string());
+            next_is_dir = false;
+        } else if a == "--out" {
+            out.push(a.into());
+            next_is_dir = true;
+        } else if let Some(dir) = a.strip_prefix("--out=") {
+            let mut s = OsString::from("--out=");
+            s.push(cwd.join(dir));
+            out.push(s);
+        } else {
+            out.push(a.into());
+        }
+    }
+    out
+}
+
+/// The command as the user typed it, quoted for a POSIX shell where needed.
+fn typed_command(args: &[String]) -> String {
+    let mut s = String::from("cargo xtask bench");
+    for a in args {
+        s.push(' ');
+        if !a.is_empty()
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_=.,/:+@%".contains(c))
+        {
+            s.push_str(a);
+        } else {
+            s.push('\'');
+            s.push_str(&a.replace('\'', "'\\''"));
+            s.push('\'');
+        }
+    }
+    s
 }
 
 /// `YYYYMMDDTHHMMSSZ` for now, without a date library.
@@ -64,7 +128,58 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 #[cfg(test)]
 mod tests {
-    use super::civil_from_days;
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn the_users_out_wins() {
+        assert!(needs_default_out(&args("--quick --backend serial")));
+        for given in [
+            "--quick --out mine",
+            "--out=mine",
+            "--help",
+            "-h",
+            "--cuda-available",
+        ] {
+            assert!(!needs_default_out(&args(given)), "{given}");
+        }
+    }
+
+    #[test]
+    fn a_relative_out_is_taken_from_where_the_user_stands() {
+        let cwd = Path::new("/home/u/proj/sub");
+        let got = with_absolute_out(&args("--quick --out res --size 1x2x3 --out=/abs"), cwd);
+        let got: Vec<_> = got
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "--quick",
+                "--out",
+                "/home/u/proj/sub/res",
+                "--size",
+                "1x2x3",
+                "--out=/abs"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_typed_command_is_quoted_for_a_shell() {
+        assert_eq!(
+            typed_command(&args("--quick --backend serial,parallel")),
+            "cargo xtask bench --quick --backend serial,parallel"
+        );
+        assert_eq!(
+            typed_command(&["--out".into(), "my dir".into(), "it's".into()]),
+            "cargo xtask bench --out 'my dir' 'it'\\''s'"
+        );
+    }
 
     #[test]
     fn known_dates() {

@@ -1,7 +1,7 @@
 //! Running child commands with a clear message when they fail.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 
 /// The workspace root (the parent of `xtask/`).
 pub fn workspace_root() -> PathBuf {
@@ -13,15 +13,39 @@ pub fn workspace_root() -> PathBuf {
 
 /// Runs `cmd`, echoing it first; an error names the command and its status.
 pub fn run(cmd: &mut Command) -> Result<(), String> {
-    eprintln!("$ {}", describe(cmd));
-    let status = cmd
-        .status()
-        .map_err(|e| format!("could not start `{}`: {e}", describe(cmd)))?;
+    run_with(cmd, Echo::Yes)
+}
+
+/// Whether [`run_with`] prints the command before running it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Echo {
+    /// `$ command ...` on stderr first (what [`run`] does).
+    Yes,
+    /// Nothing: for a task whose command is an implementation detail (the
+    /// bench's own `cargo run`); a failure still names it.
+    No,
+}
+
+/// Runs `cmd`, echoing it first if `echo` says so; an error names the
+/// command and its status.
+pub fn run_with(cmd: &mut Command, echo: Echo) -> Result<(), String> {
+    let status = status_with(cmd, echo)?;
     if status.success() {
         Ok(())
     } else {
         Err(format!("`{}` failed ({status})", describe(cmd)))
     }
+}
+
+/// Runs `cmd` to its end, echoing it first if `echo` says so, and returns
+/// its exit status, for a caller that words the failure itself; `Err` only
+/// if it could not start.
+pub fn status_with(cmd: &mut Command, echo: Echo) -> Result<ExitStatus, String> {
+    if echo == Echo::Yes {
+        eprintln!("$ {}", describe(cmd));
+    }
+    cmd.status()
+        .map_err(|e| format!("could not start `{}`: {e}", describe(cmd)))
 }
 
 /// A cargo command run from the workspace root, with the same cargo that

@@ -1,7 +1,18 @@
 //! What the suite runs, from the command line.
+//!
+//! The options are [`Cli`]'s fields: clap (derive) parses them and writes
+//! `--help` from the same definitions, so the two cannot drift.
+//! [`Config::from_args`] then validates what clap cannot see on its own
+//! (extents of zero, sizes that overflow or do not fit in this machine's
+//! memory, a thread count the parallel backend refuses), all before any
+//! work: a bad argument is a usage error (exit 2) at once.
 
 use crate::measure::Plan;
+use clap::builder::PossibleValuesParser;
+use clap::error::ErrorKind;
+use clap::{CommandFactory as _, Parser};
 use hotloop::Backend;
+use std::path::PathBuf;
 
 /// Workloads by name.
 pub const WORKLOADS: [&str; 6] = ["add", "pi", "reduce", "map", "stencil", "gufunc"];
@@ -12,6 +23,109 @@ pub const BACKENDS: &[&str] = &["serial", "parallel", "simulator", "cuda"];
 /// purpose, to prove that a wrong row is marked ✗ and fails the run.
 #[cfg(test)]
 pub const BACKENDS: &[&str] = &["serial", "parallel", "simulator", "cuda", "wrong"];
+
+/// The add / reduce / map array shape of a default run.
+pub const DEFAULT_SHAPE: [usize; 3] = [1024, 1024, 512];
+/// The same with `--quick`.
+pub const QUICK_SHAPE: [usize; 3] = [256, 256, 128];
+
+/// The suite's command line.
+#[derive(Parser, Debug)]
+#[command(
+    name = "hotloop-bench",
+    bin_name = "cargo xtask bench",
+    about = "The cross-backend comparison suite: every workload on every backend this machine has, \
+             each answer checked, in one table.",
+    long_about = "The cross-backend comparison suite: runs every workload on every backend this \
+                  machine has, checks every answer, and prints one table (median of the repeats, \
+                  min, max, first call, GB/s or samples/s, share of the measured copy bandwidth, \
+                  speedup over the workload's baseline), then the project's speed targets.\n\n\
+                  The Python rows (pure Python, NumPy, Numba) run when an interpreter with numpy \
+                  and numba is found (target/hotloop-bench/python-venv first, then python3); \
+                  --setup-python installs them there once. Exit status: 0 when every answer was \
+                  right, 1 when a row was wrong or the run failed, 2 for a bad argument.",
+    after_help = "Examples:\n  cargo xtask bench --quick\n  cargo xtask bench --setup-python\n  \
+                  cargo xtask bench --backend serial,parallel --workload add,pi --size 512x512x256",
+    disable_version_flag = true
+)]
+pub struct Cli {
+    /// Small sizes (256x256x128, Monte Carlo up to 3.3e7 samples), done in well under a minute
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Also Monte Carlo at 1e10 samples
+    #[arg(long, conflicts_with_all = ["quick", "samples"])]
+    pub full: bool,
+
+    /// GB/s against array size instead of the suite: add 2, map Affine and sum, serial and
+    /// parallel, beside a STREAM copy, 4 KiB to 4 GiB per array (--quick: to 64 MiB); writes
+    /// sweep.svg and sweep.json with --out
+    #[arg(long, conflicts_with_all = ["full", "size", "samples", "backend", "workload", "repeat"])]
+    pub sweep: bool,
+
+    /// add / reduce / map array shape, three extents of at least 1 [default: 1024x1024x512;
+    /// --quick: 256x256x128]
+    #[arg(long, value_name = "AxBxC", value_parser = parse_shape)]
+    pub size: Option<Shape>,
+
+    /// Monte Carlo sample counts, whole numbers such as 1e9 or 33000000 [default:
+    /// 1e4,3.3e7,1e9; --quick: 1e4,3.3e7; --full: 1e4,3.3e7,1e9,1e10]
+    #[arg(long, value_name = "N[,N...]", value_delimiter = ',', value_parser = parse_count)]
+    pub samples: Option<Vec<u64>>,
+
+    /// Backends to run [default: all this machine has]
+    #[arg(
+        long,
+        value_name = "B[,B...]",
+        value_delimiter = ',',
+        value_parser = PossibleValuesParser::new(BACKENDS.iter().copied()),
+    )]
+    pub backend: Vec<String>,
+
+    /// Workloads to run [default: all]
+    #[arg(
+        long,
+        value_name = "W[,W...]",
+        value_delimiter = ',',
+        value_parser = PossibleValuesParser::new(WORKLOADS),
+    )]
+    pub workload: Vec<String>,
+
+    /// The parallel backend's thread count [default: the current rayon pool, all cores]
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
+    pub threads: Option<usize>,
+
+    /// Timed repeats per row, after a first call and a warm-up (long rows: at most 3)
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = at_least_one)]
+    pub repeat: usize,
+
+    /// Run the Python rows, an error if no interpreter can (default: when one is found)
+    #[arg(long, conflicts_with = "no_python")]
+    pub python: bool,
+
+    /// Leave the Python rows out
+    #[arg(long)]
+    pub no_python: bool,
+
+    /// Install numpy and numba (about 300 MB, once) into target/hotloop-bench/python-venv
+    /// for the Python rows; without it the suite never installs anything
+    #[arg(long, conflicts_with = "no_python")]
+    pub setup_python: bool,
+
+    /// Write results.json, results.csv, table.md and chart.svg there (`cargo xtask bench`
+    /// defaults to target/hotloop-bench/<UTC timestamp>/)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Say in one line whether CUDA device 0 can run the kernels (exit 0) or why not (exit 3),
+    /// and run nothing else
+    #[arg(long, exclusive = true)]
+    pub cuda_available: bool,
+}
+
+/// An array shape from `--size`: three extents, each at least 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape(pub [usize; 3]);
 
 /// The resolved run configuration.
 #[derive(Clone, Debug)]
@@ -32,7 +146,7 @@ pub struct Config {
     /// Warm-up and repeats.
     pub plan: Plan,
     /// Where to write results (None: don't).
-    pub out_dir: Option<std::path::PathBuf>,
+    pub out_dir: Option<PathBuf>,
     /// Whether to run the Python rows.
     pub python: PythonMode,
     /// `--setup-python`: install numpy and numba into the suite's venv.
@@ -52,6 +166,15 @@ pub enum PythonMode {
     On,
     /// Never (`--no-python`).
     Off,
+}
+
+/// What `--cuda-available` or a normal run asks for.
+#[derive(Debug)]
+pub enum Request {
+    /// `--cuda-available`: probe the device and say so.
+    CudaAvailable,
+    /// Run the suite (or the sweep).
+    Run(Config),
 }
 
 impl Config {
@@ -98,161 +221,162 @@ impl Config {
         self.workloads.iter().any(|w| w == name)
     }
 
-    /// Parses the suite's arguments.
-    pub fn from_args(args: &[String]) -> Result<Config, String> {
-        let quick = args.iter().any(|a| a == "--quick");
-        let full = args.iter().any(|a| a == "--full");
-        let mut cfg = Config {
-            shape: if quick {
-                [256, 256, 128]
+    /// Parses and validates the suite's arguments (without the program
+    /// name). `Err` is clap's error, ready for [`clap::Error::exit`]: the
+    /// help (exit 0) or a usage error naming the argument (exit 2).
+    pub fn from_args(args: &[String]) -> Result<Request, clap::Error> {
+        let cli = Cli::try_parse_from(
+            std::iter::once("hotloop-bench".to_string()).chain(args.iter().cloned()),
+        )?;
+        if cli.cuda_available {
+            return Ok(Request::CudaAvailable);
+        }
+        let cfg = Config::from_cli(cli);
+        cfg.validate().map_err(|e| Cli::command().error(e.0, e.1))?;
+        Ok(Request::Run(cfg))
+    }
+
+    /// The configuration `cli` asks for, with the defaults filled in.
+    fn from_cli(cli: Cli) -> Config {
+        let quick = cli.quick;
+        let backends_explicit = !cli.backend.is_empty();
+        Config {
+            shape: cli
+                .size
+                .map_or(if quick { QUICK_SHAPE } else { DEFAULT_SHAPE }, |s| s.0),
+            samples: cli.samples.unwrap_or_else(|| {
+                if quick {
+                    vec![10_000, 33_000_000]
+                } else if cli.full {
+                    vec![10_000, 33_000_000, 1_000_000_000, 10_000_000_000]
+                } else {
+                    vec![10_000, 33_000_000, 1_000_000_000]
+                }
+            }),
+            backends: if backends_explicit {
+                dedup(cli.backend)
             } else {
-                [1024, 1024, 512]
+                BACKENDS
+                    .iter()
+                    .filter(|b| **b != "wrong")
+                    .map(|s| s.to_string())
+                    .collect()
             },
-            samples: if quick {
-                vec![10_000, 33_000_000]
-            } else if full {
-                vec![10_000, 33_000_000, 1_000_000_000, 10_000_000_000]
+            backends_explicit,
+            workloads: if cli.workload.is_empty() {
+                WORKLOADS.iter().map(|s| s.to_string()).collect()
             } else {
-                vec![10_000, 33_000_000, 1_000_000_000]
+                dedup(cli.workload)
             },
-            backends: BACKENDS
-                .iter()
-                .filter(|b| **b != "wrong")
-                .map(|s| s.to_string())
-                .collect(),
-            workloads: WORKLOADS.iter().map(|s| s.to_string()).collect(),
-            backends_explicit: false,
-            threads: None,
+            threads: cli.threads,
             plan: Plan {
                 warmup: 1,
-                repeat: 5,
+                repeat: cli.repeat,
             },
-            out_dir: None,
-            python: PythonMode::Auto,
-            setup_python: false,
+            out_dir: cli.out,
+            python: if cli.no_python {
+                PythonMode::Off
+            } else if cli.python {
+                PythonMode::On
+            } else {
+                PythonMode::Auto
+            },
+            setup_python: cli.setup_python,
             quick,
-            sweep: false,
-        };
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let mut value = |name: &str| {
-                it.next()
-                    .cloned()
-                    .ok_or_else(|| format!("{name} needs a value"))
-            };
-            match a.as_str() {
-                "--quick" | "--full" => {}
-                "--sweep" => cfg.sweep = true,
-                "--python" => cfg.python = PythonMode::On,
-                "--no-python" => cfg.python = PythonMode::Off,
-                "--setup-python" => cfg.setup_python = true,
-                "--size" => cfg.shape = parse_shape(&value("--size")?)?,
-                "--samples" => {
-                    cfg.samples = value("--samples")?
-                        .split(',')
-                        .map(parse_count)
-                        .collect::<Result<_, _>>()?
-                }
-                "--backend" => {
-                    cfg.backends = parse_names(&value("--backend")?, BACKENDS, "backend")?;
-                    cfg.backends_explicit = true;
-                }
-                "--workload" => {
-                    cfg.workloads = parse_names(&value("--workload")?, &WORKLOADS, "workload")?
-                }
-                "--threads" => {
-                    let t: usize = value("--threads")?
-                        .parse()
-                        .map_err(|e| format!("--threads: {e}"))?;
-                    if t == 0 {
-                        return Err("--threads must be at least 1".into());
-                    }
-                    cfg.threads = Some(t);
-                }
-                "--repeat" => {
-                    let r: usize = value("--repeat")?
-                        .parse()
-                        .map_err(|e| format!("--repeat: {e}"))?;
-                    if r == 0 {
-                        return Err("--repeat must be at least 1".into());
-                    }
-                    cfg.plan.repeat = r;
-                }
-                "--out" => cfg.out_dir = Some(value("--out")?.into()),
-                other => {
-                    return Err(format!(
-                        "unknown option `{other}`; valid: --quick, --full, --sweep, --size AxBxC, --samples N[,N..], \
-                         --backend {}, --workload {}, --threads N, --repeat N, --python, --no-python, --setup-python, --out DIR",
-                        BACKENDS.join("|"),
-                        WORKLOADS.join("|")
-                    ));
-                }
-            }
+            sweep: cli.sweep,
         }
-        if cfg.python == PythonMode::Off && cfg.setup_python {
-            return Err("--setup-python contradicts --no-python".into());
+    }
+
+    /// What clap cannot check: sizes against overflow and this machine's
+    /// memory, the thread count against the parallel backend's limit.
+    fn validate(&self) -> Result<(), (ErrorKind, String)> {
+        let invalid = |m: String| (ErrorKind::ValueValidation, m);
+        if self.threads.is_some() && (self.sweep || self.runs_backend("parallel")) {
+            self.parallel()
+                .map_err(|e| invalid(format!("--threads: {e}")))?;
         }
-        if cfg
-            .shape
-            .iter()
-            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-            .is_none()
-        {
-            return Err(format!(
-                "--size {:?}: the element count overflows",
-                cfg.shape
-            ));
+        if self.sweep {
+            // The sweep's largest point holds an input and an output.
+            let bytes = 2 * crate::sweep::max_bytes(self);
+            return hotloop_runtime::memory::check_fits("the sweep's arrays", bytes)
+                .map_err(|e| invalid(format!("{e}; try --sweep --quick")));
         }
-        if cfg.samples.contains(&0) {
-            return Err("--samples: zero samples cannot estimate anything".into());
-        }
-        Ok(cfg)
+        crate::workloads::check_memory(self, self.python != PythonMode::Off)
+            .map_err(|e| invalid(format!("--size {}: {e}", fmt_shape(self.shape))))
     }
 }
 
-fn parse_shape(s: &str) -> Result<[usize; 3], String> {
+/// `AxBxC`.
+pub fn fmt_shape(s: [usize; 3]) -> String {
+    format!("{}x{}x{}", s[0], s[1], s[2])
+}
+
+fn dedup(names: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for n in names {
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// `--size`: three extents, each at least 1, whose product (the element
+/// count) fits in a `usize`.
+fn parse_shape(s: &str) -> Result<Shape, String> {
+    const EXPECTED: &str = "expected three extents like 1024x1024x512";
     let dims: Vec<usize> = s
-        .split(['x', ','])
-        .map(|d| d.trim().parse::<usize>())
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("--size `{s}`: {e} (expected three extents like 1024x1024x512)"))?;
-    match dims[..] {
-        [a, b, c] => Ok([a, b, c]),
-        _ => Err(format!(
-            "--size `{s}`: expected three extents like 1024x1024x512"
-        )),
+        .split(['x', 'X', ','])
+        .map(|d| {
+            let d = d.trim();
+            d.parse::<usize>()
+                .map_err(|_| format!("`{d}` is not a whole number ({EXPECTED})"))
+        })
+        .collect::<Result<_, _>>()?;
+    let [a, b, c] = dims[..] else {
+        return Err(format!("{} extents given, {EXPECTED}", dims.len()));
+    };
+    if dims.contains(&0) {
+        return Err("every extent must be at least 1 (an empty array measures nothing)".into());
     }
+    if dims
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .and_then(|n| n.checked_mul(size_of::<f64>()))
+        .is_none()
+    {
+        return Err("the array's size in bytes overflows".into());
+    }
+    Ok(Shape([a, b, c]))
 }
 
-/// Parses `1e9`, `33000000` or `3.3e7` as a whole count.
+/// `--samples`: `1e9`, `33000000` or `3.3e7` as a whole count, at least 1.
 fn parse_count(s: &str) -> Result<u64, String> {
     let s = s.trim();
-    if let Ok(n) = s.parse::<u64>() {
-        return Ok(n);
+    let n = match s.parse::<u64>() {
+        Ok(n) => n,
+        Err(_) => {
+            let f: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+            // 2^64 is the first f64 past u64::MAX.
+            if f.fract() != 0.0 || !(0.0..18_446_744_073_709_551_616.0).contains(&f) {
+                return Err(format!("`{s}` is not a whole number of samples"));
+            }
+            f as u64
+        }
+    };
+    if n == 0 {
+        return Err("zero samples cannot estimate anything".into());
     }
-    let f: f64 = s
-        .parse()
-        .map_err(|_| format!("--samples: `{s}` is not a number"))?;
-    if f.fract() != 0.0 || !(0.0..=u64::MAX as f64).contains(&f) {
-        return Err(format!("--samples: `{s}` is not a whole number of samples"));
-    }
-    Ok(f as u64)
+    Ok(n)
 }
 
-fn parse_names(s: &str, valid: &[&str], what: &str) -> Result<Vec<String>, String> {
-    s.split(',')
-        .map(|n| {
-            let n = n.trim();
-            if valid.contains(&n) {
-                Ok(n.to_string())
-            } else {
-                Err(format!(
-                    "unknown {what} `{n}`; valid {what}s: {}",
-                    valid.join(", ")
-                ))
-            }
-        })
-        .collect()
+/// `--threads` and `--repeat`: a whole number, at least 1.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}` is not a whole number")),
+    }
 }
 
 #[cfg(test)]
@@ -263,46 +387,161 @@ mod tests {
         s.split_whitespace().map(String::from).collect()
     }
 
+    fn parse(s: &str) -> Result<Config, String> {
+        match Config::from_args(&args(s)) {
+            Ok(Request::Run(c)) => Ok(c),
+            Ok(Request::CudaAvailable) => Err("--cuda-available".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     #[test]
     fn parses_the_options() {
-        let c = Config::from_args(&args(
-            "--quick --size 4x5x6 --samples 1e4,3.3e7 --threads 3 --repeat 2",
-        ))
-        .unwrap();
+        let c = parse("--quick --size 4x5x6 --samples 1e4,3.3e7 --threads 2 --repeat 2").unwrap();
         assert_eq!(c.shape, [4, 5, 6]);
         assert_eq!(c.samples, vec![10_000, 33_000_000]);
-        assert_eq!(c.threads, Some(3));
+        assert_eq!(c.threads, Some(2));
         assert_eq!(c.plan.repeat, 2);
-        assert!(c.quick);
+        assert!(c.quick && !c.sweep);
         assert_eq!(c.python, PythonMode::Auto);
-        let c = Config::from_args(&args("--python --setup-python")).unwrap();
+        let c = parse("--python --setup-python --size 2x2x2").unwrap();
         assert_eq!((c.python, c.setup_python), (PythonMode::On, true));
+        let c = parse(
+            "--no-python --backend serial,parallel,serial --workload pi --size 2x2x2 --out x",
+        )
+        .unwrap();
+        assert_eq!(c.python, PythonMode::Off);
+        assert_eq!(c.backends, ["serial", "parallel"]);
+        assert!(c.backends_explicit);
+        assert_eq!(c.workloads, ["pi"]);
+        assert_eq!(c.out_dir, Some(PathBuf::from("x")));
+        let c = parse("--sweep --quick --threads 1").unwrap();
+        assert!(c.sweep && c.quick);
+        assert!(matches!(
+            Config::from_args(&args("--cuda-available")),
+            Ok(Request::CudaAvailable)
+        ));
+    }
+
+    #[test]
+    fn the_defaults_follow_quick_and_full() {
+        let c = parse("--quick").unwrap();
+        assert_eq!(c.shape, QUICK_SHAPE);
+        assert_eq!(c.samples, [10_000, 33_000_000]);
+        assert_eq!(c.plan.repeat, 5);
+        assert_eq!(c.backends, ["serial", "parallel", "simulator", "cuda"]);
+        assert!(!c.backends_explicit);
+        assert_eq!(c.workloads, WORKLOADS);
+        let c = parse("--full --size 2x2x2").unwrap();
+        assert_eq!(c.samples.last(), Some(&10_000_000_000));
     }
 
     #[test]
     fn unknown_names_list_the_valid_ones() {
-        let e = Config::from_args(&args("--backend serial,gpu")).unwrap_err();
+        let e = parse("--backend serial,gpu").unwrap_err();
         assert!(
-            e.contains("unknown backend `gpu`") && e.contains("serial, parallel"),
+            e.contains("invalid value 'gpu'")
+                && e.contains("serial, parallel, simulator, cuda")
+                && e.contains("--backend"),
             "{e}"
         );
-        let e = Config::from_args(&args("--workload nope")).unwrap_err();
+        let e = parse("--workload nope").unwrap_err();
         assert!(e.contains("add, pi, reduce, map, stencil, gufunc"), "{e}");
-        let e = Config::from_args(&args("--frobnicate")).unwrap_err();
-        assert!(e.contains("unknown option `--frobnicate`"), "{e}");
+        let e = parse("--frobnicate").unwrap_err();
+        assert!(e.contains("unexpected argument '--frobnicate'"), "{e}");
     }
 
     #[test]
-    fn bad_values_are_refused() {
-        for bad in [
-            "--size 4x5",
-            "--samples 0",
-            "--samples 1.5",
-            "--threads 0",
-            "--repeat 0",
-            "--size",
+    fn bad_values_are_refused_with_the_reason() {
+        for (bad, says) in [
+            ("--size 0x1x1", "at least 1"),
+            ("--size 4x5", "2 extents given"),
+            ("--size 4x5x6x7", "4 extents given"),
+            ("--size 4xax6", "`a` is not a whole number"),
+            ("--size 4x-5x6", "`-5` is not a whole number"),
+            (
+                "--size 18446744073709551615x2x1",
+                "the array's size in bytes overflows",
+            ),
+            ("--size 4294967296x4294967296x1", "overflows"),
+            ("--samples 0", "zero samples"),
+            ("--samples 1.5", "not a whole number of samples"),
+            ("--samples 1e30", "not a whole number of samples"),
+            ("--samples 1e4,,", "not a number"),
+            ("--threads 0", "at least 1"),
+            ("--repeat 0", "at least 1"),
+            ("--repeat many", "`many` is not a whole number"),
+            ("--size", "a value is required"),
         ] {
-            assert!(Config::from_args(&args(bad)).is_err(), "{bad}");
+            let e = parse(bad).expect_err(bad);
+            assert!(e.contains(says), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn contradictions_are_refused() {
+        for bad in [
+            "--python --no-python",
+            "--setup-python --no-python",
+            "--quick --full",
+            "--full --samples 1e4",
+            "--sweep --size 2x2x2",
+            "--sweep --backend serial",
+            "--sweep --workload add",
+            "--cuda-available --quick",
+        ] {
+            let e = parse(bad).expect_err(bad);
+            assert!(e.contains("cannot be used with"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn sizes_beyond_memory_are_refused_up_front() {
+        // 2^40 elements: 8 TiB per array.
+        let e = parse("--size 1048576x1048576x1 --no-python").unwrap_err();
+        assert!(
+            e.contains("--size 1048576x1048576x1")
+                && e.contains("is available")
+                && e.contains("choose a smaller --size"),
+            "{e}"
+        );
+        // The same arrays are no concern when no workload uses them.
+        assert!(parse("--size 1048576x1048576x1 --workload pi --no-python").is_ok());
+    }
+
+    #[test]
+    fn threads_beyond_the_backend_limit_are_refused_up_front() {
+        let e = parse("--threads 1000000 --size 2x2x2").unwrap_err();
+        assert!(e.contains("--threads") && e.contains("exceeds"), "{e}");
+        // Only where the parallel backend runs.
+        assert!(parse("--threads 1000000 --size 2x2x2 --backend serial").is_ok());
+    }
+
+    #[test]
+    fn help_is_generated_from_the_definitions() {
+        let e = Config::from_args(&args("--help")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::DisplayHelp);
+        let help = e.to_string();
+        for opt in [
+            "--quick",
+            "--full",
+            "--sweep",
+            "--size <AxBxC>",
+            "--samples <N[,N...]>",
+            "--backend <B[,B...]>",
+            "--workload <W[,W...]>",
+            "--threads <N>",
+            "--repeat <N>",
+            "--python",
+            "--no-python",
+            "--setup-python",
+            "--out <DIR>",
+            "--cuda-available",
+            "results.json, results.csv, table.md and chart.svg",
+            "serial, parallel, simulator, cuda",
+        ] {
+            assert!(help.contains(opt), "help lacks {opt}:\n{help}");
+        }
+        Cli::command().debug_assert();
     }
 }

@@ -20,19 +20,12 @@ use std::time::Instant;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{}", include_str!("usage.txt"));
-        return ExitCode::SUCCESS;
-    }
-    if args.iter().any(|a| a == "--cuda-available") {
-        return cuda_available();
-    }
+    // Every argument parsed and validated before any work: `--help` and a
+    // bad argument end here (exit 0 and 2).
     let mut cfg = match Config::from_args(&args) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("hotloop-bench: {e}");
-            return ExitCode::from(2);
-        }
+        Ok(config::Request::Run(c)) => c,
+        Ok(config::Request::CudaAvailable) => return cuda_available(),
+        Err(e) => e.exit(),
     };
     if let Err(e) = cfg.resolve_cuda() {
         eprintln!("hotloop-bench: {e}");
@@ -199,7 +192,6 @@ fn run_sweep(cfg: &Config) -> Result<bool, String> {
 fn run(cfg: &Config) -> Result<bool, String> {
     let machine = machine::Machine::detect();
     eprintln!("hotloop bench on {}", machine.summary());
-    workloads::check_memory(cfg, cfg.python != config::PythonMode::Off)?;
     let python = python_interpreter(cfg)?;
     let start = Instant::now();
     // One status line, rewritten in place on a terminal; plain lines in a log.
@@ -289,7 +281,10 @@ mod tests {
 
     fn cfg(args: &str) -> Config {
         let args: Vec<String> = args.split_whitespace().map(String::from).collect();
-        Config::from_args(&args).unwrap()
+        match Config::from_args(&args) {
+            Ok(config::Request::Run(c)) => c,
+            other => panic!("{args:?}: {other:?}"),
+        }
     }
 
     #[test]

@@ -85,16 +85,53 @@ fn unknown_names_are_usage_errors_listing_valid_ones() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("unknown workload `matmul`")
+        err.contains("invalid value 'matmul' for '--workload")
             && err.contains("add, pi, reduce, map, stencil, gufunc"),
         "{err}"
     );
 }
 
 #[test]
+fn bad_sizes_fail_at_once_without_output() {
+    for (size, says) in [
+        ("0x1x1", "every extent must be at least 1"),
+        ("4x5", "2 extents given"),
+        ("99999999999x99999999999x9", "overflows"),
+    ] {
+        let out = bench(&["--size", size]);
+        assert_eq!(out.status.code(), Some(2), "--size {size}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says) && err.contains("--size"), "{err}");
+        // Refused before any work: no machine line, no rows, no Python.
+        assert!(
+            out.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(!err.contains("hotloop bench on"), "{err}");
+    }
+}
+
+#[test]
+fn help_lists_every_option() {
+    let out = bench(&["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for opt in [
+        "--python",
+        "--no-python",
+        "--setup-python",
+        "--out <DIR>",
+        "results.json, results.csv, table.md and chart.svg",
+    ] {
+        assert!(help.contains(opt), "{opt}: {help}");
+    }
+}
+
+#[test]
 fn sizes_beyond_memory_are_refused_before_allocating() {
     let out = bench(&["--size", "100000x100000x1000", "--no-python"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("is available") && err.contains("choose a smaller --size"),

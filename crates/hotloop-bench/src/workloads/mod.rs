@@ -15,26 +15,31 @@ pub fn pattern(i: usize) -> f64 {
 
 /// Refuses, before anything is allocated, a configuration whose arrays will
 /// not fit in the memory this machine has available: the add workload holds
-/// an input, an output and a fresh output at once; the Python rows hold
-/// about four arrays of the same size.
+/// an input, an output and a fresh output at once, the map workload an
+/// input and an output, the reductions the input; the Python rows (add
+/// only, after the Rust rows have freed theirs) about four arrays.
 pub fn check_memory(cfg: &crate::config::Config, python: bool) -> Result<(), String> {
     let elems = cfg
         .shape
         .iter()
         .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
         .ok_or("array size overflows")?;
-    let arrays: u64 = match (
-        cfg.runs_workload("add"),
-        cfg.runs_workload("reduce"),
-        python,
-    ) {
-        (_, _, true) => 4,
-        (true, _, _) => 3,
-        (false, true, _) => 1,
-        _ => 0,
+    let rust: u64 = if cfg.runs_workload("add") {
+        3
+    } else if cfg.runs_workload("map") {
+        2
+    } else if cfg.runs_workload("reduce") {
+        1
+    } else {
+        0
+    };
+    let python: u64 = if python && cfg.runs_workload("add") {
+        4
+    } else {
+        0
     };
     let bytes = elems
-        .checked_mul(8 * arrays)
+        .checked_mul(8 * rust.max(python))
         .ok_or("array size overflows")?;
     hotloop_runtime::memory::check_fits("the benchmark arrays", bytes)
         .map_err(|e| format!("{e}; choose a smaller --size"))
