@@ -68,6 +68,10 @@ pub use map::{
 };
 pub use stencil::{stencil2, stencil2_into, stencil3, stencil3_into};
 
+/// The workloads on MPI ranks (feature `mpi`): see `hotloop-mpi`.
+#[cfg(feature = "mpi")]
+pub use hotloop_mpi as mpi;
+
 /// Every element op: the [`UnaryOp`] and [`BinaryOp`] traits, the
 /// built-ins, and the binders of a scalar operand.
 pub mod ops {

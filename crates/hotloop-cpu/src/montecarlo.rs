@@ -46,17 +46,29 @@ pub fn count_hits_serial(seed: u64, samples: u64) -> u64 {
 /// Hits among the first `samples` samples over the pool, split into
 /// [`SAMPLES_PER_TASK`] tasks. Memory is O(threads) whatever `samples` is.
 pub fn count_hits_parallel(pool: &Pool, seed: u64, samples: u64) -> u64 {
-    let tasks = samples.div_ceil(SAMPLES_PER_TASK);
-    if tasks <= 1 {
+    count_hits_range_parallel(pool, seed, 0, samples)
+}
+
+/// Hits among samples `start..end` over the pool, in tasks cut at the
+/// global multiples of [`SAMPLES_PER_TASK`]: a part of a larger count (one
+/// MPI rank's share of a job's samples) runs the whole count's tasks, cut
+/// at its ends.
+pub fn count_hits_range_parallel(pool: &Pool, seed: u64, start: u64, end: u64) -> u64 {
+    if start >= end {
+        return 0;
+    }
+    let (first, last) = (start / SAMPLES_PER_TASK, (end - 1) / SAMPLES_PER_TASK);
+    if first == last {
         // One task: waking the pool would cost more than the work.
-        return count_hits(seed, 0, samples);
+        return count_hits(seed, start, end);
     }
     pool.install(|| {
-        (0..tasks)
+        (first..=last)
             .into_par_iter()
             .map(|t| {
-                let start = t * SAMPLES_PER_TASK;
-                count_hits(seed, start, samples.min(start + SAMPLES_PER_TASK))
+                let task = t * SAMPLES_PER_TASK;
+                let task_end = task.saturating_add(SAMPLES_PER_TASK);
+                count_hits(seed, task.max(start), task_end.min(end))
             })
             .sum()
     })
@@ -122,5 +134,32 @@ mod tests {
         let n = SAMPLES_PER_TASK * 2 + 3;
         let pool = Pool::get(NonZeroUsize::new(2)).unwrap();
         assert_eq!(count_hits_parallel(&pool, 5, n), count_hits_serial(5, n));
+    }
+
+    #[test]
+    fn a_range_counts_what_the_whole_count_holds_there() {
+        let pool = Pool::get(NonZeroUsize::new(2)).unwrap();
+        let n = SAMPLES_PER_TASK * 3 + 5;
+        // Cuts inside a task, on a task boundary, and an empty range.
+        for (s, e) in [
+            (0, n),
+            (1, SAMPLES_PER_TASK + 1),
+            (SAMPLES_PER_TASK, 2 * SAMPLES_PER_TASK),
+            (SAMPLES_PER_TASK - 3, n),
+            (7, 7),
+            (9, 3),
+        ] {
+            assert_eq!(
+                count_hits_range_parallel(&pool, 11, s, e),
+                count_hits(11, s, e),
+                "{s}..{e}"
+            );
+        }
+        let cut = 2 * SAMPLES_PER_TASK - 1;
+        assert_eq!(
+            count_hits_range_parallel(&pool, 11, 0, cut)
+                + count_hits_range_parallel(&pool, 11, cut, n),
+            count_hits_serial(11, n)
+        );
     }
 }

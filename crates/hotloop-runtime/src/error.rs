@@ -210,6 +210,16 @@ pub enum Error {
         /// The driver's message.
         message: String,
     },
+    /// Another MPI rank failed a check that every rank makes together
+    /// (`hotloop-mpi`): this rank's part was fine, but the job's call fails
+    /// on every rank, so that none is left waiting for the failed one.
+    #[error("rank {rank} failed: {message}")]
+    RemoteRank {
+        /// The lowest rank that failed.
+        rank: usize,
+        /// Its error, as it printed it.
+        message: String,
+    },
 }
 
 impl From<ReachError> for Error {

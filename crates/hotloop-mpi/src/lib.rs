@@ -1,0 +1,51 @@
+//! hotloop's workloads on MPI ranks, through rsmpi (the `mpi` crate) over
+//! the system's Open MPI or MPICH, each answer bit-identical to the
+//! one-process answer whatever the number of ranks.
+//!
+//! - [`World`]: MPI's world communicator, with the rank and size, an
+//!   [`abort`](World::abort) that stops every rank, and
+//!   [`or_abort`](World::or_abort), which turns one rank's error into the
+//!   whole job's end with that error printed, never a hang.
+//! - [`monte_carlo_pi`]: rank `r` counts a contiguous share of the global
+//!   sample index; the hit counts are summed exactly (u64), so the count is
+//!   the one-process count for any number of ranks and threads.
+//! - [`Slab`]: a 3-D array split along its outermost axis, one slab of
+//!   whole planes per rank ([`share_usize`]), made from a function of the
+//!   global index ([`Slab::from_fn`]), or scattered from rank 0
+//!   ([`scatter`]) and gathered back ([`gather`]).
+//! - [`sum`], [`min`], [`max`], [`count_where`] over a [`Slab`]: the sum
+//!   keeps `hotloop_core::reduce`'s global chunking and pairwise tree
+//!   ([`partition`] says how), so it has `sum_slice`'s bits; min, max and
+//!   count are order-free, so they need only the ranks' partial answers.
+//!
+//! Each rank runs its share on a [`Local`] backend: one thread, or a rayon
+//! pool of hotloop's CPU backend.
+//!
+//! Every call here is collective: every rank of the world must make it,
+//! in the same order, with the same global arguments (checked where it is
+//! cheap). A check that fails on one rank fails on all of them, the others
+//! with [`Error::RemoteRank`] naming that rank and its reason, so no rank
+//! is left waiting. MPI calls must come from the thread that made the
+//! [`World`].
+//!
+//! Run a program with `mpirun -n 4 target/release/my-program` (on a
+//! cluster, `mpirun -n 64 --hostfile hosts ...`).
+
+mod local;
+pub mod partition;
+mod pi;
+mod reduce;
+mod slab;
+mod world;
+
+pub use hotloop_runtime::{Error, Result};
+pub use local::Local;
+pub use partition::{share, share_usize};
+pub use pi::{MAX_SAMPLES_PER_RANK, PiCount, monte_carlo_pi};
+pub use reduce::{count_where, max, min, sum};
+pub use slab::{MpiElement, Slab, gather, scatter};
+pub use world::World;
+
+/// rsmpi, for what this crate does not wrap (the communicator is
+/// [`World::communicator`]).
+pub use mpi;

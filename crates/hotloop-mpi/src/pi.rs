@@ -1,0 +1,70 @@
+//! Monte Carlo pi over the ranks.
+
+use crate::partition::share;
+use crate::{Local, World};
+use hotloop_cpu::montecarlo;
+use hotloop_runtime::{Error, Result};
+use mpi::collective::SystemOperation;
+use mpi::traits::*;
+
+/// The most samples one call gives each rank: 1e14, hotloop's limit for
+/// one process (`hotloop::MAX_SAMPLES`, some 14 hours on two cores), so a
+/// job of `n` ranks takes up to `n` times that, and none runs for days.
+pub const MAX_SAMPLES_PER_RANK: u64 = 100_000_000_000_000;
+
+/// A Monte Carlo count: hits among samples.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PiCount {
+    /// Samples inside the quarter circle.
+    pub hits: u64,
+    /// Samples drawn.
+    pub samples: u64,
+}
+
+impl PiCount {
+    /// The estimate of pi, `4 * hits / samples`.
+    pub fn estimate(&self) -> f64 {
+        hotloop_core::pi::estimate(self.hits, self.samples)
+    }
+}
+
+/// Counts hits among `samples` samples of the Philox stream keyed by
+/// `seed` over every rank (collective; every rank gets the count). Rank `r`
+/// counts the `r`-th contiguous share of the global sample index
+/// ([`share`]) on `local`; the counts are summed exactly (an `MPI_SUM` of
+/// u64), so the total is the one-process count
+/// (`hotloop_cpu::montecarlo::count_hits_serial(seed, samples)`) for any
+/// number of ranks and threads, fewer samples than ranks included.
+///
+/// Every rank must pass the same `samples` and `seed` (checked:
+/// [`Error::InvalidArgument`] on every rank otherwise); zero samples is
+/// [`Error::ZeroSamples`], more than [`MAX_SAMPLES_PER_RANK`] a rank
+/// [`Error::TooManySamples`].
+pub fn monte_carlo_pi(world: &World, local: &Local, samples: u64, seed: u64) -> Result<PiCount> {
+    world.check_same("monte_carlo_pi samples and seed", &[samples, seed])?;
+    let limit = MAX_SAMPLES_PER_RANK.saturating_mul(world.size() as u64);
+    if samples == 0 {
+        return Err(Error::ZeroSamples);
+    }
+    if samples > limit {
+        return Err(Error::TooManySamples {
+            requested: samples,
+            limit,
+        });
+    }
+    let mine = share(samples, world.size(), world.rank());
+    let hits = match local {
+        Local::Serial => montecarlo::count_hits(seed, mine.start, mine.end),
+        Local::Parallel(pool) => {
+            montecarlo::count_hits_range_parallel(pool, seed, mine.start, mine.end)
+        }
+    };
+    let mut total = 0u64;
+    world
+        .communicator()
+        .all_reduce_into(&hits, &mut total, SystemOperation::sum());
+    Ok(PiCount {
+        hits: total,
+        samples,
+    })
+}
