@@ -87,36 +87,39 @@ fn cuda_available() -> ExitCode {
     }
 }
 
-/// The interpreter for the Python rows, or `None` (with the reason printed)
-/// if they are not to run.
+/// The interpreter for the Python rows, or `None` if they are not to run
+/// (with one line saying which rows are missing and the command that adds
+/// them). Nothing is installed without `--setup-python`, or a "y" typed at
+/// the question asked when stdin and stderr are a terminal (not with
+/// `--quick`).
 fn python_interpreter(cfg: &Config) -> Result<Option<std::path::PathBuf>, String> {
     use config::PythonMode;
     if cfg.python == PythonMode::Off {
         return Ok(None);
     }
+    let Some(rows) = python::rows_for(cfg) else {
+        return Ok(None);
+    };
     if cfg.setup_python {
         python::setup()?;
     }
-    match (python::find_interpreter(), cfg.python) {
-        (Ok(p), _) => Ok(Some(p)),
-        (Err(why), PythonMode::On) => Err(format!("--python: {why}")),
-        (Err(why), _) if cfg.quick => {
-            eprintln!("Python rows skipped: {why}");
-            Ok(None)
-        }
-        (Err(why), _) => {
-            // The full suite sets Python up itself; only a failure to do so
-            // (no network, no venv module) leaves the rows out.
-            eprintln!("{why}\nsetting up numpy and numba for the side-by-side rows");
-            match python::setup().and_then(|()| python::find_interpreter()) {
-                Ok(p) => Ok(Some(p)),
-                Err(e) => {
-                    eprintln!("Python rows skipped: {e}");
-                    Ok(None)
-                }
-            }
-        }
+    let why = match python::find_interpreter() {
+        Ok(p) => return Ok(Some(p)),
+        Err(why) => why,
+    };
+    let command = python::setup_command();
+    if cfg.python == PythonMode::On {
+        return Err(format!(
+            "--python: {why}; `{command}` installs numpy and numba"
+        ));
     }
+    let tty = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if tty && !cfg.quick && python::ask_to_install(&rows)? {
+        python::setup()?;
+        return python::find_interpreter().map(Some);
+    }
+    eprintln!("{rows} missing ({why}): `{command}` adds them");
+    Ok(None)
 }
 
 /// Runs the size sweep; `Ok(false)` if any point was wrong. A parallel form
@@ -125,17 +128,13 @@ fn python_interpreter(cfg: &Config) -> Result<Option<std::path::PathBuf>, String
 fn run_sweep(cfg: &Config) -> Result<bool, String> {
     let machine = machine::Machine::detect();
     eprintln!("hotloop bench --sweep on {}", machine.summary());
+    let python = python_interpreter(cfg)?;
     let start = Instant::now();
     let mut progress = |what: &str| eprintln!("[{:>6.1} s] {what}", start.elapsed().as_secs_f64());
     let mut points = sweep::run(cfg, &mut progress)?;
-    if cfg.python != config::PythonMode::Off {
-        match python_interpreter(cfg)? {
-            Some(py) => {
-                progress("sweep: NumPy and Numba");
-                points.extend(python::sweep_points(cfg, &py, sweep::max_bytes(cfg))?);
-            }
-            None => eprintln!("the NumPy and Numba sweep points are skipped"),
-        }
+    if let Some(py) = python {
+        progress("sweep: NumPy and Numba");
+        points.extend(python::sweep_points(cfg, &py, sweep::max_bytes(cfg))?);
     }
     let caches = sweep::caches();
     println!("{}", sweep::table(&points));

@@ -46,8 +46,9 @@ fn venv_python() -> PathBuf {
     venv_dir().join("bin/python")
 }
 
-/// An interpreter that can import numpy and numba: the suite's own venv
-/// first, then `python3` on the PATH. `Err` says why none could.
+/// An interpreter that can import numpy and numba: `$HOTLOOP_PYTHON` if
+/// set, else the suite's own venv, then `python3` on the PATH. `Err` says
+/// why none could, in a few words.
 pub fn find_interpreter() -> Result<PathBuf, String> {
     let mut tried = Vec::new();
     let candidates = match std::env::var_os(PYTHON_ENV) {
@@ -55,6 +56,9 @@ pub fn find_interpreter() -> Result<PathBuf, String> {
         _ => vec![venv_python(), PathBuf::from("python3")],
     };
     for candidate in candidates {
+        if candidate.is_absolute() && !candidate.exists() {
+            continue;
+        }
         match Command::new(&candidate)
             .args(["-c", "import numpy, numba"])
             .stdout(Stdio::null())
@@ -69,11 +73,77 @@ pub fn find_interpreter() -> Result<PathBuf, String> {
             Err(e) => tried.push(format!("{}: {e}", candidate.display())),
         }
     }
-    Err(format!(
-        "{}; `cargo xtask bench --python --setup-python` installs them into {}",
-        tried.join("; "),
+    if tried.is_empty() {
+        tried.push("no Python interpreter found".into());
+    }
+    Err(tried.join("; "))
+}
+
+/// Environment variable holding the command the user typed (set by
+/// `cargo xtask bench`), quoted back with `--setup-python` added.
+pub const COMMAND_ENV: &str = "HOTLOOP_BENCH_COMMAND";
+
+/// The command that runs this same suite with the Python rows set up: the
+/// user's own command with `--setup-python` added.
+pub fn setup_command() -> String {
+    let typed = std::env::var(COMMAND_ENV).unwrap_or_else(|_| {
+        std::iter::once("cargo xtask bench".to_string())
+            .chain(std::env::args().skip(1))
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    with_setup_flag(&typed)
+}
+
+fn with_setup_flag(typed: &str) -> String {
+    if typed.split_whitespace().any(|a| a == "--setup-python") {
+        typed.to_string()
+    } else {
+        format!("{typed} --setup-python")
+    }
+}
+
+/// Which Python rows this configuration would add, in words (`None` when
+/// it has none: no add or pi workload, or none of the backends the scripts
+/// stand beside).
+pub fn rows_for(cfg: &Config) -> Option<String> {
+    if cfg.sweep {
+        return Some("the NumPy and Numba sweep points".into());
+    }
+    let (add, pi) = (cfg.runs_workload("add"), cfg.runs_workload("pi"));
+    let cpu = cfg.runs_backend("serial") || cfg.runs_backend("parallel");
+    let mut parts = Vec::new();
+    if cpu && add {
+        parts.push("pure Python, NumPy and Numba add");
+    }
+    if cpu && pi {
+        parts.push("Numba Monte Carlo");
+    }
+    if cfg.runs_backend("cuda") && (add || pi) {
+        parts.push("Numba CUDA and CuPy");
+    }
+    (!parts.is_empty()).then(|| format!("the Python rows ({})", parts.join("; ")))
+}
+
+/// Asks on the terminal whether to install numpy and numba; only an
+/// explicit yes does.
+pub fn ask_to_install(rows: &str) -> Result<bool, String> {
+    use std::io::Write as _;
+    eprint!(
+        "{rows} need numpy and numba: install them (about 300 MB, once) into {}? [y/N] ",
         venv_dir().display()
-    ))
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| format!("reading the answer: {e}"))?;
+    Ok(is_yes(&answer))
+}
+
+/// `y` or `yes`, any case; anything else (an empty line too) is a no.
+fn is_yes(answer: &str) -> bool {
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
 /// Creates the venv and installs python/requirements.txt into it.
@@ -349,6 +419,51 @@ mod tests {
         assert_eq!((g.kernel_s, g.total_s), (0.003, 0.0031));
         assert!(rows[1].gpu.is_none() && rows[1].bytes.is_none());
         assert_eq!(rows[1].timings.first_call_s, None);
+    }
+
+    #[test]
+    fn only_an_explicit_yes_installs() {
+        for yes in ["y", "Y\n", " yes ", "YES"] {
+            assert!(is_yes(yes), "{yes:?}");
+        }
+        for no in ["", "\n", "n", "no", "yep", "sure", "y y"] {
+            assert!(!is_yes(no), "{no:?}");
+        }
+    }
+
+    #[test]
+    fn the_setup_command_is_the_users_own_plus_the_flag() {
+        assert_eq!(
+            with_setup_flag("cargo xtask bench --quick --backend serial"),
+            "cargo xtask bench --quick --backend serial --setup-python"
+        );
+        assert_eq!(
+            with_setup_flag("cargo xtask bench --setup-python"),
+            "cargo xtask bench --setup-python"
+        );
+    }
+
+    #[test]
+    fn missing_rows_are_named_by_what_the_configuration_runs() {
+        let cfg = |a: &str| {
+            let args: Vec<String> = a.split_whitespace().map(String::from).collect();
+            match Config::from_args(&args) {
+                Ok(crate::config::Request::Run(c)) => c,
+                other => panic!("{a}: {other:?}"),
+            }
+        };
+        let all = rows_for(&cfg("--size 2x2x2")).unwrap();
+        assert!(
+            all.contains("pure Python, NumPy and Numba add")
+                && all.contains("Numba Monte Carlo")
+                && all.contains("Numba CUDA and CuPy"),
+            "{all}"
+        );
+        let add = rows_for(&cfg("--size 2x2x2 --workload add --backend parallel")).unwrap();
+        assert_eq!(add, "the Python rows (pure Python, NumPy and Numba add)");
+        assert_eq!(rows_for(&cfg("--size 2x2x2 --workload map")), None);
+        assert_eq!(rows_for(&cfg("--size 2x2x2 --backend simulator")), None);
+        assert!(rows_for(&cfg("--sweep --quick")).unwrap().contains("sweep"));
     }
 
     #[test]

@@ -138,3 +138,40 @@ fn sizes_beyond_memory_are_refused_before_allocating() {
         "{err}"
     );
 }
+
+#[test]
+fn missing_python_rows_are_one_line_and_nothing_is_installed() {
+    let out = Command::new(env!("CARGO_BIN_EXE_hotloop-bench"))
+        .args([
+            "--size",
+            "2x3x4",
+            "--workload",
+            "add",
+            "--backend",
+            "serial",
+            "--repeat",
+            "1",
+        ])
+        .env("HOTLOOP_PYTHON", "/nonexistent/python3")
+        .env(
+            "HOTLOOP_BENCH_COMMAND",
+            "cargo xtask bench --workload add --backend serial",
+        )
+        .output()
+        .expect("run hotloop-bench");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("missing"))
+        .unwrap_or_else(|| panic!("no line about the missing rows: {err}"));
+    assert_eq!(
+        line,
+        "the Python rows (pure Python, NumPy and Numba add) missing (no Python interpreter \
+         found): `cargo xtask bench --workload add --backend serial --setup-python` adds them"
+    );
+    assert!(
+        !err.contains("installing") && !err.contains("creating"),
+        "{err}"
+    );
+}
