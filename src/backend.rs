@@ -4,7 +4,6 @@ use hotloop_cpu::parallel::{Pool, max_threads};
 use hotloop_runtime::{Error, LaunchConfig, Result};
 use std::fmt;
 use std::num::NonZeroUsize;
-use std::sync::Arc;
 
 /// Where a kernel runs. A plain value: cheap to copy, compare and print;
 /// resources behind it (thread pools) are created on first use and shared.
@@ -113,15 +112,21 @@ impl Backend {
     /// Monte Carlo); `None` for the CPU backends. For CUDA the default
     /// depends on the device, which is opened to find it.
     pub fn launch_for(&self, work_items: u64) -> Result<Option<LaunchConfig>> {
+        #[cfg(not(any(feature = "sim", feature = "cuda")))]
+        let _ = work_items;
         Ok(match *self {
             Backend::Serial | Backend::Parallel { .. } => None,
+            #[cfg(feature = "sim")]
             Backend::Simulator { launch } => {
                 Some(launch.unwrap_or_else(|| hotloop_sim::default_launch(work_items)))
             }
+            #[cfg(feature = "cuda")]
             Backend::Cuda { device, launch } => Some(match launch {
                 Some(l) => l,
                 None => Self::cuda_device(device, None)?.default_launch(work_items),
             }),
+            #[allow(unreachable_patterns)]
+            other => return Err(not_built(other)),
         })
     }
 
@@ -133,10 +138,11 @@ impl Backend {
     /// The opened CUDA device, or [`Error::BackendUnavailable`] with the
     /// reason. An explicit `launch` is validated first, so a bad launch is
     /// [`Error::InvalidLaunch`] whether or not a GPU is present.
+    #[cfg(feature = "cuda")]
     pub(crate) fn cuda_device(
         device: usize,
         launch: Option<LaunchConfig>,
-    ) -> Result<Arc<hotloop_cuda::Device>> {
+    ) -> Result<std::sync::Arc<hotloop_cuda::Device>> {
         if let Some(l) = launch {
             l.validate()?;
         }
@@ -166,6 +172,46 @@ impl fmt::Display for Backend {
     }
 }
 
+/// `serial: available`, or `cuda:0 (default launch): unavailable: <why>`.
+impl fmt::Display for BackendStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.availability {
+            Ok(()) => write!(f, "{}: available", self.backend),
+            Err(why) => write!(f, "{}: unavailable: {why}", self.backend),
+        }
+    }
+}
+
+/// The feature a backend needs, `None` for those always built.
+const fn feature_of(backend: &Backend) -> Option<&'static str> {
+    match backend {
+        Backend::Serial | Backend::Parallel { .. } => None,
+        Backend::Simulator { .. } => Some("sim"),
+        Backend::Cuda { .. } => Some("cuda"),
+    }
+}
+
+/// Whether this build of hotloop has `backend` ([`feature_of`]).
+fn built(backend: &Backend) -> bool {
+    match feature_of(backend) {
+        None => true,
+        Some("sim") => cfg!(feature = "sim"),
+        Some(_) => cfg!(feature = "cuda"),
+    }
+}
+
+/// [`Error::BackendUnavailable`] for a backend this build left out.
+pub(crate) fn not_built(backend: Backend) -> Error {
+    Error::BackendUnavailable {
+        backend: backend.name(),
+        reason: format!(
+            "hotloop was built without its `{}` feature; enable it in Cargo.toml \
+             (hotloop = {{ version = \"...\", features = [\"{0}\"] }})",
+            feature_of(&backend).unwrap_or("default")
+        ),
+    }
+}
+
 /// Whether a backend can run here, and why not.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BackendStatus {
@@ -183,9 +229,10 @@ impl BackendStatus {
 }
 
 /// Every backend hotloop knows, each with whether this machine can run it.
-/// The CPU backends and the simulator always can; CUDA device 0 is probed
-/// (driver library, device, driver version, PTX), and the reason is given
-/// when it cannot.
+/// The CPU backends always can, and the simulator wherever it was built
+/// (feature `sim`, on by default); CUDA device 0 is probed (driver library,
+/// device, driver version, PTX), and the reason is given when it cannot or
+/// when this build left it out (feature `cuda`).
 pub fn available() -> Vec<BackendStatus> {
     vec![
         BackendStatus {
@@ -198,18 +245,56 @@ pub fn available() -> Vec<BackendStatus> {
         },
         BackendStatus {
             backend: Backend::simulator(),
-            availability: Ok(()),
+            availability: status_if_built(Backend::simulator(), || Ok(())),
         },
         BackendStatus {
             backend: Backend::cuda(),
-            availability: hotloop_cuda::availability(0),
+            availability: status_if_built(Backend::cuda(), || {
+                #[cfg(feature = "cuda")]
+                return hotloop_cuda::availability(0);
+                #[cfg(not(feature = "cuda"))]
+                unreachable!("only called for a built backend")
+            }),
         },
     ]
+}
+
+/// `probe()` for a backend this build has; why not for one it left out.
+fn status_if_built(
+    backend: Backend,
+    probe: impl FnOnce() -> std::result::Result<(), String>,
+) -> std::result::Result<(), String> {
+    if built(&backend) {
+        probe()
+    } else {
+        Err(not_built(backend).to_string())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backends_left_out_of_the_build_are_errors_naming_the_feature() {
+        let e = not_built(Backend::cuda());
+        assert!(
+            matches!(&e, Error::BackendUnavailable { backend: "cuda", reason } if reason.contains("`cuda` feature")),
+            "{e}"
+        );
+        let sim = available()
+            .into_iter()
+            .find(|s| s.backend == Backend::simulator())
+            .unwrap();
+        assert_eq!(sim.is_available(), cfg!(feature = "sim"));
+        match crate::sum_slice(Backend::simulator(), &[1.0f64, 2.0]) {
+            Ok(v) => assert!(cfg!(feature = "sim") && v == 3.0),
+            Err(e) => assert!(
+                !cfg!(feature = "sim") && e.to_string().contains("`sim` feature"),
+                "{e}"
+            ),
+        }
+    }
 
     #[test]
     fn zero_threads_is_an_error() {
@@ -256,6 +341,7 @@ mod tests {
             Err(Error::InvalidLaunch(_))
         ));
         assert_eq!(Backend::Serial.launch_for(10).unwrap(), None);
+        #[cfg(feature = "sim")]
         assert_eq!(
             Backend::simulator().launch_for(1000).unwrap(),
             Some(LaunchConfig::new(4, 256).unwrap())
@@ -263,7 +349,7 @@ mod tests {
     }
 
     #[test]
-    fn cpu_and_simulator_backends_are_always_available() {
+    fn cpu_backends_are_always_available_and_the_simulator_where_built() {
         let all = available();
         assert!(
             all.iter()
@@ -273,13 +359,14 @@ mod tests {
             all.iter()
                 .any(|s| s.backend == Backend::parallel() && s.is_available())
         );
-        assert!(
-            all.iter()
-                .any(|s| s.backend == Backend::simulator() && s.is_available())
-        );
+        assert!(all.iter().any(
+            |s| s.backend == Backend::simulator() && s.is_available() == cfg!(feature = "sim")
+        ));
         let cuda = all.iter().find(|s| s.backend == Backend::cuda()).unwrap();
         if let Err(why) = &cuda.availability {
             assert!(!why.is_empty());
+            assert!(cuda.to_string().ends_with(&format!("unavailable: {why}")));
         }
+        assert_eq!(all[0].to_string(), "serial: available");
     }
 }

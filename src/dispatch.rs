@@ -20,14 +20,18 @@ macro_rules! with_runtime {
                 let $rt = &hotloop_cpu::runtime::Parallel::new($crate::Backend::pool(threads)?);
                 $body
             }
+            #[cfg(feature = "sim")]
             $crate::Backend::Simulator { launch } => {
                 let $rt = &hotloop_sim::Sim { launch };
                 $body
             }
+            #[cfg(feature = "cuda")]
             $crate::Backend::Cuda { device, launch } => {
                 let $rt = &hotloop_cuda::Cuda::new(device, launch)?;
                 $body
             }
+            #[allow(unreachable_patterns)]
+            other => return Err($crate::backend::not_built(other)),
         }
     }};
 }

@@ -50,11 +50,15 @@ mod stencil;
 
 pub use backend::{Backend, BackendStatus, available};
 pub use elementwise::{add_scalar, add_scalar_in_place, add_scalar_into, add_scalar_slice_into};
+pub use hotloop_core::Real;
 pub use hotloop_core::index::Shape3;
 pub use hotloop_core::philox::Philox4x32Rng;
 pub use hotloop_cpu::store::StoreMode;
 pub use hotloop_runtime::{Element, Error, LaunchConfig, Result};
 pub use montecarlo::{MAX_SAMPLES, PiEstimate, monte_carlo_pi, monte_carlo_pi_blog};
+/// The `ndarray` hotloop is built against: use it (`hotloop::ndarray`) so
+/// your arrays are the types hotloop's functions take.
+pub use ndarray;
 pub use reduce::{count_where, count_where_slice, max, max_slice, min, min_slice, sum, sum_slice};
 
 // Numba parity: @vectorize, @guvectorize, @stencil, prange reductions.
@@ -85,8 +89,11 @@ pub mod ops {
 pub mod crates {
     pub use hotloop_core as core;
     pub use hotloop_cpu as cpu;
+    #[cfg(feature = "cuda")]
     pub use hotloop_cuda as cuda;
+    #[cfg(feature = "sim")]
     pub use hotloop_device as device;
     pub use hotloop_runtime as runtime;
+    #[cfg(feature = "sim")]
     pub use hotloop_sim as sim;
 }

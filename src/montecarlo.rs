@@ -35,6 +35,21 @@ impl PiEstimate {
     }
 }
 
+/// `pi ≈ 3.1416 ± 0.0016 (785398 of 1000000 samples hit)`: the estimate
+/// to the digits its standard error leaves meaningful, plus one.
+impl std::fmt::Display for PiEstimate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let se = self.standard_error();
+        // Digits after the point down to the error's first significant one.
+        let digits = (-se.log10()).ceil().clamp(1.0, 15.0) as usize + 1;
+        write!(
+            f,
+            "pi ≈ {:.digits$} ± {:.digits$} ({} of {} samples hit)",
+            self.estimate, se, self.hits, self.samples
+        )
+    }
+}
+
 /// The most samples one Monte Carlo call takes: 1e14, about 14 hours on
 /// two cores at 2e9 samples/s and some minutes on a large GPU, and a
 /// standard error of 1.6e-7. A call cannot be cancelled, so a count that
@@ -74,4 +89,20 @@ pub fn monte_carlo_pi_blog<R: rand_core::Rng + ?Sized>(
 ) -> Result<PiEstimate> {
     check_samples(samples)?;
     Ok(PiEstimate::new(cpu::count_hits_blog(rng, samples), samples))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_estimate_prints_the_digits_its_error_allows() {
+        let e = PiEstimate::new(785_398, 1_000_000);
+        assert_eq!(
+            e.to_string(),
+            "pi ≈ 3.1416 ± 0.0016 (785398 of 1000000 samples hit)"
+        );
+        let one = PiEstimate::new(1, 1);
+        assert_eq!(one.to_string(), "pi ≈ 4.00 ± 1.64 (1 of 1 samples hit)");
+    }
 }

@@ -26,6 +26,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
+    check_docs_and_features()?;
     let ptx = kernels::build_ptx_files(&[])?;
     kernels::check_embedded_fresh(&ptx)?;
     kernels::check(&[])?;
@@ -36,6 +37,41 @@ pub fn run(args: &[String]) -> Result<(), String> {
     eprintln!("xtask test: all checks passed");
     eprintln!("xtask test: {device_tests}");
     Ok(())
+}
+
+/// The API docs build with no warning (broken intra-doc links, bad HTML),
+/// and the facade builds and passes its own tests with its optional
+/// backends left out: a CPU-only user compiles no CUDA code.
+fn check_docs_and_features() -> Result<(), String> {
+    process::run(
+        process::cargo()
+            .args([
+                "doc",
+                "--workspace",
+                "--no-deps",
+                "--locked",
+                "--exclude",
+                "xtask",
+            ])
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    )?;
+    process::run(process::cargo().args([
+        "test",
+        "-p",
+        "hotloop",
+        "--lib",
+        "--locked",
+        "--no-default-features",
+    ]))?;
+    process::run(process::cargo().args([
+        "check",
+        "-p",
+        "hotloop",
+        "--locked",
+        "--no-default-features",
+        "--features",
+        "sim",
+    ]))
 }
 
 /// The tests that need a CUDA device (`#[ignore = "needs a CUDA device"]`):

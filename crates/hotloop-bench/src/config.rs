@@ -113,7 +113,7 @@ pub struct Cli {
     pub setup_python: bool,
 
     /// Write results.json, results.csv, table.md and chart.svg there (`cargo xtask bench`
-    /// defaults to target/hotloop-bench/<UTC timestamp>/)
+    /// defaults to `target/hotloop-bench/<UTC timestamp>/`)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 

@@ -73,7 +73,7 @@ pub struct Toolchain {
 impl Toolchain {
     /// `toolchain` through rustup if rustup is installed (its components
     /// added when missing), else `cargo` as it is (which must then have
-    /// them: [`Toolchain::check`] says which it lacks).
+    /// them: [`Toolchain::ensure_components`] says which it lacks).
     pub fn new(toolchain: Option<&str>, cargo: PathBuf) -> Self {
         let rustup = Command::new("rustup")
             .arg("--version")

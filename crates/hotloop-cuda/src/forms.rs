@@ -2,7 +2,7 @@
 //! stencils of the built-ins and of a user's `#[device_op]` ops alike.
 //!
 //! An op's [`DeviceKernel`] names its entry point, the entry's parameters
-//! (generated with it) and the module that holds it; [`round_trip`] is the
+//! (generated with it) and the module that holds it; `round_trip` is the
 //! one copy-in, launch, copy-out of them all, pushing each argument where
 //! the entry's metadata puts it: the op first, then the buffers, scalars
 //! and values of the form (`hotloop_core::abi::Form`). An argument list

@@ -49,7 +49,7 @@ pub fn add_scalar_in_place<T: Real>(
 
 /// The blog's kernel over a row-major array of shape `dims`: global thread
 /// `x` handles plane `x` (no grid-stride loop). The launch must therefore
-/// have at least `dims[0]` threads, else [`Error::InvalidLaunch`]; the
+/// have at least `dims[0]` threads, else [`hotloop_runtime::Error::InvalidLaunch`]; the
 /// default launch has one thread per plane.
 pub fn add_scalar_blog<T: Real>(
     launch: Option<LaunchConfig>,
