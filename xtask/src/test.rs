@@ -1,6 +1,6 @@
 //! `cargo xtask test`: everything CI checks, in the order that fails fastest.
 
-use crate::{gpu_kit, kernels, process};
+use crate::{gpu_kit, kernels, mpi, process};
 use std::process::Command;
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -8,6 +8,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         return Err(format!("`cargo xtask test` takes no arguments (got `{a}`)"));
     }
     ensure_lint_components()?;
+    // The workspace builds hotloop-mpi, whose bindings need MPI and libclang.
+    mpi::ensure_mpi()?;
     process::run(process::cargo().args(["fmt", "--all", "--", "--check"]))?;
     // The device crate is outside the workspace: check its format too.
     process::run(process::cargo().args([
@@ -31,6 +33,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     kernels::check_embedded_fresh(&ptx)?;
     kernels::check(&[])?;
     process::run(process::cargo().args(["test", "--workspace", "--locked"]))?;
+    mpi::check_ranks()?;
     check_custom_kernels()?;
     let kit = check_gpu_kit()?;
     let device_tests = run_device_tests(&kit)?;
