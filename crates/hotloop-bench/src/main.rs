@@ -6,6 +6,7 @@ mod config;
 mod gpu;
 mod machine;
 mod measure;
+mod progress;
 mod python;
 mod report;
 mod row;
@@ -14,9 +15,8 @@ mod targets;
 mod workloads;
 
 use config::Config;
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
-use std::time::Instant;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -129,13 +129,13 @@ fn run_sweep(cfg: &Config) -> Result<bool, String> {
     let machine = machine::Machine::detect();
     eprintln!("hotloop bench --sweep on {}", machine.summary());
     let python = python_interpreter(cfg)?;
-    let start = Instant::now();
-    let mut progress = |what: &str| eprintln!("[{:>6.1} s] {what}", start.elapsed().as_secs_f64());
-    let mut points = sweep::run(cfg, &mut progress)?;
+    let mut progress = progress::Progress::new(progress::sweep_steps(cfg, python.is_some()));
+    let mut points = sweep::run(cfg, &mut |what| progress.step(what))?;
     if let Some(py) = python {
-        progress("sweep: NumPy and Numba");
+        progress.step("sweep: NumPy and Numba");
         points.extend(python::sweep_points(cfg, &py, sweep::max_bytes(cfg))?);
     }
+    progress.finish();
     let caches = sweep::caches();
     println!("{}", sweep::table(&points));
     let cutoff =
@@ -192,56 +192,10 @@ fn run(cfg: &Config) -> Result<bool, String> {
     let machine = machine::Machine::detect();
     eprintln!("hotloop bench on {}", machine.summary());
     let python = python_interpreter(cfg)?;
-    let start = Instant::now();
-    // One status line, rewritten in place on a terminal; plain lines in a log.
-    let tty = std::io::stderr().is_terminal();
-    let mut progress = |what: &str| {
-        let t = start.elapsed().as_secs_f64();
-        if tty {
-            eprint!("\r\x1b[2K[{t:>6.1} s] {what}");
-            let _ = std::io::stderr().flush();
-        } else {
-            eprintln!("[{t:>6.1} s] {what}");
-        }
-    };
-    let mut rows = Vec::new();
-    if ["add", "reduce", "map"]
-        .iter()
-        .any(|w| cfg.runs_workload(w))
-    {
-        progress("filling the input array");
-        let x = workloads::input(cfg.shape)?;
-        if cfg.runs_workload("add") {
-            rows.extend(workloads::add::rows(cfg, &x, &mut progress)?);
-        }
-        if cfg.runs_workload("reduce") {
-            rows.extend(workloads::reduce::rows(cfg, &x, &mut progress)?);
-        }
-        if cfg.runs_workload("map") {
-            rows.extend(workloads::ops::map_rows(cfg, &x, &mut progress)?);
-        }
-    }
-    if cfg.runs_workload("stencil") {
-        rows.extend(workloads::ops::stencil_rows(cfg, &mut progress)?);
-    }
-    if cfg.runs_workload("gufunc") {
-        rows.extend(workloads::ops::gufunc_rows(cfg, &mut progress)?);
-    }
-    if cfg.runs_workload("pi") {
-        rows.extend(workloads::pi::rows(cfg, &mut progress)?);
-    }
-    // A failing Python script fails the run, but not the Rust rows' report.
-    let mut python_failed = None;
-    if let Some(python) = &python {
-        match python::rows(cfg, python, &mut progress) {
-            Ok(r) => rows.extend(r),
-            Err(e) => python_failed = Some(e),
-        }
-    }
-    if tty {
-        eprint!("\r\x1b[2K");
-    }
-    eprintln!("[{:>6.1} s] done", start.elapsed().as_secs_f64());
+    let mut progress = progress::Progress::new(progress::suite_steps(cfg, python.is_some()));
+    let (rows, python_failed) =
+        measure_rows(cfg, python.as_deref(), &mut |what| progress.step(what))?;
+    progress.finish();
     let mut machine = machine;
     machine.python = rows
         .iter()
@@ -274,9 +228,68 @@ fn run(cfg: &Config) -> Result<bool, String> {
     Ok(!report.any_failed() && python_failed.is_none())
 }
 
+/// Measures every row `cfg` selects, the Python scripts' too when
+/// `python` names an interpreter, calling `progress` at each step. A
+/// failing Python script fails the run, but not the Rust rows' report: its
+/// error is returned beside them.
+fn measure_rows(
+    cfg: &Config,
+    python: Option<&std::path::Path>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(Vec<row::Row>, Option<String>), String> {
+    let mut rows = Vec::new();
+    if ["add", "reduce", "map"]
+        .iter()
+        .any(|w| cfg.runs_workload(w))
+    {
+        progress("filling the input array");
+        let x = workloads::input(cfg.shape)?;
+        if cfg.runs_workload("add") {
+            rows.extend(workloads::add::rows(cfg, &x, progress)?);
+        }
+        if cfg.runs_workload("reduce") {
+            rows.extend(workloads::reduce::rows(cfg, &x, progress)?);
+        }
+        if cfg.runs_workload("map") {
+            rows.extend(workloads::ops::map_rows(cfg, &x, progress)?);
+        }
+    }
+    if cfg.runs_workload("stencil") {
+        rows.extend(workloads::ops::stencil_rows(cfg, progress)?);
+    }
+    if cfg.runs_workload("gufunc") {
+        rows.extend(workloads::ops::gufunc_rows(cfg, progress)?);
+    }
+    if cfg.runs_workload("pi") {
+        rows.extend(workloads::pi::rows(cfg, progress)?);
+    }
+    let mut python_failed = None;
+    if let Some(python) = python {
+        match python::rows(cfg, python, progress) {
+            Ok(r) => rows.extend(r),
+            Err(e) => python_failed = Some(e),
+        }
+    }
+    Ok((rows, python_failed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_step_count_is_the_number_of_progress_calls() {
+        for args in [
+            "--size 3x4x5 --samples 1001,2002 --backend serial,parallel,simulator --repeat 1 --no-python",
+            "--size 3x4x5 --samples 1001 --backend parallel --workload add,pi,map --repeat 1 --no-python",
+            "--size 3x4x5 --samples 1001 --backend simulator --workload stencil,gufunc,reduce --repeat 1 --no-python",
+        ] {
+            let c = cfg(args);
+            let mut calls = 0u64;
+            measure_rows(&c, None, &mut |_| calls += 1).unwrap();
+            assert_eq!(calls, progress::suite_steps(&c, false), "{args}");
+        }
+    }
 
     fn cfg(args: &str) -> Config {
         let args: Vec<String> = args.split_whitespace().map(String::from).collect();

@@ -201,13 +201,34 @@ fn script_workloads(cfg: &Config) -> Vec<&'static str> {
 }
 
 /// Runs `cmd` (a script), its stderr passed through, and parses its rows.
-fn run_script(mut cmd: Command, name: &str) -> Result<Vec<Row>, String> {
-    cmd.stderr(Stdio::inherit());
-    let out = cmd.output().map_err(|e| format!("running {name}: {e}"))?;
+fn run_script(cmd: Command, name: &str) -> Result<Vec<Row>, String> {
+    parse(&String::from_utf8_lossy(&script_output(cmd, name)?))
+}
+
+/// Runs a script to its end and returns its stdout; its stderr (progress
+/// lines) goes line by line through [`crate::progress::note`], above the
+/// progress bar.
+fn script_output(mut cmd: Command, name: &str) -> Result<Vec<u8>, String> {
+    use std::io::BufRead as _;
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| format!("running {name}: {e}"))?;
+    let stderr = child.stderr.take().expect("piped");
+    let relay = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            crate::progress::note(&line);
+        }
+    });
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("running {name}: {e}"))?;
+    let _ = relay.join();
     if !out.status.success() {
         return Err(format!("python/{name} failed ({})", out.status));
     }
-    parse(&String::from_utf8_lossy(&out.stdout))
+    Ok(out.stdout)
 }
 
 /// `python/gpu_bench.py`: the blog's GPU code.
@@ -278,15 +299,9 @@ pub fn sweep_points(
     if let Some(t) = cfg.threads {
         cmd.args(["--threads", &t.to_string()]);
     }
-    cmd.stderr(Stdio::inherit());
-    let out = cmd
-        .output()
-        .map_err(|e| format!("running blog_bench.py: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("python/blog_bench.py failed ({})", out.status));
-    }
+    let stdout = script_output(cmd, "blog_bench.py")?;
     let mut points = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in String::from_utf8_lossy(&stdout).lines() {
         let v: serde_json::Value = serde_json::from_str(line)
             .map_err(|e| format!("bad line from blog_bench.py: {e}: {line}"))?;
         if v["sweep"].as_bool() != Some(true) {
@@ -325,10 +340,10 @@ pub fn parse(stdout: &str) -> Result<Vec<Row>, String> {
             continue;
         }
         if let Some(why) = v["skipped"].as_str() {
-            eprintln!(
+            crate::progress::note(&format!(
                 "python rows skipped ({}): {why}",
                 v["form"].as_str().unwrap_or("?")
-            );
+            ));
             continue;
         }
         let str_field = |k: &str| {

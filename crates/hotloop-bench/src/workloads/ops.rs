@@ -41,7 +41,7 @@ fn measure(
     match time(plan, f) {
         Ok(t) => Ok(Some(t)),
         Err(Error::BackendUnavailable { reason, .. }) => {
-            eprintln!("\n{what} skipped on {backend}: {reason}");
+            crate::progress::note(&format!("{what} skipped on {backend}: {reason}"));
             Ok(None)
         }
         Err(e) => Err(format!("{what} on {backend}: {e}")),
@@ -122,7 +122,7 @@ pub fn map_rows(
         let (t_add, t_map) = match paired {
             Ok(t) => t,
             Err(Error::BackendUnavailable { reason, .. }) => {
-                eprintln!("\nmap skipped on {backend}: {reason}");
+                crate::progress::note(&format!("map skipped on {backend}: {reason}"));
                 continue;
             }
             Err(e) => return Err(format!("map on {backend}: {e}")),

@@ -92,7 +92,7 @@ pub fn rows(
             }) {
                 Ok(t) => t,
                 Err(Error::BackendUnavailable { reason, .. }) => {
-                    eprintln!("\n{op} skipped on {backend}: {reason}");
+                    crate::progress::note(&format!("{op} skipped on {backend}: {reason}"));
                     continue;
                 }
                 Err(e) => return Err(format!("{op} on {backend}: {e}")),
