@@ -202,14 +202,21 @@ fn run(cfg: &Config) -> Result<bool, String> {
         .find(|r| r.backend.starts_with("python"))
         .map(|r| r.backend.clone());
     let report = report::Report::new(machine, rows);
-    println!("{}", report.text_table());
+    print!("{}", report.text_table(report::terminal_width()));
     if let Some(bw) = report.copy_bandwidth_gb_s {
         println!(
             "copy bandwidth: {bw:.1} GB/s (read + write counted); memory-bound rows show their share of it"
         );
     }
+    let width = report::terminal_width();
     for t in &report.targets {
-        println!("{}", t.line());
+        // "met    ", "MISSED " or "n/a    ", the rest hanging after it.
+        let line = t.line();
+        let (verdict, rest) = line.split_at(7);
+        print!("{}", report::wrap(rest, width, verdict));
+    }
+    if let Some(line) = targets::unjudged_summary(&report.targets) {
+        print!("{}", report::wrap(&line, width, ""));
     }
     for r in &report.rows {
         if let row::Check::Failed(why) = &r.check {

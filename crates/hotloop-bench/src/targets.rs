@@ -5,6 +5,7 @@
 use crate::row::{Row, row_id};
 use crate::workloads::{add, pi};
 use serde::Serialize;
+use std::fmt::Write as _;
 
 /// One target and what this run measured.
 #[derive(Clone, Debug, Serialize)]
@@ -19,6 +20,61 @@ pub struct Target {
     pub at_most: bool,
     /// Whether the run met it.
     pub met: bool,
+    /// What the figures are: a ratio of two rows, or a rate per second.
+    pub unit: Unit,
+    /// Why this run's sizes cannot judge the target (`None`: they can).
+    pub too_small: Option<String>,
+}
+
+/// The unit of a target's figures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// A ratio of two rows' times or throughputs, printed `0.95x`.
+    Ratio,
+    /// Samples per second, printed `2.15e9 /s`.
+    PerSecond,
+}
+
+impl Unit {
+    /// `v` in this unit, as the table prints it.
+    pub fn format(self, v: f64) -> String {
+        match self {
+            Unit::Ratio => format!("{v:.2}x"),
+            Unit::PerSecond => format!("{v:.2e} /s"),
+        }
+    }
+}
+
+/// Arrays smaller than this (each) stay in the caches: a bandwidth target
+/// measured on them says nothing about memory.
+pub const MIN_JUDGED_ARRAY_BYTES: u64 = 64 << 20;
+/// Fewer Monte Carlo samples than this measure start-up, not throughput.
+pub const MIN_JUDGED_SAMPLES: u64 = 100_000_000;
+
+/// Why a memory-bound target measured on `row` (moving its bytes as one
+/// input and one output array) cannot be judged, if it cannot.
+fn arrays_too_small(row: &Row) -> Option<String> {
+    let array = row.bytes? / 2;
+    (array < MIN_JUDGED_ARRAY_BYTES).then(|| {
+        format!(
+            "arrays of {} are under {}: cache, not memory",
+            hotloop_runtime::Bytes(array),
+            hotloop_runtime::Bytes(MIN_JUDGED_ARRAY_BYTES)
+        )
+    })
+}
+
+/// Why a Monte Carlo target measured on `row` cannot be judged, if it
+/// cannot.
+fn samples_too_few(row: &Row) -> Option<String> {
+    let n = row.samples?;
+    (n < MIN_JUDGED_SAMPLES).then(|| {
+        format!(
+            "{:e} samples are under {:e}: start-up, not throughput",
+            n as f64, MIN_JUDGED_SAMPLES as f64
+        )
+    })
 }
 
 impl Target {
@@ -34,24 +90,61 @@ impl Target {
             goal,
             at_most,
             met,
+            unit: Unit::Ratio,
+            too_small: None,
         }
     }
 
-    /// One line for the terminal.
+    /// The same target in samples per second.
+    fn per_second(mut self) -> Self {
+        self.unit = Unit::PerSecond;
+        self
+    }
+
+    /// The same target, not judged for `why` (if any).
+    fn unless_too_small(mut self, why: Option<String>) -> Self {
+        self.too_small = why;
+        self
+    }
+
+    /// One line for the terminal, in the table's units: `met`, `MISSED`,
+    /// or `n/a` with the reason when the run's sizes cannot judge it.
     pub fn line(&self) -> String {
-        format!(
-            "{} {}: {:.3} ({} {})",
-            if self.met { "met   " } else { "MISSED" },
+        let verdict = match (&self.too_small, self.met) {
+            (Some(_), _) => "n/a   ",
+            (None, true) => "met   ",
+            (None, false) => "MISSED",
+        };
+        let mut line = format!(
+            "{verdict} {}: {} ({} {})",
             self.name,
-            self.measured,
+            self.unit.format(self.measured),
             if self.at_most {
                 "goal at most"
             } else {
                 "goal at least"
             },
-            self.goal
-        )
+            self.unit.format(self.goal)
+        );
+        if let Some(why) = &self.too_small {
+            let _ = write!(line, "; too small to judge: {why}");
+        }
+        line
     }
+}
+
+/// The summary's line on the targets this run could not judge, if any.
+pub fn unjudged_summary(targets: &[Target]) -> Option<String> {
+    let n = targets.iter().filter(|t| t.too_small.is_some()).count();
+    (n > 0).then(|| {
+        format!(
+            "{n} of {} targets not judged (n/a): their sizes are too small to mean anything \
+             (arrays under {}, Monte Carlo under {:e} samples); a full run (without --quick) judges them",
+            targets.len(),
+            hotloop_runtime::Bytes(MIN_JUDGED_ARRAY_BYTES),
+            MIN_JUDGED_SAMPLES as f64
+        )
+    })
 }
 
 /// `map(Affine)` may take at most this much longer than the hand-written
@@ -82,107 +175,136 @@ pub fn evaluate(rows: &[Row]) -> Vec<Target> {
     let mut out = Vec::new();
     let median = |r: &Row| r.timings.median();
     if let (Some(add), Some(copy)) = (find(rows, add::ADD_PARALLEL), find(rows, add::STREAM_COPY)) {
-        out.push(Target::new(
-            format!(
-                "parallel add_scalar / stream copy bandwidth ({})",
-                add.workload
-            ),
-            median(copy) / median(add),
-            0.90,
-            false,
-        ));
+        out.push(
+            Target::new(
+                format!(
+                    "parallel add_scalar / stream copy bandwidth ({})",
+                    add.workload
+                ),
+                median(copy) / median(add),
+                0.90,
+                false,
+            )
+            .unless_too_small(arrays_too_small(add)),
+        );
     }
     if let (Some(add), Some(copy)) = (
         find(rows, add::ADD_SERIAL_STREAMING),
         find(rows, add::STREAM_COPY_SERIAL),
     ) {
-        out.push(Target::new(
-            format!(
-                "serial add_scalar / one-thread stream copy bandwidth ({})",
-                add.workload
-            ),
-            median(copy) / median(add),
-            0.85,
-            false,
-        ));
+        out.push(
+            Target::new(
+                format!(
+                    "serial add_scalar / one-thread stream copy bandwidth ({})",
+                    add.workload
+                ),
+                median(copy) / median(add),
+                0.85,
+                false,
+            )
+            .unless_too_small(arrays_too_small(add)),
+        );
     }
     // Against the Python rows of the same run, where Python was set up.
     if let Some(add) = find(rows, add::ADD_PARALLEL)
         && let Some(numba) = python(rows, &add.workload, "numba prange")
     {
-        out.push(Target::new(
-            format!(
-                "parallel add_scalar speedup over Numba prange ({})",
-                add.workload
-            ),
-            median(numba) / median(add),
-            1.3,
-            false,
-        ));
+        out.push(
+            Target::new(
+                format!(
+                    "parallel add_scalar speedup over Numba prange ({})",
+                    add.workload
+                ),
+                median(numba) / median(add),
+                1.3,
+                false,
+            )
+            .unless_too_small(arrays_too_small(add)),
+        );
     }
     if let Some(add) = find(rows, add::ADD_SERIAL_STREAMING)
         && let Some(numpy) = python(rows, &add.workload, "numpy add(out=)")
     {
-        out.push(Target::new(
-            format!(
-                "serial add_scalar (streaming stores) speedup over NumPy add(out=) ({})",
-                add.workload
-            ),
-            median(numpy) / median(add),
-            1.3,
-            false,
-        ));
+        out.push(
+            Target::new(
+                format!(
+                    "serial add_scalar (streaming stores) speedup over NumPy add(out=) ({})",
+                    add.workload
+                ),
+                median(numpy) / median(add),
+                1.3,
+                false,
+            )
+            .unless_too_small(arrays_too_small(add)),
+        );
     }
     if let Some(pi) = largest(rows, pi::PI_PARALLEL) {
-        out.push(Target::new(
-            format!("parallel Monte Carlo samples/s ({})", pi.workload),
-            pi.samples_per_s().unwrap_or(0.0),
-            1e9,
-            false,
-        ));
-        if let Some(numba) = python(rows, &pi.workload, "numba prange, np.random") {
-            out.push(Target::new(
-                format!(
-                    "parallel Monte Carlo speedup over Numba prange ({})",
-                    pi.workload
-                ),
-                median(numba) / median(pi),
-                40.0,
+        out.push(
+            Target::new(
+                format!("parallel Monte Carlo samples/s ({})", pi.workload),
+                pi.samples_per_s().unwrap_or(0.0),
+                1e9,
                 false,
-            ));
+            )
+            .per_second()
+            .unless_too_small(samples_too_few(pi)),
+        );
+        if let Some(numba) = python(rows, &pi.workload, "numba prange, np.random") {
+            out.push(
+                Target::new(
+                    format!(
+                        "parallel Monte Carlo speedup over Numba prange ({})",
+                        pi.workload
+                    ),
+                    median(numba) / median(pi),
+                    40.0,
+                    false,
+                )
+                .unless_too_small(samples_too_few(pi)),
+            );
         }
     }
     // The GPU's, against its own device-to-device copy of the same bytes.
     if let (Some(add), Some(copy)) = (find(rows, add::ADD_CUDA), find(rows, add::DEVICE_COPY)) {
-        out.push(Target::new(
-            format!(
-                "GPU add_scalar / device-to-device copy bandwidth ({})",
-                add.workload
-            ),
-            median(copy) / median(add),
-            0.90,
-            false,
-        ));
+        out.push(
+            Target::new(
+                format!(
+                    "GPU add_scalar / device-to-device copy bandwidth ({})",
+                    add.workload
+                ),
+                median(copy) / median(add),
+                0.90,
+                false,
+            )
+            .unless_too_small(arrays_too_small(add)),
+        );
     }
     if let Some(pi) = largest(rows, pi::PI_CUDA) {
-        out.push(Target::new(
-            format!("GPU Monte Carlo samples/s ({})", pi.workload),
-            pi.samples_per_s().unwrap_or(0.0),
-            1e11,
-            false,
-        ));
+        out.push(
+            Target::new(
+                format!("GPU Monte Carlo samples/s ({})", pi.workload),
+                pi.samples_per_s().unwrap_or(0.0),
+                1e11,
+                false,
+            )
+            .per_second()
+            .unless_too_small(samples_too_few(pi)),
+        );
     }
     for backend in ["serial", "parallel"] {
         if let (Some(map), Some(add)) = (
             find(rows, &row_id(&["map", backend, "affine"])),
             find(rows, &row_id(&["map", backend, "add_scalar"])),
         ) {
-            out.push(Target::new(
-                format!("{backend} map(Affine) time / hand-written add_scalar"),
-                median(map) / median(add),
-                MAP_OVER_ADD_MAX,
-                true,
-            ));
+            out.push(
+                Target::new(
+                    format!("{backend} map(Affine) time / hand-written add_scalar"),
+                    median(map) / median(add),
+                    MAP_OVER_ADD_MAX,
+                    true,
+                )
+                .unless_too_small(arrays_too_small(add)),
+            );
         }
     }
     for stencil in ["stencil_laplacian7", "stencil_jacobi5"] {
@@ -264,6 +386,65 @@ mod tests {
         assert!((t[2].measured - 1.2).abs() < 1e-12 && !t[2].met);
         assert!((t[3].measured - 2.0).abs() < 1e-12 && t[3].met);
         assert!(t[2].line().starts_with("MISSED"));
+    }
+
+    #[test]
+    fn targets_print_in_the_tables_units_and_small_runs_are_not_judged() {
+        let mut add = row(add::ADD_PARALLEL, "add_scalar f64 4x4x4", "rayon", 1.0);
+        let mut copy = row(
+            add::STREAM_COPY,
+            "add_scalar f64 4x4x4",
+            "stream copy",
+            0.95,
+        );
+        let mut pi = row(
+            pi::PI_PARALLEL,
+            "monte carlo pi 3.3e7 samples",
+            "philox",
+            0.5,
+        );
+        (add.samples, copy.samples) = (None, None);
+        // 16 MiB arrays, 3.3e7 samples: a quick run's sizes.
+        (add.bytes, copy.bytes) = (Some(32 << 20), Some(32 << 20));
+        pi.samples = Some(33_000_000);
+        let t = evaluate(&[add.clone(), copy.clone(), pi.clone()]);
+        assert_eq!(
+            t[0].line(),
+            "n/a    parallel add_scalar / stream copy bandwidth (add_scalar f64 4x4x4): 0.95x \
+             (goal at least 0.90x); too small to judge: arrays of 16.00 MiB are under 64.00 MiB: \
+             cache, not memory"
+        );
+        assert_eq!(t[1].unit, Unit::PerSecond);
+        assert!(
+            t[1].line().starts_with(
+                "n/a    parallel Monte Carlo samples/s (monte carlo pi 3.3e7 samples): 6.60e7 /s \
+                 (goal at least 1.00e9 /s); too small to judge: 3.3e7 samples"
+            ),
+            "{}",
+            t[1].line()
+        );
+        let summary = unjudged_summary(&t).unwrap();
+        assert!(
+            summary.starts_with("2 of 2 targets not judged"),
+            "{summary}"
+        );
+        // The blog's sizes are judged.
+        (add.bytes, copy.bytes) = (Some(8 << 30), Some(8 << 30));
+        pi.samples = Some(1_000_000_000);
+        let t = evaluate(&[add, copy, pi]);
+        assert!(t.iter().all(|t| t.too_small.is_none()));
+        assert!(
+            t[0].line().starts_with("met    parallel add_scalar"),
+            "{}",
+            t[0].line()
+        );
+        assert!(
+            t[1].line()
+                .contains(": 2.00e9 /s (goal at least 1.00e9 /s)"),
+            "{}",
+            t[1].line()
+        );
+        assert_eq!(unjudged_summary(&t), None);
     }
 
     #[test]

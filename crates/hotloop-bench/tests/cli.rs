@@ -39,7 +39,7 @@ fn small_run_writes_results_with_the_documented_schema() {
 
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
-    assert_eq!(json["schema"], 2);
+    assert_eq!(json["schema_version"], 2);
     for key in ["cpu", "cores", "memory_bytes", "os", "rustc", "gpu"] {
         assert!(!json["machine"][key].is_null(), "machine.{key} missing");
     }
