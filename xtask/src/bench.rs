@@ -16,12 +16,34 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// rows are missing.
 const COMMAND_ENV: &str = "HOTLOOP_BENCH_COMMAND";
 
+/// Environment variable naming the MPI rows' worker for `--ranks`
+/// (`hotloop-bench`'s `mpi::WORKER_ENV`).
+const MPI_WORKER_ENV: &str = "HOTLOOP_MPI_ROWS";
+
 pub fn run(args: &[String]) -> Result<(), String> {
     let cwd = std::env::current_dir().map_err(|e| format!("the current directory: {e}"))?;
     let mut cmd = process::cargo();
     cmd.args(["run", "--quiet", "--release", "-p", "hotloop-bench", "--"])
         .args(with_absolute_out(args, &cwd))
         .env(COMMAND_ENV, typed_command(args));
+    if wants_ranks(args) {
+        // The MPI rows run hotloop-mpi's worker under mpirun: MPI first
+        // (installed where missing, as for the tests), then the worker.
+        crate::mpi::ensure_mpi()?;
+        process::run(process::cargo().args([
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "hotloop-mpi",
+            "--example",
+            "bench_rows",
+        ]))?;
+        cmd.env(
+            MPI_WORKER_ENV,
+            process::workspace_root().join("target/release/examples/bench_rows"),
+        );
+    }
     if needs_default_out(args) {
         let dir = process::workspace_root()
             .join("target")
@@ -38,6 +60,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "the bench failed ({status}); its messages are above"
         ))
     }
+}
+
+/// Whether the user asked for the MPI rows (`--ranks N`, `--ranks=N`),
+/// and not only for the help.
+fn wants_ranks(args: &[String]) -> bool {
+    let help = args.iter().any(|a| a == "-h" || a == "--help");
+    !help
+        && args
+            .iter()
+            .any(|a| a == "--ranks" || a.starts_with("--ranks="))
 }
 
 /// Whether the suite should get xtask's timestamped `--out`: not when the

@@ -117,6 +117,17 @@ pub struct Cli {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
+    /// Instead of the suite: hotloop's workloads on MPI ranks under `mpirun -n 1..N` on this
+    /// machine (pi and a distributed sum, strong and weak scaling, each against the one-process
+    /// answer); `cargo xtask bench --ranks N` builds the MPI worker and installs MPI where missing
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = at_least_one,
+        conflicts_with_all = ["sweep", "full", "size", "samples", "backend", "workload"]
+    )]
+    pub ranks: Option<usize>,
+
     /// Say in one line whether CUDA device 0 can run the kernels (exit 0) or why not (exit 3),
     /// and run nothing else
     #[arg(long, exclusive = true)]
@@ -155,6 +166,8 @@ pub struct Config {
     pub quick: bool,
     /// `--sweep`: throughput against size instead of the suite.
     pub sweep: bool,
+    /// `--ranks N`: the MPI rows on 1..N ranks instead of the suite.
+    pub ranks: Option<usize>,
 }
 
 /// When the Python rows run.
@@ -274,7 +287,7 @@ impl Config {
                 repeat: cli.repeat,
             },
             out_dir: cli.out,
-            python: if cli.no_python {
+            python: if cli.no_python || cli.ranks.is_some() {
                 PythonMode::Off
             } else if cli.python {
                 PythonMode::On
@@ -284,6 +297,7 @@ impl Config {
             setup_python: cli.setup_python,
             quick,
             sweep: cli.sweep,
+            ranks: cli.ranks,
         }
     }
 

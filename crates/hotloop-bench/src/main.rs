@@ -6,6 +6,7 @@ mod config;
 mod gpu;
 mod machine;
 mod measure;
+mod mpi;
 mod progress;
 mod python;
 mod report;
@@ -192,9 +193,15 @@ fn run(cfg: &Config) -> Result<bool, String> {
     let machine = machine::Machine::detect();
     eprintln!("hotloop bench on {}", machine.summary());
     let python = python_interpreter(cfg)?;
-    let mut progress = progress::Progress::new(progress::suite_steps(cfg, python.is_some()));
-    let (rows, python_failed) =
-        measure_rows(cfg, python.as_deref(), &mut |what| progress.step(what))?;
+    let steps = match cfg.ranks {
+        Some(n) => mpi::steps(n),
+        None => progress::suite_steps(cfg, python.is_some()),
+    };
+    let mut progress = progress::Progress::new(steps);
+    let (rows, python_failed) = match cfg.ranks {
+        Some(n) => (mpi::rows(cfg, n, &mut |what| progress.step(what))?, None),
+        None => measure_rows(cfg, python.as_deref(), &mut |what| progress.step(what))?,
+    };
     progress.finish();
     let mut machine = machine;
     machine.python = rows

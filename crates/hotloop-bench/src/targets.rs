@@ -291,6 +291,21 @@ pub fn evaluate(rows: &[Row]) -> Vec<Target> {
             .unless_too_small(samples_too_few(pi)),
         );
     }
+    // MPI: an embarrassingly parallel count must cost next to nothing.
+    if let (Some(one), Some(two)) = (
+        find(rows, crate::mpi::PI_ONE_PROCESS),
+        find(rows, &format!("{}/2", crate::mpi::PI_STRONG)),
+    ) {
+        out.push(Target::new(
+            format!(
+                "MPI pi on 2 ranks x 1 thread / one process on 2 threads ({})",
+                one.workload
+            ),
+            median(one) / median(two),
+            0.9,
+            false,
+        ));
+    }
     for backend in ["serial", "parallel"] {
         if let (Some(map), Some(add)) = (
             find(rows, &row_id(&["map", backend, "affine"])),
