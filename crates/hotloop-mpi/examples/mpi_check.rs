@@ -131,6 +131,19 @@ fn checks(world: &World) -> ExitCode {
         reduction_checks::<f64>(&mut c, &locals[1].1, "2 threads", [13, 37, 41], values);
         reduction_checks::<f32>(&mut c, &Local::Serial, "serial", [5, 1, 9001], values);
     }
+    for shape in [
+        [1, 1, 1],
+        [2, 3, 5],
+        [4, 50, 97],
+        [13, 37, 41],
+        [100_003, 1, 1],
+        [0, 4, 4],
+    ] {
+        for (name, local) in &locals {
+            elementwise_checks::<f64>(&mut c, local, name, shape);
+            elementwise_checks::<f32>(&mut c, local, name, shape);
+        }
+    }
     scatter_checks::<f64>(&mut c, [13, 37, 41]);
     scatter_checks::<f32>(&mut c, [2, 3, 5]);
     scatter_checks::<f64>(&mut c, [0, 2, 2]);
@@ -268,6 +281,78 @@ fn reduction_checks<T: Element>(
         got == want,
         &format!("{got}, one process {want}"),
     );
+}
+
+/// Whether two slices hold the same bits.
+fn same_bits<T: Element>(a: &[T], b: &[T]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.bit_pattern() == y.bit_pattern())
+}
+
+/// add_scalar and maps on a slab against hotloop-cpu's one-process forms
+/// over the whole array: each rank's planes must hold the one-process
+/// output's bits at their global place.
+fn elementwise_checks<T: Element>(c: &mut Checks, local: &Local, name: &str, shape: [usize; 3]) {
+    use hotloop_core::map::{Affine, Exp, Sigmoid};
+    use hotloop_cpu::store::StoreMode;
+    let len: usize = shape.iter().product();
+    let whole: Vec<T> = (0..len).map(|i| value(Values::Mixed, len, i)).collect();
+    let slab = c.world.or_abort(Slab::from_fn(c.world, shape, |ix| {
+        value::<T>(Values::Mixed, len, global_index(shape, ix))
+    }));
+    let what = format!("{shape:?} {} {name}", T::NAME);
+    let mine = slab.elements();
+    let mut want = vec![T::ZERO; len];
+    let check = |c: &mut Checks, op: &str, got: &Slab<T>, want: &[T]| {
+        c.check(
+            &format!("{op} {what}"),
+            got.planes() == slab.planes() && same_bits(got.as_slice(), &want[mine.clone()]),
+            &format!("this rank's planes {:?} as one process", got.planes()),
+        );
+    };
+
+    let scalar = T::from_f64(0.1);
+    hotloop_cpu::serial::add_scalar_vectorized(&whole, scalar, &mut want, StoreMode::Cached);
+    let got = c
+        .world
+        .or_abort(hotloop_mpi::add_scalar(c.world, local, &slab, scalar));
+    check(c, "add_scalar 0.1", &got, &want);
+    let mut inplace = slab.clone();
+    hotloop_mpi::add_scalar_in_place(local, &mut inplace, scalar);
+    check(c, "add_scalar_in_place 0.1", &inplace, &want);
+
+    let affine = Affine {
+        a: T::from_f64(-1.5),
+        b: T::from_f64(0.3),
+    };
+    hotloop_cpu::map::serial::map(&affine, &whole, &mut want, StoreMode::Cached);
+    let got = c
+        .world
+        .or_abort(hotloop_mpi::map(c.world, local, &affine, &slab));
+    check(c, "map Affine", &got, &want);
+    let mut inplace = slab.clone();
+    hotloop_mpi::map_in_place(local, &affine, &mut inplace);
+    check(c, "map_in_place Affine", &inplace, &want);
+
+    hotloop_cpu::map::serial::map(&Exp, &whole, &mut want, StoreMode::Cached);
+    let got = c
+        .world
+        .or_abort(hotloop_mpi::map(c.world, local, &Exp, &slab));
+    check(c, "map Exp", &got, &want);
+    hotloop_cpu::map::serial::map(&Sigmoid, &whole, &mut want, StoreMode::Cached);
+    let got = c
+        .world
+        .or_abort(hotloop_mpi::map(c.world, local, &Sigmoid, &slab));
+    check(c, "map Sigmoid", &got, &want);
+    // A user's op: a closure.
+    let cube = |x: T| x * x * x - x;
+    hotloop_cpu::map::serial::map(&cube, &whole, &mut want, StoreMode::Cached);
+    let got = c
+        .world
+        .or_abort(hotloop_mpi::map(c.world, local, &cube, &slab));
+    check(c, "map closure x^3 - x", &got, &want);
 }
 
 /// Scatter from rank 0 and gather back: the same bits as the array, the

@@ -17,6 +17,9 @@
 //!   keeps `hotloop_core::reduce`'s global chunking and pairwise tree
 //!   ([`partition`] says how), so it has `sum_slice`'s bits; min, max and
 //!   count are order-free, so they need only the ranks' partial answers.
+//! - [`add_scalar`], [`map`] (any `hotloop_core::map::UnaryOp`) and their
+//!   in-place forms over a [`Slab`]: hotloop-cpu's loops on each rank's
+//!   planes, no message needed.
 //!
 //! Each rank runs its share on a [`Local`] backend: one thread, or a rayon
 //! pool of hotloop's CPU backend.
@@ -31,6 +34,7 @@
 //! Run a program with `mpirun -n 4 target/release/my-program` (on a
 //! cluster, `mpirun -n 64 --hostfile hosts ...`).
 
+mod elementwise;
 mod local;
 pub mod partition;
 mod pi;
@@ -38,6 +42,7 @@ mod reduce;
 mod slab;
 mod world;
 
+pub use elementwise::{add_scalar, add_scalar_in_place, map, map_in_place};
 pub use hotloop_runtime::{Error, Result};
 pub use local::Local;
 pub use partition::{share, share_usize};

@@ -80,7 +80,13 @@ impl<T: MpiElement> Slab<T> {
         })
     }
 
-    fn assemble(global: [usize; 3], planes: Range<usize>, data: Vec<T>) -> Result<Slab<T>> {
+    /// A slab of `global` holding `planes`, from their elements in
+    /// row-major order.
+    pub(crate) fn assemble(
+        global: [usize; 3],
+        planes: Range<usize>,
+        data: Vec<T>,
+    ) -> Result<Slab<T>> {
         let shape = (planes.len(), global[1], global[2]);
         let len = data.len();
         let data = Array3::from_shape_vec(shape, data).map_err(|_| Error::LengthMismatch {
@@ -159,7 +165,7 @@ impl<T> Slab<T> {
 
 /// Checks that every rank passed `global`, that its size fits the index
 /// types, and returns this rank's planes.
-fn slab_planes<T>(world: &World, global: [usize; 3]) -> Result<Range<usize>> {
+pub(crate) fn slab_planes<T>(world: &World, global: [usize; 3]) -> Result<Range<usize>> {
     world.check_same("the global shape", &global.map(|d| d as u64))?;
     global
         .iter()
@@ -177,10 +183,22 @@ fn slab_planes<T>(world: &World, global: [usize; 3]) -> Result<Range<usize>> {
 
 /// An empty vector with room for `len` elements, refused on every rank
 /// before any allocates if one rank's does not fit its memory.
-fn allocate<T>(world: &World, len: usize) -> Result<Vec<T>> {
+pub(crate) fn allocate<T>(world: &World, len: usize) -> Result<Vec<T>> {
     let bytes = (len * size_of::<T>()) as u64;
     world.agree(check_fits("a rank's slab", bytes))?;
     world.agree(try_vec_with_capacity("a rank's slab", len))
+}
+
+/// `len` zeros (an output to write), refused on every rank before any
+/// allocates if one rank's does not fit its memory (collective).
+pub(crate) fn allocate_zeroed<T: MpiElement>(
+    world: &World,
+    what: &'static str,
+    len: usize,
+) -> Result<Vec<T>> {
+    let bytes = (len as u64).saturating_mul(size_of::<T>() as u64);
+    world.agree(check_fits(what, bytes))?;
+    world.agree(try_zeroed_vec(what, len))
 }
 
 /// Splits `input` (on rank 0) into slabs, one per rank ([`Slab`]), and
