@@ -8,6 +8,25 @@ use crate::math;
 /// compiles for every target, the GPU included, without `libm`. The
 /// elementary functions ([`Real::exp`], [`Real::sqrt`]) are hotloop's own
 /// (`crate::math`), so every backend computes the same bits.
+///
+/// It is implemented for `f32` and `f64`, the only element types the host
+/// backends take (`hotloop_runtime::Element`, which is sealed): rather
+/// than implementing it, write element code once, generic over `T: Real`,
+/// as every built-in op does.
+///
+/// ```rust
+/// use hotloop_core::Real;
+///
+/// /// Root mean square, `sqrt(sum x^2 / n)`, for f32 and f64 alike.
+/// fn rms<T: Real>(xs: &[T]) -> T {
+///     let sum = xs.iter().fold(T::ZERO, |s, &x| s + x * x);
+///     (sum / T::from_f64(xs.len() as f64)).sqrt()
+/// }
+///
+/// assert_eq!(rms(&[3.0f64, -3.0, 3.0, -3.0]), 3.0);
+/// assert_eq!(rms(&[1.0f32, 7.0]), 5.0);
+/// assert!(rms::<f64>(&[]).is_nan()); // 0 / 0
+/// ```
 pub trait Real:
     Copy
     + PartialOrd

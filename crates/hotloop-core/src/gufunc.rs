@@ -19,6 +19,48 @@ use crate::reduce::Max;
 use hotloop_macros::{DeviceValue, device_op};
 
 /// One iteration of a generalized ufunc's loop over the outer dimensions.
+///
+/// A kernel with a scalar parameter, `(n),()->(n)`: the scalar is a field,
+/// checked by [`GuKernel::check`] before any row runs.
+///
+/// ```rust
+/// use hotloop_core::Real;
+/// use hotloop_core::gufunc::GuKernel;
+///
+/// /// Exponential smoothing along each row: `out[i] = a x[i] + (1 - a) out[i - 1]`.
+/// #[derive(Clone, Copy, Debug)]
+/// struct Smooth<T> {
+///     alpha: T,
+/// }
+///
+/// impl<T: Real> GuKernel<T> for Smooth<T> {
+///     const NAME: &'static str = "smooth";
+///     const SIGNATURE: &'static str = "(n),()->(n)";
+///
+///     fn check(&self) -> Result<(), &'static str> {
+///         let ok = self.alpha > T::ZERO && self.alpha <= T::ONE; // false for NaN
+///         if ok { Ok(()) } else { Err("alpha must be in (0, 1]") }
+///     }
+///
+///     fn apply(&self, _core: &[usize], x: &[T], out: &mut [T]) {
+///         let mut prev = x.first().copied().unwrap_or(T::ZERO);
+///         for (o, &v) in out.iter_mut().zip(x) {
+///             prev = self.alpha * v + (T::ONE - self.alpha) * prev;
+///             *o = prev;
+///         }
+///     }
+/// }
+///
+/// // One iteration of the outer loop: one row, `core` = `[n]`.
+/// let mut out = [0.0; 3];
+/// Smooth { alpha: 0.5f64 }.apply(&[3], &[2.0, 4.0, 4.0], &mut out);
+/// assert_eq!(out, [2.0, 3.0, 3.5]);
+/// assert!(GuKernel::<f64>::check(&Smooth { alpha: 0.0 }).is_err());
+/// ```
+///
+/// Through the facade, `hotloop::gufunc(backend, Smooth { alpha: 0.5 }, &x)`
+/// runs it over every row of `x` (the backend checks the signature against
+/// the arrays); `#[device_op]` on the impl adds its GPU entry points.
 pub trait GuKernel<T: Real>: Copy + Send + Sync {
     /// Name in error messages ("moving_average").
     const NAME: &'static str;

@@ -22,6 +22,37 @@ use crate::abi::DeviceKernel;
 use hotloop_macros::{DeviceValue, device_op};
 
 /// A scalar function of one argument, applied element by element.
+///
+/// Implement it for a small `Copy` type holding the op's parameters, once
+/// for every [`Real`] element type:
+///
+/// ```rust
+/// use hotloop_core::Real;
+/// use hotloop_core::map::{UnaryOp, map_slice};
+///
+/// /// Softsign, `x / (1 + |x|)`: a smooth squashing into (-1, 1).
+/// #[derive(Clone, Copy, Debug)]
+/// struct Softsign;
+///
+/// impl<T: Real> UnaryOp<T> for Softsign {
+///     fn apply(&self, x: T) -> T {
+///         x / (T::ONE + x.abs())
+///     }
+/// }
+///
+/// assert_eq!(Softsign.apply(1.0f64), 0.5);
+/// assert_eq!(Softsign.apply(-3.0f32), -0.75);
+/// // What one CPU task runs: `apply` on each element, nothing else.
+/// let mut out = [0.0; 3];
+/// map_slice(&Softsign, &[0.0f64, 1.0, -1.0], &mut out);
+/// assert_eq!(out, [0.0, 0.5, -0.5]);
+/// ```
+///
+/// Through the facade it runs on any backend,
+/// `hotloop::map(Backend::parallel(), Softsign, &x)`. `#[device_op]` on the
+/// impl (with `#[derive(DeviceValue)]` and `#[repr(C)]` on the type) adds
+/// its GPU entry points, so `Backend::Cuda` runs it too: see the README,
+/// "Your own `@vectorize`, on the GPU too".
 pub trait UnaryOp<T: Real>: Copy + Send + Sync {
     /// The function.
     fn apply(&self, x: T) -> T;
@@ -46,6 +77,35 @@ pub enum Side {
 /// A scalar function of two arguments, applied element by element to two
 /// arrays of the same shape (or to an array and a scalar, through
 /// [`BinaryOp::right`] and [`BinaryOp::left`]).
+///
+/// Implement `apply`; binding an operand comes with the trait:
+///
+/// ```rust
+/// use hotloop_core::Real;
+/// use hotloop_core::map::{BinaryOp, UnaryOp, zip_slice};
+///
+/// /// Linear interpolation from `x` to `y`: `x + t (y - x)`.
+/// #[derive(Clone, Copy, Debug)]
+/// struct Lerp<T> {
+///     t: T,
+/// }
+///
+/// impl<T: Real> BinaryOp<T> for Lerp<T> {
+///     fn apply(&self, x: T, y: T) -> T {
+///         x + self.t * (y - x)
+///     }
+/// }
+///
+/// let half = Lerp { t: 0.5f64 };
+/// let mut out = [0.0; 2];
+/// zip_slice(&half, &[0.0, 2.0], &[4.0, 2.0], &mut out); // array ⊕ array
+/// assert_eq!(out, [2.0, 2.0]);
+/// assert_eq!(half.right(10.0).apply(4.0), 7.0); // array ⊕ scalar: a UnaryOp
+/// ```
+///
+/// Through the facade: `hotloop::zip(backend, half, &a, &b)`, or
+/// `hotloop::map(backend, half.right(10.0), &a)`; `#[device_op]` on the impl
+/// adds the GPU entry points, the bound forms included.
 pub trait BinaryOp<T: Real>: Copy + Send + Sync {
     /// The function.
     fn apply(&self, x: T, y: T) -> T;

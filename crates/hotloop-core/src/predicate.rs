@@ -7,6 +7,32 @@ use hotloop_macros::{DeviceValue, device_op};
 
 /// A test on one element. Closures `Fn(T) -> bool` that are
 /// `Copy + Send + Sync` are predicates too.
+///
+/// A predicate of your own, an outlier test:
+///
+/// ```rust
+/// use hotloop_core::Real;
+/// use hotloop_core::predicate::Predicate;
+/// use hotloop_core::reduce::count_slice;
+///
+/// /// `|x| > limit` (false for NaN, as every comparison with NaN is).
+/// #[derive(Clone, Copy, Debug)]
+/// struct Outside<T>(T);
+///
+/// impl<T: Real> Predicate<T> for Outside<T> {
+///     fn test(&self, x: T) -> bool {
+///         x.abs() > self.0
+///     }
+/// }
+///
+/// let xs = [0.5f64, -3.0, 2.0, f64::NAN, 7.5];
+/// assert!(Outside(2.0).test(-3.0) && !Outside(2.0).test(2.0));
+/// // What one CPU task runs for `count_where`: exact, so any split agrees.
+/// assert_eq!(count_slice(&Outside(2.0), &xs), 2);
+/// ```
+///
+/// Through the facade: `hotloop::count_where(backend, Outside(2.0), &x)`;
+/// `#[device_op]` on the impl adds its GPU entry points.
 pub trait Predicate<T: Real>: Copy + Send + Sync {
     /// Whether `x` is counted.
     fn test(&self, x: T) -> bool;

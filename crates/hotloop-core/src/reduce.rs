@@ -38,6 +38,38 @@ pub const SUM_CHUNK: usize = 32 * SUM_BLOCK;
 const LANES: usize = 8;
 
 /// A reduction: an identity and an associative combiner.
+///
+/// The shared-memory tree of a GPU block ([`tree_step`]) folds with any
+/// reduction; here the largest magnitude:
+///
+/// ```rust
+/// use hotloop_core::reduce::{Reduction, tree_step};
+///
+/// /// `max |x|`; its identity is 0, the smallest magnitude.
+/// struct MaxAbs;
+///
+/// impl Reduction<f64> for MaxAbs {
+///     fn identity() -> f64 {
+///         0.0
+///     }
+///     fn combine(a: f64, b: f64) -> f64 {
+///         a.abs().max(b.abs())
+///     }
+/// }
+///
+/// // Five threads' partials; each step is what every thread of the block
+/// // runs between two barriers (here one after the other).
+/// let mut slots = [3.0, -7.5, 1.0, 2.0, -0.5];
+/// let mut stride = slots.len().next_power_of_two() / 2;
+/// while stride > 0 {
+///     for tid in 0..slots.len() {
+///         tree_step::<f64, MaxAbs>(&mut slots, tid, stride);
+///     }
+///     stride /= 2;
+/// }
+/// assert_eq!(slots[0], 7.5);
+/// assert_eq!(MaxAbs::combine(MaxAbs::identity(), -2.0), 2.0);
+/// ```
 pub trait Reduction<T> {
     /// The value that leaves any other unchanged.
     fn identity() -> T;
@@ -138,6 +170,30 @@ impl<T: Real> Reduction<T> for Min {
 }
 
 /// Types with a negative infinity (the identity of `max`).
+///
+/// `f32` and `f64` implement it (for them [`Max`] is a [`Reduction`]); a
+/// type of your own implements it to start a generic maximum:
+///
+/// ```rust
+/// use hotloop_core::reduce::MinValue;
+///
+/// /// A timestamp in ticks; the earliest possible one comes before any other.
+/// #[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+/// struct Ticks(i64);
+///
+/// impl MinValue for Ticks {
+///     const NEG_INFINITY: Self = Ticks(i64::MIN);
+/// }
+///
+/// /// The latest of `xs`, `NEG_INFINITY` if there is none.
+/// fn latest<T: MinValue + PartialOrd + Copy>(xs: &[T]) -> T {
+///     xs.iter().fold(T::NEG_INFINITY, |m, &x| if x > m { x } else { m })
+/// }
+///
+/// assert_eq!(latest(&[Ticks(3), Ticks(-9)]), Ticks(3));
+/// assert_eq!(latest::<Ticks>(&[]), Ticks(i64::MIN));
+/// assert_eq!(latest(&[-1.0f32, -2.5]), -1.0);
+/// ```
 pub trait MinValue {
     /// Negative infinity.
     const NEG_INFINITY: Self;

@@ -133,6 +133,40 @@ fn check_declared<T: Real, K: Stencil3<T>>() -> Result<(), ReachError> {
 }
 
 /// A 3-D neighbourhood kernel over a row-major `[nx, ny, nz]` array.
+///
+/// Declare the reach, read through `at`:
+///
+/// ```rust
+/// use hotloop_core::Real;
+/// use hotloop_core::index::Shape3;
+/// use hotloop_core::stencil::{Boundary, Stencil3, check_kernel, stencil_range};
+///
+/// /// The central difference along `x`, `(a[1,0,0] - a[-1,0,0]) / 2h`.
+/// #[derive(Clone, Copy, Debug)]
+/// struct DiffX<T> {
+///     inv_2h: T,
+/// }
+///
+/// impl<T: Real> Stencil3<T> for DiffX<T> {
+///     // Reads one cell either side along x, none along y and z.
+///     const NEIGHBOURHOOD: [(isize, isize); 3] = [(-1, 1), (0, 0), (0, 0)];
+///
+///     fn apply<A: Fn(isize, isize, isize) -> T>(&self, at: A) -> T {
+///         (at(1, 0, 0) - at(-1, 0, 0)) * self.inv_2h
+///     }
+/// }
+///
+/// let d = DiffX { inv_2h: 0.5f64 };
+/// assert_eq!(check_kernel(&d), Ok(())); // it reads only what it declares
+/// // All cells of a 3 x 1 x 1 array, the edges clamped (a[-1] = a[0]).
+/// let mut out = [0.0; 3];
+/// stencil_range(&d, &[0.0, 2.0, 6.0], Shape3::new(3, 1, 1), Boundary::Clamp, 0, &mut out)
+///     .unwrap();
+/// assert_eq!(out, [1.0, 3.0, 2.0]);
+/// ```
+///
+/// Through the facade: `hotloop::stencil3(backend, d, &a, Boundary::Clamp)`;
+/// `#[device_op]` on the impl adds its GPU entry points.
 pub trait Stencil3<T: Real>: Copy + Send + Sync {
     /// The relative indices the kernel reads along each axis, `(lo, hi)`
     /// inclusive (Numba's `neighborhood`): `[(-1, 1); 3]` for a 7-point
@@ -151,6 +185,43 @@ pub trait Stencil3<T: Real>: Copy + Send + Sync {
 }
 
 /// A 2-D neighbourhood kernel over a row-major `[ny, nx]` array.
+///
+/// A 3 x 3 box blur, Numba's `@stencil` with `cval=0` (the default
+/// [`Boundary::FillBorder`]`(0)`):
+///
+/// ```rust
+/// use hotloop_core::Real;
+/// use hotloop_core::index::Shape3;
+/// use hotloop_core::stencil::{Boundary, Planar, Stencil2, stencil_range};
+///
+/// #[derive(Clone, Copy, Debug)]
+/// struct Box3;
+///
+/// impl<T: Real> Stencil2<T> for Box3 {
+///     const NEIGHBOURHOOD: [(isize, isize); 2] = [(-1, 1), (-1, 1)];
+///
+///     fn apply<A: Fn(isize, isize) -> T>(&self, at: A) -> T {
+///         let mut sum = T::ZERO;
+///         for i in -1..=1 {
+///             for j in -1..=1 {
+///                 sum = sum + at(i, j);
+///             }
+///         }
+///         sum / T::from_f64(9.0)
+///     }
+/// }
+///
+/// // A 3 x 3 array: only the centre's neighbourhood fits, the border is 0.
+/// let a = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0];
+/// let mut out = [f64::NAN; 9];
+/// // The 2-D kernel runs as a 1 x 3 x 3 3-D one, through `Planar`.
+/// stencil_range(&Planar(Box3), &a, Shape3::new(1, 3, 3), Boundary::default(), 0, &mut out)
+///     .unwrap();
+/// assert_eq!(out, [0.0, 0.0, 0.0, 0.0, 5.0, 0.0, 0.0, 0.0, 0.0]);
+/// ```
+///
+/// Through the facade: `hotloop::stencil2(backend, Box3, &a, Boundary::default())`;
+/// `#[device_op]` on the impl adds its GPU entry points.
 pub trait Stencil2<T: Real>: Copy + Send + Sync {
     /// The relative indices read along each axis, `(lo, hi)` inclusive.
     const NEIGHBOURHOOD: [(isize, isize); 2];

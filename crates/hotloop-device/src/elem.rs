@@ -11,6 +11,27 @@ mod sealed {
 /// A type a kernel takes by value or in a slice: `f32`, `f64`, `u32`,
 /// `i32`, `u64` or `i64`. Every access through [`crate::Out`] and
 /// [`crate::SharedArray`] is a relaxed atomic one of its width.
+///
+/// Sealed (to these six types); use it as the bound of device code that
+/// works for any of them:
+///
+/// ```rust
+/// use hotloop_device::{DeviceCopy, Elem, Out};
+///
+/// /// Sets every element, as a kernel's threads would, one each.
+/// fn fill<T: DeviceCopy>(out: Out<'_, T>, v: T) {
+///     for i in 0..out.len() {
+///         out.set(i, v);
+///     }
+/// }
+///
+/// let mut xs = [0i32; 3];
+/// fill(Out::from_slice(&mut xs), -4);
+/// assert_eq!(xs, [-4; 3]);
+/// // A scalar argument crosses as its tag and its bits, zero-extended.
+/// assert_eq!(<f32 as DeviceCopy>::ELEM, Elem::F32);
+/// assert_eq!(f32::from_raw(1.5f32.to_raw()), 1.5);
+/// ```
 pub trait DeviceCopy: Copy + Send + Sync + 'static + sealed::Sealed {
     /// Its tag.
     const ELEM: Elem;
@@ -31,6 +52,29 @@ pub trait DeviceCopy: Copy + Send + Sync + 'static + sealed::Sealed {
 }
 
 /// Element types with an atomic add (`u32`, `u64`, `f32`, `f64`).
+///
+/// Sealed, as [`DeviceCopy`]; the bound of code that accumulates from many
+/// threads:
+///
+/// ```rust
+/// use hotloop_device::{AtomicAdd, Out};
+///
+/// /// Adds each value into `total[0]`: threads may race, no update is lost.
+/// fn accumulate<T: AtomicAdd>(total: Out<'_, T>, xs: &[T]) {
+///     for &x in xs {
+///         total.atomic_add(0, x);
+///     }
+/// }
+///
+/// let mut sum = [0.0f64];
+/// let total = Out::from_slice(&mut sum); // `Copy`: one per thread
+/// std::thread::scope(|s| {
+///     for part in [[1.0, 2.0], [3.0, 4.0]] {
+///         s.spawn(move || accumulate(total, &part));
+///     }
+/// });
+/// assert_eq!(sum, [10.0]); // exact here; in general the order of adds varies
+/// ```
 pub trait AtomicAdd: DeviceCopy {
     /// Adds `v` to `*p` atomically; returns the old value.
     ///
@@ -40,6 +84,25 @@ pub trait AtomicAdd: DeviceCopy {
 }
 
 /// Integer element types with atomic max and min.
+///
+/// Sealed, as [`DeviceCopy`] (`u32`, `i32`, `u64`, `i64`); the bound of
+/// code that keeps an extreme from many threads:
+///
+/// ```rust
+/// use hotloop_device::{AtomicOrd, Out};
+///
+/// /// Keeps the smallest and largest of `xs` in `range[0]` and `range[1]`.
+/// fn extremes<T: AtomicOrd>(range: Out<'_, T>, xs: &[T]) {
+///     for &x in xs {
+///         range.atomic_min(0, x);
+///         range.atomic_max(1, x);
+///     }
+/// }
+///
+/// let mut range = [i64::MAX, i64::MIN];
+/// extremes(Out::from_slice(&mut range), &[4, -12, 9]);
+/// assert_eq!(range, [-12, 9]);
+/// ```
 pub trait AtomicOrd: DeviceCopy {
     /// `*p = max(*p, v)` atomically; returns the old value.
     ///

@@ -222,6 +222,34 @@ impl Args {
 
 /// An array a backend launches kernels on: its address (device or host)
 /// and length.
+///
+/// The simulator's arrays are host memory; a `Vec` wrapper is enough:
+///
+/// ```rust
+/// use hotloop_device::Elem;
+/// use hotloop_device::host::{Args, Buffer, ParamKind};
+///
+/// struct HostArray(Vec<f64>);
+///
+/// impl Buffer<f64> for HostArray {
+///     fn addr(&self) -> u64 {
+///         self.0.as_ptr() as u64
+///     }
+///     fn len(&self) -> usize {
+///         self.0.len()
+///     }
+/// }
+///
+/// // What a typed launcher does with a kernel's `&[f64]` and `Out<f64>`.
+/// let (x, mut y) = (HostArray(vec![1.0, 2.0]), HostArray(vec![0.0; 2]));
+/// let mut args = Args::new();
+/// args.slice(&x);
+/// args.out(&mut y);
+/// assert_eq!(args.as_slice()[1].kind, ParamKind::Out(Elem::F64));
+/// // SAFETY: argument 0 is a slice of f64 in host memory, alive here.
+/// let seen: &[f64] = unsafe { args.host_slice(0) };
+/// assert_eq!(seen, [1.0, 2.0]);
+/// ```
 pub trait Buffer<T> {
     /// The first element's address.
     fn addr(&self) -> u64;
@@ -263,6 +291,40 @@ pub unsafe trait Launcher {
 }
 
 /// What a simulated thread's block provides: the barrier and shared memory.
+///
+/// The simulator's blocks implement it; the smallest is a block of one
+/// thread, which device code can then run on directly:
+///
+/// ```rust
+/// use hotloop_device::host::{Block, SimThread, set_current};
+/// use hotloop_device::{Dim3, shared_array, sync_threads, thread_idx};
+/// use std::{collections::HashMap, sync::Mutex};
+///
+/// /// One thread: the barrier waits for nobody; shared arrays by key, zeroed.
+/// #[derive(Default)]
+/// struct Solo(Mutex<HashMap<u64, Box<[u64]>>>);
+///
+/// impl Block for Solo {
+///     fn sync_threads(&self) {}
+///     fn shared(&self, key: u64, bytes: usize, align: usize) -> *mut u8 {
+///         assert!(align <= 8); // u64 words: 8-aligned
+///         let mut arrays = self.0.lock().unwrap();
+///         let words = arrays.entry(key).or_insert_with(|| vec![0; bytes.div_ceil(8)].into());
+///         words.as_mut_ptr().cast() // a Box: stays put as the map grows
+///     }
+/// }
+///
+/// let (block, one, origin) = (Solo::default(), Dim3::from(1), Dim3::default());
+/// let t = SimThread { thread: origin, block: origin, block_dim: one, grid_dim: one, ctx: &block };
+/// // SAFETY: `t` outlives its time as the current thread, reset below.
+/// unsafe { set_current(&t) };
+/// let a = shared_array!(u32, 4);
+/// a.set(thread_idx().x as usize, 7);
+/// sync_threads();
+/// assert_eq!((a.get(0), a.get(1)), (7, 0));
+/// // SAFETY: null: no simulated thread.
+/// unsafe { set_current(core::ptr::null()) };
+/// ```
 pub trait Block: Sync {
     /// Suspends the calling thread until every thread of the block has
     /// reached the barrier.

@@ -393,6 +393,11 @@ impl CratePath {
 /// (`hotloop_device::kernel_module!()` at the crate root declares it; the
 /// crate's `build.rs` builds it with `hotloop_build::build_this_crate()`).
 /// The op must be a [`DeviceValue`](derive@DeviceValue).
+///
+/// The attribute changes nothing else: each trait's documentation in
+/// `hotloop-core` shows a tested implementation written without it (a
+/// doctest has no `KERNELS` module), which runs on every backend but CUDA
+/// until the attribute is added.
 #[proc_macro_attribute]
 pub fn device_op(attr: TokenStream, item: TokenStream) -> TokenStream {
     let args = syn::parse_macro_input!(attr as device_op::Args);

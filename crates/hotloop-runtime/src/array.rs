@@ -7,7 +7,26 @@ use ndarray::{ArrayBase, Data, DataMut, Dimension};
 
 /// An element type every backend supports: `f32` or `f64`.
 ///
-/// Sealed: allocation relies on all-zero bits being `0.0`.
+/// Sealed: allocation relies on all-zero bits being `0.0`. Use it as the
+/// bound of code that takes arrays for either type:
+///
+/// ```rust
+/// use hotloop_core::reduce::sum_slice;
+/// use hotloop_runtime::{Element, Result, contiguous};
+/// use ndarray::{Array2, ArrayView2};
+///
+/// /// The mean of a standard-layout array, with the backends' pairwise sum.
+/// fn mean<T: Element>(a: ArrayView2<'_, T>) -> Result<T> {
+///     let xs = contiguous("a", &a)?; // Error::NotContiguous for a transposed view
+///     Ok(sum_slice(xs) / T::from_f64(xs.len() as f64))
+/// }
+///
+/// let a = Array2::from_shape_vec((2, 2), vec![1.0f32, 2.0, 3.0, 6.0]).unwrap();
+/// assert_eq!(mean(a.view())?, 3.0);
+/// assert_eq!(mean(a.mapv(f64::from).view())?, 3.0);
+/// assert!(mean(a.t()).is_err());
+/// # Ok::<(), hotloop_runtime::Error>(())
+/// ```
 pub trait Element:
     hotloop_core::Real + MinValue + Default + std::fmt::Debug + sealed::Sealed
 {

@@ -19,6 +19,100 @@ use hotloop_core::predicate::Predicate;
 use hotloop_core::stencil::{Boundary, Stencil3};
 
 /// The entry points of hotloop's kernels, over slices the caller checked.
+///
+/// Code generic over `R: Runtime` runs on every backend: `Serial` and
+/// `Parallel` (`hotloop_cpu::runtime`), `hotloop_sim::Sim`,
+/// `hotloop_cuda::Cuda`. The smallest complete implementation calls
+/// hotloop-core's slice bodies on one thread (`Serial` is that, vectorized
+/// and with streaming stores; this crate's doctests cannot depend on it):
+///
+/// ```rust
+/// use hotloop_core::elementwise::{add_scalar_slice, add_scalar_slice_in_place};
+/// use hotloop_core::gufunc::GuKernel;
+/// use hotloop_core::index::Shape3;
+/// use hotloop_core::map::{BinaryOp, UnaryOp, map_slice, map_slice_in_place};
+/// use hotloop_core::map::{zip_slice, zip_slice_in_place};
+/// use hotloop_core::predicate::Predicate;
+/// use hotloop_core::reduce::{count_slice, max_slice, min_slice, sum_slice};
+/// use hotloop_core::stencil::{Boundary, Stencil3, stencil_range};
+/// use hotloop_core::{philox::key_from_seed, pi};
+/// use hotloop_runtime::{Element, GufuncPlan, Result, Runtime};
+///
+/// /// Code written once for every backend: the root mean square.
+/// fn rms<R: Runtime>(rt: &R, x: &[f64]) -> Result<f64> {
+///     let mut sq = vec![0.0; x.len()];
+///     rt.map(&|v: f64| v * v, x, &mut sq)?; // a closure is a UnaryOp
+///     Ok((rt.sum(&sq)? / x.len() as f64).sqrt())
+/// }
+///
+/// /// One thread, hotloop-core's bodies and nothing else: what a new backend
+/// /// can be tested against.
+/// struct Reference;
+///
+/// impl Runtime for Reference {
+///     fn add_scalar<T: Element>(&self, x: &[T], s: T, out: &mut [T]) -> Result<()> {
+///         add_scalar_slice(x, s, out);
+///         Ok(())
+///     }
+///     fn add_scalar_in_place<T: Element>(&self, x: &mut [T], s: T) -> Result<()> {
+///         add_scalar_slice_in_place(x, s);
+///         Ok(())
+///     }
+///     fn sum<T: Element>(&self, x: &[T]) -> Result<T> {
+///         Ok(sum_slice(x)) // the pairwise sum: the same bits as every backend's
+///     }
+///     fn max<T: Element>(&self, x: &[T]) -> Result<Option<T>> {
+///         Ok(max_slice(x))
+///     }
+///     fn min<T: Element>(&self, x: &[T]) -> Result<Option<T>> {
+///         Ok(min_slice(x))
+///     }
+///     fn count_where<T: Element, P: Predicate<T>>(&self, p: &P, x: &[T]) -> Result<u64> {
+///         Ok(count_slice(p, x))
+///     }
+///     fn map<T: Element, Op: UnaryOp<T>>(&self, op: &Op, x: &[T], out: &mut [T]) -> Result<()> {
+///         map_slice(op, x, out);
+///         Ok(())
+///     }
+///     fn map_in_place<T: Element, Op: UnaryOp<T>>(&self, op: &Op, x: &mut [T]) -> Result<()> {
+///         map_slice_in_place(op, x);
+///         Ok(())
+///     }
+///     fn zip<T: Element, Op: BinaryOp<T>>(
+///         &self, op: &Op, a: &[T], b: &[T], out: &mut [T],
+///     ) -> Result<()> {
+///         zip_slice(op, a, b, out);
+///         Ok(())
+///     }
+///     fn zip_in_place<T: Element, Op: BinaryOp<T>>(
+///         &self, op: &Op, a: &mut [T], b: &[T],
+///     ) -> Result<()> {
+///         zip_slice_in_place(op, a, b);
+///         Ok(())
+///     }
+///     fn gufunc<T: Element, K: GuKernel<T>>(
+///         &self, k: &K, plan: &GufuncPlan, x: &[T], out: &mut [T],
+///     ) -> Result<()> {
+///         let (ib, ob) = (plan.in_block, plan.out_block);
+///         for l in 0..plan.loops {
+///             k.apply(&plan.core, &x[l * ib..][..ib], &mut out[l * ob..][..ob]);
+///         }
+///         Ok(())
+///     }
+///     fn stencil<T: Element, K: Stencil3<T>>(
+///         &self, k: &K, shape: Shape3, b: Boundary<T>, x: &[T], out: &mut [T],
+///     ) -> Result<()> {
+///         Ok(stencil_range(k, x, shape, b, 0, out)?) // a read outside the reach: an Error
+///     }
+///     fn count_hits(&self, seed: u64, samples: u64) -> Result<u64> {
+///         Ok(pi::count_hits(key_from_seed(seed), 0, samples))
+///     }
+/// }
+///
+/// assert_eq!(rms(&Reference, &[3.0, -3.0, 3.0, -3.0])?, 3.0);
+/// assert_eq!(Reference.max(&[1.0f32, 4.0, -2.0])?, Some(4.0));
+/// # Ok::<(), hotloop_runtime::Error>(())
+/// ```
 pub trait Runtime {
     /// `out[i] = input[i] + scalar`.
     fn add_scalar<T: Element>(&self, input: &[T], scalar: T, out: &mut [T]) -> Result<()>;
