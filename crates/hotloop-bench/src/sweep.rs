@@ -61,6 +61,32 @@ fn per_call(mut f: impl FnMut()) -> f64 {
     v[v.len() / 2]
 }
 
+/// Seconds per call of `f(0)` and of `f(1)`, as [`per_call`], their
+/// batches alternating (`f(0)` batch, `f(1)` batch, ...).
+fn per_call_pair(mut f: impl FnMut(usize)) -> [f64; 2] {
+    f(0);
+    f(1);
+    let t = Instant::now();
+    f(0);
+    let one = t.elapsed().as_secs_f64().max(1e-9);
+    let batch = ((2e-3 / one).ceil() as usize).clamp(1, 1 << 20);
+    let samples = if one > 0.05 { 3 } else { 7 };
+    let mut v = [Vec::new(), Vec::new()];
+    for _ in 0..samples {
+        for (w, times) in v.iter_mut().enumerate() {
+            let t = Instant::now();
+            for _ in 0..batch {
+                f(w);
+            }
+            times.push(t.elapsed().as_secs_f64() / batch as f64);
+        }
+    }
+    v.map(|mut times| {
+        times.sort_by(f64::total_cmp);
+        times[times.len() / 2]
+    })
+}
+
 /// The cache sizes of CPU 0 as Linux reports them: `(name, bytes)`.
 pub fn caches() -> Vec<(String, u64)> {
     let mut out = Vec::new();
@@ -129,38 +155,54 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Point>, S
         let mut out = vec![1.0f64; n];
         let moved = 2.0 * bytes as f64;
         let ok_add = |out: &[f64]| out.iter().enumerate().all(|(i, &o)| o == pattern(i) + 2.0);
-        for (name, backend) in [("serial", Backend::Serial), (par_name.as_str(), parallel)] {
-            let t = per_call(|| {
-                hotloop::add_scalar_slice_into(backend, &x, [1, 1, n], 2.0, &mut out)
-                    .expect("checked sizes")
-            });
+        // Serial and parallel timed in alternating batches, so their ratio
+        // (the "never slower" check) is not the machine's drift between two
+        // measurements.
+        let backends = [Backend::Serial, parallel];
+        let names = ["serial", par_name.as_str()];
+        let t = per_call_pair(|w| {
+            hotloop::add_scalar_slice_into(backends[w], &x, [1, 1, n], 2.0, &mut out)
+                .expect("checked sizes")
+        });
+        for w in 0..2 {
+            out.fill(0.0);
+            hotloop::add_scalar_slice_into(backends[w], &x, [1, 1, n], 2.0, &mut out)
+                .expect("checked sizes");
             points.push(Point {
                 kernel: "add 2",
-                backend: name.into(),
+                backend: names[w].into(),
                 bytes,
-                gb_per_s: moved / t / 1e9,
+                gb_per_s: moved / t[w] / 1e9,
                 checked: ok_add(&out),
             });
-            let affine = Affine { a: 1.0, b: 2.0 };
-            let t = per_call(|| {
-                hotloop::map_slice_into(backend, affine, &x, &mut out).expect("checked sizes")
-            });
+        }
+        let affine = Affine { a: 1.0, b: 2.0 };
+        let t = per_call_pair(|w| {
+            hotloop::map_slice_into(backends[w], affine, &x, &mut out).expect("checked sizes")
+        });
+        for w in 0..2 {
+            out.fill(0.0);
+            hotloop::map_slice_into(backends[w], affine, &x, &mut out).expect("checked sizes");
             points.push(Point {
                 kernel: "map Affine",
-                backend: name.into(),
+                backend: names[w].into(),
                 bytes,
-                gb_per_s: moved / t / 1e9,
+                gb_per_s: moved / t[w] / 1e9,
                 checked: ok_add(&out),
             });
-            let mut s = 0.0;
-            let t = per_call(|| s = hotloop::sum_slice(backend, &x).expect("any length"));
-            let want = hotloop::sum_slice(Backend::Serial, &x).expect("any length");
+        }
+        let mut sums = [0.0; 2];
+        let t = per_call_pair(|w| {
+            sums[w] = hotloop::sum_slice(backends[w], &x).expect("any length");
+        });
+        let want = hotloop::sum_slice(Backend::Serial, &x).expect("any length");
+        for w in 0..2 {
             points.push(Point {
                 kernel: "sum",
-                backend: name.into(),
+                backend: names[w].into(),
                 bytes,
-                gb_per_s: bytes as f64 / t / 1e9,
-                checked: s.to_bits() == want.to_bits(),
+                gb_per_s: bytes as f64 / t[w] / 1e9,
+                checked: sums[w].to_bits() == want.to_bits(),
             });
         }
         // The copy reference: the machine's best copy at this size, a

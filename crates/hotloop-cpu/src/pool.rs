@@ -120,17 +120,29 @@ impl Pool {
     /// thread instead: below [`Pool::serial_below_bytes`] the pool's wake-up
     /// and hand-over cost more than the split saves, so the parallel forms
     /// never lose to the serial ones at any size (their results are the
-    /// same bits either way).
+    /// same bits either way). Below two chunks of work it answers without
+    /// asking the pool anything: a call on 4 KiB must not pay for the
+    /// question.
     pub fn runs_serially(&self, bytes: usize) -> bool {
-        self.threads() == 1 || bytes < self.serial_below_bytes()
+        let forced = SERIAL_BELOW_OVERRIDE.load(std::sync::atomic::Ordering::Relaxed);
+        if forced != usize::MAX {
+            return bytes < forced || self.threads() == 1;
+        }
+        if bytes < MIN_CUTOFF_BYTES {
+            return true;
+        }
+        let threads = self.threads();
+        threads == 1 || bytes < self.cutoff(threads)
     }
 
     /// The size below which this pool's parallel forms run serially,
     /// measured on this machine (not guessed), once per thread count and
-    /// process, and read back without a lock: an add
-    /// over `n` f64 for `n` = 2^10 to 2^21, timed serially and on the pool
-    /// in the parallel forms' own chunks (best of 7 each, about 20 ms in all, on first use); the smallest size
-    /// from which the pool is faster at it and at the next size. The add is
+    /// process, and read back without a lock: an add over `n` f64 for `n`
+    /// from two of the parallel forms' chunks (one chunk is never split) to
+    /// 2^21, timed serially and on the pool in those chunks (the median of
+    /// 9 each, some 40 ms in all, on first use); the smallest size from
+    /// which the pool beats the serial loop by 10% at it and at every
+    /// larger size measured, so one lucky timing cannot set it. The add is
     /// the cheapest element-wise form, the one the pool's overhead hurts
     /// most, so the cutoff is safe for every form.
     pub fn serial_below_bytes(&self) -> usize {
@@ -138,9 +150,13 @@ impl Pool {
         if forced != usize::MAX {
             return forced;
         }
+        self.cutoff(self.threads())
+    }
+
+    fn cutoff(&self, threads: usize) -> usize {
         // Pools past the table's end share its last slot: at that many
         // threads the cutoff is the largest measured anyway.
-        let slot = &CUTOFFS[self.threads().min(CUTOFFS.len() - 1)];
+        let slot = &CUTOFFS[threads.min(CUTOFFS.len() - 1)];
         match slot.load(std::sync::atomic::Ordering::Relaxed) {
             0 => {
                 let bytes = self.measure_cutoff();
@@ -157,45 +173,60 @@ impl Pool {
     }
 
     fn measure_cutoff(&self) -> usize {
+        use crate::store::with_widest_for_cached_add;
         use hotloop_core::elementwise::add_scalar_slice;
         use rayon::prelude::*;
-        use std::time::Instant;
+        use std::time::{Duration, Instant};
+        const MIN_LOG2: u32 = (MIN_CUTOFF_BYTES / size_of::<f64>()).trailing_zeros();
         const MAX_LOG2: u32 = 21;
-        let best = |f: &mut dyn FnMut()| {
+        let median = |f: &mut dyn FnMut()| {
             f();
-            (0..7)
+            let mut t: Vec<Duration> = (0..9)
                 .map(|_| {
                     let t = Instant::now();
                     f();
                     t.elapsed()
                 })
-                .min()
-                .expect("seven runs")
+                .collect();
+            t.sort();
+            t[4]
         };
         let x: Vec<f64> = (0..1usize << MAX_LOG2).map(|i| i as f64).collect();
         let mut out = vec![0.0f64; x.len()];
-        let faster: Vec<bool> = (10..=MAX_LOG2)
+        let faster: Vec<bool> = (MIN_LOG2..=MAX_LOG2)
             .map(|log2| {
                 let n = 1usize << log2;
+                let bytes = n * size_of::<f64>();
                 let (input, o) = (&x[..n], &mut out[..n]);
-                let serial = best(&mut || add_scalar_slice(input, 2.0, o));
-                let parallel = best(&mut || {
+                let add = |i: &[f64], o: &mut [f64]| {
+                    with_widest_for_cached_add(
+                        bytes,
+                        #[inline(always)]
+                        || add_scalar_slice(i, 2.0, o),
+                    )
+                };
+                let serial = median(&mut || add(input, o));
+                let parallel = median(&mut || {
                     self.install(|| {
                         o.par_chunks_mut(ELEMENTWISE_CHUNK)
                             .zip(input.par_chunks(ELEMENTWISE_CHUNK))
-                            .for_each(|(o, i)| add_scalar_slice(i, 2.0, o))
+                            .for_each(|(o, i)| add(i, o))
                     })
                 });
-                parallel < serial
+                parallel.as_secs_f64() < 0.9 * serial.as_secs_f64()
             })
             .collect();
-        let first = faster
-            .windows(2)
-            .position(|w| w[0] && w[1])
-            .map_or(MAX_LOG2, |i| 10 + i as u32);
+        // The first size from which every larger one is faster on the pool.
+        let first = (0..faster.len())
+            .find(|&i| faster[i..].iter().all(|&f| f))
+            .map_or(MAX_LOG2, |i| MIN_LOG2 + i as u32);
         (1usize << first) * size_of::<f64>()
     }
 }
+
+/// The smallest cutoff: two of the parallel forms' chunks of f64, below
+/// which there is nothing to split.
+const MIN_CUTOFF_BYTES: usize = 2 * ELEMENTWISE_CHUNK * size_of::<f64>();
 
 /// The measured cutoff by thread count: `log2(bytes) + 1`, 0 until
 /// measured.
@@ -234,7 +265,7 @@ mod tests {
         let pool = Pool::get(NonZeroUsize::new(2)).unwrap();
         let c = pool.measure_cutoff();
         assert!(
-            c.is_power_of_two() && (8 << 10..=16 << 20).contains(&c),
+            c.is_power_of_two() && (MIN_CUTOFF_BYTES..=16 << 20).contains(&c),
             "{c}"
         );
         let one = Pool::get(NonZeroUsize::new(1)).unwrap();
