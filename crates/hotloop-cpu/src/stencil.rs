@@ -33,10 +33,26 @@ pub mod serial {
         out: &mut [T],
         store: StoreMode,
     ) -> Result<(), ReachError> {
+        run_cells(kernel, input, shape, boundary, 0, out, store)
+    }
+
+    /// Output cells `first .. first + out.len()` (row-major) of
+    /// `kernel(input)` into `out`, each with the bits [`run`] gives it: a
+    /// part of the output, such as the planes one MPI rank owns of an
+    /// input window holding them and their halo.
+    pub fn run_cells<T: Real, K: Stencil3<T>>(
+        kernel: &K,
+        input: &[T],
+        shape: Shape3,
+        boundary: Boundary<T>,
+        first: usize,
+        out: &mut [T],
+        store: StoreMode,
+    ) -> Result<(), ReachError> {
         let mut result = Ok(());
-        write_with(store.streams(size_of_val(out)), out, |first, dst| {
+        write_with(store.streams(size_of_val(out)), out, |at, dst| {
             if result.is_ok() {
-                result = stencil_range(kernel, input, shape, boundary, first, dst);
+                result = stencil_range(kernel, input, shape, boundary, first + at, dst);
             }
         });
         result
@@ -60,6 +76,22 @@ pub mod parallel {
         out: &mut [T],
         store: StoreMode,
     ) -> Result<(), ReachError> {
+        run_cells(pool, kernel, input, shape, boundary, 0, out, store)
+    }
+
+    /// [`serial::run_cells`](super::serial::run_cells) over the pool, as
+    /// [`run`] splits it (in whole rows when `first` starts a row).
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_cells<T: Real, K: Stencil3<T>>(
+        pool: &Pool,
+        kernel: &K,
+        input: &[T],
+        shape: Shape3,
+        boundary: Boundary<T>,
+        first: usize,
+        out: &mut [T],
+        store: StoreMode,
+    ) -> Result<(), ReachError> {
         let nz = shape.nz;
         if nz == 0 || out.is_empty() {
             return Ok(());
@@ -69,10 +101,10 @@ pub mod parallel {
         pool.install(|| {
             out.par_chunks_mut(task).enumerate().try_for_each(|(t, o)| {
                 let mut result = Ok(());
-                write_with(streams, o, |first, dst| {
+                write_with(streams, o, |at, dst| {
                     if result.is_ok() {
-                        let first = t * task + first;
-                        result = stencil_range(kernel, input, shape, boundary, first, dst);
+                        let at = first + t * task + at;
+                        result = stencil_range(kernel, input, shape, boundary, at, dst);
                     }
                 });
                 result
@@ -126,6 +158,14 @@ mod tests {
                     assert!(same(&got, &want), "threads={t} {store:?}");
                     parallel::run(&pool, &Planar(Jacobi5), &x, plane, b, &mut got, store).unwrap();
                     assert!(same(&got, &want2), "threads={t} {store:?}");
+                    // Any run of whole rows, or of cells, alone: its bits.
+                    for (lo, hi) in [(0, 301), (301 * 17, 301 * 40), (5, n - 7), (n - 1, n)] {
+                        let mut part = vec![f64::NAN; hi - lo];
+                        parallel::run_cells(&pool, &k, &x, shape, b, lo, &mut part, store).unwrap();
+                        assert!(same(&part, &want[lo..hi]), "cells {lo}..{hi}");
+                        serial::run_cells(&k, &x, shape, b, lo, &mut part, store).unwrap();
+                        assert!(same(&part, &want[lo..hi]), "serial cells {lo}..{hi}");
+                    }
                 }
             }
         }

@@ -7,7 +7,16 @@
 //! mpirun -n 3 target/release/examples/mpi_check                  # the checks
 //! mpirun -n 3 target/release/examples/mpi_check --fail-on-rank 1 # must abort
 //! mpirun -n 2 target/release/examples/mpi_check --bench-pi 1e9 1 # timing
+//! mpirun -n 2 target/release/examples/mpi_check --bench-jacobi 4096 100 1
+//! target/release/examples/mpi_check --bench-jacobi-one 4096 100 2 # reference
 //! ```
+//!
+//! The checks: pi; sum, min, max and count_where; add_scalar and maps;
+//! scatter and gather; the 7-point Laplacian on slabs and the 5-point
+//! Jacobi on grids (rows split) in every boundary mode, once and iterated
+//! (1, 2 and 7 sweeps), kernels reaching past a neighbouring rank's planes;
+//! on awkward sizes (fewer planes than ranks, one plane per rank, a prime
+//! outer axis, empty arrays); and the typed errors, on every rank.
 //!
 //! Every rank computes each answer distributed and the one-process answer
 //! on its own (the arrays here are small), and compares the bits; rank 0
@@ -26,6 +35,10 @@ use std::num::NonZeroUsize;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// The stencil checks and the Jacobi timing.
+#[path = "mpi_check/stencil.rs"]
+mod stencil;
+
 fn main() -> ExitCode {
     let world = match World::init() {
         Ok(w) => w,
@@ -40,10 +53,16 @@ fn main() -> ExitCode {
         [] => checks(&world),
         ["--fail-on-rank", r] => fail_on_rank(&world, r),
         ["--bench-pi", samples, threads] => bench_pi(&world, samples, threads),
+        ["--bench-jacobi", n, sweeps, threads] => stencil::bench(&world, n, sweeps, threads, false),
+        ["--bench-jacobi-one", n, sweeps, threads] => {
+            stencil::bench(&world, n, sweeps, threads, true)
+        }
         _ => {
             if world.is_root() {
                 eprintln!(
-                    "usage: mpi_check [--fail-on-rank R | --bench-pi SAMPLES THREADS_PER_RANK]"
+                    "usage: mpi_check [--fail-on-rank R | --bench-pi SAMPLES THREADS_PER_RANK | \
+                     --bench-jacobi N SWEEPS THREADS_PER_RANK | \
+                     --bench-jacobi-one N SWEEPS THREADS]"
                 );
             }
             ExitCode::FAILURE
@@ -148,6 +167,7 @@ fn checks(world: &World) -> ExitCode {
     scatter_checks::<f32>(&mut c, [2, 3, 5]);
     scatter_checks::<f64>(&mut c, [0, 2, 2]);
     error_checks(&mut c);
+    stencil::checks(&mut c, &locals);
     if world.is_root() {
         println!(
             "mpi_check {} ranks: {} checks, {} failed",

@@ -20,6 +20,17 @@
 //! - [`add_scalar`], [`map`] (any `hotloop_core::map::UnaryOp`) and their
 //!   in-place forms over a [`Slab`]: hotloop-cpu's loops on each rank's
 //!   planes, no message needed.
+//! - [`Grid`]: a 2-D array split in bands of whole rows (a [`Slab`] of
+//!   shape `[ny, nx, 1]`), scattered and gathered as `Array2`
+//!   ([`scatter_grid`], [`gather_grid`]).
+//! - [`stencil`] (a `Stencil3` such as the 7-point Laplacian, on a
+//!   [`Slab`]) and [`stencil_2d`] (a `Stencil2` such as the 5-point
+//!   Jacobi, on a [`Grid`]), in every boundary mode, and their iterated
+//!   forms [`iterate`], [`iterate_2d`] and [`jacobi`] (halos exchanged
+//!   every sweep, the time in the exchange reported apart): each rank
+//!   fills a halo of the kernel's reach from the ranks holding it
+//!   ([`halo`], over a 1-D Cartesian communicator) and runs hotloop-cpu's
+//!   stencil on its planes, so every cell has the one-process bits.
 //!
 //! Each rank runs its share on a [`Local`] backend: one thread, or a rayon
 //! pool of hotloop's CPU backend.
@@ -35,20 +46,25 @@
 //! cluster, `mpirun -n 64 --hostfile hosts ...`).
 
 mod elementwise;
+mod grid;
+pub mod halo;
 mod local;
 pub mod partition;
 mod pi;
 mod reduce;
 mod slab;
+mod stencil;
 mod world;
 
 pub use elementwise::{add_scalar, add_scalar_in_place, map, map_in_place};
+pub use grid::{Grid, gather_grid, scatter_grid};
 pub use hotloop_runtime::{Error, Result};
 pub use local::Local;
 pub use partition::{share, share_usize};
 pub use pi::{MAX_SAMPLES_PER_RANK, PiCount, monte_carlo_pi};
 pub use reduce::{count_where, max, min, sum};
 pub use slab::{MpiElement, Slab, gather, scatter};
+pub use stencil::{Sweeps, iterate, iterate_2d, jacobi, stencil, stencil_2d};
 pub use world::World;
 
 /// rsmpi, for what this crate does not wrap (the communicator is

@@ -3,7 +3,7 @@
 use hotloop_runtime::{Error, Result};
 use mpi::Threading;
 use mpi::environment::Universe;
-use mpi::topology::SimpleCommunicator;
+use mpi::topology::{CartesianCommunicator, SimpleCommunicator};
 use mpi::traits::*;
 use std::fmt::Display;
 
@@ -12,6 +12,7 @@ use std::fmt::Display;
 pub struct World {
     // Dropped before the universe, which finalizes MPI.
     comm: SimpleCommunicator,
+    cart: CartesianCommunicator,
     rank: usize,
     size: usize,
     _universe: Universe,
@@ -38,8 +39,18 @@ impl World {
         let comm = universe.world();
         // MPI guarantees 0 <= rank < size.
         let (rank, size) = (comm.rank() as usize, comm.size() as usize);
+        // Not reordered: rank r of the line is world rank r, the holder of
+        // the r-th slab.
+        let cart = comm
+            .create_cartesian_communicator(&[size as i32], &[false], false)
+            .ok_or_else(|| Error::BackendUnavailable {
+                backend: "mpi",
+                reason: "MPI_Cart_create left this rank out of the 1-D Cartesian communicator"
+                    .into(),
+            })?;
         Ok(World {
             comm,
+            cart,
             rank,
             size,
             _universe: universe,
@@ -65,6 +76,14 @@ impl World {
     /// rsmpi's world communicator, for what this crate does not wrap.
     pub fn communicator(&self) -> &SimpleCommunicator {
         &self.comm
+    }
+
+    /// The ranks as a 1-D, non-periodic Cartesian communicator, rank `r`
+    /// at coordinate `r` (made once, by [`World::init`]): the stencils'
+    /// halo exchange runs on it, its messages apart from any of the
+    /// world communicator's.
+    pub fn cartesian(&self) -> &CartesianCommunicator {
+        &self.cart
     }
 
     /// Waits until every rank has called it.

@@ -1,0 +1,344 @@
+//! Distributed stencils: a [`Stencil3`] over a [`Slab`] (the 7-point
+//! Laplacian), a [`Stencil2`] over a [`Grid`] (the 5-point Jacobi), once
+//! or iterated, in every [`Boundary`] mode, each equal bit for bit to
+//! hotloop-cpu's one-process stencil.
+//!
+//! Each rank fills the halo of a window of the global array around its
+//! planes (rows, for a grid) from the ranks that hold it
+//! ([`halo`](crate::halo), over [`World::cartesian`]), then computes its
+//! own planes from that window with hotloop-cpu's
+//! `stencil::{serial, parallel}::run_cells`: the core's cell code and
+//! boundary rule, on the window's shape, for the cells of the planes this
+//! rank owns. The window ends where the array does at the global edges and
+//! at least the reach beyond the rank's planes elsewhere, so every cell
+//! sees what it sees in one process.
+//!
+//! The halo is the kernel's declared reach along the split axis
+//! (`NEIGHBOURHOOD[0]`): one plane on each side for the built-ins, any
+//! declared reach otherwise. A rank holding fewer planes than the reach, or
+//! none, is no special case: a window gathers its halo from as many ranks
+//! as hold it, and a rank without planes computes nothing.
+
+use crate::halo::{HaloPlan, exchange};
+use crate::slab::{MpiElement, allocate_zeroed};
+use crate::{Grid, Local, Slab, World};
+use hotloop_core::index::Shape3;
+use hotloop_core::stencil::{
+    Boundary, Jacobi5, Planar, ReachError, Stencil2, Stencil3, check_kernel,
+};
+use hotloop_cpu::stencil::{parallel, serial};
+use hotloop_cpu::store::StoreMode;
+use hotloop_runtime::{Error, Result};
+use mpi::traits::*;
+use std::time::Instant;
+
+/// The output of an iterated stencil ([`iterate`], [`iterate_2d`],
+/// [`jacobi`]), with where this rank's time went.
+#[derive(Clone, Debug)]
+pub struct Sweeps<A> {
+    /// The array after the sweeps: a [`Slab`] or a [`Grid`].
+    pub result: A,
+    /// The sweeps run.
+    pub sweeps: usize,
+    /// This rank's seconds in the halo exchange, waiting for its
+    /// neighbours included (so a rank that finishes its planes early counts
+    /// the wait for a slower one here).
+    pub halo_seconds: f64,
+    /// This rank's seconds computing its planes.
+    pub compute_seconds: f64,
+}
+
+/// How the split axis maps onto the CPU stencil's 3-D shape.
+#[derive(Clone, Copy)]
+enum Layout {
+    /// A 3-D array: the window is `[planes, n1, n2]`.
+    Planes,
+    /// A 2-D grid `[ny, nx]` held as `[ny, nx, 1]`: the window is
+    /// `[1, rows, nx]`, the shape `Planar` runs a 2-D kernel on.
+    Rows,
+}
+
+/// One collective stencil problem: the kernel as a [`Stencil3`] on the
+/// window, its reach along the split axis, the global shape.
+struct Problem<'a, T, K> {
+    world: &'a World,
+    local: &'a Local,
+    kernel: K,
+    boundary: Boundary<T>,
+    reach: (isize, isize),
+    layout: Layout,
+    global: [usize; 3],
+}
+
+impl<T: MpiElement, K: Stencil3<T>> Problem<'_, T, K> {
+    /// Checks what every rank must agree on before any message: the same
+    /// global shape, and a kernel whose declared neighbourhood is usable.
+    fn check(&self) -> Result<()> {
+        self.world
+            .check_same("the stencil input's shape", &self.global.map(|d| d as u64))?;
+        self.world
+            .agree(check_kernel(&self.kernel).map_err(Error::from))
+    }
+
+    fn plan(&self) -> HaloPlan {
+        HaloPlan::new(
+            self.global[0],
+            self.world.size(),
+            self.world.rank(),
+            self.reach,
+        )
+    }
+
+    /// Elements per index of the split axis.
+    fn plane(&self) -> usize {
+        self.global[1] * self.global[2]
+    }
+
+    /// The CPU stencil's shape for a window of `planes`.
+    fn window_shape(&self, planes: usize) -> Shape3 {
+        let [_, n1, n2] = self.global;
+        match self.layout {
+            Layout::Planes => Shape3::new(planes, n1, n2),
+            Layout::Rows => Shape3::new(1, planes, n1 * n2),
+        }
+    }
+
+    /// A window with this rank's planes in place and room for the halo,
+    /// refused on every rank before any allocates if one does not fit.
+    fn window(&self, plan: &HaloPlan, input: &Slab<T>) -> Result<Vec<T>> {
+        let plane = self.plane();
+        let mut w = allocate_zeroed(
+            self.world,
+            "a rank's stencil window",
+            plan.window_len(plane),
+        )?;
+        let at = plan.own_offset(plane);
+        w[at..at + input.as_slice().len()].copy_from_slice(input.as_slice());
+        Ok(w)
+    }
+
+    /// This rank's planes of the stencil of `window` (its halo filled),
+    /// into `out` (`plan.own`'s elements).
+    fn compute(
+        &self,
+        plan: &HaloPlan,
+        window: &[T],
+        out: &mut [T],
+    ) -> std::result::Result<(), ReachError> {
+        if out.is_empty() {
+            return Ok(());
+        }
+        let shape = self.window_shape(plan.window.len());
+        let first = plan.own_offset(self.plane());
+        let (k, b) = (&self.kernel, self.boundary);
+        match self.local {
+            Local::Serial => serial::run_cells(k, window, shape, b, first, out, StoreMode::Auto),
+            Local::Parallel(pool) => {
+                parallel::run_cells(pool, k, window, shape, b, first, out, StoreMode::Auto)
+            }
+        }
+    }
+
+    fn once(&self, input: &Slab<T>) -> Result<Slab<T>> {
+        self.check()?;
+        let plan = self.plan();
+        let mut window = self.window(&plan, input)?;
+        let mut out = allocate_zeroed(
+            self.world,
+            "the stencil's output slab",
+            input.as_slice().len(),
+        )?;
+        exchange(self.world.cartesian(), &plan, self.plane(), &mut window);
+        // A read outside the declared reach fails on one rank: every rank
+        // returns, with its error or that rank's.
+        self.world
+            .agree(self.compute(&plan, &window, &mut out).map_err(Error::from))?;
+        Slab::assemble(self.global, plan.own, out)
+    }
+
+    /// The error of the earliest failing sweep (the lowest rank among
+    /// those failing in it), on every rank (collective): that rank's own
+    /// error there, [`Error::RemoteRank`] naming it elsewhere. One process
+    /// stops at that sweep; later failures, computed from a stopped rank's
+    /// stale halo, are not errors of the stencil and are not reported.
+    fn first_failure(&self, failed: Option<(usize, ReachError)>) -> Result<()> {
+        let mine = failed.map_or(u64::MAX, |(sweep, _)| sweep as u64);
+        let mut all = vec![0u64; self.world.size()];
+        self.world
+            .communicator()
+            .all_gather_into(&mine, &mut all[..]);
+        let first = all.iter().copied().min().unwrap_or(u64::MAX);
+        if first == u64::MAX {
+            return Ok(());
+        }
+        let culprit = all.iter().position(|&s| s == first);
+        let local = match failed {
+            Some((_, e)) if culprit == Some(self.world.rank()) => Err(Error::from(e)),
+            _ => Ok(()),
+        };
+        self.world.agree(local)
+    }
+
+    fn iterate(&self, input: &Slab<T>, sweeps: usize) -> Result<Sweeps<Slab<T>>> {
+        self.check()?;
+        let plan = self.plan();
+        let plane = self.plane();
+        let mut cur = self.window(&plan, input)?;
+        let mut next = allocate_zeroed(self.world, "a rank's second stencil window", cur.len())?;
+        let own = plan.own_offset(plane)..plan.own_offset(plane) + plan.own.len() * plane;
+        let (mut halo, mut compute) = (0.0, 0.0);
+        let mut failed = None;
+        for sweep in 0..sweeps {
+            let t = Instant::now();
+            exchange(self.world.cartesian(), &plan, plane, &mut cur);
+            halo += t.elapsed().as_secs_f64();
+            // After an error this rank keeps exchanging (garbage) so the
+            // others are not left waiting, and reports it at the end.
+            if failed.is_none() {
+                let t = Instant::now();
+                if let Err(e) = self.compute(&plan, &cur, &mut next[own.clone()]) {
+                    failed = Some((sweep, e));
+                }
+                compute += t.elapsed().as_secs_f64();
+            }
+            std::mem::swap(&mut cur, &mut next);
+        }
+        self.first_failure(failed)?;
+        drop(next);
+        cur.copy_within(own.clone(), 0);
+        cur.truncate(own.len());
+        Ok(Sweeps {
+            result: Slab::assemble(self.global, plan.own, cur)?,
+            sweeps,
+            halo_seconds: halo,
+            compute_seconds: compute,
+        })
+    }
+}
+
+fn problem_3d<'a, T: MpiElement, K: Stencil3<T>>(
+    world: &'a World,
+    local: &'a Local,
+    kernel: &K,
+    boundary: Boundary<T>,
+    input: &Slab<T>,
+) -> Problem<'a, T, K> {
+    Problem {
+        world,
+        local,
+        kernel: *kernel,
+        boundary,
+        reach: K::NEIGHBOURHOOD[0],
+        layout: Layout::Planes,
+        global: input.global_shape(),
+    }
+}
+
+fn problem_2d<'a, T: MpiElement, K: Stencil2<T>>(
+    world: &'a World,
+    local: &'a Local,
+    kernel: &K,
+    boundary: Boundary<T>,
+    input: &Grid<T>,
+) -> Problem<'a, T, Planar<K>> {
+    Problem {
+        world,
+        local,
+        kernel: Planar(*kernel),
+        boundary,
+        reach: K::NEIGHBOURHOOD[0],
+        layout: Layout::Rows,
+        global: input.as_slab().global_shape(),
+    }
+}
+
+/// `kernel` over the global 3-D array (collective), this rank's planes of
+/// the output: the bits of hotloop-cpu's one-process stencil
+/// (`hotloop_cpu::stencil::serial::run` over the whole array) under
+/// `boundary`, for any number of ranks and threads. Halo: the kernel's
+/// reach along axis 0, exchanged once.
+///
+/// Every rank must pass the same kernel and boundary. Errors, on every
+/// rank: a global shape that differs between ranks
+/// ([`Error::InvalidArgument`]), an unusable declared neighbourhood
+/// ([`Error::InvalidNeighbourhood`]), a read outside it
+/// ([`Error::OutsideNeighbourhood`] on the rank that made it,
+/// [`Error::RemoteRank`] on the others), a window or output beyond a
+/// rank's memory.
+pub fn stencil<T: MpiElement, K: Stencil3<T>>(
+    world: &World,
+    local: &Local,
+    kernel: &K,
+    boundary: Boundary<T>,
+    input: &Slab<T>,
+) -> Result<Slab<T>> {
+    problem_3d(world, local, kernel, boundary, input).once(input)
+}
+
+/// A 2-D `kernel` over the global grid (collective), this rank's rows of
+/// the output: the bits of hotloop-cpu's one-process stencil on the whole
+/// grid (run as `Planar(kernel)` on shape `[1, ny, nx]`). The rows are
+/// split, so the halo is the kernel's reach along its first axis. Errors
+/// as [`stencil`].
+pub fn stencil_2d<T: MpiElement, K: Stencil2<T>>(
+    world: &World,
+    local: &Local,
+    kernel: &K,
+    boundary: Boundary<T>,
+    input: &Grid<T>,
+) -> Result<Grid<T>> {
+    problem_2d(world, local, kernel, boundary, input)
+        .once(input.as_slab())
+        .map(Grid::from_slab)
+}
+
+/// `sweeps` applications of `kernel` (collective), each sweep's output the
+/// next one's input, with the halo exchanged before each sweep (two
+/// windows, swapped): the bits of `sweeps` one-process stencils in a row.
+/// Zero sweeps give the input. Errors as [`stencil`], after every rank
+/// has run every sweep's exchange (a rank whose kernel read outside its
+/// reach stops computing, not exchanging, so nobody waits for it); such a
+/// read is reported from the first sweep that made one, where one process
+/// would have stopped.
+pub fn iterate<T: MpiElement, K: Stencil3<T>>(
+    world: &World,
+    local: &Local,
+    kernel: &K,
+    boundary: Boundary<T>,
+    input: &Slab<T>,
+    sweeps: usize,
+) -> Result<Sweeps<Slab<T>>> {
+    problem_3d(world, local, kernel, boundary, input).iterate(input, sweeps)
+}
+
+/// [`iterate`] for a 2-D kernel over a [`Grid`].
+pub fn iterate_2d<T: MpiElement, K: Stencil2<T>>(
+    world: &World,
+    local: &Local,
+    kernel: &K,
+    boundary: Boundary<T>,
+    input: &Grid<T>,
+    sweeps: usize,
+) -> Result<Sweeps<Grid<T>>> {
+    let s = problem_2d(world, local, kernel, boundary, input).iterate(input.as_slab(), sweeps)?;
+    Ok(Sweeps {
+        result: Grid::from_slab(s.result),
+        sweeps: s.sweeps,
+        halo_seconds: s.halo_seconds,
+        compute_seconds: s.compute_seconds,
+    })
+}
+
+/// An iterated Jacobi solve of the 2-D Laplace equation: `sweeps` sweeps
+/// of [`Jacobi5`] over the grid ([`iterate_2d`]), the boundary mode
+/// holding the edge (`PadConstant(c)`: the Dirichlet value `c` beyond the
+/// grid).
+pub fn jacobi<T: MpiElement>(
+    world: &World,
+    local: &Local,
+    boundary: Boundary<T>,
+    input: &Grid<T>,
+    sweeps: usize,
+) -> Result<Sweeps<Grid<T>>> {
+    iterate_2d(world, local, &Jacobi5, boundary, input, sweeps)
+}
