@@ -25,12 +25,18 @@ pub const WORKER_ENV: &str = "HOTLOOP_MPI_ROWS";
 pub const PI_ONE_PROCESS: &str = "mpi/pi/one_process";
 /// The id prefix of the strong-scaling pi rows (`.../<ranks>`).
 pub const PI_STRONG: &str = "mpi/pi/strong";
+/// The id of the one-process Jacobi row.
+pub const JACOBI_ONE_PROCESS: &str = "mpi/jacobi/one_process";
+/// The id prefix of the strong-scaling Jacobi rows (`.../<ranks>`).
+pub const JACOBI_STRONG: &str = "mpi/jacobi/strong";
 
 /// One job's facts as the worker prints them.
 #[derive(Debug, Deserialize)]
 struct Facts {
     ranks: usize,
     threads: usize,
+    #[serde(default)]
+    halo_s: Option<f64>,
     first_call_s: f64,
     repeats_s: Vec<f64>,
     answer: String,
@@ -43,10 +49,12 @@ const JOB_LIMIT: Duration = Duration::from_secs(600);
 
 /// The workloads the MPI rows run, with their sizes.
 struct Sizes {
-    /// Monte Carlo samples (strong scaling; weak: this many per rank / N).
+    /// Monte Carlo samples (strong scaling; weak: this many / N per rank).
     pi_samples: u64,
     /// Elements of the summed array (strong; weak: per rank / N).
     sum_elements: u64,
+    /// The Jacobi grid's side and sweeps (strong scaling).
+    jacobi: (usize, usize),
 }
 
 fn sizes(cfg: &Config) -> Sizes {
@@ -54,19 +62,22 @@ fn sizes(cfg: &Config) -> Sizes {
         Sizes {
             pi_samples: 100_000_000,
             sum_elements: 1 << 24,
+            jacobi: (1024, 20),
         }
     } else {
         Sizes {
             pi_samples: 1_000_000_000,
             sum_elements: 1 << 27,
+            jacobi: (4096, 100),
         }
     }
 }
 
 /// Progress steps [`rows`] reports for `ranks`.
 pub fn steps(ranks: usize) -> u64 {
-    // Per workload: one-process reference, strong 1..=N, weak 1..=N.
-    2 * (1 + 2 * ranks as u64)
+    // Pi and sum: one-process reference, strong 1..=N, weak 1..=N;
+    // Jacobi: the reference and strong 1..=N.
+    2 * (1 + 2 * ranks as u64) + 1 + ranks as u64
 }
 
 /// Every MPI row for `1..=ranks` ranks.
@@ -197,6 +208,104 @@ pub fn rows(
         );
         r.bytes = Some((elements as usize).div_ceil(1 << 20) as u64 * (8 << 20));
         r.note = Some("weak scaling: the same slab per rank".into());
+        rows.push(r);
+    }
+
+    rows.extend(jacobi_rows(
+        cfg, &mpirun, &worker, ranks, s.jacobi, progress,
+    )?);
+    Ok(rows)
+}
+
+/// Jacobi sweeps on an `n x n` grid: one process on 2 threads, then
+/// `1..=ranks` ranks (strong scaling), each row's note giving the halo
+/// exchange's share of its time.
+fn jacobi_rows(
+    cfg: &Config,
+    mpirun: &Mpirun,
+    worker: &Path,
+    ranks: usize,
+    (n, sweeps): (usize, usize),
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Row>, String> {
+    use hotloop::{Boundary, Jacobi5, stencil2_into};
+    let workload = format!("mpi jacobi f64 {n}^2, {sweeps} sweeps");
+    // Bytes a sweep must move at least: read the grid, write the next one.
+    let bytes = Some((2 * n * n * size_of::<f64>() * sweeps) as u64);
+    let mut rows = Vec::new();
+    progress("mpi: Jacobi in one process");
+    let b = hotloop::Backend::parallel_with_threads(2).map_err(|e| e.to_string())?;
+    let start =
+        ndarray::Array2::from_shape_fn((n, n), |(i, j)| ((i * 31 + j * 17) % 1000) as f64 * 1e-3);
+    let (mut a, mut next) = (start.clone(), start.clone());
+    let t = crate::measure::time(cfg.plan, || {
+        a.assign(&start);
+        for _ in 0..sweeps {
+            stencil2_into(b, Jacobi5, &a, Boundary::PadConstant(1.0), &mut next)?;
+            std::mem::swap(&mut a, &mut next);
+        }
+        Ok::<_, hotloop::Error>(())
+    })
+    .map_err(|e| e.to_string())?;
+    let mut r = Row::new(
+        JACOBI_ONE_PROCESS.into(),
+        workload.clone(),
+        b.to_string(),
+        "one process, no MPI",
+        t,
+    );
+    r.bytes = bytes;
+    r.baseline = true;
+    // The worker checks each job against one process; here the same
+    // sweeps on the serial backend check this row.
+    let mut s = start.clone();
+    let mut s_next = start.clone();
+    for _ in 0..sweeps {
+        stencil2_into(
+            hotloop::Backend::Serial,
+            Jacobi5,
+            &s,
+            Boundary::PadConstant(1.0),
+            &mut s_next,
+        )
+        .map_err(|e| e.to_string())?;
+        std::mem::swap(&mut s, &mut s_next);
+    }
+    r.check = if s
+        .iter()
+        .zip(a.iter())
+        .all(|(x, y)| x.to_bits() == y.to_bits())
+    {
+        Check::Passed
+    } else {
+        Check::Failed("2 threads differ from serial".into())
+    };
+    r.note = Some("the reference of the MPI rows below: the same sweeps in one process".into());
+    rows.push(r);
+    for k in 1..=ranks {
+        progress(&format!(
+            "mpi: Jacobi, strong scaling, {}",
+            plural(k, "rank")
+        ));
+        let f = mpirun.job(
+            worker,
+            k,
+            &[
+                "jacobi",
+                "--size",
+                &n.to_string(),
+                "--sweeps",
+                &sweeps.to_string(),
+            ],
+            cfg,
+        )?;
+        let mut r = row(&format!("{JACOBI_STRONG}/{k}"), workload.clone(), &f);
+        r.bytes = bytes;
+        let share = f.halo_s.map_or(0.0, |h| h / r.timings.median());
+        r.note = Some(format!(
+            "strong scaling; halo exchange {:.0}% of the time (the rank that waited least)",
+            100.0 * share
+        ));
         rows.push(r);
     }
     Ok(rows)

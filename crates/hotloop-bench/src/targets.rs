@@ -306,6 +306,20 @@ pub fn evaluate(rows: &[Row]) -> Vec<Target> {
             false,
         ));
     }
+    if let (Some(one), Some(two)) = (
+        find(rows, crate::mpi::JACOBI_ONE_PROCESS),
+        find(rows, &format!("{}/2", crate::mpi::JACOBI_STRONG)),
+    ) {
+        out.push(Target::new(
+            format!(
+                "MPI Jacobi on 2 ranks x 1 thread / one process on 2 threads ({})",
+                one.workload
+            ),
+            median(one) / median(two),
+            0.8,
+            false,
+        ));
+    }
     for backend in ["serial", "parallel"] {
         if let (Some(map), Some(add)) = (
             find(rows, &row_id(&["map", backend, "affine"])),

@@ -9,7 +9,10 @@
 //! is done (a barrier again), so a row's time is the job's, not rank 0's.
 
 use clap::{Parser, ValueEnum};
-use hotloop_mpi::{Local, Slab, World, monte_carlo_pi, sum};
+use hotloop_core::index::Shape3;
+use hotloop_core::stencil::{Boundary, Jacobi5, Planar};
+use hotloop_cpu::store::StoreMode;
+use hotloop_mpi::{Grid, Local, Slab, World, jacobi, monte_carlo_pi, sum};
 use serde::Serialize;
 use std::num::NonZeroUsize;
 use std::process::ExitCode;
@@ -20,10 +23,13 @@ use std::time::Instant;
 struct Args {
     /// What to run.
     op: Op,
-    /// Samples (pi) or elements (sum, as a 3-D array of `size / 2^20`
-    /// planes of 1024 x 1024).
+    /// Samples (pi), elements (sum, as a 3-D array of `size / 2^20`
+    /// planes of 1024 x 1024), or the side of the square grid (jacobi).
     #[arg(long)]
     size: u64,
+    /// Jacobi sweeps, the halos exchanged before each.
+    #[arg(long, default_value_t = 100)]
+    sweeps: usize,
     /// Threads per rank (1: each rank serial).
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -39,6 +45,9 @@ enum Op {
     Pi,
     /// The pairwise sum of a slab-distributed array.
     Sum,
+    /// Jacobi sweeps of the 5-point stencil on a grid split by rows, with
+    /// the Dirichlet value 1 beyond its edge.
+    Jacobi,
 }
 
 /// What rank 0 prints: the facts of the row; the suite labels it.
@@ -54,6 +63,11 @@ struct RowFacts {
     answer: String,
     /// The one-process answer, computed on rank 0 outside the timings.
     one_process: String,
+    /// Jacobi: the median call's seconds in the halo exchange on the rank
+    /// that waited least (the exchange's own cost; the others' includes
+    /// waiting for a slower rank).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    halo_s: Option<f64>,
 }
 
 /// Seed of the pi rows (the suite's own).
@@ -78,6 +92,7 @@ fn main() -> ExitCode {
         1 => Local::Serial,
         t => world.or_abort(Local::parallel(NonZeroUsize::new(t))),
     };
+    let mut halo_s = None;
     let (facts_answer, one_process, timings) = match args.op {
         Op::Pi => {
             let run = || monte_carlo_pi(&world, &local, args.size, SEED).map(|c| c.hits);
@@ -105,6 +120,27 @@ fn main() -> ExitCode {
                 timings,
             )
         }
+        Op::Jacobi => {
+            let n = args.size as usize;
+            let boundary = Boundary::PadConstant(1.0f64);
+            let grid = world.or_abort(Grid::from_fn(&world, [n, n], |[i, j]| grid_value(i, j)));
+            let mut halos = Vec::new();
+            let run = || {
+                let out = jacobi(&world, &local, boundary, &grid, args.sweeps)?;
+                halos.push(out.halo_seconds);
+                sum(&world, &local, out.result.as_slab())
+            };
+            let (answer, timings) = timed(&world, args.repeat, run);
+            halo_s = Some(least_halo(&world, &halos));
+            let one = world
+                .is_root()
+                .then(|| one_process_jacobi(n, args.sweeps, boundary));
+            (
+                format!("{:#x}", answer.to_bits()),
+                one.map(|s| format!("{:#x}", s.to_bits())),
+                timings,
+            )
+        }
     };
     if let Some(one_process) = one_process {
         let (first_call_s, repeats_s) = timings;
@@ -117,10 +153,51 @@ fn main() -> ExitCode {
             repeats_s,
             answer: facts_answer,
             one_process,
+            halo_s,
         };
         println!("{}", world.or_abort(serde_json::to_string(&facts)));
     }
     ExitCode::SUCCESS
+}
+
+/// The Jacobi grid's starting value at row `i`, column `j`.
+fn grid_value(i: usize, j: usize) -> f64 {
+    ((i * 31 + j * 17) % 1000) as f64 * 1e-3
+}
+
+/// The median of this rank's halo seconds per call, least over the ranks.
+fn least_halo(world: &World, halos: &[f64]) -> f64 {
+    use hotloop_mpi::mpi::collective::SystemOperation;
+    use hotloop_mpi::mpi::traits::*;
+    let mut h = halos.to_vec();
+    h.sort_by(f64::total_cmp);
+    let mine = h.get(h.len() / 2).copied().unwrap_or(0.0);
+    let mut least = 0.0f64;
+    world
+        .communicator()
+        .all_reduce_into(&mine, &mut least, SystemOperation::min());
+    least
+}
+
+/// `sweeps` one-process sweeps (hotloop-cpu's serial stencil, the
+/// reference every backend matches), summed as the job sums its result.
+fn one_process_jacobi(n: usize, sweeps: usize, boundary: Boundary<f64>) -> f64 {
+    let shape = Shape3::new(1, n, n);
+    let mut a: Vec<f64> = (0..n * n).map(|x| grid_value(x / n, x % n)).collect();
+    let mut b = vec![0.0; n * n];
+    for _ in 0..sweeps {
+        hotloop_cpu::stencil::serial::run(
+            &Planar(Jacobi5),
+            &a,
+            shape,
+            boundary,
+            &mut b,
+            StoreMode::Auto,
+        )
+        .expect("Jacobi5 reads within its reach");
+        std::mem::swap(&mut a, &mut b);
+    }
+    hotloop_core::reduce::sum_slice(&a)
 }
 
 /// The first call, then `repeat` timed calls, each between barriers; a
