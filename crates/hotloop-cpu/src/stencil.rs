@@ -79,7 +79,7 @@ pub mod parallel {
         run_cells(pool, kernel, input, shape, boundary, 0, out, store)
     }
 
-    /// [`serial::run_cells`](super::serial::run_cells) over the pool, as
+    /// [`serial::run_cells`] over the pool, as
     /// [`run`] splits it (in whole rows when `first` starts a row).
     #[allow(clippy::too_many_arguments)]
     pub fn run_cells<T: Real, K: Stencil3<T>>(
