@@ -58,6 +58,58 @@ enum Layout {
     Rows,
 }
 
+/// A rank's window of the global array: what it computes its planes from.
+struct Window<'p> {
+    layout: Layout,
+    global: [usize; 3],
+    plan: &'p HaloPlan,
+}
+
+impl Window<'_> {
+    /// The CPU stencil's shape for the window.
+    fn shape(&self) -> Shape3 {
+        let [_, n1, n2] = self.global;
+        let planes = self.plan.window.len();
+        match self.layout {
+            Layout::Planes => Shape3::new(planes, n1, n2),
+            Layout::Rows => Shape3::new(1, planes, n1 * n2),
+        }
+    }
+
+    /// The planes `plan.own` of `kernel` over the global array, into `out`,
+    /// from `window` (the planes `plan.window`, halo filled): hotloop-cpu's
+    /// stencil on the window's shape, for the cells from `own`'s first.
+    fn compute<T: MpiElement, K: Stencil3<T>>(
+        &self,
+        local: &Local,
+        kernel: &K,
+        boundary: Boundary<T>,
+        window: &[T],
+        out: &mut [T],
+    ) -> std::result::Result<(), ReachError> {
+        if out.is_empty() {
+            return Ok(());
+        }
+        let shape = self.shape();
+        let first = self.plan.own_offset(self.global[1] * self.global[2]);
+        match local {
+            Local::Serial => {
+                serial::run_cells(kernel, window, shape, boundary, first, out, StoreMode::Auto)
+            }
+            Local::Parallel(pool) => parallel::run_cells(
+                pool,
+                kernel,
+                window,
+                shape,
+                boundary,
+                first,
+                out,
+                StoreMode::Auto,
+            ),
+        }
+    }
+}
+
 /// One collective stencil problem: the kernel as a [`Stencil3`] on the
 /// window, its reach along the split axis, the global shape.
 struct Problem<'a, T, K> {
@@ -94,15 +146,6 @@ impl<T: MpiElement, K: Stencil3<T>> Problem<'_, T, K> {
         self.global[1] * self.global[2]
     }
 
-    /// The CPU stencil's shape for a window of `planes`.
-    fn window_shape(&self, planes: usize) -> Shape3 {
-        let [_, n1, n2] = self.global;
-        match self.layout {
-            Layout::Planes => Shape3::new(planes, n1, n2),
-            Layout::Rows => Shape3::new(1, planes, n1 * n2),
-        }
-    }
-
     /// A window with this rank's planes in place and room for the halo,
     /// refused on every rank before any allocates if one does not fit.
     fn window(&self, plan: &HaloPlan, input: &Slab<T>) -> Result<Vec<T>> {
@@ -125,18 +168,12 @@ impl<T: MpiElement, K: Stencil3<T>> Problem<'_, T, K> {
         window: &[T],
         out: &mut [T],
     ) -> std::result::Result<(), ReachError> {
-        if out.is_empty() {
-            return Ok(());
-        }
-        let shape = self.window_shape(plan.window.len());
-        let first = plan.own_offset(self.plane());
-        let (k, b) = (&self.kernel, self.boundary);
-        match self.local {
-            Local::Serial => serial::run_cells(k, window, shape, b, first, out, StoreMode::Auto),
-            Local::Parallel(pool) => {
-                parallel::run_cells(pool, k, window, shape, b, first, out, StoreMode::Auto)
-            }
-        }
+        let w = Window {
+            layout: self.layout,
+            global: self.global,
+            plan,
+        };
+        w.compute(self.local, &self.kernel, self.boundary, window, out)
     }
 
     fn once(&self, input: &Slab<T>) -> Result<Slab<T>> {
@@ -341,4 +378,103 @@ pub fn jacobi<T: MpiElement>(
     sweeps: usize,
 ) -> Result<Sweeps<Grid<T>>> {
     iterate_2d(world, local, &Jacobi5, boundary, input, sweeps)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The windows alone, without MPI: each rank's planes computed from its
+    //! window (cut from the whole array, as the exchange fills it) must be
+    //! the one-process output's planes, for every split and boundary mode.
+    use super::*;
+    use hotloop_core::stencil::Laplacian7;
+    use std::num::NonZeroUsize;
+
+    /// Reaches 2 planes down and 3 up, 1 along the rows.
+    #[derive(Clone, Copy)]
+    struct Wide;
+    impl Stencil3<f64> for Wide {
+        const NEIGHBOURHOOD: [(isize, isize); 3] = [(-2, 3), (-1, 1), (0, 0)];
+        fn apply<A: Fn(isize, isize, isize) -> f64>(&self, at: A) -> f64 {
+            0.5 * at(-2, 0, 0) - at(3, 0, 0) + 0.25 * at(0, 1, 0) - at(0, -1, 0) + at(1, 0, 0)
+        }
+    }
+
+    fn split_matches_one_process<K: Stencil3<f64>>(
+        kernel: &K,
+        reach: (isize, isize),
+        layout: Layout,
+        global: [usize; 3],
+        locals: &[Local],
+    ) {
+        let len: usize = global.iter().product();
+        let whole: Vec<f64> = (0..len)
+            .map(|i| ((i * 7919) % 1013) as f64 / 9.0 - 50.0)
+            .collect();
+        let one_shape = match layout {
+            Layout::Planes => Shape3::new(global[0], global[1], global[2]),
+            Layout::Rows => Shape3::new(1, global[0], global[1] * global[2]),
+        };
+        let plane = global[1] * global[2];
+        for boundary in [
+            Boundary::FillBorder(0.0),
+            Boundary::FillBorder(-3.5),
+            Boundary::PadConstant(2.0),
+            Boundary::Clamp,
+        ] {
+            let mut want = vec![f64::NAN; len];
+            serial::run(
+                kernel,
+                &whole,
+                one_shape,
+                boundary,
+                &mut want,
+                StoreMode::Cached,
+            )
+            .unwrap();
+            for ranks in 1..=6 {
+                for rank in 0..ranks {
+                    let plan = HaloPlan::new(global[0], ranks, rank, reach);
+                    let w = Window {
+                        layout,
+                        global,
+                        plan: &plan,
+                    };
+                    let window = &whole[plan.window.start * plane..plan.window.end * plane];
+                    let own = plan.own.start * plane..plan.own.end * plane;
+                    for local in locals {
+                        let mut out = vec![f64::NAN; own.len()];
+                        w.compute(local, kernel, boundary, window, &mut out)
+                            .unwrap();
+                        let same = out
+                            .iter()
+                            .zip(&want[own.clone()])
+                            .all(|(a, b)| a.to_bits() == b.to_bits());
+                        assert!(
+                            same,
+                            "{global:?} {boundary:?}: rank {rank} of {ranks}, {} threads",
+                            local.threads()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_rank_window_gives_the_one_process_planes() {
+        let locals = [
+            Local::Serial,
+            Local::parallel(NonZeroUsize::new(2)).unwrap(),
+        ];
+        for global in [[1, 1, 1], [2, 3, 5], [5, 6, 7], [13, 9, 11], [4, 1, 300]] {
+            let lap = Laplacian7 { scale: 0.5 };
+            split_matches_one_process(&lap, (-1, 1), Layout::Planes, global, &locals);
+            split_matches_one_process(&Wide, (-2, 3), Layout::Planes, global, &locals);
+        }
+        // Grids [ny, nx] held as [ny, nx, 1], Jacobi5 on their rows.
+        for global in [[1, 1, 1], [2, 7, 1], [3, 5, 1], [13, 17, 1], [40, 64, 1]] {
+            let k = Planar(Jacobi5);
+            split_matches_one_process(&k, (-1, 1), Layout::Rows, global, &locals);
+        }
+    }
 }
