@@ -39,6 +39,26 @@ pub struct Timings {
     pub total: Duration,
 }
 
+/// `kernel 1.234 ms, copies in 2.000 ms / out 1.000 ms, total 5.000 ms
+/// (256x1024)`: the kernel first, as a reader wants it.
+impl std::fmt::Display for Timings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        write!(
+            f,
+            "kernel {:.3} ms, copies in {:.3} ms / out {:.3} ms, total {:.3} ms",
+            ms(self.kernel),
+            ms(self.host_to_device),
+            ms(self.device_to_host),
+            ms(self.total)
+        )?;
+        if let Some(l) = self.launch {
+            write!(f, " ({l})")?;
+        }
+        Ok(())
+    }
+}
+
 /// Two events bracketing work on a stream.
 pub(crate) struct Span {
     start: CudaEvent,
@@ -117,6 +137,24 @@ impl Clock {
         dev.check_deferred()?;
         self.t.total = self.started.elapsed();
         Ok(self.t)
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    #[test]
+    fn timings_print_the_kernel_first() {
+        let t = Timings {
+            kernel: Duration::from_micros(1234),
+            total: Duration::from_millis(5),
+            ..Timings::default()
+        };
+        assert_eq!(
+            t.to_string(),
+            "kernel 1.234 ms, copies in 0.000 ms / out 0.000 ms, total 5.000 ms"
+        );
     }
 }
 

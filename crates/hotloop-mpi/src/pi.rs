@@ -28,6 +28,19 @@ impl PiCount {
     }
 }
 
+/// `pi ≈ 3.14159 (785398163 of 1000000000 samples hit)`.
+impl std::fmt::Display for PiCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pi ≈ {:.6} ({} of {} samples hit)",
+            self.estimate(),
+            self.hits,
+            self.samples
+        )
+    }
+}
+
 /// Counts hits among `samples` samples of the Philox stream keyed by
 /// `seed` over every rank (collective; every rank gets the count). Rank `r`
 /// counts the `r`-th contiguous share of the global sample index
@@ -67,4 +80,21 @@ pub fn monte_carlo_pi(world: &World, local: &Local, samples: u64, seed: u64) -> 
         hits: total,
         samples,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_count_prints_its_estimate_and_hits() {
+        let c = PiCount {
+            hits: 785_398_163,
+            samples: 1_000_000_000,
+        };
+        assert_eq!(
+            c.to_string(),
+            "pi ≈ 3.141593 (785398163 of 1000000000 samples hit)"
+        );
+    }
 }

@@ -48,6 +48,17 @@ pub struct Sweeps<A> {
     pub compute_seconds: f64,
 }
 
+/// `100 sweeps: 2.310 s computing, 0.120 s in the halo exchange`.
+impl<A> std::fmt::Display for Sweeps<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} sweeps: {:.3} s computing, {:.3} s in the halo exchange",
+            self.sweeps, self.compute_seconds, self.halo_seconds
+        )
+    }
+}
+
 /// How the split axis maps onto the CPU stencil's 3-D shape.
 #[derive(Clone, Copy)]
 enum Layout {
