@@ -76,7 +76,7 @@ fn check_samples(samples: u64) -> Result<()> {
 /// from 1 to [`MAX_SAMPLES`] work.
 pub fn monte_carlo_pi(backend: Backend, samples: u64, seed: u64) -> Result<PiEstimate> {
     check_samples(samples)?;
-    let hits = with_runtime!(backend, |rt| rt.count_hits(seed, samples))?;
+    let hits = with_runtime!(backend, |rt| rt.count_hits(seed, 0..samples))?;
     Ok(PiEstimate::new(hits, samples))
 }
 

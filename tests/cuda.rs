@@ -115,7 +115,7 @@ fn invalid_launches_are_error_values_on_the_device() {
             threads_per_block: 32,
         }),
         1,
-        10,
+        0..10,
     )
     .unwrap_err();
     assert!(matches!(e, Error::InvalidLaunch(_)), "{e}");
@@ -167,12 +167,22 @@ fn device_results_equal_the_simulators_bit_for_bit() {
             }
             let l = Some(LaunchConfig::new(b, t).unwrap());
             assert_eq!(
-                ops::count_hits(&dev, l, 5, samples).unwrap(),
+                ops::count_hits(&dev, l, 5, 0..samples).unwrap(),
                 want,
                 "{b}x{t}"
             );
         }
-        assert_eq!(ops::count_hits(&dev, None, 5, samples).unwrap(), want);
+        assert_eq!(ops::count_hits(&dev, None, 5, 0..samples).unwrap(), want);
+        // A part of the count (one MPI rank's share), from odd and even
+        // starts, counts what the whole count holds there.
+        for part in [1..samples, samples / 3..samples, samples / 2 + 1..samples] {
+            let want = hotloop_cpu::montecarlo::count_hits(5, part.start, part.end);
+            assert_eq!(
+                ops::count_hits(&dev, None, 5, part.clone()).unwrap(),
+                want,
+                "{part:?}"
+            );
+        }
     }
 }
 
@@ -226,7 +236,7 @@ fn timings_separate_copies_kernel_and_module_load() {
     let (s, t) = ops::sum_timed(&dev, None, &x).unwrap();
     assert_eq!(s.to_bits(), ops::sum(&dev, None, &x).unwrap().to_bits());
     assert!(t.kernel > std::time::Duration::ZERO && t.total >= t.kernel);
-    let (hits, t) = ops::count_hits_timed(&dev, None, 3, 10_000_000).unwrap();
+    let (hits, t) = ops::count_hits_timed(&dev, None, 3, 0..10_000_000).unwrap();
     assert_eq!(
         hits,
         monte_carlo_pi(Backend::Serial, 10_000_000, 3).unwrap().hits

@@ -173,7 +173,7 @@ fn every_entry_point_at_small_launches() {
             let m = ops::max(&dev, Some(launch), &v32).unwrap().unwrap();
             assert_eq!(m, hotloop::max_slice(Backend::Serial, &v32).unwrap());
         }
-        let hits = ops::count_hits(&dev, Some(launch), 7, 10_001).unwrap();
+        let hits = ops::count_hits(&dev, Some(launch), 7, 0..10_001).unwrap();
         let want = hotloop::monte_carlo_pi(Backend::Serial, 10_001, 7)
             .unwrap()
             .hits;

@@ -135,22 +135,25 @@ pub unsafe extern "ptx-kernel" fn add_scalar_blog_f32(
 // Monte Carlo pi
 // ---------------------------------------------------------------------------
 
-/// Hits among samples `0..n_samples` under `seed` (Philox4x32-10, two samples
-/// per generator block, see `hotloop_core::pi`): each thread counts its
-/// grid-stride share of the Philox blocks, the block sums the counts in
-/// shared memory, and thread 0 writes `block_counts[blockIdx.x]`. The host
-/// sums the `gridDim.x` counts; the total does not depend on the launch shape.
+/// Hits among samples `first_sample..end_sample` under `seed`
+/// (Philox4x32-10, two samples per generator block, see `hotloop_core::pi`):
+/// each thread counts its grid-stride share of the Philox blocks holding
+/// them, the block sums the counts in shared memory, and thread 0 writes
+/// `block_counts[blockIdx.x]`. The host sums the `gridDim.x` counts; the
+/// total does not depend on the launch shape, and any split of a range
+/// (one MPI rank's share) counts what the whole range holds there.
 ///
 /// # Safety
 /// `block_counts` holds `gridDim.x` elements.
 #[unsafe(no_mangle)]
 pub unsafe extern "ptx-kernel" fn monte_carlo_pi(
     seed: u64,
-    n_samples: u64,
+    first_sample: u64,
+    end_sample: u64,
     block_counts: *mut u64,
 ) {
     let idx = thread_idx();
-    let hits = grid::pi_thread_hits(idx, key_from_seed(seed), n_samples);
+    let hits = grid::pi_thread_hits(idx, key_from_seed(seed), first_sample, end_sample);
     // SAFETY: every thread of the block reaches the reduction.
     let block_hits = unsafe { block_reduce::<u64, Sum>(idx, hits) };
     // SAFETY: the launch contract above.

@@ -33,15 +33,26 @@ pub const fn block_hits(key: Key, block: u64) -> u32 {
     is_hit(w[0], w[1]) as u32 + is_hit(w[2], w[3]) as u32
 }
 
-/// Hits among the samples of block `block` whose index is below `n_samples`
-/// (the last block of an odd count holds one sample).
+/// Hits among the samples of block `block` whose index lies in
+/// `start..end` (0, 1 or 2): the blocks at a range's ends hold one sample
+/// of it or none.
 #[inline(always)]
-pub const fn block_hits_below(key: Key, block: u64, n_samples: u64) -> u32 {
+pub const fn block_hits_in(key: Key, block: u64, start: u64, end: u64) -> u32 {
     let w = philox4x32_10(counter_from_block(block), key);
     let first = block * SAMPLES_PER_BLOCK;
-    let h0 = (first < n_samples && is_hit(w[0], w[1])) as u32;
-    let h1 = (first + 1 < n_samples && is_hit(w[2], w[3])) as u32;
+    let h0 = (start <= first && first < end && is_hit(w[0], w[1])) as u32;
+    let h1 = (start <= first + 1 && first + 1 < end && is_hit(w[2], w[3])) as u32;
     h0 + h1
+}
+
+/// The Philox blocks that hold samples `start..end`: from the block of
+/// `start` to the block after that of `end - 1` (empty for an empty range).
+#[inline(always)]
+pub const fn blocks_of(start: u64, end: u64) -> core::ops::Range<u64> {
+    if start >= end {
+        return 0..0;
+    }
+    start / SAMPLES_PER_BLOCK..end.div_ceil(SAMPLES_PER_BLOCK)
 }
 
 /// Whether sample `i` is a hit: the definition the bulk counters must match.
@@ -134,10 +145,12 @@ mod tests {
             let want: u64 = (s..e).map(|i| sample_is_hit(key, i) as u64).sum();
             assert_eq!(count_hits(key, s, e), want, "{s}..{e}");
         }
-        let by_block: u64 = (0..n.div_ceil(2))
-            .map(|b| block_hits_below(key, b, n) as u64)
-            .sum();
-        assert_eq!(by_block, by_sample);
+        for (s, e) in [(0, n), (1, n), (0, n - 1), (3, 4), (4, 5), (7, 7), (9, 2)] {
+            let by_block: u64 = blocks_of(s, e)
+                .map(|b| block_hits_in(key, b, s, e) as u64)
+                .sum();
+            assert_eq!(by_block, count_hits(key, s, e), "{s}..{e}");
+        }
     }
 
     #[test]

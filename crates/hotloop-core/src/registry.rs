@@ -107,8 +107,8 @@ pub const KERNELS: &[KernelSpec] = &[
         &[Ptr, Ptr, U64, U64, U64, F32],
         PLAIN,
     ),
-    // (seed, n_samples, block_counts)
-    k("monte_carlo_pi", &[U64, U64, Ptr], SHARED),
+    // (seed, first_sample, end_sample, block_counts)
+    k("monte_carlo_pi", &[U64, U64, U64, Ptr], SHARED),
     // (input, len, chunk_sums): one sum per SUM_CHUNK elements.
     k("sum_f64", &[Ptr, U64, Ptr], PLAIN),
     k("sum_f32", &[Ptr, U64, Ptr], PLAIN),
@@ -157,9 +157,9 @@ mod tests {
     }
 
     #[test]
-    fn reductions_write_partials_through_their_third_parameter() {
+    fn reductions_write_partials_through_their_last_parameter() {
         for k in KERNELS.iter().filter(|k| k.uses_shared) {
-            assert_eq!(k.params.get(2), Some(&Ptr), "{}", k.name);
+            assert_eq!(k.params.last(), Some(&Ptr), "{}", k.name);
         }
         assert_eq!(find("sum_f32").map(|k| k.params.len()), Some(3));
         assert_eq!(find("nope"), None);

@@ -7,7 +7,7 @@ use crate::simd::with_widest;
 use crate::store::{StoreMode, add_scalar_streaming, with_widest_for_cached_add};
 use hotloop_core::Real;
 use hotloop_core::elementwise::{add_scalar_slice, add_scalar_slice_in_place};
-use hotloop_core::reduce::{MinValue, SUM_CHUNK, canonical_nan, sum_chunk_tree};
+use hotloop_core::reduce::{MinValue, SUM_CHUNK, canonical_nan, sum_chunk, sum_chunk_tree};
 use rayon::prelude::*;
 
 pub use crate::pool::{ELEMENTWISE_CHUNK, POOL_CACHE, Pool, default_threads, max_threads};
@@ -77,6 +77,20 @@ pub fn sum<T: Real>(pool: &Pool, input: &[T]) -> T {
         a + b
     }
     canonical_nan(pool.install(|| halves(input)))
+}
+
+/// [`crate::serial::sum_chunks`] over the pool: the same chunk sums.
+pub fn sum_chunks<T: Real>(pool: &Pool, input: &[T]) -> Vec<T> {
+    if pool.runs_serially(size_of_val(input)) {
+        return crate::serial::sum_chunks(input);
+    }
+    let one = |c: &[T]| {
+        with_widest(
+            #[inline(always)]
+            || sum_chunk(c),
+        )
+    };
+    pool.install(|| input.par_chunks(SUM_CHUNK).map(one).collect())
 }
 
 /// NaN-propagating maximum, `None` for an empty input: per-chunk maxima

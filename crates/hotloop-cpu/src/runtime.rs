@@ -12,6 +12,7 @@ use hotloop_core::map::{BinaryOp, UnaryOp};
 use hotloop_core::predicate::Predicate;
 use hotloop_core::stencil::{Boundary, Stencil3};
 use hotloop_runtime::{Element, GufuncPlan, Result, Runtime};
+use std::ops::Range;
 
 /// One thread.
 #[derive(Clone, Copy, Debug, Default)]
@@ -41,6 +42,9 @@ impl Runtime for Serial {
     }
     fn sum<T: Element>(&self, input: &[T]) -> Result<T> {
         Ok(serial::sum(input))
+    }
+    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T>> {
+        Ok(serial::sum_chunks(input))
     }
     fn max<T: Element>(&self, input: &[T]) -> Result<Option<T>> {
         Ok(serial::max(input))
@@ -106,8 +110,8 @@ impl Runtime for Serial {
             StoreMode::Auto,
         )?)
     }
-    fn count_hits(&self, seed: u64, samples: u64) -> Result<u64> {
-        Ok(montecarlo::count_hits_serial(seed, samples))
+    fn count_hits(&self, seed: u64, samples: Range<u64>) -> Result<u64> {
+        Ok(montecarlo::count_hits(seed, samples.start, samples.end))
     }
 }
 
@@ -122,6 +126,9 @@ impl Runtime for Parallel {
     }
     fn sum<T: Element>(&self, input: &[T]) -> Result<T> {
         Ok(parallel::sum(&self.pool, input))
+    }
+    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T>> {
+        Ok(parallel::sum_chunks(&self.pool, input))
     }
     fn max<T: Element>(&self, input: &[T]) -> Result<Option<T>> {
         Ok(parallel::max(&self.pool, input))
@@ -188,7 +195,12 @@ impl Runtime for Parallel {
             StoreMode::Auto,
         )?)
     }
-    fn count_hits(&self, seed: u64, samples: u64) -> Result<u64> {
-        Ok(montecarlo::count_hits_parallel(&self.pool, seed, samples))
+    fn count_hits(&self, seed: u64, samples: Range<u64>) -> Result<u64> {
+        Ok(montecarlo::count_hits_range_parallel(
+            &self.pool,
+            seed,
+            samples.start,
+            samples.end,
+        ))
     }
 }

@@ -7,7 +7,7 @@ use crate::store::{StoreMode, add_scalar_streaming, with_widest_for_cached_add};
 use hotloop_core::Real;
 use hotloop_core::elementwise::{add_scalar, add_scalar_slice, add_scalar_slice_in_place};
 use hotloop_core::index::Shape3;
-use hotloop_core::reduce::{MinValue, sum_slice};
+use hotloop_core::reduce::{MinValue, SUM_CHUNK, sum_chunk, sum_slice};
 
 /// The blog's compiled loop, in its order: `x` outermost, then `z`, then
 /// `y`. Consecutive iterations are `nz` elements apart, so each one touches
@@ -73,6 +73,15 @@ pub fn sum<T: Real>(input: &[T]) -> T {
     with_widest(
         #[inline(always)]
         || sum_slice(input),
+    )
+}
+
+/// The sums of `input`'s `SUM_CHUNK`-element chunks, in order: the pieces
+/// [`sum`] combines, each `hotloop_core::reduce::sum_chunk`'s bits.
+pub fn sum_chunks<T: Real>(input: &[T]) -> Vec<T> {
+    with_widest(
+        #[inline(always)]
+        || input.chunks(SUM_CHUNK).map(sum_chunk).collect(),
     )
 }
 

@@ -209,6 +209,29 @@ pub fn driver_library_present() -> bool {
 /// first, inside `catch_unwind`, so a missing library or symbol becomes a
 /// reason rather than a panic later.
 pub(crate) fn open(ordinal: usize) -> std::result::Result<Arc<Device>, String> {
+    probe(|| open_with_driver(ordinal))
+}
+
+/// The number of devices the driver reports (at least one), or why there
+/// is none to use.
+pub(crate) fn count() -> std::result::Result<usize, String> {
+    probe(|| {
+        mark_driver_loaded();
+        result::init().map_err(|e| format!("cuInit failed: {}", describe(&e)))?;
+        let count = CudaContext::device_count()
+            .map_err(|e| format!("cuDeviceGetCount failed: {}", describe(&e)))?;
+        match usize::try_from(count) {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err("the driver reports no CUDA device".to_string()),
+        }
+    })
+}
+
+/// `call` once the driver library is known to load, inside `catch_unwind`
+/// (a missing symbol panics in the bindings).
+fn probe<R>(
+    call: impl FnOnce() -> std::result::Result<R, String>,
+) -> std::result::Result<R, String> {
     if !driver_library_present() {
         return Err(
             "the CUDA driver library (libcuda.so.1) was not found: no NVIDIA driver is \
@@ -216,7 +239,7 @@ pub(crate) fn open(ordinal: usize) -> std::result::Result<Arc<Device>, String> {
                 .to_string(),
         );
     }
-    match catch_unwind(AssertUnwindSafe(|| open_with_driver(ordinal))) {
+    match catch_unwind(AssertUnwindSafe(call)) {
         Ok(result) => result,
         Err(payload) => Err(format!(
             "the CUDA driver failed while being probed ({}); the installed driver may be \

@@ -15,7 +15,7 @@
 //! | `add_scalar_inplace_T`         | `data, len, scalar`                              |
 //! | `add_scalar_blog_T`            | `input, out, nx, ny, nz, scalar`                 |
 //! | `sum_T`, `max_T`, `min_T`      | `input, len, partials` (one per block)           |
-//! | `monte_carlo_pi`               | `seed, n_samples, block_counts` (`u64` each)     |
+//! | `monte_carlo_pi`               | `seed, first_sample, end_sample, block_counts`   |
 //!
 //! The reductions use a static shared array (no dynamic shared memory);
 //! every kernel is a grid-stride loop except the blog's, which needs one
@@ -35,6 +35,7 @@ use hotloop_core::index::Shape3;
 use hotloop_core::registry::{KernelSpec, ParamType};
 use hotloop_runtime::launch::blog_launch;
 use hotloop_runtime::{Element, Error, LaunchConfig, Result, check_same_shape};
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -382,33 +383,38 @@ pub(crate) fn reduce_locked<T: Element>(
 
 /// Per-block Monte Carlo hit counts (`monte_carlo_pi`), left on the device
 /// as `u64`s in block order; [`hotloop_runtime::launch::finish_count`] of
-/// them is the number of hits among samples `0..samples` under `seed`.
+/// them is the number of hits among samples `samples` under `seed`.
 pub fn monte_carlo_pi(
     device: &Arc<Device>,
     seed: u64,
-    samples: u64,
+    samples: Range<u64>,
     launch: Option<LaunchConfig>,
 ) -> Result<(CudaSlice<u64>, KernelRun)> {
     let _g = device.exclusive();
     monte_carlo_pi_locked(device, seed, samples, launch)
 }
 
-/// Work items of a Monte Carlo launch: Philox blocks, two samples each.
-pub(crate) fn pi_items(samples: u64) -> u64 {
-    samples.div_ceil(hotloop_core::pi::SAMPLES_PER_BLOCK)
+/// Work items of a Monte Carlo launch: the Philox blocks holding the
+/// samples, two samples each.
+fn pi_items(samples: &Range<u64>) -> u64 {
+    let blocks = hotloop_core::pi::blocks_of(samples.start, samples.end);
+    blocks.end - blocks.start
 }
 
 pub(crate) fn monte_carlo_pi_locked(
     dev: &Arc<Device>,
     seed: u64,
-    samples: u64,
+    samples: Range<u64>,
     launch: Option<LaunchConfig>,
 ) -> Result<(CudaSlice<u64>, KernelRun)> {
-    let cfg = dev.resolve(launch, pi_items(samples))?;
+    let cfg = dev.resolve(launch, pi_items(&samples))?;
     let mut counts = alloc_counts(dev, cfg, "per-block hit counts")?;
     let spec = hotloop_core::registry::find("monte_carlo_pi").expect("a registered entry");
     let mut call = Call::new(dev, spec);
-    call.u64(&seed).u64(&samples).output(&mut counts);
+    call.u64(&seed)
+        .u64(&samples.start)
+        .u64(&samples.end)
+        .output(&mut counts);
     let run = dev.run(call, cfg)?;
     Ok((counts, run))
 }

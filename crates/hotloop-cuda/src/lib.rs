@@ -65,7 +65,7 @@ pub use device::{
 pub use hotloop_runtime::LaunchConfig;
 pub use kernels::KernelRun;
 pub use module::{DeviceBuffer, Module};
-pub use probe::{availability, device};
+pub use probe::{availability, device, device_count};
 pub use runtime::Cuda;
 pub use timing::Timings;
 

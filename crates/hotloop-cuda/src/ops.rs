@@ -15,13 +15,14 @@
 use crate::array::DeviceArray;
 use crate::device::Device;
 use crate::driver::During;
-use crate::kernels::{self, blog_shape, pi_items};
+use crate::kernels::{self, blog_shape};
 use crate::timing::{Clock, Timings, span};
 use hotloop_runtime::launch::blog_launch;
 use hotloop_runtime::launch::{finish_count, finish_max, finish_min, finish_sum};
 use hotloop_runtime::{
     Element, LaunchConfig, Result, check_same_shape, shape3, try_vec_with_capacity,
 };
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -179,6 +180,24 @@ pub fn sum_timed<T: Element>(
     Ok((v, clock.finish(dev)?))
 }
 
+/// The sums of `input`'s `SUM_CHUNK`-element chunks on the device, in
+/// order: the `sum_*` kernel's output, which [`sum`] finishes pairwise
+/// (each chunk `hotloop_core::reduce::sum_chunk`'s bits). Empty for an
+/// empty input.
+pub fn sum_chunks<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    input: &[T],
+) -> Result<Vec<T>> {
+    match reduce(dev, launch, input, "sum")? {
+        Some((chunk_sums, _)) => Ok(chunk_sums),
+        None => {
+            dev.resolve(launch, 0)?;
+            Ok(Vec::new())
+        }
+    }
+}
+
 /// Largest element of `input` on the device (NaN-propagating), `None`
 /// for an empty input.
 pub fn max<T: Element>(
@@ -276,13 +295,14 @@ pub fn copy_device_to_device_timed(dev: &Arc<Device>, bytes: usize) -> Result<Ti
     clock.finish(dev)
 }
 
-/// Monte Carlo hits among samples `0..samples` under `seed` on the device:
-/// the same count as every other backend.
+/// Monte Carlo hits among samples `samples` (`0..n` for the first `n`;
+/// any part of a larger count, as one MPI rank's share) under `seed` on the
+/// device: the same count as every other backend.
 pub fn count_hits(
     dev: &Arc<Device>,
     launch: Option<LaunchConfig>,
     seed: u64,
-    samples: u64,
+    samples: Range<u64>,
 ) -> Result<u64> {
     count_hits_timed(dev, launch, seed, samples).map(|(v, _)| v)
 }
@@ -293,11 +313,11 @@ pub fn count_hits_timed(
     dev: &Arc<Device>,
     launch: Option<LaunchConfig>,
     seed: u64,
-    samples: u64,
+    samples: Range<u64>,
 ) -> Result<(u64, Timings)> {
     let mut clock = Clock::start(dev);
-    if samples == 0 {
-        clock.t.launch = Some(dev.resolve(launch, pi_items(0))?);
+    if samples.is_empty() {
+        clock.t.launch = Some(dev.resolve(launch, 0)?);
         return Ok((0, clock.finish(dev)?));
     }
     let counts = {

@@ -36,6 +36,16 @@ pub fn device(ordinal: usize) -> Result<Arc<Device>> {
         })
 }
 
+/// How many CUDA devices this host's driver reports (at least one), or
+/// why none can be used ([`Error::BackendUnavailable`]): an MPI rank takes
+/// device `host-local rank mod device_count()`.
+pub fn device_count() -> Result<usize> {
+    crate::device::count().map_err(|reason| Error::BackendUnavailable {
+        backend: BACKEND,
+        reason,
+    })
+}
+
 /// `Ok` if device `ordinal` can run the kernels, else the reason, in words
 /// a user can act on (`cuda.is_available()` with an explanation).
 pub fn availability(ordinal: usize) -> std::result::Result<(), String> {
@@ -53,7 +63,7 @@ fn self_test(device: &Arc<Device>) -> Result<()> {
     let mut out = [0.0f32; 3];
     crate::ops::add_scalar(device, None, &input, 0.5, &mut out)?;
     let sum = crate::ops::sum(device, Some(LaunchConfig::new(2, 3)?), &input)?;
-    let hits = crate::ops::count_hits(device, None, 7, 1001)?;
+    let hits = crate::ops::count_hits(device, None, 7, 0..1001)?;
     let want = hotloop_core::pi::count_hits(hotloop_core::philox::key_from_seed(7), 0, 1001);
     if out != [1.5, 2.5, 3.5] || sum != 6.0 || hits != want {
         return Err(Error::Device {

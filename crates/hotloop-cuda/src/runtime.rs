@@ -14,6 +14,7 @@ use hotloop_core::map::{BinaryOp, UnaryOp};
 use hotloop_core::predicate::Predicate;
 use hotloop_core::stencil::{Boundary, Stencil3, stencil_cell};
 use hotloop_runtime::{Element, Error, GufuncPlan, LaunchConfig, Result, Runtime};
+use std::ops::Range;
 use std::sync::Arc;
 
 /// Device `ordinal` at one launch shape, opened on first use.
@@ -32,6 +33,11 @@ impl Cuda {
             l.validate()?;
         }
         Ok(Self { ordinal, launch })
+    }
+
+    /// The device's ordinal.
+    pub fn ordinal(&self) -> usize {
+        self.ordinal
     }
 
     /// The opened device, or why the backend cannot run
@@ -87,6 +93,9 @@ impl Runtime for Cuda {
     }
     fn sum<T: Element>(&self, input: &[T]) -> Result<T> {
         ops::sum(&self.device()?, self.launch, input)
+    }
+    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T>> {
+        ops::sum_chunks(&self.device()?, self.launch, input)
     }
     fn max<T: Element>(&self, input: &[T]) -> Result<Option<T>> {
         ops::max(&self.device()?, self.launch, input)
@@ -156,7 +165,7 @@ impl Runtime for Cuda {
         }
         Ok(())
     }
-    fn count_hits(&self, seed: u64, samples: u64) -> Result<u64> {
+    fn count_hits(&self, seed: u64, samples: Range<u64>) -> Result<u64> {
         ops::count_hits(&self.device()?, self.launch, seed, samples)
     }
 }

@@ -16,7 +16,9 @@ use hotloop_core::gufunc::GuKernel;
 use hotloop_core::index::Shape3;
 use hotloop_core::map::{BinaryOp, UnaryOp};
 use hotloop_core::predicate::Predicate;
+use hotloop_core::reduce::SUM_CHUNK;
 use hotloop_core::stencil::{Boundary, Stencil3};
+use std::ops::Range;
 
 /// The entry points of hotloop's kernels, over slices the caller checked.
 ///
@@ -37,6 +39,7 @@ use hotloop_core::stencil::{Boundary, Stencil3};
 /// use hotloop_core::stencil::{Boundary, Stencil3, stencil_range};
 /// use hotloop_core::{philox::key_from_seed, pi};
 /// use hotloop_runtime::{Element, GufuncPlan, Result, Runtime};
+/// use std::ops::Range;
 ///
 /// /// Code written once for every backend: the root mean square.
 /// fn rms<R: Runtime>(rt: &R, x: &[f64]) -> Result<f64> {
@@ -104,13 +107,14 @@ use hotloop_core::stencil::{Boundary, Stencil3};
 ///     ) -> Result<()> {
 ///         Ok(stencil_range(k, x, shape, b, 0, out)?) // a read outside the reach: an Error
 ///     }
-///     fn count_hits(&self, seed: u64, samples: u64) -> Result<u64> {
-///         Ok(pi::count_hits(key_from_seed(seed), 0, samples))
+///     fn count_hits(&self, seed: u64, samples: Range<u64>) -> Result<u64> {
+///         Ok(pi::count_hits(key_from_seed(seed), samples.start, samples.end))
 ///     }
 /// }
 ///
 /// assert_eq!(rms(&Reference, &[3.0, -3.0, 3.0, -3.0])?, 3.0);
 /// assert_eq!(Reference.max(&[1.0f32, 4.0, -2.0])?, Some(4.0));
+/// assert_eq!(Reference.sum_chunks(&[1.0f64; 5000])?, [4096.0, 904.0]); // SUM_CHUNK = 4096
 /// # Ok::<(), hotloop_runtime::Error>(())
 /// ```
 pub trait Runtime {
@@ -120,6 +124,16 @@ pub trait Runtime {
     fn add_scalar_in_place<T: Element>(&self, data: &mut [T], scalar: T) -> Result<()>;
     /// The pairwise sum (the same bits on every backend).
     fn sum<T: Element>(&self, input: &[T]) -> Result<T>;
+    /// The sums of `input`'s [`SUM_CHUNK`]-element chunks, in order (the
+    /// last one short): the pieces [`sum`](Runtime::sum) combines with
+    /// `hotloop_core::reduce`'s pairwise tree, each with
+    /// `hotloop_core::reduce::sum_chunk`'s bits. A sum spread over MPI ranks
+    /// is built from them. The provided form sums each chunk with
+    /// [`sum`](Runtime::sum) (a chunk's pairwise sum is its chunk sum); the
+    /// backends compute them in one pass.
+    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T>> {
+        input.chunks(SUM_CHUNK).map(|c| self.sum(c)).collect()
+    }
     /// The largest element (NaN if any), `None` for an empty input.
     fn max<T: Element>(&self, input: &[T]) -> Result<Option<T>>;
     /// The smallest element (NaN if any), `None` for an empty input.
@@ -165,7 +179,9 @@ pub trait Runtime {
         input: &[T],
         out: &mut [T],
     ) -> Result<()>;
-    /// Monte Carlo hits among samples `0..samples` of the Philox stream
-    /// keyed by `seed` (the same count on every backend).
-    fn count_hits(&self, seed: u64, samples: u64) -> Result<u64>;
+    /// Monte Carlo hits among samples `samples` of the Philox stream keyed
+    /// by `seed` (`0..n` for the first `n`; any part of a larger count, as
+    /// one MPI rank's share, counts what the whole count holds there): the
+    /// same count on every backend.
+    fn count_hits(&self, seed: u64, samples: Range<u64>) -> Result<u64>;
 }

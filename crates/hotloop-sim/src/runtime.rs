@@ -9,6 +9,7 @@ use hotloop_core::map::{BinaryOp, UnaryOp};
 use hotloop_core::predicate::Predicate;
 use hotloop_core::stencil::{Boundary, Stencil3};
 use hotloop_runtime::{Element, GufuncPlan, LaunchConfig, Result, Runtime};
+use std::ops::Range;
 
 /// The simulator at one launch shape.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -26,6 +27,9 @@ impl Runtime for Sim {
     }
     fn sum<T: Element>(&self, input: &[T]) -> Result<T> {
         reduce::sum(self.launch, input)
+    }
+    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T>> {
+        reduce::sum_partials(self.launch, input)
     }
     fn max<T: Element>(&self, input: &[T]) -> Result<Option<T>> {
         reduce::max(self.launch, input)
@@ -79,7 +83,7 @@ impl Runtime for Sim {
     ) -> Result<()> {
         stencil::run(self.launch, kernel, input, shape.dims(), boundary, out)
     }
-    fn count_hits(&self, seed: u64, samples: u64) -> Result<u64> {
+    fn count_hits(&self, seed: u64, samples: Range<u64>) -> Result<u64> {
         montecarlo::count_hits(self.launch, seed, samples)
     }
 }

@@ -226,7 +226,7 @@ fn grid_rows(
         progress(&format!("pi {n}: cuda"));
         let mut hits = 0;
         let (t, gpu) = crate::gpu::time(plan, || {
-            let (h, timings) = hotloop_cuda::ops::count_hits_timed(&dev, None, SEED, n)?;
+            let (h, timings) = hotloop_cuda::ops::count_hits_timed(&dev, None, SEED, 0..n)?;
             hits = h;
             Ok(timings)
         })

@@ -13,7 +13,7 @@ use crate::Real;
 use crate::elementwise::add_scalar;
 use crate::index::{GridStride, Shape3};
 use crate::philox::Key;
-use crate::pi::{SAMPLES_PER_BLOCK, block_hits_below};
+use crate::pi::{block_hits_in, blocks_of};
 use crate::reduce::{Max, MinValue, SUM_CHUNK, sum_chunk};
 
 mod ops;
@@ -106,14 +106,15 @@ pub unsafe fn add_scalar_blog_thread<T: Real>(
     }
 }
 
-/// This thread's Monte Carlo hits: a grid-stride loop over Philox blocks
-/// (two samples each) below `n_samples`.
+/// This thread's Monte Carlo hits among samples `start..end`: a
+/// grid-stride loop over the Philox blocks that hold them ([`blocks_of`],
+/// two samples each), counted from the range's first block.
 #[inline(always)]
-pub fn pi_thread_hits(idx: ThreadIdx, key: Key, n_samples: u64) -> u64 {
-    let blocks = n_samples.div_ceil(SAMPLES_PER_BLOCK);
+pub fn pi_thread_hits(idx: ThreadIdx, key: Key, start: u64, end: u64) -> u64 {
+    let blocks = blocks_of(start, end);
     let mut hits = 0u64;
-    for b in idx.grid_stride(blocks) {
-        hits += block_hits_below(key, b, n_samples) as u64;
+    for b in idx.grid_stride(blocks.end - blocks.start) {
+        hits += block_hits_in(key, blocks.start + b, start, end) as u64;
     }
     hits
 }
@@ -190,10 +191,13 @@ mod tests {
     fn pi_threads_partition_the_samples() {
         let key = key_from_seed(3);
         for (blocks, threads, n) in [(1, 1, 5u64), (3, 7, 1001), (2, 64, 10), (5, 33, 4096)] {
-            let total: u64 = grid(blocks, threads)
-                .map(|t| pi_thread_hits(t, key, n))
-                .sum();
-            assert_eq!(total, count_hits(key, 0, n), "{blocks}x{threads}, n={n}");
+            // The whole count, and ranges from odd and even starts.
+            for (s, e) in [(0, n), (1, n), (n / 2, n), (n / 2 + 1, n - 1), (n, n)] {
+                let total: u64 = grid(blocks, threads)
+                    .map(|t| pi_thread_hits(t, key, s, e))
+                    .sum();
+                assert_eq!(total, count_hits(key, s, e), "{blocks}x{threads}, {s}..{e}");
+            }
         }
     }
 
