@@ -29,7 +29,7 @@ use hotloop_cpu::montecarlo::{self, SAMPLES_PER_TASK};
 use hotloop_cpu::reductions::serial as one;
 use hotloop_mpi::mpi::collective::SystemOperation;
 use hotloop_mpi::mpi::traits::*;
-use hotloop_mpi::{Error, Local, MpiElement, Slab, World};
+use hotloop_mpi::{Error, LaunchConfig, Local, MpiElement, Slab, World};
 use ndarray::Array3;
 use std::num::NonZeroUsize;
 use std::process::ExitCode;
@@ -123,7 +123,23 @@ fn checks(world: &World) -> ExitCode {
         Ok(p) => p,
         Err(e) => world.or_abort(Err(e)),
     };
-    let locals = [("serial", Local::Serial), ("2 threads", pool)];
+    let sim = world.or_abort(Local::simulator(None));
+    let sim_3x7 = world.or_abort(Local::simulator(Some(
+        world.or_abort(LaunchConfig::new(3, 7)),
+    )));
+    let mut locals = vec![
+        ("serial", Local::Serial),
+        ("2 threads", pool),
+        ("simulator", sim),
+        ("simulator 3x7", sim_3x7),
+    ];
+    // Every rank's GPU (device host-rank mod count) where the hosts have
+    // them; the same checks there.
+    match Local::cuda(world, None) {
+        Ok(gpu) => locals.push(("cuda", gpu)),
+        Err(e) if world.is_root() => println!("mpi_check: the cuda rows are skipped: {e}"),
+        Err(_) => {}
+    }
     let mut c = Checks {
         world,
         run: 0,
@@ -340,7 +356,11 @@ fn elementwise_checks<T: Element>(c: &mut Checks, local: &Local, name: &str, sha
         .or_abort(hotloop_mpi::add_scalar(c.world, local, &slab, scalar));
     check(c, "add_scalar 0.1", &got, &want);
     let mut inplace = slab.clone();
-    hotloop_mpi::add_scalar_in_place(local, &mut inplace, scalar);
+    c.world.or_abort(hotloop_mpi::add_scalar_in_place(
+        local,
+        &mut inplace,
+        scalar,
+    ));
     check(c, "add_scalar_in_place 0.1", &inplace, &want);
 
     let affine = Affine {
@@ -353,7 +373,8 @@ fn elementwise_checks<T: Element>(c: &mut Checks, local: &Local, name: &str, sha
         .or_abort(hotloop_mpi::map(c.world, local, &affine, &slab));
     check(c, "map Affine", &got, &want);
     let mut inplace = slab.clone();
-    hotloop_mpi::map_in_place(local, &affine, &mut inplace);
+    c.world
+        .or_abort(hotloop_mpi::map_in_place(local, &affine, &mut inplace));
     check(c, "map_in_place Affine", &inplace, &want);
 
     hotloop_cpu::map::serial::map(&Exp, &whole, &mut want, StoreMode::Cached);

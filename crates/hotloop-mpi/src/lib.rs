@@ -32,8 +32,11 @@
 //!   ([`halo`], over a 1-D Cartesian communicator) and runs hotloop-cpu's
 //!   stencil on its planes, so every cell has the one-process bits.
 //!
-//! Each rank runs its share on a [`Local`] backend: one thread, or a rayon
-//! pool of hotloop's CPU backend.
+//! Each rank runs its share on a [`Local`] backend: one thread, a rayon
+//! pool of hotloop's CPU backend, the CUDA simulator (feature `sim`) or
+//! one of its host's GPUs ([`Local::cuda`], feature `cuda`: rank `r` of a
+//! host takes device `r mod` the host's device count); every one gives the
+//! same bits.
 //!
 //! Every call here is collective: every rank of the world must make it,
 //! in the same order, with the same global arguments (checked where it is
@@ -58,7 +61,7 @@ mod world;
 
 pub use elementwise::{add_scalar, add_scalar_in_place, map, map_in_place};
 pub use grid::{Grid, gather_grid, scatter_grid};
-pub use hotloop_runtime::{Error, Result};
+pub use hotloop_runtime::{Error, LaunchConfig, Result};
 pub use local::Local;
 pub use partition::{share, share_usize};
 pub use pi::{MAX_SAMPLES_PER_RANK, PiCount, monte_carlo_pi};

@@ -1,9 +1,9 @@
 //! Monte Carlo pi over the ranks.
 
+use crate::local::with_runtime;
 use crate::partition::share;
 use crate::{Local, World};
-use hotloop_cpu::montecarlo;
-use hotloop_runtime::{Error, Result};
+use hotloop_runtime::{Error, Result, Runtime};
 use mpi::collective::SystemOperation;
 use mpi::traits::*;
 
@@ -66,12 +66,7 @@ pub fn monte_carlo_pi(world: &World, local: &Local, samples: u64, seed: u64) -> 
         });
     }
     let mine = share(samples, world.size(), world.rank());
-    let hits = match local {
-        Local::Serial => montecarlo::count_hits(seed, mine.start, mine.end),
-        Local::Parallel(pool) => {
-            montecarlo::count_hits_range_parallel(pool, seed, mine.start, mine.end)
-        }
-    };
+    let hits = world.agree(with_runtime!(local, |rt| rt.count_hits(seed, mine.clone())))?;
     let mut total = 0u64;
     world
         .communicator()

@@ -1,30 +1,28 @@
 //! Reductions over a [`Slab`]-distributed array.
 
+use crate::local::with_runtime;
 use crate::partition::{
     combine_sum, encode_sum, share_usize, sum_message_len, whole_chunk_elements,
 };
 use crate::slab::MpiElement;
 use crate::{Local, Slab, World};
 use hotloop_core::predicate::Predicate;
-use hotloop_core::reduce::{Max, Min, SUM_CHUNK, sum_chunk};
-use hotloop_cpu::reductions;
-use hotloop_cpu::simd::with_widest;
-use hotloop_runtime::{Error, Result};
+use hotloop_core::reduce::{Max, Min};
+use hotloop_runtime::{Error, Result, Runtime};
 use mpi::collective::SystemOperation;
 use mpi::datatype::PartitionMut;
 use mpi::traits::*;
-use rayon::prelude::*;
 use std::ops::Range;
 
 /// The sum of the global array (collective; every rank gets it), with the
 /// bits of `hotloop_core::reduce::sum_slice` over the whole array in one
 /// process (and so of every hotloop backend's `sum`) for any number of
-/// ranks: each rank sums the global [`SUM_CHUNK`]-element chunks it holds
-/// whole, on `local`, and sends the pieces of the at most two chunks its
-/// slab cuts; every rank then rebuilds the chunk sums in global order and
-/// combines them with `hotloop_core`'s pairwise tree
-/// ([`partition`](crate::partition)). MPI's own reduction would combine in
-/// an order of its choosing, so it is not used.
+/// ranks: each rank sums the global `SUM_CHUNK`-element chunks it holds
+/// whole, on `local` (`Runtime::sum_chunks`), and sends the pieces of the
+/// at most two chunks its slab cuts; every rank then rebuilds the chunk
+/// sums in global order and combines them with `hotloop_core`'s pairwise
+/// tree ([`partition`](crate::partition)). MPI's own reduction would
+/// combine in an order of its choosing, so it is not used.
 ///
 /// Traffic: one value per chunk (1/4096 of the array) plus under two chunks
 /// per rank, to every rank.
@@ -60,18 +58,7 @@ pub fn sum<T: MpiElement>(world: &World, local: &Local, slab: &Slab<T>) -> Resul
     let xs = slab.as_slice();
     let whole = whole_chunk_elements(mine.start, mine.end, len);
     let whole = &xs[whole.start - mine.start..whole.end - mine.start];
-    let sum_one = |c: &[T]| {
-        with_widest(
-            #[inline(always)]
-            || sum_chunk(c),
-        )
-    };
-    let chunk_sums: Vec<T> = match local {
-        Local::Serial => whole.chunks(SUM_CHUNK).map(sum_one).collect(),
-        Local::Parallel(pool) => {
-            pool.install(|| whole.par_chunks(SUM_CHUNK).map(sum_one).collect())
-        }
-    };
+    let chunk_sums = world.agree(with_runtime!(local, |rt| rt.sum_chunks(whole)))?;
     let mut message = Vec::with_capacity(counts[world.rank()] as usize);
     encode_sum(xs, mine.start, len, &chunk_sums, &mut message);
 
@@ -102,10 +89,7 @@ fn fold_partials<T: MpiElement>(world: &World, mine: T, identity: T, f: fn(T, T)
 /// [`Error::EmptyInput`] for an empty array, on every rank.
 pub fn min<T: MpiElement>(world: &World, local: &Local, slab: &Slab<T>) -> Result<T> {
     let xs = slab.as_slice();
-    let mine = match local {
-        Local::Serial => reductions::serial::min(xs),
-        Local::Parallel(pool) => reductions::parallel::min(pool, xs),
-    };
+    let mine = world.agree(with_runtime!(local, |rt| rt.min(xs)))?;
     let all = fold_partials(world, mine.unwrap_or(T::INFINITY), T::INFINITY, Min::min);
     if slab.global_len() == 0 {
         return Err(Error::EmptyInput { op: "min" });
@@ -117,10 +101,7 @@ pub fn min<T: MpiElement>(world: &World, local: &Local, slab: &Slab<T>) -> Resul
 /// the bits of hotloop's one-process `max`.
 pub fn max<T: MpiElement>(world: &World, local: &Local, slab: &Slab<T>) -> Result<T> {
     let xs = slab.as_slice();
-    let mine = match local {
-        Local::Serial => reductions::serial::max(xs),
-        Local::Parallel(pool) => reductions::parallel::max(pool, xs),
-    };
+    let mine = world.agree(with_runtime!(local, |rt| rt.max(xs)))?;
     let all = fold_partials(
         world,
         mine.unwrap_or(T::NEG_INFINITY),
@@ -141,10 +122,7 @@ where
     P: Predicate<T> + Sync,
 {
     let xs = slab.as_slice();
-    let mine = match local {
-        Local::Serial => reductions::serial::count_where(pred, xs),
-        Local::Parallel(pool) => reductions::parallel::count_where(pool, pred, xs),
-    };
+    let mine = world.agree(with_runtime!(local, |rt| rt.count_where(pred, xs)))?;
     let mut total = 0u64;
     world
         .communicator()

@@ -20,15 +20,17 @@
 //! as hold it, and a rank without planes computes nothing.
 
 use crate::halo::{HaloPlan, exchange};
+#[cfg(any(feature = "sim", feature = "cuda"))]
+use crate::local::with_runtime;
 use crate::slab::{MpiElement, allocate_zeroed};
 use crate::{Grid, Local, Slab, World};
 use hotloop_core::index::Shape3;
-use hotloop_core::stencil::{
-    Boundary, Jacobi5, Planar, ReachError, Stencil2, Stencil3, check_kernel,
-};
+use hotloop_core::stencil::{Boundary, Jacobi5, Planar, Stencil2, Stencil3, check_kernel};
 use hotloop_cpu::stencil::{parallel, serial};
 use hotloop_cpu::store::StoreMode;
 use hotloop_runtime::{Error, Result};
+#[cfg(any(feature = "sim", feature = "cuda"))]
+use hotloop_runtime::{Runtime, try_zeroed_vec};
 use mpi::traits::*;
 use std::time::Instant;
 
@@ -88,8 +90,12 @@ impl Window<'_> {
     }
 
     /// The planes `plan.own` of `kernel` over the global array, into `out`,
-    /// from `window` (the planes `plan.window`, halo filled): hotloop-cpu's
-    /// stencil on the window's shape, for the cells from `own`'s first.
+    /// from `window` (the planes `plan.window`, halo filled): the stencil
+    /// on the window's shape, for the cells from `own`'s first. The CPU
+    /// backends compute just those cells (hotloop-cpu's `run_cells`); a
+    /// grid backend runs its stencil over the whole window (its halo planes
+    /// too, at their window's edge, which no rank keeps) and this rank's
+    /// planes are copied out of that.
     fn compute<T: MpiElement, K: Stencil3<T>>(
         &self,
         local: &Local,
@@ -97,7 +103,7 @@ impl Window<'_> {
         boundary: Boundary<T>,
         window: &[T],
         out: &mut [T],
-    ) -> std::result::Result<(), ReachError> {
+    ) -> Result<()> {
         if out.is_empty() {
             return Ok(());
         }
@@ -105,7 +111,7 @@ impl Window<'_> {
         let first = self.plan.own_offset(self.global[1] * self.global[2]);
         match local {
             Local::Serial => {
-                serial::run_cells(kernel, window, shape, boundary, first, out, StoreMode::Auto)
+                serial::run_cells(kernel, window, shape, boundary, first, out, StoreMode::Auto)?;
             }
             Local::Parallel(pool) => parallel::run_cells(
                 pool,
@@ -116,8 +122,17 @@ impl Window<'_> {
                 first,
                 out,
                 StoreMode::Auto,
-            ),
+            )?,
+            #[cfg(any(feature = "sim", feature = "cuda"))]
+            grid => {
+                let mut whole =
+                    try_zeroed_vec::<T>("a rank's stencil window output", window.len())?;
+                with_runtime!(grid, |rt| rt
+                    .stencil(kernel, shape, boundary, window, &mut whole))?;
+                out.copy_from_slice(&whole[first..first + out.len()]);
+            }
         }
+        Ok(())
     }
 }
 
@@ -173,12 +188,7 @@ impl<T: MpiElement, K: Stencil3<T>> Problem<'_, T, K> {
 
     /// This rank's planes of the stencil of `window` (its halo filled),
     /// into `out` (`plan.own`'s elements).
-    fn compute(
-        &self,
-        plan: &HaloPlan,
-        window: &[T],
-        out: &mut [T],
-    ) -> std::result::Result<(), ReachError> {
+    fn compute(&self, plan: &HaloPlan, window: &[T], out: &mut [T]) -> Result<()> {
         let w = Window {
             layout: self.layout,
             global: self.global,
@@ -199,8 +209,7 @@ impl<T: MpiElement, K: Stencil3<T>> Problem<'_, T, K> {
         exchange(self.world.cartesian(), &plan, self.plane(), &mut window);
         // A read outside the declared reach fails on one rank: every rank
         // returns, with its error or that rank's.
-        self.world
-            .agree(self.compute(&plan, &window, &mut out).map_err(Error::from))?;
+        self.world.agree(self.compute(&plan, &window, &mut out))?;
         Slab::assemble(self.global, plan.own, out)
     }
 
@@ -209,8 +218,8 @@ impl<T: MpiElement, K: Stencil3<T>> Problem<'_, T, K> {
     /// error there, [`Error::RemoteRank`] naming it elsewhere. One process
     /// stops at that sweep; later failures, computed from a stopped rank's
     /// stale halo, are not errors of the stencil and are not reported.
-    fn first_failure(&self, failed: Option<(usize, ReachError)>) -> Result<()> {
-        let mine = failed.map_or(u64::MAX, |(sweep, _)| sweep as u64);
+    fn first_failure(&self, failed: Option<(usize, Error)>) -> Result<()> {
+        let mine = failed.as_ref().map_or(u64::MAX, |(sweep, _)| *sweep as u64);
         let mut all = vec![0u64; self.world.size()];
         self.world
             .communicator()
@@ -221,7 +230,7 @@ impl<T: MpiElement, K: Stencil3<T>> Problem<'_, T, K> {
         }
         let culprit = all.iter().position(|&s| s == first);
         let local = match failed {
-            Some((_, e)) if culprit == Some(self.world.rank()) => Err(Error::from(e)),
+            Some((_, e)) if culprit == Some(self.world.rank()) => Err(e),
             _ => Ok(()),
         };
         self.world.agree(local)
@@ -462,8 +471,8 @@ mod tests {
                             .all(|(a, b)| a.to_bits() == b.to_bits());
                         assert!(
                             same,
-                            "{global:?} {boundary:?}: rank {rank} of {ranks}, {} threads",
-                            local.threads()
+                            "{global:?} {boundary:?}: rank {rank} of {ranks}, {}",
+                            local.name()
                         );
                     }
                 }
@@ -476,6 +485,11 @@ mod tests {
         let locals = [
             Local::Serial,
             Local::parallel(NonZeroUsize::new(2)).unwrap(),
+            // A grid backend runs the whole window and keeps its planes.
+            #[cfg(feature = "sim")]
+            Local::simulator(None).unwrap(),
+            #[cfg(feature = "sim")]
+            Local::simulator(Some(hotloop_runtime::LaunchConfig::new(3, 7).unwrap())).unwrap(),
         ];
         for global in [[1, 1, 1], [2, 3, 5], [5, 6, 7], [13, 9, 11], [4, 1, 300]] {
             let lap = Laplacian7 { scale: 0.5 };
