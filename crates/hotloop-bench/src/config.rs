@@ -301,6 +301,12 @@ impl Config {
         }
     }
 
+    /// The largest array size of the sweep: the blog's 4 GiB, 64 MiB with
+    /// `--quick`.
+    pub fn sweep_max_bytes(&self) -> u64 {
+        if self.quick { 64 << 20 } else { 4 << 30 }
+    }
+
     /// What clap cannot check: sizes against overflow and this machine's
     /// memory, the thread count against the parallel backend's limit.
     fn validate(&self) -> Result<(), (ErrorKind, String)> {
@@ -311,13 +317,45 @@ impl Config {
         }
         if self.sweep {
             // The sweep's largest point holds an input and an output.
-            let bytes = 2 * crate::sweep::max_bytes(self);
+            let bytes = 2 * self.sweep_max_bytes();
             return hotloop_runtime::memory::check_fits("the sweep's arrays", bytes)
                 .map_err(|e| invalid(format!("{e}; try --sweep --quick")));
         }
-        crate::workloads::check_memory(self, self.python != PythonMode::Off)
+        check_memory(self, self.python != PythonMode::Off)
             .map_err(|e| invalid(format!("--size {}: {e}", fmt_shape(self.shape))))
     }
+}
+
+/// Refuses, before anything is allocated, a configuration whose arrays will
+/// not fit in the memory this machine has available: the add workload holds
+/// an input, an output and a fresh output at once, the map workload an
+/// input and an output, the reductions the input; the Python rows (add
+/// only, after the Rust rows have freed theirs) about four arrays.
+fn check_memory(cfg: &Config, python: bool) -> Result<(), String> {
+    let elems = cfg
+        .shape
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
+        .ok_or("array size overflows")?;
+    let rust: u64 = if cfg.runs_workload("add") {
+        3
+    } else if cfg.runs_workload("map") {
+        2
+    } else if cfg.runs_workload("reduce") {
+        1
+    } else {
+        0
+    };
+    let python: u64 = if python && cfg.runs_workload("add") {
+        4
+    } else {
+        0
+    };
+    let bytes = elems
+        .checked_mul(8 * rust.max(python))
+        .ok_or("array size overflows")?;
+    hotloop_runtime::memory::check_fits("the benchmark arrays", bytes)
+        .map_err(|e| format!("{e}; choose a smaller --size"))
 }
 
 /// `AxBxC`.

@@ -134,7 +134,7 @@ fn run_sweep(cfg: &Config) -> Result<bool, String> {
     let mut points = sweep::run(cfg, &mut |what| progress.step(what))?;
     if let Some(py) = python {
         progress.step("sweep: NumPy and Numba");
-        points.extend(python::sweep_points(cfg, &py, sweep::max_bytes(cfg))?);
+        points.extend(python::sweep_points(cfg, &py, cfg.sweep_max_bytes())?);
     }
     progress.finish();
     let caches = sweep::caches();

@@ -141,5 +141,5 @@ pub fn suite_steps(cfg: &Config, python: bool) -> u64 {
 
 /// How many steps `--sweep` takes: one per size, and the Python points.
 pub fn sweep_steps(cfg: &Config, python: bool) -> u64 {
-    crate::sweep::sizes(crate::sweep::max_bytes(cfg)).len() as u64 + u64::from(python)
+    crate::sweep::sizes(cfg.sweep_max_bytes()).len() as u64 + u64::from(python)
 }

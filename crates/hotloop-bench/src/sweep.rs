@@ -115,12 +115,6 @@ pub fn caches() -> Vec<(String, u64)> {
     out
 }
 
-/// The largest array size of the sweep: the blog's 4 GiB, 64 MiB with
-/// `--quick`.
-pub fn max_bytes(cfg: &Config) -> u64 {
-    if cfg.quick { 64 << 20 } else { 4 << 30 }
-}
-
 /// Sizes at which Numba's `prange` loop is slower than its `range` loop, as
 /// `(bytes, prange / range)`: where `prange` costs more than it gives.
 pub fn prange_losses(points: &[Point]) -> Vec<(u64, f64)> {
@@ -139,7 +133,7 @@ pub fn prange_losses(points: &[Point]) -> Vec<(u64, f64)> {
 
 /// Measures every point.
 pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Point>, String> {
-    let max = max_bytes(cfg);
+    let max = cfg.sweep_max_bytes();
     let parallel = cfg.parallel()?;
     let pool =
         Pool::get(cfg.threads.and_then(std::num::NonZeroUsize::new)).map_err(|e| e.to_string())?;

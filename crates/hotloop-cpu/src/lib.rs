@@ -22,6 +22,7 @@ pub mod gufunc;
 pub mod map;
 pub mod montecarlo;
 pub mod parallel;
+pub mod parts;
 pub mod pool;
 pub mod reductions;
 pub mod runtime;

@@ -73,7 +73,6 @@ pub mod parallel {
     use super::*;
     use crate::parallel::ELEMENTWISE_CHUNK;
     use crate::pool::Pool;
-    use rayon::prelude::*;
 
     /// `out[i] = op(input[i])` over the pool.
     pub fn map<T: Real, Op: UnaryOp<T>>(
@@ -88,19 +87,15 @@ pub mod parallel {
             return super::serial::map(op, input, out, store);
         }
         let streams = store.streams(size_of_val(out));
-        pool.install(|| {
-            out.par_chunks_mut(ELEMENTWISE_CHUNK)
-                .zip(input.par_chunks(ELEMENTWISE_CHUNK))
-                .for_each(|(o, i)| {
-                    if streams {
-                        map_streaming(i, o, |x| op.apply(x));
-                    } else {
-                        with_widest(
-                            #[inline(always)]
-                            || map_slice(op, i, o),
-                        );
-                    }
-                });
+        pool.for_each_part((out, input), ELEMENTWISE_CHUNK, |(o, i)| {
+            if streams {
+                map_streaming(i, o, |x| op.apply(x));
+            } else {
+                with_widest(
+                    #[inline(always)]
+                    || map_slice(op, i, o),
+                );
+            }
         });
     }
 
@@ -109,13 +104,11 @@ pub mod parallel {
         if pool.runs_serially(size_of_val(data)) {
             return super::serial::map_in_place(op, data);
         }
-        pool.install(|| {
-            data.par_chunks_mut(ELEMENTWISE_CHUNK).for_each(|d| {
-                with_widest(
-                    #[inline(always)]
-                    || map_slice_in_place(op, d),
-                )
-            });
+        pool.for_each_part(data, ELEMENTWISE_CHUNK, |d| {
+            with_widest(
+                #[inline(always)]
+                || map_slice_in_place(op, d),
+            )
         });
     }
 
@@ -133,20 +126,15 @@ pub mod parallel {
             return super::serial::zip(op, a, b, out, store);
         }
         let streams = store.streams(size_of_val(out));
-        pool.install(|| {
-            out.par_chunks_mut(ELEMENTWISE_CHUNK)
-                .zip(a.par_chunks(ELEMENTWISE_CHUNK))
-                .zip(b.par_chunks(ELEMENTWISE_CHUNK))
-                .for_each(|((o, x), y)| {
-                    if streams {
-                        zip_streaming(x, y, o, |p, q| op.apply(p, q));
-                    } else {
-                        with_widest(
-                            #[inline(always)]
-                            || zip_slice(op, x, y, o),
-                        );
-                    }
-                });
+        pool.for_each_part((out, (a, b)), ELEMENTWISE_CHUNK, |(o, (x, y))| {
+            if streams {
+                zip_streaming(x, y, o, |p, q| op.apply(p, q));
+            } else {
+                with_widest(
+                    #[inline(always)]
+                    || zip_slice(op, x, y, o),
+                );
+            }
         });
     }
 
@@ -155,15 +143,11 @@ pub mod parallel {
         if pool.runs_serially(size_of_val(a)) {
             return super::serial::zip_in_place(op, a, b);
         }
-        pool.install(|| {
-            a.par_chunks_mut(ELEMENTWISE_CHUNK)
-                .zip(b.par_chunks(ELEMENTWISE_CHUNK))
-                .for_each(|(x, y)| {
-                    with_widest(
-                        #[inline(always)]
-                        || zip_slice_in_place(op, x, y),
-                    )
-                });
+        pool.for_each_part((a, b), ELEMENTWISE_CHUNK, |(x, y)| {
+            with_widest(
+                #[inline(always)]
+                || zip_slice_in_place(op, x, y),
+            )
         });
     }
 }

@@ -1,14 +1,15 @@
 //! rayon-parallel forms: the `prange` rows.
 //!
-//! Work is cut into fixed-size chunks independent of the thread count, so
-//! the results (including floating-point sums) do not depend on it.
+//! The element-wise forms cut their arrays into one part per thread
+//! ([`Pool::for_each_part`]); the reductions into fixed-size chunks
+//! independent of the thread count, so their results (floating-point sums
+//! included) do not depend on it.
 
 use crate::simd::with_widest;
 use crate::store::{StoreMode, add_scalar_streaming, with_widest_for_cached_add};
 use hotloop_core::Real;
 use hotloop_core::elementwise::{add_scalar_slice, add_scalar_slice_in_place};
-use hotloop_core::reduce::{MinValue, SUM_CHUNK, canonical_nan, sum_chunk, sum_chunk_tree};
-use rayon::prelude::*;
+use hotloop_core::reduce::{MinValue, SUM_CHUNK, canonical_nan, sum_chunk_tree};
 
 pub use crate::pool::{ELEMENTWISE_CHUNK, POOL_CACHE, Pool, default_threads, max_threads};
 
@@ -19,20 +20,16 @@ pub fn add_scalar<T: Real>(pool: &Pool, input: &[T], scalar: T, out: &mut [T], s
         return crate::serial::add_scalar_vectorized(input, scalar, out, store);
     }
     let (bytes, streams) = (size_of_val(out), store.streams(size_of_val(out)));
-    pool.install(|| {
-        out.par_chunks_mut(ELEMENTWISE_CHUNK)
-            .zip(input.par_chunks(ELEMENTWISE_CHUNK))
-            .for_each(|(o, i)| {
-                if streams {
-                    add_scalar_streaming(i, scalar, o);
-                } else {
-                    with_widest_for_cached_add(
-                        bytes,
-                        #[inline(always)]
-                        || add_scalar_slice(i, scalar, o),
-                    );
-                }
-            });
+    pool.for_each_part((out, input), ELEMENTWISE_CHUNK, |(o, i)| {
+        if streams {
+            add_scalar_streaming(i, scalar, o);
+        } else {
+            with_widest_for_cached_add(
+                bytes,
+                #[inline(always)]
+                || add_scalar_slice(i, scalar, o),
+            );
+        }
     });
 }
 
@@ -42,41 +39,57 @@ pub fn add_scalar_in_place<T: Real>(pool: &Pool, data: &mut [T], scalar: T) {
         return crate::serial::add_scalar_in_place(data, scalar);
     }
     let bytes = size_of_val(data);
-    pool.install(|| {
-        data.par_chunks_mut(ELEMENTWISE_CHUNK).for_each(|d| {
-            with_widest_for_cached_add(
-                bytes,
-                #[inline(always)]
-                || add_scalar_slice_in_place(d, scalar),
-            )
-        });
+    pool.for_each_part(data, ELEMENTWISE_CHUNK, |d| {
+        with_widest_for_cached_add(
+            bytes,
+            #[inline(always)]
+            || add_scalar_slice_in_place(d, scalar),
+        )
     });
 }
 
-/// Chunks below which [`sum`] stops splitting: 64 Ki elements a task.
-const SUM_TASK_CHUNKS: usize = 16;
-
-/// Deterministic sum: `hotloop_core::reduce::sum_chunk_tree`'s recursion, its
-/// two halves joined on the pool. It splits exactly where the serial one
-/// does, so the bits are [`crate::serial::sum`]'s on any thread count, and
-/// it needs no scratch.
+/// Deterministic sum: the top of `hotloop_core::reduce::sum_chunk_tree`'s
+/// recursion cut into a leaf per worker (the next power of two), the
+/// leaves summed on the pool ([`Pool::map_each`]) and joined back up the
+/// same tree. It splits exactly where the serial one does, so the bits are
+/// [`crate::serial::sum`]'s on any thread count.
 pub fn sum<T: Real>(pool: &Pool, input: &[T]) -> T {
     if pool.runs_serially(size_of_val(input)) {
         return crate::serial::sum(input);
     }
-    fn halves<T: Real>(xs: &[T]) -> T {
-        let chunks = xs.len().div_ceil(SUM_CHUNK);
-        if chunks <= SUM_TASK_CHUNKS {
-            return with_widest(
-                #[inline(always)]
-                || sum_chunk_tree(xs),
-            );
-        }
-        let (a, b) = xs.split_at(chunks / 2 * SUM_CHUNK);
-        let (a, b) = rayon::join(|| halves(a), || halves(b));
-        a + b
+    let depth = pool.threads().next_power_of_two().trailing_zeros();
+    let mut leaves = Vec::with_capacity(1 << depth);
+    cut_tree(input, depth, &mut leaves);
+    let sums = pool.map_each(leaves, |leaf| {
+        with_widest(
+            #[inline(always)]
+            || sum_chunk_tree(leaf),
+        )
+    });
+    canonical_nan(join_tree(input.len(), depth, &mut sums.into_iter()))
+}
+
+/// `sum_chunk_tree`'s subtrees `depth` levels down (fewer where a subtree
+/// is one chunk), in order.
+fn cut_tree<'a, T>(xs: &'a [T], depth: u32, leaves: &mut Vec<&'a [T]>) {
+    let chunks = xs.len().div_ceil(SUM_CHUNK);
+    if depth == 0 || chunks <= 1 {
+        return leaves.push(xs);
     }
-    canonical_nan(pool.install(|| halves(input)))
+    let (a, b) = xs.split_at(chunks / 2 * SUM_CHUNK);
+    cut_tree(a, depth - 1, leaves);
+    cut_tree(b, depth - 1, leaves);
+}
+
+/// The subtrees' sums of [`cut_tree`], added up the same tree.
+fn join_tree<T: Real>(len: usize, depth: u32, sums: &mut impl Iterator<Item = T>) -> T {
+    let chunks = len.div_ceil(SUM_CHUNK);
+    if depth == 0 || chunks <= 1 {
+        return sums.next().unwrap_or(T::ZERO);
+    }
+    let half = chunks / 2 * SUM_CHUNK;
+    let a = join_tree(half, depth - 1, sums);
+    a + join_tree(len - half, depth - 1, sums)
 }
 
 /// [`crate::serial::sum_chunks`] over the pool: the same chunk sums.
@@ -84,13 +97,8 @@ pub fn sum_chunks<T: Real>(pool: &Pool, input: &[T]) -> Vec<T> {
     if pool.runs_serially(size_of_val(input)) {
         return crate::serial::sum_chunks(input);
     }
-    let one = |c: &[T]| {
-        with_widest(
-            #[inline(always)]
-            || sum_chunk(c),
-        )
-    };
-    pool.install(|| input.par_chunks(SUM_CHUNK).map(one).collect())
+    let parts = pool.map_each(pool.parts(input, SUM_CHUNK), crate::serial::sum_chunks);
+    parts.concat()
 }
 
 /// NaN-propagating maximum, `None` for an empty input: per-chunk maxima
@@ -107,10 +115,8 @@ pub fn max<T: Real + MinValue>(pool: &Pool, input: &[T]) -> Option<T> {
 /// Copies `src` to `dst` over the pool with streaming stores: the suite's
 /// STREAM-style bandwidth probe.
 pub fn copy_streaming<T: Copy + Send + Sync>(pool: &Pool, src: &[T], dst: &mut [T]) {
-    pool.install(|| {
-        dst.par_chunks_mut(ELEMENTWISE_CHUNK)
-            .zip(src.par_chunks(ELEMENTWISE_CHUNK))
-            .for_each(|(d, s)| crate::store::copy_streaming(s, d));
+    pool.for_each_part((dst, src), ELEMENTWISE_CHUNK, |(d, s)| {
+        crate::store::copy_streaming(s, d)
     });
 }
 

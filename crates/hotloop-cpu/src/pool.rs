@@ -7,6 +7,7 @@
 //! its own ([`POOL_CACHE`]). The reductions split their input into chunks
 //! whose bounds do not depend on the pool, so their bits do not either.
 
+use crate::parts::{Split, part_start};
 use hotloop_runtime::{Error, Result};
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -116,6 +117,57 @@ impl Pool {
         }
     }
 
+    /// `work` cut into one part per worker (fewer where there are fewer
+    /// `chunk`s of elements), at multiples of `chunk`, in order.
+    pub fn parts<W: Split>(&self, work: W, chunk: usize) -> Vec<W> {
+        let elements = work.elements();
+        let n = self.threads().min(elements.div_ceil(chunk.max(1))).max(1);
+        let mut parts = Vec::with_capacity(n);
+        let (mut rest, mut at) = (work, 0);
+        for p in 1..n {
+            let end = part_start(p, n, elements, chunk);
+            let (part, tail) = rest.cut(end - at);
+            parts.push(part);
+            (rest, at) = (tail, end);
+        }
+        parts.push(rest);
+        parts
+    }
+
+    /// `body` of each item, in the items' order: the calling thread runs
+    /// the first itself while the pool runs the others (`in_place_scope`).
+    /// Handing the whole call to the pool instead (`install`, or a
+    /// parallel iterator started outside it) puts the caller to sleep until
+    /// a worker finishes and wakes it: on a 2-vCPU VM that cost 30-50 µs a
+    /// call, twice a 1 MiB add, and made the pool lose to one thread up to
+    /// 16 MiB.
+    pub fn map_each<W: Send, R: Send>(
+        &self,
+        items: Vec<W>,
+        body: impl Fn(W) -> R + Sync,
+    ) -> Vec<R> {
+        if items.len() <= 1 {
+            return items.into_iter().map(body).collect();
+        }
+        let mut slots: Vec<Option<R>> = items.iter().map(|_| None).collect();
+        let (body, out) = (&body, &mut slots[..]);
+        match &self.own {
+            Some(p) => p.in_place_scope(|s| run_each(s, items, out, body)),
+            None => rayon::in_place_scope(|s| run_each(s, items, out, body)),
+        }
+        // A task that panicked re-panics here, out of the scope: every slot
+        // is filled.
+        slots.into_iter().flatten().collect()
+    }
+
+    /// `body` over `work` cut into one part per worker ([`Pool::parts`]),
+    /// the calling thread running the first ([`Pool::map_each`]): the
+    /// element-wise forms' dispatch (their results do not depend on where
+    /// the parts are cut).
+    pub fn for_each_part<W: Split>(&self, work: W, chunk: usize, body: impl Fn(W) + Sync) {
+        self.map_each(self.parts(work, chunk), body);
+    }
+
     /// Whether a parallel form over `bytes` of data runs on the calling
     /// thread instead: below [`Pool::serial_below_bytes`] the pool's wake-up
     /// and hand-over cost more than the split saves, so the parallel forms
@@ -175,7 +227,6 @@ impl Pool {
     fn measure_cutoff(&self) -> usize {
         use crate::store::with_widest_for_cached_add;
         use hotloop_core::elementwise::add_scalar_slice;
-        use rayon::prelude::*;
         use std::time::{Duration, Instant};
         const MIN_LOG2: u32 = (MIN_CUTOFF_BYTES / size_of::<f64>()).trailing_zeros();
         const MAX_LOG2: u32 = 21;
@@ -207,11 +258,7 @@ impl Pool {
                 };
                 let serial = median(&mut || add(input, o));
                 let parallel = median(&mut || {
-                    self.install(|| {
-                        o.par_chunks_mut(ELEMENTWISE_CHUNK)
-                            .zip(input.par_chunks(ELEMENTWISE_CHUNK))
-                            .for_each(|(o, i)| add(i, o))
-                    })
+                    self.for_each_part((&mut *o, input), ELEMENTWISE_CHUNK, |(o, i)| add(i, o))
                 });
                 parallel.as_secs_f64() < 0.9 * serial.as_secs_f64()
             })
@@ -221,6 +268,24 @@ impl Pool {
             .find(|&i| faster[i..].iter().all(|&f| f))
             .map_or(MAX_LOG2, |i| MIN_LOG2 + i as u32);
         (1usize << first) * size_of::<f64>()
+    }
+}
+
+/// [`Pool::map_each`]'s scope: items 1.. spawned, item 0 run here.
+fn run_each<'s, W: Send + 's, R: Send + 's, F: Fn(W) -> R + Sync>(
+    scope: &rayon::Scope<'s>,
+    items: Vec<W>,
+    slots: &'s mut [Option<R>],
+    body: &'s F,
+) {
+    let mut items = items.into_iter();
+    let mut slots = slots.iter_mut();
+    let first = (items.next(), slots.next());
+    for (w, slot) in items.zip(slots) {
+        scope.spawn(move |_| *slot = Some(body(w)));
+    }
+    if let (Some(w), Some(slot)) = first {
+        *slot = Some(body(w));
     }
 }
 

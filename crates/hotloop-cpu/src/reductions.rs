@@ -1,8 +1,8 @@
 //! The `prange` reductions beyond `sum`: `min`, `max` and count-where.
 //!
 //! Min and max are computed per [`SUM_CHUNK`]-element chunk (the same
-//! chunks as the sum) and the chunk results are combined, serially or by
-//! rayon's `reduce_with`. The combiners (`hotloop_core::reduce::Min`,
+//! chunks as the sum) and the chunk results are combined, in any grouping
+//! (a part per thread). The combiners (`hotloop_core::reduce::Min`,
 //! `Max`) depend only on the set of values (any NaN gives the canonical
 //! NaN; `-0.0 < +0.0`), so the result is bit-identical on every thread
 //! count, and on every other backend and launch. Counts are exact integers.
@@ -53,29 +53,20 @@ pub mod serial {
     }
 }
 
-/// Over a [`Pool`](crate::pool::Pool).
+/// Over a [`Pool`](crate::pool::Pool): the input cut into one part per
+/// worker at chunk boundaries, each part's answer the serial loop's, the
+/// parts' answers combined by the same order-free combiner.
 pub mod parallel {
     use super::*;
     use crate::pool::Pool;
-    use rayon::prelude::*;
 
     /// [`serial::min`] over the pool; the same bits.
     pub fn min<T: Real>(pool: &Pool, input: &[T]) -> Option<T> {
         if pool.runs_serially(size_of_val(input)) {
             return super::serial::min(input);
         }
-        pool.install(|| {
-            input
-                .par_chunks(SUM_CHUNK)
-                .map(|c| {
-                    with_widest(
-                        #[inline(always)]
-                        || min_slice(c),
-                    )
-                    .expect("chunks are non-empty")
-                })
-                .reduce_with(Min::min)
-        })
+        let parts = pool.map_each(pool.parts(input, SUM_CHUNK), super::serial::min);
+        parts.into_iter().flatten().reduce(Min::min)
     }
 
     /// [`serial::max`] over the pool; the same bits.
@@ -83,18 +74,8 @@ pub mod parallel {
         if pool.runs_serially(size_of_val(input)) {
             return super::serial::max(input);
         }
-        pool.install(|| {
-            input
-                .par_chunks(SUM_CHUNK)
-                .map(|c| {
-                    with_widest(
-                        #[inline(always)]
-                        || max_slice(c),
-                    )
-                    .expect("chunks are non-empty")
-                })
-                .reduce_with(Max::max)
-        })
+        let parts = pool.map_each(pool.parts(input, SUM_CHUNK), super::serial::max);
+        parts.into_iter().flatten().reduce(Max::max)
     }
 
     /// [`serial::count_where`] over the pool.
@@ -102,17 +83,10 @@ pub mod parallel {
         if pool.runs_serially(size_of_val(input)) {
             return super::serial::count_where(pred, input);
         }
-        pool.install(|| {
-            input
-                .par_chunks(SUM_CHUNK)
-                .map(|c| {
-                    with_widest(
-                        #[inline(always)]
-                        || count_slice(pred, c),
-                    )
-                })
-                .sum()
-        })
+        let parts = pool.map_each(pool.parts(input, SUM_CHUNK), |part| {
+            super::serial::count_where(pred, part)
+        });
+        parts.into_iter().sum()
     }
 }
 

@@ -1,8 +1,8 @@
 //! Element-wise operations on a [`Slab`]-distributed array: `add_scalar`
-//! and the maps of any `hotloop_core::map::UnaryOp`. Each rank runs
-//! its own backend's form over its planes, and an
-//! element's value depends on that element alone, so the global array has
-//! the one-process bits for any number of ranks and threads. No message
+//! and the maps of any `hotloop_core::map::UnaryOp`. Each rank runs its
+//! backend's form ([`Local`]) over its planes, and an element's value
+//! depends on that element alone, so the global array has the one-process
+//! bits for any number of ranks, threads and backends. No message
 //! is exchanged; the out-of-place forms are collective only so that an
 //! output one rank cannot hold is refused on every rank.
 

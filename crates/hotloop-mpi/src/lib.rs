@@ -29,7 +29,7 @@
 //!   forms [`iterate`], [`iterate_2d`] and [`jacobi`] (halos exchanged
 //!   every sweep, the time in the exchange reported apart): each rank
 //!   fills a halo of the kernel's reach from the ranks holding it
-//!   ([`halo`], over a 1-D Cartesian communicator) and runs hotloop-cpu's
+//!   ([`halo`], over a 1-D Cartesian communicator) and runs its backend's
 //!   stencil on its planes, so every cell has the one-process bits.
 //!
 //! Each rank runs its share on a [`Local`] backend: one thread, a rayon

@@ -6,12 +6,13 @@
 //! Each rank fills the halo of a window of the global array around its
 //! planes (rows, for a grid) from the ranks that hold it
 //! ([`halo`](crate::halo), over [`World::cartesian`]), then computes its
-//! own planes from that window with hotloop-cpu's
-//! `stencil::{serial, parallel}::run_cells`: the core's cell code and
-//! boundary rule, on the window's shape, for the cells of the planes this
-//! rank owns. The window ends where the array does at the global edges and
-//! at least the reach beyond the rank's planes elsewhere, so every cell
-//! sees what it sees in one process.
+//! own planes from that window: the core's cell code and boundary rule on
+//! the window's shape, for the cells of the planes this rank owns
+//! (hotloop-cpu's `stencil::{serial, parallel}::run_cells` on the CPU; a
+//! grid backend's stencil over the whole window, its planes kept). The
+//! window ends where the array does at the global edges and at least the
+//! reach beyond the rank's planes elsewhere, so every cell sees what it
+//! sees in one process.
 //!
 //! The halo is the kernel's declared reach along the split axis
 //! (`NEIGHBOURHOOD[0]`): one plane on each side for the built-ins, any

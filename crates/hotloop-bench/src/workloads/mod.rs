@@ -13,38 +13,6 @@ pub fn pattern(i: usize) -> f64 {
     (i % 4099) as f64 * 0.25 - 512.0
 }
 
-/// Refuses, before anything is allocated, a configuration whose arrays will
-/// not fit in the memory this machine has available: the add workload holds
-/// an input, an output and a fresh output at once, the map workload an
-/// input and an output, the reductions the input; the Python rows (add
-/// only, after the Rust rows have freed theirs) about four arrays.
-pub fn check_memory(cfg: &crate::config::Config, python: bool) -> Result<(), String> {
-    let elems = cfg
-        .shape
-        .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
-        .ok_or("array size overflows")?;
-    let rust: u64 = if cfg.runs_workload("add") {
-        3
-    } else if cfg.runs_workload("map") {
-        2
-    } else if cfg.runs_workload("reduce") {
-        1
-    } else {
-        0
-    };
-    let python: u64 = if python && cfg.runs_workload("add") {
-        4
-    } else {
-        0
-    };
-    let bytes = elems
-        .checked_mul(8 * rust.max(python))
-        .ok_or("array size overflows")?;
-    hotloop_runtime::memory::check_fits("the benchmark arrays", bytes)
-        .map_err(|e| format!("{e}; choose a smaller --size"))
-}
-
 /// An input array of `shape` filled with [`pattern`], allocated fallibly
 /// and filled in parallel (at the blog's size, 4 GiB of first-touch page
 /// faults take a while on one core). Built once per run and shared by the
