@@ -11,7 +11,7 @@ use hotloop_core::pi;
 use hotloop_core::reduce::SUM_CHUNK;
 use hotloop_cpu::pool::Pool;
 use hotloop_cpu::runtime::{Parallel, Serial};
-use hotloop_runtime::{LaunchConfig, Runtime};
+use hotloop_runtime::{Element, LaunchConfig, Runtime};
 use std::num::NonZeroUsize;
 
 /// Lengths on both sides of a chunk boundary, and several chunks.
@@ -24,6 +24,13 @@ const LENGTHS: [usize; 7] = [
     3 * SUM_CHUNK + 17,
     100_003,
 ];
+
+fn same_bits<T: Element>(a: &[T], b: &[T]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.to_f64().to_bits() == y.to_f64().to_bits())
+}
 
 fn chunk_sums_are_serials<R: Runtime>(rt: &R, name: &str) {
     for len in LENGTHS {
@@ -39,21 +46,14 @@ fn chunk_sums_are_serials<R: Runtime>(rt: &R, name: &str) {
             );
         }
         let got = rt.sum_chunks(&x).unwrap();
-        let same = got.len() == want.len()
-            && got
-                .iter()
-                .zip(&want)
-                .all(|(a, b)| a.to_bits() == b.to_bits());
-        assert!(same, "{name}: chunk sums of {len} f64");
+        assert!(same_bits(&got, &want), "{name}: chunk sums of {len} f64");
         let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
         let want32 = Serial.sum_chunks(&x32).unwrap();
         let got32 = rt.sum_chunks(&x32).unwrap();
-        let same = got32.len() == want32.len()
-            && got32
-                .iter()
-                .zip(&want32)
-                .all(|(a, b)| a.to_bits() == b.to_bits());
-        assert!(same, "{name}: chunk sums of {len} f32");
+        assert!(
+            same_bits(&got32, &want32),
+            "{name}: chunk sums of {len} f32"
+        );
         // The pairwise tree over them is the sum.
         assert_eq!(
             hotloop_runtime::launch::finish_sum(&got).to_bits(),

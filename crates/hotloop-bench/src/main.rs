@@ -144,8 +144,10 @@ fn run_sweep(cfg: &Config) -> Result<bool, String> {
             .map_err(|e| e.to_string())?
             .serial_below_bytes();
     println!(
-        "the parallel forms run serially below {} per array (measured on this machine)",
-        hotloop_runtime::Bytes(cutoff as u64)
+        "the parallel forms run serially below {} per array (measured on this machine; the \
+         reductions, which write nothing, below {})",
+        hotloop_runtime::Bytes(cutoff as u64),
+        hotloop_runtime::Bytes(2 * cutoff as u64)
     );
     let losses = sweep::parallel_losses(&points, 0.1);
     if losses.is_empty() {

@@ -54,7 +54,7 @@ pub fn add_scalar_in_place<T: Real>(pool: &Pool, data: &mut [T], scalar: T) {
 /// same tree. It splits exactly where the serial one does, so the bits are
 /// [`crate::serial::sum`]'s on any thread count.
 pub fn sum<T: Real>(pool: &Pool, input: &[T]) -> T {
-    if pool.runs_serially(size_of_val(input)) {
+    if pool.reduction_runs_serially(size_of_val(input)) {
         return crate::serial::sum(input);
     }
     let depth = pool.threads().next_power_of_two().trailing_zeros();
@@ -94,7 +94,7 @@ fn join_tree<T: Real>(len: usize, depth: u32, sums: &mut impl Iterator<Item = T>
 
 /// [`crate::serial::sum_chunks`] over the pool: the same chunk sums.
 pub fn sum_chunks<T: Real>(pool: &Pool, input: &[T]) -> Vec<T> {
-    if pool.runs_serially(size_of_val(input)) {
+    if pool.reduction_runs_serially(size_of_val(input)) {
         return crate::serial::sum_chunks(input);
     }
     let parts = pool.map_each(pool.parts(input, SUM_CHUNK), crate::serial::sum_chunks);
@@ -106,7 +106,7 @@ pub fn sum_chunks<T: Real>(pool: &Pool, input: &[T]) -> Vec<T> {
 /// [`crate::serial::max`] (signed zeros and NaNs included; see
 /// [`crate::reductions`]).
 pub fn max<T: Real + MinValue>(pool: &Pool, input: &[T]) -> Option<T> {
-    if pool.runs_serially(size_of_val(input)) {
+    if pool.reduction_runs_serially(size_of_val(input)) {
         return crate::serial::max(input);
     }
     crate::reductions::parallel::max(pool, input)

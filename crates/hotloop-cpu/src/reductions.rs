@@ -62,7 +62,7 @@ pub mod parallel {
 
     /// [`serial::min`] over the pool; the same bits.
     pub fn min<T: Real>(pool: &Pool, input: &[T]) -> Option<T> {
-        if pool.runs_serially(size_of_val(input)) {
+        if pool.reduction_runs_serially(size_of_val(input)) {
             return super::serial::min(input);
         }
         let parts = pool.map_each(pool.parts(input, SUM_CHUNK), super::serial::min);
@@ -71,7 +71,7 @@ pub mod parallel {
 
     /// [`serial::max`] over the pool; the same bits.
     pub fn max<T: Real + MinValue>(pool: &Pool, input: &[T]) -> Option<T> {
-        if pool.runs_serially(size_of_val(input)) {
+        if pool.reduction_runs_serially(size_of_val(input)) {
             return super::serial::max(input);
         }
         let parts = pool.map_each(pool.parts(input, SUM_CHUNK), super::serial::max);
@@ -80,7 +80,7 @@ pub mod parallel {
 
     /// [`serial::count_where`] over the pool.
     pub fn count_where<T: Real, P: Predicate<T>>(pool: &Pool, pred: &P, input: &[T]) -> u64 {
-        if pool.runs_serially(size_of_val(input)) {
+        if pool.reduction_runs_serially(size_of_val(input)) {
             return super::serial::count_where(pred, input);
         }
         let parts = pool.map_each(pool.parts(input, SUM_CHUNK), |part| {
