@@ -200,12 +200,14 @@ impl Pool {
     /// measured on this machine (not guessed), once per thread count and
     /// process, and read back without a lock: an add over `n` f64 for `n`
     /// from two of the parallel forms' chunks (one chunk is never split) to
-    /// 2^21, timed serially and on the pool in those chunks (the median of
-    /// 9 each, some 40 ms in all, on first use); the smallest size from
-    /// which the pool beats the serial loop by 10% at it and at every
-    /// larger size measured, so one lucky timing cannot set it. The add is
-    /// the cheapest element-wise form, the one the pool's overhead hurts
-    /// most, so the cutoff is safe for every form.
+    /// 2^21, timed serially and on the pool as the element-wise forms run
+    /// it ([`Pool::for_each_part`]; the median of 9 each, some 40 ms in
+    /// all, on first use); the smallest size from which the pool beats the
+    /// serial loop by 10% at it and at every larger size measured, so one
+    /// lucky timing cannot set it. The add is the cheapest element-wise
+    /// form, the one the pool's overhead hurts most, so the cutoff is safe
+    /// for every element-wise form (the reductions double it:
+    /// [`Pool::reduction_runs_serially`]).
     pub fn serial_below_bytes(&self) -> usize {
         let forced = SERIAL_BELOW_OVERRIDE.load(std::sync::atomic::Ordering::Relaxed);
         if forced != usize::MAX {
