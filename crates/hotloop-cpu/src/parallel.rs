@@ -106,9 +106,6 @@ pub fn sum_chunks<T: Real>(pool: &Pool, input: &[T]) -> Vec<T> {
 /// [`crate::serial::max`] (signed zeros and NaNs included; see
 /// [`crate::reductions`]).
 pub fn max<T: Real + MinValue>(pool: &Pool, input: &[T]) -> Option<T> {
-    if pool.reduction_runs_serially(size_of_val(input)) {
-        return crate::serial::max(input);
-    }
     crate::reductions::parallel::max(pool, input)
 }
 

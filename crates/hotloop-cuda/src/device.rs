@@ -215,16 +215,21 @@ pub(crate) fn open(ordinal: usize) -> std::result::Result<Arc<Device>, String> {
 /// The number of devices the driver reports (at least one), or why there
 /// is none to use.
 pub(crate) fn count() -> std::result::Result<usize, String> {
-    probe(|| {
-        mark_driver_loaded();
-        result::init().map_err(|e| format!("cuInit failed: {}", describe(&e)))?;
-        let count = CudaContext::device_count()
-            .map_err(|e| format!("cuDeviceGetCount failed: {}", describe(&e)))?;
-        match usize::try_from(count) {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err("the driver reports no CUDA device".to_string()),
-        }
-    })
+    probe(init_and_count)
+}
+
+/// `cuInit`, then the number of devices (at least one). The library loaded
+/// (checked by [`probe`]); its error descriptions can be asked for even if
+/// `cuInit` fails.
+fn init_and_count() -> std::result::Result<usize, String> {
+    mark_driver_loaded();
+    result::init().map_err(|e| format!("cuInit failed: {}", describe(&e)))?;
+    let count = CudaContext::device_count()
+        .map_err(|e| format!("cuDeviceGetCount failed: {}", describe(&e)))?;
+    match usize::try_from(count) {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("the driver reports no CUDA device".to_string()),
+    }
 }
 
 /// `call` once the driver library is known to load, inside `catch_unwind`
@@ -250,10 +255,7 @@ fn probe<R>(
 }
 
 fn open_with_driver(ordinal: usize) -> std::result::Result<Arc<Device>, String> {
-    // The library loaded (checked by the caller); its error descriptions
-    // can be asked for even if cuInit fails.
-    mark_driver_loaded();
-    result::init().map_err(|e| format!("cuInit failed: {}", describe(&e)))?;
+    let count = init_and_count()?;
     let mut version = 0;
     // SAFETY: writes one int.
     unsafe { sys::cuDriverGetVersion(&mut version) }
@@ -266,12 +268,7 @@ fn open_with_driver(ordinal: usize) -> std::result::Result<Arc<Device>, String> 
             driver_version.0, driver_version.1
         ));
     }
-    let count = CudaContext::device_count()
-        .map_err(|e| format!("cuDeviceGetCount failed: {}", describe(&e)))?;
-    if count <= 0 {
-        return Err("the driver reports no CUDA device".to_string());
-    }
-    if ordinal >= count as usize {
+    if ordinal >= count {
         return Err(format!(
             "device {ordinal} was requested but the driver reports {count} device(s)"
         ));
