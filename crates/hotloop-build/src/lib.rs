@@ -203,12 +203,25 @@ pub fn inherited_build_var(key: &str) -> bool {
 
 /// Builds the kernels crate at `crate_dir` (library `lib_name`) for every
 /// architecture in [`ARCHS`], each into `target_dir/<arch>/`; returns the
-/// PTX files in [`ARCHS`] order.
+/// PTX files in [`ARCHS`] order. The nested cargo's output passes through
+/// as it comes; on failure the error holds the compiler's messages.
 pub fn build_ptx(
     toolchain: &Toolchain,
     crate_dir: &Path,
     lib_name: &str,
     target_dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    build_ptx_echoing(toolchain, crate_dir, lib_name, target_dir, true)
+}
+
+/// [`build_ptx`], passing the nested cargo's output through if `echo` (a
+/// build script does not: its error repeats what matters).
+fn build_ptx_echoing(
+    toolchain: &Toolchain,
+    crate_dir: &Path,
+    lib_name: &str,
+    target_dir: &Path,
+    echo: bool,
 ) -> Result<Vec<PathBuf>> {
     toolchain.ensure_components()?;
     let mut out = Vec::new();
@@ -216,16 +229,21 @@ pub fn build_ptx(
         let dir = target_dir.join(arch);
         let mut cmd = toolchain.nested_build(crate_dir, arch, &dir);
         eprintln!("hotloop-build: {} for {arch}", crate_dir.display());
-        let status = cmd
-            .status()
-            .map_err(|e| err(format!("could not start the nested cargo: {e}")))?;
+        let (status, said) = run_keeping_stderr(&mut cmd, echo)?;
         if !status.success() {
+            // With rustup the components were checked above; without it
+            // they may be what is missing.
+            let hint = match toolchain.rustup {
+                Some(_) => String::new(),
+                None => format!(
+                    "\n(without rustup, the toolchain must have {} installed)",
+                    COMPONENTS.join(", ")
+                ),
+            };
             return Err(err(format!(
-                "building {} for {TARGET} ({arch}) failed ({status}); it needs Rust with {} \
-                 (`rustup component add {}`)",
+                "building {} for {TARGET} ({arch}) failed ({status}):\n{}{hint}",
                 crate_dir.display(),
-                COMPONENTS.join(", "),
-                COMPONENTS.join(" ")
+                compiler_messages(&said)
             )));
         }
         out.push(
@@ -235,6 +253,58 @@ pub fn build_ptx(
         );
     }
     Ok(out)
+}
+
+/// Runs `cmd`, keeping its standard error for the error message and, if
+/// `echo`, passing it through line by line as it comes (the nested
+/// cargo's progress).
+fn run_keeping_stderr(cmd: &mut Command, echo: bool) -> Result<(std::process::ExitStatus, String)> {
+    use std::io::{BufRead, BufReader};
+    let mut child = cmd
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| err(format!("could not start the nested cargo: {e}")))?;
+    let mut said = String::new();
+    if let Some(stderr) = child.stderr.take() {
+        for line in BufReader::new(stderr)
+            .lines()
+            .map_while(std::io::Result::ok)
+        {
+            if echo {
+                eprintln!("{line}");
+            }
+            said.push_str(&line);
+            said.push('\n');
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| err(format!("waiting for the nested cargo: {e}")))?;
+    Ok((status, said))
+}
+
+/// The compiler's own messages in a failed build's output: from the first
+/// `error` or `warning` line on, without cargo's progress lines (all of
+/// it if there is no such line).
+fn compiler_messages(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let first = lines
+        .iter()
+        .position(|l| l.starts_with("error") || l.starts_with("warning"))
+        .unwrap_or(0);
+    let progress = [
+        "Compiling ",
+        "Updating ",
+        "Downloaded ",
+        "Downloading ",
+        "Locking ",
+    ];
+    lines[first..]
+        .iter()
+        .filter(|l| !progress.iter().any(|p| l.trim_start().starts_with(p)))
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A kernels crate, built from a host crate's `build.rs`.
@@ -306,7 +376,7 @@ impl Kernels {
         let toolchain = self.toolchain.or_else(|| env::var("RUSTUP_TOOLCHAIN").ok());
         let cargo = env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
         let tc = Toolchain::new(toolchain.as_deref(), cargo);
-        let built = build_ptx(&tc, &dir, &lib, &out_dir.join("nvptx"))?;
+        let built = build_ptx_echoing(&tc, &dir, &lib, &out_dir.join("nvptx"), false)?;
         let mut out = Vec::new();
         for (arch, ptx) in ARCHS.iter().zip(&built) {
             let dest = out_dir.join(format!("{}.{arch}.ptx", stem.unwrap_or(&lib)));
@@ -341,27 +411,20 @@ pub const MODULE_STEM: &str = "hotloop-kernels";
 /// It builds the crate itself for `nvptx64-nvidia-cuda` (once per
 /// architecture in [`ARCHS`]) into `$OUT_DIR/hotloop-kernels.<arch>.ptx`.
 /// In that nested build, where this script runs again for the device
-/// target, it does nothing. When the device build fails (a toolchain
-/// without [`COMPONENTS`], say) the host build still succeeds: each file
-/// then holds one comment saying why, a cargo warning repeats it, and the
-/// CUDA backend refuses the crate's kernels with that reason (the CPU
-/// backends and the simulator run them as ever).
+/// target, it does nothing. A kernel that does not build for the GPU fails
+/// the crate's build with the compiler's own message, as a host error
+/// would: a crate never builds without the PTX its `KERNELS` promises.
 pub fn build_this_crate() {
     if env::var("TARGET").is_ok_and(|t| t == TARGET) {
         return;
     }
-    let Some(out_dir) = env::var_os("OUT_DIR").map(PathBuf::from) else {
+    if env::var_os("OUT_DIR").is_none() {
         panic!("hotloop_build::build_this_crate() runs from a build.rs (OUT_DIR is unset)");
-    };
+    }
     if let Err(e) = Kernels::new(".").build_as(Some(MODULE_STEM)) {
-        let reason = e.to_string().replace('\n', " ");
-        println!("cargo:warning=hotloop-build: the kernels were not built for the GPU: {reason}");
-        for arch in ARCHS {
-            let dest = out_dir.join(format!("{MODULE_STEM}.{arch}.ptx"));
-            if let Err(w) = fs::write(&dest, format!("// hotloop-build: not built: {reason}\n")) {
-                panic!("writing {}: {w}", dest.display());
-            }
-        }
+        // A build script's failure: cargo prints this and stops the build.
+        eprintln!("hotloop-build: the kernels did not build for the GPU: {e}");
+        std::process::exit(1);
     }
 }
 
@@ -421,6 +484,20 @@ mod tests {
         ] {
             assert!(!inherited_build_var(k), "{k}");
         }
+    }
+
+    #[test]
+    fn a_failed_builds_message_is_the_compilers() {
+        let said = "   Compiling core v0.0.0\n   Compiling k v0.1.0\nerror[E0425]: cannot find value `TPB` in this scope\n --> src/lib.rs:3:5\n\nerror: could not compile `k`\n";
+        let m = compiler_messages(said);
+        assert!(
+            m.starts_with("error[E0425]: cannot find value `TPB`"),
+            "{m}"
+        );
+        assert!(
+            m.contains("src/lib.rs:3:5") && !m.contains("Compiling"),
+            "{m}"
+        );
     }
 
     #[test]

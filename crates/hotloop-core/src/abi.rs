@@ -207,8 +207,11 @@ impl ValueBytes {
 }
 
 /// The PTX of a crate's kernels: one module per architecture, newest first,
-/// as `(arch, text)`. The text is empty, or a comment saying why, when the
-/// crate's build could not build it.
+/// as `(arch, text)`. A module put together by hand may hold no PTX: an
+/// empty text, or a `// hotloop-build:` comment saying why, which the CUDA
+/// backend reports instead of loading it. (`hotloop_build::build_this_crate`
+/// never writes one: a kernels crate whose PTX fails to build fails to
+/// build.)
 #[derive(Debug)]
 pub struct KernelModule {
     /// The crate the kernels are in, for messages.

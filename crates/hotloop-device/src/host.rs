@@ -290,7 +290,8 @@ pub unsafe trait Launcher {
     ) -> Result<Self::Run, Self::Error>;
 }
 
-/// What a simulated thread's block provides: the barrier and shared memory.
+/// What a simulated thread's block provides: the barrier, shared memory,
+/// and a say in scheduling at each access to memory other threads write.
 ///
 /// The simulator's blocks implement it; the smallest is a block of one
 /// thread, which device code can then run on directly:
@@ -304,12 +305,15 @@ pub unsafe trait Launcher {
 /// #[derive(Default)]
 /// struct Solo(Mutex<HashMap<u64, Box<[u64]>>>);
 ///
-/// impl Block for Solo {
+/// // SAFETY: `shared` returns `bytes` zeroed bytes, 8-aligned, that stay
+/// // put (a Box) while the block lives, whatever is asked of it later.
+/// unsafe impl Block for Solo {
 ///     fn sync_threads(&self) {}
 ///     fn shared(&self, key: u64, bytes: usize, align: usize) -> *mut u8 {
 ///         assert!(align <= 8); // u64 words: 8-aligned
 ///         let mut arrays = self.0.lock().unwrap();
 ///         let words = arrays.entry(key).or_insert_with(|| vec![0; bytes.div_ceil(8)].into());
+///         assert!(words.len() * 8 >= bytes, "key {key} asked for two sizes");
 ///         words.as_mut_ptr().cast() // a Box: stays put as the map grows
 ///     }
 /// }
@@ -325,13 +329,28 @@ pub unsafe trait Launcher {
 /// // SAFETY: null: no simulated thread.
 /// unsafe { set_current(core::ptr::null()) };
 /// ```
-pub trait Block: Sync {
+///
+/// # Safety
+/// [`Block::shared`] returns memory that safe device code then reads and
+/// writes through [`crate::SharedArray`]: it must be valid for `bytes`
+/// bytes, aligned to `align`, initialised, and stay valid and in place for
+/// as long as the block runs.
+pub unsafe trait Block: Sync {
     /// Suspends the calling thread until every thread of the block has
     /// reached the barrier.
     fn sync_threads(&self);
     /// The block's shared array `key` of `bytes` bytes (zeroed on first
     /// use, aligned to `align`).
     fn shared(&self, key: u64, bytes: usize, align: usize) -> *mut u8;
+    /// The running thread read (`wrote: false`) or wrote the element at
+    /// `addr` of an array other threads may write ([`crate::Out`], a shared
+    /// array), leaving or finding `bits` there. A thread spinning on such
+    /// an element waits for another thread; the simulator uses these calls
+    /// to let the others run, and to find a wait nothing will end. The
+    /// default does nothing (a block of one thread has no one to wait for).
+    fn access(&self, addr: usize, bits: u64, wrote: bool) {
+        let _ = (addr, bits, wrote);
+    }
 }
 
 /// Where a simulated thread sits, and its block.
@@ -357,6 +376,18 @@ impl SimThread<'_> {
     /// The block's shared array `key`.
     pub fn shared(&self, key: u64, bytes: usize, align: usize) -> *mut u8 {
         self.ctx.shared(key, bytes, align)
+    }
+}
+
+/// Tells the running simulated thread's block (if any: device code may run
+/// on plain host threads too, as `Out::from_slice` allows) of an access to
+/// memory other threads write; see [`Block::access`].
+#[inline]
+pub fn access(addr: usize, bits: u64, wrote: bool) {
+    let p = CURRENT.with(Cell::get);
+    if !p.is_null() {
+        // SAFETY: as in `with_current`.
+        unsafe { &*p }.ctx.access(addr, bits, wrote);
     }
 }
 

@@ -46,6 +46,7 @@ extern crate std;
 mod dim;
 mod elem;
 mod index;
+mod limits;
 mod out;
 mod shared;
 
@@ -65,6 +66,7 @@ pub use index::{
     block_dim, block_idx, grid_1d, grid_2d, grid_3d, grid_dim, grid_size_1d, grid_stride,
     sync_threads, thread_idx,
 };
+pub use limits::{MAX_LOCAL_BYTES, MAX_SHARED_BYTES};
 pub use out::Out;
 pub use shared::SharedArray;
 
@@ -128,6 +130,7 @@ pub use hotloop_core as __core;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::out::Out;
+    pub use crate::shared::shared_bytes;
     #[cfg(target_arch = "nvptx64")]
     pub use core::arch::{asm, global_asm};
     pub use core::slice::from_raw_parts;

@@ -77,15 +77,20 @@ impl<'a, T: DeviceCopy> Out<'a, T> {
     /// `out[i] = v`.
     #[inline(always)]
     pub fn set(&self, i: usize, v: T) {
+        let p = self.at(i);
         // SAFETY: `at` checked the index; the constructor vouches for it.
-        unsafe { T::store(self.at(i), v) }
+        unsafe { T::store(p, v) };
+        seen(p, v, true);
     }
 
     /// `out[i]`.
     #[inline(always)]
     pub fn get(&self, i: usize) -> T {
+        let p = self.at(i);
         // SAFETY: as `set`.
-        unsafe { T::load(self.at(i)) }
+        let v = unsafe { T::load(p) };
+        seen(p, v, false);
+        v
     }
 
     /// `out[i] += v`, atomically; returns the old value.
@@ -94,8 +99,11 @@ impl<'a, T: DeviceCopy> Out<'a, T> {
     where
         T: AtomicAdd,
     {
+        let p = self.at(i);
         // SAFETY: as `set`.
-        unsafe { T::atomic_add(self.at(i), v) }
+        let old = unsafe { T::atomic_add(p, v) };
+        rmw_seen(p, old);
+        old
     }
 
     /// `out[i] = max(out[i], v)`, atomically; returns the old value.
@@ -104,8 +112,11 @@ impl<'a, T: DeviceCopy> Out<'a, T> {
     where
         T: AtomicOrd,
     {
+        let p = self.at(i);
         // SAFETY: as `set`.
-        unsafe { T::atomic_max(self.at(i), v) }
+        let old = unsafe { T::atomic_max(p, v) };
+        rmw_seen(p, old);
+        old
     }
 
     /// `out[i] = min(out[i], v)`, atomically; returns the old value.
@@ -114,9 +125,38 @@ impl<'a, T: DeviceCopy> Out<'a, T> {
     where
         T: AtomicOrd,
     {
+        let p = self.at(i);
         // SAFETY: as `set`.
-        unsafe { T::atomic_min(self.at(i), v) }
+        let old = unsafe { T::atomic_min(p, v) };
+        rmw_seen(p, old);
+        old
     }
+}
+
+/// On the host, each access to memory other threads write is a point where
+/// the simulator may switch threads: a thread spinning on a flag lets the
+/// thread that sets it run (`host::access`). Nothing on the GPU.
+#[inline(always)]
+fn seen<T: DeviceCopy>(p: *const T, v: T, wrote: bool) {
+    #[cfg(not(target_arch = "nvptx64"))]
+    crate::host::access(p as usize, v.to_raw(), wrote);
+    #[cfg(target_arch = "nvptx64")]
+    let _ = (p, v, wrote);
+}
+
+/// [`seen`] after an atomic read-modify-write that found `old`: a write
+/// only if it changed the element (an `atomic_add(i, 0)` spin writes
+/// nothing).
+#[inline(always)]
+fn rmw_seen<T: DeviceCopy>(p: *mut T, old: T) {
+    #[cfg(not(target_arch = "nvptx64"))]
+    {
+        // SAFETY: `p` was checked by `at`, as for the operation itself.
+        let now = unsafe { T::load(p) };
+        seen(p, now, now.to_raw() != old.to_raw());
+    }
+    #[cfg(target_arch = "nvptx64")]
+    let _ = (p, old);
 }
 
 #[cold]

@@ -1,7 +1,27 @@
 //! [`SharedArray`]: a block's shared memory (`__shared__ T a[N]`).
 
 use crate::elem::{AtomicAdd, AtomicOrd, DeviceCopy};
+use crate::limits::MAX_SHARED_BYTES;
 use crate::out::Out;
+
+/// The bytes of a `shared_array!(T, len)`, for the macro's constant: its
+/// evaluation fails the build (on the host as on the GPU) for an empty
+/// array, which `ptxas` rejects, and for one whose size overflows or
+/// exceeds a block's [`MAX_SHARED_BYTES`].
+#[doc(hidden)]
+pub const fn shared_bytes<T>(len: usize) -> usize {
+    assert!(
+        len > 0,
+        "shared_array! needs at least one element: ptxas rejects an empty .shared array"
+    );
+    match len.checked_mul(core::mem::size_of::<T>()) {
+        Some(bytes) if bytes <= MAX_SHARED_BYTES => bytes,
+        _ => panic!(
+            "shared_array! is larger than the 48 KiB of static shared memory a block may \
+             declare (hotloop_device::MAX_SHARED_BYTES)"
+        ),
+    }
+}
 
 /// `N` elements of `T` shared by the threads of one block, from
 /// [`shared_array!`](crate::shared_array): `.shared` memory on the GPU, one

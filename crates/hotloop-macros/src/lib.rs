@@ -202,7 +202,10 @@ fn expand_kernel(f: ItemFn) -> syn::Result<TokenStream2> {
     for (i, p) in params.iter().enumerate() {
         match p {
             Param::Slice(n, t) => {
-                let (ptr, len) = (format_ident!("{n}_ptr"), format_ident!("{n}_len"));
+                let (ptr, len) = (
+                    format_ident!("__hotloop_{n}_ptr"),
+                    format_ident!("__hotloop_{n}_len"),
+                );
                 entry_params.push(quote!(#ptr: *const #t, #len: u64));
                 rebuild.push(quote! {
                     let #n: &[#t] = if #len == 0 {
@@ -216,15 +219,18 @@ fn expand_kernel(f: ItemFn) -> syn::Result<TokenStream2> {
                 kinds.push(
                     quote!(::hotloop_device::host::ParamKind::Slice(::hotloop_device::Elem::#tag)),
                 );
-                launch_params.push(quote!(#n: &L::Array<#t>));
-                pushes.push(quote!(args.slice::<#t, _>(#n);));
+                launch_params.push(quote!(#n: &__HotloopL::Array<#t>));
+                pushes.push(quote!(__hotloop_args.slice::<#t, _>(#n);));
                 unpack.push(quote! {
                     // SAFETY: `Launcher`'s contract: `body` runs only on host arrays.
-                    let #n: &[#t] = unsafe { a.host_slice::<#t>(#i) };
+                    let #n: &[#t] = unsafe { __hotloop_a.host_slice::<#t>(#i) };
                 });
             }
             Param::Out(n, t) => {
-                let (ptr, len) = (format_ident!("{n}_ptr"), format_ident!("{n}_len"));
+                let (ptr, len) = (
+                    format_ident!("__hotloop_{n}_ptr"),
+                    format_ident!("__hotloop_{n}_len"),
+                );
                 entry_params.push(quote!(#ptr: *mut #t, #len: u64));
                 rebuild.push(quote! {
                     // SAFETY: the launch contract: `len` elements at `ptr`.
@@ -234,11 +240,11 @@ fn expand_kernel(f: ItemFn) -> syn::Result<TokenStream2> {
                 kinds.push(
                     quote!(::hotloop_device::host::ParamKind::Out(::hotloop_device::Elem::#tag)),
                 );
-                launch_params.push(quote!(#n: &mut L::Array<#t>));
-                pushes.push(quote!(args.out::<#t, _>(#n);));
+                launch_params.push(quote!(#n: &mut __HotloopL::Array<#t>));
+                pushes.push(quote!(__hotloop_args.out::<#t, _>(#n);));
                 unpack.push(quote! {
                     // SAFETY: as above.
-                    let #n = unsafe { a.host_out::<#t>(#i) };
+                    let #n = unsafe { __hotloop_a.host_out::<#t>(#i) };
                 });
             }
             Param::Scalar(n, t) => {
@@ -248,18 +254,18 @@ fn expand_kernel(f: ItemFn) -> syn::Result<TokenStream2> {
                     quote!(::hotloop_device::host::ParamKind::Scalar(::hotloop_device::Elem::#tag)),
                 );
                 launch_params.push(quote!(#n: #t));
-                pushes.push(quote!(args.scalar::<#t>(#n);));
-                unpack.push(quote!(let #n: #t = a.scalar_at::<#t>(#i);));
+                pushes.push(quote!(__hotloop_args.scalar::<#t>(#n);));
+                unpack.push(quote!(let #n: #t = __hotloop_a.scalar_at::<#t>(#i);));
             }
             Param::Value(n, t) => {
                 entry_params.push(quote!(#n: ::hotloop_device::__core::abi::ByValue<#t>));
                 rebuild.push(quote!(let #n: #t = #n.value;));
                 kinds.push(quote!(::hotloop_device::__core::abi::ParamKind::value::<#t>()));
                 launch_params.push(quote!(#n: #t));
-                pushes.push(quote!(args.value::<#t>(#n);));
+                pushes.push(quote!(__hotloop_args.value::<#t>(#n);));
                 unpack.push(quote! {
-                    // SAFETY: pushed by `args.value::<T>` above.
-                    let #n: #t = unsafe { a.host_value::<#t>(#i) };
+                    // SAFETY: pushed by `value::<T>` above.
+                    let #n: #t = unsafe { __hotloop_a.host_value::<#t>(#i) };
                 });
             }
         }
@@ -281,9 +287,9 @@ fn expand_kernel(f: ItemFn) -> syn::Result<TokenStream2> {
         #vis unsafe extern "ptx-kernel" fn #name(#(#entry_params),*) {
             #[inline(always)]
             #[allow(clippy::too_many_arguments)]
-            fn body(#inputs) #block
+            fn __hotloop_body(#inputs) #block
             #(#rebuild)*
-            body(#(#names),*)
+            __hotloop_body(#(#names),*)
         }
 
         #[cfg(not(target_arch = "nvptx64"))]
@@ -306,17 +312,25 @@ fn expand_kernel(f: ItemFn) -> syn::Result<TokenStream2> {
 
             #[doc = #doc_launch]
             #[allow(clippy::too_many_arguments)]
-            pub fn launch<L: ::hotloop_device::host::Launcher>(
-                launcher: &L,
-                grid: impl ::core::convert::Into<::hotloop_device::host::Grid>,
+            // The launcher's own names start with `__hotloop`/`__Hotloop`,
+            // so that a kernel parameter of any other name (`a`, `grid`,
+            // `launcher`) cannot clash with them.
+            pub fn launch<__HotloopL: ::hotloop_device::host::Launcher>(
+                __hotloop_launcher: &__HotloopL,
+                __hotloop_grid: impl ::core::convert::Into<::hotloop_device::host::Grid>,
                 #(#launch_params),*
-            ) -> ::core::result::Result<L::Run, L::Error> {
-                let mut args = ::hotloop_device::host::Args::new();
+            ) -> ::core::result::Result<__HotloopL::Run, __HotloopL::Error> {
+                let mut __hotloop_args = ::hotloop_device::host::Args::new();
                 #(#pushes)*
-                launcher.launch(&INFO, grid.into(), &args, &|a: &::hotloop_device::host::Args| {
-                    #(#unpack)*
-                    super::#name(#(#names),*)
-                })
+                __hotloop_launcher.launch(
+                    &INFO,
+                    __hotloop_grid.into(),
+                    &__hotloop_args,
+                    &|__hotloop_a: &::hotloop_device::host::Args| {
+                        #(#unpack)*
+                        super::#name(#(#names),*)
+                    },
+                )
             }
         }
     })
@@ -422,7 +436,16 @@ pub fn derive_device_value(item: TokenStream) -> TokenStream {
 
 /// `shared_array!(T, N)`: `N` elements of `T` shared by the threads of the
 /// block (`__shared__ T a[N]`), a `hotloop_device::SharedArray<T, N>`.
-/// `N` is a constant; each call site is its own array.
+/// Each call site is its own array, one per block, as CUDA's `__shared__`
+/// is one per declaration.
+///
+/// `N` is a constant expression evaluated at the module's scope, on the
+/// host as on the GPU (whose `.shared` declaration is a module item): a
+/// literal, or the module's `const` items and `const fn`s (`TPB * TPB`).
+/// A function's own `const` or a generic parameter is out of reach on both
+/// targets alike, since one declaration serves every call. An empty
+/// array, or one over a block's 48 KiB of static shared memory, fails the
+/// build on both.
 #[proc_macro]
 pub fn shared_array(input: TokenStream) -> TokenStream {
     let SharedArgs { ty, len } = syn::parse_macro_input!(input as SharedArgs);
@@ -442,15 +465,20 @@ pub fn shared_array(input: TokenStream) -> TokenStream {
     let decl = format!(".shared .align 8 .b8 {symbol}[{{bytes}}];");
     let cvta = format!("cvta.shared.u64 {{p}}, {symbol};");
     quote! {{
+        // The length and size, evaluated where the GPU's declaration (an
+        // item) sees them, and checked there (`shared_bytes`): the same
+        // expressions build on both targets.
+        mod __hotloop_shared {
+            #[allow(unused_imports)]
+            use super::*;
+            pub const __HOTLOOP_LEN: usize = #len;
+            pub const __HOTLOOP_BYTES: usize =
+                ::hotloop_device::__private::shared_bytes::<#ty>(__HOTLOOP_LEN);
+            #[cfg(target_arch = "nvptx64")]
+            ::hotloop_device::__private::global_asm!(#decl, bytes = const __HOTLOOP_BYTES);
+        }
         #[cfg(target_arch = "nvptx64")]
         let __ptr: *mut #ty = {
-            // The declaration is an item: a module of its own holds it.
-            mod __hotloop_shared {
-                ::hotloop_device::__private::global_asm!(
-                    #decl,
-                    bytes = const (#len) * ::core::mem::size_of::<#ty>(),
-                );
-            }
             let p: u64;
             // SAFETY: `cvta` only converts the array's `.shared` address
             // into a generic one.
@@ -461,12 +489,14 @@ pub fn shared_array(input: TokenStream) -> TokenStream {
         };
         #[cfg(not(target_arch = "nvptx64"))]
         let __ptr: *mut #ty = ::hotloop_device::host::with_current(|t| {
-            t.shared(#key, (#len) * ::core::mem::size_of::<#ty>(), 8)
+            t.shared(#key, __hotloop_shared::__HOTLOOP_BYTES, 8)
         })
         .cast();
-        // SAFETY: the block's array of `N` elements, live while the block
-        // runs; SharedArray accesses it atomically only.
-        unsafe { ::hotloop_device::SharedArray::<#ty, { #len }>::from_raw(__ptr) }
+        // SAFETY: the block's array of `__HOTLOOP_BYTES` bytes, `LEN`
+        // elements of `T`, live
+        // while the block runs (`Block`'s contract on the host); SharedArray
+        // accesses it atomically only.
+        unsafe { ::hotloop_device::SharedArray::<#ty, { __hotloop_shared::__HOTLOOP_LEN }>::from_raw(__ptr) }
     }}
     .into()
 }

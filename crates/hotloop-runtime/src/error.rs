@@ -200,6 +200,45 @@ pub enum Error {
         /// Threads that did not (they returned first), `(x, y, z)` each.
         missing: Vec<[u32; 3]>,
     },
+    /// A launch needs more than a limit allows: shared memory per block
+    /// beyond the GPU's, or more simulated threads than the simulator's
+    /// budget. Found before the launch or when the block asks for it,
+    /// never by a crash.
+    #[error("kernel `{kernel}`: {what} of {requested} exceeds the limit of {limit}; {advice}")]
+    LimitExceeded {
+        /// The kernel's name.
+        kernel: &'static str,
+        /// What was asked for, with its unit ("shared memory per block, in bytes").
+        what: &'static str,
+        /// How much.
+        requested: u64,
+        /// The most allowed.
+        limit: u64,
+        /// What to do about it.
+        advice: &'static str,
+    },
+    /// Simulated threads that spin (re-reading the same memory, writing
+    /// nothing) while no thread of the launch changes memory, finishes or
+    /// reaches a barrier: a wait nothing will end, such as one block
+    /// waiting for another that CUDA does not promise to run at the same
+    /// time. On a GPU a hang; in the simulator this error.
+    #[error(
+        "kernel `{kernel}`, block {block:?}: deadlock: {} threads spun for {} ms while no thread \
+         of the launch changed memory, finished or reached a barrier: {}",
+        spinning.len(),
+        millis,
+        Threads(spinning)
+    )]
+    Deadlock {
+        /// The kernel's name.
+        kernel: &'static str,
+        /// The block's index `(x, y, z)`.
+        block: [u32; 3],
+        /// The threads that spin, `(x, y, z)` each.
+        spinning: Vec<[u32; 3]>,
+        /// How long nothing changed before the simulator gave up.
+        millis: u64,
+    },
     /// An error reported by the device (CUDA error name and message).
     #[error("device error {name} during {during}: {message}")]
     Device {

@@ -4,14 +4,25 @@
 //!
 //! Each simulated thread is a stackful coroutine (`corosensei`), the
 //! equivalent of Numba's CUDA simulator's thread per CUDA thread without an
-//! OS thread each: a block's threads run in turn until each returns or
-//! suspends at `sync_threads`, and the barrier opens when every thread of
-//! the block waits at it. Beyond Numba's simulator, a barrier that only part
-//! of a block reaches is an [`Error::DivergentBarrier`] naming the threads
-//! that did not arrive (never a hang), and an index out of bounds, of a
-//! slice, an [`Out`](hotloop_device::Out) or a shared array, is an
-//! [`Error::KernelFault`] naming the kernel, block and thread (never a
-//! silent write).
+//! OS thread each: a block's threads run in turn until each returns,
+//! suspends at `sync_threads`, or has made [`SLICE`] accesses to memory
+//! other threads write (an [`Out`](hotloop_device::Out) or a shared array),
+//! so that a thread spinning on a flag lets the thread that sets it run, as
+//! a GPU's independent thread scheduling does. The barrier opens when every
+//! thread of the block waits at it.
+//!
+//! Beyond Numba's simulator, nothing a kernel does crashes or hangs the
+//! process: a barrier that only part of a block reaches is an
+//! [`Error::DivergentBarrier`] naming the threads that did not arrive; an
+//! index out of bounds, of a slice, an `Out` or a shared array, or any
+//! other panic, is an [`Error::KernelFault`] naming the kernel, block and
+//! thread, and stops the other blocks at their next access (a GPU's trap
+//! ends the grid); threads that spin while nothing in the launch changes
+//! are an [`Error::Deadlock`] after [`Simulator::with_stall_timeout`];
+//! shared memory beyond a block's [`MAX_SHARED_BYTES`], and launches of
+//! more threads than [`Simulator::with_thread_budget`], are an
+//! [`Error::LimitExceeded`]. Each thread's stack holds a GPU thread's
+//! [`MAX_LOCAL_BYTES`] of locals with room to spare.
 //!
 //! ```ignore
 //! let sim = Simulator::new();
@@ -25,27 +36,77 @@
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use hotloop_device::host::{self, Args, Block, Buffer, Grid, KernelInfo, Launcher, SimThread};
-use hotloop_device::{DeviceCopy, Dim3};
+use hotloop_device::{DeviceCopy, Dim3, MAX_LOCAL_BYTES, MAX_SHARED_BYTES};
 use hotloop_runtime::{Error, Result};
 use rayon::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-/// Stack of one simulated thread (virtual memory; only what it touches is
-/// committed).
-const STACK_BYTES: usize = 256 << 10;
+/// Stack of one simulated thread: a GPU thread's local memory four times
+/// over, for the simulator's frames and an unoptimised build's copies
+/// (virtual memory; only what a thread touches is committed).
+const STACK_BYTES: usize = 4 * MAX_LOCAL_BYTES;
+
+/// Accesses to shared memory (an `Out`, a shared array) a simulated thread
+/// makes before the others get their turn.
+pub const SLICE: u32 = 1024;
+
+/// Simulated threads a launch may have unless raised: 2^28, about 20 s of
+/// the simulator's per-thread cost on one core of this project's 2-core
+/// development VM.
+pub const DEFAULT_THREAD_BUDGET: u64 = 1 << 28;
+
+/// How long threads may spin while nothing in the launch changes before
+/// the simulator reports a deadlock, unless set otherwise.
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The simulator as a [`Launcher`]: `my_kernel::launch(&Simulator::new(),
 /// grid, ...)` runs any `#[kernel]`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Simulator;
+#[derive(Clone, Copy, Debug)]
+pub struct Simulator {
+    thread_budget: u64,
+    stall_timeout: Duration,
+}
+
+impl Default for Simulator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl Simulator {
-    /// The simulator.
+    /// The simulator, with a budget of [`DEFAULT_THREAD_BUDGET`] threads a
+    /// launch and a [`DEFAULT_STALL_TIMEOUT`].
     pub const fn new() -> Self {
-        Simulator
+        Simulator {
+            thread_budget: DEFAULT_THREAD_BUDGET,
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
+        }
+    }
+
+    /// The most simulated threads (blocks times threads per block) one
+    /// launch may have: a larger launch is an [`Error::LimitExceeded`]
+    /// before any thread runs, not hours of simulation. A GPU runs 2^31 - 1
+    /// blocks of 1024 threads; the simulator runs some 10^7 threads a
+    /// second.
+    pub const fn with_thread_budget(mut self, threads: u64) -> Self {
+        self.thread_budget = threads;
+        self
+    }
+
+    /// How long the threads of a block may spin (re-reading the same
+    /// memory, writing nothing) while no thread of the launch changes
+    /// memory, finishes or reaches a barrier, before the launch fails with
+    /// [`Error::Deadlock`]. A thread that legitimately re-reads the same
+    /// values for longer than this, writing nothing, is reported too: raise
+    /// it for such a kernel.
+    pub const fn with_stall_timeout(mut self, timeout: Duration) -> Self {
+        self.stall_timeout = timeout;
+        self
     }
 
     /// A simulated device copy of `host` (`cuda.to_device`).
@@ -115,54 +176,242 @@ unsafe impl Launcher for Simulator {
         body: &(dyn Fn(&Args) + Sync),
     ) -> Result<()> {
         grid.check().map_err(Error::InvalidLaunch)?;
+        let threads = grid.blocks.count() * grid.threads.count();
+        if threads > self.thread_budget {
+            return Err(Error::LimitExceeded {
+                kernel: kernel.name,
+                what: "a simulated launch, in threads",
+                requested: threads,
+                limit: self.thread_budget,
+                advice: "launch fewer blocks (a grid-stride loop covers any length), or raise \
+                         the budget with Simulator::with_thread_budget",
+            });
+        }
+        let launch = LaunchState {
+            kernel,
+            grid,
+            stall_timeout: self.stall_timeout,
+            aborted: AtomicBool::new(false),
+            epoch: AtomicU64::new(0),
+            failure: Mutex::new(None),
+        };
         let (bx, by) = (grid.blocks.x as u64, grid.blocks.y as u64);
-        (0..grid.blocks.count()).into_par_iter().try_for_each(|b| {
+        (0..grid.blocks.count()).into_par_iter().for_each(|b| {
+            // A fault ends the grid, as a GPU's trap does: blocks not yet
+            // started do not start.
+            if launch.aborted.load(Ordering::Relaxed) {
+                return;
+            }
             let block = Dim3::new(
                 (b % bx) as u32,
                 (b / bx % by) as u32,
                 (b / (bx * by)) as u32,
             );
-            run_block(kernel, grid, block, args, body)
-        })
+            match run_block(&launch, block, args, body) {
+                Ok(()) | Err(Stop::Aborted) => {}
+                Err(Stop::Failed(e)) => launch.fail(b, e),
+            }
+        });
+        match launch
+            .failure
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+        {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
     }
 }
 
-/// One simulated thread's link to its block: its own barrier (suspending
-/// its coroutine) and the block's shared memory.
+/// What the blocks of one launch share.
+struct LaunchState {
+    kernel: &'static KernelInfo,
+    grid: Grid,
+    stall_timeout: Duration,
+    /// Set by the first failure: the other blocks stop.
+    aborted: AtomicBool,
+    /// Counts the rounds in which some block's threads changed memory,
+    /// finished or reached a barrier: a spinning block waits for this to
+    /// move before it calls its wait a deadlock.
+    epoch: AtomicU64,
+    /// The failure of the lowest-numbered block that failed.
+    failure: Mutex<Option<(u64, Error)>>,
+}
+
+impl LaunchState {
+    fn fail(&self, block: u64, e: Error) {
+        self.aborted.store(true, Ordering::Relaxed);
+        let mut f = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+        if f.as_ref().is_none_or(|(b, _)| block < *b) {
+            *f = Some((block, e));
+        }
+    }
+}
+
+/// Why a block stopped early.
+enum Stop {
+    /// Another block failed first.
+    Aborted,
+    /// This block failed.
+    Failed(Error),
+}
+
+/// Why a simulated thread gave the others its turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pause {
+    /// It waits at `sync_threads`.
+    Barrier,
+    /// It used its [`SLICE`].
+    Slice,
+}
+
+/// The distinct `(address, bits)` pairs a thread read in one slice, up to
+/// a few: a spinning thread reads the same few each slice; a working one
+/// reads new ones.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct Seen {
+    pairs: [(usize, u64); 8],
+    len: u8,
+    /// More than `pairs` holds: the thread is reading through memory.
+    many: bool,
+}
+
+impl Seen {
+    fn note(&mut self, addr: usize, bits: u64) {
+        let held = &self.pairs[..self.len as usize];
+        if self.many || held.contains(&(addr, bits)) {
+            return;
+        }
+        if (self.len as usize) < self.pairs.len() {
+            self.pairs[self.len as usize] = (addr, bits);
+            self.len += 1;
+        } else {
+            self.many = true;
+        }
+    }
+
+    /// The pairs in a canonical order, for comparing two slices.
+    fn sorted(mut self) -> Self {
+        self.pairs[..self.len as usize].sort_unstable();
+        self
+    }
+}
+
+/// What one thread did in its current turn.
+struct Turn {
+    left: u32,
+    wrote: bool,
+    seen: Seen,
+}
+
+impl Turn {
+    const fn new() -> Self {
+        Turn {
+            left: SLICE,
+            wrote: false,
+            seen: Seen {
+                pairs: [(0, 0); 8],
+                len: 0,
+                many: false,
+            },
+        }
+    }
+}
+
+/// One simulated thread's link to its block: its coroutine's yielder (for
+/// the barrier and the end of a slice), the block's shared memory, and
+/// what it has done this turn.
 struct ThreadSlot<'b> {
-    yielder: Cell<*const Yielder<(), ()>>,
+    yielder: Cell<*const Yielder<(), Pause>>,
     shared: &'b SharedMemory,
+    turn: RefCell<Turn>,
 }
 
 // SAFETY: a slot is only used by the OS thread running its block.
 unsafe impl Sync for ThreadSlot<'_> {}
 
-impl Block for ThreadSlot<'_> {
-    fn sync_threads(&self) {
+impl ThreadSlot<'_> {
+    fn pause(&self, why: Pause) {
         let y = self.yielder.get();
-        assert!(!y.is_null(), "sync_threads outside a simulated thread");
+        assert!(
+            !y.is_null(),
+            "a simulated thread paused outside its coroutine"
+        );
         // SAFETY: set by the coroutine at its start; it lives as long as
         // the coroutine, which is the caller.
-        unsafe { &*y }.suspend(());
+        unsafe { &*y }.suspend(why);
+    }
+}
+
+// SAFETY: `shared` returns `SharedMemory::get`'s buffers: zeroed, 8-aligned
+// boxes of at least `bytes`, kept in place until the block ends.
+unsafe impl Block for ThreadSlot<'_> {
+    fn sync_threads(&self) {
+        self.pause(Pause::Barrier);
     }
 
     fn shared(&self, key: u64, bytes: usize, align: usize) -> *mut u8 {
         self.shared.get(key, bytes, align)
+    }
+
+    fn access(&self, addr: usize, bits: u64, wrote: bool) {
+        let mut turn = self.turn.borrow_mut();
+        if wrote {
+            turn.wrote = true;
+        } else {
+            turn.seen.note(addr, bits);
+        }
+        turn.left -= 1;
+        // A thread being unwound (dropped after another's fault) runs to
+        // its end: a coroutine cannot suspend while it unwinds.
+        if turn.left == 0 && !std::thread::panicking() {
+            drop(turn);
+            self.pause(Pause::Slice);
+        }
     }
 }
 
 /// A block's shared arrays, by key, zeroed on first use.
 #[derive(Default)]
 struct SharedMemory {
-    arrays: Mutex<HashMap<u64, Box<[u64]>>>,
+    arrays: Mutex<Arrays>,
+}
+
+#[derive(Default)]
+struct Arrays {
+    by_key: HashMap<u64, Box<[u64]>>,
+    /// Their bytes together.
+    total: usize,
+}
+
+/// The panic payload of a block that asked for more shared memory than a
+/// GPU block has: turned into [`Error::LimitExceeded`].
+struct SharedLimit {
+    requested: usize,
 }
 
 impl SharedMemory {
     fn get(&self, key: u64, bytes: usize, align: usize) -> *mut u8 {
         assert!(align <= 8, "shared arrays are aligned to 8 bytes");
         let mut arrays = self.arrays.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(words) = arrays.by_key.get_mut(&key) {
+            // One call site, one size (the macro's constant); a second size
+            // under one key would hand out a buffer too small.
+            assert!(
+                words.len() * 8 >= bytes,
+                "shared array {key:#x} was asked for {bytes} bytes but holds {}",
+                words.len() * 8
+            );
+            return words.as_mut_ptr().cast();
+        }
         let words = bytes.div_ceil(8).max(1);
+        let requested = arrays.total.saturating_add(words * 8);
+        if requested > MAX_SHARED_BYTES {
+            std::panic::panic_any(SharedLimit { requested });
+        }
+        arrays.total = requested;
         arrays
+            .by_key
             .entry(key)
             .or_insert_with(|| vec![0u64; words].into_boxed_slice())
             .as_mut_ptr()
@@ -185,7 +434,7 @@ fn take_stack() -> Result<DefaultStack> {
     })
 }
 
-type Thread = Coroutine<(), (), (), DefaultStack>;
+type Thread = Coroutine<(), Pause, (), DefaultStack>;
 
 /// The text of a panic's payload.
 fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
@@ -199,19 +448,19 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
 }
 
 fn run_block(
-    kernel: &'static KernelInfo,
-    grid: Grid,
+    launch: &LaunchState,
     block: Dim3,
     args: &Args,
     body: &(dyn Fn(&Args) + Sync),
-) -> Result<()> {
-    let dim = grid.threads;
+) -> std::result::Result<(), Stop> {
+    let dim = launch.grid.threads;
     let n = dim.count() as usize;
     let shared = SharedMemory::default();
     let slots: Vec<ThreadSlot<'_>> = (0..n)
         .map(|_| ThreadSlot {
             yielder: Cell::new(std::ptr::null()),
             shared: &shared,
+            turn: RefCell::new(Turn::new()),
         })
         .collect();
     let index = |t: usize| {
@@ -226,26 +475,26 @@ fn run_block(
             thread: index(t),
             block,
             block_dim: dim,
-            grid_dim: grid.blocks,
+            grid_dim: launch.grid.blocks,
             ctx: &slots[t],
         })
         .collect();
     let mut threads: Vec<Option<Thread>> = Vec::with_capacity(n);
     for slot in &slots {
-        let stack = take_stack()?;
+        let stack = take_stack().map_err(Stop::Failed)?;
         let yielder = &slot.yielder;
         // SAFETY: the closure borrows `args`, `body` and `slot`, which all
         // outlive the coroutine: every coroutine is driven to its end or
         // dropped before this function returns.
         let c = unsafe {
-            Coroutine::with_stack_unchecked(stack, move |y: &Yielder<(), ()>, ()| {
+            Coroutine::with_stack_unchecked(stack, move |y: &Yielder<(), Pause>, ()| {
                 yielder.set(y);
                 body(args);
             })
         };
         threads.push(Some(c));
     }
-    let result = schedule(kernel, block, &states, &mut threads);
+    let result = schedule(launch, block, &states, &slots, &mut threads);
     // Finished coroutines give their stacks back; the others (after an
     // error) unwind as they are dropped, with their thread current.
     for (t, c) in threads.iter_mut().enumerate() {
@@ -265,59 +514,129 @@ fn run_block(
     result
 }
 
-/// Runs the block's threads in turn, barrier phase by barrier phase.
+/// Runs the block's threads in turn, round after round, each until it
+/// returns, waits at the barrier or ends its slice; opens the barrier when
+/// every live thread waits at it.
 fn schedule(
-    kernel: &'static KernelInfo,
+    launch: &LaunchState,
     block: Dim3,
     states: &[SimThread<'_>],
+    slots: &[ThreadSlot<'_>],
     threads: &mut [Option<Thread>],
-) -> Result<()> {
+) -> std::result::Result<(), Stop> {
     let n = threads.len();
+    let kernel = launch.kernel.name;
+    let block_at = [block.x, block.y, block.z];
+    let at = |t: usize| {
+        let th = states[t].thread;
+        [th.x, th.y, th.z]
+    };
     let mut returned = vec![false; n];
+    let mut waiting = vec![false; n];
+    // What each thread read in its last slice, to tell a spin from work.
+    let mut last_seen = vec![Seen::default(); n];
+    // Since when, and at which launch epoch, nothing has changed.
+    let mut stalled: Option<(Instant, u64)> = None;
+    let mut spinning = Vec::new();
     loop {
-        let mut waiting = 0;
+        if launch.aborted.load(Ordering::Relaxed) {
+            return Err(Stop::Aborted);
+        }
+        let mut progressed = false;
+        spinning.clear();
         for t in 0..n {
-            if returned[t] {
+            if returned[t] || waiting[t] {
                 continue;
             }
             let c = threads[t].as_mut().expect("live until the block ends");
+            *slots[t].turn.borrow_mut() = Turn::new();
             // SAFETY: `states[t]` outlives the resume.
             let prev = unsafe { host::set_current(&states[t]) };
             let step = catch_unwind(AssertUnwindSafe(|| c.resume(())));
             // SAFETY: restoring what was current.
             unsafe { host::set_current(prev) };
             match step {
-                Ok(CoroutineResult::Yield(())) => waiting += 1,
-                Ok(CoroutineResult::Return(())) => returned[t] = true,
+                Ok(CoroutineResult::Return(())) => {
+                    returned[t] = true;
+                    progressed = true;
+                }
+                Ok(CoroutineResult::Yield(Pause::Barrier)) => {
+                    waiting[t] = true;
+                    progressed = true;
+                }
+                Ok(CoroutineResult::Yield(Pause::Slice)) => {
+                    let turn = slots[t].turn.borrow();
+                    let seen = turn.seen.sorted();
+                    if turn.wrote || seen.many || seen != last_seen[t] {
+                        progressed = true;
+                    } else {
+                        spinning.push(at(t));
+                    }
+                    last_seen[t] = seen;
+                }
                 Err(payload) => {
-                    let th = states[t].thread;
-                    return Err(Error::KernelFault {
-                        kernel: kernel.name,
-                        block: [block.x, block.y, block.z],
-                        thread: [th.x, th.y, th.z],
-                        message: panic_text(payload.as_ref()),
-                    });
+                    let e = match payload.downcast_ref::<SharedLimit>() {
+                        Some(l) => Error::LimitExceeded {
+                            kernel,
+                            what: "shared memory per block, in bytes",
+                            requested: l.requested as u64,
+                            limit: MAX_SHARED_BYTES as u64,
+                            advice: "a GPU block declares at most 48 KiB of static shared \
+                                     memory; use smaller tiles or fewer shared arrays",
+                        },
+                        None => Error::KernelFault {
+                            kernel,
+                            block: block_at,
+                            thread: at(t),
+                            message: panic_text(payload.as_ref()),
+                        },
+                    };
+                    return Err(Stop::Failed(e));
                 }
             }
         }
-        if waiting == 0 {
+        let live = returned.iter().filter(|&&r| !r).count();
+        if live == 0 {
             return Ok(());
         }
-        if returned.iter().any(|&r| r) {
-            let missing = (0..n)
-                .filter(|&t| returned[t])
-                .map(|t| {
-                    let th = states[t].thread;
-                    [th.x, th.y, th.z]
-                })
-                .collect();
-            return Err(Error::DivergentBarrier {
-                kernel: kernel.name,
-                block: [block.x, block.y, block.z],
-                arrived: waiting,
-                missing,
-            });
+        let arrived = waiting.iter().filter(|&&w| w).count();
+        if arrived == live {
+            if arrived < n {
+                let missing = (0..n).filter(|&t| returned[t]).map(at).collect();
+                return Err(Stop::Failed(Error::DivergentBarrier {
+                    kernel,
+                    block: block_at,
+                    arrived,
+                    missing,
+                }));
+            }
+            // Every thread waits: the barrier opens.
+            waiting.fill(false);
+            progressed = true;
         }
-        // Every thread waits: the barrier opens.
+        if progressed {
+            stalled = None;
+            launch.epoch.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        // Every thread still running spins: wait for another block to
+        // change something, or give up.
+        let epoch = launch.epoch.load(Ordering::Relaxed);
+        match stalled {
+            Some((_, e)) if e != epoch => stalled = Some((Instant::now(), epoch)),
+            Some((since, _)) if since.elapsed() >= launch.stall_timeout => {
+                return Err(Stop::Failed(Error::Deadlock {
+                    kernel,
+                    block: block_at,
+                    spinning: std::mem::take(&mut spinning),
+                    millis: since.elapsed().as_millis() as u64,
+                }));
+            }
+            Some(_) => {}
+            None => stalled = Some((Instant::now(), epoch)),
+        }
+        // Let the OS run the other blocks' workers, which may hold the
+        // thread this one waits for.
+        std::thread::yield_now();
     }
 }

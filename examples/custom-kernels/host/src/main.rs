@@ -10,7 +10,7 @@
 //! through hotloop's `map` and `count_where` on serial, the simulator and
 //! CUDA, each checked against the serial backend bit for bit.
 
-use custom_kernels::{Outlier, Softsign, add_two, add_two_blog, block_sum};
+use custom_kernels::{Outlier, Softsign, TPB, add_two, add_two_blog, block_sum, fast_matmul};
 use hotloop::{Backend, Error, count_where_slice, map_slice_into};
 use hotloop_cuda::Module;
 use hotloop_device::DeviceCopy;
@@ -111,6 +111,30 @@ fn run<B: Launch>(b: &B) -> Vec<(String, String, bool, String)> {
         row(
             "block_sum (shared + atomic)",
             format!("[{blocks}, {threads}]"),
+            r,
+        );
+    }
+    // Small integers: every product and sum is exact in f32, in any order.
+    for m in [1usize, 16, 45] {
+        let a: Vec<f32> = (0..m * m).map(|i| (i % 7) as f32 - 3.0).collect();
+        let bm: Vec<f32> = (0..m * m).map(|i| (i % 5) as f32).collect();
+        let mut want = vec![0.0f32; m * m];
+        for (i, w) in want.iter_mut().enumerate() {
+            let (x, y) = (i / m, i % m);
+            *w = (0..m).map(|k| a[x * m + k] * bm[k * m + y]).sum();
+        }
+        let tiles = m.div_ceil(TPB) as u32;
+        let launch = ((tiles, tiles), (TPB as u32, TPB as u32));
+        let r = (|| {
+            let (d_a, d_b) = (b.put(&a)?, b.put(&bm)?);
+            let mut d_c = b.zeros::<f32>(m * m)?;
+            fast_matmul::launch(b, launch, &d_a, &d_b, &mut d_c, m as u32)
+                .map_err(|e| e.to_string())?;
+            Ok(b.get(&d_c)? == want)
+        })();
+        row(
+            "fast_matmul (shared tiles)",
+            format!("[{tiles}x{tiles}, {TPB}x{TPB}]"),
             r,
         );
     }

@@ -97,3 +97,52 @@ pub fn block_sum(input: &[u64], total: Out<u64>) {
         total.atomic_add(0, tile.get(0));
     }
 }
+
+/// The tile width of [`fast_matmul`], a module constant as in Numba's
+/// example: `shared_array!` lengths are evaluated at module scope.
+pub const TPB: usize = 16;
+
+/// `c = a @ b` for `n x n` row-major matrices, Numba's shared-memory
+/// `fast_matmul` line for line: each block computes a `TPB x TPB` tile of
+/// `c`, loading one tile of `a` and one of `b` into shared memory per
+/// step, with a barrier after the loads and after their use. Launch
+/// `((n / TPB, n / TPB) rounded up, (TPB, TPB))`.
+#[kernel]
+pub fn fast_matmul(a: &[f32], b: &[f32], c: Out<f32>, n: u32) {
+    let sa = shared_array!(f32, TPB * TPB);
+    let sb = shared_array!(f32, TPB * TPB);
+    let n = n as usize;
+    // Numba's names: x is the row of `c`, y its column.
+    let (x, y) = grid_2d();
+    let (tx, ty) = (thread_idx().x as usize, thread_idx().y as usize);
+    let mut tmp = 0.0f32;
+    for i in 0..n.div_ceil(TPB) {
+        // Out-of-range cells load zeros, so every thread reaches both
+        // barriers (Numba's version requires n to be a multiple of TPB).
+        let (col, row) = (ty + i * TPB, tx + i * TPB);
+        sa.set(
+            tx * TPB + ty,
+            if x < n && col < n {
+                a[x * n + col]
+            } else {
+                0.0
+            },
+        );
+        sb.set(
+            tx * TPB + ty,
+            if row < n && y < n {
+                b[row * n + y]
+            } else {
+                0.0
+            },
+        );
+        sync_threads();
+        for j in 0..TPB {
+            tmp += sa.get(tx * TPB + j) * sb.get(j * TPB + ty);
+        }
+        sync_threads();
+    }
+    if x < n && y < n {
+        c.set(x * n + y, tmp);
+    }
+}
