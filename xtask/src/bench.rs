@@ -6,9 +6,11 @@
 //! The suite is its own crate so that xtask stays free of the project's
 //! dependencies; this task only builds, runs and files the results.
 
+use crate::Failure;
 use crate::process::{self, Echo};
 use std::ffi::OsString;
 use std::path::Path;
+use std::process::ExitStatus;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Environment variable through which the suite learns the command the user
@@ -20,7 +22,11 @@ const COMMAND_ENV: &str = "HOTLOOP_BENCH_COMMAND";
 /// (`hotloop-bench`'s `mpi::WORKER_ENV`).
 const MPI_WORKER_ENV: &str = "HOTLOOP_MPI_ROWS";
 
-pub fn run(args: &[String]) -> Result<(), String> {
+/// The suite's exit status for a bad argument (clap's), after its one line
+/// saying what is wrong.
+const SUITE_USAGE_ERROR: i32 = 2;
+
+pub fn run(args: &[String]) -> Result<(), Failure> {
     let cwd = std::env::current_dir().map_err(|e| format!("the current directory: {e}"))?;
     let mut cmd = process::cargo();
     cmd.args(["run", "--quiet", "--release", "-p", "hotloop-bench", "--"])
@@ -53,12 +59,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     // The suite prints its own messages; its `cargo run` line is noise.
     let status = process::status_with(&mut cmd, Echo::No)?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!(
+    outcome(status)
+}
+
+/// The task's outcome from the suite's exit status: a refused argument
+/// stays a usage error (exit 2) with the suite's one line as the only
+/// message; any other failure is the bench's.
+fn outcome(status: ExitStatus) -> Result<(), Failure> {
+    match status.code() {
+        _ if status.success() => Ok(()),
+        Some(SUITE_USAGE_ERROR) => Err(Failure::Usage),
+        _ => Err(Failure::Message(format!(
             "the bench failed ({status}); its messages are above"
-        ))
+        ))),
     }
 }
 
@@ -211,6 +224,22 @@ mod tests {
             typed_command(&["--out".into(), "my dir".into(), "it's".into()]),
             "cargo xtask bench --out 'my dir' 'it'\\''s'"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_refused_argument_stays_a_usage_error() {
+        use std::os::unix::process::ExitStatusExt as _;
+        // Wait statuses: the exit code in the second byte, a signal in the first.
+        let exited = |code: i32| ExitStatus::from_raw(code << 8);
+        assert_eq!(outcome(exited(0)), Ok(()));
+        assert_eq!(outcome(exited(2)), Err(Failure::Usage));
+        for status in [exited(1), exited(101), ExitStatus::from_raw(9)] {
+            match outcome(status) {
+                Err(Failure::Message(m)) => assert!(m.starts_with("the bench failed"), "{m}"),
+                other => panic!("{status}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -31,17 +31,53 @@ tasks:
                    for a GPU machine without Rust: there, `bash target/gpu-kit/run.sh`
 ";
 
+/// Exit status of a bad argument, as the bench suite's (clap's).
+const USAGE_ERROR: u8 = 2;
+
+/// How a task failed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// A bad argument, already explained in one line (by the bench suite,
+    /// whose exit status 2 this passes on): nothing more to print.
+    Usage,
+    /// Anything else, with its message (exit 1).
+    Message(String),
+}
+
+impl From<String> for Failure {
+    fn from(e: String) -> Self {
+        Failure::Message(e)
+    }
+}
+
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
+    // `args_os`: `args` panics on an argument that is not UTF-8. The tasks
+    // take their arguments as text (the bench quotes them back and rewrites
+    // `--out`), so such an argument is a usage error.
+    let args: Vec<String> = match std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string())
+        .collect()
+    {
+        Ok(args) => args,
+        Err(bad) => {
+            eprintln!(
+                "xtask: the argument '{}' is not valid UTF-8",
+                bad.to_string_lossy()
+            );
+            return ExitCode::from(USAGE_ERROR);
+        }
+    };
+    let mut args = args.into_iter();
     let task = args.next();
     let rest: Vec<String> = args.collect();
-    let result = match task.as_deref() {
-        Some("test") => test::run(&rest),
+    let result: Result<(), Failure> = match task.as_deref() {
+        Some("test") => test::run(&rest).map_err(Failure::from),
         Some("bench") => bench::run(&rest),
-        Some("build-kernels") => kernels::build(&rest).map(|_| ()),
-        Some("check-ptx") => kernels::check(&rest),
-        Some("gpu-kit") => gpu_kit::run(&rest),
-        Some("mpi-check") => mpi::run(&rest),
+        Some("build-kernels") => kernels::build(&rest).map(|_| ()).map_err(Failure::from),
+        Some("check-ptx") => kernels::check(&rest).map_err(Failure::from),
+        Some("gpu-kit") => gpu_kit::run(&rest).map_err(Failure::from),
+        Some("mpi-check") => mpi::run(&rest).map_err(Failure::from),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             return if task.is_none() {
@@ -50,14 +86,18 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             };
         }
-        Some(other) => Err(format!(
-            "unknown task `{other}`; valid tasks: test, bench, build-kernels, check-ptx, gpu-kit, \
-             mpi-check"
-        )),
+        Some(other) => {
+            eprintln!(
+                "xtask: unknown task `{other}`; valid tasks: test, bench, build-kernels, \
+                 check-ptx, gpu-kit, mpi-check"
+            );
+            return ExitCode::from(USAGE_ERROR);
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(Failure::Usage) => ExitCode::from(USAGE_ERROR),
+        Err(Failure::Message(e)) => {
             eprintln!("xtask: {e}");
             ExitCode::FAILURE
         }

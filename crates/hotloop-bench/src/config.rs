@@ -4,15 +4,18 @@
 //! `--help` from the same definitions, so the two cannot drift.
 //! [`Config::from_args`] then validates what clap cannot see on its own
 //! (extents of zero, sizes that overflow or do not fit in this machine's
-//! memory, a thread count the parallel backend refuses), all before any
-//! work: a bad argument is a usage error (exit 2) at once.
+//! memory, a thread count the parallel backend refuses), and
+//! [`Config::check_machine`] what needs the machine (a CUDA device asked
+//! for by name, a writable `--out`), all before any work: a bad argument is
+//! a usage error (exit 2, one line, [`usage_line`]) at once.
 
 use crate::measure::Plan;
 use clap::builder::PossibleValuesParser;
 use clap::error::ErrorKind;
 use clap::{CommandFactory as _, Parser};
 use hotloop::Backend;
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
 /// Workloads by name.
 pub const WORKLOADS: [&str; 6] = ["add", "pi", "reduce", "map", "stencil", "gufunc"];
@@ -28,6 +31,11 @@ pub const BACKENDS: &[&str] = &["serial", "parallel", "simulator", "cuda", "wron
 pub const DEFAULT_SHAPE: [usize; 3] = [1024, 1024, 512];
 /// The same with `--quick`.
 pub const QUICK_SHAPE: [usize; 3] = [256, 256, 128];
+
+/// The most `--repeat` takes. Each row keeps every repeat's time (and
+/// reserves room for them up front), and a million repeats of even the
+/// quickest row already outlast any useful median.
+pub const MAX_REPEAT: usize = 1_000_000;
 
 /// The suite's command line.
 #[derive(Parser, Debug)]
@@ -68,8 +76,8 @@ pub struct Cli {
     #[arg(long, value_name = "AxBxC", value_parser = parse_shape)]
     pub size: Option<Shape>,
 
-    /// Monte Carlo sample counts, whole numbers such as 1e9 or 33000000 [default:
-    /// 1e4,3.3e7,1e9; --quick: 1e4,3.3e7; --full: 1e4,3.3e7,1e9,1e10]
+    /// Monte Carlo sample counts, whole numbers such as 1e9 or 33000000, up to the most one call
+    /// takes [default: 1e4,3.3e7,1e9; --quick: 1e4,3.3e7; --full: 1e4,3.3e7,1e9,1e10]
     #[arg(long, value_name = "N[,N...]", value_delimiter = ',', value_parser = parse_count)]
     pub samples: Option<Vec<u64>>,
 
@@ -95,8 +103,9 @@ pub struct Cli {
     #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub threads: Option<usize>,
 
-    /// Timed repeats per row, after a first call and a warm-up (long rows: at most 3)
-    #[arg(long, value_name = "N", default_value_t = 5, value_parser = at_least_one)]
+    /// Timed repeats per row, after a first call and a warm-up (long rows: at most 3), at most
+    /// 1000000
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = parse_repeat)]
     pub repeat: usize,
 
     /// Run the Python rows, an error if no interpreter can (default: when one is found)
@@ -112,8 +121,9 @@ pub struct Cli {
     #[arg(long, conflicts_with = "no_python")]
     pub setup_python: bool,
 
-    /// Write results.json, results.csv, table.md and chart.svg there (`cargo xtask bench`
-    /// defaults to `target/hotloop-bench/<UTC timestamp>/`)
+    /// Write results.json, results.csv, table.md and chart.svg there, a directory created if
+    /// missing and checked writable before any work (`cargo xtask bench` defaults to
+    /// `target/hotloop-bench/<UTC timestamp>/`)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
@@ -208,16 +218,28 @@ impl Config {
         }
     }
 
-    /// Drops `cuda` if the machine cannot run it, saying why; an error if
-    /// `--backend` asked for it by name.
-    pub fn resolve_cuda(&mut self) -> Result<(), String> {
-        if !self.runs_backend("cuda") {
-            return Ok(());
+    /// What the arguments ask of this machine, checked before any work as
+    /// the arguments themselves are: a CUDA device if `--backend` names
+    /// `cuda` (without it, a missing device only drops the CUDA rows, with
+    /// a line saying why), a writable `--out` directory (created if
+    /// missing). `Err` is a usage error's one line.
+    pub fn check_machine(&mut self) -> Result<(), String> {
+        let no_cuda = if self.runs_backend("cuda") {
+            hotloop_cuda::availability(0).err()
+        } else {
+            None
+        };
+        if let Some(why) = &no_cuda
+            && self.backends_explicit
+        {
+            return Err(format!("--backend cuda: {why}"));
         }
-        if let Err(why) = hotloop_cuda::availability(0) {
-            if self.backends_explicit {
-                return Err(format!("--backend cuda: {why}"));
-            }
+        if let Some(dir) = &self.out_dir {
+            check_out_dir(dir).map_err(|e| format!("--out {}: {e}", dir.display()))?;
+        }
+        // Said only once every check has passed, so that a refusal stays
+        // the one line on stderr.
+        if let Some(why) = no_cuda {
             eprintln!("CUDA rows skipped: {why}");
             self.backends.retain(|b| b != "cuda");
         }
@@ -235,12 +257,14 @@ impl Config {
     }
 
     /// Parses and validates the suite's arguments (without the program
-    /// name). `Err` is clap's error, ready for [`clap::Error::exit`]: the
-    /// help (exit 0) or a usage error naming the argument (exit 2).
-    pub fn from_args(args: &[String]) -> Result<Request, clap::Error> {
-        let cli = Cli::try_parse_from(
-            std::iter::once("hotloop-bench".to_string()).chain(args.iter().cloned()),
-        )?;
+    /// name). `Err` is clap's error: the help (exit 0) or a usage error
+    /// naming the argument (exit 2, printed as [`usage_line`]). Only
+    /// `--out` takes a value that is not UTF-8 (a path may be any bytes).
+    pub fn from_args<A: AsRef<std::ffi::OsStr>>(args: &[A]) -> Result<Request, clap::Error> {
+        let args: Vec<OsString> = args.iter().map(|a| a.as_ref().to_owned()).collect();
+        check_utf8(&args).map_err(|e| Cli::command().error(ErrorKind::InvalidUtf8, e))?;
+        let cli =
+            Cli::try_parse_from(std::iter::once(OsString::from("hotloop-bench")).chain(args))?;
         if cli.cuda_available {
             return Ok(Request::CudaAvailable);
         }
@@ -358,6 +382,53 @@ fn check_memory(cfg: &Config, python: bool) -> Result<(), String> {
         .map_err(|e| format!("{e}; choose a smaller --size"))
 }
 
+/// A usage error as one line on stderr: clap's message with the valid
+/// values or a tip that follow it, without the usage and `--help` lines
+/// after them (the help has them all).
+pub fn usage_line(e: &clap::Error) -> String {
+    e.to_string()
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Refuses an argument that is not UTF-8, naming it, unless it is
+/// `--out`'s path (clap's own error would not say which argument it was).
+fn check_utf8(args: &[OsString]) -> Result<(), String> {
+    let mut is_out_value = false;
+    for a in args {
+        let out_value = std::mem::replace(&mut is_out_value, a == "--out");
+        if out_value || a.as_encoded_bytes().starts_with(b"--out=") {
+            continue;
+        }
+        if a.to_str().is_none() {
+            return Err(format!(
+                "the argument '{}' is not valid UTF-8 (only --out takes any bytes)",
+                a.to_string_lossy()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `--out`: a directory (created if missing) that a file can be written
+/// in, found out before any work rather than when the results are written
+/// at the end. A probe file is written and removed: permission bits alone
+/// do not tell (root ignores them; a read-only mount does not show in
+/// them).
+fn check_out_dir(dir: &Path) -> Result<(), String> {
+    if dir.exists() && !dir.is_dir() {
+        return Err("exists and is not a directory".into());
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the directory: {e}"))?;
+    let probe = dir.join(format!(".hotloop-bench-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| format!("cannot write a file there: {e}"))?;
+    std::fs::remove_file(&probe).map_err(|e| format!("cannot remove {}: {e}", probe.display()))
+}
+
 /// `AxBxC`.
 pub fn fmt_shape(s: [usize; 3]) -> String {
     format!("{}x{}x{}", s[0], s[1], s[2])
@@ -419,10 +490,26 @@ fn parse_count(s: &str) -> Result<u64, String> {
     if n == 0 {
         return Err("zero samples cannot estimate anything".into());
     }
+    if n > hotloop::MAX_SAMPLES {
+        // The library's own refusal, found now instead of at the pi rows.
+        return Err(hotloop_runtime::Error::TooManySamples {
+            requested: n,
+            limit: hotloop::MAX_SAMPLES,
+        }
+        .to_string());
+    }
     Ok(n)
 }
 
-/// `--threads` and `--repeat`: a whole number, at least 1.
+/// `--repeat`: a whole number from 1 to [`MAX_REPEAT`].
+fn parse_repeat(s: &str) -> Result<usize, String> {
+    match at_least_one(s)? {
+        n if n > MAX_REPEAT => Err(format!("more than the {MAX_REPEAT} repeats a row takes")),
+        n => Ok(n),
+    }
+}
+
+/// `--threads`: a whole number, at least 1.
 fn at_least_one(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(0) => Err("must be at least 1".into()),
@@ -522,12 +609,100 @@ mod tests {
             ("--samples 1e4,,", "not a number"),
             ("--threads 0", "at least 1"),
             ("--repeat 0", "at least 1"),
+            (
+                "--repeat 1000001",
+                "more than the 1000000 repeats a row takes",
+            ),
+            ("--repeat 1000000000000", "more than the 1000000 repeats"),
+            (
+                "--samples 1e4,1e15",
+                "1000000000000000 samples exceeds the limit of 100000000000000 per call",
+            ),
             ("--repeat many", "`many` is not a whole number"),
             ("--size", "a value is required"),
         ] {
             let e = parse(bad).expect_err(bad);
             assert!(e.contains(says), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn the_limits_themselves_are_taken() {
+        let c = parse(&format!(
+            "--samples {} --repeat {MAX_REPEAT} --size 2x2x2",
+            hotloop::MAX_SAMPLES
+        ))
+        .unwrap();
+        assert_eq!(c.samples, [hotloop::MAX_SAMPLES]);
+        assert_eq!(c.plan.repeat, MAX_REPEAT);
+    }
+
+    #[test]
+    fn usage_errors_are_one_line() {
+        for bad in [
+            "--workload matmul",
+            "--frobnicate",
+            "--quick --full",
+            "--size 0x1x1",
+            "--samples 1e15",
+            "--size 1048576x1048576x1 --no-python",
+        ] {
+            let e = Config::from_args(&args(bad)).unwrap_err();
+            let line = usage_line(&e);
+            assert!(
+                line.starts_with("error: ") && !line.contains('\n') && !line.contains("Usage"),
+                "{bad}: {line:?}"
+            );
+        }
+        let e = Config::from_args(&args("--workload matmul")).unwrap_err();
+        assert!(
+            usage_line(&e).ends_with("[possible values: add, pi, reduce, map, stencil, gufunc]"),
+            "{}",
+            usage_line(&e)
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_out_takes_bytes_that_are_not_utf8() {
+        use std::os::unix::ffi::OsStrExt as _;
+        let bytes = |s: &[u8]| std::ffi::OsStr::from_bytes(s).to_owned();
+        let dir = bytes(b"res-\xff");
+        for args in [
+            vec!["--out".into(), dir.clone()],
+            vec![bytes(b"--out=res-\xff")],
+        ] {
+            match Config::from_args(&args) {
+                Ok(Request::Run(c)) => assert_eq!(c.out_dir.unwrap().as_os_str(), dir),
+                other => panic!("{args:?}: {other:?}"),
+            }
+        }
+        let e = Config::from_args(&[bytes(b"--size"), bytes(b"2x2x\xff")]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            usage_line(&e),
+            "error: the argument '2x2x\u{fffd}' is not valid UTF-8 (only --out takes any bytes)"
+        );
+    }
+
+    #[test]
+    fn out_must_be_a_directory_this_process_can_write() {
+        let base = std::env::temp_dir().join(format!("hotloop-bench-out-{}", std::process::id()));
+        let new = base.join("a/b");
+        check_out_dir(&new).unwrap();
+        assert!(new.is_dir());
+        // The probe is gone; an existing directory is fine.
+        assert_eq!(std::fs::read_dir(&new).unwrap().count(), 0);
+        check_out_dir(&new).unwrap();
+        let file = base.join("file");
+        std::fs::write(&file, "").unwrap();
+        assert_eq!(
+            check_out_dir(&file).unwrap_err(),
+            "exists and is not a directory"
+        );
+        let e = check_out_dir(&file.join("x")).unwrap_err();
+        assert!(e.starts_with("cannot create the directory: "), "{e}");
+        let _ = std::fs::remove_dir_all(&base);
     }
 
     #[test]
@@ -594,6 +769,10 @@ mod tests {
         ] {
             assert!(help.contains(opt), "help lacks {opt}:\n{help}");
         }
+        // The bound --repeat's help states is the one enforced (the help
+        // wraps its lines anywhere).
+        let words = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains(&format!("at most {MAX_REPEAT}")), "{help}");
         Cli::command().debug_assert();
     }
 }

@@ -19,18 +19,29 @@ use config::Config;
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
+/// Exit status of a bad argument (clap's, which `cargo xtask bench` passes
+/// on as its own).
+const USAGE: u8 = 2;
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `args_os`: `args` panics on an argument that is not UTF-8.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     // Every argument parsed and validated before any work: `--help` and a
-    // bad argument end here (exit 0 and 2).
+    // bad argument end here (exit 0 and 2), and so does an argument this
+    // machine cannot honour (a CUDA device it lacks, an `--out` it cannot
+    // write), each in one line.
     let mut cfg = match Config::from_args(&args) {
         Ok(config::Request::Run(c)) => c,
         Ok(config::Request::CudaAvailable) => return cuda_available(),
+        Err(e) if e.use_stderr() => {
+            eprintln!("{}", config::usage_line(&e));
+            return ExitCode::from(USAGE);
+        }
         Err(e) => e.exit(),
     };
-    if let Err(e) = cfg.resolve_cuda() {
-        eprintln!("hotloop-bench: {e}");
-        return ExitCode::FAILURE;
+    if let Err(e) = cfg.check_machine() {
+        eprintln!("error: {e}");
+        return ExitCode::from(USAGE);
     }
     let outcome = if cfg.sweep {
         run_sweep(&cfg)

@@ -1,7 +1,9 @@
 //! The suite as a user runs it: exit codes, messages and the files it
 //! leaves behind.
 
+use std::ffi::{OsStr, OsString};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 fn bench(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_hotloop-bench"))
@@ -174,4 +176,150 @@ fn missing_python_rows_are_one_line_and_nothing_is_installed() {
         !err.contains("installing") && !err.contains("creating"),
         "{err}"
     );
+}
+
+/// Runs the suite with `--quick` and `args` (`--quick`, so that a missing
+/// check would start the quick suite's work and be seen) and asserts that
+/// it refused them as a usage error before any work: exit 2, one line on
+/// stderr that contains `says` (a run that started would add its machine
+/// line there), nothing on stdout (nor its table), soon.
+fn refused_at_once<A: AsRef<OsStr>>(args: &[A], says: &str) {
+    let args: Vec<OsString> = args.iter().map(|a| a.as_ref().to_owned()).collect();
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_hotloop-bench"))
+        .arg("--quick")
+        .args(&args)
+        .output()
+        .expect("run hotloop-bench");
+    // Refusing takes milliseconds; the bound is generous for a loaded
+    // 2-core machine.
+    let took = start.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: not one line: {err}");
+    assert!(err.contains(says), "{args:?}: {err}");
+    assert!(
+        out.stdout.is_empty(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(took < Duration::from_secs(20), "{args:?}: took {took:?}");
+}
+
+/// A fresh directory under the system's temporary one.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("hotloop-bench-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn an_out_that_cannot_be_written_is_refused_before_any_work() {
+    let dir = scratch("out");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").unwrap();
+    refused_at_once(
+        &[OsStr::new("--out"), file.as_os_str()],
+        "exists and is not a directory",
+    );
+    // A directory cannot be made under a file (as root too, unlike a
+    // directory without write permission).
+    let under_file = file.join("results");
+    refused_at_once(
+        &[OsStr::new("--out"), under_file.as_os_str()],
+        "cannot create the directory",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_out_directory_that_takes_no_files_is_refused_before_any_work() {
+    // /proc exists and is a directory, but takes no new files, root's
+    // neither.
+    refused_at_once(
+        &["--out", "/proc"],
+        "--out /proc: cannot write a file there",
+    );
+}
+
+#[test]
+fn samples_beyond_one_calls_limit_are_refused_before_any_work() {
+    refused_at_once(
+        &["--samples", "1e4,1e15"],
+        "1000000000000000 samples exceeds the limit of 100000000000000 per call",
+    );
+}
+
+#[test]
+fn absurd_repeats_are_refused_before_allocating() {
+    refused_at_once(
+        &["--repeat", "1000000000000"],
+        "more than the 1000000 repeats a row takes",
+    );
+}
+
+#[test]
+fn cuda_by_name_without_a_device_is_refused_before_any_work() {
+    let probe = bench(&["--cuda-available"]);
+    if probe.status.success() {
+        eprintln!("skipped: this machine has a CUDA device, so --backend cuda is valid here");
+        return;
+    }
+    refused_at_once(&["--backend", "serial,cuda"], "error: --backend cuda: ");
+}
+
+#[cfg(unix)]
+#[test]
+fn arguments_that_are_not_utf8_do_not_panic() {
+    use std::os::unix::ffi::OsStrExt as _;
+    refused_at_once(
+        &[OsStr::new("--size"), OsStr::from_bytes(b"2x2x\xff")],
+        "the argument '2x2x\u{fffd}' is not valid UTF-8",
+    );
+    // --out takes a path of any bytes: here it reaches the directory check.
+    let dir = scratch("bytes");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let mut under_file = file.into_os_string();
+    under_file.push(OsStr::from_bytes(b"/res-\xff"));
+    refused_at_once(
+        &[OsStr::new("--out"), &under_file],
+        "cannot create the directory",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(unix)]
+#[test]
+fn results_go_to_an_out_path_that_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = scratch("bytes-run");
+    let mut out_dir = dir.clone().into_os_string();
+    out_dir.push(OsStr::from_bytes(b"/res-\xff"));
+    let out = Command::new(env!("CARGO_BIN_EXE_hotloop-bench"))
+        .args([
+            "--workload",
+            "pi",
+            "--backend",
+            "serial",
+            "--samples",
+            "1000",
+        ])
+        .args(["--repeat", "1", "--no-python", "--out"])
+        .arg(&out_dir)
+        .output()
+        .expect("run hotloop-bench");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::path::Path::new(&out_dir)
+            .join("results.json")
+            .is_file()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
