@@ -38,7 +38,7 @@
 //! # Where the PTX comes from
 //!
 //! The built-in kernels' PTX is embedded in the binary
-//! ([`ptx::EMBEDDED`], committed in `crates/hotloop-cuda/ptx/` and checked
+//! ([`ptx::EMBEDDED`], committed in `crates/hotloop-core/ptx/` and checked
 //! fresh by `cargo xtask test`); the newest architecture not above the
 //! device's is loaded when a device is first opened. `$HOTLOOP_PTX_DIR`,
 //! when set, names a directory to load it from instead. A user's own

@@ -31,6 +31,8 @@
 //! - [`sync_threads`], [`shared_array!`], and atomics on [`Out`]
 //!   ([`Out::atomic_add`] on `u32`, `u64`, `f32`, `f64`; [`Out::atomic_max`],
 //!   [`Out::atomic_min`] on integers).
+//! - [`MAX_SHARED_BYTES`] and [`MAX_LOCAL_BYTES`]: the GPU's limits a
+//!   kernel can run into, which the simulator applies too.
 //! - [`kernel`]: the attribute that makes a function an entry point and its
 //!   typed launcher (see `hotloop-macros`).
 //! - [`math`] and [`Real`]: the core's `exp` and `sqrt`, the same bits on

@@ -8,48 +8,27 @@ use hotloop_runtime::Error;
 use hotloop_sim::Simulator;
 use std::time::{Duration, Instant};
 
-/// Tile width, at module scope as in Numba's shared-memory matmul.
+/// Tile width, at module scope as Numba's examples declare it.
 const TPB: usize = 8;
 
-/// `c = a @ b` for `n x n` matrices, one `TPB x TPB` tile of each input
-/// in shared memory per step (Numba's `fast_matmul`). The parameters are
-/// named `a`, `b`, `c` and `grid`, names the typed launcher once used for
-/// its own.
+/// `at = a` transposed for an `n x n` matrix, through a `TPB x TPB` tile
+/// in shared memory per block (reads and writes both coalesced). The
+/// parameters are named `a` and `grid`, names the typed launcher once used
+/// for its own.
 #[kernel]
-pub fn fast_matmul(a: &[f32], b: &[f32], c: Out<f32>, grid: u32) {
-    let sa = shared_array!(f32, TPB * TPB);
-    let sb = shared_array!(f32, TPB * TPB);
+pub fn transpose(a: &[u32], at: Out<u32>, grid: u32) {
+    let tile = shared_array!(u32, TPB * TPB);
     let n = grid as usize;
-    // Numba's names: x is the row, y the column.
-    let (x, y) = grid_2d();
     let (tx, ty) = (thread_idx().x as usize, thread_idx().y as usize);
-    let mut acc = 0.0f32;
-    for i in 0..n.div_ceil(TPB) {
-        let (col, row) = (ty + i * TPB, tx + i * TPB);
-        sa.set(
-            tx * TPB + ty,
-            if x < n && col < n {
-                a[x * n + col]
-            } else {
-                0.0
-            },
-        );
-        sb.set(
-            tx * TPB + ty,
-            if row < n && y < n {
-                b[row * n + y]
-            } else {
-                0.0
-            },
-        );
-        sync_threads();
-        for j in 0..TPB {
-            acc += sa.get(tx * TPB + j) * sb.get(j * TPB + ty);
-        }
-        sync_threads();
+    let (bx, by) = (block_idx().x as usize * TPB, block_idx().y as usize * TPB);
+    // Row by + ty, column bx + tx of `a` into the tile, transposed.
+    if by + ty < n && bx + tx < n {
+        tile.set(tx * TPB + ty, a[(by + ty) * n + bx + tx]);
     }
-    if x < n && y < n {
-        c.set(x * n + y, acc);
+    sync_threads();
+    // Row bx + ty, column by + tx of `at`.
+    if bx + ty < n && by + tx < n {
+        at.set((bx + ty) * n + by + tx, tile.get(ty * TPB + tx));
     }
 }
 
@@ -163,21 +142,14 @@ pub fn long_reader(data: Out<u32>, total: Out<u64>) {
 fn a_module_constant_sizes_shared_tiles_and_any_parameter_name_works() {
     let sim = Simulator::new();
     for n in [1usize, 7, 8, 21] {
-        let a: Vec<f32> = (0..n * n).map(|i| (i % 5) as f32 - 2.0).collect();
-        let b: Vec<f32> = (0..n * n).map(|i| (i % 3) as f32 * 0.5).collect();
-        let mut want = vec![0.0f32; n * n];
-        for y in 0..n {
-            for x in 0..n {
-                want[y * n + x] = (0..n).map(|k| a[y * n + k] * b[k * n + x]).sum();
-            }
-        }
-        let (da, db) = (sim.to_device(&a), sim.to_device(&b));
-        let mut dc = sim.device_array::<f32>(n * n);
-        let blocks = n.div_ceil(TPB) as u32;
-        let grid = ((blocks, blocks), (TPB as u32, TPB as u32));
-        fast_matmul::launch(&sim, grid, &da, &db, &mut dc, n as u32).unwrap();
-        // Small integers and halves: exact in any order.
-        assert_eq!(dc.copy_to_host(), want, "n = {n}");
+        let a: Vec<u32> = (0..(n * n) as u32).collect();
+        let want: Vec<u32> = (0..n * n).map(|i| a[(i % n) * n + i / n]).collect();
+        let d_a = sim.to_device(&a);
+        let mut d_at = sim.device_array::<u32>(n * n);
+        let tiles = n.div_ceil(TPB) as u32;
+        let launch = ((tiles, tiles), (TPB as u32, TPB as u32));
+        transpose::launch(&sim, launch, &d_a, &mut d_at, n as u32).unwrap();
+        assert_eq!(d_at.copy_to_host(), want, "n = {n}");
     }
     let input = sim.to_device(&[1u32, 2, 3]);
     let mut out = sim.device_array::<u32>(3);
