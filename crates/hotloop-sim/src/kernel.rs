@@ -42,6 +42,7 @@ use rayon::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr::NonNull;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -55,9 +56,9 @@ const STACK_BYTES: usize = 4 * MAX_LOCAL_BYTES;
 /// makes before the others get their turn.
 pub const SLICE: u32 = 1024;
 
-/// Simulated threads a launch may have unless raised: 2^28, about 20 s of
-/// the simulator's per-thread cost on one core of this project's 2-core
-/// development VM.
+/// Simulated threads a launch may have unless raised: 2^28, some 20 s at
+/// the rate measured on this project's 2-core development VM (2^31 - 1
+/// one-thread blocks took 139 s, 1.5e7 threads a second).
 pub const DEFAULT_THREAD_BUDGET: u64 = 1 << 28;
 
 /// How long threads may spin while nothing in the launch changes before
@@ -92,7 +93,7 @@ impl Simulator {
     /// launch may have: a larger launch is an [`Error::LimitExceeded`]
     /// before any thread runs, not hours of simulation. A GPU runs 2^31 - 1
     /// blocks of 1024 threads; the simulator runs some 10^7 threads a
-    /// second.
+    /// second ([`DEFAULT_THREAD_BUDGET`]).
     pub const fn with_thread_budget(mut self, threads: u64) -> Self {
         self.thread_budget = threads;
         self
@@ -305,15 +306,11 @@ struct Turn {
 }
 
 impl Turn {
-    const fn new() -> Self {
+    fn new() -> Self {
         Turn {
             left: SLICE,
             wrote: false,
-            seen: Seen {
-                pairs: [(0, 0); 8],
-                len: 0,
-                many: false,
-            },
+            seen: Seen::default(),
         }
     }
 }
@@ -379,9 +376,23 @@ struct SharedMemory {
 
 #[derive(Default)]
 struct Arrays {
-    by_key: HashMap<u64, Box<[u64]>>,
+    /// Each array's words, allocated as a `Box` and held as a raw pointer:
+    /// handing an array out again then makes no new reference to it, which
+    /// would invalidate the pointers the block's other threads hold (Miri's
+    /// aliasing model found that of a `Box` looked up anew).
+    by_key: HashMap<u64, (NonNull<u64>, usize)>,
     /// Their bytes together.
     total: usize,
+}
+
+impl Drop for Arrays {
+    fn drop(&mut self) {
+        for &(ptr, words) in self.by_key.values() {
+            // SAFETY: from `Box::into_raw` of `words` words in `get`, freed
+            // once, here, after every thread of the block has ended.
+            drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr.as_ptr(), words)) });
+        }
+    }
 }
 
 /// The panic payload of a block that asked for more shared memory than a
@@ -394,15 +405,15 @@ impl SharedMemory {
     fn get(&self, key: u64, bytes: usize, align: usize) -> *mut u8 {
         assert!(align <= 8, "shared arrays are aligned to 8 bytes");
         let mut arrays = self.arrays.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(words) = arrays.by_key.get_mut(&key) {
+        if let Some(&(ptr, words)) = arrays.by_key.get(&key) {
             // One call site, one size (the macro's constant); a second size
             // under one key would hand out a buffer too small.
             assert!(
-                words.len() * 8 >= bytes,
+                words * 8 >= bytes,
                 "shared array {key:#x} was asked for {bytes} bytes but holds {}",
-                words.len() * 8
+                words * 8
             );
-            return words.as_mut_ptr().cast();
+            return ptr.as_ptr().cast();
         }
         let words = bytes.div_ceil(8).max(1);
         let requested = arrays.total.saturating_add(words * 8);
@@ -410,12 +421,10 @@ impl SharedMemory {
             std::panic::panic_any(SharedLimit { requested });
         }
         arrays.total = requested;
-        arrays
-            .by_key
-            .entry(key)
-            .or_insert_with(|| vec![0u64; words].into_boxed_slice())
-            .as_mut_ptr()
-            .cast()
+        let raw = Box::into_raw(vec![0u64; words].into_boxed_slice());
+        let ptr = NonNull::new(raw.cast::<u64>()).expect("a Box is never null");
+        arrays.by_key.insert(key, (ptr, words));
+        ptr.as_ptr().cast()
     }
 }
 
@@ -638,5 +647,32 @@ fn schedule(
         // Let the OS run the other blocks' workers, which may hold the
         // thread this one waits for.
         std::thread::yield_now();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_keeps_its_size_and_a_block_its_48_kib() {
+        let m = SharedMemory::default();
+        let p = m.get(1, 64, 8);
+        assert_eq!(m.get(1, 64, 8), p, "one array per key");
+        assert_eq!(m.get(1, 60, 4), p, "a smaller view of it");
+        // A larger size under the same key would hand out too few bytes.
+        let wider = catch_unwind(AssertUnwindSafe(|| m.get(1, 72, 8)));
+        assert!(wider.is_err());
+        m.get(2, MAX_SHARED_BYTES - 64, 8);
+        let over = catch_unwind(AssertUnwindSafe(|| m.get(3, 1, 8))).unwrap_err();
+        assert_eq!(
+            over.downcast_ref::<SharedLimit>().map(|l| l.requested),
+            Some(MAX_SHARED_BYTES + 8)
+        );
+        // Zeroed, and as many bytes as asked for.
+        // SAFETY: key 1's array holds 64 bytes, 8-aligned.
+        let words = unsafe { std::slice::from_raw_parts_mut(p.cast::<u64>(), 8) };
+        assert_eq!(words, [0; 8]);
+        words[7] = 1;
     }
 }
