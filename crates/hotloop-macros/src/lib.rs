@@ -1,129 +1,29 @@
-//! `#[kernel]` and `shared_array!`, re-exported by `hotloop-device`.
+//! `#[kernel]`, `#[device_op]`, `#[derive(DeviceValue)]` and
+//! `shared_array!`, re-exported by `hotloop-device`.
 //!
 //! `#[kernel]` reads a kernel's ABI from its signature, the one place it is
-//! written, and generates both halves from it:
-//!
-//! - on `nvptx64`, the `extern "ptx-kernel"` entry point: each `&[T]` and
-//!   `Out<T>` parameter becomes a pointer and a `u64` length, each scalar
-//!   passes by value, and the body runs on the slices rebuilt from them;
-//! - on the host, the function itself (the simulator runs it, one call per
-//!   simulated thread) and a module of the same name holding the kernel's
-//!   metadata (`INFO`: entry name, parameter kinds) and its typed launcher,
-//!   `launch(&launcher, grid, args...)`, whose arguments the compiler checks
-//!   against the signature: a mismatch is a compile error, never a wrong
-//!   push order.
-//!
-//! Any other named type is passed by value and must be a `DeviceValue` (a
-//! `#[repr(C)]` struct of numbers: `#[derive(DeviceValue)]`). A parameter
-//! that cannot cross to the device (a `&mut [T]`, a reference to a scalar,
-//! a slice of a struct) is a compile error saying why.
+//! written, and generates both halves from it (the `kernel` module says
+//! how). Any named type other than an element type is passed by value and
+//! must be a `DeviceValue` (a `#[repr(C)]` struct of numbers:
+//! `#[derive(DeviceValue)]`). A parameter that cannot cross to the device
+//! (a `&mut [T]`, a reference to a scalar, a slice of a struct) is a
+//! compile error saying why.
 
 mod device_op;
+mod kernel;
 mod value;
 
 use proc_macro::TokenStream;
-use proc_macro2::{Span, TokenStream as TokenStream2};
-use quote::{format_ident, quote};
+use proc_macro2::TokenStream as TokenStream2;
+use quote::quote;
 use std::sync::atomic::{AtomicU64, Ordering};
 use syn::parse::{Parse, ParseStream};
-use syn::{FnArg, GenericArgument, ItemFn, Pat, PathArguments, ReturnType, Token, Type};
-
-/// The element types that cross to the device.
-const ELEMS: [(&str, &str); 6] = [
-    ("f32", "F32"),
-    ("f64", "F64"),
-    ("u32", "U32"),
-    ("i32", "I32"),
-    ("u64", "U64"),
-    ("i64", "I64"),
-];
-
-/// How one parameter crosses.
-enum Param {
-    Slice(syn::Ident, Type),
-    Out(syn::Ident, Type),
-    Scalar(syn::Ident, Type),
-    /// Any other named type: a `DeviceValue` by value (the compiler checks
-    /// the bound).
-    Value(syn::Ident, Type),
-}
-
-fn elem_tag(ty: &Type) -> Option<&'static str> {
-    let Type::Path(p) = ty else { return None };
-    let id = p.path.get_ident()?.to_string();
-    ELEMS.iter().find(|(n, _)| *n == id).map(|(_, tag)| *tag)
-}
-
-fn cannot_cross(span: &impl quote::ToTokens, why: &str) -> syn::Error {
-    syn::Error::new_spanned(
-        span,
-        format!(
-            "this parameter cannot cross to the device: {why}. A kernel takes `&[T]` (read), \
-             `Out<T>` (written) and scalars `T` by value, with T one of f32, f64, u32, i32, u64, i64, \
-             and `#[derive(DeviceValue)]` structs by value"
-        ),
-    )
-}
-
-fn classify(arg: &FnArg) -> syn::Result<Param> {
-    let FnArg::Typed(pt) = arg else {
-        return Err(syn::Error::new_spanned(
-            arg,
-            "a kernel is a free function, not a method",
-        ));
-    };
-    let Pat::Ident(name) = &*pt.pat else {
-        return Err(syn::Error::new_spanned(
-            &pt.pat,
-            "kernel parameters need plain names",
-        ));
-    };
-    let name = name.ident.clone();
-    let ty = &*pt.ty;
-    match ty {
-        Type::Reference(r) => {
-            if r.mutability.is_some() {
-                return Err(cannot_cross(
-                    ty,
-                    "every thread of the launch would hold this `&mut`, which is undefined \
-                     behaviour; take `Out<T>` to write an array",
-                ));
-            }
-            let Type::Slice(s) = &*r.elem else {
-                return Err(cannot_cross(
-                    ty,
-                    "only slices cross by reference, not references to single values",
-                ));
-            };
-            if elem_tag(&s.elem).is_none() {
-                return Err(cannot_cross(&s.elem, "its element type has no device form"));
-            }
-            Ok(Param::Slice(name, (*s.elem).clone()))
-        }
-        Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Out") => {
-            let seg = p.path.segments.last().expect("checked");
-            let PathArguments::AngleBracketed(args) = &seg.arguments else {
-                return Err(cannot_cross(ty, "`Out` needs its element type, `Out<T>`"));
-            };
-            let elem = args.args.iter().find_map(|a| match a {
-                GenericArgument::Type(t) => Some(t.clone()),
-                _ => None,
-            });
-            match elem {
-                Some(t) if elem_tag(&t).is_some() => Ok(Param::Out(name, t)),
-                Some(t) => Err(cannot_cross(&t, "its element type has no device form")),
-                None => Err(cannot_cross(ty, "`Out` needs its element type, `Out<T>`")),
-            }
-        }
-        _ if elem_tag(ty).is_some() => Ok(Param::Scalar(name, ty.clone())),
-        Type::Path(_) | Type::Array(_) => Ok(Param::Value(name, ty.clone())),
-        _ => Err(cannot_cross(ty, "its type has no device form")),
-    }
-}
+use syn::{ItemFn, Token, Type};
 
 /// Makes a function a kernel: a PTX entry point on `nvptx64`, and on the
-/// host the function itself plus a module of the same name with `INFO`
-/// (`hotloop_device::host::KernelInfo`) and the typed `launch`.
+/// host the function itself plus a module of the same name with its
+/// metadata (`INFO`, a `hotloop_device::host::KernelInfo`) and the typed
+/// `launch`.
 ///
 /// ```ignore
 /// #[kernel]
@@ -135,205 +35,30 @@ fn classify(arg: &FnArg) -> syn::Result<Param> {
 /// // host: add_two::launch(&launcher, (blocks, threads), &d_in, &mut d_out)?;
 /// ```
 ///
+/// A kernel generic over its element type lists the types it is built for,
+/// one entry point each (`add_scalar_f32`, `add_scalar_f64`), as Numba
+/// compiles one kernel per signature:
+///
+/// ```ignore
+/// #[kernel(f32, f64)]
+/// pub fn add_scalar<T: Real>(input: &[T], output: Out<T>, value: T) {
+///     for i in grid_stride(input.len()) {
+///         output.set(i, input[i] + value);
+///     }
+/// }
+/// // host: add_scalar::launch::<f32, _>(&launcher, grid, &d_in, &mut d_out, 2.0)?;
+/// // its metadata: add_scalar::info::<f32>()
+/// ```
+///
 /// The crate that defines kernels enables, for its device build,
 /// `#![cfg_attr(target_arch = "nvptx64", no_std, feature(abi_ptx, asm_experimental_arch))]`.
 #[proc_macro_attribute]
 pub fn kernel(attr: TokenStream, item: TokenStream) -> TokenStream {
-    if !attr.is_empty() {
-        return syn::Error::new(Span::call_site(), "#[kernel] takes no arguments")
-            .to_compile_error()
-            .into();
-    }
     let f = syn::parse_macro_input!(item as ItemFn);
-    match expand_kernel(f) {
+    match kernel::expand(attr.into(), f) {
         Ok(t) => t.into(),
         Err(e) => e.to_compile_error().into(),
     }
-}
-
-fn expand_kernel(f: ItemFn) -> syn::Result<TokenStream2> {
-    let sig = &f.sig;
-    if !sig.generics.params.is_empty() {
-        return Err(syn::Error::new_spanned(
-            &sig.generics,
-            "a kernel cannot be generic: the PTX is compiled ahead of time, one entry point per \
-             kernel; write one kernel per element type",
-        ));
-    }
-    if sig.asyncness.is_some() || sig.constness.is_some() || sig.unsafety.is_some() {
-        return Err(syn::Error::new_spanned(
-            sig,
-            "a kernel is a plain, safe `fn`",
-        ));
-    }
-    if !matches!(sig.output, ReturnType::Default) {
-        return Err(syn::Error::new_spanned(
-            &sig.output,
-            "a kernel returns nothing: it writes its results through `Out<T>`",
-        ));
-    }
-    let params = sig
-        .inputs
-        .iter()
-        .map(classify)
-        .collect::<syn::Result<Vec<_>>>()?;
-    if params.len() > 16 {
-        return Err(syn::Error::new_spanned(
-            &sig.inputs,
-            "a kernel has at most 16 parameters",
-        ));
-    }
-    let name = &sig.ident;
-    let name_str = name.to_string();
-    let vis = &f.vis;
-    let attrs = &f.attrs;
-    let block = &f.block;
-    let inputs = &sig.inputs;
-
-    // The device entry point's parameters and the slices rebuilt from them.
-    let mut entry_params = Vec::new();
-    let mut rebuild = Vec::new();
-    // The host's metadata, launcher parameters, pushes and the simulator's unpacking.
-    let mut kinds = Vec::new();
-    let mut launch_params = Vec::new();
-    let mut pushes = Vec::new();
-    let mut unpack = Vec::new();
-    let mut names = Vec::new();
-    for (i, p) in params.iter().enumerate() {
-        match p {
-            Param::Slice(n, t) => {
-                let (ptr, len) = (
-                    format_ident!("__hotloop_{n}_ptr"),
-                    format_ident!("__hotloop_{n}_len"),
-                );
-                entry_params.push(quote!(#ptr: *const #t, #len: u64));
-                rebuild.push(quote! {
-                    let #n: &[#t] = if #len == 0 {
-                        &[]
-                    } else {
-                        // SAFETY: the launch contract: `len` elements at `ptr`.
-                        unsafe { ::hotloop_device::__private::from_raw_parts(#ptr, #len as usize) }
-                    };
-                });
-                let tag = format_ident!("{}", elem_tag(t).expect("classified"));
-                kinds.push(
-                    quote!(::hotloop_device::host::ParamKind::Slice(::hotloop_device::Elem::#tag)),
-                );
-                launch_params.push(quote!(#n: &__HotloopL::Array<#t>));
-                pushes.push(quote!(__hotloop_args.slice::<#t, _>(#n);));
-                unpack.push(quote! {
-                    // SAFETY: `Launcher`'s contract: `body` runs only on host arrays.
-                    let #n: &[#t] = unsafe { __hotloop_a.host_slice::<#t>(#i) };
-                });
-            }
-            Param::Out(n, t) => {
-                let (ptr, len) = (
-                    format_ident!("__hotloop_{n}_ptr"),
-                    format_ident!("__hotloop_{n}_len"),
-                );
-                entry_params.push(quote!(#ptr: *mut #t, #len: u64));
-                rebuild.push(quote! {
-                    // SAFETY: the launch contract: `len` elements at `ptr`.
-                    let #n = unsafe { ::hotloop_device::Out::<#t>::from_raw(#ptr, #len as usize) };
-                });
-                let tag = format_ident!("{}", elem_tag(t).expect("classified"));
-                kinds.push(
-                    quote!(::hotloop_device::host::ParamKind::Out(::hotloop_device::Elem::#tag)),
-                );
-                launch_params.push(quote!(#n: &mut __HotloopL::Array<#t>));
-                pushes.push(quote!(__hotloop_args.out::<#t, _>(#n);));
-                unpack.push(quote! {
-                    // SAFETY: as above.
-                    let #n = unsafe { __hotloop_a.host_out::<#t>(#i) };
-                });
-            }
-            Param::Scalar(n, t) => {
-                entry_params.push(quote!(#n: #t));
-                let tag = format_ident!("{}", elem_tag(t).expect("classified"));
-                kinds.push(
-                    quote!(::hotloop_device::host::ParamKind::Scalar(::hotloop_device::Elem::#tag)),
-                );
-                launch_params.push(quote!(#n: #t));
-                pushes.push(quote!(__hotloop_args.scalar::<#t>(#n);));
-                unpack.push(quote!(let #n: #t = __hotloop_a.scalar_at::<#t>(#i);));
-            }
-            Param::Value(n, t) => {
-                entry_params.push(quote!(#n: ::hotloop_device::__core::abi::ByValue<#t>));
-                rebuild.push(quote!(let #n: #t = #n.value;));
-                kinds.push(quote!(::hotloop_device::__core::abi::ParamKind::value::<#t>()));
-                launch_params.push(quote!(#n: #t));
-                pushes.push(quote!(__hotloop_args.value::<#t>(#n);));
-                unpack.push(quote! {
-                    // SAFETY: pushed by `value::<T>` above.
-                    let #n: #t = unsafe { __hotloop_a.host_value::<#t>(#i) };
-                });
-            }
-        }
-        names.push(match p {
-            Param::Slice(n, _) | Param::Out(n, _) | Param::Scalar(n, _) | Param::Value(n, _) => {
-                n.clone()
-            }
-        });
-    }
-    let doc_launch = format!(
-        "Launches `{name_str}` over `grid` (`(blocks, threads)`, each a `u32` or a 2- or 3-tuple) \
-         with these arguments, on the simulator or a CUDA module."
-    );
-    Ok(quote! {
-        #[cfg(target_arch = "nvptx64")]
-        #[unsafe(no_mangle)]
-        #(#attrs)*
-        #[allow(clippy::too_many_arguments)]
-        #vis unsafe extern "ptx-kernel" fn #name(#(#entry_params),*) {
-            #[inline(always)]
-            #[allow(clippy::too_many_arguments)]
-            fn __hotloop_body(#inputs) #block
-            #(#rebuild)*
-            __hotloop_body(#(#names),*)
-        }
-
-        #[cfg(not(target_arch = "nvptx64"))]
-        #(#attrs)*
-        #[allow(clippy::too_many_arguments)]
-        #vis fn #name(#inputs) #block
-
-        /// The kernel's metadata and typed launcher (generated by `#[kernel]`).
-        #[cfg(not(target_arch = "nvptx64"))]
-        #vis mod #name {
-            // The signature's own types (a by-value struct) by their names.
-            #[allow(unused_imports)]
-            use super::*;
-
-            /// The entry point's name and parameters, from the signature.
-            pub static INFO: ::hotloop_device::host::KernelInfo = ::hotloop_device::host::KernelInfo {
-                name: #name_str,
-                params: &[#(#kinds),*],
-            };
-
-            #[doc = #doc_launch]
-            #[allow(clippy::too_many_arguments)]
-            // The launcher's own names start with `__hotloop`/`__Hotloop`,
-            // so that a kernel parameter of any other name (`a`, `grid`,
-            // `launcher`) cannot clash with them.
-            pub fn launch<__HotloopL: ::hotloop_device::host::Launcher>(
-                __hotloop_launcher: &__HotloopL,
-                __hotloop_grid: impl ::core::convert::Into<::hotloop_device::host::Grid>,
-                #(#launch_params),*
-            ) -> ::core::result::Result<__HotloopL::Run, __HotloopL::Error> {
-                let mut __hotloop_args = ::hotloop_device::host::Args::new();
-                #(#pushes)*
-                __hotloop_launcher.launch(
-                    &INFO,
-                    __hotloop_grid.into(),
-                    &__hotloop_args,
-                    &|__hotloop_a: &::hotloop_device::host::Args| {
-                        #(#unpack)*
-                        super::#name(#(#names),*)
-                    },
-                )
-            }
-        }
-    })
 }
 
 /// Where the generated code finds `hotloop-core`: through `hotloop-device`
@@ -511,7 +236,7 @@ impl Parse for SharedArgs {
         let ty: Type = input.parse()?;
         input.parse::<Token![,]>()?;
         let len: syn::Expr = input.parse()?;
-        if elem_tag(&ty).is_none() {
+        if kernel::elem_tag(&ty).is_none() {
             return Err(syn::Error::new_spanned(
                 &ty,
                 "a shared array holds f32, f64, u32, i32, u64 or i64",

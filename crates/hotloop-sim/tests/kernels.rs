@@ -329,3 +329,90 @@ fn a_struct_passes_by_value_and_its_kind_records_its_layout() {
         }
     }
 }
+
+/// `output = input + value` for every element type listed: one entry point
+/// per type, one launcher generic over them.
+#[kernel(f32, f64, u32, i64)]
+pub fn add_value<T: Copy + core::ops::Add<Output = T>>(input: &[T], output: Out<T>, value: T) {
+    for i in grid_stride(input.len()) {
+        output.set(i, input[i] + value);
+    }
+}
+
+/// A generic kernel with a by-value struct over its type and a fixed-type
+/// output beside the generic ones.
+#[kernel(f32, f64)]
+pub fn scale_count<T>(p: Scale<T>, input: &[T], output: Out<T>, nonzero: Out<u64>)
+where
+    T: Copy + PartialEq + Default + core::ops::Mul<Output = T>,
+{
+    for i in grid_stride(input.len()) {
+        let y = input[i] * p.factor;
+        output.set(i, y);
+        if y != T::default() {
+            nonzero.atomic_add(0, 1);
+        }
+    }
+}
+
+/// A factor, by value.
+#[derive(Clone, Copy, Debug, DeviceValue)]
+#[repr(C)]
+pub struct Scale<T> {
+    /// The factor.
+    pub factor: T,
+}
+
+#[test]
+fn a_generic_kernel_has_one_entry_per_listed_type() {
+    assert_eq!(add_value::info::<f32>().name, "add_value_f32");
+    assert_eq!(add_value::info::<i64>().name, "add_value_i64");
+    assert_eq!(
+        add_value::info::<u32>().params,
+        [
+            ParamKind::Slice(Elem::U32),
+            ParamKind::Out(Elem::U32),
+            ParamKind::Scalar(Elem::U32),
+        ]
+    );
+    assert_eq!(
+        scale_count::info::<f64>().params,
+        [
+            ParamKind::value::<Scale<f64>>(),
+            ParamKind::Slice(Elem::F64),
+            ParamKind::Out(Elem::F64),
+            ParamKind::Out(Elem::U64),
+        ]
+    );
+    let sim = Simulator::new();
+    let x: Vec<f64> = values(1001);
+    let d = sim.to_device(&x);
+    let mut out = sim.device_array_like(&d);
+    add_value::launch::<f64, _>(&sim, (3, 64), &d, &mut out, 2.0).unwrap();
+    assert_eq!(
+        out.copy_to_host(),
+        x.iter().map(|v| v + 2.0).collect::<Vec<_>>()
+    );
+    let xi: Vec<i64> = (0..1001).map(|i| i * 3 - 700).collect();
+    let d = sim.to_device(&xi);
+    let mut out = sim.device_array_like(&d);
+    add_value::launch::<i64, _>(&sim, (2, 33), &d, &mut out, -5).unwrap();
+    assert_eq!(
+        out.copy_to_host(),
+        xi.iter().map(|v| v - 5).collect::<Vec<_>>()
+    );
+    let xf: Vec<f32> = (0..100).map(|i| (i % 7) as f32 - 3.0).collect();
+    let d = sim.to_device(&xf);
+    let mut out = sim.device_array_like(&d);
+    let mut count = sim.device_array::<u64>(1);
+    let p = Scale { factor: 0.5f32 };
+    scale_count::launch::<f32, _>(&sim, (2, 16), p, &d, &mut out, &mut count).unwrap();
+    assert_eq!(
+        out.copy_to_host(),
+        xf.iter().map(|v| v * 0.5).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        count.copy_to_host(),
+        [xf.iter().filter(|&&v| v != 0.0).count() as u64]
+    );
+}

@@ -10,7 +10,9 @@
 //! through hotloop's `map` and `count_where` on serial, the simulator and
 //! CUDA, each checked against the serial backend bit for bit.
 
-use custom_kernels::{Outlier, Softsign, TPB, add_two, add_two_blog, block_sum, fast_matmul};
+use custom_kernels::{
+    Outlier, Softsign, TPB, add_scalar, add_two, add_two_blog, block_sum, fast_matmul,
+};
 use hotloop::{Backend, Error, count_where_slice, map_slice_into};
 use hotloop_cuda::Module;
 use hotloop_device::DeviceCopy;
@@ -99,6 +101,27 @@ fn run<B: Launch>(b: &B) -> Vec<(String, String, bool, String)> {
             Ok(b.get(&d_out)? == want)
         })();
         row("add_two (grid-stride)", format!("[{blocks}, {threads}]"), r);
+    }
+    // The generic kernel's two instances.
+    let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let want32: Vec<f32> = x32.iter().map(|v| v + 2.0).collect();
+    for (blocks, threads) in [(1, 32), (40, 256)] {
+        let r = (|| {
+            let d_in = b.put(&x)?;
+            let mut d_out = b.zeros::<f64>(n)?;
+            add_scalar::launch::<f64, _>(b, (blocks, threads), &d_in, &mut d_out, 2.0)
+                .map_err(|e| e.to_string())?;
+            let d_in = b.put(&x32)?;
+            let mut d_out32 = b.zeros::<f32>(n)?;
+            add_scalar::launch::<f32, _>(b, (blocks, threads), &d_in, &mut d_out32, 2.0)
+                .map_err(|e| e.to_string())?;
+            Ok(b.get(&d_out)? == want && b.get(&d_out32)? == want32)
+        })();
+        row(
+            "add_scalar (f64 and f32)",
+            format!("[{blocks}, {threads}]"),
+            r,
+        );
     }
     for (blocks, threads) in [(1, 1), (3, 7), (8, 256), (2, 1024)] {
         let r = (|| {

@@ -72,6 +72,16 @@ pub fn add_two(input: &[f64], output: Out<f64>) {
     }
 }
 
+/// `output = input + value`, built for f32 and f64 (entry points
+/// `add_scalar_f32` and `add_scalar_f64`), as Numba compiles one kernel
+/// per signature: launch with `add_scalar::launch::<f32, _>(..)`.
+#[kernel(f32, f64)]
+pub fn add_scalar<T: Real>(input: &[T], output: Out<T>, value: T) {
+    for i in grid_stride(input.len()) {
+        output.set(i, input[i] + value);
+    }
+}
+
 /// `total[0] += sum(input)`: each thread sums its grid-stride share, the
 /// block combines the shares in shared memory (a barrier between the
 /// steps of the tree), and thread 0 adds the block's sum with one atomic.
