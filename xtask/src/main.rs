@@ -21,7 +21,8 @@ const USAGE: &str = "\
 usage: cargo xtask <task> [options]
 
 tasks:
-  test             format check, clippy (warnings denied), PTX build and check, all tests
+  test             format check, clippy (warnings denied), PTX build and check, crate
+                   packages built from their .crate, all tests
   bench [--quick]  the cross-backend comparison suite (see `cargo xtask bench --help`)
   build-kernels    compile gpu-kernels/ to PTX (cached; rebuilt when sources change)
   check-ptx        assemble the PTX with ptxas for sm_80 and sm_90

@@ -32,6 +32,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let ptx = kernels::build_ptx_files(&[])?;
     kernels::check_embedded_fresh(&ptx)?;
     kernels::check(&[])?;
+    check_packages()?;
     process::run(process::cargo().args(["test", "--workspace", "--locked"]))?;
     mpi::check_ranks()?;
     check_custom_kernels()?;
@@ -75,6 +76,122 @@ fn check_docs_and_features() -> Result<(), String> {
         "--features",
         "sim",
     ]))
+}
+
+/// Each published crate as a user gets it from a registry: `cargo package`
+/// packs every workspace member but the unpublished ones (`publish =
+/// false`: the bench suite and this xtask, which depend on the others by
+/// path alone), then builds each from its own `.crate` against the
+/// others' `.crate`s, not the checkout: a file a crate uses from outside
+/// its directory (hotloop-core's committed PTX is inside it) or a
+/// dependency without a version fails here. First, each published crate
+/// has the licence texts its `license` names: cargo packs a crate's own
+/// directory only, so each links the root's `LICENSE-MIT` and
+/// `LICENSE-APACHE`. `--allow-dirty`: like every other step, this checks
+/// the working tree, committed or not. Measured on 2 cores: 53 s from a
+/// cold target directory (no earlier step builds the dev profile), 27 s
+/// with its dependencies already built.
+fn check_packages() -> Result<(), String> {
+    let root = process::workspace_root();
+    let members = workspace_members(&root)?;
+    let unlicensed = without_licence_texts(&root, &members)?;
+    if !unlicensed.is_empty() {
+        return Err(format!(
+            "published crates without the root's licence texts: {}; in each, \
+             `ln -s ../../LICENSE-MIT ../../LICENSE-APACHE .`",
+            unlicensed.join(", ")
+        ));
+    }
+    let mut cmd = process::cargo();
+    cmd.args(["package", "--workspace", "--locked", "--allow-dirty"]);
+    for m in members.iter().filter(|m| !m.published) {
+        cmd.args(["--exclude", &m.name]);
+    }
+    process::run(&mut cmd)
+}
+
+/// A workspace member, as `cargo package` sees it.
+#[derive(Debug)]
+struct Member {
+    name: String,
+    dir: std::path::PathBuf,
+    published: bool,
+}
+
+/// The root manifest's members (`.`, `crates/*`, `xtask`): each one's
+/// `[package]` name and whether it says `publish = false`.
+fn workspace_members(root: &std::path::Path) -> Result<Vec<Member>, String> {
+    let crates = root.join("crates");
+    let mut dirs = vec![root.to_path_buf(), root.join("xtask")];
+    for entry in
+        std::fs::read_dir(&crates).map_err(|e| format!("reading {}: {e}", crates.display()))?
+    {
+        let dir = entry
+            .map_err(|e| format!("reading {}: {e}", crates.display()))?
+            .path();
+        if dir.join("Cargo.toml").is_file() {
+            dirs.push(dir);
+        }
+    }
+    dirs.into_iter()
+        .map(|dir| {
+            let manifest = dir.join("Cargo.toml");
+            let text = std::fs::read_to_string(&manifest)
+                .map_err(|e| format!("reading {}: {e}", manifest.display()))?;
+            let name = package_field(&text, "name")
+                .ok_or_else(|| format!("{}: no [package] name", manifest.display()))?;
+            let published = package_field(&text, "publish").as_deref() != Some("false");
+            Ok(Member {
+                name,
+                dir,
+                published,
+            })
+        })
+        .collect()
+}
+
+/// A `key = value` line of a manifest's `[package]` table, the value
+/// unquoted.
+fn package_field(manifest: &str, key: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if let Some(v) = line
+            .strip_prefix(key)
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix('='))
+            .filter(|_| in_package)
+        {
+            return Some(v.trim().trim_matches('"').to_string());
+        }
+    }
+    None
+}
+
+/// The published members whose `LICENSE-MIT` or `LICENSE-APACHE` is
+/// missing or not the root's text (a link that a checkout without
+/// symbolic links turned into a file naming its target, say).
+fn without_licence_texts(
+    root: &std::path::Path,
+    members: &[Member],
+) -> Result<Vec<String>, String> {
+    let mut texts = Vec::new();
+    for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        let path = root.join(file);
+        let text = std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        texts.push((file, text));
+    }
+    Ok(members
+        .iter()
+        .filter(|m| m.published)
+        .filter(|m| {
+            texts
+                .iter()
+                .any(|(file, text)| std::fs::read(m.dir.join(file)).ok().as_ref() != Some(text))
+        })
+        .map(|m| m.name.clone())
+        .collect())
 }
 
 /// The tests that need a CUDA device (`#[ignore = "needs a CUDA device"]`):
@@ -221,4 +338,42 @@ fn ensure_lint_components() -> Result<(), String> {
             .args(["component", "add", "--toolchain", &toolchain])
             .args(["rustfmt", "clippy"]),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifests_package_fields_are_read_from_its_package_table() {
+        let manifest = "[workspace]\nmembers = [\"a\"]\n\n[package]\nname = \"hotloop-x\"\n\
+                        publish=false\n\n[dependencies]\nname = \"not-this\"\n";
+        assert_eq!(
+            package_field(manifest, "name").as_deref(),
+            Some("hotloop-x")
+        );
+        assert_eq!(package_field(manifest, "publish").as_deref(), Some("false"));
+        assert_eq!(
+            package_field("[dependencies]\nname = \"y\"\n", "name"),
+            None
+        );
+    }
+
+    #[test]
+    fn every_published_crate_has_the_licence_texts_and_the_tools_are_unpublished() {
+        let root = process::workspace_root();
+        let members = workspace_members(&root).unwrap();
+        assert_eq!(
+            without_licence_texts(&root, &members).unwrap(),
+            Vec::<String>::new()
+        );
+        let unpublished: Vec<&str> = members
+            .iter()
+            .filter(|m| !m.published)
+            .map(|m| m.name.as_str())
+            .collect();
+        assert!(unpublished.contains(&"xtask"), "{unpublished:?}");
+        assert!(unpublished.contains(&"hotloop-bench"), "{unpublished:?}");
+        assert!(members.iter().any(|m| m.name == "hotloop" && m.published));
+    }
 }

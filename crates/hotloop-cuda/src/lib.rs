@@ -19,7 +19,8 @@
 //! [`ops`] wraps the whole round trip (copy in, launch, copy out, finish on
 //! the host) per operation (`add_scalar`, sum, max, min, count-where, Monte
 //! Carlo, and the built-in maps, gufuncs and stencils, which the GPU runs
-//! through their own entry points: see `hotloop_core::device_op`), and its `*_timed` forms return [`Timings`] that
+//! through their own entry points: see `hotloop_core::abi::DeviceKernel`),
+//! and its `*_timed` forms return [`Timings`] that
 //! separate what the blog's measurement lumped together: host-to-device
 //! copies, the kernel alone (CUDA events, read after a synchronize),
 //! device-to-host copies, and the one-time module load (PTX JIT).

@@ -7,9 +7,9 @@
 //! Empty inputs touch no device memory (the launch is still validated).
 //!
 //! The Numba-parity operations (maps, gufuncs, stencils, min, count-where)
-//! take the built-in op's device description (`hotloop_core::device_op`,
-//! from the op's `device_map`, `device_zip`, ... method): the GPU runs only
-//! ops with entry points. Their results, and the sums, minima and maxima,
+//! take the op's device description (`hotloop_core::abi::DeviceKernel`,
+//! from its trait's `device_kernel` method, which `#[device_op]` fills in):
+//! the GPU runs only ops with entry points. Their results, and the sums, minima and maxima,
 //! are the CPU backends' and the simulator's, bit for bit, at any launch.
 
 use crate::array::DeviceArray;
