@@ -17,8 +17,6 @@ use hotloop::Backend;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-/// Workloads by name.
-pub const WORKLOADS: [&str; 6] = ["add", "pi", "reduce", "map", "stencil", "gufunc"];
 /// Backends by name.
 #[cfg(not(test))]
 pub const BACKENDS: &[&str] = &["serial", "parallel", "simulator", "cuda"];
@@ -95,7 +93,7 @@ pub struct Cli {
         long,
         value_name = "W[,W...]",
         value_delimiter = ',',
-        value_parser = PossibleValuesParser::new(WORKLOADS),
+        value_parser = PossibleValuesParser::new(crate::workloads::names()),
     )]
     pub workload: Vec<String>,
 
@@ -160,7 +158,8 @@ pub struct Config {
     /// Whether `--backend` named them (an unavailable one is then an error,
     /// not a note).
     pub backends_explicit: bool,
-    /// Workloads to run, by name.
+    /// Workloads to run, by name (each a [`crate::workloads::Workload::name`];
+    /// [`crate::workloads::selected`] gives them).
     pub workloads: Vec<String>,
     /// Parallel backend's thread count.
     pub threads: Option<usize>,
@@ -251,11 +250,6 @@ impl Config {
         self.backends.iter().any(|b| b == name)
     }
 
-    /// Whether a workload is selected.
-    pub fn runs_workload(&self, name: &str) -> bool {
-        self.workloads.iter().any(|w| w == name)
-    }
-
     /// Parses and validates the suite's arguments (without the program
     /// name). `Err` is clap's error: the help (exit 0) or a usage error
     /// naming the argument (exit 2, printed as [`usage_line`]). Only
@@ -301,7 +295,10 @@ impl Config {
             },
             backends_explicit,
             workloads: if cli.workload.is_empty() {
-                WORKLOADS.iter().map(|s| s.to_string()).collect()
+                crate::workloads::names()
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
             } else {
                 dedup(cli.workload)
             },
@@ -351,33 +348,14 @@ impl Config {
 }
 
 /// Refuses, before anything is allocated, a configuration whose arrays will
-/// not fit in the memory this machine has available: the add workload holds
-/// an input, an output and a fresh output at once, the map workload an
-/// input and an output, the reductions the input; the Python rows (add
-/// only, after the Rust rows have freed theirs) about four arrays.
+/// not fit in the memory this machine has available: the most any selected
+/// workload holds at once (the workloads run one after the other), with its
+/// Python rows when `python`.
 fn check_memory(cfg: &Config, python: bool) -> Result<(), String> {
-    let elems = cfg
-        .shape
-        .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
-        .ok_or("array size overflows")?;
-    let rust: u64 = if cfg.runs_workload("add") {
-        3
-    } else if cfg.runs_workload("map") {
-        2
-    } else if cfg.runs_workload("reduce") {
-        1
-    } else {
-        0
-    };
-    let python: u64 = if python && cfg.runs_workload("add") {
-        4
-    } else {
-        0
-    };
-    let bytes = elems
-        .checked_mul(8 * rust.max(python))
-        .ok_or("array size overflows")?;
+    let mut bytes = 0;
+    for w in crate::workloads::selected(cfg) {
+        bytes = bytes.max(w.memory(cfg, python)?);
+    }
     hotloop_runtime::memory::check_fits("the benchmark arrays", bytes)
         .map_err(|e| format!("{e}; choose a smaller --size"))
 }
@@ -570,7 +548,7 @@ mod tests {
         assert_eq!(c.plan.repeat, 5);
         assert_eq!(c.backends, ["serial", "parallel", "simulator", "cuda"]);
         assert!(!c.backends_explicit);
-        assert_eq!(c.workloads, WORKLOADS);
+        assert_eq!(c.workloads, crate::workloads::names());
         let c = parse("--full --size 2x2x2").unwrap();
         assert_eq!(c.samples.last(), Some(&10_000_000_000));
     }

@@ -208,7 +208,7 @@ fn run(cfg: &Config) -> Result<bool, String> {
     let python = python_interpreter(cfg)?;
     let steps = match cfg.ranks {
         Some(n) => mpi::steps(n),
-        None => progress::suite_steps(cfg, python.is_some()),
+        None => suite_steps(cfg, python.is_some()),
     };
     let mut progress = progress::Progress::new(steps);
     let (rows, python_failed) = match cfg.ranks {
@@ -255,6 +255,13 @@ fn run(cfg: &Config) -> Result<bool, String> {
     Ok(!report.any_failed() && python_failed.is_none())
 }
 
+/// How many steps [`measure_rows`] takes for `cfg` (with the Python
+/// scripts when `python`): one per call of its `progress`, as the test
+/// below checks.
+fn suite_steps(cfg: &Config, python: bool) -> u64 {
+    workloads::steps(cfg) + if python { python::steps(cfg) } else { 0 }
+}
+
 /// Measures every row `cfg` selects, the Python scripts' too when
 /// `python` names an interpreter, calling `progress` at each step. A
 /// failing Python script fails the run, but not the Rust rows' report: its
@@ -264,32 +271,7 @@ fn measure_rows(
     python: Option<&std::path::Path>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<(Vec<row::Row>, Option<String>), String> {
-    let mut rows = Vec::new();
-    if ["add", "reduce", "map"]
-        .iter()
-        .any(|w| cfg.runs_workload(w))
-    {
-        progress("filling the input array");
-        let x = workloads::input(cfg.shape)?;
-        if cfg.runs_workload("add") {
-            rows.extend(workloads::add::rows(cfg, &x, progress)?);
-        }
-        if cfg.runs_workload("reduce") {
-            rows.extend(workloads::reduce::rows(cfg, &x, progress)?);
-        }
-        if cfg.runs_workload("map") {
-            rows.extend(workloads::ops::map_rows(cfg, &x, progress)?);
-        }
-    }
-    if cfg.runs_workload("stencil") {
-        rows.extend(workloads::ops::stencil_rows(cfg, progress)?);
-    }
-    if cfg.runs_workload("gufunc") {
-        rows.extend(workloads::ops::gufunc_rows(cfg, progress)?);
-    }
-    if cfg.runs_workload("pi") {
-        rows.extend(workloads::pi::rows(cfg, progress)?);
-    }
+    let mut rows = workloads::measure(cfg, progress)?;
     let mut python_failed = None;
     if let Some(python) = python {
         match python::rows(cfg, python, progress) {
@@ -314,7 +296,7 @@ mod tests {
             let c = cfg(args);
             let mut calls = 0u64;
             measure_rows(&c, None, &mut |_| calls += 1).unwrap();
-            assert_eq!(calls, progress::suite_steps(&c, false), "{args}");
+            assert_eq!(calls, suite_steps(&c, false), "{args}");
         }
     }
 

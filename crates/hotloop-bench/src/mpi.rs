@@ -13,6 +13,7 @@
 use crate::config::Config;
 use crate::measure::Timings;
 use crate::row::{Check, Row};
+use crate::targets::{Target, find, median};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -29,6 +30,41 @@ pub const PI_STRONG: &str = "mpi/pi/strong";
 pub const JACOBI_ONE_PROCESS: &str = "mpi/jacobi/one_process";
 /// The id prefix of the strong-scaling Jacobi rows (`.../<ranks>`).
 pub const JACOBI_STRONG: &str = "mpi/jacobi/strong";
+
+/// The MPI rows' targets: an embarrassingly parallel count must cost next
+/// to nothing on 2 ranks, and a Jacobi sweep with halo exchanges little.
+pub fn targets(rows: &[Row]) -> Vec<Target> {
+    let mut out = Vec::new();
+    if let (Some(one), Some(two)) = (
+        find(rows, PI_ONE_PROCESS),
+        find(rows, &format!("{PI_STRONG}/2")),
+    ) {
+        out.push(Target::new(
+            format!(
+                "MPI pi on 2 ranks x 1 thread / one process on 2 threads ({})",
+                one.workload
+            ),
+            median(one) / median(two),
+            0.9,
+            false,
+        ));
+    }
+    if let (Some(one), Some(two)) = (
+        find(rows, JACOBI_ONE_PROCESS),
+        find(rows, &format!("{JACOBI_STRONG}/2")),
+    ) {
+        out.push(Target::new(
+            format!(
+                "MPI Jacobi on 2 ranks x 1 thread / one process on 2 threads ({})",
+                one.workload
+            ),
+            median(one) / median(two),
+            0.8,
+            false,
+        ));
+    }
+    out
+}
 
 /// One job's facts as the worker prints them.
 #[derive(Debug, Deserialize)]

@@ -99,46 +99,6 @@ pub fn note(line: &str) {
     }
 }
 
-/// How many steps the suite will take for `cfg` (with the Python scripts
-/// when `python`): one per call of the workloads' `progress` callback, as
-/// the test below checks against the workloads themselves.
-pub fn suite_steps(cfg: &Config, python: bool) -> u64 {
-    let on = |name: &str| u64::from(cfg.runs_backend(name));
-    let cpu = cfg.runs_backend("serial") || cfg.runs_backend("parallel");
-    // The facade backends every Numba-parity workload runs on.
-    let facade = on("serial") + on("parallel") + on("simulator") + on("cuda");
-    let runs = |w: &str| cfg.runs_workload(w);
-    let mut n = 0;
-    if runs("add") || runs("reduce") || runs("map") {
-        n += 1; // filling the input
-    }
-    if runs("add") {
-        // Three loop forms and the streaming pair; the pair and the fresh
-        // output; two simulator launches; two kernels and a copy.
-        n += 4 * on("serial") + 2 * on("parallel") + 2 * on("simulator") + 3 * on("cuda");
-    }
-    if runs("reduce") {
-        n += 4 * facade;
-    }
-    for w in ["map", "stencil", "gufunc"] {
-        if runs(w) {
-            n += 2 * facade;
-        }
-    }
-    if runs("pi") {
-        let per_count = 2 * on("serial")
-            + on("parallel")
-            + u64::from(!cpu && cfg.runs_backend("cuda"))
-            + on("simulator")
-            + on("cuda");
-        n += per_count * cfg.samples.len() as u64;
-    }
-    if python && (runs("add") || runs("pi")) {
-        n += u64::from(cpu) + on("cuda");
-    }
-    n
-}
-
 /// How many steps `--sweep` takes: one per size, and the Python points.
 pub fn sweep_steps(cfg: &Config, python: bool) -> u64 {
     crate::sweep::sizes(cfg.sweep_max_bytes()).len() as u64 + u64::from(python)

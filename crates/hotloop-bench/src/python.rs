@@ -7,12 +7,15 @@
 //! each prints one JSON object per row. This module finds an interpreter
 //! that can import NumPy and Numba (`$HOTLOOP_PYTHON` if set), runs the
 //! scripts the selected backends call for (the CPU one for `serial` or
-//! `parallel`, the GPU one for `cuda`), and turns their lines into
-//! [`Row`]s.
+//! `parallel`, the GPU one for `cuda`) on the selected workloads that have
+//! counterparts in them (each workload says which, in its
+//! [`Workload::python`](crate::workloads::Workload::python)), and turns
+//! their lines into [`Row`]s.
 
 use crate::config::Config;
 use crate::measure::Timings;
 use crate::row::{Check, Row, row_id};
+use crate::workloads::PythonPeers;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -103,23 +106,68 @@ fn with_setup_flag(typed: &str) -> String {
     }
 }
 
+/// The selected workloads' names that `script` has (its `--workloads`),
+/// in [`crate::workloads::all`]'s order.
+fn script_workloads(cfg: &Config, script: Script) -> Vec<&'static str> {
+    crate::workloads::selected(cfg)
+        .filter(|w| script.has(&w.python()))
+        .map(|w| w.name())
+        .collect()
+}
+
+/// The two scripts of `python/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Script {
+    /// `blog_bench.py`: pure Python, NumPy and Numba, beside the serial
+    /// and parallel rows.
+    Cpu,
+    /// `gpu_bench.py`: Numba CUDA and CuPy, beside the CUDA rows.
+    Gpu,
+}
+
+impl Script {
+    /// Whether this script runs for the backends `cfg` selects.
+    fn runs(self, cfg: &Config) -> bool {
+        match self {
+            Script::Cpu => cfg.runs_backend("serial") || cfg.runs_backend("parallel"),
+            Script::Gpu => cfg.runs_backend("cuda"),
+        }
+    }
+
+    /// Whether it measures a workload with these counterparts.
+    fn has(self, peers: &PythonPeers) -> bool {
+        match self {
+            Script::Cpu => peers.cpu.is_some(),
+            Script::Gpu => peers.gpu,
+        }
+    }
+
+    /// Whether it runs for `cfg` and has a selected workload.
+    fn active(self, cfg: &Config) -> bool {
+        self.runs(cfg) && !script_workloads(cfg, self).is_empty()
+    }
+}
+
+/// How many progress steps [`rows`] takes: one per script it runs.
+pub fn steps(cfg: &Config) -> u64 {
+    [Script::Cpu, Script::Gpu]
+        .into_iter()
+        .filter(|s| s.active(cfg))
+        .count() as u64
+}
+
 /// Which Python rows this configuration would add, in words (`None` when
-/// it has none: no add or pi workload, or none of the backends the scripts
-/// stand beside).
+/// it has none: no selected workload has a Python counterpart beside the
+/// selected backends).
 pub fn rows_for(cfg: &Config) -> Option<String> {
     if cfg.sweep {
         return Some("the NumPy and Numba sweep points".into());
     }
-    let (add, pi) = (cfg.runs_workload("add"), cfg.runs_workload("pi"));
-    let cpu = cfg.runs_backend("serial") || cfg.runs_backend("parallel");
     let mut parts = Vec::new();
-    if cpu && add {
-        parts.push("pure Python, NumPy and Numba add");
+    if Script::Cpu.runs(cfg) {
+        parts.extend(crate::workloads::selected(cfg).filter_map(|w| w.python().cpu));
     }
-    if cpu && pi {
-        parts.push("Numba Monte Carlo");
-    }
-    if cfg.runs_backend("cuda") && (add || pi) {
+    if Script::Gpu.active(cfg) {
         parts.push("Numba CUDA and CuPy");
     }
     (!parts.is_empty()).then(|| format!("the Python rows ({})", parts.join("; ")))
@@ -176,28 +224,20 @@ fn run(cmd: &mut Command) -> Result<(), String> {
 }
 
 /// Runs the scripts the selected backends call for, with the suite's
-/// sizes, and returns their rows.
+/// sizes, on the selected workloads each has, and returns their rows.
 pub fn rows(
     cfg: &Config,
     python: &Path,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
-    if cfg.runs_backend("serial") || cfg.runs_backend("parallel") {
+    if Script::Cpu.active(cfg) {
         rows.extend(cpu_rows(cfg, python, progress)?);
     }
-    if cfg.runs_backend("cuda") {
+    if Script::Gpu.active(cfg) {
         rows.extend(gpu_rows(cfg, python, progress)?);
     }
     Ok(rows)
-}
-
-/// The workloads both scripts have, as the configuration selects them.
-fn script_workloads(cfg: &Config) -> Vec<&'static str> {
-    ["add", "pi"]
-        .into_iter()
-        .filter(|w| cfg.runs_workload(w))
-        .collect()
 }
 
 /// Runs `cmd` (a script), its stderr passed through, and parses its rows.
@@ -237,10 +277,7 @@ fn gpu_rows(
     python: &Path,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<Row>, String> {
-    let wl = script_workloads(cfg);
-    if wl.is_empty() {
-        return Ok(Vec::new());
-    }
+    let wl = script_workloads(cfg, Script::Gpu);
     progress("python: numba.cuda and cupy rows");
     let mut cmd = Command::new(python);
     cmd.arg(script("gpu_bench.py")).arg("--shape");
@@ -274,10 +311,7 @@ fn cpu_rows(
     if let Some(t) = cfg.threads {
         cmd.args(["--threads", &t.to_string()]);
     }
-    let wl = script_workloads(cfg);
-    if wl.is_empty() {
-        return Ok(Vec::new());
-    }
+    let wl = script_workloads(cfg, Script::Cpu);
     cmd.args(["--workloads", &wl.join(",")]);
     run_script(cmd, "blog_bench.py")
 }

@@ -81,7 +81,8 @@ impl Report {
             .iter()
             .find(|r| r.id == crate::workloads::add::DEVICE_COPY)
             .and_then(Row::gb_per_s);
-        let targets = crate::targets::evaluate(&rows);
+        let mut targets = crate::workloads::targets(&rows);
+        targets.extend(crate::mpi::targets(&rows));
         let l2_bytes = crate::sweep::caches()
             .into_iter()
             .find(|(name, _)| name == "L2")

@@ -1,9 +1,14 @@
 //! The project's speed targets, read off one run's rows: each is a ratio of
 //! two rows measured in the same run, so machine-wide noise cancels as far
 //! as it can.
+//!
+//! This is the machinery every target shares (the verdict, its units, the
+//! sizes too small to judge, finding a row by its id); each target itself
+//! is stated beside the rows it compares, in its workload's
+//! [`Workload::targets`](crate::workloads::Workload::targets) (and the MPI
+//! rows' in [`crate::mpi::targets`]).
 
 use crate::row::{Row, row_id};
-use crate::workloads::{add, pi};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -54,7 +59,7 @@ pub const MIN_JUDGED_SAMPLES: u64 = 100_000_000;
 
 /// Why a memory-bound target measured on `row` (moving its bytes as one
 /// input and one output array) cannot be judged, if it cannot.
-fn arrays_too_small(row: &Row) -> Option<String> {
+pub fn arrays_too_small(row: &Row) -> Option<String> {
     let array = row.bytes? / 2;
     (array < MIN_JUDGED_ARRAY_BYTES).then(|| {
         format!(
@@ -67,7 +72,7 @@ fn arrays_too_small(row: &Row) -> Option<String> {
 
 /// Why a Monte Carlo target measured on `row` cannot be judged, if it
 /// cannot.
-fn samples_too_few(row: &Row) -> Option<String> {
+pub fn samples_too_few(row: &Row) -> Option<String> {
     let n = row.samples?;
     (n < MIN_JUDGED_SAMPLES).then(|| {
         format!(
@@ -78,7 +83,9 @@ fn samples_too_few(row: &Row) -> Option<String> {
 }
 
 impl Target {
-    fn new(name: String, measured: f64, goal: f64, at_most: bool) -> Self {
+    /// A ratio `measured` against `goal`: at least the goal, or at most it
+    /// when `at_most`.
+    pub fn new(name: String, measured: f64, goal: f64, at_most: bool) -> Self {
         let met = if at_most {
             measured <= goal
         } else {
@@ -96,13 +103,13 @@ impl Target {
     }
 
     /// The same target in samples per second.
-    fn per_second(mut self) -> Self {
+    pub fn per_second(mut self) -> Self {
         self.unit = Unit::PerSecond;
         self
     }
 
     /// The same target, not judged for `why` (if any).
-    fn unless_too_small(mut self, why: Option<String>) -> Self {
+    pub fn unless_too_small(mut self, why: Option<String>) -> Self {
         self.too_small = why;
         self
     }
@@ -147,209 +154,28 @@ pub fn unjudged_summary(targets: &[Target]) -> Option<String> {
     })
 }
 
-/// `map(Affine)` may take at most this much longer than the hand-written
-/// add it equals (the two are timed in alternation).
-pub const MAP_OVER_ADD_MAX: f64 = 1.05;
-
 /// The first row of kind `id`.
-fn find<'a>(rows: &'a [Row], id: &str) -> Option<&'a Row> {
+pub fn find<'a>(rows: &'a [Row], id: &str) -> Option<&'a Row> {
     rows.iter().find(|r| r.id == id)
 }
 
 /// The Python row of `form` (NumPy's or Numba's) on `workload`: its id is
 /// `python/<workload>/<interpreter and versions>/<form>`, and the versions
 /// are the machine's, so it is found by the parts that are the project's.
-fn python<'a>(rows: &'a [Row], workload: &str, form: &str) -> Option<&'a Row> {
+pub fn python<'a>(rows: &'a [Row], workload: &str, form: &str) -> Option<&'a Row> {
     let (head, tail) = (row_id(&["python", workload]), row_id(&[form]));
     rows.iter()
         .find(|r| r.id.starts_with(&format!("{head}/")) && r.id.ends_with(&format!("/{tail}")))
 }
 
 /// Of the rows of kind `id` (one per sample count), the largest.
-fn largest<'a>(rows: &'a [Row], id: &str) -> Option<&'a Row> {
+pub fn largest<'a>(rows: &'a [Row], id: &str) -> Option<&'a Row> {
     rows.iter().filter(|r| r.id == id).max_by_key(|r| r.samples)
 }
 
-/// Every target whose rows this run has.
-pub fn evaluate(rows: &[Row]) -> Vec<Target> {
-    let mut out = Vec::new();
-    let median = |r: &Row| r.timings.median();
-    if let (Some(add), Some(copy)) = (find(rows, add::ADD_PARALLEL), find(rows, add::STREAM_COPY)) {
-        out.push(
-            Target::new(
-                format!(
-                    "parallel add_scalar / stream copy bandwidth ({})",
-                    add.workload
-                ),
-                median(copy) / median(add),
-                0.90,
-                false,
-            )
-            .unless_too_small(arrays_too_small(add)),
-        );
-    }
-    if let (Some(add), Some(copy)) = (
-        find(rows, add::ADD_SERIAL_STREAMING),
-        find(rows, add::STREAM_COPY_SERIAL),
-    ) {
-        out.push(
-            Target::new(
-                format!(
-                    "serial add_scalar / one-thread stream copy bandwidth ({})",
-                    add.workload
-                ),
-                median(copy) / median(add),
-                0.85,
-                false,
-            )
-            .unless_too_small(arrays_too_small(add)),
-        );
-    }
-    // Against the Python rows of the same run, where Python was set up.
-    if let Some(add) = find(rows, add::ADD_PARALLEL)
-        && let Some(numba) = python(rows, &add.workload, "numba prange")
-    {
-        out.push(
-            Target::new(
-                format!(
-                    "parallel add_scalar speedup over Numba prange ({})",
-                    add.workload
-                ),
-                median(numba) / median(add),
-                1.3,
-                false,
-            )
-            .unless_too_small(arrays_too_small(add)),
-        );
-    }
-    if let Some(add) = find(rows, add::ADD_SERIAL_STREAMING)
-        && let Some(numpy) = python(rows, &add.workload, "numpy add(out=)")
-    {
-        out.push(
-            Target::new(
-                format!(
-                    "serial add_scalar (streaming stores) speedup over NumPy add(out=) ({})",
-                    add.workload
-                ),
-                median(numpy) / median(add),
-                1.3,
-                false,
-            )
-            .unless_too_small(arrays_too_small(add)),
-        );
-    }
-    if let Some(pi) = largest(rows, pi::PI_PARALLEL) {
-        out.push(
-            Target::new(
-                format!("parallel Monte Carlo samples/s ({})", pi.workload),
-                pi.samples_per_s().unwrap_or(0.0),
-                1e9,
-                false,
-            )
-            .per_second()
-            .unless_too_small(samples_too_few(pi)),
-        );
-        if let Some(numba) = python(rows, &pi.workload, "numba prange, np.random") {
-            out.push(
-                Target::new(
-                    format!(
-                        "parallel Monte Carlo speedup over Numba prange ({})",
-                        pi.workload
-                    ),
-                    median(numba) / median(pi),
-                    40.0,
-                    false,
-                )
-                .unless_too_small(samples_too_few(pi)),
-            );
-        }
-    }
-    // The GPU's, against its own device-to-device copy of the same bytes.
-    if let (Some(add), Some(copy)) = (find(rows, add::ADD_CUDA), find(rows, add::DEVICE_COPY)) {
-        out.push(
-            Target::new(
-                format!(
-                    "GPU add_scalar / device-to-device copy bandwidth ({})",
-                    add.workload
-                ),
-                median(copy) / median(add),
-                0.90,
-                false,
-            )
-            .unless_too_small(arrays_too_small(add)),
-        );
-    }
-    if let Some(pi) = largest(rows, pi::PI_CUDA) {
-        out.push(
-            Target::new(
-                format!("GPU Monte Carlo samples/s ({})", pi.workload),
-                pi.samples_per_s().unwrap_or(0.0),
-                1e11,
-                false,
-            )
-            .per_second()
-            .unless_too_small(samples_too_few(pi)),
-        );
-    }
-    // MPI: an embarrassingly parallel count must cost next to nothing.
-    if let (Some(one), Some(two)) = (
-        find(rows, crate::mpi::PI_ONE_PROCESS),
-        find(rows, &format!("{}/2", crate::mpi::PI_STRONG)),
-    ) {
-        out.push(Target::new(
-            format!(
-                "MPI pi on 2 ranks x 1 thread / one process on 2 threads ({})",
-                one.workload
-            ),
-            median(one) / median(two),
-            0.9,
-            false,
-        ));
-    }
-    if let (Some(one), Some(two)) = (
-        find(rows, crate::mpi::JACOBI_ONE_PROCESS),
-        find(rows, &format!("{}/2", crate::mpi::JACOBI_STRONG)),
-    ) {
-        out.push(Target::new(
-            format!(
-                "MPI Jacobi on 2 ranks x 1 thread / one process on 2 threads ({})",
-                one.workload
-            ),
-            median(one) / median(two),
-            0.8,
-            false,
-        ));
-    }
-    for backend in ["serial", "parallel"] {
-        if let (Some(map), Some(add)) = (
-            find(rows, &row_id(&["map", backend, "affine"])),
-            find(rows, &row_id(&["map", backend, "add_scalar"])),
-        ) {
-            out.push(
-                Target::new(
-                    format!("{backend} map(Affine) time / hand-written add_scalar"),
-                    median(map) / median(add),
-                    MAP_OVER_ADD_MAX,
-                    true,
-                )
-                .unless_too_small(arrays_too_small(add)),
-            );
-        }
-    }
-    for stencil in ["stencil_laplacian7", "stencil_jacobi5"] {
-        if let (Some(s), Some(p)) = (
-            find(rows, &row_id(&[stencil, "serial", "zero_border"])),
-            find(rows, &row_id(&[stencil, "parallel", "zero_border"])),
-        ) {
-            out.push(Target::new(
-                format!("parallel speedup of {}", s.workload),
-                median(s) / median(p),
-                1.6,
-                false,
-            ));
-        }
-    }
-    out
+/// The median time of `row`, what the ratios divide.
+pub fn median(row: &Row) -> f64 {
+    row.timings.median()
 }
 
 #[cfg(test)]
@@ -357,6 +183,7 @@ mod tests {
     use super::*;
     use crate::measure::Timings;
     use crate::row::Check;
+    use crate::workloads::{add, pi, targets as evaluate};
 
     fn row(id: &str, workload: &str, form: &str, secs: f64) -> Row {
         let timings = Timings {

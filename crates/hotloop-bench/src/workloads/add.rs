@@ -1,9 +1,11 @@
 //! add_scalar: the blog's "add 2 to every element", in every form.
 
-use super::check_add;
+use super::common::{check_add, extrapolated, extrapolation_note, shape_bytes, simulator_planes};
+use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::measure::{time, time_with_setup};
 use crate::row::{Check, Row, row_id};
+use crate::targets::{Target, arrays_too_small, find, median, python};
 use hotloop::StoreMode;
 use hotloop::forms::{AddScalarForm, add_scalar_into as add_form};
 use hotloop_cpu::parallel::{Pool, copy_streaming};
@@ -33,14 +35,56 @@ pub const ADD_CUDA: &str = "add_scalar/cuda/grid_stride";
 /// The id of the device-to-device copy row, the GPU's bandwidth reference.
 pub const DEVICE_COPY: &str = "add_scalar/cuda/device_copy";
 
+/// The add workload (`--workload add`).
+pub struct Add;
+
+impl Workload for Add {
+    fn name(&self) -> &'static str {
+        "add"
+    }
+
+    fn data(&self) -> Data {
+        Data::SharedInput
+    }
+
+    /// An input, an output and a fresh output at once; the Python rows
+    /// about four arrays.
+    fn memory(&self, cfg: &Config, python: bool) -> Result<u64, String> {
+        shape_bytes(cfg, if python { 4 } else { 3 })
+    }
+
+    fn steps(&self, cfg: &Config) -> u64 {
+        let on = |name: &str| u64::from(cfg.runs_backend(name));
+        // Three loop forms and the streaming pair; the pair and the fresh
+        // output; two simulator launches; two kernels and a copy.
+        4 * on("serial") + 2 * on("parallel") + 2 * on("simulator") + 3 * on("cuda")
+    }
+
+    fn rows(
+        &self,
+        cfg: &Config,
+        input: Option<&Array3<f64>>,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<Vec<Row>, String> {
+        rows(cfg, super::shared(input)?, progress)
+    }
+
+    fn python(&self) -> PythonPeers {
+        PythonPeers {
+            cpu: Some("pure Python, NumPy and Numba add"),
+            gpu: true,
+        }
+    }
+
+    fn targets(&self, rows: &[Row]) -> Vec<Target> {
+        targets(rows)
+    }
+}
+
 /// Measures every add_scalar row the configuration selects, plus the
 /// STREAM-style copy that gives the machine's bandwidth (and, on a GPU, the
 /// device-to-device copy that gives the device's).
-pub fn rows(
-    cfg: &Config,
-    x: &Array3<f64>,
-    progress: &mut dyn FnMut(&str),
-) -> Result<Vec<Row>, String> {
+fn rows(cfg: &Config, x: &Array3<f64>, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
     let [a, b, c] = cfg.shape;
     let len = x.len();
     let bytes = 2 * (len * size_of::<f64>()) as u64;
@@ -190,12 +234,12 @@ pub fn rows(
 
     if cfg.runs_backend("simulator") {
         // The leading planes only, extrapolated (see SIMULATOR_ELEMS).
-        let (planes, factor) = super::simulator_planes(cfg.shape);
+        let (planes, factor) = simulator_planes(cfg.shape);
         let part = [planes, b, c];
         let xs = x.slice(ndarray::s![..planes, .., ..]);
         let measured = format!("{planes}x{b}x{c}");
         let note = |what: &str| {
-            super::extrapolation_note(&measured, factor)
+            extrapolation_note(&measured, factor)
                 .map_or_else(|| what.to_string(), |n| format!("{what}; {n}"))
         };
         let sim = hotloop::Backend::simulator();
@@ -215,7 +259,7 @@ pub fn rows(
             "add_scalar/simulator/grid_stride",
             "grid-stride kernel",
             &backend,
-            super::extrapolated(t, factor),
+            extrapolated(t, factor),
             check,
             false,
             Some(&note(
@@ -240,7 +284,7 @@ pub fn rows(
             "add_scalar/simulator/blog",
             BLOG_FORM,
             &format!("simulator ({blog_launch})"),
-            super::extrapolated(t, factor),
+            extrapolated(t, factor),
             check,
             false,
             Some(&note(
@@ -367,4 +411,90 @@ fn copy_and(
             check: add_check,
         },
     ))
+}
+
+/// The CPU's bandwidth targets, against the STREAM copy timed in
+/// alternation; against the Python rows of the same run, where Python was
+/// set up; the GPU's, against its own device-to-device copy of the same
+/// bytes.
+fn targets(rows: &[Row]) -> Vec<Target> {
+    let mut out = Vec::new();
+    if let (Some(add), Some(copy)) = (find(rows, ADD_PARALLEL), find(rows, STREAM_COPY)) {
+        out.push(
+            Target::new(
+                format!(
+                    "parallel add_scalar / stream copy bandwidth ({})",
+                    add.workload
+                ),
+                median(copy) / median(add),
+                0.90,
+                false,
+            )
+            .unless_too_small(arrays_too_small(add)),
+        );
+    }
+    if let (Some(add), Some(copy)) = (
+        find(rows, ADD_SERIAL_STREAMING),
+        find(rows, STREAM_COPY_SERIAL),
+    ) {
+        out.push(
+            Target::new(
+                format!(
+                    "serial add_scalar / one-thread stream copy bandwidth ({})",
+                    add.workload
+                ),
+                median(copy) / median(add),
+                0.85,
+                false,
+            )
+            .unless_too_small(arrays_too_small(add)),
+        );
+    }
+    if let Some(add) = find(rows, ADD_PARALLEL)
+        && let Some(numba) = python(rows, &add.workload, "numba prange")
+    {
+        out.push(
+            Target::new(
+                format!(
+                    "parallel add_scalar speedup over Numba prange ({})",
+                    add.workload
+                ),
+                median(numba) / median(add),
+                1.3,
+                false,
+            )
+            .unless_too_small(arrays_too_small(add)),
+        );
+    }
+    if let Some(add) = find(rows, ADD_SERIAL_STREAMING)
+        && let Some(numpy) = python(rows, &add.workload, "numpy add(out=)")
+    {
+        out.push(
+            Target::new(
+                format!(
+                    "serial add_scalar (streaming stores) speedup over NumPy add(out=) ({})",
+                    add.workload
+                ),
+                median(numpy) / median(add),
+                1.3,
+                false,
+            )
+            .unless_too_small(arrays_too_small(add)),
+        );
+    }
+    if let (Some(add), Some(copy)) = (find(rows, ADD_CUDA), find(rows, DEVICE_COPY)) {
+        out.push(
+            Target::new(
+                format!(
+                    "GPU add_scalar / device-to-device copy bandwidth ({})",
+                    add.workload
+                ),
+                median(copy) / median(add),
+                0.90,
+                false,
+            )
+            .unless_too_small(arrays_too_small(add)),
+        );
+    }
+    out
 }

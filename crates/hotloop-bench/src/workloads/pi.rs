@@ -1,9 +1,13 @@
 //! Monte Carlo pi at the blog's sample counts.
 
+use super::common::{SIMULATOR_ELEMS, extrapolated, extrapolation_note};
+use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::measure::{Plan, time};
 use crate::row::{Check, Row, row_id};
+use crate::targets::{Target, largest, median, python, samples_too_few};
 use hotloop::{Backend, PiEstimate, monte_carlo_pi, monte_carlo_pi_blog};
+use ndarray::Array3;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
@@ -47,8 +51,58 @@ pub const PI_PARALLEL: &str = "pi/parallel/philox";
 /// The id of the GPU's Philox rows.
 pub const PI_CUDA: &str = "pi/cuda/philox";
 
+/// The Monte Carlo workload (`--workload pi`), at each `--samples` count.
+pub struct Pi;
+
+impl Workload for Pi {
+    fn name(&self) -> &'static str {
+        "pi"
+    }
+
+    fn data(&self) -> Data {
+        Data::Samples
+    }
+
+    fn memory(&self, _cfg: &Config, _python: bool) -> Result<u64, String> {
+        Ok(0)
+    }
+
+    fn steps(&self, cfg: &Config) -> u64 {
+        let on = |name: &str| u64::from(cfg.runs_backend(name));
+        let cpu = cfg.runs_backend("serial") || cfg.runs_backend("parallel");
+        // The blog's loop and Philox; Philox; the CPU's count for the GPU's
+        // when no CPU row gives it; the simulator; the GPU.
+        let per_count = 2 * on("serial")
+            + on("parallel")
+            + u64::from(!cpu && cfg.runs_backend("cuda"))
+            + on("simulator")
+            + on("cuda");
+        per_count * cfg.samples.len() as u64
+    }
+
+    fn rows(
+        &self,
+        cfg: &Config,
+        _input: Option<&Array3<f64>>,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<Vec<Row>, String> {
+        rows(cfg, progress)
+    }
+
+    fn python(&self) -> PythonPeers {
+        PythonPeers {
+            cpu: Some("Numba Monte Carlo"),
+            gpu: true,
+        }
+    }
+
+    fn targets(&self, rows: &[Row]) -> Vec<Target> {
+        targets(rows)
+    }
+}
+
 /// Measures every Monte Carlo row.
-pub fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
+fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     for &n in &cfg.samples {
         let workload = format!("monte carlo pi {:e} samples", n as f64);
@@ -174,7 +228,7 @@ fn grid_rows(
     if cfg.runs_backend("simulator") {
         // At most SIMULATOR_ELEMS samples, extrapolated; the count is
         // checked against the parallel backend's for the same samples.
-        let m = n.min(super::SIMULATOR_ELEMS as u64);
+        let m = n.min(SIMULATOR_ELEMS as u64);
         let factor = n as f64 / m as f64;
         let sim = Backend::simulator();
         progress(&format!("pi {n}: simulator"));
@@ -207,7 +261,7 @@ fn grid_rows(
             }
         };
         let what = "the GPU kernel over a simulated grid: shared-memory tree per block";
-        let note = match super::extrapolation_note(&format!("{m:e} samples"), factor) {
+        let note = match extrapolation_note(&format!("{m:e} samples"), factor) {
             Some(e) => format!("{what}; {e}"),
             None => what.to_string(),
         };
@@ -215,7 +269,7 @@ fn grid_rows(
             ["simulator", "philox"],
             &format!("simulator ({launch})"),
             "philox, block reduction",
-            super::extrapolated(t, factor),
+            extrapolated(t, factor),
             check,
             false,
             &note,
@@ -244,4 +298,49 @@ fn grid_rows(
         rows.push(r);
     }
     Ok(rows)
+}
+
+/// Samples per second at the largest count, on the CPU (and against
+/// Numba's `prange` where the Python rows ran) and on the GPU.
+fn targets(rows: &[Row]) -> Vec<Target> {
+    let mut out = Vec::new();
+    if let Some(pi) = largest(rows, PI_PARALLEL) {
+        out.push(
+            Target::new(
+                format!("parallel Monte Carlo samples/s ({})", pi.workload),
+                pi.samples_per_s().unwrap_or(0.0),
+                1e9,
+                false,
+            )
+            .per_second()
+            .unless_too_small(samples_too_few(pi)),
+        );
+        if let Some(numba) = python(rows, &pi.workload, "numba prange, np.random") {
+            out.push(
+                Target::new(
+                    format!(
+                        "parallel Monte Carlo speedup over Numba prange ({})",
+                        pi.workload
+                    ),
+                    median(numba) / median(pi),
+                    40.0,
+                    false,
+                )
+                .unless_too_small(samples_too_few(pi)),
+            );
+        }
+    }
+    if let Some(pi) = largest(rows, PI_CUDA) {
+        out.push(
+            Target::new(
+                format!("GPU Monte Carlo samples/s ({})", pi.workload),
+                pi.samples_per_s().unwrap_or(0.0),
+                1e11,
+                false,
+            )
+            .per_second()
+            .unless_too_small(samples_too_few(pi)),
+        );
+    }
+    out
 }

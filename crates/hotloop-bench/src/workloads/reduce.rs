@@ -1,7 +1,9 @@
 //! Reductions (`prange` with `+=`): sum, max, min and count-where.
 
-use super::ops::backends;
-use super::pattern;
+use super::common::{
+    backends, extrapolated, extrapolation_note, facade_backends, shape_bytes, simulator_planes,
+};
+use super::{Data, Workload, pattern};
 use crate::config::Config;
 use crate::measure::time;
 use crate::row::{Check, Row, row_id};
@@ -21,12 +23,39 @@ fn reduce(op: &str, backend: Backend, x: &ArrayView3<f64>) -> hotloop::Result<f6
     }
 }
 
+/// The reductions workload (`--workload reduce`).
+pub struct Reduce;
+
+impl Workload for Reduce {
+    fn name(&self) -> &'static str {
+        "reduce"
+    }
+
+    fn data(&self) -> Data {
+        Data::SharedInput
+    }
+
+    /// The input alone: a reduction writes nothing.
+    fn memory(&self, cfg: &Config, _python: bool) -> Result<u64, String> {
+        shape_bytes(cfg, 1)
+    }
+
+    fn steps(&self, cfg: &Config) -> u64 {
+        OPS.len() as u64 * facade_backends(cfg)
+    }
+
+    fn rows(
+        &self,
+        cfg: &Config,
+        input: Option<&Array3<f64>>,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<Vec<Row>, String> {
+        rows(cfg, super::shared(input)?, progress)
+    }
+}
+
 /// Measures every reduction on every selected backend.
-pub fn rows(
-    cfg: &Config,
-    x: &Array3<f64>,
-    progress: &mut dyn FnMut(&str),
-) -> Result<Vec<Row>, String> {
+fn rows(cfg: &Config, x: &Array3<f64>, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
     let [a, b, c] = cfg.shape;
     // Independent references over the first `len` elements: a compensated
     // sum, plain folds and a count.
@@ -64,7 +93,7 @@ pub fn rows(
         ]
     };
     let full = references(x.len());
-    let (planes, factor) = super::simulator_planes(cfg.shape);
+    let (planes, factor) = simulator_planes(cfg.shape);
     let part = references(planes * b * c);
 
     let mut rows = Vec::new();
@@ -116,14 +145,14 @@ pub fn rows(
                     (false, _) => "fixed-order chunks",
                 }
                 .into(),
-                timings: super::extrapolated(t, factor),
+                timings: extrapolated(t, factor),
                 bytes: Some((x.len() * size_of::<f64>()) as u64),
                 samples: None,
                 baseline: backend == Backend::Serial,
                 check,
                 compile_s: None,
                 gpu: None,
-                note: super::extrapolation_note(&format!("{}x{b}x{c}", n / (b * c).max(1)), factor),
+                note: extrapolation_note(&format!("{}x{b}x{c}", n / (b * c).max(1)), factor),
             });
         }
     }

@@ -1,0 +1,134 @@
+//! What several workloads' measurements share: the facade backends they run
+//! on, the simulator's reduced sizes, the checks against [`pattern`], the
+//! memory their arrays take.
+
+use super::pattern;
+use crate::config::Config;
+use crate::measure::{Plan, Timings, time};
+use crate::row::{Check, Row, row_id};
+use hotloop::{Backend, Error};
+
+/// The facade backends the configuration selects, each with its plan.
+pub fn backends(cfg: &Config) -> Result<Vec<(Backend, Plan)>, String> {
+    let mut out = Vec::new();
+    if cfg.runs_backend("serial") {
+        out.push((Backend::Serial, cfg.plan));
+    }
+    if cfg.runs_backend("parallel") {
+        out.push((cfg.parallel()?, cfg.plan));
+    }
+    if cfg.runs_backend("simulator") {
+        out.push((Backend::simulator(), cfg.simulator_plan()));
+    }
+    if cfg.runs_backend("cuda") {
+        out.push((Backend::cuda(), cfg.plan));
+    }
+    Ok(out)
+}
+
+/// How many facade backends [`backends`] gives for `cfg` (without building
+/// them).
+pub fn facade_backends(cfg: &Config) -> u64 {
+    ["serial", "parallel", "simulator", "cuda"]
+        .into_iter()
+        .filter(|b| cfg.runs_backend(b))
+        .count() as u64
+}
+
+/// The bytes of `arrays` f64 arrays of `--size`'s shape.
+pub fn shape_bytes(cfg: &Config, arrays: u64) -> Result<u64, String> {
+    cfg.shape
+        .iter()
+        .try_fold(8 * arrays, |acc, &d| acc.checked_mul(d as u64))
+        .ok_or_else(|| "array size overflows".into())
+}
+
+/// Runs one row's measurement; `None` (with the reason printed) if the
+/// backend does not offer the operation.
+pub fn time_or_skip(
+    what: &str,
+    backend: Backend,
+    plan: Plan,
+    f: impl FnMut() -> hotloop::Result<()>,
+) -> Result<Option<Timings>, String> {
+    match time(plan, f) {
+        Ok(t) => Ok(Some(t)),
+        Err(Error::BackendUnavailable { reason, .. }) => {
+            crate::progress::note(&format!("{what} skipped on {backend}: {reason}"));
+            Ok(None)
+        }
+        Err(e) => Err(format!("{what} on {backend}: {e}")),
+    }
+}
+
+/// A row of a facade backend, its id `<kind>/<backend>/<key>`.
+pub fn new_row(
+    kind: &str,
+    key: &str,
+    workload: &str,
+    backend: Backend,
+    form: &str,
+    timings: Timings,
+) -> Row {
+    let id = row_id(&[kind, backend.name(), key]);
+    Row::new(id, workload, backend.to_string(), form, timings)
+}
+
+/// Within a few ulps of the reference's magnitude: the kernel may add the
+/// same terms in another order.
+pub fn check_close(got: &[f64], want: &[f64]) -> Check {
+    let scale = want.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+    let tol = 16.0 * f64::EPSILON * scale;
+    match got.iter().zip(want).position(|(g, w)| (g - w).abs() > tol) {
+        None => Check::Passed,
+        Some(i) => Check::Failed(format!("cell {i} is {}, reference {}", got[i], want[i])),
+    }
+}
+
+/// Most elements a simulator row runs on: the simulator checks kernels, it
+/// is not a speed tool, and at the blog's sizes its rows alone took most
+/// of the suite's time. Its rows are measured on the leading part of the
+/// input and their times extrapolated by element count, as the pure-Python
+/// row's are, and say so in their note.
+pub const SIMULATOR_ELEMS: usize = 1 << 22;
+
+/// The leading planes of `x` that hold at most [`SIMULATOR_ELEMS`]
+/// elements (one plane at least), and the factor the simulator's times on
+/// them are extrapolated by.
+pub fn simulator_planes(shape: [usize; 3]) -> (usize, f64) {
+    let plane = (shape[1] * shape[2]).max(1);
+    let planes = (SIMULATOR_ELEMS / plane).clamp(1, shape[0].max(1));
+    let full = shape.iter().product::<usize>().max(1);
+    (planes, full as f64 / (planes * plane) as f64)
+}
+
+/// `t` extrapolated by `factor`.
+pub fn extrapolated(t: Timings, factor: f64) -> Timings {
+    Timings {
+        first_call_s: t.first_call_s.map(|s| s * factor),
+        repeats_s: t.repeats_s.iter().map(|s| s * factor).collect(),
+    }
+}
+
+/// The note of a row measured on `measured` and extrapolated by `factor`
+/// (`None` when it ran at full size).
+pub fn extrapolation_note(measured: &str, factor: f64) -> Option<String> {
+    (factor > 1.0).then(|| {
+        format!(
+            "measured on {measured} and extrapolated x{factor:.0} by element count: the \
+             simulator checks kernels, it is not a speed tool"
+        )
+    })
+}
+
+/// `Check::Passed` if `out[i] == pattern(i) + 2` everywhere.
+pub fn check_add(out: &[f64]) -> Check {
+    match out
+        .iter()
+        .enumerate()
+        .find(|(i, o)| **o != pattern(*i) + 2.0)
+    {
+        None => Check::Passed,
+        Some((i, o)) => Check::Failed(format!("element {i} is {o}, expected {}", pattern(i) + 2.0)),
+    }
+}
