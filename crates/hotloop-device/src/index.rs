@@ -61,7 +61,7 @@ mod imp {
 #[cfg(not(target_arch = "nvptx64"))]
 mod imp {
     use crate::dim::Dim3;
-    use crate::host::with_current;
+    use crate::sim_thread::with_current;
 
     pub fn thread_idx() -> Dim3 {
         with_current(|t| t.thread)

@@ -54,6 +54,8 @@ mod shared;
 
 #[cfg(not(target_arch = "nvptx64"))]
 pub mod host;
+#[cfg(not(target_arch = "nvptx64"))]
+mod sim_thread;
 
 pub use dim::Dim3;
 pub use elem::{AtomicAdd, AtomicOrd, DeviceCopy, Elem};

@@ -135,11 +135,11 @@ impl<'a, T: DeviceCopy> Out<'a, T> {
 
 /// On the host, each access to memory other threads write is a point where
 /// the simulator may switch threads: a thread spinning on a flag lets the
-/// thread that sets it run (`host::access`). Nothing on the GPU.
+/// thread that sets it run (`Block::access`). Nothing on the GPU.
 #[inline(always)]
 fn seen<T: DeviceCopy>(p: *const T, v: T, wrote: bool) {
     #[cfg(not(target_arch = "nvptx64"))]
-    crate::host::access(p as usize, v.to_raw(), wrote);
+    crate::sim_thread::access(p as usize, v.to_raw(), wrote);
     #[cfg(target_arch = "nvptx64")]
     let _ = (p, v, wrote);
 }
