@@ -12,7 +12,7 @@
 use crate::measure::Plan;
 use clap::builder::PossibleValuesParser;
 use clap::error::ErrorKind;
-use clap::{CommandFactory as _, Parser};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser};
 use hotloop::Backend;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -89,12 +89,8 @@ pub struct Cli {
     pub backend: Vec<String>,
 
     /// Workloads to run [default: all]
-    #[arg(
-        long,
-        value_name = "W[,W...]",
-        value_delimiter = ',',
-        value_parser = PossibleValuesParser::new(crate::workloads::names()),
-    )]
+    // Its values are the catalogue's, set by `Config::from_args`.
+    #[arg(long, value_name = "W[,W...]", value_delimiter = ',')]
     pub workload: Vec<String>,
 
     /// The parallel backend's thread count [default: the current rayon pool, all cores]
@@ -158,8 +154,7 @@ pub struct Config {
     /// Whether `--backend` named them (an unavailable one is then an error,
     /// not a note).
     pub backends_explicit: bool,
-    /// Workloads to run, by name (each a [`crate::workloads::Workload::name`];
-    /// [`crate::workloads::selected`] gives them).
+    /// Workloads to run, by name (from the [`Catalogue`]'s).
     pub workloads: Vec<String>,
     /// Parallel backend's thread count.
     pub threads: Option<usize>,
@@ -251,24 +246,35 @@ impl Config {
     }
 
     /// Parses and validates the suite's arguments (without the program
-    /// name). `Err` is clap's error: the help (exit 0) or a usage error
-    /// naming the argument (exit 2, printed as [`usage_line`]). Only
-    /// `--out` takes a value that is not UTF-8 (a path may be any bytes).
-    pub fn from_args<A: AsRef<std::ffi::OsStr>>(args: &[A]) -> Result<Request, clap::Error> {
+    /// name) against the workloads `catalogue` offers. `Err` is clap's
+    /// error: the help (exit 0) or a usage error naming the argument (exit
+    /// 2, printed as [`usage_line`]). Only `--out` takes a value that is
+    /// not UTF-8 (a path may be any bytes).
+    pub fn from_args<A: AsRef<std::ffi::OsStr>>(
+        args: &[A],
+        catalogue: &dyn Catalogue,
+    ) -> Result<Request, clap::Error> {
         let args: Vec<OsString> = args.iter().map(|a| a.as_ref().to_owned()).collect();
-        check_utf8(&args).map_err(|e| Cli::command().error(ErrorKind::InvalidUtf8, e))?;
-        let cli =
-            Cli::try_parse_from(std::iter::once(OsString::from("hotloop-bench")).chain(args))?;
+        let names = catalogue.names();
+        let command = Cli::command().mut_arg("workload", |a| {
+            a.value_parser(PossibleValuesParser::new(names.iter().copied()))
+        });
+        check_utf8(&args).map_err(|e| command.clone().error(ErrorKind::InvalidUtf8, e))?;
+        let matches = command
+            .clone()
+            .try_get_matches_from(std::iter::once(OsString::from("hotloop-bench")).chain(args))?;
+        let cli = Cli::from_arg_matches(&matches)?;
         if cli.cuda_available {
             return Ok(Request::CudaAvailable);
         }
-        let cfg = Config::from_cli(cli);
-        cfg.validate().map_err(|e| Cli::command().error(e.0, e.1))?;
+        let cfg = Config::from_cli(cli, &names);
+        cfg.validate(catalogue)
+            .map_err(|e| command.clone().error(e.0, e.1))?;
         Ok(Request::Run(cfg))
     }
 
     /// The configuration `cli` asks for, with the defaults filled in.
-    fn from_cli(cli: Cli) -> Config {
+    fn from_cli(cli: Cli, workloads: &[&'static str]) -> Config {
         let quick = cli.quick;
         let backends_explicit = !cli.backend.is_empty();
         Config {
@@ -295,10 +301,7 @@ impl Config {
             },
             backends_explicit,
             workloads: if cli.workload.is_empty() {
-                crate::workloads::names()
-                    .into_iter()
-                    .map(String::from)
-                    .collect()
+                workloads.iter().map(|w| w.to_string()).collect()
             } else {
                 dedup(cli.workload)
             },
@@ -330,7 +333,7 @@ impl Config {
 
     /// What clap cannot check: sizes against overflow and this machine's
     /// memory, the thread count against the parallel backend's limit.
-    fn validate(&self) -> Result<(), (ErrorKind, String)> {
+    fn validate(&self, catalogue: &dyn Catalogue) -> Result<(), (ErrorKind, String)> {
         let invalid = |m: String| (ErrorKind::ValueValidation, m);
         if self.threads.is_some() && (self.sweep || self.runs_backend("parallel")) {
             self.parallel()
@@ -342,22 +345,27 @@ impl Config {
             return hotloop_runtime::memory::check_fits("the sweep's arrays", bytes)
                 .map_err(|e| invalid(format!("{e}; try --sweep --quick")));
         }
-        check_memory(self, self.python != PythonMode::Off)
+        catalogue
+            .memory(self, self.python != PythonMode::Off)
+            .and_then(|bytes| {
+                hotloop_runtime::memory::check_fits("the benchmark arrays", bytes)
+                    .map_err(|e| format!("{e}; choose a smaller --size"))
+            })
             .map_err(|e| invalid(format!("--size {}: {e}", fmt_shape(self.shape))))
     }
 }
 
-/// Refuses, before anything is allocated, a configuration whose arrays will
-/// not fit in the memory this machine has available: the most any selected
-/// workload holds at once (the workloads run one after the other), with its
-/// Python rows when `python`.
-fn check_memory(cfg: &Config, python: bool) -> Result<(), String> {
-    let mut bytes = 0;
-    for w in crate::workloads::selected(cfg) {
-        bytes = bytes.max(w.memory(cfg, python)?);
-    }
-    hotloop_runtime::memory::check_fits("the benchmark arrays", bytes)
-        .map_err(|e| format!("{e}; choose a smaller --size"))
+/// What the configuration knows of the workloads, which are measured on a
+/// `Config` and so stand above it (`crate::workloads` implements it): the
+/// `--workload` values, and the memory a configuration's arrays need.
+pub trait Catalogue {
+    /// The workloads' names, in `--workload`'s order.
+    fn names(&self) -> Vec<&'static str>;
+    /// The most the workloads `cfg` selects hold at once (they run one
+    /// after the other), with their Python rows when `python`: refused,
+    /// before anything is allocated, where it does not fit this machine's
+    /// available memory.
+    fn memory(&self, cfg: &Config, python: bool) -> Result<u64, String>;
 }
 
 /// A usage error as one line on stderr: clap's message with the valid
@@ -500,12 +508,32 @@ fn at_least_one(s: &str) -> Result<usize, String> {
 mod tests {
     use super::*;
 
+    /// The workloads as the parser's tests see them: the suite's names, and
+    /// two arrays of the configured shape for every one but pi (the real
+    /// figures are the workloads' own, tested with them).
+    struct Fixture;
+
+    impl Catalogue for Fixture {
+        fn names(&self) -> Vec<&'static str> {
+            vec!["add", "pi", "reduce", "map", "stencil", "gufunc"]
+        }
+        fn memory(&self, cfg: &Config, _python: bool) -> Result<u64, String> {
+            let elems = cfg
+                .shape
+                .iter()
+                .try_fold(1u64, |a, &d| a.checked_mul(d as u64))
+                .ok_or("the shape overflows")?;
+            let arrays = cfg.workloads.iter().any(|w| w != "pi");
+            Ok(if arrays { elems.saturating_mul(16) } else { 0 })
+        }
+    }
+
     fn args(s: &str) -> Vec<String> {
         s.split_whitespace().map(String::from).collect()
     }
 
     fn parse(s: &str) -> Result<Config, String> {
-        match Config::from_args(&args(s)) {
+        match Config::from_args(&args(s), &Fixture) {
             Ok(Request::Run(c)) => Ok(c),
             Ok(Request::CudaAvailable) => Err("--cuda-available".into()),
             Err(e) => Err(e.to_string()),
@@ -535,7 +563,7 @@ mod tests {
         let c = parse("--sweep --quick --threads 1").unwrap();
         assert!(c.sweep && c.quick);
         assert!(matches!(
-            Config::from_args(&args("--cuda-available")),
+            Config::from_args(&args("--cuda-available"), &Fixture),
             Ok(Request::CudaAvailable)
         ));
     }
@@ -548,7 +576,7 @@ mod tests {
         assert_eq!(c.plan.repeat, 5);
         assert_eq!(c.backends, ["serial", "parallel", "simulator", "cuda"]);
         assert!(!c.backends_explicit);
-        assert_eq!(c.workloads, crate::workloads::names());
+        assert_eq!(c.workloads, Fixture.names());
         let c = parse("--full --size 2x2x2").unwrap();
         assert_eq!(c.samples.last(), Some(&10_000_000_000));
     }
@@ -625,14 +653,14 @@ mod tests {
             "--samples 1e15",
             "--size 1048576x1048576x1 --no-python",
         ] {
-            let e = Config::from_args(&args(bad)).unwrap_err();
+            let e = Config::from_args(&args(bad), &Fixture).unwrap_err();
             let line = usage_line(&e);
             assert!(
                 line.starts_with("error: ") && !line.contains('\n') && !line.contains("Usage"),
                 "{bad}: {line:?}"
             );
         }
-        let e = Config::from_args(&args("--workload matmul")).unwrap_err();
+        let e = Config::from_args(&args("--workload matmul"), &Fixture).unwrap_err();
         assert!(
             usage_line(&e).ends_with("[possible values: add, pi, reduce, map, stencil, gufunc]"),
             "{}",
@@ -650,12 +678,12 @@ mod tests {
             vec!["--out".into(), dir.clone()],
             vec![bytes(b"--out=res-\xff")],
         ] {
-            match Config::from_args(&args) {
+            match Config::from_args(&args, &Fixture) {
                 Ok(Request::Run(c)) => assert_eq!(c.out_dir.unwrap().as_os_str(), dir),
                 other => panic!("{args:?}: {other:?}"),
             }
         }
-        let e = Config::from_args(&[bytes(b"--size"), bytes(b"2x2x\xff")]).unwrap_err();
+        let e = Config::from_args(&[bytes(b"--size"), bytes(b"2x2x\xff")], &Fixture).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert_eq!(
             usage_line(&e),
@@ -724,7 +752,7 @@ mod tests {
 
     #[test]
     fn help_is_generated_from_the_definitions() {
-        let e = Config::from_args(&args("--help")).unwrap_err();
+        let e = Config::from_args(&args("--help"), &Fixture).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::DisplayHelp);
         let help = e.to_string();
         for opt in [

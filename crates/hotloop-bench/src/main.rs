@@ -4,6 +4,7 @@
 mod chart;
 mod config;
 mod gpu;
+mod inputs;
 mod machine;
 mod measure;
 mod mpi;
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
     // bad argument end here (exit 0 and 2), and so does an argument this
     // machine cannot honour (a CUDA device it lacks, an `--out` it cannot
     // write), each in one line.
-    let mut cfg = match Config::from_args(&args) {
+    let mut cfg = match Config::from_args(&args, &workloads::Suite) {
         Ok(config::Request::Run(c)) => c,
         Ok(config::Request::CudaAvailable) => return cuda_available(),
         Err(e) if e.use_stderr() => {
@@ -302,7 +303,7 @@ mod tests {
 
     fn cfg(args: &str) -> Config {
         let args: Vec<String> = args.split_whitespace().map(String::from).collect();
-        match Config::from_args(&args) {
+        match Config::from_args(&args, &workloads::Suite) {
             Ok(config::Request::Run(c)) => c,
             other => panic!("{args:?}: {other:?}"),
         }

@@ -190,7 +190,7 @@ pub fn rows(
     let planes = (s.sum_elements as usize).div_ceil(1 << 20).max(1);
     // Any values do for the one-process time; the MPI rows' answers are
     // checked by the worker against its own one-process sum.
-    let x = crate::workloads::input([planes, 1024, 1024])?;
+    let x = crate::inputs::input([planes, 1024, 1024])?;
     let mut total = 0.0;
     let t = crate::measure::time(cfg.plan, || {
         total = hotloop::sum(b, &x)?;

@@ -496,7 +496,7 @@ mod tests {
     fn missing_rows_are_named_by_what_the_configuration_runs() {
         let cfg = |a: &str| {
             let args: Vec<String> = a.split_whitespace().map(String::from).collect();
-            match Config::from_args(&args) {
+            match Config::from_args(&args, &crate::workloads::Suite) {
                 Ok(crate::config::Request::Run(c)) => c,
                 other => panic!("{a}: {other:?}"),
             }

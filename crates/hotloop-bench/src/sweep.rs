@@ -8,7 +8,7 @@
 //! the cache gives way to memory.
 
 use crate::config::Config;
-use crate::workloads::pattern;
+use crate::inputs::pattern;
 use hotloop::{Affine, Backend};
 use hotloop_cpu::parallel::{Pool, copy_streaming};
 use serde::Serialize;

@@ -2,8 +2,8 @@
 //! on, the simulator's reduced sizes, the checks against [`pattern`], the
 //! memory their arrays take.
 
-use super::pattern;
 use crate::config::Config;
+use crate::inputs::pattern;
 use crate::measure::{Plan, Timings, time};
 use crate::row::{Check, Row, row_id};
 use hotloop::{Backend, Error};

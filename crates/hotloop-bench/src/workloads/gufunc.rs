@@ -4,8 +4,9 @@
 //! counted as wrong.
 
 use super::common::{backends, check_close, facade_backends, new_row, time_or_skip};
-use super::{Data, Workload, pattern};
+use super::{Data, Workload};
 use crate::config::Config;
+use crate::inputs::pattern;
 use crate::row::Row;
 use hotloop::{Backend, moving_average, normalize_rows};
 use ndarray::{Array2, Array3};

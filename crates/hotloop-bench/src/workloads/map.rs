@@ -7,8 +7,9 @@ use super::common::{
     backends, check_add, extrapolated, extrapolation_note, facade_backends, new_row, shape_bytes,
     simulator_planes, time_or_skip,
 };
-use super::{Data, Workload, pattern};
+use super::{Data, Workload};
 use crate::config::Config;
+use crate::inputs::pattern;
 use crate::row::{Check, Row, row_id};
 use crate::targets::{Target, arrays_too_small, find, median};
 use hotloop::{Affine, Backend, Error, Exp, add_scalar_into, map_into};

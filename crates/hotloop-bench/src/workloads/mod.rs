@@ -19,7 +19,7 @@ pub mod pi;
 pub mod reduce;
 pub mod stencil;
 
-use crate::config::Config;
+use crate::config::{Catalogue, Config};
 use crate::row::Row;
 use crate::targets::Target;
 use ndarray::Array3;
@@ -43,6 +43,20 @@ pub fn all() -> &'static [&'static dyn Workload] {
 /// Every workload's `--workload` value, in [`all`]'s order.
 pub fn names() -> Vec<&'static str> {
     all().iter().map(|w| w.name()).collect()
+}
+
+/// The workloads as the configuration sees them ([`Catalogue`]): what
+/// `Config::from_args` checks the arguments against.
+pub struct Suite;
+
+impl Catalogue for Suite {
+    fn names(&self) -> Vec<&'static str> {
+        names()
+    }
+
+    fn memory(&self, cfg: &Config, python: bool) -> Result<u64, String> {
+        selected(cfg).try_fold(0, |most, w| Ok(most.max(w.memory(cfg, python)?)))
+    }
 }
 
 /// What a workload knows about itself. The suite asks nothing of a
@@ -148,7 +162,7 @@ pub fn measure(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>,
         if w.data() == Data::SharedInput {
             if x.is_none() {
                 progress(FILLING);
-                x = Some(input(cfg.shape)?);
+                x = Some(crate::inputs::input(cfg.shape)?);
             }
         } else {
             // Freed before the others allocate theirs.
@@ -170,33 +184,6 @@ pub fn targets(rows: &[Row]) -> Vec<Target> {
     all().iter().flat_map(|w| w.targets(rows)).collect()
 }
 
-/// The value of element `i` of every input array: exact in f64, varied,
-/// and cheap to recompute, so outputs are checked element by element
-/// without a reference array beside them.
-#[inline]
-pub fn pattern(i: usize) -> f64 {
-    (i % 4099) as f64 * 0.25 - 512.0
-}
-
-/// An input array of `shape` filled with [`pattern`], allocated fallibly
-/// and filled in parallel (at the blog's size, 4 GiB of first-touch page
-/// faults take a while on one core). Built once per run and shared by the
-/// [`Data::SharedInput`] workloads.
-pub fn input(shape: [usize; 3]) -> Result<ndarray::Array3<f64>, String> {
-    use rayon::prelude::*;
-    let len = shape.iter().product();
-    let mut v = hotloop_runtime::try_zeroed_vec::<f64>("benchmark input", len)
-        .map_err(|e| e.to_string())?;
-    v.par_chunks_mut(1 << 16)
-        .enumerate()
-        .for_each(|(c, chunk)| {
-            for (k, x) in chunk.iter_mut().enumerate() {
-                *x = pattern((c << 16) + k);
-            }
-        });
-    ndarray::Array3::from_shape_vec(shape, v).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,10 +191,44 @@ mod tests {
 
     fn cfg(args: &str) -> Config {
         let args: Vec<String> = args.split_whitespace().map(String::from).collect();
-        match Config::from_args(&args) {
+        match Config::from_args(&args, &Suite) {
             Ok(Request::Run(c)) => c,
             other => panic!("{args:?}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_workloads_memory_is_checked_before_any_work() {
+        // 2^40 elements: 8 TiB per array, one line saying so.
+        let args = |a: &str| a.split_whitespace().map(String::from).collect::<Vec<_>>();
+        let e =
+            Config::from_args(&args("--size 1048576x1048576x1 --no-python"), &Suite).unwrap_err();
+        let line = crate::config::usage_line(&e);
+        assert!(
+            line.contains("--size 1048576x1048576x1")
+                && line.contains("is available")
+                && line.contains("choose a smaller --size")
+                && !line.contains('\n'),
+            "{line}"
+        );
+        // Each workload that holds arrays of the shape says so; pi holds none.
+        for w in all() {
+            let c = cfg(&format!("--size 2x2x2 --workload {} --no-python", w.name()));
+            let bytes = Suite.memory(&c, false).unwrap();
+            assert_eq!(
+                bytes == 0,
+                w.data() == Data::Samples,
+                "{}: {bytes}",
+                w.name()
+            );
+        }
+        assert!(
+            Config::from_args(
+                &args("--size 1048576x1048576x1 --workload pi --no-python"),
+                &Suite
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -229,8 +250,12 @@ mod tests {
             assert_eq!(names, [w.name()]);
             // Its own count is its rows' progress calls.
             let mut calls = 0u64;
-            w.rows(&c, Some(&input(c.shape).unwrap()), &mut |_| calls += 1)
-                .unwrap();
+            w.rows(
+                &c,
+                Some(&crate::inputs::input(c.shape).unwrap()),
+                &mut |_| calls += 1,
+            )
+            .unwrap();
             assert_eq!(calls, w.steps(&c), "{}", w.name());
             let filling = u64::from(w.data() == Data::SharedInput);
             assert_eq!(steps(&c), filling + calls, "{}", w.name());

@@ -3,8 +3,9 @@
 use super::common::{
     backends, extrapolated, extrapolation_note, facade_backends, shape_bytes, simulator_planes,
 };
-use super::{Data, Workload, pattern};
+use super::{Data, Workload};
 use crate::config::Config;
+use crate::inputs::pattern;
 use crate::measure::time;
 use crate::row::{Check, Row, row_id};
 use hotloop::{Backend, Error, GreaterThan, count_where, max, min, sum};

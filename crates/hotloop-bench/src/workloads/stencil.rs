@@ -4,8 +4,9 @@
 //! wrong.
 
 use super::common::{backends, check_close, facade_backends, new_row, time_or_skip};
-use super::{Data, Workload, pattern};
+use super::{Data, Workload};
 use crate::config::Config;
+use crate::inputs::pattern;
 use crate::row::{Row, row_id};
 use crate::targets::{Target, find, median};
 use hotloop::{Backend, Boundary, Jacobi5, Laplacian7, stencil2_into, stencil3_into};
