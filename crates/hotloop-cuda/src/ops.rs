@@ -169,15 +169,7 @@ pub fn sum_timed<T: Element>(
     launch: Option<LaunchConfig>,
     input: &[T],
 ) -> Result<(T, Timings)> {
-    let Some((partials, mut clock)) = reduce(dev, launch, input, "sum")? else {
-        let mut clock = Clock::start(dev);
-        clock.t.launch = Some(dev.resolve(launch, 0)?);
-        return Ok((T::ZERO, clock.finish(dev)?));
-    };
-    let t0 = Instant::now();
-    let v = finish_sum(&partials);
-    clock.t.host_finish = t0.elapsed();
-    Ok((v, clock.finish(dev)?))
+    reduce_and_finish(dev, launch, input, "sum", finish_sum).map(|(v, t)| (v.unwrap_or(T::ZERO), t))
 }
 
 /// The sums of `input`'s `SUM_CHUNK`-element chunks on the device, in
