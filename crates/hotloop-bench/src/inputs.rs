@@ -13,7 +13,7 @@ pub fn pattern(i: usize) -> f64 {
 /// An input array of `shape` filled with [`pattern`], allocated fallibly
 /// and filled in parallel (at the blog's size, 4 GiB of first-touch page
 /// faults take a while on one core). Built once per run and shared by the
-/// [`Data::SharedInput`] workloads.
+/// [`Data::SharedInput`](crate::workloads::Data::SharedInput) workloads.
 pub fn input(shape: [usize; 3]) -> Result<ndarray::Array3<f64>, String> {
     use rayon::prelude::*;
     let len = shape.iter().product();

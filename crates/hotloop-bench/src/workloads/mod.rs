@@ -108,7 +108,7 @@ pub trait Workload: Sync {
 /// once it is freed, those that allocate their own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Data {
-    /// The input array of `--size` ([`input`]), filled once by the runner
+    /// The input array of `--size` ([`crate::inputs::input`]), filled once by the runner
     /// and handed to each of these workloads' `rows`.
     SharedInput,
     /// Arrays of its own, built by its `rows`.
