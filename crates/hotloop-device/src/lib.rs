@@ -28,7 +28,8 @@
 //! - [`Out`]: the output type many threads write distinct elements of; each
 //!   write is a relaxed atomic store, so two threads writing one element is a
 //!   race of values, never undefined behaviour; out-of-bounds is reported.
-//! - [`sync_threads`], [`shared_array!`], and atomics on [`Out`]
+//! - [`sync_threads`], [`shared_array!`], [`block_reduce`] (a block-wide
+//!   reduction with any associative op), and atomics on [`Out`]
 //!   ([`Out::atomic_add`] on `u32`, `u64`, `f32`, `f64`; [`Out::atomic_max`],
 //!   [`Out::atomic_min`] on integers).
 //! - [`MAX_SHARED_BYTES`] and [`MAX_LOCAL_BYTES`]: the GPU's limits a
@@ -44,7 +45,10 @@
 
 #[cfg(not(target_arch = "nvptx64"))]
 extern crate std;
+// `shared_array!` names this crate by its path, as in a user's crate.
+extern crate self as hotloop_device;
 
+mod block;
 mod dim;
 mod elem;
 mod index;
@@ -57,6 +61,7 @@ pub mod host;
 #[cfg(not(target_arch = "nvptx64"))]
 mod sim_thread;
 
+pub use block::block_reduce;
 pub use dim::Dim3;
 pub use elem::{AtomicAdd, AtomicOrd, DeviceCopy, Elem};
 pub use hotloop_core::abi::{DeviceKernel, DeviceValue, KernelModule};
@@ -88,8 +93,9 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 pub mod prelude {
     pub use crate::{
         BinaryOp, DeviceValue, Dim3, GuKernel, Out, Predicate, Real, SharedArray, Stencil2,
-        Stencil3, UnaryOp, block_dim, block_idx, device_op, grid_1d, grid_2d, grid_3d, grid_dim,
-        grid_size_1d, grid_stride, kernel, shared_array, sync_threads, thread_idx,
+        Stencil3, UnaryOp, block_dim, block_idx, block_reduce, device_op, grid_1d, grid_2d,
+        grid_3d, grid_dim, grid_size_1d, grid_stride, kernel, shared_array, sync_threads,
+        thread_idx,
     };
 }
 

@@ -416,3 +416,99 @@ fn a_generic_kernel_has_one_entry_per_listed_type() {
         [xf.iter().filter(|&&v| v != 0.0).count() as u64]
     );
 }
+
+/// Each block's sum, minimum and maximum of its threads' strided shares
+/// through `block_reduce`, three calls in a row reusing its shared
+/// slots; thread 0 writes them.
+#[kernel]
+pub fn block_stats(input: &[i64], sums: Out<i64>, mins: Out<i64>, maxs: Out<i64>) {
+    // Every thread of a 2-D grid of 3-D blocks, linearly.
+    let (t, d, b, g) = (thread_idx(), block_dim(), block_idx(), grid_dim());
+    let per_block = (d.x * d.y * d.z) as usize;
+    let block = (b.x + g.x * b.y) as usize;
+    let me = (t.x + d.x * (t.y + d.y * t.z)) as usize + block * per_block;
+    let all = per_block * (g.x * g.y) as usize;
+    let (mut s, mut lo, mut hi) = (0i64, i64::MAX, i64::MIN);
+    for i in (me..input.len()).step_by(all) {
+        s += input[i];
+        lo = lo.min(input[i]);
+        hi = hi.max(input[i]);
+    }
+    let s = block_reduce(s, |a, b| a + b);
+    let lo = block_reduce(lo, i64::min);
+    let hi = block_reduce(hi, i64::max);
+    if t.x == 0 && t.y == 0 && t.z == 0 {
+        sums.set(block, s);
+        mins.set(block, lo);
+        maxs.set(block, hi);
+    }
+}
+
+/// An f64 sum through `block_reduce`: the same bits at every run.
+#[kernel]
+pub fn block_fsum(input: &[f64], sums: Out<f64>) {
+    let mut s = 0.0;
+    for i in grid_stride(input.len()) {
+        s += input[i];
+    }
+    let s = block_reduce(s, |a, b| a + b);
+    if thread_idx().x == 0 {
+        sums.set(block_idx().x as usize, s);
+    }
+}
+
+#[test]
+fn block_reduce_combines_every_thread_of_any_block_shape() {
+    let sim = Simulator::new();
+    let x: Vec<i64> = (0..5003).map(|i| (i * 7919 % 2003) - 1000).collect();
+    let d = sim.to_device(&x);
+    for (blocks, threads) in [
+        ((1, 1), (1, 1, 1)),
+        ((3, 1), (7, 1, 1)),
+        ((2, 2), (33, 1, 1)),
+        ((5, 1), (8, 4, 3)),
+        ((1, 1), (1024, 1, 1)),
+    ] {
+        let nb = (blocks.0 * blocks.1) as usize;
+        let (mut sums, mut mins, mut maxs) = (
+            sim.device_array::<i64>(nb),
+            sim.device_array::<i64>(nb),
+            sim.device_array::<i64>(nb),
+        );
+        block_stats::launch(&sim, (blocks, threads), &d, &mut sums, &mut mins, &mut maxs).unwrap();
+        // Block `b` holds the elements whose index, modulo every thread of
+        // the grid, falls among its threads.
+        let per_block = (threads.0 * threads.1 * threads.2) as usize;
+        let share = |b: usize| {
+            x.iter()
+                .enumerate()
+                .filter(move |(i, _)| i % (per_block * nb) / per_block == b)
+                .map(|(_, &v)| v)
+        };
+        let (sums, lo, hi) = (
+            sums.copy_to_host(),
+            mins.copy_to_host(),
+            maxs.copy_to_host(),
+        );
+        for b in 0..nb {
+            let at = format!("block {b} of {blocks:?}, {threads:?}");
+            assert_eq!(sums[b], share(b).sum::<i64>(), "{at}");
+            assert_eq!(lo[b], share(b).min().unwrap_or(i64::MAX), "{at}");
+            assert_eq!(hi[b], share(b).max().unwrap_or(i64::MIN), "{at}");
+        }
+    }
+    // Floats: the same bits from run to run, and the exact sum of values
+    // whose partial sums are all exact.
+    let xf: Vec<f64> = (0..3000).map(|i| ((i % 101) as f64) * 0.5).collect();
+    let d = sim.to_device(&xf);
+    let run = || {
+        let mut sums = sim.device_array::<f64>(3);
+        block_fsum::launch(&sim, (3, 100), &d, &mut sums).unwrap();
+        sums.copy_to_host()
+    };
+    let first = run();
+    assert_eq!(first.iter().sum::<f64>(), xf.iter().sum::<f64>());
+    for _ in 0..3 {
+        assert_eq!(run(), first);
+    }
+}

@@ -11,7 +11,7 @@
 //! CUDA, each checked against the serial backend bit for bit.
 
 use custom_kernels::{
-    Outlier, Softsign, TPB, add_scalar, add_two, add_two_blog, block_sum, fast_matmul,
+    Outlier, Softsign, TPB, add_scalar, add_two, add_two_blog, block_max, block_sum, fast_matmul,
 };
 use hotloop::{Backend, Error, count_where_slice, map_slice_into};
 use hotloop_cuda::Module;
@@ -133,6 +133,22 @@ fn run<B: Launch>(b: &B) -> Vec<(String, String, bool, String)> {
         })();
         row(
             "block_sum (shared + atomic)",
+            format!("[{blocks}, {threads}]"),
+            r,
+        );
+    }
+    let top = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    for (blocks, threads) in [(1, 1), (3, 7), (8, 256), (2, 1024)] {
+        let r = (|| {
+            let d_in = b.put(&x)?;
+            let mut d_max = b.zeros::<f64>(blocks as usize)?;
+            block_max::launch(b, (blocks, threads), &d_in, &mut d_max)
+                .map_err(|e| e.to_string())?;
+            let got = b.get(&d_max)?.into_iter().fold(f64::NEG_INFINITY, f64::max);
+            Ok(got == top)
+        })();
+        row(
+            "block_max (block_reduce)",
             format!("[{blocks}, {threads}]"),
             r,
         );

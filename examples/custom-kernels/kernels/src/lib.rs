@@ -108,6 +108,22 @@ pub fn block_sum(input: &[u64], total: Out<u64>) {
     }
 }
 
+/// Each block's largest element of its grid-stride share, through the
+/// device crate's `block_reduce` (the shared-memory tree of `block_sum`,
+/// written once for any op); the host takes the largest of the blocks'.
+/// Threads with no element contribute `-inf`.
+#[kernel]
+pub fn block_max(input: &[f64], maxima: Out<f64>) {
+    let mut m = f64::NEG_INFINITY;
+    for i in grid_stride(input.len()) {
+        m = m.max(input[i]);
+    }
+    let m = block_reduce(m, f64::max);
+    if thread_idx().x == 0 {
+        maxima.set(block_idx().x as usize, m);
+    }
+}
+
 /// The tile width of [`fast_matmul`], a module constant as in Numba's
 /// example: `shared_array!` lengths are evaluated at module scope.
 pub const TPB: usize = 16;
