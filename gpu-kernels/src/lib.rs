@@ -1,250 +1,143 @@
-//! hotloop's CUDA device kernels: the PTX module of the built-ins.
+//! hotloop's built-in CUDA kernels, written as any user writes one: each a
+//! `#[kernel]` over `hotloop-device`, its ABI stated once, in its
+//! signature. The same source is
 //!
-//! Compiled to PTX by rustc's own `nvptx64-nvidia-cuda` target through
-//! `cargo xtask build-kernels`. The module holds two kinds of entry point:
+//! - on `nvptx64-nvidia-cuda` (`cargo xtask build-kernels`), the PTX entry
+//!   points, committed in `ptx/` and embedded in [`KERNELS`], so a crate
+//!   that depends on hotloop needs no nvptx toolchain for its GPU;
+//! - on the host, each kernel's typed launcher and metadata
+//!   (`add_scalar::try_launch::<T, _>(..)`, `sum::info::<f64>()`), which
+//!   `hotloop-cuda` launches them through, as it launches a user's.
 //!
-//! - the built-in ops' (maps, zips, counts, gufuncs, stencils): declared
-//!   once, by `#[device_op(builtin)]` on each op's trait impl in
-//!   `hotloop-core`, which generates the entries there when that crate is
-//!   built with feature `kernels` (as this crate builds it);
-//! - the hand-written ones below, the blog's workloads and the sums and
-//!   extrema, listed in `hotloop_core::registry::KERNELS`.
+//! Every kernel is thin: it reads its place in the launch
+//! ([`thread_1d`]) and calls the per-thread
+//! body in `hotloop_core::grid`, the very function the CUDA simulator
+//! calls for each simulated thread; the block-level reductions are
+//! [`block_reduce`], whose tree is the
+//! simulator's. So every result here is the simulator's, bit for bit.
 //!
-//! Every entry is thin: it reads its thread's indices and calls the
-//! per-thread body in `hotloop_core::grid`, the function the CUDA simulator
-//! calls for each simulated thread. `hotloop_core::nvptx` holds what only
-//! the GPU has: the special registers, the barrier, the block reduction in
-//! shared memory.
-#![no_std]
-// The nvptx kernel ABI is unstable: xtask builds this crate alone with
-// RUSTC_BOOTSTRAP=1.
-#![feature(abi_ptx, stdarch_nvptx)]
+//! The built-in ops' entries (maps, zips, counts, gufuncs, stencils) are
+//! in [`ops`]: one list of the ops whose `#[device_op(builtin)]` impls are
+//! in `hotloop-core`.
+#![cfg_attr(
+    target_arch = "nvptx64",
+    no_std,
+    feature(abi_ptx, asm_experimental_arch)
+)]
 
-use hotloop_core::grid;
+pub mod ops;
+
+use hotloop_core::grid::{self, sum_chunks};
 use hotloop_core::index::Shape3;
-use hotloop_core::nvptx::{block_reduce, thread_idx, write_block_result};
 use hotloop_core::philox::key_from_seed;
-use hotloop_core::reduce::{Max, Min, Sum};
+use hotloop_core::reduce::{Max, Min, MinValue, Reduction, Sum};
+use hotloop_device::prelude::*;
+use hotloop_device::thread_1d;
 
-/// A kernel cannot unwind or report; stop the whole launch instead, which
-/// the host sees as a launch error. (Release builds have no overflow checks
-/// and the bodies use raw pointers, so no panic path is expected in the PTX.)
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! {
-    // SAFETY: `trap` only aborts the kernel.
-    unsafe { core::arch::nvptx::trap() }
+/// The built-in kernels' PTX, one module per architecture (newest first),
+/// committed in `ptx/`: `cargo xtask build-kernels` rewrites it when the
+/// kernels change and `cargo xtask test` fails while it is stale.
+#[cfg(not(target_arch = "nvptx64"))]
+pub static KERNELS: hotloop_device::KernelModule = hotloop_device::KernelModule {
+    name: "hotloop-kernels",
+    ptx: &[
+        ("sm_90", include_str!("../ptx/hotloop_kernels.sm_90.ptx")),
+        ("sm_80", include_str!("../ptx/hotloop_kernels.sm_80.ptx")),
+    ],
+};
+
+/// `out[i] = input[i] + scalar` for `i < min(len)`, grid-stride (any grid
+/// covers any length, beyond 2^32 elements too).
+#[kernel(f32, f64)]
+pub fn add_scalar<T: Real>(input: &[T], out: Out<T>, scalar: T) {
+    let len = input.len().min(out.len()) as u64;
+    // SAFETY: both hold `len` elements and are distinct arrays (a `&[T]`
+    // and an `Out<T>` never alias); grid-stride indices are this
+    // thread's alone.
+    unsafe { grid::add_scalar_thread(thread_1d(), input.as_ptr(), out.as_mut_ptr(), len, scalar) }
 }
 
-// ---------------------------------------------------------------------------
-// add_scalar: out[i] = input[i] + scalar
-// ---------------------------------------------------------------------------
-
-/// `out[i] = input[i] + scalar` for `i < len`, grid-stride (any grid covers
-/// any `len`, including beyond 2^32 elements).
-///
-/// # Safety
-/// `input` and `out` hold `len` elements and do not overlap.
-#[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn add_scalar_f64(
-    input: *const f64,
-    out: *mut f64,
-    len: u64,
-    scalar: f64,
-) {
-    // SAFETY: the launch contract above; grid-stride indices are disjoint.
-    unsafe { grid::add_scalar_thread(thread_idx(), input, out, len, scalar) }
-}
-
-/// f32 form of [`add_scalar_f64`].
-///
-/// # Safety
-/// As [`add_scalar_f64`].
-#[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn add_scalar_f32(
-    input: *const f32,
-    out: *mut f32,
-    len: u64,
-    scalar: f32,
-) {
-    // SAFETY: as add_scalar_f64.
-    unsafe { grid::add_scalar_thread(thread_idx(), input, out, len, scalar) }
-}
-
-/// `data[i] += scalar` for `i < len`, grid-stride.
-///
-/// # Safety
-/// `data` holds `len` elements.
-#[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn add_scalar_inplace_f64(data: *mut f64, len: u64, scalar: f64) {
-    // SAFETY: the body allows out == input; each index read then written by
-    // one thread.
-    unsafe { grid::add_scalar_thread(thread_idx(), data, data, len, scalar) }
-}
-
-/// f32 form of [`add_scalar_inplace_f64`].
-///
-/// # Safety
-/// As [`add_scalar_inplace_f64`].
-#[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn add_scalar_inplace_f32(data: *mut f32, len: u64, scalar: f32) {
-    // SAFETY: as add_scalar_inplace_f64.
-    unsafe { grid::add_scalar_thread(thread_idx(), data, data, len, scalar) }
+/// `data[i] += scalar`, grid-stride.
+#[kernel(f32, f64)]
+pub fn add_scalar_inplace<T: Real>(data: Out<T>, scalar: T) {
+    let p = data.as_mut_ptr();
+    // SAFETY: the body allows `out == input`; each index is read, then
+    // written, by one thread.
+    unsafe { grid::add_scalar_thread(thread_1d(), p, p, data.len() as u64, scalar) }
 }
 
 /// The blog's launch shape over a row-major `nx * ny * nz` array: global
-/// thread `x < nx` handles plane `x`, looping over `z` then `y`. Deliberately
-/// uncoalesced; a named variant for the benchmark table.
-///
-/// # Safety
-/// `input` and `out` hold `nx * ny * nz` elements (no overflow) and do not
-/// overlap.
-#[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn add_scalar_blog_f64(
-    input: *const f64,
-    out: *mut f64,
-    nx: u64,
-    ny: u64,
-    nz: u64,
-    scalar: f64,
-) {
-    // u64 -> usize is lossless on nvptx64.
+/// thread `x < nx` handles plane `x`, looping over `z` then `y`.
+/// Deliberately uncoalesced: a named variant for the benchmark table. A
+/// shape its arrays do not hold traps (the host checks it first).
+#[kernel(f32, f64)]
+pub fn add_scalar_blog<T: Real>(input: &[T], out: Out<T>, nx: u64, ny: u64, nz: u64, scalar: T) {
+    // u64 -> usize is lossless on nvptx64 and the 64-bit hosts.
     let shape = Shape3::new(nx as usize, ny as usize, nz as usize);
-    // SAFETY: the launch contract above; thread x writes plane x only.
-    unsafe { grid::add_scalar_blog_thread(thread_idx(), input, out, shape, scalar) }
+    let held = shape
+        .checked_len()
+        .is_some_and(|n| n <= input.len() && n <= out.len());
+    assert!(held);
+    // SAFETY: both hold the shape's elements, checked above; thread x
+    // writes plane x only.
+    unsafe {
+        grid::add_scalar_blog_thread(thread_1d(), input.as_ptr(), out.as_mut_ptr(), shape, scalar)
+    }
 }
-
-/// f32 form of [`add_scalar_blog_f64`].
-///
-/// # Safety
-/// As [`add_scalar_blog_f64`].
-#[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn add_scalar_blog_f32(
-    input: *const f32,
-    out: *mut f32,
-    nx: u64,
-    ny: u64,
-    nz: u64,
-    scalar: f32,
-) {
-    let shape = Shape3::new(nx as usize, ny as usize, nz as usize);
-    // SAFETY: as add_scalar_blog_f64.
-    unsafe { grid::add_scalar_blog_thread(thread_idx(), input, out, shape, scalar) }
-}
-
-// ---------------------------------------------------------------------------
-// Monte Carlo pi
-// ---------------------------------------------------------------------------
 
 /// Hits among samples `first_sample..end_sample` under `seed`
 /// (Philox4x32-10, two samples per generator block, see `hotloop_core::pi`):
-/// each thread counts its grid-stride share of the Philox blocks holding
-/// them, the block sums the counts in shared memory, and thread 0 writes
-/// `block_counts[blockIdx.x]`. The host sums the `gridDim.x` counts; the
-/// total does not depend on the launch shape, and any split of a range
-/// (one MPI rank's share) counts what the whole range holds there.
-///
-/// # Safety
-/// `block_counts` holds `gridDim.x` elements.
-#[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn monte_carlo_pi(
-    seed: u64,
-    first_sample: u64,
-    end_sample: u64,
-    block_counts: *mut u64,
-) {
-    let idx = thread_idx();
-    let hits = grid::pi_thread_hits(idx, key_from_seed(seed), first_sample, end_sample);
-    // SAFETY: every thread of the block reaches the reduction.
-    let block_hits = unsafe { block_reduce::<u64, Sum>(idx, hits) };
-    // SAFETY: the launch contract above.
-    unsafe { write_block_result(idx, block_counts, block_hits) }
-}
-
-// ---------------------------------------------------------------------------
-// Reductions: one partial per block, the host finishes
-// ---------------------------------------------------------------------------
-
-/// Chunk sums of `input[..len]`: `chunk_sums[c]` is the CPU's sum of
-/// chunk `c` (`hotloop_core::reduce::sum_chunk`, `SUM_CHUNK` elements), one
-/// thread per chunk, grid-stride. The host's pairwise sum of them is the
-/// CPU backends' sum, bit for bit, at any launch.
-///
-/// # Safety
-/// `input` holds `len` elements; `chunk_sums` holds `grid::sum_chunks(len)`.
-#[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn sum_f64(input: *const f64, len: u64, chunk_sums: *mut f64) {
-    // SAFETY: the launch contract above.
-    unsafe { grid::sum_chunks_thread(thread_idx(), input, len, chunk_sums) }
-}
-
-/// f32 form of [`sum_f64`] (accumulates in f32, as the CPU backends do).
-///
-/// # Safety
-/// As [`sum_f64`].
-#[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn sum_f32(input: *const f32, len: u64, chunk_sums: *mut f32) {
-    // SAFETY: as sum_f64.
-    unsafe { grid::sum_chunks_thread(thread_idx(), input, len, chunk_sums) }
-}
-
-/// Per-block partial maxima of `input[..len]`, NaN-propagating; a block
-/// whose threads have no elements writes negative infinity.
-///
-/// # Safety
-/// `input` holds `len` elements; `partials` holds `gridDim.x`.
-#[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn max_f64(input: *const f64, len: u64, partials: *mut f64) {
-    let idx = thread_idx();
-    // SAFETY: the launch contract above.
-    unsafe {
-        let partial = grid::max_thread_partial(idx, input, len);
-        write_block_result(idx, partials, block_reduce::<f64, Max>(idx, partial));
+/// each thread counts its grid-stride share of the Philox blocks, the
+/// block sums the counts, and thread 0 writes `block_counts[blockIdx.x]`.
+/// The host sums the `gridDim.x` counts; the total does not depend on the
+/// launch shape, and any split of a range (one MPI rank's share) counts
+/// what the whole range holds there.
+#[kernel]
+pub fn monte_carlo_pi(seed: u64, first_sample: u64, end_sample: u64, block_counts: Out<u64>) {
+    let place = thread_1d();
+    let hits = grid::pi_thread_hits(place, key_from_seed(seed), first_sample, end_sample);
+    let block = block_reduce(hits, <Sum as Reduction<u64>>::combine);
+    if place.thread == 0 {
+        block_counts.set(place.block as usize, block);
     }
 }
 
-/// f32 form of [`max_f64`].
-///
-/// # Safety
-/// As [`max_f64`].
-#[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn max_f32(input: *const f32, len: u64, partials: *mut f32) {
-    let idx = thread_idx();
-    // SAFETY: as max_f64.
-    unsafe {
-        let partial = grid::max_thread_partial(idx, input, len);
-        write_block_result(idx, partials, block_reduce::<f32, Max>(idx, partial));
+/// Chunk sums of `input`: `chunk_sums[c]` is the CPU's sum of chunk `c`
+/// (`hotloop_core::reduce::sum_chunk`, `SUM_CHUNK` elements), one thread
+/// per chunk, grid-stride. The host's pairwise sum of them is the CPU
+/// backends' sum, bit for bit, at any launch. `chunk_sums` holds at least
+/// `sum_chunks(len)` (else the kernel traps).
+#[kernel(f32, f64)]
+pub fn sum<T: Real>(input: &[T], chunk_sums: Out<T>) {
+    let len = input.len() as u64;
+    assert!(chunk_sums.len() as u64 >= sum_chunks(len));
+    // SAFETY: `input` holds `len` elements and `chunk_sums` a sum for each
+    // chunk (checked above); chunks are this thread's alone.
+    unsafe { grid::sum_chunks_thread(thread_1d(), input.as_ptr(), len, chunk_sums.as_mut_ptr()) }
+}
+
+/// Per-block maxima of `input` in `partials[blockIdx.x]`, NaN-propagating;
+/// a block whose threads have no elements writes negative infinity.
+#[kernel(f32, f64)]
+pub fn max<T: Real + MinValue>(input: &[T], partials: Out<T>) {
+    let place = thread_1d();
+    // SAFETY: `input` holds its length; only read.
+    let partial = unsafe { grid::max_thread_partial(place, input.as_ptr(), input.len() as u64) };
+    let block = block_reduce(partial, <Max as Reduction<T>>::combine);
+    if place.thread == 0 {
+        partials.set(place.block as usize, block);
     }
 }
 
-// ---------------------------------------------------------------------------
-// min, one partial per block
-// ---------------------------------------------------------------------------
-
-/// Per-block partial minima of `input[..len]`, NaN-propagating; a block
-/// whose threads have no elements writes positive infinity.
-///
-/// # Safety
-/// `input` holds `len` elements; `partials` holds `gridDim.x`.
-#[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn min_f64(input: *const f64, len: u64, partials: *mut f64) {
-    let idx = thread_idx();
-    // SAFETY: the launch contract above.
-    unsafe {
-        let partial = grid::min_thread_partial(idx, input, len);
-        write_block_result(idx, partials, block_reduce::<f64, Min>(idx, partial));
-    }
-}
-
-/// f32 form of [`min_f64`].
-///
-/// # Safety
-/// As [`min_f64`].
-#[unsafe(no_mangle)]
-pub unsafe extern "ptx-kernel" fn min_f32(input: *const f32, len: u64, partials: *mut f32) {
-    let idx = thread_idx();
-    // SAFETY: as min_f64.
-    unsafe {
-        let partial = grid::min_thread_partial(idx, input, len);
-        write_block_result(idx, partials, block_reduce::<f32, Min>(idx, partial));
+/// Per-block minima of `input` in `partials[blockIdx.x]`, NaN-propagating;
+/// a block whose threads have no elements writes positive infinity.
+#[kernel(f32, f64)]
+pub fn min<T: Real>(input: &[T], partials: Out<T>) {
+    let place = thread_1d();
+    // SAFETY: as in `max`.
+    let partial = unsafe { grid::min_thread_partial(place, input.as_ptr(), input.len() as u64) };
+    let block = block_reduce(partial, <Min as Reduction<T>>::combine);
+    if place.thread == 0 {
+        partials.set(place.block as usize, block);
     }
 }

@@ -11,14 +11,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // The workspace builds hotloop-mpi, whose bindings need MPI and libclang.
     mpi::ensure_mpi()?;
     process::run(process::cargo().args(["fmt", "--all", "--", "--check"]))?;
-    // The device crate is outside the workspace: check its format too.
-    process::run(process::cargo().args([
-        "fmt",
-        "--manifest-path",
-        "gpu-kernels/Cargo.toml",
-        "--",
-        "--check",
-    ]))?;
     process::run(process::cargo().args([
         "clippy",
         "--workspace",
@@ -83,7 +75,7 @@ fn check_docs_and_features() -> Result<(), String> {
 /// false`: the bench suite and this xtask, which depend on the others by
 /// path alone), then builds each from its own `.crate` against the
 /// others' `.crate`s, not the checkout: a file a crate uses from outside
-/// its directory (hotloop-core's committed PTX is inside it) or a
+/// its directory (hotloop-kernels' committed PTX is inside it) or a
 /// dependency without a version fails here. First, each published crate
 /// has the licence texts its `license` names: cargo packs a crate's own
 /// directory only, so each links the root's `LICENSE-MIT` and
@@ -91,6 +83,12 @@ fn check_docs_and_features() -> Result<(), String> {
 /// the working tree, committed or not. Measured on 2 cores: 53 s from a
 /// cold target directory (no earlier step builds the dev profile), 27 s
 /// with its dependencies already built.
+///
+/// Cargo takes a registry crate for immutable: the build of our crates
+/// from the packages' registry, under an unchanged name and version, would
+/// be reused from the last run, whatever changed since. So their build
+/// records go first ([`forget_packaged_builds`]); third-party crates stay
+/// built.
 fn check_packages() -> Result<(), String> {
     let root = process::workspace_root();
     let members = workspace_members(&root)?;
@@ -102,12 +100,36 @@ fn check_packages() -> Result<(), String> {
             unlicensed.join(", ")
         ));
     }
+    forget_packaged_builds(&root, &members)?;
     let mut cmd = process::cargo();
     cmd.args(["package", "--workspace", "--locked", "--allow-dirty"]);
     for m in members.iter().filter(|m| !m.published) {
         cmd.args(["--exclude", &m.name]);
     }
     process::run(&mut cmd)
+}
+
+/// Removes the build records (fingerprints) of the workspace's own crates
+/// from the dev profile's target directory, where `cargo package` builds
+/// them: the next build checks them afresh. (The workspace's own dev
+/// builds lose theirs too and are rebuilt, a few seconds.)
+fn forget_packaged_builds(root: &std::path::Path, members: &[Member]) -> Result<(), String> {
+    let dir = root.join("target/debug/.fingerprint");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(()); // nothing built yet
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        // `<package>-<hash>`.
+        let ours = name
+            .rsplit_once('-')
+            .is_some_and(|(pkg, _)| members.iter().any(|m| m.name == pkg));
+        if ours {
+            std::fs::remove_dir_all(e.path())
+                .map_err(|err| format!("removing {}: {err}", e.path().display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// A workspace member, as `cargo package` sees it.
@@ -118,11 +140,15 @@ struct Member {
     published: bool,
 }
 
-/// The root manifest's members (`.`, `crates/*`, `xtask`): each one's
-/// `[package]` name and whether it says `publish = false`.
+/// The root manifest's members (`.`, `crates/*`, `gpu-kernels`, `xtask`):
+/// each one's `[package]` name and whether it says `publish = false`.
 fn workspace_members(root: &std::path::Path) -> Result<Vec<Member>, String> {
     let crates = root.join("crates");
-    let mut dirs = vec![root.to_path_buf(), root.join("xtask")];
+    let mut dirs = vec![
+        root.to_path_buf(),
+        root.join("gpu-kernels"),
+        root.join("xtask"),
+    ];
     for entry in
         std::fs::read_dir(&crates).map_err(|e| format!("reading {}: {e}", crates.display()))?
     {
@@ -375,5 +401,11 @@ mod tests {
         assert!(unpublished.contains(&"xtask"), "{unpublished:?}");
         assert!(unpublished.contains(&"hotloop-bench"), "{unpublished:?}");
         assert!(members.iter().any(|m| m.name == "hotloop" && m.published));
+        // hotloop-cuda depends on it: it is published too.
+        assert!(
+            members
+                .iter()
+                .any(|m| m.name == "hotloop-kernels" && m.published)
+        );
     }
 }

@@ -159,7 +159,11 @@ impl Toolchain {
             // abi_ptx, stdarch_nvptx, asm_experimental_arch and -Zbuild-std
             // on a stable toolchain, for this build only.
             .env("RUSTC_BOOTSTRAP", "1")
-            .env("CARGO_ENCODED_RUSTFLAGS", format!("-Ctarget-cpu={arch}"));
+            .env("CARGO_ENCODED_RUSTFLAGS", format!("-Ctarget-cpu={arch}"))
+            // A workspace's release profile may ask for debug info (for
+            // profiling its host code); in PTX it is only line tables the
+            // driver ignores, and they make the module depend on paths.
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false");
         cmd
     }
 }

@@ -1,13 +1,15 @@
-//! How a kernel crosses to the device: the parameter kinds a kernel's
-//! signature is made of, the metadata `#[kernel]` and `#[device_op]` record
-//! from it, the values an op passes by value, and the PTX module a kernel
-//! lives in.
+//! How a kernel crosses to the device: the element types
+//! ([`DeviceCopy`]) and parameter kinds a kernel's signature is made of,
+//! the metadata `#[kernel]` and `#[device_op]` record from it, the values
+//! an op passes by value, and the PTX module a kernel lives in.
 //!
 //! Nothing here is written by hand per kernel: the attribute macros read a
 //! kernel's signature (or an op's trait impl) and generate its
 //! [`KernelInfo`]; the CUDA host pushes arguments in the order the info
 //! gives and the simulator unpacks them the same way, so the host and the
 //! entry point cannot disagree.
+
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
 /// An element type's tag, as the kernel metadata records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -35,6 +37,115 @@ impl Elem {
         }
     }
 }
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A type a kernel takes by value or in a slice: `f32`, `f64`, `u32`,
+/// `i32`, `u64` or `i64` (every [`Real`](crate::Real) is one). Every
+/// access through `hotloop-device`'s `Out` and `SharedArray` is a relaxed
+/// atomic one of its width ([`DeviceCopy::store`], [`DeviceCopy::load`]).
+///
+/// Sealed (to these six types); use it as the bound of device code that
+/// works for any of them:
+///
+/// ```rust
+/// use hotloop_core::abi::{DeviceCopy, Elem};
+///
+/// // A scalar argument crosses as its tag and its bits, zero-extended.
+/// assert_eq!(<f32 as DeviceCopy>::ELEM, Elem::F32);
+/// assert_eq!(f32::from_raw(1.5f32.to_raw()), 1.5);
+/// ```
+pub trait DeviceCopy: Copy + Send + Sync + 'static + sealed::Sealed {
+    /// Its tag.
+    const ELEM: Elem;
+    /// Its bits, zero-extended to 64 (a scalar argument's raw form).
+    fn to_raw(self) -> u64;
+    /// From [`DeviceCopy::to_raw`]'s bits.
+    fn from_raw(raw: u64) -> Self;
+    /// A relaxed atomic store.
+    ///
+    /// # Safety
+    /// `p` is valid and aligned for `Self`.
+    unsafe fn store(p: *mut Self, v: Self);
+    /// A relaxed atomic load.
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn load(p: *const Self) -> Self;
+}
+
+macro_rules! device_copy {
+    ($t:ty, $elem:ident, $atomic:ty, $bits:ty) => {
+        impl sealed::Sealed for $t {}
+        impl DeviceCopy for $t {
+            const ELEM: Elem = Elem::$elem;
+            #[inline(always)]
+            fn to_raw(self) -> u64 {
+                self.to_bits_() as u64
+            }
+            #[inline(always)]
+            fn from_raw(raw: u64) -> Self {
+                Self::from_bits_(raw as $bits)
+            }
+            #[inline(always)]
+            unsafe fn store(p: *mut Self, v: Self) {
+                // SAFETY: the caller's; same size and alignment.
+                unsafe { <$atomic>::from_ptr(p.cast()) }.store(v.to_bits_(), Relaxed);
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const Self) -> Self {
+                // SAFETY: as store.
+                Self::from_bits_(unsafe { <$atomic>::from_ptr(p.cast_mut().cast()) }.load(Relaxed))
+            }
+        }
+    };
+}
+
+/// Bit casts of every element type to its atomic's integer.
+trait Bits<B> {
+    fn to_bits_(self) -> B;
+    fn from_bits_(b: B) -> Self;
+}
+macro_rules! bits {
+    (float $t:ty, $b:ty) => {
+        impl Bits<$b> for $t {
+            #[inline(always)]
+            fn to_bits_(self) -> $b {
+                self.to_bits()
+            }
+            #[inline(always)]
+            fn from_bits_(b: $b) -> Self {
+                <$t>::from_bits(b)
+            }
+        }
+    };
+    (int $t:ty, $b:ty) => {
+        impl Bits<$b> for $t {
+            #[inline(always)]
+            fn to_bits_(self) -> $b {
+                self as $b
+            }
+            #[inline(always)]
+            fn from_bits_(b: $b) -> Self {
+                b as $t
+            }
+        }
+    };
+}
+bits!(float f32, u32);
+bits!(float f64, u64);
+bits!(int u32, u32);
+bits!(int i32, u32);
+bits!(int u64, u64);
+bits!(int i64, u64);
+device_copy!(f32, F32, AtomicU32, u32);
+device_copy!(f64, F64, AtomicU64, u64);
+device_copy!(u32, U32, AtomicU32, u32);
+device_copy!(i32, I32, AtomicU32, u32);
+device_copy!(u64, U64, AtomicU64, u64);
+device_copy!(i64, I64, AtomicU64, u64);
 
 /// How a parameter crosses to the device, as the macros read it from the
 /// signature.
@@ -236,19 +347,17 @@ impl KernelModule {
     }
 }
 
-/// The built-in kernels' PTX (`gpu-kernels/`: the built-in ops' entries
-/// from this crate, and the hand-written ones), committed in `ptx/`,
-/// rebuilt by `cargo xtask build-kernels` and checked fresh by `cargo
-/// xtask test`: a crate depending on hotloop needs no nvptx toolchain for
-/// the built-ins to run on a GPU.
-#[cfg(not(target_arch = "nvptx64"))]
-pub static BUILTIN: KernelModule = KernelModule {
-    name: "hotloop",
-    ptx: &[
-        ("sm_90", include_str!("../ptx/hotloop_kernels.sm_90.ptx")),
-        ("sm_80", include_str!("../ptx/hotloop_kernels.sm_80.ptx")),
-    ],
-};
+/// Where a kernel's PTX is.
+#[derive(Clone, Copy, Debug)]
+pub enum ModuleRef {
+    /// hotloop's built-in kernels (the `hotloop-kernels` crate, whose
+    /// module every CUDA host loads when it opens a device): the built-in
+    /// ops' entries are there.
+    Builtin,
+    /// A crate's own module (`crate::KERNELS`, from
+    /// `hotloop_device::kernel_module!()`).
+    Crate(&'static KernelModule),
+}
 
 /// How an op runs on a GPU: the compiled kernel that runs it, the module
 /// that holds that kernel, and the op's value, its first parameter. The op
@@ -259,7 +368,7 @@ pub struct DeviceKernel {
     /// The entry point and its parameters.
     pub kernel: &'static KernelInfo,
     /// Where its PTX is.
-    pub module: &'static KernelModule,
+    pub module: ModuleRef,
     /// The op, the first parameter.
     pub op: ValueBytes,
 }

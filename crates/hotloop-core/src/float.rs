@@ -39,6 +39,7 @@ pub trait Real:
     + Sync
     + 'static
     + crate::abi::DeviceValue
+    + crate::abi::DeviceCopy
 {
     /// Additive identity.
     const ZERO: Self;

@@ -20,20 +20,16 @@
 //! - [`grid`]: per-thread bodies of the grid kernels, what one CUDA thread
 //!   does (the GPU and the simulator both run them): the hand-written
 //!   kernels', and the ops' forms (maps, zips, gufuncs, stencils, counts).
-//! - [`abi`]: how a kernel crosses to the device: parameter kinds, the
-//!   metadata `#[kernel]` and `#[device_op]` generate, by-value ops, PTX
-//!   modules (and the built-in one, [`abi::BUILTIN`]).
-//! - [`registry`]: the hand-written entry points of `gpu-kernels/` (names,
-//!   parameter types) that the PTX check and the CUDA host read.
+//! - [`abi`]: how a kernel crosses to the device: element types,
+//!   parameter kinds, the metadata `#[kernel]` and `#[device_op]`
+//!   generate, by-value ops, PTX modules.
 //!
 //! The built-in ops are declared with `#[device_op(builtin)]` on their
-//! trait impls: built with feature `kernels` for `nvptx64` (what
-//! `gpu-kernels/` does), this crate holds their GPU entry points too.
+//! trait impls, which gives each its host half (the metadata of its GPU
+//! entries); the entries themselves are in the `hotloop-kernels` crate
+//! (`gpu-kernels/`), which lists the built-in ops once and is where the
+//! device API (`hotloop-device`) is.
 #![no_std]
-#![cfg_attr(
-    target_arch = "nvptx64",
-    feature(abi_ptx, stdarch_nvptx, asm_experimental_arch)
-)]
 
 pub mod abi;
 pub mod elementwise;
@@ -43,13 +39,10 @@ pub mod gufunc;
 pub mod index;
 pub mod map;
 pub mod math;
-#[cfg(target_arch = "nvptx64")]
-pub mod nvptx;
 pub mod philox;
 pub mod pi;
 pub mod predicate;
 pub mod reduce;
-pub mod registry;
 pub mod stencil;
 
 pub use float::Real;

@@ -547,7 +547,7 @@ mod tests {
                 ParamKind::Out(Elem::F32),
             ]
         );
-        assert!(core::ptr::eq(k.module, &crate::abi::BUILTIN));
+        assert!(matches!(k.module, crate::abi::ModuleRef::Builtin));
         assert_eq!(k.op.size(), 12);
         // SAFETY: the op's fields are initialised, at their repr(C) offsets.
         let (lo, hi) = unsafe {

@@ -1,16 +1,20 @@
-//! Device arrays: `cuda.to_device`, `cuda.device_array_like`,
-//! `copy_to_host`.
+//! Device memory: arrays (`cuda.to_device`, `cuda.device_array_like`,
+//! `copy_to_host`), what every kernel, built-in or a user's, runs on.
 
 use crate::device::Device;
 use crate::driver::During;
-use cudarc::driver::CudaSlice;
-use hotloop_runtime::{Element, Error, Result, check_same_shape, try_zeroed_vec};
+use cudarc::driver::{CudaSlice, DevicePtr};
+use hotloop_device::DeviceCopy;
+use hotloop_device::host::Buffer;
+use hotloop_runtime::{Error, Result, check_same_shape, try_vec_with_capacity};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// An array of `len` elements of `T` (`f32` or `f64`) in device memory,
-/// freed when dropped. Created by [`Device::to_device`],
-/// [`Device::device_array`] and [`Device::device_array_like`].
+/// An array of `len` elements of `T` (any element type a kernel takes:
+/// `f32`, `f64`, `u32`, `i32`, `u64`, `i64`) in device memory, freed when
+/// dropped. Created by [`Device::to_device`], [`Device::device_array`] and
+/// [`Device::device_array_like`] (or a [`Module`](crate::Module)'s);
+/// passed to kernels as `&[T]` and `Out<T>`.
 pub struct DeviceArray<T> {
     pub(crate) buf: CudaSlice<u8>,
     len: usize,
@@ -28,15 +32,16 @@ impl<T> std::fmt::Debug for DeviceArray<T> {
 }
 
 /// The bytes of a slice of elements.
-pub(crate) fn bytes_of<T: Element>(s: &[T]) -> &[u8] {
-    // SAFETY: `Element` is sealed to f32 and f64: no padding, any alignment
-    // is at least u8's, and the length in bytes is the slice's size.
+pub(crate) fn bytes_of<T: DeviceCopy>(s: &[T]) -> &[u8] {
+    // SAFETY: `DeviceCopy` is sealed to primitive numbers: no padding, any
+    // alignment is at least u8's, and the length in bytes is the slice's
+    // size.
     unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<u8>(), size_of_val(s)) }
 }
 
 /// The bytes of a mutable slice of elements.
-pub(crate) fn bytes_of_mut<T: Element>(s: &mut [T]) -> &mut [u8] {
-    // SAFETY: as `bytes_of`; moreover every bit pattern is a valid f32/f64,
+pub(crate) fn bytes_of_mut<T: DeviceCopy>(s: &mut [T]) -> &mut [u8] {
+    // SAFETY: as `bytes_of`; moreover every bit pattern is a valid number,
     // so whatever the device writes is a valid element.
     unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast::<u8>(), size_of_val(s)) }
 }
@@ -63,7 +68,7 @@ impl Device {
     }
 
     /// An uninitialised device array (the caller writes all of it).
-    pub(crate) fn alloc_array<T: Element>(
+    pub(crate) fn alloc_array<T: DeviceCopy>(
         self: &Arc<Self>,
         what: &'static str,
         len: usize,
@@ -78,7 +83,7 @@ impl Device {
     }
 
     /// A device array of `len` zeros (`cuda.device_array`, zero-filled).
-    pub fn device_array<T: Element>(self: &Arc<Self>, len: usize) -> Result<DeviceArray<T>> {
+    pub fn device_array<T: DeviceCopy>(self: &Arc<Self>, len: usize) -> Result<DeviceArray<T>> {
         let _g = self.exclusive();
         let mut a = self.alloc_array::<T>("device array", len)?;
         self.stream
@@ -90,7 +95,7 @@ impl Device {
 
     /// A zeroed device array with the length of `like`
     /// (`cuda.device_array_like`).
-    pub fn device_array_like<T: Element>(
+    pub fn device_array_like<T: DeviceCopy>(
         self: &Arc<Self>,
         like: &DeviceArray<T>,
     ) -> Result<DeviceArray<T>> {
@@ -99,7 +104,7 @@ impl Device {
 
     /// A device copy of `host` (`cuda.to_device`); returns when the copy
     /// is complete.
-    pub fn to_device<T: Element>(self: &Arc<Self>, host: &[T]) -> Result<DeviceArray<T>> {
+    pub fn to_device<T: DeviceCopy>(self: &Arc<Self>, host: &[T]) -> Result<DeviceArray<T>> {
         let _g = self.exclusive();
         let mut a = self.alloc_array::<T>("device copy", host.len())?;
         a.enqueue_from_host(host)?;
@@ -108,7 +113,18 @@ impl Device {
     }
 }
 
-impl<T: Element> DeviceArray<T> {
+impl<T: DeviceCopy> Buffer<T> for DeviceArray<T> {
+    fn addr(&self) -> u64 {
+        // Event tracking is off (one stream per device): nothing to record.
+        let (ptr, _record) = self.buf.device_ptr(&self.device.stream);
+        ptr
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl<T: DeviceCopy> DeviceArray<T> {
     /// Elements in the array.
     pub fn len(&self) -> usize {
         self.len
@@ -126,7 +142,8 @@ impl<T: Element> DeviceArray<T> {
 
     /// A host copy of the array (`copy_to_host()`), allocated fallibly.
     pub fn copy_to_host(&self) -> Result<Vec<T>> {
-        let mut out = try_zeroed_vec::<T>("host copy of a device array", self.len)?;
+        let mut out = try_vec_with_capacity("host copy of a device array", self.len)?;
+        out.resize(self.len, T::from_raw(0));
         self.copy_to_host_into(&mut out)?;
         Ok(out)
     }

@@ -3,9 +3,8 @@
 use crate::driver::{During, describe, mark_driver_loaded, panic_text};
 use crate::ptx;
 use cudarc::driver::sys::{self, CUdevice_attribute};
-use cudarc::driver::{CudaContext, CudaFunction, CudaModule, CudaStream, DriverError, result};
+use cudarc::driver::{CudaContext, CudaModule, CudaStream, result};
 use cudarc::nvrtc::Ptx;
-use hotloop_core::abi::KernelModule;
 use hotloop_runtime::{Error, LaunchConfig, Result};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -48,8 +47,8 @@ pub struct DeviceInfo {
     pub module_load: Duration,
 }
 
-/// An opened CUDA device with the kernels loaded: a context, the stream
-/// every operation runs on, and the kernel functions.
+/// An opened CUDA device with the built-in kernels loaded: a context, the
+/// stream every operation runs on, and its kernel modules.
 ///
 /// Operations on one device are serialized (one at a time), so the CUDA
 /// events that time them measure only their own work.
@@ -57,12 +56,10 @@ pub struct Device {
     pub(crate) info: DeviceInfo,
     pub(crate) ctx: Arc<CudaContext>,
     pub(crate) stream: Arc<CudaStream>,
-    /// The registry's hand-written entries in the built-in module.
-    kernels: HashMap<&'static str, CudaFunction>,
     /// The built-in kernels' module, loaded when the device was opened.
-    builtin: Arc<CudaModule>,
+    pub(crate) builtin: Arc<CudaModule>,
     /// Other crates' kernel modules, loaded on first use, by address.
-    modules: Mutex<HashMap<usize, Arc<CudaModule>>>,
+    pub(crate) modules: Mutex<HashMap<usize, Arc<CudaModule>>>,
     lock: Mutex<()>,
 }
 
@@ -104,63 +101,6 @@ impl Device {
     }
 
     /// Holds the device for one operation.
-    /// The loaded module of `kernels`: the built-in one as opened (from
-    /// `$HOTLOOP_PTX_DIR` if set), another crate's loaded on first use (the
-    /// newest architecture it has that the device runs), or why not.
-    pub(crate) fn module(&self, kernels: &'static KernelModule) -> Result<Arc<CudaModule>> {
-        if std::ptr::eq(kernels, &hotloop_core::abi::BUILTIN) {
-            return Ok(self.builtin.clone());
-        }
-        let key = kernels as *const KernelModule as usize;
-        let mut cache = self.modules.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(m) = cache.get(&key) {
-            return Ok(m.clone());
-        }
-        let unsupported = |reason: String| Error::Unsupported {
-            op: format!("the kernels of `{}`", kernels.name),
-            backend: crate::BACKEND,
-            reason,
-        };
-        if let Some(why) = kernels.missing() {
-            return Err(unsupported(format!(
-                "the crate was built without its PTX ({why}); its build.rs builds it with \
-                 hotloop-build, which needs the rust-src, llvm-bitcode-linker and llvm-tools \
-                 components"
-            )));
-        }
-        let (major, minor) = self.info.compute_capability;
-        let device = (major.max(0) as u32) * 10 + minor.max(0) as u32;
-        let (arch, text) = kernels
-            .ptx
-            .iter()
-            .find(|(arch, _)| {
-                arch.strip_prefix("sm_")
-                    .and_then(|n| n.parse::<u32>().ok())
-                    .is_some_and(|need| need <= device)
-            })
-            .ok_or_else(|| {
-                unsupported(format!(
-                    "its PTX is built for {:?}, all newer than this device's sm_{device}",
-                    kernels.ptx.iter().map(|(a, _)| *a).collect::<Vec<_>>()
-                ))
-            })?;
-        let module = self
-            .ctx
-            .load_module(Ptx::from_src(*text))
-            .map_err(|e| Error::Device {
-                name: format!("{e:?}"),
-                during: "loading a kernels module",
-                message: format!("`{}` ({arch}): {}", kernels.name, describe(&e)),
-            })?;
-        cache.insert(key, module.clone());
-        Ok(module)
-    }
-
-    /// The built-in module's hand-written entry `name` (a registry row).
-    pub(crate) fn builtin_function(&self, name: &'static str) -> &CudaFunction {
-        &self.kernels[name]
-    }
-
     pub(crate) fn exclusive(&self) -> MutexGuard<'_, ()> {
         self.lock.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -182,20 +122,6 @@ impl Device {
         }
         Ok(())
     }
-}
-
-/// Looks up every entry of the kernel registry in `module`.
-fn load_builtins(
-    module: &Arc<CudaModule>,
-) -> std::result::Result<HashMap<&'static str, CudaFunction>, (&'static str, DriverError)> {
-    let mut functions = HashMap::new();
-    for spec in hotloop_core::registry::KERNELS {
-        let f = module
-            .load_function(spec.name)
-            .map_err(|e| (spec.name, e))?;
-        functions.insert(spec.name, f);
-    }
-    Ok(functions)
 }
 
 /// Whether the CUDA driver library (`libcuda.so.1`, `nvcuda.dll`) can be
@@ -309,13 +235,6 @@ fn open_with_driver(ordinal: usize) -> std::result::Result<Arc<Device>, String> 
         }
     })?;
     let module_load = started.elapsed();
-    let kernels = load_builtins(&module).map_err(|(entry, e)| {
-        format!(
-            "{} has no kernel `{entry}` ({}): rebuild it with `cargo xtask build-kernels`",
-            ptx_path.display(),
-            describe(&e)
-        )
-    })?;
     let device = Arc::new(Device {
         info: DeviceInfo {
             ordinal,
@@ -331,7 +250,6 @@ fn open_with_driver(ordinal: usize) -> std::result::Result<Arc<Device>, String> 
         },
         stream: ctx.default_stream(),
         ctx,
-        kernels,
         builtin: module,
         modules: Mutex::new(HashMap::new()),
         lock: Mutex::new(()),

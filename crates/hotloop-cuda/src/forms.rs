@@ -10,42 +10,30 @@
 
 use crate::array::DeviceArray;
 use crate::device::Device;
-use crate::driver::During;
-use crate::module::{function, launch_raw};
-use crate::timing::{Clock, Timings, span};
-use cudarc::driver::{CudaSlice, DevicePtr};
+use crate::launch::{Held, KernelRun};
+use crate::round_trip::{Extra, Input, OnDevice, round_trip};
+use crate::timing::Timings;
 use hotloop_core::abi::{DeviceKernel, Elem, GufuncShape, ParamKind, ValueBytes};
 use hotloop_core::stencil::Boundary;
-use hotloop_device::Dim3;
-use hotloop_device::host::{Args, Grid};
+use hotloop_device::host::{Args, Buffer, Grid, Launcher};
 use hotloop_runtime::launch::finish_count;
 use hotloop_runtime::{Element, Error, LaunchConfig, Result, check_same_shape};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// One `&[T]` parameter: a host slice copied in, or the output buffer
-/// itself (in place).
-#[derive(Clone, Copy)]
-enum Input<'a, T> {
-    Host(&'a [T]),
-    Output,
-}
-
-/// A `u64` output buffer (per-block partials, a fault flag): its length for
-/// a launch and its initial value (`None`: every element is written).
+/// A `u64` output of a form (per-block partials, a fault flag): its length
+/// for a launch and its initial value (`None`: every element is written).
 struct U64Out {
     what: &'static str,
     len: fn(LaunchConfig) -> usize,
     init: Option<u64>,
 }
 
-/// The round trip of one op kernel over `items` work items: copies the
-/// host inputs (and `out`, when an input is the output) to the device,
-/// launches `dk` with its arguments in parameter order, copies `out` and
-/// the `u64` outputs back. An empty `out` touches no device memory (the
-/// launch is still validated).
+/// The round trip of one op kernel over `items` work items: the
+/// arguments in `dk`'s parameter order (the op first, then the form's
+/// buffers, `scalars` and `values`), launched from the op's module.
 #[allow(clippy::too_many_arguments)]
-fn round_trip<T: Element>(
+fn op_round_trip<T: Element>(
     dev: &Arc<Device>,
     launch: Option<LaunchConfig>,
     dk: &DeviceKernel,
@@ -56,116 +44,38 @@ fn round_trip<T: Element>(
     values: &[ValueBytes],
     u64_outs: &[U64Out],
 ) -> Result<(Timings, Vec<Vec<u64>>)> {
-    let mut clock = Clock::start(dev);
     let cfg = dev.resolve(launch, items)?;
-    if items == 0 {
-        clock.t.launch = Some(cfg);
-        let outs = u64_outs
-            .iter()
-            .map(|o| vec![o.init.unwrap_or(0); (o.len)(cfg)])
-            .collect();
-        return Ok((clock.finish(dev)?, outs));
-    }
     let module = dev.module(dk.module)?;
-    let entry = function(&module, dk.kernel)?;
-    let mut results = Vec::with_capacity(u64_outs.len());
-    {
-        let _g = dev.exclusive();
-        let in_place = inputs.iter().any(|i| matches!(i, Input::Output));
-        let (mut d_in, mut d_out, mut d_u64) = clock.alloc(|| {
-            let mut d_in = Vec::new();
-            for i in inputs {
-                if let Input::Host(x) = i {
-                    d_in.push(dev.alloc_array::<T>("kernel input", x.len())?);
-                }
-            }
-            let d_out = match &out {
-                Some(o) => Some(dev.alloc_array::<T>("kernel output", o.len())?),
-                None => None,
-            };
-            let mut d_u64 = Vec::new();
-            for o in u64_outs {
-                let bytes = (o.len)(cfg).max(1) * 8;
-                d_u64.push(dev.alloc_bytes(o.what, bytes)?);
-            }
-            Ok((d_in, d_out, d_u64))
-        })?;
-        let ((), h2d) = span(&dev.stream, || {
-            let hosts = inputs.iter().filter_map(|i| match i {
-                Input::Host(x) => Some(*x),
-                Input::Output => None,
-            });
-            for (d, x) in d_in.iter_mut().zip(hosts) {
-                d.enqueue_from_host(x)?;
-            }
-            if let (true, Some(d), Some(o)) = (in_place, d_out.as_mut(), out.as_deref()) {
-                d.enqueue_from_host(o)?;
-            }
-            for (d, o) in d_u64.iter_mut().zip(u64_outs) {
-                if let Some(v) = o.init {
-                    let init = vec![v; (o.len)(cfg).max(1)];
-                    dev.stream
-                        .memcpy_htod(bytes_of_u64(&init), d)
-                        .during("host-to-device copy")?;
-                }
-            }
-            Ok(())
-        })?;
-        let args = arguments(
-            dev,
-            dk,
-            inputs,
-            &d_in,
-            d_out.as_ref(),
-            &d_u64,
-            u64_outs,
-            cfg,
-            scalars,
-            values,
-        )?;
-        let grid = Grid {
-            blocks: Dim3::new(cfg.blocks, 1, 1),
-            threads: Dim3::new(cfg.threads_per_block, 1, 1),
+    let extras: Vec<Extra<u64>> = u64_outs
+        .iter()
+        .map(|o| Extra {
+            what: o.what,
+            len: (o.len)(cfg),
+            init: o.init,
+        })
+        .collect();
+    round_trip(dev, cfg, items, inputs, out, &extras, |d| {
+        let args = arguments(dk, inputs, d, scalars, values)?;
+        let held = Held {
+            device: dev,
+            module,
         };
-        let kernel = launch_raw(dev, &entry, dk.kernel, grid, &args)?;
-        let ((), d2h) = span(&dev.stream, || {
-            if let (Some(d), Some(o)) = (&d_out, out) {
-                d.enqueue_to_host(o)?;
-            }
-            for (d, o) in d_u64.iter().zip(u64_outs) {
-                let mut host = vec![0u64; (o.len)(cfg)];
-                if !host.is_empty() {
-                    let n = host.len() * 8;
-                    dev.stream
-                        .memcpy_dtoh(&d.slice(..n), bytes_of_u64_mut(&mut host))
-                        .during("device-to-host copy")?;
-                }
-                results.push(host);
-            }
-            Ok(())
-        })?;
-        dev.synchronize()?;
-        clock.t.launch = Some(cfg);
-        clock.t.kernel = kernel;
-        clock.t.host_to_device = h2d.elapsed()?;
-        clock.t.device_to_host = d2h.elapsed()?;
-    }
-    Ok((clock.finish(dev)?, results))
+        let grid = Grid::from((cfg.blocks, cfg.threads_per_block));
+        let kernel = held.launch(dk.kernel, grid, &args, &|_| {})?;
+        Ok(KernelRun {
+            launch: cfg,
+            kernel,
+        })
+    })
 }
 
 /// The launch's arguments, in the order of `dk`'s parameters: the op, then
 /// each parameter from the list of its kind. A parameter with nothing left
 /// to take, or anything left over, is a kernel that is not this form's.
-#[allow(clippy::too_many_arguments)]
 fn arguments<T: Element>(
-    dev: &Device,
     dk: &DeviceKernel,
     inputs: &[Input<'_, T>],
-    d_in: &[DeviceArray<T>],
-    d_out: Option<&DeviceArray<T>>,
-    d_u64: &[CudaSlice<u8>],
-    u64_outs: &[U64Out],
-    cfg: LaunchConfig,
+    d: &OnDevice<T, u64>,
     scalars: &[u64],
     values: &[ValueBytes],
 ) -> Result<Args> {
@@ -176,12 +86,8 @@ fn arguments<T: Element>(
             dk.kernel.name, dk.kernel.params
         ),
     };
-    let elem = if T::NAME == "f32" {
-        Elem::F32
-    } else {
-        Elem::F64
-    };
-    let addr = |b: &CudaSlice<u8>| b.device_ptr(&dev.stream).0;
+    let elem = T::ELEM;
+    let buffer = |a: &DeviceArray<T>| (a.addr(), a.len() as u64);
     let mut args = Args::new();
     let (mut ins, mut hosts, mut outs, mut sc, mut vals) = (0, 0, 0, 0, 0);
     let mut out_taken = false;
@@ -198,30 +104,34 @@ fn arguments<T: Element>(
             ParamKind::Slice(e) if e == elem => {
                 let (a, len) = match inputs.get(ins) {
                     Some(Input::Host(_)) => {
-                        let d = &d_in[hosts];
                         hosts += 1;
-                        (addr(&d.buf), d.len())
+                        buffer(&d.inputs[hosts - 1])
                     }
-                    Some(Input::Output) => {
-                        let d = d_out.ok_or_else(|| mismatch("in place without an output"))?;
-                        (addr(&d.buf), d.len())
-                    }
+                    Some(Input::Output) => buffer(
+                        d.out
+                            .as_ref()
+                            .ok_or_else(|| mismatch("in place without an output"))?,
+                    ),
                     None => return Err(mismatch("an input too many")),
                 };
-                args.push_raw(*kind, a, len as u64);
+                args.push_raw(*kind, a, len);
                 ins += 1;
             }
             ParamKind::Out(e) if e == elem && !out_taken => {
-                let d = d_out.ok_or_else(|| mismatch("an output it was not given"))?;
-                args.push_raw(*kind, addr(&d.buf), d.len() as u64);
+                let o = d
+                    .out
+                    .as_ref()
+                    .ok_or_else(|| mismatch("an output it was not given"))?;
+                let (a, len) = buffer(o);
+                args.push_raw(*kind, a, len);
                 out_taken = true;
             }
             ParamKind::Out(Elem::U64) => {
-                let (d, o) = d_u64
+                let x = d
+                    .extras
                     .get(outs)
-                    .zip(u64_outs.get(outs))
                     .ok_or_else(|| mismatch("a u64 output too many"))?;
-                args.push_raw(*kind, addr(d), (o.len)(cfg) as u64);
+                args.push_raw(*kind, x.addr(), x.len() as u64);
                 outs += 1;
             }
             ParamKind::Scalar(Elem::U64) => {
@@ -235,24 +145,14 @@ fn arguments<T: Element>(
         }
     }
     if ins != inputs.len()
-        || out_taken != d_out.is_some()
-        || outs != u64_outs.len()
+        || out_taken != d.out.is_some()
+        || outs != d.extras.len()
         || sc != scalars.len()
         || vals != values.len()
     {
         return Err(mismatch("arguments left over"));
     }
     Ok(args)
-}
-
-fn bytes_of_u64(v: &[u64]) -> &[u8] {
-    // SAFETY: u64s are plain bytes.
-    unsafe { std::slice::from_raw_parts(v.as_ptr().cast(), size_of_val(v)) }
-}
-
-fn bytes_of_u64_mut(v: &mut [u64]) -> &mut [u8] {
-    // SAFETY: any bytes are a valid u64.
-    unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast(), size_of_val(v)) }
 }
 
 /// `out[i] = op(input[i])` (a map kernel).
@@ -266,7 +166,7 @@ pub fn map_timed<T: Element>(
     check_same_shape("input", &[input.len()], "output", &[out.len()])?;
     let items = out.len() as u64;
     let inputs = [Input::Host(input)];
-    Ok(round_trip(dev, launch, op, items, &inputs, Some(out), &[], &[], &[])?.0)
+    Ok(op_round_trip(dev, launch, op, items, &inputs, Some(out), &[], &[], &[])?.0)
 }
 
 /// `data[i] = op(data[i])`: the map kernel with one buffer as its input
@@ -279,7 +179,7 @@ pub fn map_in_place_timed<T: Element>(
 ) -> Result<Timings> {
     let items = data.len() as u64;
     let inputs = [Input::<T>::Output];
-    Ok(round_trip(dev, launch, op, items, &inputs, Some(data), &[], &[], &[])?.0)
+    Ok(op_round_trip(dev, launch, op, items, &inputs, Some(data), &[], &[], &[])?.0)
 }
 
 /// `out[i] = op(a[i], b[i])` (a zip kernel).
@@ -295,7 +195,7 @@ pub fn zip_timed<T: Element>(
     check_same_shape("a", &[a.len()], "output", &[out.len()])?;
     let items = out.len() as u64;
     let inputs = [Input::Host(a), Input::Host(b)];
-    Ok(round_trip(dev, launch, op, items, &inputs, Some(out), &[], &[], &[])?.0)
+    Ok(op_round_trip(dev, launch, op, items, &inputs, Some(out), &[], &[], &[])?.0)
 }
 
 /// `a[i] = op(a[i], b[i])`: the zip kernel with `a` as its output.
@@ -309,7 +209,7 @@ pub fn zip_in_place_timed<T: Element>(
     check_same_shape("a", &[a.len()], "b", &[b.len()])?;
     let items = a.len() as u64;
     let inputs = [Input::Output, Input::Host(b)];
-    Ok(round_trip(dev, launch, op, items, &inputs, Some(a), &[], &[], &[])?.0)
+    Ok(op_round_trip(dev, launch, op, items, &inputs, Some(a), &[], &[], &[])?.0)
 }
 
 /// How many elements of `input` the op's predicate holds for (a count
@@ -328,7 +228,7 @@ pub fn count_timed<T: Element>(
         init: None,
     };
     let inputs = [Input::Host(input)];
-    let (mut t, outs) = round_trip(
+    let (mut t, outs) = op_round_trip(
         dev,
         launch,
         op,
@@ -357,7 +257,7 @@ pub fn gufunc_timed<T: Element>(
 ) -> Result<Timings> {
     let inputs = [Input::Host(input)];
     let values = [ValueBytes::of(shape)];
-    Ok(round_trip(
+    Ok(op_round_trip(
         dev,
         launch,
         op,
@@ -393,7 +293,7 @@ pub fn stencil_timed<T: Element>(
         len: |_| 1,
         init: Some(u64::MAX),
     };
-    let (t, outs) = round_trip(
+    let (t, outs) = op_round_trip(
         dev,
         launch,
         op,

@@ -1,10 +1,10 @@
 //! hotloop's CUDA backend, host side: Numba's `@cuda.jit` flow in Rust.
 //!
-//! The device code is `gpu-kernels/`, compiled to PTX by
-//! `cargo xtask build-kernels`; its entry points call the same per-thread
-//! bodies (`hotloop_core::grid`) the CUDA simulator (`hotloop-sim`) runs on
-//! the CPU. This crate loads that PTX through the CUDA driver API and runs
-//! it:
+//! The device code is `#[kernel]`s: hotloop's built-ins
+//! (`hotloop-kernels`, in `gpu-kernels/`) and a user's own, whose entry
+//! points call the same per-thread bodies (`hotloop_core::grid`) the CUDA
+//! simulator (`hotloop-sim`) runs on the CPU. This crate loads their PTX
+//! through the CUDA driver API and runs it:
 //!
 //! | Numba                         | hotloop-cuda                                   |
 //! |-------------------------------|------------------------------------------------|
@@ -12,18 +12,23 @@
 //! | `cuda.select_device(n)`       | [`device`]                                     |
 //! | `cuda.to_device(a)`           | [`Device::to_device`]                          |
 //! | `cuda.device_array_like(a)`   | [`Device::device_array_like`]                  |
-//! | `kernel[blocks, threads](..)` | [`kernels`] (explicit or default launch)       |
+//! | `kernel[blocks, threads](..)` | a kernel's `launch(&module, (blocks, threads), ..)` on a [`Module`]; the built-ins in [`kernels`] |
 //! | `cuda.synchronize()`          | [`Device::synchronize`]                        |
 //! | `d_a.copy_to_host()`          | [`DeviceArray::copy_to_host`]                  |
 //!
-//! [`ops`] wraps the whole round trip (copy in, launch, copy out, finish on
-//! the host) per operation (`add_scalar`, sum, max, min, count-where, Monte
-//! Carlo, and the built-in maps, gufuncs and stencils, which the GPU runs
-//! through their own entry points: see `hotloop_core::abi::DeviceKernel`),
-//! and its `*_timed` forms return [`Timings`] that
-//! separate what the blog's measurement lumped together: host-to-device
-//! copies, the kernel alone (CUDA events, read after a synchronize),
-//! device-to-host copies, and the one-time module load (PTX JIT).
+//! One module per concept: the device and its context (`device`), memory
+//! ([`DeviceArray`]), module loading ([`module`]), the launch every kernel
+//! takes, typed or from an op's metadata, with its event timing (`launch`,
+//! [`KernelRun`], [`Timings`]), and the one round trip of an operation on
+//! host data (copy in, launch, copy out). [`ops`] runs the built-in
+//! operations that way (`add_scalar`, sum, max, min, Monte Carlo) and
+//! finishes their per-block partials on the host; [`forms`] runs any op's
+//! form (maps, zips, counts, gufuncs, stencils of the built-in ops and of a
+//! user's `#[device_op]`s, see `hotloop_core::abi::DeviceKernel`). The
+//! `*_timed` forms return [`Timings`] that separate what the blog's
+//! measurement lumped together: host-to-device copies, the kernel alone
+//! (CUDA events, read after a synchronize), device-to-host copies, and the
+//! one-time module load (PTX JIT).
 //!
 //! # No driver, no GPU, no PTX
 //!
@@ -39,11 +44,11 @@
 //! # Where the PTX comes from
 //!
 //! The built-in kernels' PTX is embedded in the binary
-//! ([`ptx::EMBEDDED`], committed in `crates/hotloop-core/ptx/` and checked
-//! fresh by `cargo xtask test`); the newest architecture not above the
-//! device's is loaded when a device is first opened. `$HOTLOOP_PTX_DIR`,
-//! when set, names a directory to load it from instead. A user's own
-//! kernels are a [`Module`] of their own PTX.
+//! ([`ptx::EMBEDDED`], `hotloop_kernels::KERNELS`, committed in
+//! `gpu-kernels/ptx/` and checked fresh by `cargo xtask test`); the newest
+//! architecture not above the device's is loaded when a device is first
+//! opened. `$HOTLOOP_PTX_DIR`, when set, names a directory to load it from
+//! instead. A user's own kernels are a [`Module`] of their own PTX.
 //!
 //! [`Error::Device`]: hotloop_runtime::Error::Device
 
@@ -52,10 +57,12 @@ mod device;
 mod driver;
 pub mod forms;
 pub mod kernels;
+mod launch;
 pub mod module;
 pub mod ops;
 mod probe;
 pub mod ptx;
+mod round_trip;
 mod runtime;
 mod timing;
 
@@ -64,8 +71,8 @@ pub use device::{
     BLOCKS_PER_MULTIPROCESSOR, Device, DeviceInfo, MIN_DRIVER_VERSION, driver_library_present,
 };
 pub use hotloop_runtime::LaunchConfig;
-pub use kernels::KernelRun;
-pub use module::{DeviceBuffer, Module};
+pub use launch::KernelRun;
+pub use module::Module;
 pub use probe::{availability, device, device_count};
 pub use runtime::Cuda;
 pub use timing::Timings;

@@ -1,5 +1,6 @@
-//! A user's kernels on the GPU: a PTX module loaded on a device, as the
-//! [`Launcher`] every `#[kernel]`'s typed launcher takes.
+//! Module loading: a PTX module of kernels loaded on a device (a user's
+//! crate's, or the built-in one), as the [`Launcher`] every `#[kernel]`'s
+//! typed launcher takes.
 //!
 //! ```ignore
 //! let module = Module::load(&hotloop_cuda::device(0)?, MY_KERNELS_PTX)?;
@@ -17,19 +18,19 @@
 //! cannot disagree. A missing entry, a launch beyond the device's limits
 //! and device out-of-memory are typed errors.
 
+use crate::array::DeviceArray;
 use crate::device::Device;
-use crate::driver::During;
-use crate::timing::{Span, TIMED};
-use cudarc::driver::{CudaFunction, CudaModule, CudaSlice, DevicePtr, DeviceRepr, PushKernelArg};
+use crate::driver::{During, describe};
+use crate::launch::Held;
+use cudarc::driver::CudaModule;
 use cudarc::nvrtc::Ptx;
-use hotloop_core::abi::{KernelModule, ValueBytes};
-use hotloop_device::host::{Args, Buffer, Grid, KernelInfo, Launcher, ParamKind};
-use hotloop_device::{DeviceCopy, Elem};
+use hotloop_core::abi::{KernelModule, ModuleRef};
+use hotloop_device::DeviceCopy;
+use hotloop_device::host::{Args, Grid, KernelInfo, Launcher};
 use hotloop_runtime::{Error, Result};
-use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
-/// A PTX module of a user's kernels, loaded on one device.
+/// A PTX module of kernels, loaded on one device.
 pub struct Module {
     device: Arc<Device>,
     module: Arc<CudaModule>,
@@ -40,46 +41,6 @@ impl std::fmt::Debug for Module {
         f.debug_struct("Module")
             .field("device", &self.device.info.ordinal)
             .finish()
-    }
-}
-
-/// An array of any [`DeviceCopy`] type in device memory, for users'
-/// kernels.
-pub struct DeviceBuffer<T> {
-    buf: CudaSlice<u8>,
-    len: usize,
-    device: Arc<Device>,
-    _elem: PhantomData<T>,
-}
-
-impl<T: DeviceCopy> Buffer<T> for DeviceBuffer<T> {
-    fn addr(&self) -> u64 {
-        let (ptr, _sync) = self.buf.device_ptr(&self.device.stream);
-        ptr
-    }
-    fn len(&self) -> usize {
-        self.len
-    }
-}
-
-impl<T: DeviceCopy> DeviceBuffer<T> {
-    /// A host copy (`copy_to_host()`).
-    pub fn copy_to_host(&self) -> Result<Vec<T>> {
-        let mut out = vec![T::from_raw(0); self.len];
-        if self.len > 0 {
-            let _g = self.device.exclusive();
-            // SAFETY: `out` is `len` elements of plain data.
-            let bytes = unsafe {
-                std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), size_of_val(&out[..]))
-            };
-            let n = bytes.len();
-            self.device
-                .stream
-                .memcpy_dtoh(&self.buf.slice(..n), bytes)
-                .during("device-to-host copy")?;
-            self.device.synchronize()?;
-        }
-        Ok(out)
     }
 }
 
@@ -105,8 +66,18 @@ impl Module {
     pub fn of_crate(device: &Arc<Device>, kernels: &'static KernelModule) -> Result<Self> {
         Ok(Self {
             device: device.clone(),
-            module: device.module(kernels)?,
+            module: device.module(ModuleRef::Crate(kernels))?,
         })
+    }
+
+    /// hotloop's built-in kernels (`hotloop-kernels`) on `device`, to
+    /// launch them on device arrays as any kernel
+    /// (`hotloop_kernels::add_scalar::launch::<f64, _>(&module, ..)`).
+    pub fn builtin(device: &Arc<Device>) -> Self {
+        Self {
+            device: device.clone(),
+            module: device.builtin.clone(),
+        }
     }
 
     /// The device the module lives on.
@@ -114,57 +85,22 @@ impl Module {
         &self.device
     }
 
-    fn alloc<T: DeviceCopy>(&self, len: usize) -> Result<DeviceBuffer<T>> {
-        let bytes = len
-            .checked_mul(size_of::<T>())
-            .ok_or_else(|| Error::IndexOverflow {
-                shape: vec![len],
-                index_type: "usize bytes",
-            })?;
-        Ok(DeviceBuffer {
-            buf: self.device.alloc_bytes("device buffer", bytes)?,
-            len,
-            device: self.device.clone(),
-            _elem: PhantomData,
-        })
-    }
-
     /// A device copy of `host` (`cuda.to_device`).
-    pub fn to_device<T: DeviceCopy>(&self, host: &[T]) -> Result<DeviceBuffer<T>> {
-        let _g = self.device.exclusive();
-        let mut b = self.alloc::<T>(host.len())?;
-        if !host.is_empty() {
-            // SAFETY: plain data, `host.len()` elements.
-            let bytes = unsafe {
-                std::slice::from_raw_parts(host.as_ptr().cast::<u8>(), size_of_val(host))
-            };
-            self.device
-                .stream
-                .memcpy_htod(bytes, &mut b.buf)
-                .during("host-to-device copy")?;
-        }
-        self.device.synchronize()?;
-        Ok(b)
+    pub fn to_device<T: DeviceCopy>(&self, host: &[T]) -> Result<DeviceArray<T>> {
+        self.device.to_device(host)
     }
 
     /// A zeroed device array (`cuda.device_array`).
-    pub fn device_array<T: DeviceCopy>(&self, len: usize) -> Result<DeviceBuffer<T>> {
-        let _g = self.device.exclusive();
-        let mut b = self.alloc::<T>(len)?;
-        self.device
-            .stream
-            .memset_zeros(&mut b.buf)
-            .during("zeroing device memory")?;
-        self.device.synchronize()?;
-        Ok(b)
+    pub fn device_array<T: DeviceCopy>(&self, len: usize) -> Result<DeviceArray<T>> {
+        self.device.device_array(len)
     }
 
     /// A zeroed device array with `like`'s length (`cuda.device_array_like`).
     pub fn device_array_like<T: DeviceCopy>(
         &self,
-        like: &DeviceBuffer<T>,
-    ) -> Result<DeviceBuffer<T>> {
-        self.device_array(like.len)
+        like: &DeviceArray<T>,
+    ) -> Result<DeviceArray<T>> {
+        self.device.device_array_like(like)
     }
 
     /// Waits for the device's work (`cuda.synchronize()`).
@@ -173,20 +109,9 @@ impl Module {
     }
 }
 
-/// The driver's launch shape, once CUDA's limits are checked.
-pub(crate) fn cuda_config(grid: Grid) -> Result<cudarc::driver::LaunchConfig> {
-    grid.check().map_err(Error::InvalidLaunch)?;
-    let (b, t) = (grid.blocks, grid.threads);
-    Ok(cudarc::driver::LaunchConfig {
-        grid_dim: (b.x, b.y, b.z),
-        block_dim: (t.x, t.y, t.z),
-        shared_mem_bytes: 0,
-    })
-}
-
 // SAFETY: `body` is never called: the GPU runs the PTX entry point.
 unsafe impl Launcher for Module {
-    type Array<T: DeviceCopy> = DeviceBuffer<T>;
+    type Array<T: DeviceCopy> = DeviceArray<T>;
     /// The kernel's execution time (CUDA events, read after a synchronize).
     type Run = std::time::Duration;
     type Error = Error;
@@ -196,102 +121,77 @@ unsafe impl Launcher for Module {
         kernel: &'static KernelInfo,
         grid: Grid,
         args: &Args,
-        _body: &(dyn Fn(&Args) + Sync),
+        body: &(dyn Fn(&Args) + Sync),
     ) -> Result<std::time::Duration> {
-        let function = function(&self.module, kernel)?;
         let _g = self.device.exclusive();
-        launch_raw(&self.device, &function, kernel, grid, args)
+        Held {
+            device: &self.device,
+            module: self.module.clone(),
+        }
+        .launch(kernel, grid, args, body)
     }
 }
 
-/// `kernel`'s entry in `module`, or a typed error naming it.
-pub(crate) fn function(module: &Arc<CudaModule>, kernel: &KernelInfo) -> Result<CudaFunction> {
-    module
-        .load_function(kernel.name)
-        .map_err(|e| Error::Device {
-            name: format!("{e:?}"),
-            during: "looking up a kernel's entry point",
-            message: format!("the module has no entry `{}`", kernel.name),
-        })
-}
-
-/// A by-value parameter as the driver reads it: its bytes from its
-/// address.
-#[repr(transparent)]
-struct ValueParam(ValueBytes);
-
-// SAFETY: the driver copies the entry's declared parameter size from this
-// value's address, where `ValueBytes` (`#[repr(C)]`) holds the bytes.
-unsafe impl DeviceRepr for ValueParam {}
-
-/// Launches `function` (the entry `kernel` describes) over `grid` with
-/// `args`, pushed in the order and widths of `kernel`'s parameters, and
-/// waits for it: its event-timed execution. Arguments that do not match the
-/// parameters are refused before the launch. The caller holds the device.
-pub(crate) fn launch_raw(
-    device: &Device,
-    function: &CudaFunction,
-    kernel: &KernelInfo,
-    grid: Grid,
-    args: &Args,
-) -> Result<std::time::Duration> {
-    let config = cuda_config(grid)?;
-    let raw = args.as_slice();
-    let kinds: Vec<ParamKind> = raw.iter().map(|a| a.kind).collect();
-    if kinds != kernel.params {
-        return Err(Error::InvalidArgument {
-            what: "kernel arguments",
-            reason: format!(
-                "`{}` takes {:?}, but {kinds:?} were pushed (a kernel built by another version \
-                 of hotloop?)",
-                kernel.name, kernel.params
-            ),
-        });
+impl Device {
+    /// The loaded module `kernels` names: the built-in one as opened (from
+    /// `$HOTLOOP_PTX_DIR` if set), another crate's loaded on first use (the
+    /// newest architecture it has that the device runs), or why not.
+    pub(crate) fn module(&self, kernels: ModuleRef) -> Result<Arc<CudaModule>> {
+        let kernels = match kernels {
+            ModuleRef::Builtin => return Ok(self.builtin.clone()),
+            ModuleRef::Crate(k) => k,
+        };
+        let key = kernels as *const KernelModule as usize;
+        let mut cache = self.modules.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(m) = cache.get(&key) {
+            return Ok(m.clone());
+        }
+        let unsupported = |reason: String| Error::Unsupported {
+            op: format!("the kernels of `{}`", kernels.name),
+            backend: crate::BACKEND,
+            reason,
+        };
+        if let Some(why) = kernels.missing() {
+            return Err(unsupported(format!(
+                "the crate was built without its PTX ({why}); its build.rs builds it with \
+                 hotloop-build, which needs the rust-src, llvm-bitcode-linker and llvm-tools \
+                 components"
+            )));
+        }
+        let (major, minor) = self.info.compute_capability;
+        let device = (major.max(0) as u32) * 10 + minor.max(0) as u32;
+        let (arch, text) = kernels
+            .ptx
+            .iter()
+            .find(|(arch, _)| {
+                arch.strip_prefix("sm_")
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .is_some_and(|need| need <= device)
+            })
+            .ok_or_else(|| {
+                unsupported(format!(
+                    "its PTX is built for {:?}, all newer than this device's sm_{device}",
+                    kernels.ptx.iter().map(|(a, _)| *a).collect::<Vec<_>>()
+                ))
+            })?;
+        let module = self
+            .ctx
+            .load_module(Ptx::from_src(*text))
+            .map_err(|e| Error::Device {
+                name: format!("{e:?}"),
+                during: "loading a kernels module",
+                message: format!("`{}` ({arch}): {}", kernels.name, describe(&e)),
+            })?;
+        cache.insert(key, module.clone());
+        Ok(module)
     }
-    // Every value pushed must live until the launch: pointers and lengths
-    // as u64, scalars in their own widths, values as their bytes.
-    let mut words: Vec<u64> = Vec::with_capacity(2 * raw.len());
-    let mut halves: Vec<u32> = Vec::with_capacity(raw.len());
-    let mut values: Vec<ValueParam> = Vec::new();
-    for a in raw {
-        match a.kind {
-            ParamKind::Slice(_) | ParamKind::Out(_) => words.extend([a.addr, a.value]),
-            ParamKind::Scalar(Elem::F64 | Elem::U64 | Elem::I64) => words.push(a.value),
-            ParamKind::Scalar(Elem::F32 | Elem::U32 | Elem::I32) => halves.push(a.value as u32),
-            ParamKind::Value { .. } => {
-                values.push(ValueParam(a.bytes.expect("a value argument has its bytes")))
-            }
+
+    /// The built-in kernels' module, for an operation that holds the
+    /// device.
+    pub(crate) fn builtin(self: &Arc<Self>) -> Held<'_> {
+        Held {
+            device: self,
+            module: self.builtin.clone(),
         }
     }
-    let mut builder = device.stream.launch_builder(function);
-    let (mut w, mut h, mut v) = (0, 0, 0);
-    for a in raw {
-        match a.kind {
-            ParamKind::Slice(_) | ParamKind::Out(_) => {
-                builder.arg(&words[w]).arg(&words[w + 1]);
-                w += 2;
-            }
-            ParamKind::Scalar(Elem::F64 | Elem::U64 | Elem::I64) => {
-                builder.arg(&words[w]);
-                w += 1;
-            }
-            ParamKind::Scalar(Elem::F32 | Elem::U32 | Elem::I32) => {
-                builder.arg(&halves[h]);
-                h += 1;
-            }
-            ParamKind::Value { .. } => {
-                builder.arg(&values[v]);
-                v += 1;
-            }
-        }
-    }
-    builder.record_kernel_launch(TIMED);
-    // SAFETY: the arguments follow the entry point's parameters (checked
-    // above against the metadata generated from the same declaration as
-    // the entry); the buffers are the caller's for the whole call, and the
-    // kernel is waited for before it returns.
-    let events = unsafe { builder.launch(config) }.during("kernel launch")?;
-    device.stream.synchronize().during("kernel execution")?;
-    let events = events.expect("record_kernel_launch was requested");
-    Span::from_events(events).elapsed()
 }

@@ -1,30 +1,29 @@
 //! Whole operations on host data, as the facade's `Backend::Cuda` runs
-//! them: allocate on the device, copy in, launch, copy out, finish the
-//! per-block partials on the host, free.
+//! them: each one round trip (allocate, copy in, launch the built-in
+//! kernel, copy out) and the host's finish over the per-block partials.
 //!
 //! Each has a `*_timed` form returning [`Timings`], the breakdown the
 //! benchmark suite reports. Operations on one device run one at a time.
 //! Empty inputs touch no device memory (the launch is still validated).
 //!
-//! The Numba-parity operations (maps, gufuncs, stencils, min, count-where)
-//! take the op's device description (`hotloop_core::abi::DeviceKernel`,
-//! from its trait's `device_kernel` method, which `#[device_op]` fills in):
-//! the GPU runs only ops with entry points. Their results, and the sums, minima and maxima,
-//! are the CPU backends' and the simulator's, bit for bit, at any launch.
+//! The Numba-parity operations of ops (maps, gufuncs, stencils,
+//! count-where) are [`crate::forms`]'. The sums, minima and maxima here are
+//! the CPU backends' and the simulator's, bit for bit, at any launch.
 
-use crate::array::DeviceArray;
 use crate::device::Device;
 use crate::driver::During;
-use crate::kernels::{self, blog_shape};
+use crate::kernels::{self, Reduction, blog_shape, pi_items};
+use crate::round_trip::{Extra, Input, round_trip};
 use crate::timing::{Clock, Timings, span};
 use hotloop_runtime::launch::blog_launch;
 use hotloop_runtime::launch::{finish_count, finish_max, finish_min, finish_sum};
-use hotloop_runtime::{
-    Element, LaunchConfig, Result, check_same_shape, shape3, try_vec_with_capacity,
-};
+use hotloop_runtime::{Element, LaunchConfig, Result, check_same_shape, shape3};
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// No extra outputs (the `u64` type only names them).
+const NONE: &[Extra<u64>] = &[];
 
 /// `out = input + scalar` on the device.
 pub fn add_scalar<T: Element>(
@@ -46,29 +45,14 @@ pub fn add_scalar_timed<T: Element>(
     out: &mut [T],
 ) -> Result<Timings> {
     check_same_shape("input", &[input.len()], "output", &[out.len()])?;
-    let mut clock = Clock::start(dev);
-    if input.is_empty() {
-        clock.t.launch = Some(dev.resolve(launch, 0)?);
-        return clock.finish(dev);
-    }
-    {
-        let _g = dev.exclusive();
-        let (mut d_in, mut d_out) = clock.alloc(|| {
-            Ok((
-                dev.alloc_array::<T>("add_scalar input", input.len())?,
-                dev.alloc_array::<T>("add_scalar output", input.len())?,
-            ))
-        })?;
-        let ((), h2d) = span(&dev.stream, || d_in.enqueue_from_host(input))?;
-        let run = kernels::add_scalar_locked(&d_in, scalar, &mut d_out, launch)?;
-        let ((), d2h) = span(&dev.stream, || d_out.enqueue_to_host(out))?;
-        dev.synchronize()?;
-        clock.t.launch = Some(run.launch);
-        clock.t.kernel = run.kernel;
-        clock.t.host_to_device = h2d.elapsed()?;
-        clock.t.device_to_host = d2h.elapsed()?;
-    }
-    clock.finish(dev)
+    let items = input.len() as u64;
+    let cfg = dev.resolve(launch, items)?;
+    let inputs = [Input::Host(input)];
+    let (t, _) = round_trip(dev, cfg, items, &inputs, Some(out), NONE, |d| {
+        let out = d.out.as_mut().expect("an output");
+        kernels::add_scalar_held(&dev.builtin(), &d.inputs[0], scalar, out, cfg)
+    })?;
+    Ok(t)
 }
 
 /// `data += scalar` on the device (copied in, updated, copied back).
@@ -88,24 +72,14 @@ pub fn add_scalar_in_place_timed<T: Element>(
     data: &mut [T],
     scalar: T,
 ) -> Result<Timings> {
-    let mut clock = Clock::start(dev);
-    if data.is_empty() {
-        clock.t.launch = Some(dev.resolve(launch, 0)?);
-        return clock.finish(dev);
-    }
-    {
-        let _g = dev.exclusive();
-        let mut d = clock.alloc(|| dev.alloc_array::<T>("add_scalar data", data.len()))?;
-        let ((), h2d) = span(&dev.stream, || d.enqueue_from_host(data))?;
-        let run = kernels::add_scalar_in_place_locked(&mut d, scalar, launch)?;
-        let ((), d2h) = span(&dev.stream, || d.enqueue_to_host(data))?;
-        dev.synchronize()?;
-        clock.t.launch = Some(run.launch);
-        clock.t.kernel = run.kernel;
-        clock.t.host_to_device = h2d.elapsed()?;
-        clock.t.device_to_host = d2h.elapsed()?;
-    }
-    clock.finish(dev)
+    let items = data.len() as u64;
+    let cfg = dev.resolve(launch, items)?;
+    let inputs = [Input::Output];
+    let (t, _) = round_trip(dev, cfg, items, &inputs, Some(data), NONE, |d| {
+        let data = d.out.as_mut().expect("an output");
+        kernels::add_scalar_in_place_held(&dev.builtin(), data, scalar, cfg)
+    })?;
+    Ok(t)
 }
 
 /// The blog's kernel (one thread per plane of a row-major `dims` array).
@@ -131,30 +105,17 @@ pub fn add_scalar_blog_timed<T: Element>(
 ) -> Result<Timings> {
     shape3("input", input, dims)?;
     let shape = shape3("output", out, dims)?;
-    let mut clock = Clock::start(dev);
-    if input.is_empty() {
-        clock.t.launch = Some(blog_launch(launch, shape.dims())?);
-        return clock.finish(dev);
+    let cfg = blog_launch(launch, shape.dims())?;
+    if !input.is_empty() {
+        blog_shape(input.len(), out.len(), dims)?;
     }
-    blog_shape(input.len(), out.len(), dims)?;
-    {
-        let _g = dev.exclusive();
-        let (mut d_in, mut d_out) = clock.alloc(|| {
-            Ok((
-                dev.alloc_array::<T>("add_scalar input", input.len())?,
-                dev.alloc_array::<T>("add_scalar output", input.len())?,
-            ))
-        })?;
-        let ((), h2d) = span(&dev.stream, || d_in.enqueue_from_host(input))?;
-        let run = kernels::add_scalar_blog_locked(&d_in, dims, scalar, &mut d_out, launch)?;
-        let ((), d2h) = span(&dev.stream, || d_out.enqueue_to_host(out))?;
-        dev.synchronize()?;
-        clock.t.launch = Some(run.launch);
-        clock.t.kernel = run.kernel;
-        clock.t.host_to_device = h2d.elapsed()?;
-        clock.t.device_to_host = d2h.elapsed()?;
-    }
-    clock.finish(dev)
+    let inputs = [Input::Host(input)];
+    let items = input.len() as u64;
+    let (t, _) = round_trip(dev, cfg, items, &inputs, Some(out), NONE, |d| {
+        let out = d.out.as_mut().expect("an output");
+        kernels::add_scalar_blog_held(&dev.builtin(), &d.inputs[0], dims, scalar, out, cfg)
+    })?;
+    Ok(t)
 }
 
 /// Sum of `input` on the device (the sum of nothing is 0): the CPU
@@ -169,7 +130,8 @@ pub fn sum_timed<T: Element>(
     launch: Option<LaunchConfig>,
     input: &[T],
 ) -> Result<(T, Timings)> {
-    reduce_and_finish(dev, launch, input, "sum", finish_sum).map(|(v, t)| (v.unwrap_or(T::ZERO), t))
+    reduce_and_finish(dev, launch, input, Reduction::Sum, finish_sum)
+        .map(|(v, t)| (v.unwrap_or(T::ZERO), t))
 }
 
 /// The sums of `input`'s `SUM_CHUNK`-element chunks on the device, in
@@ -181,13 +143,7 @@ pub fn sum_chunks<T: Element>(
     launch: Option<LaunchConfig>,
     input: &[T],
 ) -> Result<Vec<T>> {
-    match reduce(dev, launch, input, "sum")? {
-        Some((chunk_sums, _)) => Ok(chunk_sums),
-        None => {
-            dev.resolve(launch, 0)?;
-            Ok(Vec::new())
-        }
-    }
+    Ok(reduce(dev, launch, input, Reduction::Sum)?.0)
 }
 
 /// Largest element of `input` on the device (NaN-propagating), `None`
@@ -206,7 +162,7 @@ pub fn max_timed<T: Element>(
     launch: Option<LaunchConfig>,
     input: &[T],
 ) -> Result<(Option<T>, Timings)> {
-    reduce_and_finish(dev, launch, input, "max", finish_max)
+    reduce_and_finish(dev, launch, input, Reduction::Max, finish_max)
 }
 
 /// [`reduce`], then `finish` over the partials on the host (timed as
@@ -215,46 +171,47 @@ fn reduce_and_finish<T: Element>(
     dev: &Arc<Device>,
     launch: Option<LaunchConfig>,
     input: &[T],
-    base: &'static str,
+    r: Reduction,
     finish: fn(&[T]) -> T,
 ) -> Result<(Option<T>, Timings)> {
-    let Some((partials, mut clock)) = reduce(dev, launch, input, base)? else {
-        let mut clock = Clock::start(dev);
-        clock.t.launch = Some(dev.resolve(launch, 0)?);
-        return Ok((None, clock.finish(dev)?));
-    };
+    let (partials, mut t) = reduce(dev, launch, input, r)?;
+    if input.is_empty() {
+        return Ok((None, t));
+    }
     let t0 = Instant::now();
     let v = finish(&partials);
-    clock.t.host_finish = t0.elapsed();
-    Ok((Some(v), clock.finish(dev)?))
+    t.host_finish = t0.elapsed();
+    Ok((Some(v), t))
 }
 
-/// Copies `input` in, runs the `base` reduction, copies the partials back.
-/// `None` for an empty input.
+/// The partials of reduction `r` over `input` (none for an empty input).
 fn reduce<T: Element>(
     dev: &Arc<Device>,
     launch: Option<LaunchConfig>,
     input: &[T],
-    base: &str,
-) -> Result<Option<(Vec<T>, Clock)>> {
-    if input.is_empty() {
-        return Ok(None);
-    }
-    let mut clock = Clock::start(dev);
-    let _g = dev.exclusive();
-    let mut d_in: DeviceArray<T> =
-        clock.alloc(|| dev.alloc_array::<T>("reduction input", input.len()))?;
-    let ((), h2d) = span(&dev.stream, || d_in.enqueue_from_host(input))?;
-    let (d_partials, run) = kernels::reduce_locked(&d_in, base, launch)?;
-    let mut partials = try_vec_with_capacity("per-block partials", d_partials.len())?;
-    partials.resize(d_partials.len(), T::ZERO);
-    let ((), d2h) = span(&dev.stream, || d_partials.enqueue_to_host(&mut partials))?;
-    dev.synchronize()?;
-    clock.t.launch = Some(run.launch);
-    clock.t.kernel = run.kernel;
-    clock.t.host_to_device = h2d.elapsed()?;
-    clock.t.device_to_host = d2h.elapsed()?;
-    Ok(Some((partials, clock)))
+    r: Reduction,
+) -> Result<(Vec<T>, Timings)> {
+    let len = input.len() as u64;
+    let cfg = dev.resolve(launch, r.items(len))?;
+    let partials = Extra {
+        what: "partials",
+        len: if len == 0 { 0 } else { r.partials(len, cfg) },
+        init: None,
+    };
+    let inputs = [Input::Host(input)];
+    let (t, mut outs) = round_trip(
+        dev,
+        cfg,
+        len,
+        &inputs,
+        None,
+        std::slice::from_ref(&partials),
+        |d| {
+            let (input, partials) = (&d.inputs[0], &mut d.extras[0]);
+            kernels::reduce_held(&dev.builtin(), r, input, partials, cfg)
+        },
+    )?;
+    Ok((outs.pop().expect("one output"), t))
 }
 
 /// A device-to-device copy of `bytes` bytes through the driver
@@ -307,31 +264,26 @@ pub fn count_hits_timed(
     seed: u64,
     samples: Range<u64>,
 ) -> Result<(u64, Timings)> {
-    let mut clock = Clock::start(dev);
-    if samples.is_empty() {
-        clock.t.launch = Some(dev.resolve(launch, 0)?);
-        return Ok((0, clock.finish(dev)?));
-    }
-    let counts = {
-        let _g = dev.exclusive();
-        let (d_counts, run) = kernels::monte_carlo_pi_locked(dev, seed, samples, launch)?;
-        let mut counts = try_vec_with_capacity("per-block hit counts", d_counts.len())?;
-        counts.resize(d_counts.len(), 0u64);
-        let ((), d2h) = span(&dev.stream, || {
-            dev.stream
-                .memcpy_dtoh(&d_counts, &mut counts)
-                .during("device-to-host copy")
-        })?;
-        dev.synchronize()?;
-        clock.t.launch = Some(run.launch);
-        clock.t.kernel = run.kernel;
-        clock.t.device_to_host = d2h.elapsed()?;
-        counts
+    let items = pi_items(&samples);
+    let cfg = dev.resolve(launch, items)?;
+    let counts = Extra {
+        what: "per-block hit counts",
+        len: cfg.blocks as usize,
+        init: Some(0),
     };
+    let (mut t, outs) = round_trip::<f64, u64>(
+        dev,
+        cfg,
+        items,
+        &[],
+        None,
+        std::slice::from_ref(&counts),
+        |d| kernels::monte_carlo_pi_held(&dev.builtin(), seed, samples, &mut d.extras[0], cfg),
+    )?;
     let t0 = Instant::now();
-    let hits = finish_count(&counts);
-    clock.t.host_finish = t0.elapsed();
-    Ok((hits, clock.finish(dev)?))
+    let hits = finish_count(&outs[0]);
+    t.host_finish = t0.elapsed();
+    Ok((hits, t))
 }
 
 /// Smallest element of `input` on the device (NaN-propagating), `None` for
@@ -350,5 +302,5 @@ pub fn min_timed<T: Element>(
     launch: Option<LaunchConfig>,
     input: &[T],
 ) -> Result<(Option<T>, Timings)> {
-    reduce_and_finish(dev, launch, input, "min", finish_min)
+    reduce_and_finish(dev, launch, input, Reduction::Min, finish_min)
 }

@@ -1,12 +1,11 @@
 //! The built-in kernels' PTX.
 //!
 //! The kernels are built for the architectures in [`ARCHS`], one module
-//! each, `hotloop_kernels.<arch>.ptx` (the contract of
-//! `gpu-kernels/README.md`). A device loads the newest one its compute
+//! each, `hotloop_kernels.<arch>.ptx`. A device loads the newest one its compute
 //! capability can run; the driver JIT-compiles PTX for newer GPUs too.
 //!
 //! The modules are embedded in the binary ([`EMBEDDED`]): they are
-//! committed in `crates/hotloop-core/ptx/`, rewritten by `cargo xtask
+//! committed in `gpu-kernels/ptx/`, rewritten by `cargo xtask
 //! build-kernels` when the kernels change and checked fresh by `cargo
 //! xtask test`, so a crate that depends on hotloop needs no nvptx
 //! toolchain for a working CUDA backend. `$HOTLOOP_PTX_DIR`, when set,
@@ -28,8 +27,8 @@ pub fn file_name(arch: &str) -> String {
 }
 
 /// The embedded modules, `(arch, PTX text)`, in [`ARCHS`] order: the
-/// built-in module `hotloop_core::abi::BUILTIN`.
-pub const EMBEDDED: &[(&str, &str)] = hotloop_core::abi::BUILTIN.ptx;
+/// built-in module, `hotloop_kernels::KERNELS`.
+pub const EMBEDDED: &[(&str, &str)] = hotloop_kernels::KERNELS.ptx;
 
 /// The directory `$HOTLOOP_PTX_DIR` names, if set.
 pub fn ptx_dir_override() -> Option<PathBuf> {

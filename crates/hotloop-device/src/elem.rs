@@ -2,54 +2,7 @@
 
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
-pub use hotloop_core::abi::Elem;
-
-mod sealed {
-    pub trait Sealed {}
-}
-
-/// A type a kernel takes by value or in a slice: `f32`, `f64`, `u32`,
-/// `i32`, `u64` or `i64`. Every access through [`crate::Out`] and
-/// [`crate::SharedArray`] is a relaxed atomic one of its width.
-///
-/// Sealed (to these six types); use it as the bound of device code that
-/// works for any of them:
-///
-/// ```rust
-/// use hotloop_device::{DeviceCopy, Elem, Out};
-///
-/// /// Sets every element, as a kernel's threads would, one each.
-/// fn fill<T: DeviceCopy>(out: Out<'_, T>, v: T) {
-///     for i in 0..out.len() {
-///         out.set(i, v);
-///     }
-/// }
-///
-/// let mut xs = [0i32; 3];
-/// fill(Out::from_slice(&mut xs), -4);
-/// assert_eq!(xs, [-4; 3]);
-/// // A scalar argument crosses as its tag and its bits, zero-extended.
-/// assert_eq!(<f32 as DeviceCopy>::ELEM, Elem::F32);
-/// assert_eq!(f32::from_raw(1.5f32.to_raw()), 1.5);
-/// ```
-pub trait DeviceCopy: Copy + Send + Sync + 'static + sealed::Sealed {
-    /// Its tag.
-    const ELEM: Elem;
-    /// Its bits, zero-extended to 64 (a scalar argument's raw form).
-    fn to_raw(self) -> u64;
-    /// From [`DeviceCopy::to_raw`]'s bits.
-    fn from_raw(raw: u64) -> Self;
-    /// A relaxed atomic store.
-    ///
-    /// # Safety
-    /// `p` is valid and aligned for `Self`.
-    unsafe fn store(p: *mut Self, v: Self);
-    /// A relaxed atomic load.
-    ///
-    /// # Safety
-    /// As [`DeviceCopy::store`].
-    unsafe fn load(p: *const Self) -> Self;
-}
+pub use hotloop_core::abi::{DeviceCopy, Elem};
 
 /// Element types with an atomic add (`u32`, `u64`, `f32`, `f64`).
 ///
@@ -115,77 +68,6 @@ pub trait AtomicOrd: DeviceCopy {
     /// As [`DeviceCopy::store`].
     unsafe fn atomic_min(p: *mut Self, v: Self) -> Self;
 }
-
-macro_rules! device_copy {
-    ($t:ty, $elem:ident, $atomic:ty, $bits:ty) => {
-        impl sealed::Sealed for $t {}
-        impl DeviceCopy for $t {
-            const ELEM: Elem = Elem::$elem;
-            #[inline(always)]
-            fn to_raw(self) -> u64 {
-                self.to_bits_() as u64
-            }
-            #[inline(always)]
-            fn from_raw(raw: u64) -> Self {
-                Self::from_bits_(raw as $bits)
-            }
-            #[inline(always)]
-            unsafe fn store(p: *mut Self, v: Self) {
-                // SAFETY: the caller's; same size and alignment.
-                unsafe { <$atomic>::from_ptr(p.cast()) }.store(v.to_bits_(), Relaxed);
-            }
-            #[inline(always)]
-            unsafe fn load(p: *const Self) -> Self {
-                // SAFETY: as store.
-                Self::from_bits_(unsafe { <$atomic>::from_ptr(p.cast_mut().cast()) }.load(Relaxed))
-            }
-        }
-    };
-}
-
-/// Bit casts of every element type to its atomic's integer.
-trait Bits<B> {
-    fn to_bits_(self) -> B;
-    fn from_bits_(b: B) -> Self;
-}
-macro_rules! bits {
-    (float $t:ty, $b:ty) => {
-        impl Bits<$b> for $t {
-            #[inline(always)]
-            fn to_bits_(self) -> $b {
-                self.to_bits()
-            }
-            #[inline(always)]
-            fn from_bits_(b: $b) -> Self {
-                <$t>::from_bits(b)
-            }
-        }
-    };
-    (int $t:ty, $b:ty) => {
-        impl Bits<$b> for $t {
-            #[inline(always)]
-            fn to_bits_(self) -> $b {
-                self as $b
-            }
-            #[inline(always)]
-            fn from_bits_(b: $b) -> Self {
-                b as $t
-            }
-        }
-    };
-}
-bits!(float f32, u32);
-bits!(float f64, u64);
-bits!(int u32, u32);
-bits!(int i32, u32);
-bits!(int u64, u64);
-bits!(int i64, u64);
-device_copy!(f32, F32, AtomicU32, u32);
-device_copy!(f64, F64, AtomicU64, u64);
-device_copy!(u32, U32, AtomicU32, u32);
-device_copy!(i32, I32, AtomicU32, u32);
-device_copy!(u64, U64, AtomicU64, u64);
-device_copy!(i64, I64, AtomicU64, u64);
 
 macro_rules! int_atomics {
     ($t:ty, $atomic:ty) => {

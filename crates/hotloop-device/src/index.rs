@@ -114,6 +114,20 @@ pub fn sync_threads() {
     imp::sync_threads()
 }
 
+/// This thread's place along x in a one-dimensional launch (its block,
+/// the block's size, its index in it, the grid's size), as the per-thread
+/// bodies of `hotloop_core::grid` take it: what the built-in kernels pass
+/// them, on the GPU and in the simulator alike.
+#[inline(always)]
+pub fn thread_1d() -> hotloop_core::grid::ThreadIdx {
+    hotloop_core::grid::ThreadIdx {
+        block: block_idx().x,
+        block_dim: block_dim().x,
+        thread: thread_idx().x,
+        grid_dim: grid_dim().x,
+    }
+}
+
 /// The global index along x, `blockIdx.x * blockDim.x + threadIdx.x`:
 /// Numba's `cuda.grid(1)`.
 #[inline(always)]

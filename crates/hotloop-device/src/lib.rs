@@ -24,7 +24,8 @@
 //! - Indices (CUDA's names): [`thread_idx`], [`block_idx`], [`block_dim`],
 //!   [`grid_dim`], and Numba's [`grid_1d`] / [`grid_2d`] / [`grid_3d`]
 //!   (`cuda.grid(n)`), [`grid_size_1d`] (`cuda.gridsize(1)`),
-//!   [`grid_stride`].
+//!   [`grid_stride`]; [`thread_1d`], the place `hotloop_core::grid`'s
+//!   per-thread bodies take.
 //! - [`Out`]: the output type many threads write distinct elements of; each
 //!   write is a relaxed atomic store, so two threads writing one element is a
 //!   race of values, never undefined behaviour; out-of-bounds is reported.
@@ -70,10 +71,12 @@ pub use hotloop_core::map::{BinaryOp, UnaryOp};
 pub use hotloop_core::predicate::Predicate;
 pub use hotloop_core::stencil::{Stencil2, Stencil3};
 pub use hotloop_core::{Real, math};
+#[doc(hidden)]
+pub use hotloop_macros::builtin_entries;
 pub use hotloop_macros::{DeviceValue, device_op, kernel, shared_array};
 pub use index::{
     block_dim, block_idx, grid_1d, grid_2d, grid_3d, grid_dim, grid_size_1d, grid_stride,
-    sync_threads, thread_idx,
+    sync_threads, thread_1d, thread_idx,
 };
 pub use limits::{MAX_LOCAL_BYTES, MAX_SHARED_BYTES};
 pub use out::Out;

@@ -65,6 +65,16 @@ impl<'a, T: DeviceCopy> Out<'a, T> {
         self.len == 0
     }
 
+    /// The first element's address, for code that writes its own
+    /// elements through a pointer (`hotloop_core::grid`'s per-thread
+    /// bodies, which the CPU backends share). Getting it is safe; writing
+    /// through it is sound only for elements no other thread accesses
+    /// during the launch.
+    #[inline(always)]
+    pub fn as_mut_ptr(&self) -> *mut T {
+        self.ptr
+    }
+
     #[inline(always)]
     fn at(&self, i: usize) -> *mut T {
         if i >= self.len {

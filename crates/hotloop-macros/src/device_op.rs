@@ -87,9 +87,11 @@ impl Form {
     }
 
     /// The entry's body, over `op` (a `&` to the op value) and the
-    /// parameters by name.
+    /// parameters by name: the per-thread bodies of `hotloop_core::grid`
+    /// (the simulator's), with the thread's place and the block reduction
+    /// from `hotloop-device`, as any kernel has them.
     fn body(self, c: &TokenStream2) -> TokenStream2 {
-        let idx = quote!(#c::nvptx::thread_idx());
+        let idx = quote!(::hotloop_device::thread_1d());
         match self {
             Form::Map | Form::MapRight | Form::MapLeft => quote! {
                 let len = if input_len < out_len { input_len } else { out_len };
@@ -106,14 +108,16 @@ impl Form {
             },
             Form::Count => quote! {
                 let idx = #idx;
-                let _ = partials_len;
-                // SAFETY: the launch contract: `input_len` elements, and
-                // one partial per block; every thread reaches the
-                // reduction's barriers.
-                unsafe {
-                    let n = #c::grid::count_thread_partial(idx, op, input_ptr, input_len);
-                    let block = #c::nvptx::block_reduce::<u64, #c::reduce::Sum>(idx, n);
-                    #c::nvptx::write_block_result(idx, partials_ptr, block);
+                // SAFETY: the launch contract: `input_len` elements.
+                let n = unsafe { #c::grid::count_thread_partial(idx, op, input_ptr, input_len) };
+                // Every thread reaches the reduction's barriers.
+                let block = ::hotloop_device::block_reduce(
+                    n,
+                    <#c::reduce::Sum as #c::reduce::Reduction<u64>>::combine,
+                );
+                if idx.thread == 0 && u64::from(idx.block) < partials_len {
+                    // SAFETY: one partial per block, written by its thread 0.
+                    unsafe { *partials_ptr.add(idx.block as usize) = block };
                 }
             },
             Form::Gufunc => quote! {
@@ -175,8 +179,8 @@ fn trait_of(name: &str) -> Option<Trait> {
 
 pub(crate) struct Args {
     pub(crate) krate: CratePath,
-    /// `builtin`: the entries exist only when the crate is built with
-    /// feature `kernels`, and the PTX module is the built-in one.
+    /// `builtin`: the host half only, its entries in the built-in module
+    /// (`hotloop-kernels` generates them from its list of built-ins).
     pub(crate) builtin: bool,
 }
 
@@ -298,7 +302,21 @@ fn type_ident(ty: &Type) -> syn::Result<String> {
     }
 }
 
-pub(crate) fn expand(args: Args, item: ItemImpl) -> syn::Result<TokenStream2> {
+/// An op's trait impl as the macros read it: the forms its entries are,
+/// the element types, and the type the entries take.
+struct Decl {
+    tr: Trait,
+    /// The trait's element type argument, as written (`T`, `f32`).
+    trait_arg: Type,
+    elems: Vec<&'static str>,
+    /// The impl's generic element parameter, if it has one.
+    param: Option<syn::Ident>,
+    self_ty: Type,
+    /// The op type's name, in its entries' names.
+    ident: String,
+}
+
+fn decl(item: &ItemImpl) -> syn::Result<Decl> {
     let Some((_, trait_path, _)) = &item.trait_ else {
         return Err(syn::Error::new_spanned(
             &item.self_ty,
@@ -323,34 +341,46 @@ pub(crate) fn expand(args: Args, item: ItemImpl) -> syn::Result<TokenStream2> {
     .ok_or_else(|| {
         syn::Error::new_spanned(seg, "the trait needs its element type, `UnaryOp<T>`")
     })?;
-    let (elems, param) = elements(&item, &trait_arg)?;
-    let c = args.krate.core_root(args.builtin);
-    let self_ty = &*item.self_ty;
-    let ident = type_ident(self_ty)?;
-    let krate_name = std::env::var("CARGO_CRATE_NAME").unwrap_or_else(|_| "crate".into());
-    let module = if args.builtin {
-        quote!(#c::abi::BUILTIN)
-    } else {
-        quote!(crate::KERNELS)
-    };
+    let (elems, param) = elements(item, &trait_arg)?;
+    Ok(Decl {
+        tr,
+        trait_arg,
+        elems,
+        param,
+        self_ty: (*item.self_ty).clone(),
+        ident: type_ident(&item.self_ty)?,
+    })
+}
 
-    let mut entries = Vec::new();
-    let mut statics = Vec::new();
-    // `(form, element, the info static's name)`, for the host's hooks.
-    let mut infos = Vec::new();
-    for &form in &tr.forms {
-        for &e in &elems {
+/// One entry of an op: its form, element type and metadata initializer.
+struct Entry {
+    form: Form,
+    elem: &'static str,
+    name: String,
+    /// The `KernelInfo` initializer.
+    info: TokenStream2,
+    /// The `nvptx64` entry point.
+    code: TokenStream2,
+}
+
+/// Every entry of `d` (per form and element type), named
+/// `<prefix>_<form>_<op>_<elem>`, the core crate at path `c`.
+fn entries(d: &Decl, c: &TokenStream2, prefix: &str) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let self_ty = &d.self_ty;
+    for &form in &d.tr.forms {
+        for &e in &d.elems {
             let e_ty = format_ident!("{e}");
             let e_tok = quote!(#e_ty);
-            let concrete = substitute(self_ty, &param, &e_tok);
+            let concrete = substitute(self_ty, &d.param, &e_tok);
             // The op value this form's entry takes.
-            let op_ty = match (form, tr.hook) {
+            let op_ty = match (form, d.tr.hook) {
                 (Form::MapRight, _) => quote!(#c::map::BindRight<#concrete, #e_ty>),
                 (Form::MapLeft, _) => quote!(#c::map::BindLeft<#concrete, #e_ty>),
                 (_, "stencil2") => quote!(#c::stencil::Planar<#concrete>),
                 _ => concrete.clone(),
             };
-            let name = format!("{krate_name}_{}_{ident}_{e}", form.tag());
+            let name = format!("{prefix}_{}_{}_{e}", form.tag(), d.ident);
             let entry = format_ident!("{name}");
             let mut sig = vec![quote!(op: #c::abi::ByValue<#op_ty>)];
             let mut kinds = vec![quote!(#c::abi::ParamKind::value::<#op_ty>())];
@@ -379,18 +409,19 @@ pub(crate) fn expand(args: Args, item: ItemImpl) -> syn::Result<TokenStream2> {
                     }
                     P::Value(n, ty) => {
                         let n = format_ident!("{n}");
-                        let t = ty(&c, &e_tok);
+                        let t = ty(c, &e_tok);
                         sig.push(quote!(#n: #c::abi::ByValue<#t>));
                         kinds.push(quote!(#c::abi::ParamKind::value::<#t>()));
                     }
                 }
             }
-            let body = form.body(&c);
+            let body = form.body(c);
             let doc = format!(
-                "The `{}` entry of `{ident}` over `{e}` (generated by `#[device_op]`).",
-                form.tag()
+                "The `{}` entry of `{}` over `{e}` (generated by `#[device_op]`).",
+                form.tag(),
+                d.ident
             );
-            entries.push(quote! {
+            let code = quote! {
                 #[doc = #doc]
                 ///
                 /// # Safety
@@ -401,23 +432,56 @@ pub(crate) fn expand(args: Args, item: ItemImpl) -> syn::Result<TokenStream2> {
                     let op = &op.value;
                     #body
                 }
-            });
-            let info = format_ident!("__HOTLOOP_INFO_{name}");
-            statics.push(quote! {
-                #[cfg(not(target_arch = "nvptx64"))]
-                #[doc(hidden)]
-                #[allow(non_upper_case_globals)]
-                static #info: #c::abi::KernelInfo = #c::abi::KernelInfo {
+            };
+            let info = quote! {
+                #c::abi::KernelInfo {
                     name: #name,
                     params: &[#(#kinds),*],
-                };
+                }
+            };
+            out.push(Entry {
+                form,
+                elem: e,
+                name,
+                info,
+                code,
             });
-            infos.push((form, e, info));
         }
     }
+    out
+}
+
+pub(crate) fn expand(args: Args, item: ItemImpl) -> syn::Result<TokenStream2> {
+    let d = decl(&item)?;
+    let c = args.krate.core_root(args.builtin);
+    // A built-in's entries are in `hotloop-kernels` (`builtin_entries!`),
+    // where the device API is: this crate, hotloop-core, is under it.
+    let krate_name = std::env::var("CARGO_CRATE_NAME").unwrap_or_else(|_| "crate".into());
+    let module = if args.builtin {
+        quote!(#c::abi::ModuleRef::Builtin)
+    } else {
+        quote!(#c::abi::ModuleRef::Crate(&crate::KERNELS))
+    };
+    let entries = entries(&d, &c, &krate_name);
+
+    let mut statics = Vec::new();
+    // `(form, element, the info static's name)`, for the host's hooks.
+    let mut infos = Vec::new();
+    for e in &entries {
+        let info = format_ident!("__HOTLOOP_INFO_{}", e.name);
+        let init = &e.info;
+        statics.push(quote! {
+            #[cfg(not(target_arch = "nvptx64"))]
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals)]
+            static #info: #c::abi::KernelInfo = #init;
+        });
+        infos.push((e.form, e.elem, info));
+    }
+    let trait_arg = &d.trait_arg;
 
     // The host's hooks pick the entry by the element type.
-    let elem_name = match &param {
+    let elem_name = match &d.param {
         Some(p) => quote!(<#p as #c::Real>::NAME),
         None => quote!(<#trait_arg as #c::Real>::NAME),
     };
@@ -435,8 +499,8 @@ pub(crate) fn expand(args: Args, item: ItemImpl) -> syn::Result<TokenStream2> {
         }
     };
     let dk = quote!(#c::abi::DeviceKernel);
-    let made = |value: TokenStream2| quote!(Some(#dk { kernel, module: &#module, op: #c::abi::ValueBytes::of(#value) }));
-    let hooks = if tr.hook == "zip" {
+    let made = |value: TokenStream2| quote!(Some(#dk { kernel, module: #module, op: #c::abi::ValueBytes::of(#value) }));
+    let hooks = if d.tr.hook == "zip" {
         let (z, r, l) = (pick(Form::Zip), pick(Form::MapRight), pick(Form::MapLeft));
         let (mz, mr, ml) = (
             made(quote!(*self)),
@@ -466,8 +530,8 @@ pub(crate) fn expand(args: Args, item: ItemImpl) -> syn::Result<TokenStream2> {
             }
         }
     } else {
-        let p = pick(tr.forms[0]);
-        let m = made(if tr.hook == "stencil2" {
+        let p = pick(d.tr.forms[0]);
+        let m = made(if d.tr.hook == "stencil2" {
             quote!(#c::stencil::Planar(*self))
         } else {
             quote!(*self)
@@ -483,23 +547,83 @@ pub(crate) fn expand(args: Args, item: ItemImpl) -> syn::Result<TokenStream2> {
     let mut host_impl = item.clone();
     let hooks: syn::ItemImpl = syn::parse2(quote!(impl X { #hooks }))?;
     host_impl.items.extend(hooks.items);
-    let gate = if args.builtin {
-        quote!(#[cfg(all(target_arch = "nvptx64", feature = "kernels"))])
+    let codes: Vec<&TokenStream2> = if args.builtin {
+        Vec::new()
     } else {
-        quote!(#[cfg(target_arch = "nvptx64")])
+        entries.iter().map(|e| &e.code).collect()
     };
     Ok(quote! {
         #[cfg(target_arch = "nvptx64")]
         #item
 
-        #gate
+        #[cfg(target_arch = "nvptx64")]
         const _: () = {
-            #(#entries)*
+            #(#codes)*
         };
 
         #[cfg(not(target_arch = "nvptx64"))]
         #host_impl
 
         #(#statics)*
+    })
+}
+
+/// `builtin_entries!`: the GPU entries of ops declared elsewhere with
+/// `#[device_op(builtin)]`, for the crate that builds the built-in module.
+pub(crate) struct Builtins {
+    krate: syn::Path,
+    impls: Vec<ItemImpl>,
+}
+
+impl syn::parse::Parse for Builtins {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        input.parse::<syn::Token![crate]>()?;
+        input.parse::<syn::Token![=]>()?;
+        let krate: syn::Path = input.parse()?;
+        input.parse::<syn::Token![;]>()?;
+        let mut impls = Vec::new();
+        while !input.is_empty() {
+            impls.push(input.parse()?);
+        }
+        Ok(Self { krate, impls })
+    }
+}
+
+/// On `nvptx64`, the entries of every listed impl, named as the impls'
+/// own crate names them (its hooks find them by those names); on the
+/// host, `OP_KERNELS`, their metadata, for the PTX checks.
+pub(crate) fn builtin_entries(b: Builtins) -> syn::Result<TokenStream2> {
+    let krate = &b.krate;
+    let c = quote!(#krate);
+    let prefix = krate
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    let mut codes = Vec::new();
+    let mut infos = Vec::new();
+    for item in &b.impls {
+        if !item.items.is_empty() {
+            return Err(syn::Error::new_spanned(
+                &item.items[0],
+                "the list names each op's impl header only, `impl<T> UnaryOp<T> for Exp {}`: \
+                 its body is in its own crate",
+            ));
+        }
+        for e in entries(&decl(item)?, &c, &prefix) {
+            codes.push(e.code);
+            infos.push(e.info);
+        }
+    }
+    Ok(quote! {
+        #[cfg(target_arch = "nvptx64")]
+        const _: () = {
+            #(#codes)*
+        };
+
+        /// The metadata of every built-in op's entry in this module, as the
+        /// ops' own `device_kernel` hooks give it.
+        #[cfg(not(target_arch = "nvptx64"))]
+        pub static OP_KERNELS: &[#c::abi::KernelInfo] = &[#(#infos),*];
     })
 }

@@ -582,6 +582,14 @@ fn instances(f: &ItemFn, g: &Generic) -> syn::Result<TokenStream2> {
          `u32` or a 2- or 3-tuple) with these arguments, on the simulator or a CUDA module.",
         entry_names.join(", ")
     );
+    let doc_try_launch = format!(
+        "[`launch`] for any element type `T`: `None` (nothing launched) if `{name}` is not \
+         built for `T`, as Numba refuses a call that matches none of a kernel's signatures."
+    );
+    let arms = g.types.iter().map(|ty| {
+        let tag = format_ident!("{}", elem_tag(ty).expect("checked in `generic`"));
+        quote!(::hotloop_device::Elem::#tag => ::core::option::Option::Some(<#ty as Instance>::info()),)
+    });
     Ok(quote! {
         #(#entries)*
 
@@ -614,6 +622,17 @@ fn instances(f: &ItemFn, g: &Generic) -> syn::Result<TokenStream2> {
                 #param::info()
             }
 
+            /// The `T` instance's metadata if `T` is one of the instances,
+            /// `None` if it is not: for code generic over any element type.
+            pub fn instance<#param: ::hotloop_device::DeviceCopy>(
+            ) -> ::core::option::Option<&'static ::hotloop_device::host::KernelInfo> {
+                match <#param as ::hotloop_device::DeviceCopy>::ELEM {
+                    #(#arms)*
+                    #[allow(unreachable_patterns)]
+                    _ => ::core::option::Option::None,
+                }
+            }
+
             #[doc = #doc_launch]
             #[allow(clippy::too_many_arguments)]
             pub fn launch<#param, __HotloopL>(
@@ -627,17 +646,38 @@ fn instances(f: &ItemFn, g: &Generic) -> syn::Result<TokenStream2> {
                 #(#bounds,)*
                 #user_where
             {
+                match try_launch::<#param, __HotloopL>(__hotloop_launcher, __hotloop_grid, #(#names),*) {
+                    ::core::option::Option::Some(__hotloop_run) => __hotloop_run,
+                    // `Instance` is implemented for the instances only.
+                    ::core::option::Option::None => ::core::unreachable!(),
+                }
+            }
+
+            #[doc = #doc_try_launch]
+            #[allow(clippy::too_many_arguments)]
+            pub fn try_launch<#param, __HotloopL>(
+                __hotloop_launcher: &__HotloopL,
+                __hotloop_grid: impl ::core::convert::Into<::hotloop_device::host::Grid>,
+                #(#launch_params),*
+            ) -> ::core::option::Option<::core::result::Result<__HotloopL::Run, __HotloopL::Error>>
+            where
+                #param: ::hotloop_device::DeviceCopy + #user_bounds,
+                __HotloopL: ::hotloop_device::host::Launcher,
+                #(#bounds,)*
+                #user_where
+            {
+                let __hotloop_info = instance::<#param>()?;
                 let mut __hotloop_args = ::hotloop_device::host::Args::new();
                 #(#pushes)*
-                __hotloop_launcher.launch(
-                    #param::info(),
+                ::core::option::Option::Some(__hotloop_launcher.launch(
+                    __hotloop_info,
                     __hotloop_grid.into(),
                     &__hotloop_args,
                     &|__hotloop_a: &::hotloop_device::host::Args| {
                         #(#unpack)*
                         super::#name::<#param>(#(#names),*)
                     },
-                )
+                ))
             }
         }
     })

@@ -147,6 +147,21 @@ pub fn device_op(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+/// The GPU entries of hotloop's built-in ops, for the crate that builds
+/// the built-in module (`hotloop-kernels`): `crate = path;` (the crate of
+/// the ops, whose `#[device_op(builtin)]` impls give their host half),
+/// then each op's impl header with an empty body. Not for users' ops:
+/// `#[device_op]` makes both halves of those.
+#[doc(hidden)]
+#[proc_macro]
+pub fn builtin_entries(input: TokenStream) -> TokenStream {
+    let list = syn::parse_macro_input!(input as device_op::Builtins);
+    match device_op::builtin_entries(list) {
+        Ok(t) => t.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
 /// `#[derive(DeviceValue)]` on a `#[repr(C)]` struct whose fields are all
 /// device values (numbers, arrays of them, other device values): the type
 /// may then be passed to a kernel by value, as an op or a parameter.

@@ -10,7 +10,7 @@ use super::files::{LIB_NAME, PTX_DIR, rel, write_atomically};
 use crate::process::workspace_root;
 use hotloop_build::{ARCHS, Toolchain, build_ptx};
 
-pub const EMBEDDED_DIR: &str = "crates/hotloop-core/ptx";
+pub const EMBEDDED_DIR: &str = "gpu-kernels/ptx";
 
 /// `cargo xtask build-kernels [--force]`: builds the PTX
 /// ([`build_ptx_files`]) and updates the committed copy the CUDA backend
@@ -170,13 +170,21 @@ pub fn pinned_toolchain(root: &Path) -> Result<String, String> {
 }
 
 /// A hash of everything the PTX depends on: the sources and manifests of
-/// `gpu-kernels/` and `crates/hotloop-core/`, the root manifest they
-/// inherit from, the toolchain pin, and this file (the build recipe).
+/// `gpu-kernels/` (its committed PTX aside, the output), of the crates it
+/// builds on and of the build's driver (`hotloop-build`), the root manifest they inherit from, the toolchain pin,
+/// and this file (the build recipe).
 fn input_fingerprint(root: &Path) -> Result<u64, String> {
     let mut files = Vec::new();
-    for dir in ["gpu-kernels", "crates/hotloop-core"] {
+    for dir in [
+        "gpu-kernels/src",
+        "crates/hotloop-core",
+        "crates/hotloop-device",
+        "crates/hotloop-macros",
+        "crates/hotloop-build",
+    ] {
         collect_files(&root.join(dir), &mut files)?;
     }
+    files.push(root.join("gpu-kernels/Cargo.toml"));
     files.push(root.join("Cargo.toml"));
     files.push(root.join("rust-toolchain.toml"));
     files.sort();

@@ -6,19 +6,17 @@ use std::path::Path;
 
 use super::files::rel;
 use super::ptxas::Resources;
-use hotloop_core::Real;
-use hotloop_core::abi::{DeviceKernel, Elem, ParamKind};
-use hotloop_core::gufunc::{GuKernel, MovingAverage, NormalizeRows};
-use hotloop_core::map::{
-    Add, Affine, Axpy, BinaryOp, Clamp, Exp, Mul, Polynomial, Side, Sigmoid, UnaryOp,
-};
-use hotloop_core::predicate::{GreaterThan, InRange, IsNan, LessThan, Predicate};
-use hotloop_core::registry::{KERNELS, SHARED_BYTES};
-use hotloop_core::stencil::{Jacobi5, Laplacian7, Stencil2, Stencil3};
+use hotloop_core::abi::{Elem, KernelInfo, ParamKind};
+use hotloop_kernels::ops::OP_KERNELS;
 
 /// Registers per thread that still let a block of 1024 threads launch
 /// (64 K registers per SM on sm_80 and sm_90): the ABI allows any block size.
 const MAX_REGISTERS: u32 = 64;
+
+/// Shared memory of an entry that reduces in its block: the slots of
+/// `hotloop_device::block_reduce`, one `u64` per thread of the largest
+/// block.
+const BLOCK_REDUCE_BYTES: u64 = 1024 * 8;
 
 /// The architecture of a PTX module's `.target` line (`sm_80`).
 pub(super) fn ptx_target(text: &str) -> Option<&str> {
@@ -27,7 +25,7 @@ pub(super) fn ptx_target(text: &str) -> Option<&str> {
         .and_then(|rest| rest.split([',', ' ', '\t']).find(|w| !w.is_empty()))
 }
 
-/// An entry point a module must have, with its parameters as the PTX
+/// An entry point the module must have, with its parameters as the PTX
 /// declares them and whether it reduces in shared memory.
 #[derive(Debug)]
 pub(super) struct Expected {
@@ -36,65 +34,21 @@ pub(super) struct Expected {
     uses_shared: bool,
 }
 
-/// Every entry of the built-in module: the hand-written ones of the
-/// registry, and those `#[device_op(builtin)]` generates for each built-in
-/// op (read from the op's own metadata, `device_kernel()`).
+/// The built-in ops' entries, from the metadata their own hooks give
+/// (`hotloop_kernels::ops::OP_KERNELS`): generated from the ops' trait
+/// impls, so the PTX, compiled from the same declarations, must agree. (The
+/// `#[kernel]`s' entries and metadata come from one signature each; their
+/// launches are checked by hotloop-cuda's tests.)
 pub(super) fn expected_entries() -> Vec<Expected> {
-    let mut out: Vec<Expected> = KERNELS
+    OP_KERNELS
         .iter()
-        .map(|k| Expected {
+        .map(|k: &KernelInfo| Expected {
             name: k.name.to_string(),
-            params: k.params.iter().map(|p| p.ptx().to_string()).collect(),
-            uses_shared: k.uses_shared,
-        })
-        .collect();
-    for dk in builtin_op_kernels() {
-        out.push(Expected {
-            name: dk.kernel.name.to_string(),
-            params: ptx_params(dk.kernel.params),
+            params: ptx_params(k.params),
             // The count form reduces in the block; the others write
             // element by element.
-            uses_shared: dk.kernel.name.contains("_count_"),
-        });
-    }
-    out
-}
-
-/// The device kernels of every built-in op, f32 and f64. A built-in added
-/// to hotloop-core is added here too: `check-ptx` names any generated entry
-/// point it does not find here.
-pub(super) fn builtin_op_kernels() -> Vec<DeviceKernel> {
-    fn of<T: Real>() -> Vec<Option<DeviceKernel>> {
-        let (z, one) = (T::ZERO, T::ONE);
-        let mut v = vec![
-            UnaryOp::<T>::device_kernel(&Affine { a: one, b: z }),
-            UnaryOp::<T>::device_kernel(&Clamp { lo: z, hi: one }),
-            UnaryOp::<T>::device_kernel(&Exp),
-            UnaryOp::<T>::device_kernel(&Polynomial { coeffs: [one; 3] }),
-            UnaryOp::<T>::device_kernel(&Sigmoid),
-            Predicate::<T>::device_kernel(&GreaterThan(z)),
-            Predicate::<T>::device_kernel(&LessThan(z)),
-            Predicate::<T>::device_kernel(&InRange { lo: z, hi: one }),
-            Predicate::<T>::device_kernel(&IsNan),
-            GuKernel::<T>::device_kernel(&MovingAverage { window: 1 }),
-            GuKernel::<T>::device_kernel(&NormalizeRows),
-            Stencil3::<T>::device_kernel(&Laplacian7::<T>::unit()),
-            Stencil2::<T>::device_kernel(&Jacobi5),
-        ];
-        fn binary<T: Real, B: BinaryOp<T>>(op: B, v: &mut Vec<Option<DeviceKernel>>) {
-            v.push(op.device_kernel());
-            v.push(op.device_kernel_bound(T::ONE, Side::Right));
-            v.push(op.device_kernel_bound(T::ONE, Side::Left));
-        }
-        binary::<T, _>(Add, &mut v);
-        binary::<T, _>(Mul, &mut v);
-        binary::<T, _>(Axpy { a: one }, &mut v);
-        v
-    }
-    of::<f32>()
-        .into_iter()
-        .chain(of::<f64>())
-        .map(|k| k.expect("every built-in op has a device kernel"))
+            uses_shared: k.name.contains("_count_"),
+        })
         .collect()
 }
 
@@ -115,19 +69,16 @@ pub(super) fn ptx_params(params: &[ParamKind]) -> Vec<String> {
 }
 
 /// Checks the PTX text against its declarations ([`expected_entries`]): the
-/// `.target`, every expected entry point and no other, each with its
-/// parameters in order, the `.shared` array and `bar.sync` exactly in the
-/// kernels that reduce in a block, and IEEE-rounded float arithmetic
-/// throughout ([`check_float_rounding`]).
+/// `.target`, every expected entry point with its parameters in order,
+/// shared memory and `bar.sync` exactly in the ones that reduce in a block,
+/// and IEEE-rounded float arithmetic throughout, in every entry
+/// ([`check_float_rounding`]).
 pub(super) fn check_structure(text: &str, arch: &str) -> Result<(), String> {
     if ptx_target(text) != Some(arch) {
         return Err(format!(
             "`.target` is {:?}, expected {arch}",
             ptx_target(text)
         ));
-    }
-    if !text.contains(".shared .align 8 .b8 hotloop_block_slots[") {
-        return Err("no `.shared` declaration of hotloop_block_slots".into());
     }
     let bodies = entry_bodies(text);
     let expected = expected_entries();
@@ -144,7 +95,7 @@ pub(super) fn check_structure(text: &str, arch: &str) -> Result<(), String> {
                 e.params.join(", ")
             ));
         }
-        let uses_shared = body.contains("cvta.shared.u64") && body.contains("hotloop_block_slots");
+        let uses_shared = body.contains("cvta.shared.u64");
         let syncs = body.contains("bar.sync") || body.contains("barrier.sync");
         if e.uses_shared && !(uses_shared && syncs) {
             return Err(format!(
@@ -157,16 +108,6 @@ pub(super) fn check_structure(text: &str, arch: &str) -> Result<(), String> {
                 "`{name}` unexpectedly uses shared memory or barriers"
             ));
         }
-    }
-    if let Some(extra) = bodies
-        .keys()
-        .find(|k| !expected.iter().any(|e| e.name == **k))
-    {
-        return Err(format!(
-            "entry point `{extra}` has no declaration: not in the kernel registry \
-             (hotloop_core::registry::KERNELS) nor among the built-in ops' kernels \
-             (xtask's builtin_op_kernels)"
-        ));
     }
     check_float_rounding(text)
 }
@@ -277,15 +218,14 @@ fn entry_bodies(text: &str) -> BTreeMap<&str, &str> {
 
 /// Checks `ptxas`'s view against the ABI: shared memory and barriers exactly
 /// where expected, and few enough registers for 1024-thread blocks.
+/// `ptxas`'s report against what every entry may use: registers that let a
+/// block of 1024 threads launch, and, for the built-in ops' entries, the
+/// block reduction's shared memory exactly where they reduce.
 pub(super) fn check_resources(
     report: &BTreeMap<String, Resources>,
     arch: &str,
 ) -> Result<(), String> {
-    for e in expected_entries() {
-        let name = e.name.as_str();
-        let info = report
-            .get(name)
-            .ok_or_else(|| format!("ptxas {arch}: no report for `{name}`"))?;
+    for (name, info) in report {
         if info.registers > MAX_REGISTERS {
             return Err(format!(
                 "ptxas {arch}: `{name}` uses {} registers; more than {MAX_REGISTERS} \
@@ -293,15 +233,17 @@ pub(super) fn check_resources(
                 info.registers
             ));
         }
-        let want_smem = if e.uses_shared {
-            SHARED_BYTES as u64
-        } else {
-            0
-        };
+    }
+    for e in expected_entries() {
+        let name = e.name.as_str();
+        let info = report
+            .get(name)
+            .ok_or_else(|| format!("ptxas {arch}: no report for `{name}`"))?;
+        let want_smem = if e.uses_shared { BLOCK_REDUCE_BYTES } else { 0 };
         if info.smem != want_smem || (info.barriers > 0) != e.uses_shared {
             return Err(format!(
                 "ptxas {arch}: `{name}` uses {} bytes of shared memory and {} barriers; \
-                 its declaration says {want_smem} bytes",
+                 its form needs {want_smem} bytes",
                 info.smem, info.barriers
             ));
         }
@@ -390,10 +332,8 @@ ptxas info    : Used 12 registers, used 0 barriers, 384 bytes cmem[0]
     }
 
     #[test]
-    fn structure_check_finds_missing_and_unexpected_entries() {
-        let mut ptx = String::from(
-            ".version 7.0\n.target sm_80\n.shared .align 8 .b8 hotloop_block_slots[8192];\n",
-        );
+    fn structure_check_finds_missing_and_mistyped_entries() {
+        let mut ptx = String::from(".version 7.0\n.target sm_80\n");
         for e in expected_entries() {
             let params: Vec<String> = e
                 .params
@@ -415,32 +355,35 @@ ptxas info    : Used 12 registers, used 0 barriers, 384 bytes cmem[0]
                 params.join(",\n")
             );
             if e.uses_shared {
-                ptx += "cvta.shared.u64 %rd1, hotloop_block_slots;\nbar.sync 0;\n";
+                ptx += "cvta.shared.u64 %rd1, __hotloop_shared_hotloop_device_0;\nbar.sync 0;\n";
             }
             ptx += "add.rn.f64 %rd2, %rd3, %rd4;\nret;\n}\n";
         }
         assert_eq!(check_structure(&ptx, "sm_80"), Ok(()));
         assert!(check_structure(&ptx, "sm_90").is_err());
-        let renamed = ptx.replace(".entry sum_f32(", ".entry sum_f32_v2(");
+        let renamed = ptx.replace(
+            ".entry hotloop_core_map_Exp_f32(",
+            ".entry hotloop_core_map_Tanh_f32(",
+        );
         assert!(
             check_structure(&renamed, "sm_80")
                 .unwrap_err()
-                .contains("sum_f32")
+                .contains("hotloop_core_map_Exp_f32")
         );
         let unsynced = ptx.replacen("bar.sync 0;", "", 1);
         assert!(check_structure(&unsynced, "sm_80").is_err());
         // A parameter of the wrong type, or one too few.
         let retyped = ptx.replacen(
-            ".param .f64 .align 8 add_scalar_f64_param_3",
-            ".param .f32 .align 8 add_scalar_f64_param_3",
+            ".param .u64 .ptr .align 8 hotloop_core_map_Exp_f64_param_1",
+            ".param .u32 .align 8 hotloop_core_map_Exp_f64_param_1",
             1,
         );
         let e = check_structure(&retyped, "sm_80").unwrap_err();
         assert!(
-            e.contains("add_scalar_f64") && e.contains("declaration"),
+            e.contains("hotloop_core_map_Exp_f64") && e.contains("declaration"),
             "{e}"
         );
-        // A generated entry whose op is not the size its metadata says.
+        // An entry whose op is not the size its metadata says.
         let resized = ptx.replacen(
             "hotloop_core_map_Clamp_f64_param_0[24]",
             "hotloop_core_map_Clamp_f64_param_0[16]",
@@ -448,18 +391,15 @@ ptxas info    : Used 12 registers, used 0 barriers, 384 bytes cmem[0]
         );
         let e = check_structure(&resized, "sm_80").unwrap_err();
         assert!(e.contains("hotloop_core_map_Clamp_f64"), "{e}");
-        // An entry nothing declares.
-        let extra = ptx.replacen(
-            ".entry hotloop_core_map_Exp_f32(",
-            ".entry hotloop_core_map_Tanh_f32(",
+        let dropped = ptx.replacen(
+            ",\n\t.param .u64 .align 8 hotloop_core_map_Exp_f64_param_4",
+            "",
             1,
         );
-        assert!(check_structure(&extra, "sm_80").is_err());
-        let dropped = ptx.replacen(",\n\t.param .u64 .ptr .align 8 sum_f64_param_2", "", 1);
         assert!(
             check_structure(&dropped, "sm_80")
                 .unwrap_err()
-                .contains("sum_f64")
+                .contains("hotloop_core_map_Exp_f64")
         );
         // An unrounded multiply that ptxas could fuse.
         let fusable = ptx.replacen("add.rn.f64", "mul.f64", 1);
@@ -504,46 +444,6 @@ ptxas info    : Used 12 registers, used 0 barriers, 384 bytes cmem[0]
         assert!(entry_params(".entry g()\n{\n}").is_empty());
     }
 
-    /// The ABI table of gpu-kernels/README.md documents exactly the
-    /// registry's entries, with the registry's shared-memory column.
-    #[test]
-    fn readme_abi_table_lists_the_registry() {
-        let readme = include_str!("../../../gpu-kernels/README.md");
-        let mut rows = BTreeMap::new();
-        for line in readme.lines() {
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            if cells.len() < 6 {
-                continue;
-            }
-            let Some(name) = cells[1].strip_prefix('`').and_then(|c| c.strip_suffix('`')) else {
-                continue;
-            };
-            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                continue;
-            }
-            rows.insert(
-                name.to_string(),
-                (cells[4].to_string(), cells[5].to_string()),
-            );
-        }
-        for spec in KERNELS {
-            let (smem, barriers) = rows
-                .remove(spec.name)
-                .unwrap_or_else(|| panic!("README's ABI table lacks `{}`", spec.name));
-            let want = if spec.uses_shared {
-                (format!("{SHARED_BYTES} B"), "yes".to_string())
-            } else {
-                ("0".to_string(), "no".to_string())
-            };
-            assert_eq!((smem, barriers), want, "README row of `{}`", spec.name);
-        }
-        assert!(
-            rows.is_empty(),
-            "README rows not in the registry: {:?}",
-            rows.keys()
-        );
-    }
-
     /// The forms table of gpu-kernels/README.md gives each form's
     /// parameters after the op as the generated metadata has them.
     #[test]
@@ -569,8 +469,8 @@ ptxas info    : Used 12 registers, used 0 barriers, 384 bytes cmem[0]
             ParamKind::Scalar(e) => format!("{e:?}"),
             ParamKind::Value { .. } => "value".to_string(),
         };
-        for dk in builtin_op_kernels() {
-            let name = dk.kernel.name;
+        for k in OP_KERNELS {
+            let name = k.name;
             let form = ["map", "zip", "count", "gufunc", "stencil"]
                 .into_iter()
                 .find(|f| name.starts_with(&format!("hotloop_core_{f}_")))
@@ -582,12 +482,9 @@ ptxas info    : Used 12 registers, used 0 barriers, 384 bytes cmem[0]
                     t => t.to_string(),
                 })
                 .collect();
-            let got: Vec<String> = dk.kernel.params[1..].iter().map(describe).collect();
+            let got: Vec<String> = k.params[1..].iter().map(describe).collect();
             assert_eq!(got, want, "{name}");
-            assert!(
-                matches!(dk.kernel.params[0], ParamKind::Value { .. }),
-                "{name}"
-            );
+            assert!(matches!(k.params[0], ParamKind::Value { .. }), "{name}");
         }
     }
 }

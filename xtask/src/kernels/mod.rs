@@ -5,9 +5,9 @@
 //!   `nvptx64-nvidia-cuda` target, once per architecture in `ARCHS`, into
 //!   `target/ptx/hotloop_kernels.<arch>.ptx` (cached by a hash of every
 //!   input), and the committed copy the host embeds, kept fresh;
-//! - [`check`]: `check-ptx`, the PTX against its declarations (the
-//!   registry's hand-written entries and the ops' generated metadata),
-//!   IEEE rounding throughout, and `ptxas`'s resource report;
+//! - [`check`]: `check-ptx`, the built-in ops' entries against their
+//!   generated metadata, IEEE rounding throughout, and `ptxas`'s resource
+//!   report;
 //! - [`ptxas`]: finding NVIDIA's `ptxas` (`$PTXAS`, `PATH`, or the PyPI
 //!   wheel fetched once into `target/tools/`): no GPU or CUDA toolkit
 //!   needed.

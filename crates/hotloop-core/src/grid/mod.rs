@@ -1,10 +1,12 @@
 //! Per-thread bodies of the grid kernels: what one CUDA thread does.
 //!
-//! A device kernel in `gpu-kernels/` reads its indices into a
-//! [`ThreadIdx`] and calls one of these; the CUDA simulator builds the same
-//! [`ThreadIdx`] for every simulated thread and calls the same function. The
-//! block-level reductions combine the per-thread partials returned here with
-//! [`crate::reduce::tree_step`] in shared memory, a barrier between steps.
+//! A built-in `#[kernel]` (`gpu-kernels/`) reads its place in the launch
+//! (`hotloop_device::thread_1d`, a [`ThreadIdx`]) and calls one of these;
+//! the CUDA simulator builds the same [`ThreadIdx`] for every simulated
+//! thread and calls the same function. The block-level reductions combine
+//! the per-thread partials returned here in the tree of
+//! [`crate::reduce::tree_step`], a barrier between steps (on the GPU,
+//! `hotloop_device::block_reduce`, the same tree).
 //!
 //! Bodies take raw pointers because, on the device, every thread of the grid
 //! holds the same buffer; each writes only its own indices.
