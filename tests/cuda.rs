@@ -221,6 +221,36 @@ fn the_numba_flow_works_on_device_arrays() {
 
 #[test]
 #[ignore = "needs a CUDA device"]
+fn the_builtin_kernels_launch_as_any_kernel_does() {
+    // A user reaches the built-ins as their own kernels: the built-in
+    // module and each kernel's typed launcher.
+    let dev = device();
+    let module = cuda::Module::builtin(&dev);
+    let host = values(10_007);
+    let d_in = module.to_device(&host).unwrap();
+    let mut d_out = module.device_array_like(&d_in).unwrap();
+    hotloop_kernels::copy::launch::<f64, _>(&module, (7u32, 96u32), &d_in, &mut d_out).unwrap();
+    assert_eq!(d_out.copy_to_host().unwrap(), host);
+    hotloop_kernels::add_scalar::launch::<f64, _>(&module, (3u32, 33u32), &d_in, &mut d_out, 0.5)
+        .unwrap();
+    let want: Vec<f64> = host.iter().map(|v| v + 0.5).collect();
+    assert_eq!(d_out.copy_to_host().unwrap(), want);
+    // A launch beyond CUDA's limits is refused, typed, before the driver.
+    let e = hotloop_kernels::copy::launch::<f64, _>(&module, (1u32, 2048u32), &d_in, &mut d_out)
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidLaunch(_)), "{e}");
+    // The copy kernel and the driver's copy, timed as the suite times them.
+    let by_kernel = ops::copy_kernel_timed::<f64>(&dev, 1 << 22).unwrap();
+    let by_driver = ops::copy_device_to_device_timed::<f64>(&dev, 1 << 22).unwrap();
+    note(&format!(
+        "32 MiB copy: kernel (Out::set) {by_kernel}; driver {by_driver}"
+    ));
+    assert!(by_kernel.kernel > std::time::Duration::ZERO && by_kernel.launch.is_some());
+    assert!(by_driver.kernel > std::time::Duration::ZERO && by_driver.launch.is_none());
+}
+
+#[test]
+#[ignore = "needs a CUDA device"]
 fn timings_separate_copies_kernel_and_module_load() {
     let dev = device();
     let x = values(1 << 22);

@@ -85,6 +85,17 @@ pub fn add_scalar_blog<T: Real>(input: &[T], out: Out<T>, nx: u64, ny: u64, nz: 
     }
 }
 
+/// `out[i] = input[i]`, written as a user writes a kernel: a grid-stride
+/// loop storing through `Out::set` (a relaxed store per element). Timed
+/// beside the driver's copy engine, it is what the device API's own
+/// stores reach.
+#[kernel(f32, f64)]
+pub fn copy<T: Real>(input: &[T], out: Out<T>) {
+    for i in grid_stride(input.len().min(out.len())) {
+        out.set(i, input[i]);
+    }
+}
+
 /// Hits among samples `first_sample..end_sample` under `seed`
 /// (Philox4x32-10, two samples per generator block, see `hotloop_core::pi`):
 /// each thread counts its grid-stride share of the Philox blocks, the

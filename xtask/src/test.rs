@@ -84,11 +84,11 @@ fn check_docs_and_features() -> Result<(), String> {
 /// cold target directory (no earlier step builds the dev profile), 27 s
 /// with its dependencies already built.
 ///
-/// Cargo takes a registry crate for immutable: the build of our crates
-/// from the packages' registry, under an unchanged name and version, would
-/// be reused from the last run, whatever changed since. So their build
-/// records go first ([`forget_packaged_builds`]); third-party crates stay
-/// built.
+/// Cargo takes a registry crate for immutable: our crates, packed again
+/// under an unchanged name and version, would be verified from the
+/// sources it unpacked and the builds it made at the last run, whatever
+/// changed since. So those go first ([`forget_packaged`]); third-party
+/// crates stay built.
 fn check_packages() -> Result<(), String> {
     let root = process::workspace_root();
     let members = workspace_members(&root)?;
@@ -100,7 +100,7 @@ fn check_packages() -> Result<(), String> {
             unlicensed.join(", ")
         ));
     }
-    forget_packaged_builds(&root, &members)?;
+    forget_packaged(&root, &members)?;
     let mut cmd = process::cargo();
     cmd.args(["package", "--workspace", "--locked", "--allow-dirty"]);
     for m in members.iter().filter(|m| !m.published) {
@@ -109,27 +109,58 @@ fn check_packages() -> Result<(), String> {
     process::run(&mut cmd)
 }
 
-/// Removes the build records (fingerprints) of the workspace's own crates
-/// from the dev profile's target directory, where `cargo package` builds
-/// them: the next build checks them afresh. (The workspace's own dev
-/// builds lose theirs too and are rebuilt, a few seconds.)
-fn forget_packaged_builds(root: &std::path::Path, members: &[Member]) -> Result<(), String> {
-    let dir = root.join("target/debug/.fingerprint");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok(()); // nothing built yet
+/// Removes what `cargo package` keeps of the workspace's own crates from
+/// one run to the next: the sources it unpacked into cargo's home
+/// (`registry/src/*/<crate>-<version>`) and the build records
+/// (fingerprints) in the dev profile's target directory. The next run
+/// unpacks and checks them afresh (the workspace's own dev builds lose
+/// their records too and are rebuilt, a few seconds).
+fn forget_packaged(root: &std::path::Path, members: &[Member]) -> Result<(), String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")));
+    // `<package>-<version>`, the version starting with a digit (so
+    // `hotloop-0.1.0` is the facade's, not `hotloop-core-0.1.0`).
+    let unpacked = |name: &str| {
+        members.iter().any(|m| {
+            name.strip_prefix(m.name.as_str())
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+        })
     };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        // `<package>-<hash>`.
-        let ours = name
-            .rsplit_once('-')
-            .is_some_and(|(pkg, _)| members.iter().any(|m| m.name == pkg));
-        if ours {
-            std::fs::remove_dir_all(e.path())
-                .map_err(|err| format!("removing {}: {err}", e.path().display()))?;
-        }
+    // `<package>-<hash>`.
+    let built = |name: &str| {
+        name.rsplit_once('-')
+            .is_some_and(|(pkg, _)| members.iter().any(|m| m.name == pkg))
+    };
+    let mut doomed = Vec::new();
+    let registries = home.map(|h| h.join("registry/src"));
+    for registry in registries
+        .iter()
+        .flat_map(|r| std::fs::read_dir(r).into_iter().flatten())
+    {
+        let dir = registry
+            .map_err(|e| format!("reading cargo's registry: {e}"))?
+            .path();
+        doomed.extend(children(&dir, unpacked));
+    }
+    doomed.extend(children(&root.join("target/debug/.fingerprint"), built));
+    for d in doomed {
+        std::fs::remove_dir_all(&d).map_err(|e| format!("removing {}: {e}", d.display()))?;
     }
     Ok(())
+}
+
+/// The entries of `dir` (none if it cannot be read) whose names `keep`
+/// accepts.
+fn children(dir: &std::path::Path, keep: impl Fn(&str) -> bool) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| keep(&e.file_name().to_string_lossy()))
+        .map(|e| e.path())
+        .collect()
 }
 
 /// A workspace member, as `cargo package` sees it.

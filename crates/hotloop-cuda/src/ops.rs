@@ -10,6 +10,7 @@
 //! count-where) are [`crate::forms`]'. The sums, minima and maxima here are
 //! the CPU backends' and the simulator's, bit for bit, at any launch.
 
+use crate::array::DeviceArray;
 use crate::device::Device;
 use crate::driver::During;
 use crate::kernels::{self, Reduction, blog_shape, pi_items};
@@ -165,6 +166,25 @@ pub fn max_timed<T: Element>(
     reduce_and_finish(dev, launch, input, Reduction::Max, finish_max)
 }
 
+/// Smallest element of `input` on the device (NaN-propagating), `None` for
+/// an empty input: the bits every backend returns.
+pub fn min<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    input: &[T],
+) -> Result<Option<T>> {
+    min_timed(dev, launch, input).map(|(v, _)| v)
+}
+
+/// [`min`] with its [`Timings`].
+pub fn min_timed<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    input: &[T],
+) -> Result<(Option<T>, Timings)> {
+    reduce_and_finish(dev, launch, input, Reduction::Min, finish_min)
+}
+
 /// [`reduce`], then `finish` over the partials on the host (timed as
 /// `host_finish`); `None` for an empty input.
 fn reduce_and_finish<T: Element>(
@@ -214,32 +234,65 @@ fn reduce<T: Element>(
     Ok((outs.pop().expect("one output"), t))
 }
 
-/// A device-to-device copy of `bytes` bytes through the driver
+/// A device-to-device copy of `len` elements of `T` through the driver
 /// (`cuMemcpyDtoDAsync`), timed with CUDA events: the measured memory
 /// bandwidth a memory-bound kernel is compared with (each byte read once
 /// and written once), rather than a datasheet peak. The copy's time is the
 /// [`Timings::kernel`] of the result; nothing crosses to or from the host.
-pub fn copy_device_to_device_timed(dev: &Arc<Device>, bytes: usize) -> Result<Timings> {
+pub fn copy_device_to_device_timed<T: Element>(dev: &Arc<Device>, len: usize) -> Result<Timings> {
+    copy_timed::<T>(dev, len, |src, dst| {
+        let ((), copy) = span(&dev.stream, || {
+            dev.stream
+                .memcpy_dtod(&src.buf, &mut dst.buf)
+                .during("device-to-device copy")
+        })?;
+        dev.synchronize()?;
+        Ok((None, copy.elapsed()?))
+    })
+}
+
+/// The same copy by the built-in `copy` kernel, each element stored
+/// through `Out::set` as a user's kernel stores it: beside
+/// [`copy_device_to_device_timed`], what the device API's stores reach.
+pub fn copy_kernel_timed<T: Element>(dev: &Arc<Device>, len: usize) -> Result<Timings> {
+    copy_timed::<T>(dev, len, |src, dst| {
+        let cfg = dev.resolve(None, len as u64)?;
+        let run = dev.builtin().run(
+            cfg,
+            |l, grid| hotloop_kernels::copy::try_launch::<T, _>(l, grid, src, dst),
+            "copy",
+        )?;
+        Ok((Some(run.launch), run.kernel))
+    })
+}
+
+/// A timed copy between two device arrays of `len` elements: `copy` gets
+/// a zeroed source and the destination (their allocation and zeroing not
+/// timed as the copy) and returns its launch, if any, and its time.
+fn copy_timed<T: Element>(
+    dev: &Arc<Device>,
+    len: usize,
+    copy: impl FnOnce(
+        &DeviceArray<T>,
+        &mut DeviceArray<T>,
+    ) -> Result<(Option<LaunchConfig>, std::time::Duration)>,
+) -> Result<Timings> {
     let mut clock = Clock::start(dev);
     {
         let _g = dev.exclusive();
         let (mut src, mut dst) = clock.alloc(|| {
             Ok((
-                dev.alloc_bytes("copy source", bytes)?,
-                dev.alloc_bytes("copy destination", bytes)?,
+                dev.alloc_array::<T>("copy source", len)?,
+                dev.alloc_array::<T>("copy destination", len)?,
             ))
         })?;
-        // Defined contents to copy; not timed.
+        // Defined contents to copy.
         dev.stream
-            .memset_zeros(&mut src)
+            .memset_zeros(&mut src.buf)
             .during("zeroing the copy source")?;
-        let ((), copy) = span(&dev.stream, || {
-            dev.stream
-                .memcpy_dtod(&src, &mut dst)
-                .during("device-to-device copy")
-        })?;
-        dev.synchronize()?;
-        clock.t.kernel = copy.elapsed()?;
+        let (launch, time) = copy(&src, &mut dst)?;
+        clock.t.launch = launch;
+        clock.t.kernel = time;
     }
     clock.finish(dev)
 }
@@ -284,23 +337,4 @@ pub fn count_hits_timed(
     let hits = finish_count(&outs[0]);
     t.host_finish = t0.elapsed();
     Ok((hits, t))
-}
-
-/// Smallest element of `input` on the device (NaN-propagating), `None` for
-/// an empty input: the bits every backend returns.
-pub fn min<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    input: &[T],
-) -> Result<Option<T>> {
-    min_timed(dev, launch, input).map(|(v, _)| v)
-}
-
-/// [`min`] with its [`Timings`].
-pub fn min_timed<T: Element>(
-    dev: &Arc<Device>,
-    launch: Option<LaunchConfig>,
-    input: &[T],
-) -> Result<(Option<T>, Timings)> {
-    reduce_and_finish(dev, launch, input, Reduction::Min, finish_min)
 }

@@ -11,6 +11,11 @@
 //! - on the host, the impl with its `device_kernel` method filled in: the
 //!   entry's name and parameters, the crate's PTX module, the op's bytes.
 //!
+//! A built-in op (`#[device_op(builtin)]`, in `hotloop-core`, which the
+//! device API is built on) gets the host half only: its entries are made
+//! in `hotloop-kernels` by `builtin_entries!` from its impl header, with
+//! the same [`entries`] as here, so names and parameters agree.
+//!
 //! The parameter list of each form is written once, in [`Form::params`]
 //! (the entry's signature and the host's [`KernelInfo`] both come from it).
 //!

@@ -34,6 +34,9 @@ pub const STREAM_COPY: &str = "add_scalar/parallel/stream_copy";
 pub const ADD_CUDA: &str = "add_scalar/cuda/grid_stride";
 /// The id of the device-to-device copy row, the GPU's bandwidth reference.
 pub const DEVICE_COPY: &str = "add_scalar/cuda/device_copy";
+/// The id of the copy-kernel row: the same copy by a `#[kernel]` storing
+/// through `Out::set`, the device API's own stores beside the copy engine.
+pub const KERNEL_COPY: &str = "add_scalar/cuda/kernel_copy";
 
 /// The add workload (`--workload add`).
 pub struct Add;
@@ -56,8 +59,8 @@ impl Workload for Add {
     fn steps(&self, cfg: &Config) -> u64 {
         let on = |name: &str| u64::from(cfg.runs_backend(name));
         // Three loop forms and the streaming pair; the pair and the fresh
-        // output; two simulator launches; two kernels and a copy.
-        4 * on("serial") + 2 * on("parallel") + 2 * on("simulator") + 3 * on("cuda")
+        // output; two simulator launches; two kernels and two copies.
+        4 * on("serial") + 2 * on("parallel") + 2 * on("simulator") + 4 * on("cuda")
     }
 
     fn rows(
@@ -339,7 +342,7 @@ fn rows(cfg: &Config, x: &Array3<f64>, progress: &mut dyn FnMut(&str)) -> Result
         }
         progress("add: cuda, device-to-device copy");
         let (t, gpu) = crate::gpu::time(cfg.plan, || {
-            hotloop_cuda::ops::copy_device_to_device_timed(&dev, len * size_of::<f64>())
+            hotloop_cuda::ops::copy_device_to_device_timed::<f64>(&dev, len)
         })
         .map_err(|e| e.to_string())?;
         // A bandwidth reference: no answer to check.
@@ -353,6 +356,25 @@ fn rows(cfg: &Config, x: &Array3<f64>, progress: &mut dyn FnMut(&str)) -> Result
             Some(
                 "cuMemcpyDtoD of the same bytes, event-timed: the GPU rows' bandwidth reference, \
                  measured in this run",
+            ),
+        );
+        r.gpu = Some(gpu);
+        rows.push(r);
+        progress("add: cuda, copy kernel");
+        let (t, gpu) = crate::gpu::time(cfg.plan, || {
+            hotloop_cuda::ops::copy_kernel_timed::<f64>(&dev, len)
+        })
+        .map_err(|e| e.to_string())?;
+        let mut r = row(
+            KERNEL_COPY,
+            "copy kernel (Out::set)",
+            &name,
+            t,
+            Check::NotRun,
+            false,
+            Some(
+                "the same copy by a #[kernel] storing each element through Out::set, \
+                 event-timed: the device API's stores beside the copy engine",
             ),
         );
         r.gpu = Some(gpu);
