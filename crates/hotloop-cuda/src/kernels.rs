@@ -21,17 +21,6 @@ use hotloop_runtime::{Element, Error, LaunchConfig, Result, check_same_shape};
 use std::ops::Range;
 use std::sync::Arc;
 
-impl Device {
-    /// `launch`, validated, or the default for `items`; either
-    /// [trimmed](LaunchConfig::trimmed_to) to the blocks that have work, as
-    /// the simulator trims it.
-    pub(crate) fn resolve(&self, launch: Option<LaunchConfig>, items: u64) -> Result<LaunchConfig> {
-        let cfg = launch.unwrap_or_else(|| self.default_launch(items));
-        cfg.validate()?;
-        Ok(cfg.trimmed_to(items))
-    }
-}
-
 fn same_device<T: DeviceCopy, U: DeviceCopy>(a: &DeviceArray<T>, b: &DeviceArray<U>) -> Result<()> {
     if Arc::ptr_eq(a.device(), b.device()) {
         Ok(())

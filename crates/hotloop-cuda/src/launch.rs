@@ -31,6 +31,17 @@ pub struct KernelRun {
     pub kernel: Duration,
 }
 
+impl Device {
+    /// `launch`, validated, or the default for `items`; either
+    /// [trimmed](LaunchConfig::trimmed_to) to the blocks that have work, as
+    /// the simulator trims it.
+    pub(crate) fn resolve(&self, launch: Option<LaunchConfig>, items: u64) -> Result<LaunchConfig> {
+        let cfg = launch.unwrap_or_else(|| self.default_launch(items));
+        cfg.validate()?;
+        Ok(cfg.trimmed_to(items))
+    }
+}
+
 /// A loaded module on a device whose lock the caller holds: what the
 /// operations of this crate launch through (a [`Module`](crate::Module)
 /// takes the lock itself).

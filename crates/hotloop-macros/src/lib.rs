@@ -50,6 +50,11 @@ use syn::{ItemFn, Token, Type};
 /// // its metadata: add_scalar::info::<f32>()
 /// ```
 ///
+/// Code generic over any element type reaches the instances with
+/// `add_scalar::try_launch::<T, _>(..)` and `add_scalar::instance::<T>()`,
+/// `None` for a type the kernel is not built for (Numba's "no matching
+/// definition").
+///
 /// The crate that defines kernels enables, for its device build,
 /// `#![cfg_attr(target_arch = "nvptx64", no_std, feature(abi_ptx, asm_experimental_arch))]`.
 #[proc_macro_attribute]
