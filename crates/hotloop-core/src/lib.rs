@@ -30,6 +30,11 @@
 //! (`gpu-kernels/`), which lists the built-in ops once and is where the
 //! device API (`hotloop-device`) is.
 #![no_std]
+// `sqrt.rn` on the GPU (`math`); the hosts' `sqrt` is `std`'s.
+#![cfg_attr(target_arch = "nvptx64", feature(asm_experimental_arch))]
+
+#[cfg(not(target_arch = "nvptx64"))]
+extern crate std;
 
 pub mod abi;
 pub mod elementwise;

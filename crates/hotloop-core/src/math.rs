@@ -16,8 +16,8 @@
 //!   Overflow gives `+inf`, underflow `+0`, `exp(NaN)` is NaN,
 //!   `exp(-inf) = 0`. Branch-free, so maps of it vectorize.
 //! - [`sqrt_f64`], [`sqrt_f32`]: correctly rounded (round to nearest even),
-//!   as IEEE 754 requires of `sqrt`, through the integer square root of the
-//!   scaled significand. Bit-identical to `std`'s `sqrt`.
+//!   as IEEE 754 requires of `sqrt`: each target's own instruction, which
+//!   gives those bits (the tests hold it to an integer square root).
 //!
 //! No tables, no `libm`: plain arithmetic that compiles for `nvptx64`.
 
@@ -152,80 +152,55 @@ pub const fn ilogb_f32(x: f32) -> i32 {
     }
 }
 
-/// Correctly rounded square root of an f64 (bit-identical to IEEE `sqrt`).
-#[inline]
+/// Square root of an f64, correctly rounded: the target's own instruction
+/// (x86-64 `sqrtsd`, AArch64 `fsqrt`, PTX `sqrt.rn.f64`). IEEE 754 requires
+/// `sqrt` to round correctly, as it does `+`, so every backend gets the
+/// same bits at the hardware's speed (the tests hold it to an exact
+/// integer square root).
+#[inline(always)]
 pub fn sqrt_f64(x: f64) -> f64 {
-    if x.is_nan() || x < 0.0 {
-        return f64::NAN;
+    #[cfg(target_arch = "nvptx64")]
+    {
+        let r: f64;
+        // SAFETY: one arithmetic instruction on registers.
+        unsafe {
+            core::arch::asm!(
+                "sqrt.rn.f64 {r}, {x};",
+                r = out(reg64) r,
+                x = in(reg64) x,
+                options(pure, nomem, nostack),
+            )
+        };
+        r
     }
-    if x == 0.0 || x == f64::INFINITY {
-        return x; // keeps the sign of -0.0, as IEEE sqrt does
+    #[cfg(not(target_arch = "nvptx64"))]
+    {
+        x.sqrt()
     }
-    // x = m * 2^e with the leading bit of m at position 52.
-    let bits = x.to_bits();
-    let (mut m, mut e) = if bits >> 52 == 0 {
-        let shift = bits.leading_zeros() - 11;
-        (bits << shift, -1074 - shift as i32)
-    } else {
-        (
-            (bits & ((1 << 52) - 1)) | (1 << 52),
-            (bits >> 52) as i32 - 1075,
-        )
-    };
-    // Make e even: m in [2^52, 2^54).
-    if e & 1 != 0 {
-        m <<= 1;
-        e -= 1;
-    }
-    // sqrt(m * 2^56) in [2^54, 2^55): 53 bits, a round bit and one more.
-    let wide = (m as u128) << 56;
-    let q = wide.isqrt();
-    let sticky = q * q != wide;
-    let q = q as u64;
-    let mut s = q >> 2;
-    let low = q & 3;
-    if low > 2 || (low == 2 && (sticky || s & 1 == 1)) {
-        s += 1;
-    }
-    // s <= 2^53 is exact in f64; the scale is a normal power of two.
-    s as f64 * pow2_f64(e / 2 - 26)
 }
 
-/// Correctly rounded square root of an f32 (bit-identical to IEEE `sqrt`).
-#[inline]
+/// Square root of an f32, correctly rounded: the target's instruction
+/// (PTX `sqrt.rn.f32`), as [`sqrt_f64`].
+#[inline(always)]
 pub fn sqrt_f32(x: f32) -> f32 {
-    if x.is_nan() || x < 0.0 {
-        return f32::NAN;
+    #[cfg(target_arch = "nvptx64")]
+    {
+        let r: f32;
+        // SAFETY: one arithmetic instruction on registers.
+        unsafe {
+            core::arch::asm!(
+                "sqrt.rn.f32 {r}, {x};",
+                r = out(reg32) r,
+                x = in(reg32) x,
+                options(pure, nomem, nostack),
+            )
+        };
+        r
     }
-    if x == 0.0 || x == f32::INFINITY {
-        return x;
+    #[cfg(not(target_arch = "nvptx64"))]
+    {
+        x.sqrt()
     }
-    // x = m * 2^e with the leading bit of m at position 24.
-    let bits = x.to_bits();
-    let (m, mut e) = if bits >> 23 == 0 {
-        let shift = bits.leading_zeros() - 7;
-        (bits << shift, -149 - shift as i32)
-    } else {
-        (
-            ((bits & ((1 << 23) - 1)) | (1 << 23)) << 1,
-            (bits >> 23) as i32 - 151,
-        )
-    };
-    let mut m = m as u64;
-    if e & 1 != 0 {
-        m <<= 1;
-        e -= 1;
-    }
-    // m in [2^24, 2^26); sqrt(m * 2^26) in [2^25, 2^26).
-    let wide = m << 26;
-    let q = wide.isqrt();
-    let sticky = q * q != wide;
-    let mut s = q >> 2;
-    let low = q & 3;
-    if low > 2 || (low == 2 && (sticky || s & 1 == 1)) {
-        s += 1;
-    }
-    s as f32 * pow2_f32(e / 2 - 11)
 }
 
 #[cfg(test)]
@@ -398,11 +373,85 @@ mod tests {
         assert_eq!(exp_f32(0.0), 1.0);
     }
 
+    /// The exactly rounded square root by integer arithmetic: the reference.
+    fn exact_sqrt_f64(x: f64) -> f64 {
+        if x.is_nan() || x < 0.0 {
+            return f64::NAN;
+        }
+        if x == 0.0 || x == f64::INFINITY {
+            return x; // keeps the sign of -0.0, as IEEE sqrt does
+        }
+        // x = m * 2^e with the leading bit of m at position 52.
+        let bits = x.to_bits();
+        let (mut m, mut e) = if bits >> 52 == 0 {
+            let shift = bits.leading_zeros() - 11;
+            (bits << shift, -1074 - shift as i32)
+        } else {
+            (
+                (bits & ((1 << 52) - 1)) | (1 << 52),
+                (bits >> 52) as i32 - 1075,
+            )
+        };
+        // Make e even: m in [2^52, 2^54).
+        if e & 1 != 0 {
+            m <<= 1;
+            e -= 1;
+        }
+        // sqrt(m * 2^56) in [2^54, 2^55): 53 bits, a round bit and one more.
+        let wide = (m as u128) << 56;
+        let q = wide.isqrt();
+        let sticky = q * q != wide;
+        let q = q as u64;
+        let mut s = q >> 2;
+        let low = q & 3;
+        if low > 2 || (low == 2 && (sticky || s & 1 == 1)) {
+            s += 1;
+        }
+        // s <= 2^53 is exact in f64; the scale is a normal power of two.
+        s as f64 * pow2_f64(e / 2 - 26)
+    }
+
+    /// As [`exact_sqrt_f64`].
+    fn exact_sqrt_f32(x: f32) -> f32 {
+        if x.is_nan() || x < 0.0 {
+            return f32::NAN;
+        }
+        if x == 0.0 || x == f32::INFINITY {
+            return x;
+        }
+        // x = m * 2^e with the leading bit of m at position 24.
+        let bits = x.to_bits();
+        let (m, mut e) = if bits >> 23 == 0 {
+            let shift = bits.leading_zeros() - 7;
+            (bits << shift, -149 - shift as i32)
+        } else {
+            (
+                ((bits & ((1 << 23) - 1)) | (1 << 23)) << 1,
+                (bits >> 23) as i32 - 151,
+            )
+        };
+        let mut m = m as u64;
+        if e & 1 != 0 {
+            m <<= 1;
+            e -= 1;
+        }
+        // m in [2^24, 2^26); sqrt(m * 2^26) in [2^25, 2^26).
+        let wide = m << 26;
+        let q = wide.isqrt();
+        let sticky = q * q != wide;
+        let mut s = q >> 2;
+        let low = q & 3;
+        if low > 2 || (low == 2 && (sticky || s & 1 == 1)) {
+            s += 1;
+        }
+        s as f32 * pow2_f32(e / 2 - 11)
+    }
+
     #[test]
     fn sqrt_is_correctly_rounded() {
         let mut rng = Mix(11);
         let check64 = |x: f64| {
-            let (got, want) = (sqrt_f64(x), x.sqrt());
+            let (got, want) = (sqrt_f64(x), exact_sqrt_f64(x));
             assert!(
                 got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
                 "sqrt({x:e}) = {got:e}, want {want:e}"
@@ -429,7 +478,7 @@ mod tests {
             check64(x);
         }
         let check32 = |x: f32| {
-            let (got, want) = (sqrt_f32(x), x.sqrt());
+            let (got, want) = (sqrt_f32(x), exact_sqrt_f32(x));
             assert!(
                 got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
                 "sqrt({x:e}) = {got:e}, want {want:e}"

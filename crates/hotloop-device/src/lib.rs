@@ -38,7 +38,11 @@
 //! - [`kernel`]: the attribute that makes a function an entry point and its
 //!   typed launcher (see `hotloop-macros`).
 //! - [`math`] and [`Real`]: the core's `exp` and `sqrt`, the same bits on
-//!   every backend.
+//!   every backend. In a `#[kernel]` or `#[device_op]` body a float's math
+//!   method (`x.exp()`, `x.sqrt()`, `x.ln()`) is `Real`'s on every target,
+//!   a concrete `f64`'s included (whose `std` method would otherwise run
+//!   in the simulator and another function on the GPU); a name `Real` lacks
+//!   is a compile error on both.
 #![no_std]
 // The special registers and inline PTX are unstable on nvptx64; the kernel
 // build enables them (RUSTC_BOOTSTRAP=1 for that build only).

@@ -456,9 +456,16 @@ fn entries(d: &Decl, c: &TokenStream2, prefix: &str) -> Vec<Entry> {
     out
 }
 
-pub(crate) fn expand(args: Args, item: ItemImpl) -> syn::Result<TokenStream2> {
+pub(crate) fn expand(args: Args, mut item: ItemImpl) -> syn::Result<TokenStream2> {
     let d = decl(&item)?;
     let c = args.krate.core_root(args.builtin);
+    // One function per math name on every target (`crate::math`).
+    let mut through_real = crate::math::ThroughReal { core: c.clone() };
+    for it in &mut item.items {
+        if let syn::ImplItem::Fn(f) = it {
+            syn::visit_mut::VisitMut::visit_block_mut(&mut through_real, &mut f.block);
+        }
+    }
     // A built-in's entries are in `hotloop-kernels` (`builtin_entries!`),
     // where the device API is: this crate, hotloop-core, is under it.
     let krate_name = std::env::var("CARGO_CRATE_NAME").unwrap_or_else(|_| "crate".into());

@@ -429,6 +429,12 @@ pub(crate) fn expand(attr: TokenStream2, f: ItemFn) -> syn::Result<TokenStream2>
             "a kernel returns nothing: it writes its results through `Out<T>`",
         ));
     }
+    let mut f = f;
+    // One function per math name on every target (`crate::math`).
+    crate::math::ThroughReal {
+        core: quote!(::hotloop_device::__core),
+    }
+    .visit_block_mut(&mut f.block);
     let generic = generic(&f, list)?;
     match &generic {
         None => plain(&f),

@@ -11,6 +11,7 @@
 
 mod device_op;
 mod kernel;
+mod math;
 mod value;
 
 use proc_macro::TokenStream;

@@ -512,3 +512,34 @@ fn block_reduce_combines_every_thread_of_any_block_shape() {
         assert_eq!(run(), first);
     }
 }
+
+/// `x.exp()` and `x.sqrt()` on a concrete `f64`, as a Numba user writes
+/// `math.exp(x)`: `std`'s inherent methods on the host, but the kernel
+/// must run what the GPU runs, hotloop's `Real` functions.
+#[kernel]
+pub fn exp_sqrt(input: &[f64], output: Out<f64>) {
+    for i in grid_stride(input.len()) {
+        let x = input[i];
+        output.set(i, x.exp() + (x * x).sqrt());
+    }
+}
+
+#[test]
+fn float_math_in_a_kernel_is_hotloops_on_the_host_as_on_the_gpu() {
+    use hotloop_device::Real;
+    let sim = Simulator::new();
+    let x: Vec<f64> = (0..20_000)
+        .map(|i| (i as f64 - 10_000.0) * 0.0613)
+        .collect();
+    let d = sim.to_device(&x);
+    let mut out = sim.device_array_like(&d);
+    exp_sqrt::launch(&sim, (7, 64), &d, &mut out).unwrap();
+    let ours: Vec<f64> = x
+        .iter()
+        .map(|&v| Real::exp(v) + Real::sqrt(v * v))
+        .collect();
+    assert_eq!(out.copy_to_host(), ours);
+    // The test can tell: std's exp differs from hotloop's somewhere here.
+    let std_exp = x.iter().filter(|&&v| f64::exp(v) != Real::exp(v)).count();
+    assert!(std_exp > 0, "std's exp and hotloop's agree on every point");
+}
