@@ -22,7 +22,8 @@
 //! small trait implementation in `hotloop-core` (or a closure) and run by
 //! any backend: `@vectorize` is [`map`] / [`zip`] over a [`UnaryOp`] /
 //! [`BinaryOp`] (built-ins [`Affine`], [`Polynomial`], [`Clamp`], [`Exp`],
-//! [`Sigmoid`]);
+//! [`Sigmoid`]); `prange` over your own loop body is [`prange`] (a
+//! reduction with any associative op, the same bits at any thread count);
 //! `@guvectorize` is [`gufunc`] over a [`GuKernel`] with a NumPy-style
 //! signature ([`moving_average`], [`normalize_rows`]); `@stencil` is
 //! [`stencil3`] / [`stencil2`] over a [`Stencil3`] / [`Stencil2`] with a
@@ -45,6 +46,7 @@ pub mod forms;
 mod gufunc;
 mod map;
 mod montecarlo;
+mod prange;
 mod reduce;
 mod stencil;
 
@@ -59,6 +61,7 @@ pub use montecarlo::{MAX_SAMPLES, PiEstimate, monte_carlo_pi, monte_carlo_pi_blo
 /// The `ndarray` hotloop is built against: use it (`hotloop::ndarray`) so
 /// your arrays are the types hotloop's functions take.
 pub use ndarray;
+pub use prange::{Prange, prange};
 pub use reduce::{count_where, count_where_slice, max, max_slice, min, min_slice, sum, sum_slice};
 
 // Numba parity: @vectorize, @guvectorize, @stencil, prange reductions.

@@ -13,6 +13,8 @@
 //! - [`gufunc`]: generalized ufuncs over the outer loop (`@guvectorize`).
 //! - [`stencil`]: neighbourhood kernels with boundary modes (`@stencil`).
 //! - [`reductions`]: deterministic min, max and count-where (`prange`).
+//! - [`prange`]: `prange` over the caller's own loop body, with a
+//!   reduction whose bits do not depend on the thread count.
 //! - [`runtime`]: the two as `hotloop_runtime::Runtime`s, [`runtime::Serial`]
 //!   and [`runtime::Parallel`].
 //!
@@ -24,6 +26,7 @@ pub mod montecarlo;
 pub mod parallel;
 pub mod parts;
 pub mod pool;
+pub mod prange;
 pub mod reductions;
 pub mod runtime;
 pub mod serial;
