@@ -13,7 +13,8 @@
 //!   boundary modes: 3-D Laplacian, 2-D Jacobi.
 //! - [`reduce`]: reduction combiners (sum, min, max), the fixed-order chunk
 //!   sum, and count-where over a [`predicate::Predicate`].
-//! - [`math`]: `exp` and `sqrt` for `core` (no libm), shared by every backend.
+//! - [`math`]: `exp` and `sqrt` for `core`, shared by every backend; the
+//!   rest of the math library is on [`Real`] (the `libm` crate's code).
 //! - [`index`]: shape and index arithmetic, grid-stride ranges.
 //! - [`philox`]: the Philox4x32-10 counter-based generator.
 //! - [`pi`]: the Monte Carlo pi sample test built on it.

@@ -15,11 +15,12 @@ use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 
 /// `std`'s float methods whose results are not exactly specified (IEEE
-/// leaves them to the library), and `sqrt` (exact, but not in `core`).
-const STD_FLOAT_MATH: [&str; 28] = [
+/// leaves them to the library; `gamma`, `ln_gamma`, `erf` and `erfc` are
+/// still unstable there), and `sqrt` (exact, but not in `core`).
+const STD_FLOAT_MATH: [&str; 31] = [
     "sqrt", "cbrt", "exp", "exp2", "exp_m1", "ln", "log", "log2", "log10", "ln_1p", "powi", "powf",
     "hypot", "sin", "cos", "tan", "sin_cos", "asin", "acos", "atan", "atan2", "sinh", "cosh",
-    "tanh", "asinh", "acosh", "atanh", "gamma",
+    "tanh", "asinh", "acosh", "atanh", "gamma", "ln_gamma", "erf", "erfc",
 ];
 
 /// Rewrites `recv.name(args)` into `<core>::Real::name(recv, args)` for the
