@@ -168,12 +168,21 @@ pub trait Real:
     math_library!(declare);
     /// `self` to the integer power `n` (`pow(self, n)`, as the library's
     /// `powf`: the same bits on every backend).
-    fn powi(self, n: i32) -> Self;
+    #[inline]
+    fn powi(self, n: i32) -> Self {
+        self.powf(Self::from_f64(f64::from(n)))
+    }
     /// The logarithm in base `base`: `ln(self) / ln(base)`, as `std` has
     /// it.
-    fn log(self, base: Self) -> Self;
+    #[inline]
+    fn log(self, base: Self) -> Self {
+        self.ln() / base.ln()
+    }
     /// `(sin(self), cos(self))`.
-    fn sin_cos(self) -> (Self, Self);
+    #[inline]
+    fn sin_cos(self) -> (Self, Self) {
+        (self.sin(), self.cos())
+    }
     /// `2^k`, exactly, for `k` in `MIN_EXP2..=MAX_EXP2` (the normal range).
     fn pow2(k: i32) -> Self;
 }
@@ -231,18 +240,6 @@ impl Real for f32 {
         math::ilogb_f32(self)
     }
     math_library!(f32);
-    #[inline]
-    fn powi(self, n: i32) -> Self {
-        Real::powf(self, n as Self)
-    }
-    #[inline]
-    fn log(self, base: Self) -> Self {
-        Real::ln(self) / Real::ln(base)
-    }
-    #[inline]
-    fn sin_cos(self) -> (Self, Self) {
-        (Real::sin(self), Real::cos(self))
-    }
     #[inline(always)]
     fn pow2(k: i32) -> Self {
         math::pow2_f32(k)
@@ -302,18 +299,6 @@ impl Real for f64 {
         math::ilogb_f64(self)
     }
     math_library!(f64);
-    #[inline]
-    fn powi(self, n: i32) -> Self {
-        Real::powf(self, n as Self)
-    }
-    #[inline]
-    fn log(self, base: Self) -> Self {
-        Real::ln(self) / Real::ln(base)
-    }
-    #[inline]
-    fn sin_cos(self) -> (Self, Self) {
-        (Real::sin(self), Real::cos(self))
-    }
     #[inline(always)]
     fn pow2(k: i32) -> Self {
         math::pow2_f64(k)
