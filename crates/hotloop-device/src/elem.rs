@@ -4,7 +4,8 @@ use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
 pub use hotloop_core::abi::{DeviceCopy, Elem};
 
-/// Element types with an atomic add (`u32`, `u64`, `f32`, `f64`).
+/// Element types with an atomic add (`i32`, `u32`, `i64`, `u64` wrapping,
+/// `f32`, `f64`).
 ///
 /// Sealed, as [`DeviceCopy`]; the bound of code that accumulates from many
 /// threads:
@@ -36,10 +37,12 @@ pub trait AtomicAdd: DeviceCopy {
     unsafe fn atomic_add(p: *mut Self, v: Self) -> Self;
 }
 
-/// Integer element types with atomic max and min.
+/// Element types with atomic max and min: the integers, and `f32` and
+/// `f64` with hotloop's reductions' rules (a NaN wins, as the canonical
+/// NaN; `-0.0` is below `+0.0`): so a block's atomic max is the bits
+/// `hotloop::max` gives.
 ///
-/// Sealed, as [`DeviceCopy`] (`u32`, `i32`, `u64`, `i64`); the bound of
-/// code that keeps an extreme from many threads:
+/// The bound of code that keeps an extreme from many threads:
 ///
 /// ```rust
 /// use hotloop_device::{AtomicOrd, Out};
@@ -128,3 +131,211 @@ macro_rules! float_add {
 }
 float_add!(f32, AtomicU32);
 float_add!(f64, AtomicU64);
+
+/// Every element type: an atomic exchange and compare-and-swap of its bits
+/// (Numba's `atomic.exch`, `atomic.compare_and_swap`).
+pub trait AtomicBits: DeviceCopy {
+    /// `*p = v` atomically; returns the old value.
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn atomic_exch(p: *mut Self, v: Self) -> Self;
+    /// `*p = new` if `*p` has `expected`'s bits, atomically; returns the
+    /// old value (equal to `expected`'s bits when it swapped).
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn atomic_cas(p: *mut Self, expected: Self, new: Self) -> Self;
+}
+
+/// The integer element types' bitwise and subtracting atomics (`i32`,
+/// `u32`, `i64`, `u64`; wrapping, as CUDA's).
+pub trait AtomicInt: AtomicAdd + AtomicOrd {
+    /// `*p -= v` (wrapping); returns the old value.
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn atomic_sub(p: *mut Self, v: Self) -> Self;
+    /// `*p &= v`; returns the old value.
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn atomic_and(p: *mut Self, v: Self) -> Self;
+    /// `*p |= v`; returns the old value.
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn atomic_or(p: *mut Self, v: Self) -> Self;
+    /// `*p ^= v`; returns the old value.
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn atomic_xor(p: *mut Self, v: Self) -> Self;
+}
+
+/// The unsigned counters' wrapping increment and decrement (`u32`, `u64`:
+/// CUDA's `atomicInc`, `atomicDec`, Numba's `atomic.inc`, `atomic.dec`).
+pub trait AtomicWrap: AtomicInt {
+    /// `*p = if *p >= v { 0 } else { *p + 1 }`; returns the old value.
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn atomic_inc(p: *mut Self, v: Self) -> Self;
+    /// `*p = if *p == 0 || *p > v { v } else { *p - 1 }`; returns the old
+    /// value.
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn atomic_dec(p: *mut Self, v: Self) -> Self;
+}
+
+/// `f32` and `f64`: max and min that ignore NaN (Numba's `atomic.nanmax`,
+/// `atomic.nanmin`: a NaN value leaves the element, a NaN element takes
+/// the value).
+pub trait AtomicNan: AtomicOrd {
+    /// `*p = nanmax(*p, v)`; returns the old value.
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn atomic_nanmax(p: *mut Self, v: Self) -> Self;
+    /// `*p = nanmin(*p, v)`; returns the old value.
+    ///
+    /// # Safety
+    /// As [`DeviceCopy::store`].
+    unsafe fn atomic_nanmin(p: *mut Self, v: Self) -> Self;
+}
+
+/// A compare-and-swap loop over `*p`'s bits: `*p = f(*p)`, returning the
+/// old value; no write when `f` keeps the bits.
+///
+/// # Safety
+/// As [`DeviceCopy::store`].
+#[inline(always)]
+unsafe fn update<T: AtomicBits>(p: *mut T, f: impl Fn(T) -> T) -> T {
+    // SAFETY: the caller's.
+    let mut old = unsafe { T::load(p) };
+    loop {
+        let new = f(old);
+        if new.to_raw() == old.to_raw() {
+            return old;
+        }
+        // SAFETY: the caller's.
+        let seen = unsafe { T::atomic_cas(p, old, new) };
+        if seen.to_raw() == old.to_raw() {
+            return old;
+        }
+        old = seen;
+    }
+}
+
+macro_rules! atomic_bits {
+    ($($t:ty, $atomic:ty);*) => { $(
+        impl AtomicBits for $t {
+            #[inline(always)]
+            unsafe fn atomic_exch(p: *mut Self, v: Self) -> Self {
+                // SAFETY: the caller's; same size and alignment.
+                let a = unsafe { <$atomic>::from_ptr(p.cast()) };
+                Self::from_raw(a.swap(v.to_raw() as _, Relaxed) as u64)
+            }
+            #[inline(always)]
+            unsafe fn atomic_cas(p: *mut Self, expected: Self, new: Self) -> Self {
+                // SAFETY: the caller's; same size and alignment.
+                let a = unsafe { <$atomic>::from_ptr(p.cast()) };
+                let r = a.compare_exchange(expected.to_raw() as _, new.to_raw() as _, Relaxed, Relaxed);
+                Self::from_raw(r.unwrap_or_else(|seen| seen) as u64)
+            }
+        }
+    )* };
+}
+atomic_bits!(f32, AtomicU32; f64, AtomicU64; u32, AtomicU32; i32, AtomicU32; u64, AtomicU64; i64, AtomicU64);
+
+macro_rules! int_rmw {
+    ($($t:ty, $atomic:ty);*) => { $(
+        impl AtomicInt for $t {
+            #[inline(always)]
+            unsafe fn atomic_sub(p: *mut Self, v: Self) -> Self {
+                // SAFETY: the caller's.
+                unsafe { <$atomic>::from_ptr(p) }.fetch_sub(v, Relaxed)
+            }
+            #[inline(always)]
+            unsafe fn atomic_and(p: *mut Self, v: Self) -> Self {
+                // SAFETY: the caller's.
+                unsafe { <$atomic>::from_ptr(p) }.fetch_and(v, Relaxed)
+            }
+            #[inline(always)]
+            unsafe fn atomic_or(p: *mut Self, v: Self) -> Self {
+                // SAFETY: the caller's.
+                unsafe { <$atomic>::from_ptr(p) }.fetch_or(v, Relaxed)
+            }
+            #[inline(always)]
+            unsafe fn atomic_xor(p: *mut Self, v: Self) -> Self {
+                // SAFETY: the caller's.
+                unsafe { <$atomic>::from_ptr(p) }.fetch_xor(v, Relaxed)
+            }
+        }
+    )* };
+}
+int_rmw!(u32, AtomicU32; u64, AtomicU64; i32, core::sync::atomic::AtomicI32; i64, core::sync::atomic::AtomicI64);
+
+macro_rules! signed_add {
+    ($($t:ty, $atomic:ty);*) => { $(
+        impl AtomicAdd for $t {
+            #[inline(always)]
+            unsafe fn atomic_add(p: *mut Self, v: Self) -> Self {
+                // SAFETY: the caller's.
+                unsafe { <$atomic>::from_ptr(p) }.fetch_add(v, Relaxed)
+            }
+        }
+    )* };
+}
+signed_add!(i32, core::sync::atomic::AtomicI32; i64, core::sync::atomic::AtomicI64);
+
+macro_rules! wrap {
+    ($($t:ty),*) => { $(
+        impl AtomicWrap for $t {
+            #[inline(always)]
+            unsafe fn atomic_inc(p: *mut Self, v: Self) -> Self {
+                // SAFETY: the caller's.
+                unsafe { update(p, |old| if old >= v { 0 } else { old + 1 }) }
+            }
+            #[inline(always)]
+            unsafe fn atomic_dec(p: *mut Self, v: Self) -> Self {
+                // SAFETY: the caller's.
+                unsafe { update(p, |old| if old == 0 || old > v { v } else { old - 1 }) }
+            }
+        }
+    )* };
+}
+wrap!(u32, u64);
+
+macro_rules! float_ord {
+    ($($t:ty),*) => { $(
+        impl AtomicOrd for $t {
+            #[inline(always)]
+            unsafe fn atomic_max(p: *mut Self, v: Self) -> Self {
+                // SAFETY: the caller's.
+                unsafe { update(p, |old| hotloop_core::reduce::Max::max(old, v)) }
+            }
+            #[inline(always)]
+            unsafe fn atomic_min(p: *mut Self, v: Self) -> Self {
+                // SAFETY: the caller's.
+                unsafe { update(p, |old| hotloop_core::reduce::Min::min(old, v)) }
+            }
+        }
+        impl AtomicNan for $t {
+            #[inline(always)]
+            unsafe fn atomic_nanmax(p: *mut Self, v: Self) -> Self {
+                let keep = |old: Self| if v.is_nan() { old } else if old.is_nan() { v } else { hotloop_core::reduce::Max::max(old, v) };
+                // SAFETY: the caller's.
+                unsafe { update(p, keep) }
+            }
+            #[inline(always)]
+            unsafe fn atomic_nanmin(p: *mut Self, v: Self) -> Self {
+                let keep = |old: Self| if v.is_nan() { old } else if old.is_nan() { v } else { hotloop_core::reduce::Min::min(old, v) };
+                // SAFETY: the caller's.
+                unsafe { update(p, keep) }
+            }
+        }
+    )* };
+}
+float_ord!(f32, f64);

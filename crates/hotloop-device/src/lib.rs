@@ -30,9 +30,13 @@
 //!   write is a relaxed atomic store, so two threads writing one element is a
 //!   race of values, never undefined behaviour; out-of-bounds is reported.
 //! - [`sync_threads`], [`shared_array!`], [`block_reduce`] (a block-wide
-//!   reduction with any associative op), and atomics on [`Out`]
-//!   ([`Out::atomic_add`] on `u32`, `u64`, `f32`, `f64`; [`Out::atomic_max`],
-//!   [`Out::atomic_min`] on integers).
+//!   reduction with any associative op), and Numba's atomics on [`Out`] and
+//!   shared arrays, each returning the old value: `atomic_add` (every
+//!   element type), `atomic_sub`, `_and`, `_or`, `_xor` (integers),
+//!   `atomic_exch`, `atomic_cas` (every type, by bits), `atomic_inc`,
+//!   `atomic_dec` (`u32`, `u64`), `atomic_max`, `atomic_min` (integers, and
+//!   floats by hotloop's NaN rule), `atomic_nanmax`, `atomic_nanmin`
+//!   (floats).
 //! - [`MAX_SHARED_BYTES`] and [`MAX_LOCAL_BYTES`]: the GPU's limits a
 //!   kernel can run into, which the simulator applies too.
 //! - [`kernel`]: the attribute that makes a function an entry point and its
@@ -68,7 +72,9 @@ mod sim_thread;
 
 pub use block::block_reduce;
 pub use dim::Dim3;
-pub use elem::{AtomicAdd, AtomicOrd, DeviceCopy, Elem};
+pub use elem::{
+    AtomicAdd, AtomicBits, AtomicInt, AtomicNan, AtomicOrd, AtomicWrap, DeviceCopy, Elem,
+};
 pub use hotloop_core::abi::{DeviceKernel, DeviceValue, KernelModule};
 pub use hotloop_core::gufunc::GuKernel;
 pub use hotloop_core::map::{BinaryOp, UnaryOp};

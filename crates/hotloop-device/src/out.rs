@@ -1,6 +1,6 @@
 //! [`Out`]: a kernel's output array.
 
-use crate::elem::{AtomicAdd, AtomicOrd, DeviceCopy};
+use crate::elem::{AtomicAdd, AtomicBits, AtomicInt, AtomicNan, AtomicOrd, AtomicWrap, DeviceCopy};
 use core::marker::PhantomData;
 
 /// An output array every thread of a launch holds, writing (its own)
@@ -103,43 +103,153 @@ impl<'a, T: DeviceCopy> Out<'a, T> {
         v
     }
 
-    /// `out[i] += v`, atomically; returns the old value.
+    /// An atomic read-modify-write `op` of element `i`; returns the old
+    /// value.
+    #[inline(always)]
+    fn rmw(&self, i: usize, op: impl FnOnce(*mut T) -> T) -> T {
+        let p = self.at(i);
+        let old = op(p);
+        rmw_seen(p, old);
+        old
+    }
+
+    /// `out[i] += v`, atomically (wrapping for integers); returns the old
+    /// value: Numba's `cuda.atomic.add`.
     #[inline(always)]
     pub fn atomic_add(&self, i: usize, v: T) -> T
     where
         T: AtomicAdd,
     {
-        let p = self.at(i);
-        // SAFETY: as `set`.
-        let old = unsafe { T::atomic_add(p, v) };
-        rmw_seen(p, old);
-        old
+        // SAFETY: `rmw` checked the index; the constructor vouches for it.
+        self.rmw(i, |p| unsafe { T::atomic_add(p, v) })
     }
 
-    /// `out[i] = max(out[i], v)`, atomically; returns the old value.
+    /// `out[i] -= v`, atomically, wrapping; returns the old value
+    /// (`atomic.sub`).
+    #[inline(always)]
+    pub fn atomic_sub(&self, i: usize, v: T) -> T
+    where
+        T: AtomicInt,
+    {
+        // SAFETY: as `atomic_add`.
+        self.rmw(i, |p| unsafe { T::atomic_sub(p, v) })
+    }
+
+    /// `out[i] &= v`, atomically; returns the old value (`atomic.and_`).
+    #[inline(always)]
+    pub fn atomic_and(&self, i: usize, v: T) -> T
+    where
+        T: AtomicInt,
+    {
+        // SAFETY: as `atomic_add`.
+        self.rmw(i, |p| unsafe { T::atomic_and(p, v) })
+    }
+
+    /// `out[i] |= v`, atomically; returns the old value (`atomic.or_`).
+    #[inline(always)]
+    pub fn atomic_or(&self, i: usize, v: T) -> T
+    where
+        T: AtomicInt,
+    {
+        // SAFETY: as `atomic_add`.
+        self.rmw(i, |p| unsafe { T::atomic_or(p, v) })
+    }
+
+    /// `out[i] ^= v`, atomically; returns the old value (`atomic.xor`).
+    #[inline(always)]
+    pub fn atomic_xor(&self, i: usize, v: T) -> T
+    where
+        T: AtomicInt,
+    {
+        // SAFETY: as `atomic_add`.
+        self.rmw(i, |p| unsafe { T::atomic_xor(p, v) })
+    }
+
+    /// `out[i] = v`, atomically; returns the old value (`atomic.exch`).
+    #[inline(always)]
+    pub fn atomic_exch(&self, i: usize, v: T) -> T
+    where
+        T: AtomicBits,
+    {
+        // SAFETY: as `atomic_add`.
+        self.rmw(i, |p| unsafe { T::atomic_exch(p, v) })
+    }
+
+    /// `out[i] = new` if `out[i]` has `expected`'s bits, atomically;
+    /// returns the old value (`atomic.compare_and_swap`).
+    #[inline(always)]
+    pub fn atomic_cas(&self, i: usize, expected: T, new: T) -> T
+    where
+        T: AtomicBits,
+    {
+        // SAFETY: as `atomic_add`.
+        self.rmw(i, |p| unsafe { T::atomic_cas(p, expected, new) })
+    }
+
+    /// `out[i] = if out[i] >= v { 0 } else { out[i] + 1 }`, atomically;
+    /// returns the old value (`atomic.inc`).
+    #[inline(always)]
+    pub fn atomic_inc(&self, i: usize, v: T) -> T
+    where
+        T: AtomicWrap,
+    {
+        // SAFETY: as `atomic_add`.
+        self.rmw(i, |p| unsafe { T::atomic_inc(p, v) })
+    }
+
+    /// `out[i] = if out[i] == 0 || out[i] > v { v } else { out[i] - 1 }`,
+    /// atomically; returns the old value (`atomic.dec`).
+    #[inline(always)]
+    pub fn atomic_dec(&self, i: usize, v: T) -> T
+    where
+        T: AtomicWrap,
+    {
+        // SAFETY: as `atomic_add`.
+        self.rmw(i, |p| unsafe { T::atomic_dec(p, v) })
+    }
+
+    /// `out[i] = max(out[i], v)`, atomically; returns the old value
+    /// (`atomic.max`; for floats a NaN wins, see [`AtomicOrd`]).
     #[inline(always)]
     pub fn atomic_max(&self, i: usize, v: T) -> T
     where
         T: AtomicOrd,
     {
-        let p = self.at(i);
-        // SAFETY: as `set`.
-        let old = unsafe { T::atomic_max(p, v) };
-        rmw_seen(p, old);
-        old
+        // SAFETY: as `atomic_add`.
+        self.rmw(i, |p| unsafe { T::atomic_max(p, v) })
     }
 
-    /// `out[i] = min(out[i], v)`, atomically; returns the old value.
+    /// `out[i] = min(out[i], v)`, atomically; returns the old value
+    /// (`atomic.min`).
     #[inline(always)]
     pub fn atomic_min(&self, i: usize, v: T) -> T
     where
         T: AtomicOrd,
     {
-        let p = self.at(i);
-        // SAFETY: as `set`.
-        let old = unsafe { T::atomic_min(p, v) };
-        rmw_seen(p, old);
-        old
+        // SAFETY: as `atomic_add`.
+        self.rmw(i, |p| unsafe { T::atomic_min(p, v) })
+    }
+
+    /// `out[i] = nanmax(out[i], v)`, NaN ignored, atomically; returns the
+    /// old value (`atomic.nanmax`).
+    #[inline(always)]
+    pub fn atomic_nanmax(&self, i: usize, v: T) -> T
+    where
+        T: AtomicNan,
+    {
+        // SAFETY: as `atomic_add`.
+        self.rmw(i, |p| unsafe { T::atomic_nanmax(p, v) })
+    }
+
+    /// `out[i] = nanmin(out[i], v)`, NaN ignored, atomically; returns the
+    /// old value (`atomic.nanmin`).
+    #[inline(always)]
+    pub fn atomic_nanmin(&self, i: usize, v: T) -> T
+    where
+        T: AtomicNan,
+    {
+        // SAFETY: as `atomic_add`.
+        self.rmw(i, |p| unsafe { T::atomic_nanmin(p, v) })
     }
 }
 

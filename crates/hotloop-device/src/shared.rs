@@ -1,6 +1,6 @@
 //! [`SharedArray`]: a block's shared memory (`__shared__ T a[N]`).
 
-use crate::elem::{AtomicAdd, AtomicOrd, DeviceCopy};
+use crate::elem::DeviceCopy;
 use crate::limits::MAX_SHARED_BYTES;
 use crate::out::Out;
 
@@ -67,43 +67,14 @@ impl<T: DeviceCopy, const N: usize> SharedArray<T, N> {
     pub const fn is_empty(&self) -> bool {
         N == 0
     }
+}
 
-    /// `a[i] = v`.
+/// A shared array is an array every thread of the block writes: [`Out`]'s
+/// accesses (`set`, `get`, every atomic), bounds-checked to `N`.
+impl<T: 'static, const N: usize> core::ops::Deref for SharedArray<T, N> {
+    type Target = Out<'static, T>;
     #[inline(always)]
-    pub fn set(&self, i: usize, v: T) {
-        self.slots.set(i, v)
-    }
-
-    /// `a[i]`.
-    #[inline(always)]
-    pub fn get(&self, i: usize) -> T {
-        self.slots.get(i)
-    }
-
-    /// `a[i] += v` atomically; returns the old value.
-    #[inline(always)]
-    pub fn atomic_add(&self, i: usize, v: T) -> T
-    where
-        T: AtomicAdd,
-    {
-        self.slots.atomic_add(i, v)
-    }
-
-    /// `a[i] = max(a[i], v)` atomically; returns the old value.
-    #[inline(always)]
-    pub fn atomic_max(&self, i: usize, v: T) -> T
-    where
-        T: AtomicOrd,
-    {
-        self.slots.atomic_max(i, v)
-    }
-
-    /// `a[i] = min(a[i], v)` atomically; returns the old value.
-    #[inline(always)]
-    pub fn atomic_min(&self, i: usize, v: T) -> T
-    where
-        T: AtomicOrd,
-    {
-        self.slots.atomic_min(i, v)
+    fn deref(&self) -> &Out<'static, T> {
+        &self.slots
     }
 }

@@ -12,6 +12,7 @@
 
 use custom_kernels::{
     Outlier, Softsign, TPB, add_scalar, add_two, add_two_blog, block_max, block_sum, fast_matmul,
+    histogram,
 };
 use hotloop::{Backend, Error, count_where_slice, map_slice_into};
 use hotloop_cuda::Module;
@@ -149,6 +150,36 @@ fn run<B: Launch>(b: &B) -> Vec<(String, String, bool, String)> {
         })();
         row(
             "block_max (block_reduce)",
+            format!("[{blocks}, {threads}]"),
+            r,
+        );
+    }
+    // 16 bins over [-100, 150): each value's bin, serially.
+    let (lo, width) = (-100.0, 250.0 / 16.0);
+    let mut want_bins = [0i32; 16];
+    for v in &x {
+        want_bins[(((v - lo) / width) as usize).min(15)] += 1;
+    }
+    let bottom = x.iter().copied().fold(f64::INFINITY, f64::min);
+    for (blocks, threads) in [(1, 1), (3, 7), (8, 256)] {
+        let r = (|| {
+            let d_in = b.put(&x)?;
+            let mut d_bins = b.zeros::<i32>(16)?;
+            let mut d_ext = b.put(&[f64::INFINITY, f64::NEG_INFINITY])?;
+            histogram::launch(
+                b,
+                (blocks, threads),
+                &d_in,
+                lo,
+                width,
+                &mut d_bins,
+                &mut d_ext,
+            )
+            .map_err(|e| e.to_string())?;
+            Ok(b.get(&d_bins)? == want_bins && b.get(&d_ext)? == [bottom, top])
+        })();
+        row(
+            "histogram (int32 and float atomics)",
             format!("[{blocks}, {threads}]"),
             r,
         );

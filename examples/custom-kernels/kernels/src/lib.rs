@@ -172,3 +172,18 @@ pub fn fast_matmul(a: &[f32], b: &[f32], c: Out<f32>, n: u32) {
         c.set(x * n + y, tmp);
     }
 }
+
+/// A histogram as a Numba user writes it, `cuda.atomic.add(bins, b, 1)` on
+/// int32 bins (values beyond the range in the edge bins), with the data's
+/// extremes by `cuda.atomic.min` and `cuda.atomic.max` on floats.
+#[kernel]
+pub fn histogram(x: &[f64], lo: f64, width: f64, bins: Out<i32>, extremes: Out<f64>) {
+    for i in grid_stride(x.len()) {
+        let v = x[i];
+        // `as` saturates: below `lo` (and NaN) is bin 0.
+        let b = ((v - lo) / width) as usize;
+        bins.atomic_add(b.min(bins.len() - 1), 1);
+        extremes.atomic_min(0, v);
+        extremes.atomic_max(1, v);
+    }
+}
