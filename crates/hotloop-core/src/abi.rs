@@ -9,7 +9,7 @@
 //! gives and the simulator unpacks them the same way, so the host and the
 //! entry point cannot disagree.
 
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicU8, AtomicU16, AtomicU32, AtomicU64, Ordering::Relaxed};
 
 /// An element type's tag, as the kernel metadata records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -26,12 +26,22 @@ pub enum Elem {
     U64,
     /// `i64`.
     I64,
+    /// `u8` (images, bytes).
+    U8,
+    /// `i8`.
+    I8,
+    /// `u16`.
+    U16,
+    /// `i16` (waveforms, audio).
+    I16,
 }
 
 impl Elem {
     /// Bytes of one element.
     pub const fn size(self) -> usize {
         match self {
+            Elem::U8 | Elem::I8 => 1,
+            Elem::U16 | Elem::I16 => 2,
             Elem::F32 | Elem::U32 | Elem::I32 => 4,
             Elem::F64 | Elem::U64 | Elem::I64 => 8,
         }
@@ -42,8 +52,9 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// A type a kernel takes by value or in a slice: `f32`, `f64`, `u32`,
-/// `i32`, `u64` or `i64` (every [`Real`](crate::Real) is one). Every
+/// A type a kernel takes by value or in a slice: `f32`, `f64`, `i8`, `u8`,
+/// `i16`, `u16`, `i32`, `u32`, `i64` or `u64` (every [`Real`](crate::Real)
+/// is one). Every
 /// access through `hotloop-device`'s `Out` and `SharedArray` is a relaxed
 /// atomic one of its width ([`DeviceCopy::store`], [`DeviceCopy::load`]).
 ///
@@ -140,12 +151,20 @@ bits!(int u32, u32);
 bits!(int i32, u32);
 bits!(int u64, u64);
 bits!(int i64, u64);
+bits!(int u8, u8);
+bits!(int i8, u8);
+bits!(int u16, u16);
+bits!(int i16, u16);
 device_copy!(f32, F32, AtomicU32, u32);
 device_copy!(f64, F64, AtomicU64, u64);
 device_copy!(u32, U32, AtomicU32, u32);
 device_copy!(i32, I32, AtomicU32, u32);
 device_copy!(u64, U64, AtomicU64, u64);
 device_copy!(i64, I64, AtomicU64, u64);
+device_copy!(u8, U8, AtomicU8, u8);
+device_copy!(i8, I8, AtomicU8, u8);
+device_copy!(u16, U16, AtomicU16, u16);
+device_copy!(i16, I16, AtomicU16, u16);
 
 /// How a parameter crosses to the device, as the macros read it from the
 /// signature.

@@ -15,8 +15,8 @@ use crate::driver::During;
 use crate::timing::{Span, TIMED};
 use cudarc::driver::{CudaFunction, CudaModule, DeviceRepr, PushKernelArg};
 use hotloop_core::abi::ValueBytes;
+use hotloop_device::DeviceCopy;
 use hotloop_device::host::{Args, Grid, KernelInfo, Launcher, ParamKind};
-use hotloop_device::{DeviceCopy, Elem};
 use hotloop_runtime::{Error, LaunchConfig, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -124,6 +124,16 @@ pub(crate) fn function(module: &Arc<CudaModule>, kernel: &KernelInfo) -> Result<
 #[repr(transparent)]
 struct ValueParam(ValueBytes);
 
+/// One parameter as the driver copies it: from its address, its width.
+enum Param {
+    Word(u64),
+    Half(u32),
+    Short(u16),
+    Byte(u8),
+    /// Boxed: up to 264 bytes, where the others are at most 8.
+    Value(Box<ValueParam>),
+}
+
 // SAFETY: the driver copies the entry's declared parameter size from this
 // value's address, where `ValueBytes` (`#[repr(C)]`) holds the bytes.
 unsafe impl DeviceRepr for ValueParam {}
@@ -152,42 +162,36 @@ pub(crate) fn launch(
             ),
         });
     }
-    // Every value pushed must live until the launch: pointers and lengths
-    // as u64, scalars in their own widths, values as their bytes.
-    let mut words: Vec<u64> = Vec::with_capacity(2 * raw.len());
-    let mut halves: Vec<u32> = Vec::with_capacity(raw.len());
-    let mut values: Vec<ValueParam> = Vec::new();
-    for a in raw {
-        match a.kind {
-            ParamKind::Slice(_) | ParamKind::Out(_) => words.extend([a.addr, a.value]),
-            ParamKind::Scalar(Elem::F64 | Elem::U64 | Elem::I64) => words.push(a.value),
-            ParamKind::Scalar(Elem::F32 | Elem::U32 | Elem::I32) => halves.push(a.value as u32),
-            ParamKind::Value { .. } => {
-                values.push(ValueParam(a.bytes.expect("a value argument has its bytes")))
-            }
-        }
-    }
-    let mut builder = device.stream.launch_builder(function);
-    let (mut w, mut h, mut v) = (0, 0, 0);
+    // Every value pushed lives until the launch: pointers and lengths as
+    // u64, scalars in their own widths, values as their bytes.
+    let mut params: Vec<Param> = Vec::with_capacity(2 * raw.len());
     for a in raw {
         match a.kind {
             ParamKind::Slice(_) | ParamKind::Out(_) => {
-                builder.arg(&words[w]).arg(&words[w + 1]);
-                w += 2;
+                params.extend([Param::Word(a.addr), Param::Word(a.value)])
             }
-            ParamKind::Scalar(Elem::F64 | Elem::U64 | Elem::I64) => {
-                builder.arg(&words[w]);
-                w += 1;
-            }
-            ParamKind::Scalar(Elem::F32 | Elem::U32 | Elem::I32) => {
-                builder.arg(&halves[h]);
-                h += 1;
-            }
-            ParamKind::Value { .. } => {
-                builder.arg(&values[v]);
-                v += 1;
-            }
+            // The raw value is the scalar's bits, zero-extended: its width
+            // is the element's.
+            ParamKind::Scalar(e) => params.push(match e.size() {
+                1 => Param::Byte(a.value as u8),
+                2 => Param::Short(a.value as u16),
+                4 => Param::Half(a.value as u32),
+                _ => Param::Word(a.value),
+            }),
+            ParamKind::Value { .. } => params.push(Param::Value(Box::new(ValueParam(
+                a.bytes.expect("a value argument has its bytes"),
+            )))),
         }
+    }
+    let mut builder = device.stream.launch_builder(function);
+    for p in &params {
+        match p {
+            Param::Word(w) => builder.arg(w),
+            Param::Half(h) => builder.arg(h),
+            Param::Short(h) => builder.arg(h),
+            Param::Byte(b) => builder.arg(b),
+            Param::Value(v) => builder.arg(&**v),
+        };
     }
     builder.record_kernel_launch(TIMED);
     // SAFETY: the arguments follow the entry point's parameters (checked

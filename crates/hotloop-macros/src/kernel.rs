@@ -29,14 +29,23 @@ use syn::{
 };
 
 /// The element types that cross to the device.
-const ELEMS: [(&str, &str); 6] = [
+const ELEMS: [(&str, &str); 10] = [
     ("f32", "F32"),
     ("f64", "F64"),
-    ("u32", "U32"),
+    ("i8", "I8"),
+    ("u8", "U8"),
+    ("i16", "I16"),
+    ("u16", "U16"),
     ("i32", "I32"),
-    ("u64", "U64"),
+    ("u32", "U32"),
     ("i64", "I64"),
+    ("u64", "U64"),
 ];
+
+/// The element types, for messages: `f32, f64, i8, ...`.
+pub(crate) fn elem_list() -> String {
+    ELEMS.map(|(name, _)| name).join(", ")
+}
 
 /// A device element type's tag (`F32`), if `ty` is one.
 pub(crate) fn elem_tag(ty: &Type) -> Option<&'static str> {
@@ -68,8 +77,9 @@ fn cannot_cross(span: &impl ToTokens, why: &str) -> syn::Error {
         span,
         format!(
             "this parameter cannot cross to the device: {why}. A kernel takes `&[T]` (read), \
-             `Out<T>` (written) and scalars `T` by value, with T one of f32, f64, u32, i32, u64, i64, \
-             and `#[derive(DeviceValue)]` structs by value"
+             `Out<T>` (written) and scalars `T` by value, with T one of {}, and \
+             `#[derive(DeviceValue)]` structs by value",
+            elem_list()
         ),
     )
 }
@@ -191,7 +201,7 @@ fn generic(f: &ItemFn, list: Vec<Type>) -> syn::Result<Option<Generic>> {
         if elem_tag(ty).is_none() {
             return Err(syn::Error::new_spanned(
                 ty,
-                "a kernel's instances are element types: f32, f64, u32, i32, u64, i64",
+                format!("a kernel's instances are element types: {}", elem_list()),
             ));
         }
     }

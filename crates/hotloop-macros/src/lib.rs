@@ -260,7 +260,7 @@ impl Parse for SharedArgs {
         if kernel::elem_tag(&ty).is_none() {
             return Err(syn::Error::new_spanned(
                 &ty,
-                "a shared array holds f32, f64, u32, i32, u64 or i64",
+                format!("a shared array holds one of {}", kernel::elem_list()),
             ));
         }
         Ok(Self { ty, len })

@@ -12,7 +12,7 @@
 
 use custom_kernels::{
     Outlier, Softsign, TPB, add_scalar, add_two, add_two_blog, block_max, block_sum, fast_matmul,
-    histogram,
+    histogram, zero_suppress,
 };
 use hotloop::{Backend, Error, count_where_slice, map_slice_into};
 use hotloop_cuda::Module;
@@ -180,6 +180,26 @@ fn run<B: Launch>(b: &B) -> Vec<(String, String, bool, String)> {
         })();
         row(
             "histogram (int32 and float atomics)",
+            format!("[{blocks}, {threads}]"),
+            r,
+        );
+    }
+    // int16 samples in, int16 and uint8 out.
+    let wave: Vec<i16> = (0..n).map(|i| ((i * 7919) % 4001) as i16 - 2000).collect();
+    let keep = |v: &i16| i32::from(*v).abs() >= 150;
+    let want_wave: Vec<i16> = wave.iter().map(|v| if keep(v) { *v } else { 0 }).collect();
+    let want_kept: Vec<u8> = wave.iter().map(|v| u8::from(keep(v))).collect();
+    for (blocks, threads) in [(1, 1), (7, 96)] {
+        let r = (|| {
+            let d_in = b.put(&wave)?;
+            let mut d_out = b.zeros::<i16>(n)?;
+            let mut d_kept = b.zeros::<u8>(n)?;
+            zero_suppress::launch(b, (blocks, threads), &d_in, 150, &mut d_out, &mut d_kept)
+                .map_err(|e| e.to_string())?;
+            Ok(b.get(&d_out)? == want_wave && b.get(&d_kept)? == want_kept)
+        })();
+        row(
+            "zero_suppress (int16, uint8)",
             format!("[{blocks}, {threads}]"),
             r,
         );

@@ -187,3 +187,17 @@ pub fn histogram(x: &[f64], lo: f64, width: f64, bins: Out<i32>, extremes: Out<f
         extremes.atomic_max(1, v);
     }
 }
+
+/// Numba's zero suppression (numba-examples' waveform example,
+/// `@vectorize(['int16(int16, int16)'])`), as a kernel over int16 samples:
+/// a sample below the threshold in magnitude becomes 0; `kept` marks the
+/// others with a uint8 1.
+#[kernel]
+pub fn zero_suppress(waveform: &[i16], threshold: i16, out: Out<i16>, kept: Out<u8>) {
+    for i in grid_stride(waveform.len()) {
+        let v = waveform[i];
+        let keep = i32::from(v).abs() >= i32::from(threshold);
+        out.set(i, if keep { v } else { 0 });
+        kept.set(i, u8::from(keep));
+    }
+}
