@@ -41,7 +41,8 @@
 //!   kernel can run into, which the simulator applies too.
 //! - [`kernel`]: the attribute that makes a function an entry point and its
 //!   typed launcher (see `hotloop-macros`).
-//! - [`math`] and [`Real`]: the core's `exp` and `sqrt`, the same bits on
+//! - [`math`] and [`Real`]: the core's `exp` and `sqrt` and the math
+//!   library (`ln`, `sin`, `erf`, `gamma`, `powf`, ...), the same bits on
 //!   every backend. In a `#[kernel]` or `#[device_op]` body a float's math
 //!   method (`x.exp()`, `x.sqrt()`, `x.ln()`) is `Real`'s on every target,
 //!   a concrete `f64`'s included (whose `std` method would otherwise run
