@@ -251,6 +251,36 @@ fn the_builtin_kernels_launch_as_any_kernel_does() {
 
 #[test]
 #[ignore = "needs a CUDA device"]
+fn device_arrays_keep_their_shape_and_strides() {
+    // A transposed and a reversed array go to the device as they are
+    // (memory and strides), and come back in logical order, as the
+    // simulator's arrays do.
+    let dev = device();
+    let a = ndarray::Array2::from_shape_fn((5, 7), |(i, j)| (i * 7 + j) as i16);
+    for host in [a.t(), a.slice(ndarray::s![.., ..;-1])] {
+        let d = dev.to_device(&host).unwrap();
+        let s = sim::Simulator::new().to_device(&host).unwrap();
+        assert_eq!(d.layout(), s.layout());
+        assert_eq!(d.copy_to_host_array().unwrap(), host.to_owned().into_dyn());
+        assert_eq!(d.copy_to_host().unwrap(), s.copy_to_host().unwrap());
+        let like = dev.device_array_like(&d).unwrap();
+        assert_eq!(like.layout(), d.layout());
+    }
+    // A transposed array for a flat parameter is refused before the launch.
+    let module = cuda::Module::builtin(&dev);
+    let m = ndarray::Array2::from_shape_fn((4, 6), |(i, j)| (i + j) as f64);
+    let d_t = module.to_device(&m.t()).unwrap();
+    let mut d_out = module.device_array::<f64>(24).unwrap();
+    let e = hotloop_kernels::copy::launch::<f64, _>(&module, (1u32, 32u32), &d_t, &mut d_out)
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidArgument { reason, .. } if reason.contains("C order")),
+        "{e}"
+    );
+}
+
+#[test]
+#[ignore = "needs a CUDA device"]
 fn timings_separate_copies_kernel_and_module_load() {
     let dev = device();
     let x = values(1 << 22);

@@ -28,20 +28,20 @@ fn add_scalar_copy_and_in_place_are_the_serial_bits() {
     let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
     let want32: Vec<f32> = x32.iter().map(|v| v + 2.5).collect();
     for grid in LAUNCHES {
-        let d = sim.to_device(&x);
-        let mut out = sim.device_array_like(&d);
+        let d = sim.to_device(&x).unwrap();
+        let mut out = sim.device_array_like(&d).unwrap();
         k::add_scalar::launch::<f64, _>(&sim, grid, &d, &mut out, 2.5).unwrap();
-        assert_eq!(out.as_slice(), want, "{grid:?}");
-        let mut same = sim.to_device(&x);
+        assert_eq!(out.as_slice().unwrap(), want.as_slice(), "{grid:?}");
+        let mut same = sim.to_device(&x).unwrap();
         k::add_scalar_inplace::launch::<f64, _>(&sim, grid, &mut same, 2.5).unwrap();
-        assert_eq!(same.as_slice(), want, "{grid:?}");
-        let mut copy = sim.device_array_like(&d);
+        assert_eq!(same.as_slice().unwrap(), want.as_slice(), "{grid:?}");
+        let mut copy = sim.device_array_like(&d).unwrap();
         k::copy::launch::<f64, _>(&sim, grid, &d, &mut copy).unwrap();
-        assert_eq!(copy.as_slice(), x, "{grid:?}");
-        let d32 = sim.to_device(&x32);
-        let mut out32 = sim.device_array_like(&d32);
+        assert_eq!(copy.as_slice().unwrap(), x.as_slice(), "{grid:?}");
+        let d32 = sim.to_device(&x32).unwrap();
+        let mut out32 = sim.device_array_like(&d32).unwrap();
         k::add_scalar::launch::<f32, _>(&sim, grid, &d32, &mut out32, 2.5).unwrap();
-        assert_eq!(out32.as_slice(), want32, "{grid:?}");
+        assert_eq!(out32.as_slice().unwrap(), want32.as_slice(), "{grid:?}");
     }
 }
 
@@ -52,15 +52,15 @@ fn the_blog_kernel_writes_plane_x_from_thread_x_and_traps_on_a_short_array() {
     let x = data(nx * ny * nz);
     let want: Vec<f64> = x.iter().map(|v| v + 2.0).collect();
     for grid in [(1, 13), (2, 8), (4, 64)] {
-        let d = sim.to_device(&x);
-        let mut out = sim.device_array_like(&d);
+        let d = sim.to_device(&x).unwrap();
+        let mut out = sim.device_array_like(&d).unwrap();
         let (a, b, c) = (nx as u64, ny as u64, nz as u64);
         k::add_scalar_blog::launch::<f64, _>(&sim, grid, &d, &mut out, a, b, c, 2.0).unwrap();
-        assert_eq!(out.as_slice(), want, "{grid:?}");
+        assert_eq!(out.as_slice().unwrap(), want.as_slice(), "{grid:?}");
     }
     // A shape its arrays do not hold: the kernel stops, as a trap would.
-    let d = sim.to_device(&x);
-    let mut out = sim.device_array_like(&d);
+    let d = sim.to_device(&x).unwrap();
+    let mut out = sim.device_array_like(&d).unwrap();
     let e = k::add_scalar_blog::launch::<f64, _>(&sim, (1, 13), &d, &mut out, 14, 5, 7, 2.0)
         .unwrap_err();
     assert!(e.to_string().contains("add_scalar_blog_f64"), "{e}");
@@ -72,10 +72,12 @@ fn chunk_sums_are_the_cpus_chunks() {
     let x = data(3 * SUM_CHUNK + 123);
     let want: Vec<f64> = x.chunks(SUM_CHUNK).map(sum_chunk).collect();
     for grid in LAUNCHES {
-        let d = sim.to_device(&x);
-        let mut sums = sim.device_array::<f64>(sum_chunks(x.len() as u64) as usize);
+        let d = sim.to_device(&x).unwrap();
+        let mut sums = sim
+            .device_array::<f64>(sum_chunks(x.len() as u64) as usize)
+            .unwrap();
         k::sum::launch::<f64, _>(&sim, grid, &d, &mut sums).unwrap();
-        let got = sums.as_slice();
+        let got = sums.as_slice().unwrap();
         assert_eq!(got.len(), want.len());
         assert!(
             got.iter()
@@ -85,8 +87,8 @@ fn chunk_sums_are_the_cpus_chunks() {
         );
     }
     // Too few chunk sums: a trap, not a write out of bounds.
-    let d = sim.to_device(&x);
-    let mut short = sim.device_array::<f64>(2);
+    let d = sim.to_device(&x).unwrap();
+    let mut short = sim.device_array::<f64>(2).unwrap();
     assert!(k::sum::launch::<f64, _>(&sim, (2, 32), &d, &mut short).is_err());
 }
 
@@ -100,14 +102,14 @@ fn block_extrema_finish_to_the_serial_extrema_with_nan_and_signed_zeros() {
     with_nan[2_222] = f64::NAN;
     for input in [x, with_nan] {
         for (blocks, threads) in LAUNCHES {
-            let d = sim.to_device(&input);
-            let mut hi = sim.device_array::<f64>(blocks as usize);
-            let mut lo = sim.device_array::<f64>(blocks as usize);
+            let d = sim.to_device(&input).unwrap();
+            let mut hi = sim.device_array::<f64>(blocks as usize).unwrap();
+            let mut lo = sim.device_array::<f64>(blocks as usize).unwrap();
             k::max::launch::<f64, _>(&sim, (blocks, threads), &d, &mut hi).unwrap();
             k::min::launch::<f64, _>(&sim, (blocks, threads), &d, &mut lo).unwrap();
             let fold = |xs: &[f64], f: fn(f64, f64) -> f64| xs.iter().copied().reduce(f).unwrap();
-            let max = fold(hi.as_slice(), <Max as Reduction<f64>>::combine);
-            let min = fold(lo.as_slice(), <Min as Reduction<f64>>::combine);
+            let max = fold(hi.as_slice().unwrap(), <Max as Reduction<f64>>::combine);
+            let min = fold(lo.as_slice().unwrap(), <Min as Reduction<f64>>::combine);
             assert_eq!(max.to_bits(), max_slice(&input).unwrap().to_bits());
             assert_eq!(min.to_bits(), min_slice(&input).unwrap().to_bits());
         }
@@ -121,10 +123,10 @@ fn monte_carlo_block_counts_add_up_to_the_hits_of_any_range() {
     for (start, end) in [(0u64, 10_000u64), (3, 9_999), (7, 8)] {
         let want = count_hits(key_from_seed(seed), start, end);
         for (blocks, threads) in LAUNCHES {
-            let mut counts = sim.device_array::<u64>(blocks as usize);
+            let mut counts = sim.device_array::<u64>(blocks as usize).unwrap();
             k::monte_carlo_pi::launch(&sim, (blocks, threads), seed, start, end, &mut counts)
                 .unwrap();
-            let got: u64 = counts.as_slice().iter().sum();
+            let got: u64 = counts.as_slice().unwrap().iter().sum();
             assert_eq!(got, want, "{start}..{end} at {blocks}x{threads}");
         }
     }

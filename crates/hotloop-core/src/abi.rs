@@ -176,6 +176,17 @@ pub enum ParamKind {
     Out(Elem),
     /// `T` by value.
     Scalar(Elem),
+    /// `View<T, D>` (read) or `Out<T, D>` (`written`): an array of `dims`
+    /// axes with its shape and strides, crossing as one by-value
+    /// [`ArrayParts<D>`] (in its [`ByValue`] wrapper).
+    Array {
+        /// The element type.
+        elem: Elem,
+        /// Its number of axes, `D`.
+        dims: u8,
+        /// Whether the kernel writes it (`Out<T, D>`).
+        written: bool,
+    },
     /// A [`DeviceValue`] (an op, a shape) by value: `size` bytes aligned
     /// to `align`, the PTX `.param .align A .b8 name[size]` that CUDA C
     /// would declare for the same `#[repr(C)]` struct.
@@ -188,6 +199,19 @@ pub enum ParamKind {
 }
 
 impl ParamKind {
+    /// The size and alignment of a parameter passed as bytes (a value, or
+    /// an array's [`ArrayParts`] in its [`ByValue`]); `None` for the
+    /// others.
+    pub const fn bytes(&self) -> Option<(u32, u32)> {
+        match *self {
+            ParamKind::Value { size, align } => Some((size, align)),
+            // The address, D extents and D strides (8 bytes each), then
+            // `ByValue`'s pad word, rounded up to the alignment, 8.
+            ParamKind::Array { dims, .. } => Some((16 * dims as u32 + 16, 8)),
+            _ => None,
+        }
+    }
+
     /// The kind of a [`ByValue<V>`] parameter.
     pub const fn value<V: DeviceValue>() -> Self {
         ParamKind::Value {
@@ -196,6 +220,197 @@ impl ParamKind {
         }
     }
 }
+
+/// Most axes an array has on its way to a kernel: NumPy allows 64, a
+/// kernel's views have a few; eight keep a [`Layout`] a small `Copy`
+/// value.
+pub const MAX_DIMS: usize = 8;
+
+/// An array's axes: the extent and the stride (in elements; negative for a
+/// reversed axis, zero for a broadcast one) of each, as ndarray keeps them,
+/// relative to its element `[0, 0, ..]`. What a device array keeps of the
+/// host array it was copied from, so that a transposed or sliced array
+/// reaches a kernel's `View<T, D>` as it is.
+///
+/// ```rust
+/// use hotloop_core::abi::Layout;
+///
+/// let c = Layout::standard(&[2, 3]).unwrap();
+/// assert_eq!((c.shape(), c.strides()), (&[2, 3][..], &[3, 1][..]));
+/// assert!(c.is_standard() && c.is_dense());
+/// let t = Layout::new(&[3, 2], &[1, 3]).unwrap(); // its transpose
+/// assert!(!t.is_standard() && t.is_dense());
+/// assert_eq!(t.span(), Some((0, 5)));
+/// let every_other = Layout::new(&[3], &[2]).unwrap();
+/// assert!(!every_other.is_dense());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Layout {
+    ndim: u8,
+    shape: [usize; MAX_DIMS],
+    strides: [isize; MAX_DIMS],
+}
+
+impl core::fmt::Debug for Layout {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "shape {:?}, strides {:?}", self.shape(), self.strides())
+    }
+}
+
+impl Layout {
+    /// A flat, contiguous array of `len` elements.
+    pub const fn flat(len: usize) -> Self {
+        let mut shape = [0; MAX_DIMS];
+        let mut strides = [0; MAX_DIMS];
+        shape[0] = len;
+        strides[0] = 1;
+        Self {
+            ndim: 1,
+            shape,
+            strides,
+        }
+    }
+
+    /// `shape` in C order (the last axis contiguous), NumPy's and
+    /// ndarray's default; `None` for more than [`MAX_DIMS`] axes, none, or
+    /// more elements than an `isize` counts.
+    pub fn standard(shape: &[usize]) -> Option<Self> {
+        let mut strides = [0isize; MAX_DIMS];
+        let mut step: isize = 1;
+        for (s, &n) in strides.iter_mut().zip(shape).rev() {
+            *s = step;
+            step = step.checked_mul(isize::try_from(n).ok()?)?;
+        }
+        Self::new(shape, &strides[..shape.len().min(MAX_DIMS)])
+    }
+
+    /// `shape` with `strides` (in elements); `None` if their lengths differ,
+    /// there are none or more than [`MAX_DIMS`], or the elements or the
+    /// span of offsets overflow an `isize`.
+    pub fn new(shape: &[usize], strides: &[isize]) -> Option<Self> {
+        if shape.len() != strides.len() || shape.is_empty() || shape.len() > MAX_DIMS {
+            return None;
+        }
+        let mut l = Self {
+            ndim: shape.len() as u8,
+            shape: [0; MAX_DIMS],
+            strides: [0; MAX_DIMS],
+        };
+        l.shape[..shape.len()].copy_from_slice(shape);
+        l.strides[..shape.len()].copy_from_slice(strides);
+        let mut len: isize = 1;
+        let mut reach: isize = 0;
+        for (&n, &s) in shape.iter().zip(strides) {
+            let n = isize::try_from(n).ok()?;
+            len = len.checked_mul(n)?;
+            if n > 0 {
+                reach = reach.checked_add((n - 1).checked_mul(s.checked_abs()?)?)?;
+            }
+        }
+        Some(l)
+    }
+
+    /// Its number of axes.
+    pub const fn ndim(&self) -> usize {
+        self.ndim as usize
+    }
+
+    /// The extent of each axis.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape[..self.ndim()]
+    }
+
+    /// The stride of each axis, in elements.
+    pub fn strides(&self) -> &[isize] {
+        &self.strides[..self.ndim()]
+    }
+
+    /// Its elements: the product of the extents.
+    pub fn len(&self) -> usize {
+        self.shape().iter().product()
+    }
+
+    /// Whether it has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether its elements lie in C order one after another, so that a
+    /// flat slice (`&[T]`, `Out<T>`) sees them in their logical order.
+    /// Axes of extent 1 may have any stride (they are never stepped).
+    pub fn is_standard(&self) -> bool {
+        let mut step = 1isize;
+        for (&n, &s) in self.shape().iter().zip(self.strides()).rev() {
+            if n > 1 && s != step {
+                return false;
+            }
+            step = step.saturating_mul(n as isize);
+        }
+        true
+    }
+
+    /// The lowest and highest offsets (in elements, from element
+    /// `[0, 0, ..]`) its elements are at; `None` if it has none.
+    pub fn span(&self) -> Option<(isize, isize)> {
+        if self.is_empty() {
+            return None;
+        }
+        let (mut lo, mut hi) = (0isize, 0isize);
+        for (&n, &s) in self.shape().iter().zip(self.strides()) {
+            // `new` checked that these fit.
+            let reach = (n as isize - 1) * s;
+            if reach < 0 {
+                lo += reach;
+            } else {
+                hi += reach;
+            }
+        }
+        Some((lo, hi))
+    }
+
+    /// Whether its elements fill their span exactly, each once: a
+    /// contiguous block in some axis order (C, Fortran, a transpose, a
+    /// reversed axis), which a copy can move as it is.
+    pub fn is_dense(&self) -> bool {
+        let mut axes = [(0usize, 0usize); MAX_DIMS];
+        let mut k = 0;
+        for (&n, &s) in self.shape().iter().zip(self.strides()) {
+            if n > 1 {
+                axes[k] = (s.unsigned_abs(), n);
+                k += 1;
+            }
+        }
+        let axes = &mut axes[..k];
+        axes.sort_unstable();
+        let mut step = 1usize;
+        for &(s, n) in axes.iter() {
+            if s != step {
+                return false;
+            }
+            step = step.saturating_mul(n);
+        }
+        true
+    }
+}
+
+/// A `View<T, D>` or `Out<T, D>` kernel parameter as it crosses: the
+/// address of element `[0, 0, ..]`, and each axis's extent and stride in
+/// elements. The typed launchers build it from a device array's
+/// [`Layout`]; the entry point rebuilds the view from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
+pub struct ArrayParts<const D: usize> {
+    /// Element `[0, 0, ..]`'s address.
+    pub ptr: u64,
+    /// The extents.
+    pub shape: [u64; D],
+    /// The strides, in elements.
+    pub strides: [i64; D],
+}
+
+// SAFETY: `#[repr(C)]` of u64s and i64s (the address is a number here; the
+// device array it came from vouches for it).
+unsafe impl<const D: usize> DeviceValue for ArrayParts<D> {}
 
 /// What the host needs to know of a kernel: its entry point's name and its
 /// parameters in order. Generated from the signature (the only place a
@@ -493,6 +708,48 @@ mod tests {
             ParamKind::value::<Zst>(),
             ParamKind::Value { size: 4, align: 4 }
         );
+    }
+
+    #[test]
+    fn an_arrays_parts_are_the_bytes_its_kind_says() {
+        fn parts<const D: usize>() -> (u32, u32) {
+            (
+                size_of::<ByValue<ArrayParts<D>>>() as u32,
+                align_of::<ByValue<ArrayParts<D>>>() as u32,
+            )
+        }
+        let kind = |dims| ParamKind::Array {
+            elem: Elem::F32,
+            dims,
+            written: false,
+        };
+        assert_eq!(kind(1).bytes(), Some(parts::<1>()));
+        assert_eq!(kind(2).bytes(), Some(parts::<2>()));
+        assert_eq!(kind(3).bytes(), Some(parts::<3>()));
+        assert_eq!(kind(4).bytes(), Some(parts::<4>()));
+    }
+
+    #[test]
+    fn layouts_know_their_order_and_span() {
+        let c = Layout::standard(&[2, 3, 4]).unwrap();
+        assert_eq!(c.strides(), [12, 4, 1]);
+        assert!(c.is_standard() && c.is_dense());
+        assert_eq!((c.len(), c.span()), (24, Some((0, 23))));
+        // Reversed along the last axis: element [0, 0, 0] is at the top.
+        let r = Layout::new(&[2, 3, 4], &[12, 4, -1]).unwrap();
+        assert!(!r.is_standard() && r.is_dense());
+        assert_eq!(r.span(), Some((-3, 20)));
+        // Unit axes may have any stride; broadcasts repeat elements.
+        assert!(Layout::new(&[1, 5], &[99, 1]).unwrap().is_standard());
+        let b = Layout::new(&[3, 4], &[0, 1]).unwrap();
+        assert!(!b.is_dense() && !b.is_standard());
+        assert_eq!(Layout::new(&[0, 4], &[4, 1]).unwrap().span(), None);
+        // Malformed or overflowing layouts are refused.
+        assert_eq!(Layout::new(&[2], &[1, 1]), None);
+        assert_eq!(Layout::new(&[], &[]), None);
+        assert_eq!(Layout::standard(&[usize::MAX, 2]), None);
+        assert_eq!(Layout::new(&[1 << 40, 1 << 40], &[1, 1]), None);
+        assert_eq!(Layout::standard(&[1; MAX_DIMS + 1]), None);
     }
 
     #[test]

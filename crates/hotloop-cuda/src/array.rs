@@ -6,18 +6,27 @@ use crate::driver::During;
 use cudarc::driver::{CudaSlice, DevicePtr};
 use hotloop_device::DeviceCopy;
 use hotloop_device::host::Buffer;
+use hotloop_device::host::Layout;
+use hotloop_runtime::transfer::{HostArray, logical, to_ndarray};
 use hotloop_runtime::{Error, Result, check_same_shape, try_vec_with_capacity};
+use ndarray::{ArrayD, Dimension, IntoDimension};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// An array of `len` elements of `T` (any element type a kernel takes:
-/// `f32`, `f64`, `u32`, `i32`, `u64`, `i64`) in device memory, freed when
-/// dropped. Created by [`Device::to_device`], [`Device::device_array`] and
+/// An array of elements of `T` (any element type a kernel takes) in
+/// device memory, with its shape and strides, freed when dropped. Created
+/// by [`Device::to_device`], [`Device::device_array`] and
 /// [`Device::device_array_like`] (or a [`Module`](crate::Module)'s);
-/// passed to kernels as `&[T]` and `Out<T>`.
+/// passed to kernels as `&[T]` and `Out<T>` (flat, in C order) and as
+/// `View<T, D>` and `Out<T, D>` (with its shape and strides).
 pub struct DeviceArray<T> {
     pub(crate) buf: CudaSlice<u8>,
+    /// Elements in `buf`: every element of the array once.
     len: usize,
+    layout: Layout,
+    /// Element `[0, 0, ..]`'s index in `buf` (non-zero for a reversed
+    /// axis).
+    origin: usize,
     device: Arc<Device>,
     _elem: PhantomData<T>,
 }
@@ -25,7 +34,7 @@ pub struct DeviceArray<T> {
 impl<T> std::fmt::Debug for DeviceArray<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeviceArray")
-            .field("len", &self.len)
+            .field("layout", &self.layout)
             .field("device", &self.device.info.ordinal)
             .finish()
     }
@@ -77,38 +86,75 @@ impl Device {
         Ok(DeviceArray {
             buf,
             len,
+            layout: Layout::flat(len),
+            origin: 0,
             device: self.clone(),
             _elem: PhantomData,
         })
     }
 
-    /// A device array of `len` zeros (`cuda.device_array`, zero-filled).
-    pub fn device_array<T: DeviceCopy>(self: &Arc<Self>, len: usize) -> Result<DeviceArray<T>> {
+    /// A zeroed device array of `len` elements in memory, then given
+    /// `layout` with element `[0, 0, ..]` at `origin`.
+    fn zeroed<T: DeviceCopy>(
+        self: &Arc<Self>,
+        len: usize,
+        layout: Layout,
+        origin: usize,
+    ) -> Result<DeviceArray<T>> {
         let _g = self.exclusive();
         let mut a = self.alloc_array::<T>("device array", len)?;
         self.stream
             .memset_zeros(&mut a.buf)
             .during("zeroing device memory")?;
         self.synchronize()?;
+        a.layout = layout;
+        a.origin = origin;
         Ok(a)
     }
 
-    /// A zeroed device array with the length of `like`
+    /// A zeroed device array of `shape` in C order (`cuda.device_array`,
+    /// zero-filled): a length, `[rows, cols]`, `(rows, cols)`, ...
+    pub fn device_array<T: DeviceCopy>(
+        self: &Arc<Self>,
+        shape: impl IntoDimension,
+    ) -> Result<DeviceArray<T>> {
+        let shape = shape.into_dimension();
+        let layout = Layout::standard(shape.slice()).ok_or_else(|| Error::InvalidArgument {
+            what: "device_array",
+            reason: format!(
+                "shape {:?}: a device array has 1 to 8 axes and fewer than 2^63 elements",
+                shape.slice()
+            ),
+        })?;
+        self.zeroed(layout.len(), layout, 0)
+    }
+
+    /// A zeroed device array with the shape and strides of `like`
     /// (`cuda.device_array_like`).
     pub fn device_array_like<T: DeviceCopy>(
         self: &Arc<Self>,
         like: &DeviceArray<T>,
     ) -> Result<DeviceArray<T>> {
-        self.device_array(like.len)
+        self.zeroed(like.len, like.layout, like.origin)
     }
 
-    /// A device copy of `host` (`cuda.to_device`); returns when the copy
-    /// is complete.
-    pub fn to_device<T: DeviceCopy>(self: &Arc<Self>, host: &[T]) -> Result<DeviceArray<T>> {
+    /// A device copy of `host` (`cuda.to_device`): a slice, a `Vec`, or an
+    /// `ndarray` array of any dimension, whose shape the copy keeps, and
+    /// whose strides too where its elements fill one block of memory (a
+    /// transposed array reaches a kernel's `View<T, D>` as it is); a
+    /// strided one is copied in C order. Returns when the copy is
+    /// complete.
+    pub fn to_device<A: HostArray + ?Sized>(
+        self: &Arc<Self>,
+        host: &A,
+    ) -> Result<DeviceArray<A::Elem>> {
+        let img = host.image()?;
         let _g = self.exclusive();
-        let mut a = self.alloc_array::<T>("device copy", host.len())?;
-        a.enqueue_from_host(host)?;
+        let mut a = self.alloc_array::<A::Elem>("device copy", img.data.len())?;
+        a.enqueue_from_host(&img.data)?;
         self.synchronize()?;
+        a.layout = img.layout;
+        a.origin = img.origin;
         Ok(a)
     }
 }
@@ -117,22 +163,51 @@ impl<T: DeviceCopy> Buffer<T> for DeviceArray<T> {
     fn addr(&self) -> u64 {
         // Event tracking is off (one stream per device): nothing to record.
         let (ptr, _record) = self.buf.device_ptr(&self.device.stream);
-        ptr
+        ptr + (self.origin * size_of::<T>()) as u64
     }
     fn len(&self) -> usize {
-        self.len
+        self.layout.len()
+    }
+    fn layout(&self) -> Layout {
+        self.layout
     }
 }
 
 impl<T: DeviceCopy> DeviceArray<T> {
     /// Elements in the array.
     pub fn len(&self) -> usize {
-        self.len
+        self.layout.len()
     }
 
     /// Whether the array has no elements.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
+    }
+
+    /// Its shape and strides.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// Its extents (Numba's `d.shape`).
+    pub fn shape(&self) -> &[usize] {
+        self.layout.shape()
+    }
+
+    /// Whether its elements lie in C order from the start of its memory,
+    /// so that a flat copy moves them in logical order.
+    fn is_flat(&self) -> bool {
+        self.layout.is_standard() && self.origin == 0 && self.len == self.layout.len()
+    }
+
+    /// Its memory as it is, every element once, allocated fallibly.
+    fn memory(&self) -> Result<Vec<T>> {
+        let mut out = try_vec_with_capacity("host copy of a device array", self.len)?;
+        out.resize(self.len, T::from_raw(0));
+        let _g = self.device.exclusive();
+        self.enqueue_to_host(&mut out)?;
+        self.device.synchronize()?;
+        Ok(out)
     }
 
     /// The device the array lives on.
@@ -140,25 +215,46 @@ impl<T: DeviceCopy> DeviceArray<T> {
         &self.device
     }
 
-    /// A host copy of the array (`copy_to_host()`), allocated fallibly.
+    /// A host copy of the array in C order, its logical order
+    /// (`copy_to_host()`, flattened), allocated fallibly.
     pub fn copy_to_host(&self) -> Result<Vec<T>> {
-        let mut out = try_vec_with_capacity("host copy of a device array", self.len)?;
-        out.resize(self.len, T::from_raw(0));
-        self.copy_to_host_into(&mut out)?;
-        Ok(out)
+        if self.is_flat() {
+            return self.memory();
+        }
+        logical(&self.memory()?, &self.layout, self.origin)
     }
 
-    /// Copies the array into `out`, which must have the same length.
+    /// A host copy with the array's shape (`copy_to_host()`).
+    pub fn copy_to_host_array(&self) -> Result<ArrayD<T>> {
+        to_ndarray(&self.memory()?, &self.layout, self.origin)
+    }
+
+    /// Copies the array into `out` in C order, which must have as many
+    /// elements.
     pub fn copy_to_host_into(&self, out: &mut [T]) -> Result<()> {
-        check_same_shape("device array", &[self.len], "host array", &[out.len()])?;
+        check_same_shape("device array", self.shape(), "host array", &[out.len()])?;
+        if !self.is_flat() {
+            out.copy_from_slice(&self.copy_to_host()?);
+            return Ok(());
+        }
         let _g = self.device.exclusive();
         self.enqueue_to_host(out)?;
         self.device.synchronize()
     }
 
-    /// Overwrites the array with `host`, which must have the same length.
+    /// Overwrites the array with `host`, its elements in C order, which
+    /// must have as many elements. Only for an array in C order (a flat
+    /// one, or one of a C-order host array's shape); make another with
+    /// `to_device` for a transposed one.
     pub fn copy_from_host(&mut self, host: &[T]) -> Result<()> {
-        check_same_shape("host array", &[host.len()], "device array", &[self.len])?;
+        check_same_shape("host array", &[host.len()], "device array", &[self.len()])?;
+        if !self.is_flat() {
+            return Err(Error::NotContiguous {
+                name: "device array",
+                shape: self.shape().to_vec(),
+                strides: self.layout.strides().to_vec(),
+            });
+        }
         let device = self.device.clone();
         let _g = device.exclusive();
         self.enqueue_from_host(host)?;

@@ -150,6 +150,10 @@ pub(crate) fn launch(
     args: &Args,
 ) -> Result<Duration> {
     let config = cuda_config(grid)?;
+    args.check().map_err(|reason| Error::InvalidArgument {
+        what: "kernel arguments",
+        reason: format!("`{}`'s {reason}", kernel.name),
+    })?;
     let raw = args.as_slice();
     let kinds: Vec<ParamKind> = raw.iter().map(|a| a.kind).collect();
     if kinds != kernel.params {
@@ -178,9 +182,11 @@ pub(crate) fn launch(
                 4 => Param::Half(a.value as u32),
                 _ => Param::Word(a.value),
             }),
-            ParamKind::Value { .. } => params.push(Param::Value(Box::new(ValueParam(
-                a.bytes.expect("a value argument has its bytes"),
-            )))),
+            // An array's parts (address, extents, strides) and a value
+            // both cross as their bytes.
+            ParamKind::Value { .. } | ParamKind::Array { .. } => params.push(Param::Value(
+                Box::new(ValueParam(a.bytes.expect("a value argument has its bytes"))),
+            )),
         }
     }
     let mut builder = device.stream.launch_builder(function);

@@ -71,6 +71,7 @@ pub use device::{
     BLOCKS_PER_MULTIPROCESSOR, Device, DeviceInfo, MIN_DRIVER_VERSION, driver_library_present,
 };
 pub use hotloop_runtime::LaunchConfig;
+pub use hotloop_runtime::transfer::HostArray;
 pub use launch::KernelRun;
 pub use module::Module;
 pub use probe::{availability, device, device_count};

@@ -27,6 +27,7 @@ use cudarc::nvrtc::Ptx;
 use hotloop_core::abi::{KernelModule, ModuleRef};
 use hotloop_device::DeviceCopy;
 use hotloop_device::host::{Args, Grid, KernelInfo, Launcher};
+use hotloop_runtime::transfer::HostArray;
 use hotloop_runtime::{Error, Result};
 use std::sync::{Arc, PoisonError};
 
@@ -85,17 +86,22 @@ impl Module {
         &self.device
     }
 
-    /// A device copy of `host` (`cuda.to_device`).
-    pub fn to_device<T: DeviceCopy>(&self, host: &[T]) -> Result<DeviceArray<T>> {
+    /// A device copy of `host`, its shape kept (`cuda.to_device`; see
+    /// [`Device::to_device`]).
+    pub fn to_device<A: HostArray + ?Sized>(&self, host: &A) -> Result<DeviceArray<A::Elem>> {
         self.device.to_device(host)
     }
 
-    /// A zeroed device array (`cuda.device_array`).
-    pub fn device_array<T: DeviceCopy>(&self, len: usize) -> Result<DeviceArray<T>> {
-        self.device.device_array(len)
+    /// A zeroed device array of `shape` (`cuda.device_array`).
+    pub fn device_array<T: DeviceCopy>(
+        &self,
+        shape: impl ndarray::IntoDimension,
+    ) -> Result<DeviceArray<T>> {
+        self.device.device_array(shape)
     }
 
-    /// A zeroed device array with `like`'s length (`cuda.device_array_like`).
+    /// A zeroed device array with `like`'s shape and strides
+    /// (`cuda.device_array_like`).
     pub fn device_array_like<T: DeviceCopy>(
         &self,
         like: &DeviceArray<T>,

@@ -7,12 +7,13 @@
 use crate::dim::Dim3;
 use crate::elem::{DeviceCopy, Elem};
 use crate::out::Out;
-use hotloop_core::abi::{ByValue, DeviceValue, ValueBytes};
+use crate::view::View;
+use hotloop_core::abi::{ArrayParts, ByValue, DeviceValue, ValueBytes};
 use std::format;
 use std::string::{String, ToString};
 
 pub use crate::sim_thread::{Block, SimThread, set_current, with_current};
-pub use hotloop_core::abi::{KernelInfo, ParamKind};
+pub use hotloop_core::abi::{KernelInfo, Layout, ParamKind};
 
 /// A launch shape: `kernel[blocks, threads]`, each up to three axes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,6 +84,10 @@ pub struct RawArg {
 pub struct Args {
     args: [RawArg; MAX_PARAMS],
     len: usize,
+    /// The first argument that does not fit its parameter (an array of
+    /// the wrong number of axes, a strided one for a flat slice): the
+    /// backend refuses the launch with it ([`Args::check`]).
+    misfit: Option<String>,
 }
 
 impl Default for Args {
@@ -102,6 +107,34 @@ impl Args {
                 bytes: None,
             }; MAX_PARAMS],
             len: 0,
+            misfit: None,
+        }
+    }
+
+    /// `Err` with what does not fit, if an array pushed does not fit its
+    /// parameter: what every backend checks before it launches.
+    pub fn check(&self) -> Result<(), String> {
+        match &self.misfit {
+            Some(why) => Err(why.clone()),
+            None => Ok(()),
+        }
+    }
+
+    fn misfit(&mut self, why: String) {
+        if self.misfit.is_none() {
+            self.misfit = Some(format!("parameter {}: {why}", self.len));
+        }
+    }
+
+    /// Records a flat parameter's array that is not in C order.
+    fn check_flat(&mut self, layout: Layout, form: &str) {
+        if !layout.is_standard() {
+            self.misfit(format!(
+                "{form} is a flat array, which needs its elements one after another in C order; \
+                 this one has {layout:?}: take it as a `View<T, {}>` or `Out<T, {0}>`, which \
+                 keep the strides",
+                layout.ndim()
+            ));
         }
     }
 
@@ -116,6 +149,7 @@ impl Args {
 
     /// A read-only buffer.
     pub fn slice<T: DeviceCopy, B: Buffer<T> + ?Sized>(&mut self, b: &B) {
+        self.check_flat(b.layout(), "`&[T]`");
         self.push(RawArg {
             kind: ParamKind::Slice(T::ELEM),
             addr: b.addr(),
@@ -126,11 +160,58 @@ impl Args {
 
     /// A buffer the kernel writes.
     pub fn out<T: DeviceCopy, B: Buffer<T> + ?Sized>(&mut self, b: &mut B) {
+        self.check_flat(b.layout(), "`Out<T>`");
         self.push(RawArg {
             kind: ParamKind::Out(T::ELEM),
             addr: b.addr(),
             value: b.len() as u64,
             bytes: None,
+        });
+    }
+
+    /// A read-only array of `D` axes (`View<T, D>`), with its shape and
+    /// strides.
+    pub fn array<T: DeviceCopy, B: Buffer<T> + ?Sized, const D: usize>(&mut self, b: &B) {
+        self.push_array::<T, B, D>(b, false);
+    }
+
+    /// An array of `D` axes the kernel writes (`Out<T, D>`).
+    pub fn array_out<T: DeviceCopy, B: Buffer<T> + ?Sized, const D: usize>(&mut self, b: &mut B) {
+        self.push_array::<T, B, D>(b, true);
+    }
+
+    fn push_array<T: DeviceCopy, B: Buffer<T> + ?Sized, const D: usize>(
+        &mut self,
+        b: &B,
+        written: bool,
+    ) {
+        let layout = b.layout();
+        let mut parts = ArrayParts {
+            ptr: b.addr(),
+            shape: [0; D],
+            strides: [0; D],
+        };
+        if layout.ndim() == D {
+            for d in 0..D {
+                parts.shape[d] = layout.shape()[d] as u64;
+                parts.strides[d] = layout.strides()[d] as i64;
+            }
+        } else {
+            let form = if written { "Out" } else { "View" };
+            self.misfit(format!(
+                "`{form}<T, {D}>` takes an array of {D} axes; this one has {} ({layout:?})",
+                layout.ndim()
+            ));
+        }
+        self.push(RawArg {
+            kind: ParamKind::Array {
+                elem: T::ELEM,
+                dims: D as u8,
+                written,
+            },
+            addr: b.addr(),
+            value: layout.len() as u64,
+            bytes: Some(ValueBytes::of(parts)),
         });
     }
 
@@ -203,6 +284,53 @@ impl Args {
         unsafe { Out::from_raw(a.addr as *mut T, a.value as usize) }
     }
 
+    /// Argument `i`'s parts, pushed by [`Args::array`] or
+    /// [`Args::array_out`].
+    fn parts<const D: usize>(&self, i: usize) -> ArrayParts<D> {
+        let bytes = self.args[i].bytes.expect("an array argument");
+        // SAFETY: `push_array` wrote a `ByValue<ArrayParts<D>>` (the
+        // callers' kinds say so), 8-aligned.
+        unsafe { bytes.as_ptr().cast::<ByValue<ArrayParts<D>>>().read().value }
+    }
+
+    /// Argument `i` as a [`View`] over host memory.
+    ///
+    /// # Safety
+    /// Argument `i` was pushed by [`Args::array`] with a `T` and `D`, from
+    /// an array in host memory valid for `'a` at every in-bounds index.
+    pub unsafe fn host_view<'a, T: DeviceCopy, const D: usize>(&self, i: usize) -> View<'a, T, D> {
+        debug_assert_eq!(
+            self.args[i].kind,
+            ParamKind::Array {
+                elem: T::ELEM,
+                dims: D as u8,
+                written: false
+            }
+        );
+        // SAFETY: the caller's.
+        unsafe { View::from_parts(&self.parts::<D>(i)) }
+    }
+
+    /// Argument `i` as an [`Out`] of `D` axes over host memory.
+    ///
+    /// # Safety
+    /// As [`Args::host_view`], pushed by [`Args::array_out`].
+    pub unsafe fn host_out_view<'a, T: DeviceCopy, const D: usize>(
+        &self,
+        i: usize,
+    ) -> Out<'a, T, D> {
+        debug_assert_eq!(
+            self.args[i].kind,
+            ParamKind::Array {
+                elem: T::ELEM,
+                dims: D as u8,
+                written: true
+            }
+        );
+        // SAFETY: the caller's.
+        unsafe { Out::from_parts(&self.parts::<D>(i)) }
+    }
+
     /// Argument `i`, a value of `V`.
     ///
     /// # Safety
@@ -252,10 +380,16 @@ impl Args {
 /// assert_eq!(seen, [1.0, 2.0]);
 /// ```
 pub trait Buffer<T> {
-    /// The first element's address.
+    /// The address of element `[0, 0, ..]`.
     fn addr(&self) -> u64;
     /// Elements.
     fn len(&self) -> usize;
+    /// Its shape and strides; by default flat and contiguous. Every
+    /// in-bounds index's element lies in the buffer's memory (a kernel
+    /// reads and writes there unchecked beyond its shape's bounds).
+    fn layout(&self) -> Layout {
+        Layout::flat(self.len())
+    }
     /// Whether it has no elements.
     fn is_empty(&self) -> bool {
         self.len() == 0

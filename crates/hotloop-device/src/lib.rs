@@ -65,6 +65,7 @@ mod index;
 mod limits;
 mod out;
 mod shared;
+mod view;
 
 #[cfg(not(target_arch = "nvptx64"))]
 pub mod host;
@@ -92,6 +93,7 @@ pub use index::{
 pub use limits::{MAX_LOCAL_BYTES, MAX_SHARED_BYTES};
 pub use out::Out;
 pub use shared::SharedArray;
+pub use view::{ArrayIndex, View};
 
 /// A kernel cannot unwind or report: a panic (an index out of bounds, say)
 /// stops the whole launch, which the host sees as a launch error. So a
@@ -107,7 +109,7 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 pub mod prelude {
     pub use crate::{
         BinaryOp, DeviceValue, Dim3, GuKernel, Out, Predicate, Real, SharedArray, Stencil2,
-        Stencil3, UnaryOp, block_dim, block_idx, block_reduce, device_op, grid_1d, grid_2d,
+        Stencil3, UnaryOp, View, block_dim, block_idx, block_reduce, device_op, grid_1d, grid_2d,
         grid_3d, grid_dim, grid_size_1d, grid_stride, kernel, shared_array, sync_threads,
         thread_idx,
     };
@@ -154,7 +156,7 @@ pub use hotloop_core as __core;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::out::Out;
-    pub use crate::shared::shared_bytes;
+    pub use crate::shared::{shared_bytes, shared_len};
     #[cfg(target_arch = "nvptx64")]
     pub use core::arch::{asm, global_asm};
     pub use core::slice::from_raw_parts;

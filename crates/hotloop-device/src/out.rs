@@ -1,36 +1,41 @@
 //! [`Out`]: a kernel's output array.
 
 use crate::elem::{AtomicAdd, AtomicBits, AtomicInt, AtomicNan, AtomicOrd, AtomicWrap, DeviceCopy};
+use crate::view::{ArrayIndex, offset};
 use core::marker::PhantomData;
+use hotloop_core::abi::ArrayParts;
 
 /// An output array every thread of a launch holds, writing (its own)
-/// elements by index.
+/// elements by index: `Out<T>` a flat one, `Out<T, D>` one of `D` axes
+/// with its shape and strides (Numba's array argument, written), indexed
+/// as `out.set([i, j], v)`.
 ///
 /// Many threads holding a `&mut [T]` of one array would be undefined
-/// behaviour; `Out` is a pointer and a length instead, and every access is
+/// behaviour; `Out` is a pointer and a shape instead, and every access is
 /// a relaxed atomic one, so threads writing distinct elements is sound, and
 /// two writing one element is a race of values, not undefined behaviour.
-/// Indices are checked: out of bounds is a panic, which the GPU turns into
-/// a launch error and the simulator into an error naming the kernel, block
-/// and thread.
+/// Indices are checked on every axis: out of bounds is a panic, which the
+/// GPU turns into a launch error and the simulator into an error naming the
+/// kernel, block, thread and index.
 #[derive(Debug)]
-pub struct Out<'a, T> {
+pub struct Out<'a, T, const D: usize = 1> {
     ptr: *mut T,
-    len: usize,
+    shape: [usize; D],
+    strides: [isize; D],
     _array: PhantomData<&'a [T]>,
 }
 
-impl<T> Clone for Out<'_, T> {
+impl<T, const D: usize> Clone for Out<'_, T, D> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<T> Copy for Out<'_, T> {}
+impl<T, const D: usize> Copy for Out<'_, T, D> {}
 
 // SAFETY: every access is atomic (see the type's documentation).
-unsafe impl<T: DeviceCopy> Send for Out<'_, T> {}
+unsafe impl<T: DeviceCopy, const D: usize> Send for Out<'_, T, D> {}
 // SAFETY: as above.
-unsafe impl<T: DeviceCopy> Sync for Out<'_, T> {}
+unsafe impl<T: DeviceCopy, const D: usize> Sync for Out<'_, T, D> {}
 
 impl<'a, T: DeviceCopy> Out<'a, T> {
     /// The output over `len` elements at `ptr`.
@@ -40,11 +45,8 @@ impl<'a, T: DeviceCopy> Out<'a, T> {
     /// but `Out`s (and atomics) accesses them meanwhile.
     #[inline(always)]
     pub unsafe fn from_raw(ptr: *mut T, len: usize) -> Self {
-        Self {
-            ptr,
-            len,
-            _array: PhantomData,
-        }
+        // SAFETY: the caller's.
+        unsafe { Self::from_raw_parts(ptr, [len], [1]) }
     }
 
     /// The output over a whole slice, borrowed exclusively.
@@ -52,20 +54,87 @@ impl<'a, T: DeviceCopy> Out<'a, T> {
         // SAFETY: the exclusive borrow keeps every other access out.
         unsafe { Self::from_raw(s.as_mut_ptr(), s.len()) }
     }
+}
 
-    /// Elements in the array.
+impl<'a, T: DeviceCopy, const D: usize> Out<'a, T, D> {
+    /// The output with `shape` and `strides` (in elements) from `ptr`,
+    /// element `[0, 0, ..]`.
+    ///
+    /// # Safety
+    /// Every in-bounds index's element (at `ptr + Σ i·stride`) is valid and
+    /// aligned for `'a`, and nothing but `Out`s (and atomics) accesses
+    /// them meanwhile.
+    #[inline(always)]
+    pub unsafe fn from_raw_parts(ptr: *mut T, shape: [usize; D], strides: [isize; D]) -> Self {
+        Self {
+            ptr,
+            shape,
+            strides,
+            _array: PhantomData,
+        }
+    }
+
+    /// The output an entry point rebuilds from its parameter.
+    ///
+    /// # Safety
+    /// As [`Out::from_raw_parts`].
+    #[inline(always)]
+    pub unsafe fn from_parts(parts: &ArrayParts<D>) -> Self {
+        // SAFETY: the caller's.
+        unsafe {
+            Self::from_raw_parts(
+                parts.ptr as *mut T,
+                parts.shape.map(|n| n as usize),
+                parts.strides.map(|s| s as isize),
+            )
+        }
+    }
+
+    /// The output with `shape` in C order over `ptr` (a shared array's).
+    ///
+    /// # Safety
+    /// As [`Out::from_raw_parts`], for the product of `shape` elements.
+    #[inline(always)]
+    pub(crate) unsafe fn from_raw_standard(ptr: *mut T, shape: [usize; D]) -> Self {
+        let mut strides = [1isize; D];
+        for d in (0..D.saturating_sub(1)).rev() {
+            strides[d] = strides[d + 1] * shape[d + 1] as isize;
+        }
+        // SAFETY: the caller's.
+        unsafe { Self::from_raw_parts(ptr, shape, strides) }
+    }
+
+    /// Elements in the array: the product of its extents.
     #[inline(always)]
     pub fn len(&self) -> usize {
-        self.len
+        self.shape.iter().product()
     }
 
     /// Whether the array has no elements.
     #[inline(always)]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
-    /// The first element's address, for code that writes its own
+    /// The extent of each axis (Numba's `a.shape`).
+    #[inline(always)]
+    pub fn shape(&self) -> [usize; D] {
+        self.shape
+    }
+
+    /// The extent of axis `n` (Numba's `a.shape[n]`).
+    #[inline(always)]
+    pub fn dim(&self, n: usize) -> usize {
+        self.shape[n]
+    }
+
+    /// The stride of each axis, in elements.
+    #[inline(always)]
+    pub fn strides(&self) -> [isize; D] {
+        self.strides
+    }
+
+    /// Element `[0, 0, ..]`'s address, for code that writes its own
     /// elements through a pointer (`hotloop_core::grid`'s per-thread
     /// bodies, which the CPU backends share). Getting it is safe; writing
     /// through it is sound only for elements no other thread accesses
@@ -76,27 +145,25 @@ impl<'a, T: DeviceCopy> Out<'a, T> {
     }
 
     #[inline(always)]
-    fn at(&self, i: usize) -> *mut T {
-        if i >= self.len {
-            out_of_bounds(i, self.len);
-        }
-        // SAFETY: i < len.
-        unsafe { self.ptr.add(i) }
+    fn at(&self, ix: impl ArrayIndex<D>) -> *mut T {
+        let off = offset(ix.axes(), &self.shape, &self.strides);
+        // SAFETY: `offset` checked every axis.
+        unsafe { self.ptr.offset(off) }
     }
 
-    /// `out[i] = v`.
+    /// `out[ix] = v`.
     #[inline(always)]
-    pub fn set(&self, i: usize, v: T) {
-        let p = self.at(i);
+    pub fn set(&self, ix: impl ArrayIndex<D>, v: T) {
+        let p = self.at(ix);
         // SAFETY: `at` checked the index; the constructor vouches for it.
         unsafe { T::store(p, v) };
         seen(p, v, true);
     }
 
-    /// `out[i]`.
+    /// `out[ix]`.
     #[inline(always)]
-    pub fn get(&self, i: usize) -> T {
-        let p = self.at(i);
+    pub fn get(&self, ix: impl ArrayIndex<D>) -> T {
+        let p = self.at(ix);
         // SAFETY: as `set`.
         let v = unsafe { T::load(p) };
         seen(p, v, false);
@@ -106,150 +173,150 @@ impl<'a, T: DeviceCopy> Out<'a, T> {
     /// An atomic read-modify-write `op` of element `i`; returns the old
     /// value.
     #[inline(always)]
-    fn rmw(&self, i: usize, op: impl FnOnce(*mut T) -> T) -> T {
-        let p = self.at(i);
+    fn rmw(&self, ix: impl ArrayIndex<D>, op: impl FnOnce(*mut T) -> T) -> T {
+        let p = self.at(ix);
         let old = op(p);
         rmw_seen(p, old);
         old
     }
 
-    /// `out[i] += v`, atomically (wrapping for integers); returns the old
+    /// `out[ix] += v`, atomically (wrapping for integers); returns the old
     /// value: Numba's `cuda.atomic.add`.
     #[inline(always)]
-    pub fn atomic_add(&self, i: usize, v: T) -> T
+    pub fn atomic_add(&self, ix: impl ArrayIndex<D>, v: T) -> T
     where
         T: AtomicAdd,
     {
         // SAFETY: `rmw` checked the index; the constructor vouches for it.
-        self.rmw(i, |p| unsafe { T::atomic_add(p, v) })
+        self.rmw(ix, |p| unsafe { T::atomic_add(p, v) })
     }
 
-    /// `out[i] -= v`, atomically, wrapping; returns the old value
+    /// `out[ix] -= v`, atomically, wrapping; returns the old value
     /// (`atomic.sub`).
     #[inline(always)]
-    pub fn atomic_sub(&self, i: usize, v: T) -> T
+    pub fn atomic_sub(&self, ix: impl ArrayIndex<D>, v: T) -> T
     where
         T: AtomicInt,
     {
         // SAFETY: as `atomic_add`.
-        self.rmw(i, |p| unsafe { T::atomic_sub(p, v) })
+        self.rmw(ix, |p| unsafe { T::atomic_sub(p, v) })
     }
 
-    /// `out[i] &= v`, atomically; returns the old value (`atomic.and_`).
+    /// `out[ix] &= v`, atomically; returns the old value (`atomic.and_`).
     #[inline(always)]
-    pub fn atomic_and(&self, i: usize, v: T) -> T
+    pub fn atomic_and(&self, ix: impl ArrayIndex<D>, v: T) -> T
     where
         T: AtomicInt,
     {
         // SAFETY: as `atomic_add`.
-        self.rmw(i, |p| unsafe { T::atomic_and(p, v) })
+        self.rmw(ix, |p| unsafe { T::atomic_and(p, v) })
     }
 
-    /// `out[i] |= v`, atomically; returns the old value (`atomic.or_`).
+    /// `out[ix] |= v`, atomically; returns the old value (`atomic.or_`).
     #[inline(always)]
-    pub fn atomic_or(&self, i: usize, v: T) -> T
+    pub fn atomic_or(&self, ix: impl ArrayIndex<D>, v: T) -> T
     where
         T: AtomicInt,
     {
         // SAFETY: as `atomic_add`.
-        self.rmw(i, |p| unsafe { T::atomic_or(p, v) })
+        self.rmw(ix, |p| unsafe { T::atomic_or(p, v) })
     }
 
-    /// `out[i] ^= v`, atomically; returns the old value (`atomic.xor`).
+    /// `out[ix] ^= v`, atomically; returns the old value (`atomic.xor`).
     #[inline(always)]
-    pub fn atomic_xor(&self, i: usize, v: T) -> T
+    pub fn atomic_xor(&self, ix: impl ArrayIndex<D>, v: T) -> T
     where
         T: AtomicInt,
     {
         // SAFETY: as `atomic_add`.
-        self.rmw(i, |p| unsafe { T::atomic_xor(p, v) })
+        self.rmw(ix, |p| unsafe { T::atomic_xor(p, v) })
     }
 
-    /// `out[i] = v`, atomically; returns the old value (`atomic.exch`).
+    /// `out[ix] = v`, atomically; returns the old value (`atomic.exch`).
     #[inline(always)]
-    pub fn atomic_exch(&self, i: usize, v: T) -> T
+    pub fn atomic_exch(&self, ix: impl ArrayIndex<D>, v: T) -> T
     where
         T: AtomicBits,
     {
         // SAFETY: as `atomic_add`.
-        self.rmw(i, |p| unsafe { T::atomic_exch(p, v) })
+        self.rmw(ix, |p| unsafe { T::atomic_exch(p, v) })
     }
 
-    /// `out[i] = new` if `out[i]` has `expected`'s bits, atomically;
+    /// `out[ix] = new` if `out[ix]` has `expected`'s bits, atomically;
     /// returns the old value (`atomic.compare_and_swap`).
     #[inline(always)]
-    pub fn atomic_cas(&self, i: usize, expected: T, new: T) -> T
+    pub fn atomic_cas(&self, ix: impl ArrayIndex<D>, expected: T, new: T) -> T
     where
         T: AtomicBits,
     {
         // SAFETY: as `atomic_add`.
-        self.rmw(i, |p| unsafe { T::atomic_cas(p, expected, new) })
+        self.rmw(ix, |p| unsafe { T::atomic_cas(p, expected, new) })
     }
 
-    /// `out[i] = if out[i] >= v { 0 } else { out[i] + 1 }`, atomically;
+    /// `out[ix] = if out[ix] >= v { 0 } else { out[ix] + 1 }`, atomically;
     /// returns the old value (`atomic.inc`).
     #[inline(always)]
-    pub fn atomic_inc(&self, i: usize, v: T) -> T
+    pub fn atomic_inc(&self, ix: impl ArrayIndex<D>, v: T) -> T
     where
         T: AtomicWrap,
     {
         // SAFETY: as `atomic_add`.
-        self.rmw(i, |p| unsafe { T::atomic_inc(p, v) })
+        self.rmw(ix, |p| unsafe { T::atomic_inc(p, v) })
     }
 
-    /// `out[i] = if out[i] == 0 || out[i] > v { v } else { out[i] - 1 }`,
+    /// `out[ix] = if out[ix] == 0 || out[ix] > v { v } else { out[ix] - 1 }`,
     /// atomically; returns the old value (`atomic.dec`).
     #[inline(always)]
-    pub fn atomic_dec(&self, i: usize, v: T) -> T
+    pub fn atomic_dec(&self, ix: impl ArrayIndex<D>, v: T) -> T
     where
         T: AtomicWrap,
     {
         // SAFETY: as `atomic_add`.
-        self.rmw(i, |p| unsafe { T::atomic_dec(p, v) })
+        self.rmw(ix, |p| unsafe { T::atomic_dec(p, v) })
     }
 
-    /// `out[i] = max(out[i], v)`, atomically; returns the old value
+    /// `out[ix] = max(out[ix], v)`, atomically; returns the old value
     /// (`atomic.max`; for floats a NaN wins, see [`AtomicOrd`]).
     #[inline(always)]
-    pub fn atomic_max(&self, i: usize, v: T) -> T
+    pub fn atomic_max(&self, ix: impl ArrayIndex<D>, v: T) -> T
     where
         T: AtomicOrd,
     {
         // SAFETY: as `atomic_add`.
-        self.rmw(i, |p| unsafe { T::atomic_max(p, v) })
+        self.rmw(ix, |p| unsafe { T::atomic_max(p, v) })
     }
 
-    /// `out[i] = min(out[i], v)`, atomically; returns the old value
+    /// `out[ix] = min(out[ix], v)`, atomically; returns the old value
     /// (`atomic.min`).
     #[inline(always)]
-    pub fn atomic_min(&self, i: usize, v: T) -> T
+    pub fn atomic_min(&self, ix: impl ArrayIndex<D>, v: T) -> T
     where
         T: AtomicOrd,
     {
         // SAFETY: as `atomic_add`.
-        self.rmw(i, |p| unsafe { T::atomic_min(p, v) })
+        self.rmw(ix, |p| unsafe { T::atomic_min(p, v) })
     }
 
-    /// `out[i] = nanmax(out[i], v)`, NaN ignored, atomically; returns the
+    /// `out[ix] = nanmax(out[ix], v)`, NaN ignored, atomically; returns the
     /// old value (`atomic.nanmax`).
     #[inline(always)]
-    pub fn atomic_nanmax(&self, i: usize, v: T) -> T
+    pub fn atomic_nanmax(&self, ix: impl ArrayIndex<D>, v: T) -> T
     where
         T: AtomicNan,
     {
         // SAFETY: as `atomic_add`.
-        self.rmw(i, |p| unsafe { T::atomic_nanmax(p, v) })
+        self.rmw(ix, |p| unsafe { T::atomic_nanmax(p, v) })
     }
 
-    /// `out[i] = nanmin(out[i], v)`, NaN ignored, atomically; returns the
+    /// `out[ix] = nanmin(out[ix], v)`, NaN ignored, atomically; returns the
     /// old value (`atomic.nanmin`).
     #[inline(always)]
-    pub fn atomic_nanmin(&self, i: usize, v: T) -> T
+    pub fn atomic_nanmin(&self, ix: impl ArrayIndex<D>, v: T) -> T
     where
         T: AtomicNan,
     {
         // SAFETY: as `atomic_add`.
-        self.rmw(i, |p| unsafe { T::atomic_nanmin(p, v) })
+        self.rmw(ix, |p| unsafe { T::atomic_nanmin(p, v) })
     }
 }
 
@@ -277,10 +344,4 @@ fn rmw_seen<T: DeviceCopy>(p: *mut T, old: T) {
     }
     #[cfg(target_arch = "nvptx64")]
     let _ = (p, old);
-}
-
-#[cold]
-#[inline(never)]
-fn out_of_bounds(i: usize, len: usize) -> ! {
-    panic!("index {i} is out of bounds for an array of {len} elements")
 }

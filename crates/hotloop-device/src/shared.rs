@@ -23,23 +23,41 @@ pub const fn shared_bytes<T>(len: usize) -> usize {
     }
 }
 
+/// The elements of a `shared_array!` of `shape`: their product, which
+/// fails the build if it overflows.
+#[doc(hidden)]
+pub const fn shared_len(shape: &[usize]) -> usize {
+    let mut n = 1usize;
+    let mut d = 0;
+    while d < shape.len() {
+        n = match n.checked_mul(shape[d]) {
+            Some(n) => n,
+            None => panic!("a shared_array!'s shape overflows usize"),
+        };
+        d += 1;
+    }
+    n
+}
+
 /// `N` elements of `T` shared by the threads of one block, from
 /// [`shared_array!`](crate::shared_array): `.shared` memory on the GPU, one
 /// array per simulated block on the host. Its contents start undefined on
-/// the GPU (zeros in the simulator). Accesses are [`Out`]'s: relaxed
-/// atomics, bounds-checked, made visible to the rest of the block by
-/// [`crate::sync_threads`].
+/// the GPU (zeros in the simulator). `D` is its number of axes:
+/// `shared_array!(f32, [32, 32])` is a 32x32 tile in C order, indexed as
+/// `tile.set([ty, tx], v)` (Numba's `cuda.shared.array((32, 32), float32)`).
+/// Accesses are [`Out`]'s: relaxed atomics, bounds-checked on every axis,
+/// made visible to the rest of the block by [`crate::sync_threads`].
 #[derive(Debug)]
-pub struct SharedArray<T: 'static, const N: usize> {
-    slots: Out<'static, T>,
+pub struct SharedArray<T: 'static, const N: usize, const D: usize = 1> {
+    slots: Out<'static, T, D>,
 }
 
-impl<T: 'static, const N: usize> Clone for SharedArray<T, N> {
+impl<T: 'static, const N: usize, const D: usize> Clone for SharedArray<T, N, D> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<T: 'static, const N: usize> Copy for SharedArray<T, N> {}
+impl<T: 'static, const N: usize, const D: usize> Copy for SharedArray<T, N, D> {}
 
 impl<T: DeviceCopy, const N: usize> SharedArray<T, N> {
     /// The array at `ptr`.
@@ -49,10 +67,28 @@ impl<T: DeviceCopy, const N: usize> SharedArray<T, N> {
     /// runs, and only accessed atomically.
     #[inline(always)]
     pub unsafe fn from_raw(ptr: *mut T) -> Self {
+        // SAFETY: the caller's.
+        unsafe { Self::from_raw_shaped(ptr, [N]) }
+    }
+}
+
+impl<T: DeviceCopy, const N: usize, const D: usize> SharedArray<T, N, D> {
+    /// The array of `shape` (C order, its product `N`) at `ptr`.
+    ///
+    /// # Safety
+    /// As [`SharedArray::from_raw`].
+    #[inline(always)]
+    pub unsafe fn from_raw_shaped(ptr: *mut T, shape: [usize; D]) -> Self {
+        let mut n = 1usize;
+        for e in shape {
+            n = n.saturating_mul(e);
+        }
+        assert!(n == N, "a shared array's shape has N elements");
         // SAFETY: the caller's, for the block's lifetime, which is as long
-        // as any thread can hold the array.
+        // as any thread can hold the array; `shape` covers its `N`
+        // elements exactly.
         Self {
-            slots: unsafe { Out::from_raw(ptr, N) },
+            slots: unsafe { Out::from_raw_standard(ptr, shape) },
         }
     }
 
@@ -70,11 +106,12 @@ impl<T: DeviceCopy, const N: usize> SharedArray<T, N> {
 }
 
 /// A shared array is an array every thread of the block writes: [`Out`]'s
-/// accesses (`set`, `get`, every atomic), bounds-checked to `N`.
-impl<T: 'static, const N: usize> core::ops::Deref for SharedArray<T, N> {
-    type Target = Out<'static, T>;
+/// accesses (`set`, `get`, `shape`, every atomic), bounds-checked to its
+/// shape.
+impl<T: 'static, const N: usize, const D: usize> core::ops::Deref for SharedArray<T, N, D> {
+    type Target = Out<'static, T, D>;
     #[inline(always)]
-    fn deref(&self) -> &Out<'static, T> {
+    fn deref(&self) -> &Out<'static, T, D> {
         &self.slots
     }
 }

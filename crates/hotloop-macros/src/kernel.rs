@@ -4,8 +4,9 @@
 //!
 //! - On `nvptx64`, one `extern "ptx-kernel"` entry point per instance:
 //!   each `&[T]` and `Out<T>` parameter becomes a pointer and a `u64`
-//!   length, each scalar passes by value, and the function runs on the
-//!   slices rebuilt from them.
+//!   length, each `View<T, D>` and `Out<T, D>` one by-value `ArrayParts<D>`
+//!   (address, extents, strides), each scalar passes by value, and the
+//!   function runs on the slices and views rebuilt from them.
 //! - On the host, the function itself (the simulator runs it, one call per
 //!   simulated thread) and a module of the same name holding the kernel's
 //!   metadata and its typed launcher, whose arguments the compiler checks
@@ -59,6 +60,14 @@ enum Param {
     Slice(Ident, Type),
     Out(Ident, Type),
     Scalar(Ident, Type),
+    /// `View<T, D>` (read) or `Out<T, D>` (written): an array with its
+    /// shape and strides, crossing as one `ArrayParts<D>`.
+    Array {
+        name: Ident,
+        elem: Type,
+        dims: TokenStream2,
+        written: bool,
+    },
     /// Any other named type: a `DeviceValue` by value (the compiler checks
     /// the bound).
     Value(Ident, Type),
@@ -68,6 +77,7 @@ impl Param {
     fn name(&self) -> &Ident {
         match self {
             Param::Slice(n, _) | Param::Out(n, _) | Param::Scalar(n, _) | Param::Value(n, _) => n,
+            Param::Array { name, .. } => name,
         }
     }
 }
@@ -76,9 +86,9 @@ fn cannot_cross(span: &impl ToTokens, why: &str) -> syn::Error {
     syn::Error::new_spanned(
         span,
         format!(
-            "this parameter cannot cross to the device: {why}. A kernel takes `&[T]` (read), \
-             `Out<T>` (written) and scalars `T` by value, with T one of {}, and \
-             `#[derive(DeviceValue)]` structs by value",
+            "this parameter cannot cross to the device: {why}. A kernel takes `&[T]` and \
+             `View<T, D>` (read), `Out<T>` and `Out<T, D>` (written) and scalars `T` by \
+             value, with T one of {}, and `#[derive(DeviceValue)]` structs by value",
             elem_list()
         ),
     )
@@ -120,19 +130,63 @@ fn classify(arg: &FnArg) -> syn::Result<Param> {
             }
             Ok(Param::Slice(name, (*s.elem).clone()))
         }
-        Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Out") => {
+        Type::Path(p)
+            if p.path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "Out" || s.ident == "View") =>
+        {
             let seg = p.path.segments.last().expect("checked");
-            let PathArguments::AngleBracketed(args) = &seg.arguments else {
-                return Err(cannot_cross(ty, "`Out` needs its element type, `Out<T>`"));
+            let written = seg.ident == "Out";
+            let form = if written {
+                "`Out<T>` or `Out<T, D>`"
+            } else {
+                "`View<T, D>`"
             };
-            let elem = args.args.iter().find_map(|a| match a {
-                GenericArgument::Type(t) => Some(t.clone()),
-                _ => None,
-            });
-            match elem {
-                Some(t) if elem_tag(&t).is_some() => Ok(Param::Out(name, t)),
-                Some(t) => Err(cannot_cross(&t, "its element type has no device form")),
-                None => Err(cannot_cross(ty, "`Out` needs its element type, `Out<T>`")),
+            let PathArguments::AngleBracketed(args) = &seg.arguments else {
+                return Err(cannot_cross(
+                    ty,
+                    &format!("it needs its element type: {form}"),
+                ));
+            };
+            // Lifetimes aside: the element type, then the axes if written.
+            let mut rest = args
+                .args
+                .iter()
+                .filter(|a| !matches!(a, GenericArgument::Lifetime(_)));
+            let elem = match rest.next() {
+                Some(GenericArgument::Type(t)) if elem_tag(t).is_some() => t.clone(),
+                Some(GenericArgument::Type(t)) => {
+                    return Err(cannot_cross(t, "its element type has no device form"));
+                }
+                _ => {
+                    return Err(cannot_cross(
+                        ty,
+                        &format!("it needs its element type: {form}"),
+                    ));
+                }
+            };
+            // `D`: a literal (`Const`) or a constant's name (parsed as a type).
+            let dims = match rest.next() {
+                Some(GenericArgument::Const(e)) => Some(e.to_token_stream()),
+                Some(GenericArgument::Type(t)) => Some(t.to_token_stream()),
+                None => None,
+                Some(other) => {
+                    return Err(cannot_cross(other, &format!("expected {form}")));
+                }
+            };
+            match (dims, written) {
+                (None, true) => Ok(Param::Out(name, elem)),
+                (None, false) => Err(cannot_cross(
+                    ty,
+                    "a view needs its number of axes, `View<T, 2>` (a flat array is `&[T]`)",
+                )),
+                (Some(dims), written) => Ok(Param::Array {
+                    name,
+                    elem,
+                    dims,
+                    written,
+                }),
             }
         }
         _ if elem_tag(ty).is_some() => Ok(Param::Scalar(name, ty.clone())),
@@ -248,6 +302,19 @@ fn info(entry: &str, params: &[Param]) -> TokenStream2 {
             let tag = format_ident!("{}", elem_tag(t).expect("classified"));
             quote!(::hotloop_device::host::ParamKind::Scalar(::hotloop_device::Elem::#tag))
         }
+        Param::Array {
+            elem,
+            dims,
+            written,
+            ..
+        } => {
+            let tag = format_ident!("{}", elem_tag(elem).expect("classified"));
+            quote!(::hotloop_device::host::ParamKind::Array {
+                elem: ::hotloop_device::Elem::#tag,
+                dims: (#dims) as u8,
+                written: #written,
+            })
+        }
         Param::Value(_, t) => quote!(::hotloop_device::__core::abi::ParamKind::value::<#t>()),
     });
     quote! {
@@ -292,6 +359,29 @@ fn entry_point(f: &ItemFn, entry: &Ident, params: &[Param], call: TokenStream2) 
                 });
             }
             Param::Scalar(n, t) => raw.push(quote!(#n: #t)),
+            Param::Array {
+                name: n,
+                elem: t,
+                dims,
+                written,
+            } => {
+                raw.push(quote! {
+                    #n: ::hotloop_device::__core::abi::ByValue<
+                        ::hotloop_device::__core::abi::ArrayParts<{ #dims }>,
+                    >
+                });
+                let ty = if *written {
+                    quote!(::hotloop_device::Out::<#t, { #dims }>)
+                } else {
+                    quote!(::hotloop_device::View::<#t, { #dims }>)
+                };
+                rebuild.push(quote! {
+                    // SAFETY: the launch contract: the parts describe the
+                    // device array the host pushed, every in-bounds element
+                    // within it.
+                    let #n = unsafe { #ty::from_parts(&#n.value) };
+                });
+            }
             Param::Value(n, t) => {
                 raw.push(quote!(#n: ::hotloop_device::__core::abi::ByValue<#t>));
                 rebuild.push(quote!(let #n: #t = #n.value;));
@@ -354,6 +444,30 @@ fn launch_parts(params: &[Param]) -> Launch {
                 l.unpack
                     .push(quote!(let #n: #t = __hotloop_a.scalar_at::<#t>(#i);));
             }
+            Param::Array {
+                name: n,
+                elem: t,
+                dims,
+                written,
+            } => {
+                if *written {
+                    l.params.push(quote!(#n: &mut __HotloopL::Array<#t>));
+                    l.pushes
+                        .push(quote!(__hotloop_args.array_out::<#t, _, { #dims }>(#n);));
+                    l.unpack.push(quote! {
+                        // SAFETY: as above.
+                        let #n = unsafe { __hotloop_a.host_out_view::<#t, { #dims }>(#i) };
+                    });
+                } else {
+                    l.params.push(quote!(#n: &__HotloopL::Array<#t>));
+                    l.pushes
+                        .push(quote!(__hotloop_args.array::<#t, _, { #dims }>(#n);));
+                    l.unpack.push(quote! {
+                        // SAFETY: as above.
+                        let #n = unsafe { __hotloop_a.host_view::<#t, { #dims }>(#i) };
+                    });
+                }
+            }
             Param::Value(n, t) => {
                 l.params.push(quote!(#n: #t));
                 l.pushes.push(quote!(__hotloop_args.value::<#t>(#n);));
@@ -415,6 +529,17 @@ fn written_params(f: &ItemFn, generic: Option<&Generic>) -> syn::Result<Vec<Para
                 Param::Out(n, _) => Param::Out(n, elem(&ty)),
                 Param::Scalar(n, _) => Param::Scalar(n, ty),
                 Param::Value(n, _) => Param::Value(n, ty),
+                Param::Array {
+                    name,
+                    dims,
+                    written,
+                    ..
+                } => Param::Array {
+                    name,
+                    elem: elem(&ty),
+                    dims,
+                    written,
+                },
             }
         })
         .collect())

@@ -181,11 +181,14 @@ pub fn derive_device_value(item: TokenStream) -> TokenStream {
 }
 
 /// `shared_array!(T, N)`: `N` elements of `T` shared by the threads of the
-/// block (`__shared__ T a[N]`), a `hotloop_device::SharedArray<T, N>`.
+/// block (`__shared__ T a[N]`), a `hotloop_device::SharedArray<T, N>`;
+/// `shared_array!(T, [R, C])` (or `(R, C)`, up to three axes) a tile of
+/// that shape in C order (`__shared__ T a[R][C]`, Numba's
+/// `cuda.shared.array((R, C), T)`), indexed as `a.set([r, c], v)`.
 /// Each call site is its own array, one per block, as CUDA's `__shared__`
 /// is one per declaration.
 ///
-/// `N` is a constant expression evaluated at the module's scope, on the
+/// `N` and the extents are constant expressions evaluated at the module's scope, on the
 /// host as on the GPU (whose `.shared` declaration is a module item): a
 /// literal, or the module's `const` items and `const fn`s (`TPB * TPB`).
 /// A function's own `const` or a generic parameter is out of reach on both
@@ -195,6 +198,21 @@ pub fn derive_device_value(item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn shared_array(input: TokenStream) -> TokenStream {
     let SharedArgs { ty, len } = syn::parse_macro_input!(input as SharedArgs);
+    // `[a, b]` or `(a, b)` is a shape; any other expression a length.
+    let extents: Vec<&syn::Expr> = match &len {
+        syn::Expr::Array(a) => a.elems.iter().collect(),
+        syn::Expr::Tuple(t) => t.elems.iter().collect(),
+        e => vec![e],
+    };
+    if extents.is_empty() || extents.len() > 3 {
+        return syn::Error::new_spanned(
+            &len,
+            "a shared array has a length `N`, or a shape of 1 to 3 axes, `[32, 32]`",
+        )
+        .to_compile_error()
+        .into();
+    }
+    let dims = extents.len();
     // A name unique to this call site: the crate's name and a counter.
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -217,7 +235,9 @@ pub fn shared_array(input: TokenStream) -> TokenStream {
         mod __hotloop_shared {
             #[allow(unused_imports)]
             use super::*;
-            pub const __HOTLOOP_LEN: usize = #len;
+            pub const __HOTLOOP_SHAPE: [usize; #dims] = [#(#extents),*];
+            pub const __HOTLOOP_LEN: usize =
+                ::hotloop_device::__private::shared_len(&__HOTLOOP_SHAPE);
             pub const __HOTLOOP_BYTES: usize =
                 ::hotloop_device::__private::shared_bytes::<#ty>(__HOTLOOP_LEN);
             #[cfg(target_arch = "nvptx64")]
@@ -242,7 +262,12 @@ pub fn shared_array(input: TokenStream) -> TokenStream {
         // elements of `T`, live
         // while the block runs (`Block`'s contract on the host); SharedArray
         // accesses it atomically only.
-        unsafe { ::hotloop_device::SharedArray::<#ty, { __hotloop_shared::__HOTLOOP_LEN }>::from_raw(__ptr) }
+        unsafe {
+            ::hotloop_device::SharedArray::<#ty, { __hotloop_shared::__HOTLOOP_LEN }, #dims>::from_raw_shaped(
+                __ptr,
+                __hotloop_shared::__HOTLOOP_SHAPE,
+            )
+        }
     }}
     .into()
 }

@@ -14,6 +14,7 @@ pub mod launch;
 pub mod layout;
 pub mod memory;
 mod runtime;
+pub mod transfer;
 
 pub use array::{Element, check_same_shape, contiguous, contiguous_mut, shape3};
 pub use error::{Bytes, Error, Result};

@@ -79,7 +79,10 @@ fn try_vec_with_capacity_in<T>(
 /// vectors are fresh zero pages the kernel supplies on first touch (no
 /// zeroing pass): whoever writes the vector first pays the page faults,
 /// as NumPy's `empty` plus a kernel would.
-pub fn try_zeroed_vec<T: crate::Element>(what: &'static str, len: usize) -> Result<Vec<T>> {
+pub fn try_zeroed_vec<T: hotloop_core::abi::DeviceCopy>(
+    what: &'static str,
+    len: usize,
+) -> Result<Vec<T>> {
     let bytes = len
         .checked_mul(size_of::<T>())
         .filter(|&b| b <= isize::MAX as usize)
@@ -95,7 +98,7 @@ pub fn try_zeroed_vec<T: crate::Element>(what: &'static str, len: usize) -> Resu
         shape: vec![len],
         index_type: "isize bytes",
     })?;
-    // SAFETY: `layout` has non-zero size (len > 0 and T is f32 or f64).
+    // SAFETY: `layout` has non-zero size (len > 0 and T is a number).
     let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<T>();
     if ptr.is_null() {
         return Err(Error::AllocationFailed {
@@ -104,8 +107,8 @@ pub fn try_zeroed_vec<T: crate::Element>(what: &'static str, len: usize) -> Resu
         });
     }
     // SAFETY: `ptr` was allocated by the global allocator with the layout of
-    // `[T; len]`; all-zero bits are a valid `T` (0.0) for the sealed
-    // `Element` types, so all `len` elements are initialised.
+    // `[T; len]`; all-zero bits are a valid `T` (0) for the sealed
+    // `DeviceCopy` numbers, so all `len` elements are initialised.
     Ok(unsafe { Vec::from_raw_parts(ptr, len, len) })
 }
 

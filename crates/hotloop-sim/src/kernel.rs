@@ -35,9 +35,13 @@
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
-use hotloop_device::host::{self, Args, Block, Buffer, Grid, KernelInfo, Launcher, SimThread};
+use hotloop_device::host::{
+    self, Args, Block, Buffer, Grid, KernelInfo, Launcher, Layout, SimThread,
+};
 use hotloop_device::{DeviceCopy, Dim3, MAX_LOCAL_BYTES, MAX_SHARED_BYTES};
-use hotloop_runtime::{Error, Result};
+use hotloop_runtime::transfer::{HostArray, logical, to_ndarray};
+use hotloop_runtime::{Error, Result, try_zeroed_vec};
+use ndarray::{ArrayD, Dimension, IntoDimension};
 use rayon::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -110,23 +114,47 @@ impl Simulator {
         self
     }
 
-    /// A simulated device copy of `host` (`cuda.to_device`).
-    pub fn to_device<T: DeviceCopy>(&self, host: &[T]) -> SimArray<T> {
-        SimArray {
-            data: host.to_vec(),
-        }
+    /// A simulated device copy of `host` (`cuda.to_device`): a slice, a
+    /// `Vec`, or an `ndarray` array of any dimension, whose shape the copy
+    /// keeps, and whose strides too where its elements fill one block of
+    /// memory (a transposed array reaches a kernel's `View<T, D>` as it
+    /// is); a strided one is copied in C order. More than
+    /// [`MAX_DIMS`](hotloop_device::host::Layout) axes is an error.
+    pub fn to_device<A: HostArray + ?Sized>(&self, host: &A) -> Result<SimArray<A::Elem>> {
+        let img = host.image()?;
+        Ok(SimArray {
+            data: img.data.into_owned(),
+            layout: img.layout,
+            origin: img.origin,
+        })
     }
 
-    /// A zeroed array of `len` elements (`cuda.device_array`).
-    pub fn device_array<T: DeviceCopy>(&self, len: usize) -> SimArray<T> {
-        SimArray {
-            data: vec![T::from_raw(0); len],
-        }
+    /// A zeroed array of `shape` in C order (`cuda.device_array`): a
+    /// length, `[rows, cols]`, `(rows, cols)`, ...
+    pub fn device_array<T: DeviceCopy>(&self, shape: impl IntoDimension) -> Result<SimArray<T>> {
+        let shape = shape.into_dimension();
+        let layout = Layout::standard(shape.slice()).ok_or_else(|| Error::InvalidArgument {
+            what: "device_array",
+            reason: format!(
+                "shape {:?}: a device array has 1 to 8 axes and fewer than 2^63 elements",
+                shape.slice()
+            ),
+        })?;
+        Ok(SimArray {
+            data: try_zeroed_vec::<T>("simulated device array", layout.len())?,
+            layout,
+            origin: 0,
+        })
     }
 
-    /// A zeroed array with `like`'s length (`cuda.device_array_like`).
-    pub fn device_array_like<T: DeviceCopy>(&self, like: &SimArray<T>) -> SimArray<T> {
-        self.device_array(like.data.len())
+    /// A zeroed array with `like`'s shape and strides
+    /// (`cuda.device_array_like`).
+    pub fn device_array_like<T: DeviceCopy>(&self, like: &SimArray<T>) -> Result<SimArray<T>> {
+        Ok(SimArray {
+            data: try_zeroed_vec::<T>("simulated device array", like.data.len())?,
+            layout: like.layout,
+            origin: like.origin,
+        })
     }
 
     /// Waits for the launches so far (`cuda.synchronize()`): the simulator
@@ -134,30 +162,57 @@ impl Simulator {
     pub fn synchronize(&self) {}
 }
 
-/// An array in the simulator's "device memory" (host memory).
+/// An array in the simulator's "device memory" (host memory), with its
+/// shape and strides.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimArray<T> {
+    /// Every element once, in the order of the host array it came from.
     data: Vec<T>,
+    layout: Layout,
+    /// Element `[0, 0, ..]`'s index in `data`.
+    origin: usize,
 }
 
 impl<T: DeviceCopy> SimArray<T> {
-    /// A host copy (`copy_to_host()`).
-    pub fn copy_to_host(&self) -> Vec<T> {
-        self.data.clone()
+    /// A host copy in C order, the array's logical order
+    /// (`copy_to_host()`, flattened).
+    pub fn copy_to_host(&self) -> Result<Vec<T>> {
+        logical(&self.data, &self.layout, self.origin)
     }
 
-    /// The elements, without a copy.
-    pub fn as_slice(&self) -> &[T] {
-        &self.data
+    /// A host copy with the array's shape (`copy_to_host()`).
+    pub fn copy_to_host_array(&self) -> Result<ArrayD<T>> {
+        to_ndarray(&self.data, &self.layout, self.origin)
+    }
+
+    /// Its shape and strides.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// Its extents (Numba's `d.shape`).
+    pub fn shape(&self) -> &[usize] {
+        self.layout.shape()
+    }
+
+    /// The elements in C order without a copy, if they lie that way (a
+    /// flat array always does); `None` for a transposed one.
+    pub fn as_slice(&self) -> Option<&[T]> {
+        self.layout
+            .is_standard()
+            .then(|| &self.data[self.origin..self.origin + self.layout.len()])
     }
 }
 
 impl<T: DeviceCopy> Buffer<T> for SimArray<T> {
     fn addr(&self) -> u64 {
-        self.data.as_ptr() as u64
+        self.data.as_ptr().wrapping_add(self.origin) as u64
     }
     fn len(&self) -> usize {
-        self.data.len()
+        self.layout.len()
+    }
+    fn layout(&self) -> Layout {
+        self.layout
     }
 }
 
@@ -177,6 +232,10 @@ unsafe impl Launcher for Simulator {
         body: &(dyn Fn(&Args) + Sync),
     ) -> Result<()> {
         grid.check().map_err(Error::InvalidLaunch)?;
+        args.check().map_err(|reason| Error::InvalidArgument {
+            what: "kernel arguments",
+            reason: format!("`{}`'s {reason}", kernel.name),
+        })?;
         let threads = grid.blocks.count() * grid.threads.count();
         if threads > self.thread_budget {
             return Err(Error::LimitExceeded {

@@ -52,5 +52,6 @@ pub mod stencil;
 pub use block::{Block, ThreadOrder};
 pub use grid::{DEFAULT_MAX_BLOCKS, Grid, default_launch};
 pub use hotloop_runtime::LaunchConfig;
+pub use hotloop_runtime::transfer::HostArray;
 pub use kernel::{SimArray, Simulator};
 pub use runtime::Sim;

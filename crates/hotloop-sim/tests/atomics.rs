@@ -69,15 +69,15 @@ fn integer_atomics_fold_as_the_serial_loop_at_any_launch() {
         n,
     ];
     for grid in [(1u32, 1u32), (3, 64), (8, 256)] {
-        let d = sim.to_device(&values);
-        let mut acc = sim.to_device(&init);
-        let mut olds = sim.device_array_like(&d);
+        let d = sim.to_device(&values).unwrap();
+        let mut acc = sim.to_device(&init).unwrap();
+        let mut olds = sim.device_array_like(&d).unwrap();
         int_atomics::launch(&sim, grid, &d, &mut acc, &mut olds).unwrap();
-        let acc = acc.copy_to_host();
+        let acc = acc.copy_to_host().unwrap();
         assert_eq!(acc[..10], want, "{grid:?}");
         // The exchanges: the old values and the last one are the values
         // written and the initial one, each once.
-        let mut seen = olds.copy_to_host();
+        let mut seen = olds.copy_to_host().unwrap();
         seen.push(acc[10]);
         seen.sort_unstable();
         let mut expected = values.clone();
@@ -106,12 +106,14 @@ fn float_extremes_keep_hotloops_nan_rule_and_nan_variants_skip_nan() {
             v[2_000] = f64::NAN;
         }
         for grid in [(1u32, 32u32), (5, 128)] {
-            let d = sim.to_device(&v);
-            let mut acc = sim.to_device(&[f64::NEG_INFINITY, f64::INFINITY, f64::NAN, f64::NAN]);
-            let di = sim.to_device(&ints);
-            let mut total = sim.to_device(&[0i64]);
+            let d = sim.to_device(&v).unwrap();
+            let mut acc = sim
+                .to_device(&[f64::NEG_INFINITY, f64::INFINITY, f64::NAN, f64::NAN])
+                .unwrap();
+            let di = sim.to_device(&ints).unwrap();
+            let mut total = sim.to_device(&[0i64]).unwrap();
             float_atomics::launch(&sim, grid, &d, &mut acc, &di, &mut total).unwrap();
-            let acc = acc.copy_to_host();
+            let acc = acc.copy_to_host().unwrap();
             if nan {
                 assert!(acc[0].is_nan() && acc[1].is_nan(), "{acc:?}");
             } else {
@@ -124,16 +126,16 @@ fn float_extremes_keep_hotloops_nan_rule_and_nan_variants_skip_nan() {
                 (finite_max, finite_min),
                 "{grid:?} nan {nan}"
             );
-            assert_eq!(total.copy_to_host()[0], ints.iter().sum::<i64>());
+            assert_eq!(total.copy_to_host().unwrap()[0], ints.iter().sum::<i64>());
         }
     }
     // Signed zeros: max(-0, +0) is +0 whatever the order, min is -0.
-    let zeros = sim.to_device(&[-0.0, 0.0, -0.0, 0.0]);
-    let mut acc = sim.to_device(&[-0.0, 0.0, f64::NAN, f64::NAN]);
-    let di = sim.to_device(&[0i64; 4]);
-    let mut total = sim.to_device(&[0i64]);
+    let zeros = sim.to_device(&[-0.0, 0.0, -0.0, 0.0]).unwrap();
+    let mut acc = sim.to_device(&[-0.0, 0.0, f64::NAN, f64::NAN]).unwrap();
+    let di = sim.to_device(&[0i64; 4]).unwrap();
+    let mut total = sim.to_device(&[0i64]).unwrap();
     float_atomics::launch(&sim, (2, 2), &zeros, &mut acc, &di, &mut total).unwrap();
-    let acc = acc.copy_to_host();
+    let acc = acc.copy_to_host().unwrap();
     assert!(
         acc[0].is_sign_positive() && acc[1].is_sign_negative(),
         "{acc:?}"

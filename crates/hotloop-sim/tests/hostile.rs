@@ -144,31 +144,31 @@ fn a_module_constant_sizes_shared_tiles_and_any_parameter_name_works() {
     for n in [1usize, 7, 8, 21] {
         let a: Vec<u32> = (0..(n * n) as u32).collect();
         let want: Vec<u32> = (0..n * n).map(|i| a[(i % n) * n + i / n]).collect();
-        let d_a = sim.to_device(&a);
-        let mut d_at = sim.device_array::<u32>(n * n);
+        let d_a = sim.to_device(&a).unwrap();
+        let mut d_at = sim.device_array::<u32>(n * n).unwrap();
         let tiles = n.div_ceil(TPB) as u32;
         let launch = ((tiles, tiles), (TPB as u32, TPB as u32));
         transpose::launch(&sim, launch, &d_a, &mut d_at, n as u32).unwrap();
-        assert_eq!(d_at.copy_to_host(), want, "n = {n}");
+        assert_eq!(d_at.copy_to_host().unwrap(), want, "n = {n}");
     }
-    let input = sim.to_device(&[1u32, 2, 3]);
-    let mut out = sim.device_array::<u32>(3);
+    let input = sim.to_device(&[1u32, 2, 3]).unwrap();
+    let mut out = sim.device_array::<u32>(3).unwrap();
     names::launch(&sim, (1, 2), &input, &mut out, 10, 100, 1000).unwrap();
-    assert_eq!(out.copy_to_host(), [1111, 1112, 1113]);
+    assert_eq!(out.copy_to_host().unwrap(), [1111, 1112, 1113]);
 }
 
 #[test]
 fn a_helper_called_twice_reaches_one_shared_array() {
     let sim = Simulator::new();
-    let mut out = sim.device_array::<u32>(3);
+    let mut out = sim.device_array::<u32>(3).unwrap();
     helper_calls::launch(&sim, (3, 37), &mut out).unwrap();
-    assert_eq!(out.copy_to_host(), [37, 37, 37]);
+    assert_eq!(out.copy_to_host().unwrap(), [37, 37, 37]);
 }
 
 #[test]
 fn shared_memory_beyond_a_blocks_48_kib_is_a_typed_error() {
     let sim = Simulator::new();
-    let mut out = sim.device_array::<u64>(1);
+    let mut out = sim.device_array::<u64>(1).unwrap();
     match too_much_shared::launch(&sim, (2, 4), &mut out).unwrap_err() {
         Error::LimitExceeded {
             kernel,
@@ -187,10 +187,10 @@ fn shared_memory_beyond_a_blocks_48_kib_is_a_typed_error() {
 fn a_thread_may_use_most_of_a_gpu_threads_local_memory() {
     const { assert!(WORDS * 8 < MAX_LOCAL_BYTES) };
     let sim = Simulator::new();
-    let mut out = sim.device_array::<u64>(2 * 64);
+    let mut out = sim.device_array::<u64>(2 * 64).unwrap();
     big_locals::launch(&sim, (2, 64), &mut out, 3).unwrap();
     let want = (1..=WORDS as u64).fold(0u64, |s, i| s.wrapping_add(3u64.wrapping_mul(i)));
-    assert!(out.copy_to_host().iter().all(|&v| v == want));
+    assert!(out.copy_to_host().unwrap().iter().all(|&v| v == want));
 }
 
 /// Runs `f` on another thread and fails if it takes longer than `limit`
@@ -206,8 +206,8 @@ fn within<R: Send + 'static>(limit: Duration, f: impl FnOnce() -> R + Send + 'st
 fn a_fault_ends_the_grid_while_other_blocks_spin() {
     let e = within(Duration::from_secs(30), || {
         let sim = Simulator::new();
-        let input = sim.to_device(&[0u32; 4]);
-        let mut flag = sim.device_array::<u32>(1);
+        let input = sim.to_device(&[0u32; 4]).unwrap();
+        let mut flag = sim.device_array::<u32>(1).unwrap();
         fault_while_others_spin::launch(&sim, (64, 32), &mut flag, &input).unwrap_err()
     });
     match e {
@@ -232,10 +232,10 @@ fn a_thread_spinning_on_its_neighbour_lets_the_neighbour_run() {
     let out = within(Duration::from_secs(30), || {
         let sim = Simulator::new();
         [2, 32, 1024].map(|threads| {
-            let mut flag = sim.device_array::<u32>(1);
-            let mut out = sim.device_array::<u32>(1);
+            let mut flag = sim.device_array::<u32>(1).unwrap();
+            let mut out = sim.device_array::<u32>(1).unwrap();
             spin_on_neighbour::launch(&sim, (1, threads), &mut flag, &mut out).unwrap();
-            out.copy_to_host()[0]
+            out.copy_to_host().unwrap()[0]
         })
     });
     assert_eq!(out, [42; 3]);
@@ -246,7 +246,7 @@ fn a_wait_nothing_ends_is_a_deadlock_naming_the_threads() {
     let started = Instant::now();
     let e = within(Duration::from_secs(30), || {
         let sim = Simulator::new().with_stall_timeout(Duration::from_millis(300));
-        let mut flag = sim.device_array::<u32>(1);
+        let mut flag = sim.device_array::<u32>(1).unwrap();
         wait_forever::launch(&sim, (3, 4), &mut flag).unwrap_err()
     });
     match &e {
@@ -267,8 +267,8 @@ fn a_wait_nothing_ends_is_a_deadlock_naming_the_threads() {
     // is reported: never a hang.
     let r = within(Duration::from_secs(60), || {
         let sim = Simulator::new().with_stall_timeout(Duration::from_millis(300));
-        let mut flags = sim.device_array::<u32>(64);
-        chain::launch(&sim, (64, 1), &mut flags).map(|()| flags.copy_to_host())
+        let mut flags = sim.device_array::<u32>(64).unwrap();
+        chain::launch(&sim, (64, 1), &mut flags).map(|()| flags.copy_to_host().unwrap())
     });
     match r {
         Ok(flags) => assert!(flags.iter().all(|&f| f == 1)),
@@ -281,11 +281,11 @@ fn a_wait_nothing_ends_is_a_deadlock_naming_the_threads() {
 fn reading_through_memory_for_longer_than_the_stall_timeout_is_not_a_deadlock() {
     let sim = Simulator::new().with_stall_timeout(Duration::from_millis(1));
     let data: Vec<u32> = (0..1 << 18).collect();
-    let mut d = sim.to_device(&data);
-    let mut total = sim.device_array::<u64>(1);
+    let mut d = sim.to_device(&data).unwrap();
+    let mut total = sim.device_array::<u64>(1).unwrap();
     long_reader::launch(&sim, (1, 8), &mut d, &mut total).unwrap();
     assert_eq!(
-        total.copy_to_host(),
+        total.copy_to_host().unwrap(),
         [4 * data.iter().map(|&v| u64::from(v)).sum::<u64>()]
     );
 }
@@ -294,8 +294,8 @@ fn reading_through_memory_for_longer_than_the_stall_timeout_is_not_a_deadlock() 
 fn a_launch_beyond_the_thread_budget_is_refused_before_it_runs() {
     let started = Instant::now();
     let sim = Simulator::new();
-    let input = sim.to_device(&[0u32; 10]);
-    let mut out = sim.device_array::<u32>(10);
+    let input = sim.to_device(&[0u32; 10]).unwrap();
+    let mut out = sim.device_array::<u32>(10).unwrap();
     let e = names::launch(&sim, (i32::MAX as u32, 1024), &input, &mut out, 0, 0, 0).unwrap_err();
     match e {
         Error::LimitExceeded {
@@ -315,5 +315,5 @@ fn a_launch_beyond_the_thread_budget_is_refused_before_it_runs() {
     let small = Simulator::new().with_thread_budget(64);
     assert!(names::launch(&small, (3, 32), &input, &mut out, 0, 0, 0).is_err());
     names::launch(&small, (2, 32), &input, &mut out, 1, 0, 0).unwrap();
-    assert_eq!(out.copy_to_host(), [1; 10]);
+    assert_eq!(out.copy_to_host().unwrap(), [1; 10]);
 }

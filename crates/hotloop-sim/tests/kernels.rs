@@ -150,12 +150,12 @@ fn add_two_matches_the_serial_loop_at_every_launch() {
     for n in [0usize, 1, 5, 1000, 10_007] {
         let x = values(n);
         let want: Vec<f64> = x.iter().map(|v| v + 2.0).collect();
-        let d_in = sim.to_device(&x);
+        let d_in = sim.to_device(&x).unwrap();
         for (b, t) in LAUNCHES {
-            let mut d_out = sim.device_array_like(&d_in);
+            let mut d_out = sim.device_array_like(&d_in).unwrap();
             add_two::launch(&sim, (b, t), &d_in, &mut d_out).unwrap();
             sim.synchronize();
-            assert_eq!(d_out.copy_to_host(), want, "{n} elements, {b}x{t}");
+            assert_eq!(d_out.copy_to_host().unwrap(), want, "{n} elements, {b}x{t}");
         }
     }
 }
@@ -166,12 +166,12 @@ fn the_blog_kernel_in_its_launch_shape() {
     let (nx, ny, nz) = (37u32, 5u32, 11u32);
     let x = values((nx * ny * nz) as usize);
     let want: Vec<f64> = x.iter().map(|v| v + 2.0).collect();
-    let d_in = sim.to_device(&x);
+    let d_in = sim.to_device(&x).unwrap();
     // 16 threads per block, one per x, as the blog launched it; and others.
     for (b, t) in [(nx.div_ceil(16), 16), (1, 64), (nx, 1), (3, 13)] {
-        let mut d_out = sim.device_array_like(&d_in);
+        let mut d_out = sim.device_array_like(&d_in).unwrap();
         add_two_blog::launch(&sim, (b, t), &d_in, &mut d_out, nx, ny, nz).unwrap();
-        assert_eq!(d_out.copy_to_host(), want, "{b}x{t}");
+        assert_eq!(d_out.copy_to_host().unwrap(), want, "{b}x{t}");
     }
 }
 
@@ -184,21 +184,21 @@ fn two_and_three_dimensional_grids_cover_every_cell() {
         .map(|&v| v as f32)
         .collect();
     let want: Vec<f32> = x.iter().map(|v| v + 2.0).collect();
-    let d_in = sim.to_device(&x);
+    let d_in = sim.to_device(&x).unwrap();
     for grid in [
         ((nz.div_ceil(4), ny.div_ceil(2), nx), (4, 2, 1)),
         ((1, 1, 1), (19, 5, 6)),
         ((3, 2, 2), (7, 3, 3)),
     ] {
-        let mut d_out = sim.device_array_like(&d_in);
+        let mut d_out = sim.device_array_like(&d_in).unwrap();
         add_two_3d::launch(&sim, grid, &d_in, &mut d_out, nx, ny, nz).unwrap();
-        assert_eq!(d_out.copy_to_host(), want, "{grid:?}");
+        assert_eq!(d_out.copy_to_host().unwrap(), want, "{grid:?}");
     }
     // A 2-D grid of one-thread blocks over the first plane (nx = 1): that
     // plane is written, the rest of the array is not.
-    let mut d_out = sim.device_array_like(&d_in);
+    let mut d_out = sim.device_array_like(&d_in).unwrap();
     add_two_3d::launch(&sim, ((nz, ny), (1, 1)), &d_in, &mut d_out, 1, ny, nz).unwrap();
-    let got = d_out.copy_to_host();
+    let got = d_out.copy_to_host().unwrap();
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
         let touched = i < (ny * nz) as usize;
         assert_eq!(*g, if touched { *w } else { 0.0 }, "cell {i}");
@@ -211,19 +211,23 @@ fn a_block_reduction_with_shared_memory_barriers_and_atomics_is_exact() {
     for n in [1usize, 100, 4099, 70_001] {
         let x: Vec<u64> = (0..n as u64).map(|i| i * i % 1_000_003).collect();
         let want: u64 = x.iter().sum();
-        let d_in = sim.to_device(&x);
+        let d_in = sim.to_device(&x).unwrap();
         for (b, t) in LAUNCHES {
-            let mut total = sim.device_array::<u64>(1);
+            let mut total = sim.device_array::<u64>(1).unwrap();
             block_sum::launch(&sim, (b, t), &d_in, &mut total).unwrap();
-            assert_eq!(total.copy_to_host(), [want], "{n} elements, {b}x{t}");
+            assert_eq!(
+                total.copy_to_host().unwrap(),
+                [want],
+                "{n} elements, {b}x{t}"
+            );
         }
     }
     // f64 atomics: exact on small integers whatever the order.
     let x: Vec<f64> = (0..5000).map(|i| (i % 17) as f64).collect();
-    let d_in = sim.to_device(&x);
-    let mut total = sim.device_array::<f64>(1);
+    let d_in = sim.to_device(&x).unwrap();
+    let mut total = sim.device_array::<f64>(1).unwrap();
     float_sum::launch(&sim, (7, 32), &d_in, &mut total).unwrap();
-    assert_eq!(total.copy_to_host(), [x.iter().sum::<f64>()]);
+    assert_eq!(total.copy_to_host().unwrap(), [x.iter().sum::<f64>()]);
     let mut v = 1.5f64;
     // SAFETY: a valid, exclusive f64.
     assert_eq!(unsafe { f64::atomic_add(&mut v, 2.0) }, 1.5);
@@ -233,7 +237,7 @@ fn a_block_reduction_with_shared_memory_barriers_and_atomics_is_exact() {
 #[test]
 fn a_barrier_part_of_a_block_skips_is_an_error_naming_the_threads() {
     let sim = Simulator::new();
-    let mut out = sim.device_array::<u32>(2 * 6);
+    let mut out = sim.device_array::<u32>(2 * 6).unwrap();
     let e = divergent::launch(&sim, (2, 6), &mut out).unwrap_err();
     match &e {
         Error::DivergentBarrier {
@@ -259,8 +263,8 @@ fn a_barrier_part_of_a_block_skips_is_an_error_naming_the_threads() {
 #[test]
 fn an_index_out_of_bounds_is_an_error_naming_kernel_block_and_thread() {
     let sim = Simulator::new();
-    let d_in = sim.to_device(&values(10));
-    let mut d_out = sim.device_array_like(&d_in);
+    let d_in = sim.to_device(&values(10)).unwrap();
+    let mut d_out = sim.device_array_like(&d_in).unwrap();
     // 3 blocks of 4 threads over 10 elements: threads 10 and 11 overrun.
     let e = overrun::launch(&sim, (3, 4), &d_in, &mut d_out).unwrap_err();
     match &e {
@@ -281,8 +285,8 @@ fn an_index_out_of_bounds_is_an_error_naming_kernel_block_and_thread() {
 #[test]
 fn launches_beyond_cudas_limits_are_refused() {
     let sim = Simulator::new();
-    let d_in = sim.to_device(&values(4));
-    let mut d_out = sim.device_array_like(&d_in);
+    let d_in = sim.to_device(&values(4)).unwrap();
+    let mut d_out = sim.device_array_like(&d_in).unwrap();
     for grid in [
         ((0, 1, 1), (1, 1, 1)),
         ((1, 1, 1), (1025, 1, 1)),
@@ -319,10 +323,10 @@ fn a_struct_passes_by_value_and_its_kind_records_its_layout() {
         stride: 3,
     };
     for (blocks, threads) in [(1, 1), (3, 7), (8, 128)] {
-        let d_in = sim.to_device(&x);
-        let mut d_out = sim.device_array_like(&d_in);
+        let d_in = sim.to_device(&x).unwrap();
+        let mut d_out = sim.device_array_like(&d_in).unwrap();
         affine_every::launch(&sim, (blocks, threads), p, &d_in, &mut d_out).unwrap();
-        let got = d_out.copy_to_host();
+        let got = d_out.copy_to_host().unwrap();
         for (i, (g, v)) in got.iter().zip(&x).enumerate() {
             let want = if i % 3 == 0 { p.a * v + p.b } else { 0.0 };
             assert_eq!(*g, want, "{blocks}x{threads} at {i}");
@@ -386,33 +390,33 @@ fn a_generic_kernel_has_one_entry_per_listed_type() {
     );
     let sim = Simulator::new();
     let x: Vec<f64> = values(1001);
-    let d = sim.to_device(&x);
-    let mut out = sim.device_array_like(&d);
+    let d = sim.to_device(&x).unwrap();
+    let mut out = sim.device_array_like(&d).unwrap();
     add_value::launch::<f64, _>(&sim, (3, 64), &d, &mut out, 2.0).unwrap();
     assert_eq!(
-        out.copy_to_host(),
+        out.copy_to_host().unwrap(),
         x.iter().map(|v| v + 2.0).collect::<Vec<_>>()
     );
     let xi: Vec<i64> = (0..1001).map(|i| i * 3 - 700).collect();
-    let d = sim.to_device(&xi);
-    let mut out = sim.device_array_like(&d);
+    let d = sim.to_device(&xi).unwrap();
+    let mut out = sim.device_array_like(&d).unwrap();
     add_value::launch::<i64, _>(&sim, (2, 33), &d, &mut out, -5).unwrap();
     assert_eq!(
-        out.copy_to_host(),
+        out.copy_to_host().unwrap(),
         xi.iter().map(|v| v - 5).collect::<Vec<_>>()
     );
     let xf: Vec<f32> = (0..100).map(|i| (i % 7) as f32 - 3.0).collect();
-    let d = sim.to_device(&xf);
-    let mut out = sim.device_array_like(&d);
-    let mut count = sim.device_array::<u64>(1);
+    let d = sim.to_device(&xf).unwrap();
+    let mut out = sim.device_array_like(&d).unwrap();
+    let mut count = sim.device_array::<u64>(1).unwrap();
     let p = Scale { factor: 0.5f32 };
     scale_count::launch::<f32, _>(&sim, (2, 16), p, &d, &mut out, &mut count).unwrap();
     assert_eq!(
-        out.copy_to_host(),
+        out.copy_to_host().unwrap(),
         xf.iter().map(|v| v * 0.5).collect::<Vec<_>>()
     );
     assert_eq!(
-        count.copy_to_host(),
+        count.copy_to_host().unwrap(),
         [xf.iter().filter(|&&v| v != 0.0).count() as u64]
     );
 }
@@ -461,7 +465,7 @@ pub fn block_fsum(input: &[f64], sums: Out<f64>) {
 fn block_reduce_combines_every_thread_of_any_block_shape() {
     let sim = Simulator::new();
     let x: Vec<i64> = (0..5003).map(|i| (i * 7919 % 2003) - 1000).collect();
-    let d = sim.to_device(&x);
+    let d = sim.to_device(&x).unwrap();
     for (blocks, threads) in [
         ((1, 1), (1, 1, 1)),
         ((3, 1), (7, 1, 1)),
@@ -471,9 +475,9 @@ fn block_reduce_combines_every_thread_of_any_block_shape() {
     ] {
         let nb = (blocks.0 * blocks.1) as usize;
         let (mut sums, mut mins, mut maxs) = (
-            sim.device_array::<i64>(nb),
-            sim.device_array::<i64>(nb),
-            sim.device_array::<i64>(nb),
+            sim.device_array::<i64>(nb).unwrap(),
+            sim.device_array::<i64>(nb).unwrap(),
+            sim.device_array::<i64>(nb).unwrap(),
         );
         block_stats::launch(&sim, (blocks, threads), &d, &mut sums, &mut mins, &mut maxs).unwrap();
         // Block `b` holds the elements whose index, modulo every thread of
@@ -486,9 +490,9 @@ fn block_reduce_combines_every_thread_of_any_block_shape() {
                 .map(|(_, &v)| v)
         };
         let (sums, lo, hi) = (
-            sums.copy_to_host(),
-            mins.copy_to_host(),
-            maxs.copy_to_host(),
+            sums.copy_to_host().unwrap(),
+            mins.copy_to_host().unwrap(),
+            maxs.copy_to_host().unwrap(),
         );
         for b in 0..nb {
             let at = format!("block {b} of {blocks:?}, {threads:?}");
@@ -500,11 +504,11 @@ fn block_reduce_combines_every_thread_of_any_block_shape() {
     // Floats: the same bits from run to run, and the exact sum of values
     // whose partial sums are all exact.
     let xf: Vec<f64> = (0..3000).map(|i| ((i % 101) as f64) * 0.5).collect();
-    let d = sim.to_device(&xf);
+    let d = sim.to_device(&xf).unwrap();
     let run = || {
-        let mut sums = sim.device_array::<f64>(3);
+        let mut sums = sim.device_array::<f64>(3).unwrap();
         block_fsum::launch(&sim, (3, 100), &d, &mut sums).unwrap();
-        sums.copy_to_host()
+        sums.copy_to_host().unwrap()
     };
     let first = run();
     assert_eq!(first.iter().sum::<f64>(), xf.iter().sum::<f64>());
@@ -531,14 +535,14 @@ fn float_math_in_a_kernel_is_hotloops_on_the_host_as_on_the_gpu() {
     let x: Vec<f64> = (0..20_000)
         .map(|i| (i as f64 - 10_000.0) * 0.0613)
         .collect();
-    let d = sim.to_device(&x);
-    let mut out = sim.device_array_like(&d);
+    let d = sim.to_device(&x).unwrap();
+    let mut out = sim.device_array_like(&d).unwrap();
     exp_sqrt::launch(&sim, (7, 64), &d, &mut out).unwrap();
     let ours: Vec<f64> = x
         .iter()
         .map(|&v| Real::exp(v) + Real::sqrt(v * v))
         .collect();
-    assert_eq!(out.copy_to_host(), ours);
+    assert_eq!(out.copy_to_host().unwrap(), ours);
     // The test can tell: std's exp differs from hotloop's somewhere here.
     let std_exp = x.iter().filter(|&&v| f64::exp(v) != Real::exp(v)).count();
     assert!(std_exp > 0, "std's exp and hotloop's agree on every point");

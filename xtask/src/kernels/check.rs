@@ -65,7 +65,10 @@ pub(super) fn ptx_params(params: &[ParamKind]) -> Vec<String> {
             ParamKind::Scalar(Elem::U64 | Elem::I64) => vec![".u64".into()],
             ParamKind::Scalar(Elem::U16 | Elem::I16) => vec![".u16".into()],
             ParamKind::Scalar(Elem::U8 | Elem::I8) => vec![".u8".into()],
-            ParamKind::Value { size, align } => vec![format!(".align {align} .b8 [{size}]")],
+            ParamKind::Value { .. } | ParamKind::Array { .. } => {
+                let (size, align) = p.bytes().expect("passed as bytes");
+                vec![format!(".align {align} .b8 [{size}]")]
+            }
         })
         .collect()
 }
@@ -470,6 +473,9 @@ ptxas info    : Used 12 registers, used 0 barriers, 384 bytes cmem[0]
             ParamKind::Scalar(Elem::U64) => "u64".to_string(),
             ParamKind::Scalar(e) => format!("{e:?}"),
             ParamKind::Value { .. } => "value".to_string(),
+            ParamKind::Array { dims, written, .. } => {
+                format!("{}<T, {dims}>", if written { "Out" } else { "View" })
+            }
         };
         for k in OP_KERNELS {
             let name = k.name;

@@ -14,19 +14,21 @@ use custom_kernels::{
     Outlier, Softsign, TPB, add_scalar, add_two, add_two_blog, block_max, block_sum, fast_matmul,
     histogram, zero_suppress,
 };
+use hotloop::ndarray::{Array2, IntoDimension};
 use hotloop::{Backend, Error, count_where_slice, map_slice_into};
 use hotloop_cuda::Module;
 use hotloop_device::DeviceCopy;
 use hotloop_device::host::Launcher;
-use hotloop_sim::Simulator;
+use hotloop_sim::{HostArray, Simulator};
 use std::fmt::Display;
 use std::process::ExitCode;
 
 /// Numba's device-array flow on either backend.
 trait Launch: Launcher<Error: Display> {
     fn name(&self) -> String;
-    fn put<T: DeviceCopy>(&self, host: &[T]) -> Result<Self::Array<T>, String>;
-    fn zeros<T: DeviceCopy>(&self, len: usize) -> Result<Self::Array<T>, String>;
+    fn put<A: HostArray + ?Sized>(&self, host: &A) -> Result<Self::Array<A::Elem>, String>;
+    fn zeros<T: DeviceCopy>(&self, shape: impl IntoDimension) -> Result<Self::Array<T>, String>;
+    /// The elements in C order.
     fn get<T: DeviceCopy>(&self, a: &Self::Array<T>) -> Result<Vec<T>, String>;
 }
 
@@ -34,15 +36,15 @@ impl Launch for Simulator {
     fn name(&self) -> String {
         "simulator".into()
     }
-    fn put<T: DeviceCopy>(&self, host: &[T]) -> Result<Self::Array<T>, String> {
-        Ok(self.to_device(host))
+    fn put<A: HostArray + ?Sized>(&self, host: &A) -> Result<Self::Array<A::Elem>, String> {
+        self.to_device(host).map_err(|e| e.to_string())
     }
-    fn zeros<T: DeviceCopy>(&self, len: usize) -> Result<Self::Array<T>, String> {
-        Ok(self.device_array(len))
+    fn zeros<T: DeviceCopy>(&self, shape: impl IntoDimension) -> Result<Self::Array<T>, String> {
+        self.device_array(shape).map_err(|e| e.to_string())
     }
     fn get<T: DeviceCopy>(&self, a: &Self::Array<T>) -> Result<Vec<T>, String> {
         self.synchronize();
-        Ok(a.copy_to_host())
+        a.copy_to_host().map_err(|e| e.to_string())
     }
 }
 
@@ -50,11 +52,11 @@ impl Launch for Module {
     fn name(&self) -> String {
         format!("cuda:0 {}", self.device().info().name)
     }
-    fn put<T: DeviceCopy>(&self, host: &[T]) -> Result<Self::Array<T>, String> {
+    fn put<A: HostArray + ?Sized>(&self, host: &A) -> Result<Self::Array<A::Elem>, String> {
         self.to_device(host).map_err(|e| e.to_string())
     }
-    fn zeros<T: DeviceCopy>(&self, len: usize) -> Result<Self::Array<T>, String> {
-        self.device_array(len).map_err(|e| e.to_string())
+    fn zeros<T: DeviceCopy>(&self, shape: impl IntoDimension) -> Result<Self::Array<T>, String> {
+        self.device_array(shape).map_err(|e| e.to_string())
     }
     fn get<T: DeviceCopy>(&self, a: &Self::Array<T>) -> Result<Vec<T>, String> {
         self.synchronize().map_err(|e| e.to_string())?;
@@ -204,27 +206,27 @@ fn run<B: Launch>(b: &B) -> Vec<(String, String, bool, String)> {
             r,
         );
     }
-    // Small integers: every product and sum is exact in f32, in any order.
-    for m in [1usize, 16, 45] {
-        let a: Vec<f32> = (0..m * m).map(|i| (i % 7) as f32 - 3.0).collect();
-        let bm: Vec<f32> = (0..m * m).map(|i| (i % 5) as f32).collect();
-        let mut want = vec![0.0f32; m * m];
-        for (i, w) in want.iter_mut().enumerate() {
-            let (x, y) = (i / m, i % m);
-            *w = (0..m).map(|k| a[x * m + k] * bm[k * m + y]).sum();
-        }
-        let tiles = m.div_ceil(TPB) as u32;
-        let launch = ((tiles, tiles), (TPB as u32, TPB as u32));
+    // Small integers: every product and sum is exact in f32, in any order,
+    // so the result is NumPy's `A @ B` (ndarray's `dot`) exactly. `B` goes
+    // to the device transposed, with its strides, as NumPy would pass it.
+    for (m, k, p) in [(1usize, 1usize, 1usize), (16, 16, 16), (45, 17, 30)] {
+        let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * k + j) % 7) as f32 - 3.0);
+        let bt = Array2::from_shape_fn((p, k), |(i, j)| ((j * p + i) % 5) as f32);
+        let bm = bt.t();
+        let want: Vec<f32> = a.dot(&bm).iter().copied().collect();
+        let launch = (
+            (m.div_ceil(TPB) as u32, p.div_ceil(TPB) as u32),
+            (TPB as u32, TPB as u32),
+        );
         let r = (|| {
             let (d_a, d_b) = (b.put(&a)?, b.put(&bm)?);
-            let mut d_c = b.zeros::<f32>(m * m)?;
-            fast_matmul::launch(b, launch, &d_a, &d_b, &mut d_c, m as u32)
-                .map_err(|e| e.to_string())?;
+            let mut d_c = b.zeros::<f32>((m, p))?;
+            fast_matmul::launch(b, launch, &d_a, &d_b, &mut d_c).map_err(|e| e.to_string())?;
             Ok(b.get(&d_c)? == want)
         })();
         row(
-            "fast_matmul (shared tiles)",
-            format!("[{tiles}x{tiles}, {TPB}x{TPB}]"),
+            "fast_matmul (2-D arrays, shared tiles)",
+            format!("{m}x{k} @ {k}x{p}"),
             r,
         );
     }

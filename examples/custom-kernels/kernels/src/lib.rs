@@ -128,48 +128,50 @@ pub fn block_max(input: &[f64], maxima: Out<f64>) {
 /// example: `shared_array!` lengths are evaluated at module scope.
 pub const TPB: usize = 16;
 
-/// `c = a @ b` for `n x n` row-major matrices, Numba's shared-memory
-/// `fast_matmul` line for line: each block computes a `TPB x TPB` tile of
-/// `c`, loading one tile of `a` and one of `b` into shared memory per
-/// step, with a barrier after the loads and after their use. Launch
-/// `((n / TPB, n / TPB) rounded up, (TPB, TPB))`.
+/// `C = A @ B`, numba-examples' `cu_square_matrix_mul` (Numba's docs'
+/// `fast_matmul`) line for line: 2-D arrays indexed as `A[x, k]`, their
+/// shapes as `A.shape[1]`, and two `TPB x TPB` shared tiles
+/// (`cuda.shared.array((TPB, TPB), float32)`). Each block computes one
+/// tile of `C`, loading one tile of `A` and one of `B` per step, with a
+/// barrier after the loads and after their use. Launch
+/// `((rows, cols) / TPB rounded up, (TPB, TPB))`.
 #[kernel]
-pub fn fast_matmul(a: &[f32], b: &[f32], c: Out<f32>, n: u32) {
-    let sa = shared_array!(f32, TPB * TPB);
-    let sb = shared_array!(f32, TPB * TPB);
-    let n = n as usize;
-    // Numba's names: x is the row of `c`, y its column.
+pub fn fast_matmul(a: View<f32, 2>, b: View<f32, 2>, c: Out<f32, 2>) {
+    let sa = shared_array!(f32, [TPB, TPB]);
+    let sb = shared_array!(f32, [TPB, TPB]);
+    // Numba's names: x is the row of `C`, y its column.
     let (x, y) = grid_2d();
     let (tx, ty) = (thread_idx().x as usize, thread_idx().y as usize);
     let mut tmp = 0.0f32;
-    for i in 0..n.div_ceil(TPB) {
+    for i in 0..a.dim(1).div_ceil(TPB) {
         // Out-of-range cells load zeros, so every thread reaches both
-        // barriers (Numba's version requires n to be a multiple of TPB).
+        // barriers (Numba's version requires shapes that are multiples of
+        // TPB).
         let (col, row) = (ty + i * TPB, tx + i * TPB);
         sa.set(
-            tx * TPB + ty,
-            if x < n && col < n {
-                a[x * n + col]
+            [tx, ty],
+            if x < a.dim(0) && col < a.dim(1) {
+                a[[x, col]]
             } else {
                 0.0
             },
         );
         sb.set(
-            tx * TPB + ty,
-            if row < n && y < n {
-                b[row * n + y]
+            [tx, ty],
+            if row < b.dim(0) && y < b.dim(1) {
+                b[[row, y]]
             } else {
                 0.0
             },
         );
         sync_threads();
         for j in 0..TPB {
-            tmp += sa.get(tx * TPB + j) * sb.get(j * TPB + ty);
+            tmp += sa.get([tx, j]) * sb.get([j, ty]);
         }
         sync_threads();
     }
-    if x < n && y < n {
-        c.set(x * n + y, tmp);
+    if x < c.dim(0) && y < c.dim(1) {
+        c.set([x, y], tmp);
     }
 }
 
