@@ -26,10 +26,14 @@
 //!   (`cuda.grid(n)`), [`grid_size_1d`] (`cuda.gridsize(1)`),
 //!   [`grid_stride`]; [`thread_1d`], the place `hotloop_core::grid`'s
 //!   per-thread bodies take.
-//! - [`Out`]: the output type many threads write distinct elements of; each
-//!   write is a relaxed atomic store, so two threads writing one element is a
-//!   race of values, never undefined behaviour; out-of-bounds is reported.
-//! - [`sync_threads`], [`shared_array!`], [`block_reduce`] (a block-wide
+//! - Arrays: `&[T]` (flat) and [`View<T, D>`](View) (with its shape and
+//!   strides, `a[[i, j]]`, `a.dim(0)`) read; [`Out<T>`](Out) and
+//!   `Out<T, D>` written, by [`ArrayIndex`] (`out.set([i, j], v)`): many
+//!   threads write distinct elements of an `Out`; each write is a relaxed
+//!   atomic store, so two threads writing one element is a race of values,
+//!   never undefined behaviour; out-of-bounds, on any axis, is reported.
+//! - [`sync_threads`], [`shared_array!`] (of a length or a 2-D or 3-D
+//!   shape), [`block_reduce`] (a block-wide
 //!   reduction with any associative op), and Numba's atomics on [`Out`] and
 //!   shared arrays, each returning the old value: `atomic_add` (every
 //!   element type), `atomic_sub`, `_and`, `_or`, `_xor` (integers),

@@ -26,11 +26,11 @@
 //!
 //! ```ignore
 //! let sim = Simulator::new();
-//! let d_in = sim.to_device(&input);
-//! let mut d_out = sim.device_array_like(&d_in);
+//! let d_in = sim.to_device(&input)?;
+//! let mut d_out = sim.device_array_like(&d_in)?;
 //! add_two::launch(&sim, (blocks, threads), &d_in, &mut d_out)?;
 //! sim.synchronize();
-//! let out = d_out.copy_to_host();
+//! let out = d_out.copy_to_host()?;
 //! ```
 
 use corosensei::stack::DefaultStack;

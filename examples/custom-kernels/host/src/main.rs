@@ -14,7 +14,7 @@ use custom_kernels::{
     Outlier, Softsign, TPB, add_scalar, add_two, add_two_blog, block_max, block_sum, fast_matmul,
     histogram, zero_suppress,
 };
-use hotloop::ndarray::{Array2, IntoDimension};
+use hotloop::ndarray::{Array2, Array3, IntoDimension};
 use hotloop::{Backend, Error, count_where_slice, map_slice_into};
 use hotloop_cuda::Module;
 use hotloop_device::DeviceCopy;
@@ -86,11 +86,13 @@ fn run<B: Launch>(b: &B) -> Vec<(String, String, bool, String)> {
         rows.push((kernel.to_string(), launch, ok, detail));
     };
     // One thread per x at least: the blog's kernel has no grid-stride loop.
+    let shape = (nx as usize, ny as usize, nz as usize);
+    let cube = Array3::from_shape_vec(shape, x.clone()).expect("nx * ny * nz elements");
     for (blocks, threads) in [(nx.div_ceil(16), 16), (1, 64), (nx, 1)] {
         let r = (|| {
-            let d_in = b.put(&x)?;
-            let mut d_out = b.zeros::<f64>(n)?;
-            add_two_blog::launch(b, (blocks, threads), &d_in, &mut d_out, nx, ny, nz)
+            let d_in = b.put(&cube)?;
+            let mut d_out = b.zeros::<f64>(shape)?;
+            add_two_blog::launch(b, (blocks, threads), &d_in, &mut d_out)
                 .map_err(|e| e.to_string())?;
             Ok(b.get(&d_out)? == want)
         })();

@@ -47,17 +47,16 @@ impl<T: Real> Predicate<T> for Outlier<T> {
     }
 }
 
-/// The blog's `@cuda.jit` kernel: `x = cuda.grid(1)`, then every `(y, z)`
-/// of plane `x`, z outer. Launch one thread per x (the blog used 16 per
-/// block).
+/// The blog's `@cuda.jit` kernel line for line: `x = cuda.grid(1)`, then
+/// every `(y, z)` of plane `x`, z outer, the extents read from the
+/// arrays' shapes. Launch one thread per x (the blog used 16 per block).
 #[kernel]
-pub fn add_two_blog(input: &[f64], output: Out<f64>, nx: u32, ny: u32, nz: u32) {
+pub fn add_two_blog(io_in: View<f64, 3>, io_out: Out<f64, 3>) {
     let x = grid_1d();
-    if x < nx as usize {
-        for z in 0..nz as usize {
-            for y in 0..ny as usize {
-                let i = (x * ny as usize + y) * nz as usize + z;
-                output.set(i, input[i] + 2.0);
+    if x < io_in.dim(0) {
+        for z in 0..io_in.dim(2) {
+            for y in 0..io_in.dim(1) {
+                io_out.set([x, y, z], io_in[[x, y, z]] + 2.0);
             }
         }
     }
