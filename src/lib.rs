@@ -67,11 +67,12 @@ pub use reduce::{count_where, count_where_slice, max, max_slice, min, min_slice,
 // Numba parity: @vectorize, @guvectorize, @stencil, prange reductions.
 pub use gufunc::{gufunc, gufunc_into, moving_average, normalize_rows};
 pub use hotloop_core::gufunc::{GuKernel, MovingAverage, NormalizeRows};
-pub use hotloop_core::map::{Affine, BinaryOp, Clamp, Exp, Polynomial, Sigmoid, UnaryOp};
+pub use hotloop_core::map::{Affine, BinaryOp, Clamp, Exp, NaryOp, Polynomial, Sigmoid, UnaryOp};
 pub use hotloop_core::predicate::{GreaterThan, InRange, IsNan, LessThan, Predicate};
 pub use hotloop_core::stencil::{Boundary, Jacobi5, Laplacian7, Stencil2, Stencil3};
 pub use map::{
-    map, map_in_place, map_into, map_slice_into, zip, zip_in_place, zip_into, zip_slice_into,
+    map, map_in_place, map_into, map_n, map_n_slice_into, map_slice_into, zip, zip_in_place,
+    zip_into, zip_slice_into,
 };
 pub use stencil::{stencil2, stencil2_into, stencil3, stencil3_into};
 

@@ -33,7 +33,7 @@
 
 use crate::Backend;
 use crate::dispatch::with_runtime;
-use hotloop_core::map::{BinaryOp, UnaryOp};
+use hotloop_core::map::{BinaryOp, NaryOp, UnaryOp};
 use hotloop_runtime::layout::{binary_in_place, binary_into, in_place, logical_order, unary_into};
 use hotloop_runtime::{Element, Error, Result, check_same_shape};
 use ndarray::{Array, ArrayBase, Data, DataMut, Dimension};
@@ -194,6 +194,96 @@ fn run_zip<T: Element, Op: BinaryOp<T>>(
     out: &mut [T],
 ) -> Result<()> {
     with_runtime!(backend, |rt| rt.zip(op, a, b, out))
+}
+
+/// The arity limits of an [`NaryOp`], checked where the op is used: a
+/// build error, not a run-time one.
+const fn check_arity<const I: usize, const O: usize>() {
+    assert!(
+        I >= 1 && I <= hotloop_core::map::MAX_NARY_INPUTS,
+        "an NaryOp takes 1 to 4 inputs"
+    );
+    assert!(
+        O >= 1 && O <= hotloop_core::map::MAX_NARY_OUTPUTS,
+        "an NaryOp gives 1 to 3 outputs"
+    );
+}
+
+/// `op(inputs..)` element by element, several inputs and outputs (Numba's
+/// `@vectorize` of several arguments, and the element-wise `@guvectorize`
+/// with several outputs): `I` arrays of one shape, in any layouts, into
+/// `O` new standard-layout arrays (allocated fallibly).
+///
+/// ```
+/// use hotloop::{Backend, map_n};
+/// use ndarray::array;
+///
+/// // Black-Scholes' shape: (S, X) -> (S - X, S / X), as a closure.
+/// let s = array![10.0, 20.0];
+/// let x = array![5.0, 40.0];
+/// let [diff, ratio] = map_n(Backend::parallel(), |[s, x]: [f64; 2]| [s - x, s / x], [&s, &x])?;
+/// assert_eq!((diff, ratio), (array![5.0, -20.0], array![2.0, 0.5]));
+/// # Ok::<(), hotloop::Error>(())
+/// ```
+///
+/// Every output element is the op's `apply` on every backend: the same
+/// bits. `Backend::Cuda` runs ops whose `NaryOp` impl carries
+/// `#[device_op]`.
+pub fn map_n<T, S, D, Op, const I: usize, const O: usize>(
+    backend: Backend,
+    op: Op,
+    inputs: [&ArrayBase<S, D>; I],
+) -> Result<[Array<T, D>; O]>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    D: Dimension,
+    Op: NaryOp<T, I, O>,
+{
+    const { check_arity::<I, O>() };
+    let first = inputs[0];
+    for x in &inputs[1..] {
+        check_same_shape("first input", first.shape(), "input", x.shape())?;
+    }
+    let srcs = inputs
+        .iter()
+        .map(|x| logical_order("map_n input copy", x.view()))
+        .collect::<Result<Vec<_>>>()?;
+    let mut outs = Vec::with_capacity(O);
+    for _ in 0..O {
+        outs.push(hotloop_runtime::try_zeroed_vec::<T>(
+            "map_n output",
+            first.len(),
+        )?);
+    }
+    {
+        let ins: [&[T]; I] = std::array::from_fn(|k| &*srcs[k]);
+        let mut it = outs.iter_mut();
+        let dsts: [&mut [T]; O] =
+            std::array::from_fn(|_| it.next().expect("O outputs").as_mut_slice());
+        with_runtime!(backend, |rt| rt.map_n(&op, ins, dsts))?;
+    }
+    let mut arrays = outs
+        .into_iter()
+        .map(|o| Array::from_shape_vec(first.raw_dim(), o).expect("same length as the inputs"));
+    Ok(std::array::from_fn(|_| arrays.next().expect("O outputs")))
+}
+
+/// `outputs = op(inputs..)` over slices, every one of the same length.
+pub fn map_n_slice_into<T: Element, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+    backend: Backend,
+    op: Op,
+    inputs: [&[T]; I],
+    outputs: [&mut [T]; O],
+) -> Result<()> {
+    const { check_arity::<I, O>() };
+    for x in &inputs {
+        same_len("input", x, "first output", outputs[0])?;
+    }
+    for o in &outputs[1..] {
+        same_len("output", o, "first output", outputs[0])?;
+    }
+    with_runtime!(backend, |rt| rt.map_n(&op, inputs, outputs))
 }
 
 fn same_len<T>(left_name: &'static str, l: &[T], right_name: &'static str, r: &[T]) -> Result<()> {

@@ -417,3 +417,99 @@ fn cuda_refuses_ops_without_entry_points_and_the_simulator_runs_them() {
         "{e}"
     );
 }
+
+/// Black-Scholes' shape, `(S, X, T) -> (call, put)`, with `Real`'s math
+/// (the same functions on every backend).
+fn pricing([s, x, t]: [f64; 3]) -> [f64; 2] {
+    use hotloop::Real;
+    let (r, v) = (0.02, 0.30);
+    let sqrt_t = Real::sqrt(t);
+    let d1 = (Real::ln(s / x) + (r + 0.5 * v * v) * t) / (v * sqrt_t);
+    let d2 = d1 - v * sqrt_t;
+    let n = |d: f64| 0.5 * Real::erfc(-d / std::f64::consts::SQRT_2);
+    let disc = x * Real::exp(-r * t);
+    [s * n(d1) - disc * n(d2), disc * n(-d2) - s * n(-d1)]
+}
+
+#[test]
+fn several_inputs_and_outputs_give_the_loops_bits_on_every_backend() {
+    let op = pricing;
+    for shape in SHAPES {
+        let len: usize = shape.iter().product();
+        let v = values(len);
+        let s = Array3::from_shape_fn(shape, |(i, j, k)| {
+            5.0 + (v[(i * shape[1] + j) * shape[2] + k].abs() % 25.0)
+        });
+        let x = s.mapv(|s| 1.0 + (s * 7.0) % 99.0);
+        let t = s.mapv(|s| 0.25 + (s * 3.0) % 9.75);
+        // The loop a Numba user writes, one element at a time.
+        let want_call = Array3::from_shape_fn(shape, |ix| pricing([s[ix], x[ix], t[ix]])[0]);
+        let want_put = Array3::from_shape_fn(shape, |ix| pricing([s[ix], x[ix], t[ix]])[1]);
+        for be in closure_backends() {
+            let [call, put] = hotloop::map_n(be, op, [&s, &x, &t]).unwrap();
+            assert_eq!(call, want_call, "{be} {shape:?}");
+            assert_eq!(put, want_put, "{be} {shape:?}");
+        }
+    }
+}
+
+#[test]
+fn several_outputs_into_slices_and_from_any_layout() {
+    let a = Array2::from_shape_fn((37, 53), |(i, j)| (i * 53 + j) as f32 * 0.5);
+    let b = Array2::from_shape_fn((53, 37), |(i, j)| (i + 2 * j) as f32).reversed_axes();
+    let want_sum = &a + &b;
+    let want_diff = &a - &b;
+    for be in closure_backends() {
+        let [sum, diff] = hotloop::map_n(
+            be,
+            |[x, y]: [f32; 2]| [x + y, x - y],
+            [&a.view(), &b.view()],
+        )
+        .unwrap();
+        assert_eq!((sum, diff), (want_sum.clone(), want_diff.clone()), "{be}");
+        // Four inputs, three outputs, over slices.
+        let xs: Vec<f32> = want_sum.iter().copied().collect();
+        let (mut p, mut q, mut r) = (
+            vec![0.0; xs.len()],
+            vec![0.0; xs.len()],
+            vec![0.0; xs.len()],
+        );
+        hotloop::map_n_slice_into(
+            be,
+            |[w, x, y, z]: [f32; 4]| [w + x, y * z, w - z],
+            [&xs, &xs, &xs, &xs],
+            [&mut p, &mut q, &mut r],
+        )
+        .unwrap();
+        assert!(xs.iter().zip(&p).all(|(x, p)| *p == x + x), "{be}");
+        assert!(xs.iter().zip(&q).all(|(x, q)| *q == x * x), "{be}");
+        assert!(r.iter().all(|r| *r == 0.0), "{be}");
+    }
+}
+
+#[test]
+fn several_outputs_refuse_mismatched_arrays_and_closures_on_cuda() {
+    let (a, b) = (Array1::<f64>::zeros(4), Array1::<f64>::zeros(5));
+    let e = hotloop::map_n(Backend::Serial, |[x, y]: [f64; 2]| [x + y], [&a, &b]).unwrap_err();
+    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
+    let (mut o1, mut o2) = (vec![0.0; 4], vec![0.0; 3]);
+    let e = hotloop::map_n_slice_into(
+        Backend::Serial,
+        |[x]: [f64; 1]| [x, x],
+        [a.as_slice().unwrap()],
+        [&mut o1, &mut o2],
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
+    let e = hotloop::map_n(Backend::cuda(), |[x, y]: [f64; 2]| [x * y], [&a, &a]).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Unsupported {
+                backend: "cuda",
+                ..
+            }
+        ),
+        "{e}"
+    );
+}

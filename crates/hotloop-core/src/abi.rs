@@ -615,6 +615,7 @@ pub struct DeviceKernel {
 /// |-----------|----------------------------------------------------------------|
 /// | `map`     | `input: &[T], out: Out<T>`                                     |
 /// | `zip`     | `a: &[T], b: &[T], out: Out<T>`                                |
+/// | `map_n`   | `in0: &[T], .., out0: Out<T>, ..` (`I` inputs, `O` outputs)    |
 /// | `count`   | `input: &[T], partials: Out<u64>` (one count per block)        |
 /// | `gufunc`  | `input: &[T], out: Out<T>, shape: GufuncShape`                 |
 /// | `stencil` | `input: &[T], out: Out<T>, nx: u64, ny: u64, nz: u64, mode: u32, constant: T` |
@@ -628,6 +629,8 @@ pub enum Form {
     Map,
     /// `@vectorize` of a binary op over two arrays.
     Zip,
+    /// An op of several inputs and outputs (`NaryOp`).
+    MapN,
     /// A `prange` count-where over a predicate.
     Count,
     /// `@guvectorize`: one thread per outer iteration.

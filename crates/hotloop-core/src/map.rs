@@ -154,6 +154,107 @@ impl<T: Real, F: Fn(T, T) -> T + Copy + Send + Sync> BinaryOp<T> for F {
     }
 }
 
+/// Most inputs an [`NaryOp`] takes.
+pub const MAX_NARY_INPUTS: usize = 4;
+/// Most outputs an [`NaryOp`] gives.
+pub const MAX_NARY_OUTPUTS: usize = 3;
+
+/// A scalar function of `I` arguments with `O` results, applied element by
+/// element to `I` arrays of one shape, writing `O` arrays: Numba's
+/// `@vectorize` of several inputs, and the element-wise `@guvectorize` with
+/// several outputs (Black-Scholes' `(S, X, T) -> (call, put)`). Up to
+/// [`MAX_NARY_INPUTS`] inputs and [`MAX_NARY_OUTPUTS`] outputs.
+///
+/// ```rust
+/// use hotloop_core::Real;
+/// use hotloop_core::map::{NaryOp, map_n_slice};
+///
+/// /// Polar to Cartesian: `(r, θ) -> (x, y)`.
+/// #[derive(Clone, Copy, Debug)]
+/// struct ToCartesian;
+///
+/// impl<T: Real> NaryOp<T, 2, 2> for ToCartesian {
+///     fn apply(&self, [r, theta]: [T; 2]) -> [T; 2] {
+///         let (s, c) = theta.sin_cos();
+///         [r * c, r * s]
+///     }
+/// }
+///
+/// let (mut x, mut y) = ([0.0; 2], [0.0; 2]);
+/// map_n_slice(&ToCartesian, [&[1.0f64, 2.0], &[0.0, 0.0]], [&mut x, &mut y]);
+/// assert_eq!((x, y), ([1.0, 2.0], [0.0, 0.0]));
+/// ```
+///
+/// Through the facade on any backend, `hotloop::map_n(backend, op, [&r,
+/// &theta])`; `#[device_op]` on the impl adds its GPU entry points (one
+/// per element type: the op, the `I` inputs, the `O` outputs).
+pub trait NaryOp<T: Real, const I: usize, const O: usize>: Copy + Send + Sync {
+    /// The function.
+    fn apply(&self, x: [T; I]) -> [T; O];
+
+    /// The GPU kernel that runs this op, if it has one (filled in by
+    /// `#[device_op]`); `None` for a closure.
+    fn device_kernel(&self) -> Option<DeviceKernel> {
+        None
+    }
+}
+
+impl<T: Real, const I: usize, const O: usize, F> NaryOp<T, I, O> for F
+where
+    F: Fn([T; I]) -> [T; O] + Copy + Send + Sync,
+{
+    #[inline(always)]
+    fn apply(&self, x: [T; I]) -> [T; O] {
+        self(x)
+    }
+}
+
+/// `outputs[k][i] = op(inputs[0][i], ..)[k]`: what one CPU task runs. Every
+/// array has the outputs' length (asserted: the callers check first).
+#[inline(always)]
+pub fn map_n_slice<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+    op: &Op,
+    inputs: [&[T]; I],
+    outputs: [&mut [T]; O],
+) {
+    let n = outputs.first().map_or(0, |o| o.len());
+    assert!(
+        inputs.iter().all(|x| x.len() == n) && outputs.iter().all(|o| o.len() == n),
+        "map_n_slice: arrays of different lengths"
+    );
+    let ins = inputs.map(<[T]>::as_ptr);
+    let outs = outputs.map(<[T]>::as_mut_ptr);
+    for i in 0..n {
+        // SAFETY: every array holds `n` elements (asserted above); the
+        // outputs are exclusive borrows, so no input or other output
+        // overlaps them.
+        unsafe { map_n_at(op, ins, outs, i) };
+    }
+}
+
+/// `outputs[k][i] = op(inputs[0][i], ..)[k]` at one index: what one GPU
+/// thread runs per element, and the CPU loop's body.
+///
+/// # Safety
+/// Every pointer is valid for index `i`; the outputs are disjoint from
+/// each other, and from the inputs unless an output is an input read at
+/// this index only (in place).
+#[inline(always)]
+pub unsafe fn map_n_at<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+    op: &Op,
+    inputs: [*const T; I],
+    outputs: [*mut T; O],
+    i: usize,
+) {
+    // SAFETY: the caller's.
+    let x = inputs.map(|p| unsafe { *p.add(i) });
+    let y = op.apply(x);
+    for (p, v) in outputs.into_iter().zip(y) {
+        // SAFETY: the caller's.
+        unsafe { *p.add(i) = v };
+    }
+}
+
 /// A binary op with its right operand fixed: `x -> op(x, y)`.
 #[derive(Clone, Copy, Debug, PartialEq, DeviceValue)]
 #[hotloop(crate = crate)]

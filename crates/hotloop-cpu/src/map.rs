@@ -11,7 +11,8 @@ use crate::simd::with_widest;
 use crate::store::{StoreMode, map_streaming, zip_streaming};
 use hotloop_core::Real;
 use hotloop_core::map::{
-    BinaryOp, UnaryOp, map_slice, map_slice_in_place, zip_slice, zip_slice_in_place,
+    BinaryOp, NaryOp, UnaryOp, map_n_slice, map_slice, map_slice_in_place, zip_slice,
+    zip_slice_in_place,
 };
 
 /// One thread.
@@ -36,6 +37,19 @@ pub mod serial {
         with_widest(
             #[inline(always)]
             || map_slice_in_place(op, data),
+        );
+    }
+
+    /// `outputs[k][i] = op(inputs[..][i])[k]`. Same lengths (the callers
+    /// check).
+    pub fn map_n<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+        op: &Op,
+        inputs: [&[T]; I],
+        outputs: [&mut [T]; O],
+    ) {
+        with_widest(
+            #[inline(always)]
+            || map_n_slice(op, inputs, outputs),
         );
     }
 
@@ -96,6 +110,25 @@ pub mod parallel {
                     || map_slice(op, i, o),
                 );
             }
+        });
+    }
+
+    /// `outputs[k][i] = op(inputs[..][i])[k]` over the pool.
+    pub fn map_n<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+        pool: &Pool,
+        op: &Op,
+        inputs: [&[T]; I],
+        outputs: [&mut [T]; O],
+    ) {
+        let bytes = outputs.iter().map(|o| size_of_val(*o)).sum();
+        if pool.runs_serially(bytes) {
+            return super::serial::map_n(op, inputs, outputs);
+        }
+        pool.for_each_part((outputs, inputs), ELEMENTWISE_CHUNK, |(o, i)| {
+            with_widest(
+                #[inline(always)]
+                || map_n_slice(op, i, o),
+            );
         });
     }
 

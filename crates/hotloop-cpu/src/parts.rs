@@ -40,6 +40,25 @@ impl<A: Split, B: Split> Split for (A, B) {
     }
 }
 
+impl<S: Split, const N: usize> Split for [S; N] {
+    fn elements(&self) -> usize {
+        self.first().map_or(0, Split::elements)
+    }
+    fn cut(self, at: usize) -> (Self, Self) {
+        let (mut lo, mut hi) = (Vec::with_capacity(N), Vec::with_capacity(N));
+        for s in self {
+            let (a, b) = s.cut(at);
+            lo.push(a);
+            hi.push(b);
+        }
+        match (lo.try_into(), hi.try_into()) {
+            (Ok(lo), Ok(hi)) => (lo, hi),
+            // N elements in, N pieces of each side out.
+            _ => unreachable!(),
+        }
+    }
+}
+
 /// Where part `p` of `parts` starts when `elements` are cut at multiples
 /// of `chunk`: the chunks shared out as evenly as whole chunks allow.
 pub fn part_start(p: usize, parts: usize, elements: usize, chunk: usize) -> usize {

@@ -8,7 +8,7 @@ use crate::store::StoreMode;
 use crate::{gufunc, map, montecarlo, parallel, reductions, serial, stencil};
 use hotloop_core::gufunc::GuKernel;
 use hotloop_core::index::Shape3;
-use hotloop_core::map::{BinaryOp, UnaryOp};
+use hotloop_core::map::{BinaryOp, NaryOp, UnaryOp};
 use hotloop_core::predicate::Predicate;
 use hotloop_core::stencil::{Boundary, Stencil3};
 use hotloop_runtime::{Element, GufuncPlan, Result, Runtime};
@@ -61,6 +61,15 @@ impl Runtime for Serial {
     }
     fn map_in_place<T: Element, Op: UnaryOp<T>>(&self, op: &Op, data: &mut [T]) -> Result<()> {
         map::serial::map_in_place(op, data);
+        Ok(())
+    }
+    fn map_n<T: Element, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+        &self,
+        op: &Op,
+        inputs: [&[T]; I],
+        outputs: [&mut [T]; O],
+    ) -> Result<()> {
+        map::serial::map_n(op, inputs, outputs);
         Ok(())
     }
     fn zip<T: Element, Op: BinaryOp<T>>(
@@ -145,6 +154,15 @@ impl Runtime for Parallel {
     }
     fn map_in_place<T: Element, Op: UnaryOp<T>>(&self, op: &Op, data: &mut [T]) -> Result<()> {
         map::parallel::map_in_place(&self.pool, op, data);
+        Ok(())
+    }
+    fn map_n<T: Element, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+        &self,
+        op: &Op,
+        inputs: [&[T]; I],
+        outputs: [&mut [T]; O],
+    ) -> Result<()> {
+        map::parallel::map_n(&self.pool, op, inputs, outputs);
         Ok(())
     }
     fn zip<T: Element, Op: BinaryOp<T>>(

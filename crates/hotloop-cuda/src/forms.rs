@@ -198,6 +198,90 @@ pub fn zip_timed<T: Element>(
     Ok(op_round_trip(dev, launch, op, items, &inputs, Some(out), &[], &[], &[])?.0)
 }
 
+/// `outputs[k][i] = op(inputs[..][i])[k]` (an `NaryOp`'s kernel): the
+/// inputs copied in, the outputs copied back, every array of one length.
+pub fn map_n_timed<T: Element, const I: usize, const O: usize>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    op: &DeviceKernel,
+    inputs: [&[T]; I],
+    outputs: [&mut [T]; O],
+) -> Result<Timings> {
+    let n = outputs.first().map_or(0, |o| o.len());
+    for x in &inputs {
+        check_same_shape("input", &[x.len()], "output", &[n])?;
+    }
+    for o in &outputs {
+        check_same_shape("output", &[o.len()], "first output", &[n])?;
+    }
+    let hosts = inputs.map(Input::Host);
+    // The outputs come back as the round trip's extra outputs, in order.
+    let extras: Vec<Extra<T>> = (0..O)
+        .map(|_| Extra {
+            what: "kernel output",
+            len: n,
+            init: None,
+        })
+        .collect();
+    let cfg = dev.resolve(launch, n as u64)?;
+    let module = dev.module(op.module)?;
+    let (timings, results) = round_trip(dev, cfg, n as u64, &hosts, None, &extras, |d| {
+        let mut args = Args::new();
+        let mut bufs = d
+            .inputs
+            .iter()
+            .map(|a| (false, a))
+            .chain(d.extras.iter().map(|a| (true, a)));
+        for (pos, kind) in op.kernel.params.iter().enumerate() {
+            match (*kind, pos) {
+                (ParamKind::Value { .. }, 0) => args.push_value(*kind, op.op),
+                (ParamKind::Slice(_) | ParamKind::Out(_), _) => {
+                    // `launch` refuses kinds that do not match what is pushed.
+                    let (written, a) = bufs.next().ok_or_else(|| Error::InvalidArgument {
+                        what: "kernel arguments",
+                        reason: format!(
+                            "`{}` takes more arrays than {I} inputs and {O} outputs",
+                            op.kernel.name
+                        ),
+                    })?;
+                    let elem = T::ELEM;
+                    let kind = if written {
+                        ParamKind::Out(elem)
+                    } else {
+                        ParamKind::Slice(elem)
+                    };
+                    args.push_raw(kind, a.addr(), a.len() as u64);
+                }
+                _ => {
+                    return Err(Error::InvalidArgument {
+                        what: "kernel arguments",
+                        reason: format!(
+                            "`{}` is not an element-wise kernel of {I} inputs and {O} outputs: {:?}",
+                            op.kernel.name, op.kernel.params
+                        ),
+                    });
+                }
+            }
+        }
+        let held = Held {
+            device: dev,
+            module,
+        };
+        let grid = Grid::from((cfg.blocks, cfg.threads_per_block));
+        let kernel = held.launch(op.kernel, grid, &args, &|_| {})?;
+        Ok(KernelRun {
+            launch: cfg,
+            kernel,
+        })
+    })?;
+    if n > 0 {
+        for (o, r) in outputs.into_iter().zip(results) {
+            o.copy_from_slice(&r);
+        }
+    }
+    Ok(timings)
+}
+
 /// `a[i] = op(a[i], b[i])`: the zip kernel with `a` as its output.
 pub fn zip_in_place_timed<T: Element>(
     dev: &Arc<Device>,

@@ -10,7 +10,7 @@ use hotloop_core::abi::{DeviceKernel, GufuncShape, MAX_DEVICE_CORE_DIMS};
 use hotloop_core::grid::cell_coords;
 use hotloop_core::gufunc::GuKernel;
 use hotloop_core::index::Shape3;
-use hotloop_core::map::{BinaryOp, UnaryOp};
+use hotloop_core::map::{BinaryOp, NaryOp, UnaryOp};
 use hotloop_core::predicate::Predicate;
 use hotloop_core::stencil::{Boundary, Stencil3, stencil_cell};
 use hotloop_runtime::{Element, Error, GufuncPlan, LaunchConfig, Result, Runtime};
@@ -114,6 +114,15 @@ impl Runtime for Cuda {
     fn map_in_place<T: Element, Op: UnaryOp<T>>(&self, op: &Op, data: &mut [T]) -> Result<()> {
         let k = compiled(op.device_kernel(), "map")?;
         forms::map_in_place_timed(&self.device()?, self.launch, &k, data).map(drop)
+    }
+    fn map_n<T: Element, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+        &self,
+        op: &Op,
+        inputs: [&[T]; I],
+        outputs: [&mut [T]; O],
+    ) -> Result<()> {
+        let k = compiled(op.device_kernel(), "map_n")?;
+        forms::map_n_timed(&self.device()?, self.launch, &k, inputs, outputs).map(drop)
     }
     fn zip<T: Element, Op: BinaryOp<T>>(
         &self,

@@ -83,7 +83,7 @@ pub use elem::{
 };
 pub use hotloop_core::abi::{DeviceKernel, DeviceValue, KernelModule};
 pub use hotloop_core::gufunc::GuKernel;
-pub use hotloop_core::map::{BinaryOp, UnaryOp};
+pub use hotloop_core::map::{BinaryOp, NaryOp, UnaryOp};
 pub use hotloop_core::predicate::Predicate;
 pub use hotloop_core::stencil::{Stencil2, Stencil3};
 pub use hotloop_core::{Real, math};
@@ -112,7 +112,7 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 /// Everything a kernel file needs: `use hotloop_device::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        BinaryOp, DeviceValue, Dim3, GuKernel, Out, Predicate, Real, SharedArray, Stencil2,
+        BinaryOp, DeviceValue, Dim3, GuKernel, NaryOp, Out, Predicate, Real, SharedArray, Stencil2,
         Stencil3, UnaryOp, View, block_dim, block_idx, block_reduce, device_op, grid_1d, grid_2d,
         grid_3d, grid_dim, grid_size_1d, grid_stride, kernel, shared_array, sync_threads,
         thread_idx,

@@ -1,7 +1,7 @@
 //! `#[device_op]`: an op's trait impl, and the GPU entry points that run
 //! the op, from one declaration.
 //!
-//! On the trait impl of a [`UnaryOp`], `BinaryOp`, `Predicate`,
+//! On the trait impl of a [`UnaryOp`], `BinaryOp`, `NaryOp`, `Predicate`,
 //! `GuKernel`, `Stencil3` or `Stencil2` (the trait's name says the form),
 //! it generates:
 //!
@@ -35,10 +35,16 @@ enum Form {
     MapRight,
     MapLeft,
     Zip,
+    /// `NaryOp<T, I, O>`: `I` inputs, `O` outputs.
+    MapN(usize, usize),
     Count,
     Gufunc,
     Stencil,
 }
+
+/// The names of an `NaryOp`'s inputs and outputs in its entry.
+const NARY_INPUTS: [&str; 4] = ["in0", "in1", "in2", "in3"];
+const NARY_OUTPUTS: [&str; 3] = ["out0", "out1", "out2"];
 
 /// One parameter of a form after the op: how it is declared in the entry
 /// and in the host's metadata.
@@ -61,6 +67,7 @@ impl Form {
             Form::MapRight => "map_right",
             Form::MapLeft => "map_left",
             Form::Zip => "zip",
+            Form::MapN(..) => "map_n",
             Form::Count => "count",
             Form::Gufunc => "gufunc",
             Form::Stencil => "stencil",
@@ -73,6 +80,11 @@ impl Form {
         match self {
             Form::Map | Form::MapRight | Form::MapLeft => vec![P::Slice("input"), P::Out("out")],
             Form::Zip => vec![P::Slice("a"), P::Slice("b"), P::Out("out")],
+            Form::MapN(i, o) => NARY_INPUTS[..i]
+                .iter()
+                .map(|n| P::Slice(n))
+                .chain(NARY_OUTPUTS[..o].iter().map(|n| P::Out(n)))
+                .collect(),
             Form::Count => vec![P::Slice("input"), P::OutU64("partials")],
             Form::Gufunc => vec![
                 P::Slice("input"),
@@ -111,6 +123,31 @@ impl Form {
                 // SAFETY: as the map form, for three buffers.
                 unsafe { #c::grid::zip_thread(#idx, op, a_ptr, b_ptr, out_ptr, len) }
             },
+            Form::MapN(i, o) => {
+                let names = |list: &[&str], suffix: &str| -> Vec<proc_macro2::Ident> {
+                    list.iter().map(|n| format_ident!("{n}_{suffix}")).collect()
+                };
+                let (ins, in_lens) = (
+                    names(&NARY_INPUTS[..i], "ptr"),
+                    names(&NARY_INPUTS[..i], "len"),
+                );
+                let (outs, out_lens) = (
+                    names(&NARY_OUTPUTS[..o], "ptr"),
+                    names(&NARY_OUTPUTS[..o], "len"),
+                );
+                quote! {
+                    let mut len = u64::MAX;
+                    for l in [#(#in_lens,)* #(#out_lens,)*] {
+                        if l < len {
+                            len = l;
+                        }
+                    }
+                    // SAFETY: the launch contract: `len` elements in each
+                    // buffer, the outputs disjoint; grid-stride indices
+                    // are this thread's alone.
+                    unsafe { #c::grid::map_n_thread(#idx, op, [#(#ins),*], [#(#outs),*], len) }
+                }
+            }
             Form::Count => quote! {
                 let idx = #idx;
                 // SAFETY: the launch contract: `input_len` elements.
@@ -173,6 +210,8 @@ fn trait_of(name: &str) -> Option<Trait> {
     let (forms, hook) = match name {
         "UnaryOp" => (vec![Form::Map], "map"),
         "BinaryOp" => (vec![Form::Zip, Form::MapRight, Form::MapLeft], "zip"),
+        // The arity is read from the trait's arguments (`decl`).
+        "NaryOp" => (vec![Form::MapN(0, 0)], "map_n"),
         "Predicate" => (vec![Form::Count], "count"),
         "GuKernel" => (vec![Form::Gufunc], "gufunc"),
         "Stencil3" => (vec![Form::Stencil], "stencil3"),
@@ -332,8 +371,8 @@ fn decl(item: &ItemImpl) -> syn::Result<Decl> {
     let Some(tr) = trait_of(&seg.ident.to_string()) else {
         return Err(syn::Error::new_spanned(
             &seg.ident,
-            "#[device_op] goes on an impl of UnaryOp, BinaryOp, Predicate, GuKernel, Stencil3 or \
-             Stencil2",
+            "#[device_op] goes on an impl of UnaryOp, BinaryOp, NaryOp, Predicate, GuKernel, \
+             Stencil3 or Stencil2",
         ));
     };
     let trait_arg = match &seg.arguments {
@@ -347,6 +386,10 @@ fn decl(item: &ItemImpl) -> syn::Result<Decl> {
         syn::Error::new_spanned(seg, "the trait needs its element type, `UnaryOp<T>`")
     })?;
     let (elems, param) = elements(item, &trait_arg)?;
+    let mut tr = tr;
+    if tr.hook == "map_n" {
+        tr.forms = vec![nary_arity(seg)?];
+    }
     Ok(Decl {
         tr,
         trait_arg,
@@ -355,6 +398,47 @@ fn decl(item: &ItemImpl) -> syn::Result<Decl> {
         self_ty: (*item.self_ty).clone(),
         ident: type_ident(&item.self_ty)?,
     })
+}
+
+/// `NaryOp<T, I, O>`'s form: `I` and `O` as integer literals, within
+/// the limits.
+fn nary_arity(seg: &syn::PathSegment) -> syn::Result<Form> {
+    let consts: Vec<&syn::Expr> = match &seg.arguments {
+        PathArguments::AngleBracketed(a) => a
+            .args
+            .iter()
+            .filter_map(|g| match g {
+                GenericArgument::Const(e) => Some(e),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let literal = |e: &syn::Expr, max: usize, what: &str| -> syn::Result<usize> {
+        let n = match e {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) => i.base10_parse::<usize>().ok(),
+            _ => None,
+        };
+        n.filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+            syn::Error::new_spanned(
+                e,
+                format!("a device op's number of {what} is a literal from 1 to {max}"),
+            )
+        })
+    };
+    match consts[..] {
+        [i, o] => Ok(Form::MapN(
+            literal(i, NARY_INPUTS.len(), "inputs")?,
+            literal(o, NARY_OUTPUTS.len(), "outputs")?,
+        )),
+        _ => Err(syn::Error::new_spanned(
+            seg,
+            "`NaryOp<T, I, O>` with its numbers of inputs and outputs as literals",
+        )),
+    }
 }
 
 /// One entry of an op: its form, element type and metadata initializer.

@@ -14,7 +14,7 @@
 use crate::{Element, GufuncPlan, Result};
 use hotloop_core::gufunc::GuKernel;
 use hotloop_core::index::Shape3;
-use hotloop_core::map::{BinaryOp, UnaryOp};
+use hotloop_core::map::{BinaryOp, NaryOp, UnaryOp};
 use hotloop_core::predicate::Predicate;
 use hotloop_core::reduce::SUM_CHUNK;
 use hotloop_core::stencil::{Boundary, Stencil3};
@@ -32,7 +32,7 @@ use std::ops::Range;
 /// use hotloop_core::elementwise::{add_scalar_slice, add_scalar_slice_in_place};
 /// use hotloop_core::gufunc::GuKernel;
 /// use hotloop_core::index::Shape3;
-/// use hotloop_core::map::{BinaryOp, UnaryOp, map_slice, map_slice_in_place};
+/// use hotloop_core::map::{BinaryOp, NaryOp, UnaryOp, map_n_slice, map_slice, map_slice_in_place};
 /// use hotloop_core::map::{zip_slice, zip_slice_in_place};
 /// use hotloop_core::predicate::Predicate;
 /// use hotloop_core::reduce::{count_slice, max_slice, min_slice, sum_slice};
@@ -75,6 +75,15 @@ use std::ops::Range;
 ///     }
 ///     fn map<T: Element, Op: UnaryOp<T>>(&self, op: &Op, x: &[T], out: &mut [T]) -> Result<()> {
 ///         map_slice(op, x, out);
+///         Ok(())
+///     }
+///     fn map_n<T: Element, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+///         &self,
+///         op: &Op,
+///         inputs: [&[T]; I],
+///         outputs: [&mut [T]; O],
+///     ) -> Result<()> {
+///         map_n_slice(op, inputs, outputs);
 ///         Ok(())
 ///     }
 ///     fn map_in_place<T: Element, Op: UnaryOp<T>>(&self, op: &Op, x: &mut [T]) -> Result<()> {
@@ -144,6 +153,14 @@ pub trait Runtime {
     fn map<T: Element, Op: UnaryOp<T>>(&self, op: &Op, input: &[T], out: &mut [T]) -> Result<()>;
     /// `data[i] = op(data[i])`.
     fn map_in_place<T: Element, Op: UnaryOp<T>>(&self, op: &Op, data: &mut [T]) -> Result<()>;
+    /// `outputs[k][i] = op(inputs[0][i], ..)[k]`: several inputs and
+    /// outputs, every array of one length.
+    fn map_n<T: Element, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+        &self,
+        op: &Op,
+        inputs: [&[T]; I],
+        outputs: [&mut [T]; O],
+    ) -> Result<()>;
     /// `out[i] = op(a[i], b[i])`.
     fn zip<T: Element, Op: BinaryOp<T>>(
         &self,

@@ -11,7 +11,7 @@
 use crate::grid::{Global, Grid};
 use hotloop_core::Real;
 use hotloop_core::grid as body;
-use hotloop_core::map::{BinaryOp, UnaryOp};
+use hotloop_core::map::{BinaryOp, NaryOp, UnaryOp};
 use hotloop_runtime::{LaunchConfig, Result, check_same_shape};
 
 /// `out[i] = op(input[i])`. `launch` defaults to [`crate::default_launch`]
@@ -49,6 +49,40 @@ pub fn map_in_place<T: Real, Op: UnaryOp<T>>(
         // SAFETY: `len` elements, exclusively borrowed; each index is read
         // then written by one thread only.
         unsafe { body::map_thread(t, op, buf.ptr(), buf.ptr(), len) }
+    });
+    Ok(())
+}
+
+/// `outputs[k][i] = op(inputs[..][i])[k]`; every array of one length.
+pub fn map_n<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+    launch: Option<LaunchConfig>,
+    op: &Op,
+    inputs: [&[T]; I],
+    outputs: [&mut [T]; O],
+) -> Result<()> {
+    let n = outputs.first().map_or(0, |o| o.len());
+    for x in &inputs {
+        check_same_shape("input", &[x.len()], "output", &[n])?;
+    }
+    for o in &outputs {
+        check_same_shape("output", &[o.len()], "first output", &[n])?;
+    }
+    let grid = Grid::resolve(launch, n as u64)?;
+    let src = inputs.map(Global::input);
+    let dst = outputs.map(Global::output);
+    grid.for_each_thread(|t| {
+        // SAFETY: every buffer holds `n` elements; the outputs are borrowed
+        // exclusively, so they overlap nothing; grid-stride indices are
+        // disjoint between threads.
+        unsafe {
+            body::map_n_thread(
+                t,
+                op,
+                src.map(|g| g.ptr().cast_const()),
+                dst.map(Global::ptr),
+                n as u64,
+            )
+        }
     });
     Ok(())
 }

@@ -5,7 +5,7 @@
 use crate::{elementwise, gufunc, map, montecarlo, reduce, stencil};
 use hotloop_core::gufunc::GuKernel;
 use hotloop_core::index::Shape3;
-use hotloop_core::map::{BinaryOp, UnaryOp};
+use hotloop_core::map::{BinaryOp, NaryOp, UnaryOp};
 use hotloop_core::predicate::Predicate;
 use hotloop_core::stencil::{Boundary, Stencil3};
 use hotloop_runtime::{Element, GufuncPlan, LaunchConfig, Result, Runtime};
@@ -45,6 +45,14 @@ impl Runtime for Sim {
     }
     fn map_in_place<T: Element, Op: UnaryOp<T>>(&self, op: &Op, data: &mut [T]) -> Result<()> {
         map::map_in_place(self.launch, op, data)
+    }
+    fn map_n<T: Element, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+        &self,
+        op: &Op,
+        inputs: [&[T]; I],
+        outputs: [&mut [T]; O],
+    ) -> Result<()> {
+        map::map_n(self.launch, op, inputs, outputs)
     }
     fn zip<T: Element, Op: BinaryOp<T>>(
         &self,

@@ -21,7 +21,7 @@ use crate::reduce::{Max, MinValue, SUM_CHUNK, sum_chunk};
 mod ops;
 
 pub use ops::{
-    cell_coords, count_thread_partial, gufunc_thread, map_thread, min_thread_partial,
+    cell_coords, count_thread_partial, gufunc_thread, map_n_thread, map_thread, min_thread_partial,
     stencil_thread, zip_thread,
 };
 

@@ -20,7 +20,7 @@ use crate::Real;
 use crate::grid::ThreadIdx;
 use crate::gufunc::{GuKernel, gufunc_at};
 use crate::index::Shape3;
-use crate::map::{BinaryOp, UnaryOp, map_at, zip_at};
+use crate::map::{BinaryOp, NaryOp, UnaryOp, map_at, map_n_at, zip_at};
 use crate::predicate::Predicate;
 use crate::reduce::Min;
 use crate::stencil::{Boundary, ReachError, Stencil3, stencil_cell};
@@ -44,6 +44,27 @@ pub unsafe fn map_thread<T: Real, Op: UnaryOp<T>>(
         // SAFETY: i < len; the caller vouches for the buffers and for this
         // index being this thread's alone.
         unsafe { map_at(op, input, out, i as usize) };
+    }
+}
+
+/// `outputs[k][i] = op(inputs[..][i])[k]` for this thread's grid-stride
+/// indices below `len`.
+///
+/// # Safety
+/// Every buffer is valid for `len` elements; the outputs do not overlap
+/// each other or the inputs; no other thread writes this thread's indices.
+#[inline(always)]
+pub unsafe fn map_n_thread<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+    idx: ThreadIdx,
+    op: &Op,
+    inputs: [*const T; I],
+    outputs: [*mut T; O],
+    len: u64,
+) {
+    for i in idx.grid_stride(len) {
+        // SAFETY: i < len; the caller vouches for the buffers and for this
+        // index being this thread's alone.
+        unsafe { map_n_at(op, inputs, outputs, i as usize) };
     }
 }
 

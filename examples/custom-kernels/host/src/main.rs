@@ -11,11 +11,11 @@
 //! CUDA, each checked against the serial backend bit for bit.
 
 use custom_kernels::{
-    Outlier, Softsign, TPB, add_scalar, add_two, add_two_blog, block_max, block_sum, fast_matmul,
-    histogram, zero_suppress,
+    BlackScholes, Outlier, Softsign, TPB, add_scalar, add_two, add_two_blog, block_max, block_sum,
+    fast_matmul, histogram, zero_suppress,
 };
 use hotloop::ndarray::{Array2, Array3, IntoDimension};
-use hotloop::{Backend, Error, count_where_slice, map_slice_into};
+use hotloop::{Backend, Error, count_where_slice, map_n_slice_into, map_slice_into};
 use hotloop_cuda::Module;
 use hotloop_device::DeviceCopy;
 use hotloop_device::host::Launcher;
@@ -279,7 +279,69 @@ fn ops(backend: Backend) -> Vec<(String, String, bool, String)> {
         count_where_slice(Backend::Serial, outlier, &x)
             .and_then(|w| Ok(count_where_slice(backend, outlier, &x)? == w)),
     );
+    // Black-Scholes: three inputs, two outputs, as numba-examples generates
+    // them; the serial bits, and NumPy's formula (f64, the platform's log
+    // and exp) within the example's own tolerance (rtol = atol = 1e-5).
+    let n = 20_011;
+    let u = |i: usize, k: usize| ((i * 7919 + k * 104_729) % 10_007) as f64 / 10_007.0;
+    let lerp = |r: f64, lo: f64, hi: f64| (1.0 - r) * lo + r * hi;
+    let s: Vec<f64> = (0..n).map(|i| lerp(u(i, 1), 5.0, 30.0)).collect();
+    let x: Vec<f64> = (0..n).map(|i| lerp(u(i, 2), 1.0, 100.0)).collect();
+    let t: Vec<f64> = (0..n).map(|i| lerp(u(i, 3), 0.25, 10.0)).collect();
+    let op = BlackScholes {
+        riskfree: 0.02,
+        volatility: 0.30,
+    };
+    let price = |b: Backend| -> Result<[Vec<f64>; 2], Error> {
+        let (mut call, mut put) = (vec![0.0; n], vec![0.0; n]);
+        map_n_slice_into(b, op, [&s, &x, &t], [&mut call, &mut put])?;
+        Ok([call, put])
+    };
+    row(
+        "BlackScholes (map_n, 3 in, 2 out, #[device_op])",
+        price(Backend::Serial).and_then(|want| {
+            let got = price(backend)?;
+            let numpy = black_scholes_numpy(&s, &x, &t, 0.02, 0.30);
+            let close = |a: &[f64], b: &[f64]| {
+                a.iter()
+                    .zip(b)
+                    .all(|(a, b)| (a - b).abs() <= 1e-5 + 1e-5 * b.abs())
+            };
+            let same =
+                |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| a.to_bits() == b.to_bits());
+            Ok(same(&got[0], &want[0])
+                && same(&got[1], &want[1])
+                && close(&got[0], &numpy[0])
+                && close(&got[1], &numpy[1]))
+        }),
+    );
     rows
+}
+
+/// numba-examples' NumPy Black-Scholes, element by element in f64 with the
+/// platform's `ln` and `exp` (what NumPy calls): the reference the port is
+/// checked against.
+fn black_scholes_numpy(s: &[f64], x: &[f64], t: &[f64], r: f64, v: f64) -> [Vec<f64>; 2] {
+    let cnd = |d: f64| {
+        let k = 1.0 / (1.0 + 0.2316419 * d.abs());
+        let poly = k
+            * (0.31938153
+                + k * (-0.356563782 + k * (1.781477937 + k * (-1.821255978 + k * 1.330274429))));
+        let ret = 0.398_942_280_401_432_7 * (-0.5 * d * d).exp() * poly;
+        if d > 0.0 { 1.0 - ret } else { ret }
+    };
+    let mut call = Vec::with_capacity(s.len());
+    let mut put = Vec::with_capacity(s.len());
+    for i in 0..s.len() {
+        let sqrt_t = t[i].sqrt();
+        let d1 = ((s[i] / x[i]).ln() + (r + 0.5 * v * v) * t[i]) / (v * sqrt_t);
+        let d2 = d1 - v * sqrt_t;
+        let (c1, c2) = (cnd(d1), cnd(d2));
+        let exp_rt = (-r * t[i]).exp();
+        call.push(s[i] * c1 - x[i] * exp_rt * c2);
+        put.push(x[i] * exp_rt * (1.0 - c2) - s[i] * (1.0 - c1));
+    }
+    [call, put]
 }
 
 fn main() -> ExitCode {
@@ -306,11 +368,11 @@ fn main() -> ExitCode {
         }
         Err(why) => println!("cuda: skipped: {why}"),
     }
-    println!("{:<12} {:<36} {:<12} ok", "backend", "kernel", "launch");
+    println!("{:<12} {:<48} {:<16} ok", "backend", "kernel", "launch");
     let mut failed = 0;
     for (backend, (kernel, launch, ok, detail)) in &all {
         println!(
-            "{backend:<12} {kernel:<36} {launch:<12} {} {detail}",
+            "{backend:<12} {kernel:<48} {launch:<16} {} {detail}",
             if *ok { "✓" } else { "✗" }
         );
         failed += usize::from(!ok);

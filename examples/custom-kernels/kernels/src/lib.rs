@@ -47,6 +47,53 @@ impl<T: Real> Predicate<T> for Outlier<T> {
     }
 }
 
+/// numba-examples' Black-Scholes (`examples/finance/blackscholes`), its
+/// loop body line for line: three inputs (stock price, strike, years) and
+/// two outputs (call and put), with the rate and volatility as fields. One
+/// `NaryOp` runs it on every backend, the GPU through `#[device_op]`.
+#[derive(Clone, Copy, Debug, DeviceValue)]
+#[repr(C)]
+pub struct BlackScholes<T> {
+    /// The risk-free rate.
+    pub riskfree: T,
+    /// The volatility.
+    pub volatility: T,
+}
+
+/// The cumulative normal distribution by the example's polynomial
+/// (`cnd_numba`).
+fn cnd<T: Real>(d: T) -> T {
+    let c = T::from_f64;
+    let (a1, a2, a3, a4, a5) = (
+        c(0.31938153),
+        c(-0.356563782),
+        c(1.781477937),
+        c(-1.821255978),
+        c(1.330274429),
+    );
+    let rsqrt2pi = c(0.398_942_280_401_432_7);
+    let k = T::ONE / (T::ONE + c(0.2316419) * d.abs());
+    let ret =
+        rsqrt2pi * (c(-0.5) * d * d).exp() * (k * (a1 + k * (a2 + k * (a3 + k * (a4 + k * a5)))));
+    if d > T::ZERO { T::ONE - ret } else { ret }
+}
+
+#[device_op]
+impl<T: Real> NaryOp<T, 3, 2> for BlackScholes<T> {
+    fn apply(&self, [s, x, t]: [T; 3]) -> [T; 2] {
+        let (r, v) = (self.riskfree, self.volatility);
+        let sqrt_t = t.sqrt();
+        let d1 = ((s / x).ln() + (r + T::from_f64(0.5) * v * v) * t) / (v * sqrt_t);
+        let d2 = d1 - v * sqrt_t;
+        let (cndd1, cndd2) = (cnd(d1), cnd(d2));
+        let exp_rt = (-r * t).exp();
+        [
+            s * cndd1 - x * exp_rt * cndd2,
+            x * exp_rt * (T::ONE - cndd2) - s * (T::ONE - cndd1),
+        ]
+    }
+}
+
 /// The blog's `@cuda.jit` kernel line for line: `x = cuda.grid(1)`, then
 /// every `(y, z)` of plane `x`, z outer, the extents read from the
 /// arrays' shapes. Launch one thread per x (the blog used 16 per block).
