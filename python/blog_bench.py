@@ -124,6 +124,109 @@ if numba is not None:
         return 4.0 * hits / n
 
 
+# --- numba-examples' Black-Scholes (examples/finance/blackscholes) ---------
+
+RISKFREE = 0.02
+VOLATILITY = 0.30
+
+
+def cnd_numpy(d):
+    A1, A2, A3, A4, A5 = 0.31938153, -0.356563782, 1.781477937, -1.821255978, 1.330274429
+    RSQRT2PI = 0.39894228040143267793994605993438
+    K = 1.0 / (1.0 + 0.2316419 * np.abs(d))
+    ret = RSQRT2PI * np.exp(-0.5 * d * d) * (K * (A1 + K * (A2 + K * (A3 + K * (A4 + K * A5)))))
+    return np.where(d > 0, 1.0 - ret, ret)
+
+
+def black_scholes_numpy(S, X, T, R, V):
+    sqrtT = np.sqrt(T)
+    d1 = (np.log(S / X) + (R + 0.5 * V * V) * T) / (V * sqrtT)
+    d2 = d1 - V * sqrtT
+    cndd1, cndd2 = cnd_numpy(d1), cnd_numpy(d2)
+    expRT = np.exp(-R * T)
+    return S * cndd1 - X * expRT * cndd2, X * expRT * (1.0 - cndd2) - S * (1.0 - cndd1)
+
+
+if numba is not None:
+    @njit(cache=False)
+    def cnd_numba(d):
+        A1, A2, A3, A4, A5 = 0.31938153, -0.356563782, 1.781477937, -1.821255978, 1.330274429
+        RSQRT2PI = 0.39894228040143267793994605993438
+        K = 1.0 / (1.0 + 0.2316419 * math.fabs(d))
+        ret = RSQRT2PI * math.exp(-0.5 * d * d) * (K * (A1 + K * (A2 + K * (A3 + K * (A4 + K * A5)))))
+        if d > 0:
+            ret = 1.0 - ret
+        return ret
+
+    @njit(cache=False)
+    def black_scholes_numba(S, X, T, R, V, call, put):
+        for i in range(len(S)):
+            sqrtT = math.sqrt(T[i])
+            d1 = (math.log(S[i] / X[i]) + (R + 0.5 * V * V) * T[i]) / (V * sqrtT)
+            d2 = d1 - V * sqrtT
+            cndd1, cndd2 = cnd_numba(d1), cnd_numba(d2)
+            expRT = math.exp((-1.0 * R) * T[i])
+            call[i] = S[i] * cndd1 - X[i] * expRT * cndd2
+            put[i] = X[i] * expRT * (1.0 - cndd2) - S[i] * (1.0 - cndd1)
+
+    @njit(parallel=True, cache=False)
+    def black_scholes_numba_prange(S, X, T, R, V, call, put):
+        for i in prange(len(S)):
+            sqrtT = math.sqrt(T[i])
+            d1 = (math.log(S[i] / X[i]) + (R + 0.5 * V * V) * T[i]) / (V * sqrtT)
+            d2 = d1 - V * sqrtT
+            cndd1, cndd2 = cnd_numba(d1), cnd_numba(d2)
+            expRT = math.exp((-1.0 * R) * T[i])
+            call[i] = S[i] * cndd1 - X[i] * expRT * cndd2
+            put[i] = X[i] * expRT * (1.0 - cndd2) - S[i] * (1.0 - cndd1)
+
+
+def black_scholes_inputs(n):
+    """The inputs the Rust rows price (crates/hotloop-bench's
+    black_scholes.rs): a fixed sequence in the example's ranges."""
+    i = np.arange(n, dtype=np.int64)
+
+    def u(k):
+        return ((i * 7919 + k * 104729) % 10007).astype(np.float64) / 10007.0
+
+    def lerp(r, lo, hi):
+        return (1.0 - r) * lo + r * hi
+
+    return lerp(u(1), 5.0, 30.0), lerp(u(2), 1.0, 100.0), lerp(u(3), 0.25, 10.0)
+
+
+def run_black_scholes(n, repeat):
+    workload = f"black_scholes {n} options f64"
+    S, X, T = black_scholes_inputs(n)
+    want_call, want_put = black_scholes_numpy(S, X, T, RISKFREE, VOLATILITY)
+
+    def close(call, put):
+        ok = np.allclose(call, want_call, rtol=1e-5, atol=1e-5) and \
+            np.allclose(put, want_put, rtol=1e-5, atol=1e-5)
+        return "passed" if ok else "failed"
+
+    progress("black_scholes numpy")
+    first, reps, (c, p) = timed(lambda: black_scholes_numpy(S, X, T, RISKFREE, VOLATILITY), repeat)
+    emit(workload=workload, form="numpy", repeats_s=reps, first_call_s=first, bytes=5 * 8 * n,
+         check=close(c, p), note="numba-examples' NumPy version (fresh outputs and temporaries)")
+    if numba is None:
+        emit(workload=workload, form="numba", skipped="numba is not importable")
+        return
+    call, put = np.empty(n), np.empty(n)
+    for name, fn, note in [
+        ("numba @njit", black_scholes_numba, "numba-examples' loop, preallocated outputs"),
+        ("numba prange", black_scholes_numba_prange, "the same loop with prange, parallel=True"),
+    ]:
+        progress(f"black_scholes {name}")
+        call.fill(0.0)
+        put.fill(0.0)
+        first, reps, _ = timed(lambda: fn(S, X, T, RISKFREE, VOLATILITY, call, put), repeat)
+        med = sorted(reps)[len(reps) // 2]
+        emit(workload=workload, form=name, repeats_s=reps, first_call_s=first,
+             compile_s=max(first - med, 0.0), bytes=5 * 8 * n, check=close(call, put),
+             note=note + "; first call includes JIT compile")
+
+
 def run_add(shape, repeat, pure_shape):
     workload = "add_scalar f64 {}x{}x{}".format(*shape)
     nbytes = 2 * 8 * shape[0] * shape[1] * shape[2]
@@ -245,6 +348,7 @@ def main():
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--workloads", default="add,pi")
     p.add_argument("--sweep-max", type=int, default=4 << 30)
+    p.add_argument("--options", type=int, default=10_000_000)
     a = p.parse_args()
     if numba is not None and a.threads > 0:
         numba.set_num_threads(min(a.threads, numba.config.NUMBA_NUM_THREADS))
@@ -256,6 +360,8 @@ def main():
         run_add(tuple(a.shape), a.repeat, tuple(a.pure_shape))
     if "pi" in wl:
         run_pi(a.samples, a.repeat)
+    if "black_scholes" in wl:
+        run_black_scholes(a.options, a.repeat)
     if "sweep" in wl:
         run_sweep(a.sweep_max)
 

@@ -308,6 +308,10 @@ fn cpu_rows(
     cmd.arg("--samples")
         .args(cfg.samples.iter().map(u64::to_string));
     cmd.args(["--repeat", &cfg.plan.repeat.to_string()]);
+    cmd.args([
+        "--options",
+        &crate::workloads::black_scholes::options(cfg).to_string(),
+    ]);
     if let Some(t) = cfg.threads {
         cmd.args(["--threads", &t.to_string()]);
     }

@@ -12,6 +12,7 @@
 // One module per workload (declared here, not by a macro beside `ALL`:
 // rustfmt does not see modules a macro declares), and the shared helpers.
 pub mod add;
+pub mod black_scholes;
 pub mod common;
 pub mod gufunc;
 pub mod map;
@@ -33,6 +34,7 @@ static ALL: &[&dyn Workload] = &[
     &map::Map,
     &stencil::Stencil,
     &gufunc::Gufunc,
+    &black_scholes::BlackScholesWorkload,
 ];
 
 /// Every workload: the one list the rest of the suite reads.
@@ -274,7 +276,18 @@ mod tests {
     fn the_run_order_is_the_shared_input_then_own_arrays_then_samples() {
         let c = cfg("--size 3x4x5");
         let order: Vec<_> = run_order(&c).iter().map(|w| w.name()).collect();
-        assert_eq!(order, ["add", "reduce", "map", "stencil", "gufunc", "pi"]);
+        assert_eq!(
+            order,
+            [
+                "add",
+                "reduce",
+                "map",
+                "stencil",
+                "gufunc",
+                "black_scholes",
+                "pi"
+            ]
+        );
         let c = cfg("--size 3x4x5 --workload gufunc,pi,add");
         let order: Vec<_> = run_order(&c).iter().map(|w| w.name()).collect();
         assert_eq!(order, ["add", "gufunc", "pi"]);
