@@ -171,8 +171,9 @@ pub fn block_max(input: &[f64], maxima: Out<f64>) {
 }
 
 /// The tile width of [`fast_matmul`], a module constant as in Numba's
-/// example: `shared_array!` lengths are evaluated at module scope.
-pub const TPB: usize = 16;
+/// example: `shared_array!` shapes are evaluated at module scope. 32x32
+/// tiles: 1024 threads a block, 8 KiB of shared memory for the two.
+pub const TPB: usize = 32;
 
 /// `C = A @ B`, numba-examples' `cu_square_matrix_mul` (Numba's docs'
 /// `fast_matmul`) line for line: 2-D arrays indexed as `A[x, k]`, their
