@@ -227,6 +227,71 @@ def run_black_scholes(n, repeat):
              note=note + "; first call includes JIT compile")
 
 
+# --- Lennard-Jones: prange over the user's own pair loop ---------------------
+
+def lj_atoms(n):
+    """The positions the Rust rows use (lennard_jones.rs): a jittered cubic
+    lattice of spacing 1.1."""
+    side = 1
+    while side ** 3 < n:
+        side += 1
+    i = np.arange(n, dtype=np.int64)
+    cell = np.stack([i % side, (i // side) % side, i // (side * side)], axis=1).astype(np.float64)
+    jitter = np.stack([((i * 7919 + k * 104729) % 1000) * 1e-4 for k in range(3)], axis=1)
+    return cell * 1.1 + jitter
+
+
+if numba is not None:
+    @njit(cache=False)
+    def lj_numba(pos):
+        n = pos.shape[0]
+        energy = 0.0
+        for i in range(n):
+            for j in range(i + 1, n):
+                r2 = 0.0
+                for k in range(3):
+                    d = pos[i, k] - pos[j, k]
+                    r2 += d * d
+                s6 = (1.0 / r2) ** 3
+                energy += 4.0 * (s6 * s6 - s6)
+        return energy
+
+    @njit(parallel=True, cache=False)
+    def lj_numba_prange(pos):
+        n = pos.shape[0]
+        energy = 0.0
+        for i in prange(n):
+            for j in range(i + 1, n):
+                r2 = 0.0
+                for k in range(3):
+                    d = pos[i, k] - pos[j, k]
+                    r2 += d * d
+                s6 = (1.0 / r2) ** 3
+                energy += 4.0 * (s6 * s6 - s6)
+        return energy
+
+
+def run_lennard_jones(n, repeat):
+    workload = f"lennard_jones {n} atoms f64"
+    if numba is None:
+        emit(workload=workload, form="numba", skipped="numba is not importable")
+        return
+    pos = lj_atoms(n)
+    energies = {}
+    for name, fn, note in [
+        ("numba @njit", lj_numba, "the pair loop under @njit"),
+        ("numba prange", lj_numba_prange, "the same loop, prange over i, parallel=True"),
+    ]:
+        progress(f"lennard_jones {name}")
+        first, reps, e = timed(lambda: fn(pos), repeat)
+        energies[name] = e
+        med = sorted(reps)[len(reps) // 2]
+        ok = abs(e - energies["numba @njit"]) <= 1e-9 * abs(energies["numba @njit"])
+        emit(workload=workload, form=name, repeats_s=reps, first_call_s=first,
+             compile_s=max(first - med, 0.0), check="passed" if ok else "failed",
+             note=note + "; first call includes JIT compile")
+
+
 def run_add(shape, repeat, pure_shape):
     workload = "add_scalar f64 {}x{}x{}".format(*shape)
     nbytes = 2 * 8 * shape[0] * shape[1] * shape[2]
@@ -349,6 +414,7 @@ def main():
     p.add_argument("--workloads", default="add,pi")
     p.add_argument("--sweep-max", type=int, default=4 << 30)
     p.add_argument("--options", type=int, default=10_000_000)
+    p.add_argument("--atoms", type=int, default=2000)
     a = p.parse_args()
     if numba is not None and a.threads > 0:
         numba.set_num_threads(min(a.threads, numba.config.NUMBA_NUM_THREADS))
@@ -362,6 +428,8 @@ def main():
         run_pi(a.samples, a.repeat)
     if "black_scholes" in wl:
         run_black_scholes(a.options, a.repeat)
+    if "lennard_jones" in wl:
+        run_lennard_jones(a.atoms, a.repeat)
     if "sweep" in wl:
         run_sweep(a.sweep_max)
 

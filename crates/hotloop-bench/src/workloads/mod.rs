@@ -15,6 +15,7 @@ pub mod add;
 pub mod black_scholes;
 pub mod common;
 pub mod gufunc;
+pub mod lennard_jones;
 pub mod map;
 pub mod pi;
 pub mod reduce;
@@ -35,6 +36,7 @@ static ALL: &[&dyn Workload] = &[
     &stencil::Stencil,
     &gufunc::Gufunc,
     &black_scholes::BlackScholesWorkload,
+    &lennard_jones::LennardJones,
 ];
 
 /// Every workload: the one list the rest of the suite reads.
@@ -285,6 +287,7 @@ mod tests {
                 "stencil",
                 "gufunc",
                 "black_scholes",
+                "lennard_jones",
                 "pi"
             ]
         );
