@@ -40,6 +40,8 @@ macro_rules! math_library {
             binary (powf, pow, powf, "`self^y`.")
             binary (atan2, atan2, atan2f, "The angle of the point `(other, self)`: `atan(self / other)` in the right quadrant.")
             binary (hypot, hypot, hypotf, "`sqrt(self^2 + y^2)` without overflow or underflow on the way.")
+            binary (copysign, copysign, copysignf, "`self`'s magnitude with `y`'s sign (exact).")
+            ternary (mul_add, fma, fmaf, "`self * a + b` with one rounding (a fused multiply-add; Numba's `math.fma`).")
         );
     };
     (@declare $($kind:ident ($name:ident, $f64:ident, $f32:ident, $doc:literal))*) => {
@@ -52,6 +54,10 @@ macro_rules! math_library {
     (@sig binary $name:ident $doc:literal) => {
         #[doc = $doc]
         fn $name(self, y: Self) -> Self;
+    };
+    (@sig ternary $name:ident $doc:literal) => {
+        #[doc = $doc]
+        fn $name(self, a: Self, b: Self) -> Self;
     };
     (@f64 $($kind:ident ($name:ident, $f64:ident, $f32:ident, $doc:literal))*) => {
         $(math_library!(@body $kind $name $f64);)*
@@ -69,6 +75,12 @@ macro_rules! math_library {
         #[inline]
         fn $name(self, y: Self) -> Self {
             libm::$f(self, y)
+        }
+    };
+    (@body ternary $name:ident $f:ident) => {
+        #[inline]
+        fn $name(self, a: Self, b: Self) -> Self {
+            libm::$f(self, a, b)
         }
     };
 }

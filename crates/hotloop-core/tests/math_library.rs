@@ -272,4 +272,34 @@ fn binary_functions_powi_log_and_sin_cos() {
         ],
         [-1.0, -0.0, -1.0]
     );
+    assert_eq!(
+        [
+            Real::copysign(2.0f64, -0.0),
+            Real::copysign(-3.0f32, 1.0) as f64
+        ],
+        [-2.0, 3.0]
+    );
+}
+
+#[test]
+fn mul_add_rounds_once_as_the_hardware_fma_does() {
+    // `std`'s `mul_add` is the platform's fused multiply-add: one
+    // rounding, exactly specified, so the library's must agree bit for bit.
+    for (k, x) in points(-1e3, 1e3).enumerate() {
+        let a = (k as f64 * 0.618_033_988_749_894_9).fract() * 2.0 - 1.0;
+        let b = -x * a * (1.0 + f64::EPSILON * (k % 7) as f64);
+        assert_eq!(
+            Real::mul_add(x, a, b).to_bits(),
+            x.mul_add(a, b).to_bits(),
+            "{x} {a} {b}"
+        );
+        let (xf, af, bf) = (x as f32, a as f32, b as f32);
+        assert_eq!(
+            Real::mul_add(xf, af, bf).to_bits(),
+            xf.mul_add(af, bf).to_bits()
+        );
+    }
+    // Where a separate multiply and add would round twice.
+    let (x, a) = (1.0 + f64::EPSILON, 1.0 - f64::EPSILON);
+    assert_eq!(Real::mul_add(x, a, -1.0), -f64::EPSILON * f64::EPSILON);
 }

@@ -16,11 +16,15 @@ use syn::visit_mut::VisitMut;
 
 /// `std`'s float methods whose results are not exactly specified (IEEE
 /// leaves them to the library; `gamma`, `ln_gamma`, `erf` and `erfc` are
-/// still unstable there), and `sqrt` (exact, but not in `core`).
-const STD_FLOAT_MATH: [&str; 31] = [
+/// still unstable there), and those that are exact but not in `core`
+/// (`sqrt`, `floor`, `ceil`, `round`, `trunc`, `mul_add`, `copysign`), so
+/// the GPU build would not find them. Names integers have too (`abs`,
+/// `min`, `max`) are left alone: the rewrite sees no types.
+const STD_FLOAT_MATH: [&str; 37] = [
     "sqrt", "cbrt", "exp", "exp2", "exp_m1", "ln", "log", "log2", "log10", "ln_1p", "powi", "powf",
     "hypot", "sin", "cos", "tan", "sin_cos", "asin", "acos", "atan", "atan2", "sinh", "cosh",
-    "tanh", "asinh", "acosh", "atanh", "gamma", "ln_gamma", "erf", "erfc",
+    "tanh", "asinh", "acosh", "atanh", "gamma", "ln_gamma", "erf", "erfc", "floor", "ceil",
+    "round", "trunc", "mul_add", "copysign",
 ];
 
 /// Rewrites `recv.name(args)` into `<core>::Real::name(recv, args)` for the
