@@ -158,19 +158,8 @@ if numba is not None:
             ret = 1.0 - ret
         return ret
 
-    @njit(cache=False)
-    def black_scholes_numba(S, X, T, R, V, call, put):
-        for i in range(len(S)):
-            sqrtT = math.sqrt(T[i])
-            d1 = (math.log(S[i] / X[i]) + (R + 0.5 * V * V) * T[i]) / (V * sqrtT)
-            d2 = d1 - V * sqrtT
-            cndd1, cndd2 = cnd_numba(d1), cnd_numba(d2)
-            expRT = math.exp((-1.0 * R) * T[i])
-            call[i] = S[i] * cndd1 - X[i] * expRT * cndd2
-            put[i] = X[i] * expRT * (1.0 - cndd2) - S[i] * (1.0 - cndd1)
-
-    @njit(parallel=True, cache=False)
-    def black_scholes_numba_prange(S, X, T, R, V, call, put):
+    def black_scholes_loop(S, X, T, R, V, call, put):
+        # numba-examples' loop; `prange` is `range` where parallel=False.
         for i in prange(len(S)):
             sqrtT = math.sqrt(T[i])
             d1 = (math.log(S[i] / X[i]) + (R + 0.5 * V * V) * T[i]) / (V * sqrtT)
@@ -179,6 +168,9 @@ if numba is not None:
             expRT = math.exp((-1.0 * R) * T[i])
             call[i] = S[i] * cndd1 - X[i] * expRT * cndd2
             put[i] = X[i] * expRT * (1.0 - cndd2) - S[i] * (1.0 - cndd1)
+
+    black_scholes_numba = njit(cache=False)(black_scholes_loop)
+    black_scholes_numba_prange = njit(parallel=True, cache=False)(black_scholes_loop)
 
 
 def black_scholes_inputs(n):
@@ -242,22 +234,8 @@ def lj_atoms(n):
 
 
 if numba is not None:
-    @njit(cache=False)
-    def lj_numba(pos):
-        n = pos.shape[0]
-        energy = 0.0
-        for i in range(n):
-            for j in range(i + 1, n):
-                r2 = 0.0
-                for k in range(3):
-                    d = pos[i, k] - pos[j, k]
-                    r2 += d * d
-                s6 = (1.0 / r2) ** 3
-                energy += 4.0 * (s6 * s6 - s6)
-        return energy
-
-    @njit(parallel=True, cache=False)
-    def lj_numba_prange(pos):
+    def lj_loop(pos):
+        # `prange` is `range` where parallel=False.
         n = pos.shape[0]
         energy = 0.0
         for i in prange(n):
@@ -269,6 +247,9 @@ if numba is not None:
                 s6 = (1.0 / r2) ** 3
                 energy += 4.0 * (s6 * s6 - s6)
         return energy
+
+    lj_numba = njit(cache=False)(lj_loop)
+    lj_numba_prange = njit(parallel=True, cache=False)(lj_loop)
 
 
 def run_lennard_jones(n, repeat):

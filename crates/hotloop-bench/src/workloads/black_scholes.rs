@@ -3,11 +3,11 @@
 //! Numba's `prange` in the same run: three inputs, two outputs, `ln`,
 //! `exp`, `sqrt` per option, through `map_n` and hotloop's math library.
 
-use super::common::{new_row, time_or_skip};
+use super::common::{against_numba, new_row, time_or_skip};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::row::{Check, Row};
-use crate::targets::{Target, median, python};
+use crate::targets::Target;
 use hotloop::{Backend, NaryOp, Real, map_n_slice_into};
 use ndarray::Array3;
 
@@ -189,22 +189,7 @@ impl Workload for BlackScholesWorkload {
     /// hotloop's serial and parallel forms against Numba's `@njit` and
     /// `prange` loops of the same program.
     fn targets(&self, rows: &[Row]) -> Vec<Target> {
-        let mut out = Vec::new();
-        for (backend, peer) in [("serial", "numba @njit"), ("parallel", "numba prange")] {
-            let id = crate::row::row_id(&[KIND, backend, KEY]);
-            let Some(ours) = rows.iter().find(|r| r.id == id) else {
-                continue;
-            };
-            if let Some(numba) = python(rows, &ours.workload, peer) {
-                out.push(Target::new(
-                    format!("{backend} Black-Scholes time / {peer} ({})", ours.workload),
-                    median(ours) / median(numba),
-                    1.0,
-                    true,
-                ));
-            }
-        }
-        out
+        against_numba(rows, KIND, KEY, "Black-Scholes")
     }
 }
 

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::inputs::pattern;
 use crate::measure::{Plan, Timings, time};
 use crate::row::{Check, Row, row_id};
+use crate::targets::{Target, median, python};
 use hotloop::{Backend, Error};
 
 /// The facade backends the configuration selects, each with its plan.
@@ -119,6 +120,28 @@ pub fn extrapolation_note(measured: &str, factor: f64) -> Option<String> {
              simulator checks kernels, it is not a speed tool"
         )
     })
+}
+
+/// The serial and parallel rows `<kind>/<backend>/<key>` against Numba's
+/// `@njit` and `prange` rows of the same program (`what`, in the target's
+/// name): each at most Numba's time.
+pub fn against_numba(rows: &[Row], kind: &str, key: &str, what: &str) -> Vec<Target> {
+    let mut out = Vec::new();
+    for (backend, peer) in [("serial", "numba @njit"), ("parallel", "numba prange")] {
+        let id = row_id(&[kind, backend, key]);
+        let Some(ours) = rows.iter().find(|r| r.id == id) else {
+            continue;
+        };
+        if let Some(numba) = python(rows, &ours.workload, peer) {
+            out.push(Target::new(
+                format!("{backend} {what} time / {peer} ({})", ours.workload),
+                median(ours) / median(numba),
+                1.0,
+                true,
+            ));
+        }
+    }
+    out
 }
 
 /// `Check::Passed` if `out[i] == pattern(i) + 2` everywhere.

@@ -3,11 +3,12 @@
 //! thread and on the pool, beside the same pair loop under Numba's `@njit`
 //! and `@njit(parallel=True)` with `prange` in the same run.
 
+use super::common::against_numba;
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::measure::time;
 use crate::row::{Check, Row, row_id};
-use crate::targets::{Target, median, python};
+use crate::targets::Target;
 use hotloop::{Backend, prange};
 use ndarray::Array3;
 
@@ -126,22 +127,7 @@ impl Workload for LennardJones {
     /// hotloop's serial and parallel loops against Numba's `@njit` and
     /// `prange` of the same loop.
     fn targets(&self, rows: &[Row]) -> Vec<Target> {
-        let mut out = Vec::new();
-        for (backend, peer) in [("serial", "numba @njit"), ("parallel", "numba prange")] {
-            let id = row_id(&[KIND, backend, KEY]);
-            let Some(ours) = rows.iter().find(|r| r.id == id) else {
-                continue;
-            };
-            if let Some(numba) = python(rows, &ours.workload, peer) {
-                out.push(Target::new(
-                    format!("{backend} Lennard-Jones time / {peer} ({})", ours.workload),
-                    median(ours) / median(numba),
-                    1.0,
-                    true,
-                ));
-            }
-        }
-        out
+        against_numba(rows, KIND, KEY, "Lennard-Jones")
     }
 }
 
