@@ -34,13 +34,15 @@ pub enum Elem {
     U16,
     /// `i16` (waveforms, audio).
     I16,
+    /// `bool` (masks), one byte: 0 or 1.
+    Bool,
 }
 
 impl Elem {
     /// Bytes of one element.
     pub const fn size(self) -> usize {
         match self {
-            Elem::U8 | Elem::I8 => 1,
+            Elem::U8 | Elem::I8 | Elem::Bool => 1,
             Elem::U16 | Elem::I16 => 2,
             Elem::F32 | Elem::U32 | Elem::I32 => 4,
             Elem::F64 | Elem::U64 | Elem::I64 => 8,
@@ -53,12 +55,12 @@ mod sealed {
 }
 
 /// A type a kernel takes by value or in a slice: `f32`, `f64`, `i8`, `u8`,
-/// `i16`, `u16`, `i32`, `u32`, `i64` or `u64` (every [`Real`](crate::Real)
-/// is one). Every
+/// `i16`, `u16`, `i32`, `u32`, `i64`, `u64` or `bool` (every
+/// [`Real`](crate::Real) is one). Every
 /// access through `hotloop-device`'s `Out` and `SharedArray` is a relaxed
 /// atomic one of its width ([`DeviceCopy::store`], [`DeviceCopy::load`]).
 ///
-/// Sealed (to these six types); use it as the bound of device code that
+/// Sealed (to these types); use it as the bound of device code that
 /// works for any of them:
 ///
 /// ```rust
@@ -155,6 +157,18 @@ bits!(int u8, u8);
 bits!(int i8, u8);
 bits!(int u16, u16);
 bits!(int i16, u16);
+impl Bits<u8> for bool {
+    #[inline(always)]
+    fn to_bits_(self) -> u8 {
+        u8::from(self)
+    }
+    // Any non-zero byte reads as `true`: a load never makes an invalid
+    // `bool`, whatever the memory holds.
+    #[inline(always)]
+    fn from_bits_(b: u8) -> Self {
+        b != 0
+    }
+}
 device_copy!(f32, F32, AtomicU32, u32);
 device_copy!(f64, F64, AtomicU64, u64);
 device_copy!(u32, U32, AtomicU32, u32);
@@ -165,6 +179,7 @@ device_copy!(u8, U8, AtomicU8, u8);
 device_copy!(i8, I8, AtomicU8, u8);
 device_copy!(u16, U16, AtomicU16, u16);
 device_copy!(i16, I16, AtomicU16, u16);
+device_copy!(bool, Bool, AtomicU8, u8);
 
 /// How a parameter crosses to the device, as the macros read it from the
 /// signature.

@@ -30,7 +30,7 @@ use syn::{
 };
 
 /// The element types that cross to the device.
-const ELEMS: [(&str, &str); 10] = [
+const ELEMS: [(&str, &str); 11] = [
     ("f32", "F32"),
     ("f64", "F64"),
     ("i8", "I8"),
@@ -41,6 +41,7 @@ const ELEMS: [(&str, &str); 10] = [
     ("u32", "U32"),
     ("i64", "I64"),
     ("u64", "U64"),
+    ("bool", "Bool"),
 ];
 
 /// The element types, for messages: `f32, f64, i8, ...`.

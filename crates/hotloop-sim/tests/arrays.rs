@@ -255,3 +255,55 @@ fn arrays_that_do_not_fit_their_parameters_are_refused_before_the_launch() {
         Error::InvalidArgument { .. }
     ));
 }
+
+/// Numba's boolean masks: `bool` arrays in and out, a `bool` scalar.
+#[kernel]
+pub fn mask_rows(a: View<f32, 2>, limit: f32, inside: bool, mask: Out<bool, 2>, any: Out<u32>) {
+    let (i, j) = grid_2d();
+    if i < a.dim(0) && j < a.dim(1) {
+        let hit = (a[[i, j]].abs() <= limit) == inside;
+        mask.set([i, j], hit);
+        if hit {
+            any.atomic_add(0, 1);
+        }
+    }
+}
+
+/// Counts the set elements of a flat `bool` array.
+#[kernel]
+pub fn count_true(mask: &[bool], total: Out<u32>) {
+    for i in grid_stride(mask.len()) {
+        if mask[i] {
+            total.atomic_add(0, 1);
+        }
+    }
+}
+
+#[test]
+fn boolean_masks_in_and_out() {
+    let sim = Simulator::new();
+    let a = Array2::from_shape_fn((9, 14), |(i, j)| (i as f32 - 4.0) * (j as f32 - 6.5));
+    for inside in [true, false] {
+        let da = sim.to_device(&a).unwrap();
+        let mut mask = sim.device_array::<bool>((9, 14)).unwrap();
+        let mut any = sim.device_array::<u32>(1).unwrap();
+        mask_rows::launch(
+            &sim,
+            grid_for(9, 14, 4),
+            &da,
+            6.0,
+            inside,
+            &mut mask,
+            &mut any,
+        )
+        .unwrap();
+        let want = a.mapv(|v| (v.abs() <= 6.0) == inside);
+        assert_eq!(mask.copy_to_host_array().unwrap(), want.clone().into_dyn());
+        let n = want.iter().filter(|b| **b).count() as u32;
+        assert_eq!(any.copy_to_host().unwrap(), [n]);
+        let flat: Vec<bool> = want.iter().copied().collect();
+        let mut total = sim.device_array::<u32>(1).unwrap();
+        count_true::launch(&sim, (3, 32), &sim.to_device(&flat).unwrap(), &mut total).unwrap();
+        assert_eq!(total.copy_to_host().unwrap(), [n]);
+    }
+}

@@ -12,7 +12,7 @@
 
 use custom_kernels::{
     BlackScholes, Outlier, Softsign, TPB, add_scalar, add_two, add_two_blog, block_max, block_sum,
-    fast_matmul, histogram, zero_suppress,
+    fast_matmul, histogram, range_mask, zero_suppress,
 };
 use hotloop::ndarray::{Array2, Array3, IntoDimension};
 use hotloop::{Backend, Error, count_where_slice, map_n_slice_into, map_slice_into};
@@ -205,6 +205,26 @@ fn run<B: Launch>(b: &B) -> Vec<(String, String, bool, String)> {
         row(
             "zero_suppress (int16, uint8)",
             format!("[{blocks}, {threads}]"),
+            r,
+        );
+    }
+    // A boolean mask of a 2-D array, both ways.
+    let grid2 = Array2::from_shape_fn((37, 23), |(i, j)| (i * 23 + j) as f64 * 0.5 - 200.0);
+    for inside in [true, false] {
+        let want: Vec<bool> = grid2
+            .iter()
+            .map(|v| (-50.0 <= *v && *v < 75.0) == inside)
+            .collect();
+        let r = (|| {
+            let d = b.put(&grid2)?;
+            let mut m = b.zeros::<bool>((37, 23))?;
+            range_mask::launch(b, ((5, 3), (8, 8)), &d, -50.0, 75.0, inside, &mut m)
+                .map_err(|e| e.to_string())?;
+            Ok(b.get(&m)? == want)
+        })();
+        row(
+            "range_mask (bool out, bool scalar)",
+            format!("inside = {inside}"),
             r,
         );
     }

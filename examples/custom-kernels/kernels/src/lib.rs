@@ -94,6 +94,17 @@ impl<T: Real> NaryOp<T, 3, 2> for BlackScholes<T> {
     }
 }
 
+/// A boolean mask of a 2-D array, NumPy's `(lo <= a) & (a < hi)` (or its
+/// negation, `inside == false`): `bool` elements out, a `bool` scalar in.
+#[kernel]
+pub fn range_mask(a: View<f64, 2>, lo: f64, hi: f64, inside: bool, mask: Out<bool, 2>) {
+    let (i, j) = grid_2d();
+    if i < a.dim(0) && j < a.dim(1) {
+        let v = a[[i, j]];
+        mask.set([i, j], (lo <= v && v < hi) == inside);
+    }
+}
+
 /// The blog's `@cuda.jit` kernel line for line: `x = cuda.grid(1)`, then
 /// every `(y, z)` of plane `x`, z outer, the extents read from the
 /// arrays' shapes. Launch one thread per x (the blog used 16 per block).
