@@ -11,8 +11,9 @@
 //! CUDA, each checked against the serial backend bit for bit.
 
 use custom_kernels::{
-    BlackScholes, Outlier, Softsign, TPB, add_scalar, add_two, add_two_blog, block_max, block_sum,
-    fast_matmul, histogram, range_mask, zero_suppress,
+    BlackScholes, MATH_FUNCTIONS, Outlier, Softsign, TPB, add_scalar, add_two, add_two_blog,
+    block_max, block_sum, fast_matmul, histogram, math_function, math_table, range_mask,
+    zero_suppress,
 };
 use hotloop::ndarray::{Array2, Array3, IntoDimension};
 use hotloop::{Backend, Error, count_where_slice, map_n_slice_into, map_slice_into};
@@ -204,6 +205,44 @@ fn run<B: Launch>(b: &B) -> Vec<(String, String, bool, String)> {
         })();
         row(
             "zero_suppress (int16, uint8)",
+            format!("[{blocks}, {threads}]"),
+            r,
+        );
+    }
+    // The math library on the device, against the CPU's bits (a NaN as a
+    // NaN: the GPU returns the canonical one).
+    let args: Vec<f64> = (0..1500).map(|i| (i as f64 - 700.0) * 0.0173).collect();
+    let cpu = |x: &[f64]| -> Vec<f64> {
+        x.iter()
+            .flat_map(|&v| (0..MATH_FUNCTIONS).map(move |f| math_function(f, v)))
+            .collect()
+    };
+    let same = |a: &[f64], b: &[f64]| {
+        a.iter()
+            .zip(b)
+            .all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()))
+    };
+    let args32: Vec<f32> = args.iter().map(|&v| v as f32).collect();
+    let want32: Vec<f32> = args32
+        .iter()
+        .flat_map(|&v| (0..MATH_FUNCTIONS).map(move |f| math_function(f, v)))
+        .collect();
+    for (blocks, threads) in [(1, 1), (6, 128)] {
+        let r = (|| {
+            let d = b.put(&args)?;
+            let mut t = b.zeros::<f64>((args.len(), MATH_FUNCTIONS))?;
+            math_table::launch::<f64, _>(b, (blocks, threads), &d, &mut t)
+                .map_err(|e| e.to_string())?;
+            let d32 = b.put(&args32)?;
+            let mut t32 = b.zeros::<f32>((args.len(), MATH_FUNCTIONS))?;
+            math_table::launch::<f32, _>(b, (blocks, threads), &d32, &mut t32)
+                .map_err(|e| e.to_string())?;
+            let got32: Vec<f64> = b.get(&t32)?.into_iter().map(f64::from).collect();
+            let want32: Vec<f64> = want32.iter().map(|&v| f64::from(v)).collect();
+            Ok(same(&b.get(&t)?, &cpu(&args)) && same(&got32, &want32))
+        })();
+        row(
+            "math_table (34 functions, f64 and f32)",
             format!("[{blocks}, {threads}]"),
             r,
         );

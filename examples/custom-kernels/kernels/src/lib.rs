@@ -94,6 +94,66 @@ impl<T: Real> NaryOp<T, 3, 2> for BlackScholes<T> {
     }
 }
 
+/// The math library's functions, one per column of the table: what the
+/// GPU must compute bit for bit as the CPU does (`Real`'s functions are
+/// the same code on every target).
+pub const MATH_FUNCTIONS: usize = 34;
+
+/// Function `f` of [`MATH_FUNCTIONS`] at `x` (the binary ones with a fixed
+/// second operand).
+pub fn math_function<T: Real>(f: usize, x: T) -> T {
+    let c = T::from_f64;
+    match f {
+        0 => x.ln(),
+        1 => x.log2(),
+        2 => x.log10(),
+        3 => x.exp(),
+        4 => x.exp2(),
+        5 => x.exp_m1(),
+        6 => x.ln_1p(),
+        7 => x.sqrt(),
+        8 => x.cbrt(),
+        9 => x.sin(),
+        10 => x.cos(),
+        11 => x.tan(),
+        12 => x.asin(),
+        13 => x.acos(),
+        14 => x.atan(),
+        15 => x.sinh(),
+        16 => x.cosh(),
+        17 => x.tanh(),
+        18 => x.asinh(),
+        19 => x.acosh(),
+        20 => x.atanh(),
+        21 => x.erf(),
+        22 => x.erfc(),
+        23 => x.gamma(),
+        24 => x.ln_gamma(),
+        25 => x.floor(),
+        26 => x.ceil(),
+        27 => x.round(),
+        28 => x.trunc(),
+        29 => x.powf(c(1.5)),
+        30 => x.atan2(c(0.5)),
+        31 => x.hypot(c(2.0)),
+        32 => x.mul_add(c(3.0), c(1.0)),
+        _ => x.copysign(c(-1.0)),
+    }
+}
+
+/// `table[i, f]` = function `f` at `x[i]`, for every function of the
+/// library (Numba's `math.*` in a `@cuda.jit` kernel). All of them in one
+/// entry take ptxas 66 registers (sm_90, f64): launch it with at most 512
+/// threads a block (64 K registers an SM), as the host does.
+#[kernel(f32, f64)]
+pub fn math_table<T: Real>(x: &[T], table: Out<T, 2>) {
+    for i in grid_stride(x.len()) {
+        for f in 0..MATH_FUNCTIONS {
+            table.set([i, f], math_function(f, x[i]));
+        }
+    }
+}
+
 /// A boolean mask of a 2-D array, NumPy's `(lo <= a) & (a < hi)` (or its
 /// negation, `inside == false`): `bool` elements out, a `bool` scalar in.
 #[kernel]
