@@ -36,6 +36,10 @@ pub enum Elem {
     I16,
     /// `bool` (masks), one byte: 0 or 1.
     Bool,
+    /// `half::f16`, IEEE binary16 (arithmetic through `f32`).
+    F16,
+    /// `half::bf16`, bfloat16 (arithmetic through `f32`).
+    BF16,
 }
 
 impl Elem {
@@ -43,7 +47,7 @@ impl Elem {
     pub const fn size(self) -> usize {
         match self {
             Elem::U8 | Elem::I8 | Elem::Bool => 1,
-            Elem::U16 | Elem::I16 => 2,
+            Elem::U16 | Elem::I16 | Elem::F16 | Elem::BF16 => 2,
             Elem::F32 | Elem::U32 | Elem::I32 => 4,
             Elem::F64 | Elem::U64 | Elem::I64 => 8,
         }
@@ -55,8 +59,8 @@ mod sealed {
 }
 
 /// A type a kernel takes by value or in a slice: `f32`, `f64`, `i8`, `u8`,
-/// `i16`, `u16`, `i32`, `u32`, `i64`, `u64` or `bool` (every
-/// [`Real`](crate::Real) is one). Every
+/// `i16`, `u16`, `i32`, `u32`, `i64`, `u64`, `bool`, and the half-precision
+/// `half::f16` and `half::bf16` (every [`Real`](crate::Real) is one). Every
 /// access through `hotloop-device`'s `Out` and `SharedArray` is a relaxed
 /// atomic one of its width ([`DeviceCopy::store`], [`DeviceCopy::load`]).
 ///
@@ -134,6 +138,18 @@ macro_rules! bits {
             }
         }
     };
+    (half $t:ty, $b:ty) => {
+        impl Bits<$b> for $t {
+            #[inline(always)]
+            fn to_bits_(self) -> $b {
+                self.to_bits()
+            }
+            #[inline(always)]
+            fn from_bits_(b: $b) -> Self {
+                <$t>::from_bits(b)
+            }
+        }
+    };
     (int $t:ty, $b:ty) => {
         impl Bits<$b> for $t {
             #[inline(always)]
@@ -180,6 +196,10 @@ device_copy!(i8, I8, AtomicU8, u8);
 device_copy!(u16, U16, AtomicU16, u16);
 device_copy!(i16, I16, AtomicU16, u16);
 device_copy!(bool, Bool, AtomicU8, u8);
+bits!(half half::f16, u16);
+bits!(half half::bf16, u16);
+device_copy!(half::f16, F16, AtomicU16, u16);
+device_copy!(half::bf16, BF16, AtomicU16, u16);
 
 /// How a parameter crosses to the device, as the macros read it from the
 /// signature.
@@ -479,6 +499,11 @@ device_values!(
     bool,
     ()
 );
+// SAFETY: `#[repr(transparent)]` over a `u16`: no pointer, the same layout
+// on every target.
+unsafe impl DeviceValue for half::f16 {}
+// SAFETY: as above.
+unsafe impl DeviceValue for half::bf16 {}
 
 // SAFETY: an array of device values is laid out element after element.
 unsafe impl<V: DeviceValue, const N: usize> DeviceValue for [V; N] {}

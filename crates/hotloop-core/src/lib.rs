@@ -38,6 +38,8 @@
 extern crate std;
 
 pub mod abi;
+/// The `half` crate, whose `f16` and `bf16` are element types.
+pub use half;
 pub mod elementwise;
 pub mod float;
 pub mod grid;

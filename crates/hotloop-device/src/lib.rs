@@ -83,6 +83,9 @@ pub use elem::{
 };
 pub use hotloop_core::abi::{DeviceKernel, DeviceValue, KernelModule};
 pub use hotloop_core::gufunc::GuKernel;
+/// The half-precision element types (the `half` crate's): stored as 16
+/// bits, computed through `f32` (`x.to_f32()`, `f16::from_f32(y)`).
+pub use hotloop_core::half::{bf16, f16};
 pub use hotloop_core::map::{BinaryOp, NaryOp, UnaryOp};
 pub use hotloop_core::predicate::Predicate;
 pub use hotloop_core::stencil::{Stencil2, Stencil3};

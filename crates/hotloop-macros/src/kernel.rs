@@ -30,7 +30,7 @@ use syn::{
 };
 
 /// The element types that cross to the device.
-const ELEMS: [(&str, &str); 11] = [
+const ELEMS: [(&str, &str); 13] = [
     ("f32", "F32"),
     ("f64", "F64"),
     ("i8", "I8"),
@@ -42,6 +42,8 @@ const ELEMS: [(&str, &str); 11] = [
     ("i64", "I64"),
     ("u64", "U64"),
     ("bool", "Bool"),
+    ("f16", "F16"),
+    ("bf16", "BF16"),
 ];
 
 /// The element types, for messages: `f32, f64, i8, ...`.

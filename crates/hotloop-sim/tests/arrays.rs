@@ -6,6 +6,7 @@
 //! axes, or a strided one for a flat slice, is refused before the launch.
 
 use hotloop_device::prelude::*;
+use hotloop_device::{bf16, f16};
 use hotloop_runtime::Error;
 use hotloop_sim::Simulator;
 use ndarray::{Array2, Array3, ArrayD, s};
@@ -306,4 +307,33 @@ fn boolean_masks_in_and_out() {
         count_true::launch(&sim, (3, 32), &sim.to_device(&flat).unwrap(), &mut total).unwrap();
         assert_eq!(total.copy_to_host().unwrap(), [n]);
     }
+}
+
+/// Half precision in, bfloat16 out, arithmetic through f32 (as Numba's
+/// float16 on a device without half arithmetic).
+#[kernel]
+pub fn half_scale(x: View<f16, 2>, s: f16, out: Out<bf16, 2>) {
+    let (i, j) = grid_2d();
+    if i < x.dim(0) && j < x.dim(1) {
+        out.set([i, j], bf16::from_f32(x[[i, j]].to_f32() * s.to_f32()));
+    }
+}
+
+#[test]
+fn half_precision_arrays_and_scalars() {
+    let sim = Simulator::new();
+    let x = Array2::from_shape_fn((11, 6), |(i, j)| {
+        f16::from_f32((i as f32 - 5.0) * 0.37 + j as f32)
+    });
+    let s = f16::from_f32(-1.75);
+    let want = x.mapv(|v| bf16::from_f32(v.to_f32() * s.to_f32()));
+    let dx = sim.to_device(&x).unwrap();
+    let mut out = sim.device_array::<bf16>((11, 6)).unwrap();
+    half_scale::launch(&sim, grid_for(11, 6, 4), &dx, s, &mut out).unwrap();
+    let got = out.copy_to_host_array().unwrap();
+    assert!(
+        got.iter()
+            .zip(&want)
+            .all(|(g, w)| g.to_bits() == w.to_bits())
+    );
 }

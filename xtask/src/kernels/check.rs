@@ -63,7 +63,10 @@ pub(super) fn ptx_params(params: &[ParamKind]) -> Vec<String> {
             ParamKind::Scalar(Elem::F64) => vec![".f64".into()],
             ParamKind::Scalar(Elem::U32 | Elem::I32) => vec![".u32".into()],
             ParamKind::Scalar(Elem::U64 | Elem::I64) => vec![".u64".into()],
-            ParamKind::Scalar(Elem::U16 | Elem::I16) => vec![".u16".into()],
+            // The `half` types are `#[repr(transparent)]` u16s.
+            ParamKind::Scalar(Elem::U16 | Elem::I16 | Elem::F16 | Elem::BF16) => {
+                vec![".u16".into()]
+            }
             ParamKind::Scalar(Elem::U8 | Elem::I8 | Elem::Bool) => vec![".u8".into()],
             ParamKind::Value { .. } | ParamKind::Array { .. } => {
                 let (size, align) = p.bytes().expect("passed as bytes");

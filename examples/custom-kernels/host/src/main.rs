@@ -12,14 +12,14 @@
 
 use custom_kernels::{
     BlackScholes, MATH_FUNCTIONS, Outlier, Softsign, TPB, add_scalar, add_two, add_two_blog,
-    block_max, block_sum, fast_matmul, histogram, math_function, math_table, range_mask,
+    block_max, block_sum, fast_matmul, histogram, math_function, math_table, range_mask, to_half,
     zero_suppress,
 };
 use hotloop::ndarray::{Array2, Array3, IntoDimension};
 use hotloop::{Backend, Error, count_where_slice, map_n_slice_into, map_slice_into};
 use hotloop_cuda::Module;
-use hotloop_device::DeviceCopy;
 use hotloop_device::host::Launcher;
+use hotloop_device::{DeviceCopy, bf16, f16};
 use hotloop_sim::{HostArray, Simulator};
 use std::fmt::Display;
 use std::process::ExitCode;
@@ -246,6 +246,26 @@ fn run<B: Launch>(b: &B) -> Vec<(String, String, bool, String)> {
             format!("[{blocks}, {threads}]"),
             r,
         );
+    }
+    // Half precision: f32 in, f16 and bf16 out, and back through f32.
+    let scale = f16::from_f32(0.5);
+    let want_h: Vec<f16> = x.iter().map(|&v| f16::from_f32(v as f32)).collect();
+    let want_b: Vec<bf16> = x.iter().map(|&v| bf16::from_f32(v as f32)).collect();
+    let want_back: Vec<f32> = want_h
+        .iter()
+        .zip(&want_b)
+        .map(|(h, b)| h.to_f32() * scale.to_f32() + b.to_f32())
+        .collect();
+    for (blocks, threads) in [(1, 1), (9, 160)] {
+        let r = (|| {
+            let d = b.put(&x32)?;
+            let (mut h, mut bf, mut back) =
+                (b.zeros::<f16>(n)?, b.zeros::<bf16>(n)?, b.zeros::<f32>(n)?);
+            to_half::launch(b, (blocks, threads), &d, scale, &mut h, &mut bf, &mut back)
+                .map_err(|e| e.to_string())?;
+            Ok(b.get(&h)? == want_h && b.get(&bf)? == want_b && b.get(&back)? == want_back)
+        })();
+        row("to_half (f16, bf16)", format!("[{blocks}, {threads}]"), r);
     }
     // A boolean mask of a 2-D array, both ways.
     let grid2 = Array2::from_shape_fn((37, 23), |(i, j)| (i * 23 + j) as f64 * 0.5 - 200.0);

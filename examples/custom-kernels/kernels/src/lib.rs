@@ -10,6 +10,7 @@
 )]
 
 use hotloop_device::prelude::*;
+use hotloop_device::{bf16, f16};
 
 hotloop_device::kernel_module!();
 
@@ -151,6 +152,18 @@ pub fn math_table<T: Real>(x: &[T], table: Out<T, 2>) {
         for f in 0..MATH_FUNCTIONS {
             table.set([i, f], math_function(f, x[i]));
         }
+    }
+}
+
+/// `x.astype(float16)` and to bfloat16, then a scaled sum back in f32:
+/// half-precision storage, arithmetic through f32.
+#[kernel]
+pub fn to_half(x: &[f32], scale: f16, half: Out<f16>, brain: Out<bf16>, back: Out<f32>) {
+    for i in grid_stride(x.len()) {
+        let (h, b) = (f16::from_f32(x[i]), bf16::from_f32(x[i]));
+        half.set(i, h);
+        brain.set(i, b);
+        back.set(i, h.to_f32() * scale.to_f32() + b.to_f32());
     }
 }
 
