@@ -1,4 +1,4 @@
-//! numba-examples' Black-Scholes (`examples/finance/blackscholes`) on the
+//! numba-examples' Black-Scholes (its finance/blackscholes example) on the
 //! CPU backends, beside the same program under NumPy, Numba's `@njit` and
 //! Numba's `prange` in the same run: three inputs, two outputs, `ln`,
 //! `exp`, `sqrt` per option, through `map_n` and hotloop's math library.

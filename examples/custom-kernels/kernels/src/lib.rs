@@ -48,7 +48,7 @@ impl<T: Real> Predicate<T> for Outlier<T> {
     }
 }
 
-/// numba-examples' Black-Scholes (`examples/finance/blackscholes`), its
+/// numba-examples' Black-Scholes (its finance/blackscholes example), its
 /// loop body line for line: three inputs (stock price, strike, years) and
 /// two outputs (call and put), with the rate and volatility as fields. One
 /// `NaryOp` runs it on every backend, the GPU through `#[device_op]`.
