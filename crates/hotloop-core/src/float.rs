@@ -16,7 +16,6 @@ macro_rules! math_library {
             unary (exp2, exp2, exp2f, "`2^self`.")
             unary (exp_m1, expm1, expm1f, "`e^self - 1`, accurate near 0.")
             unary (ln_1p, log1p, log1pf, "`ln(1 + self)`, accurate near 0.")
-            unary (cbrt, cbrt, cbrtf, "The cube root.")
             unary (sin, sin, sinf, "The sine (radians).")
             unary (cos, cos, cosf, "The cosine (radians).")
             unary (tan, tan, tanf, "The tangent (radians).")
@@ -99,18 +98,17 @@ macro_rules! math_library {
 /// spread evenly and half over its decades (`tests/math_library.rs`,
 /// which holds them to these bounds; f32 against the f64 C function
 /// rounded, a reference far more precise than f32): f64 at most 1 ulp for
-/// `ln`, `log2`, `log10`, `exp2`, `exp_m1`, `ln_1p`, `cbrt` (0: it is
-/// correctly rounded), `sin`, `cos`, `tan`, `asin`, `acos`, `atan`,
-/// `asinh`, `acosh`, `atanh`, `erf`, `powf`, `atan2`, `hypot`; 2 for
-/// `sinh`, `cosh`; 3 for `tanh` and `ln_gamma` (on `[2.5, 1e6]`); 4 for
-/// `erfc`; 9 for `gamma`. f32: at most 1 ulp but for `sinh`, `tanh`,
-/// `asinh`, `acosh`, `atanh`, `ln_gamma` (2) and `erfc` (3). Its time
-/// against the platform's, one call at a time (`benches/math.rs`, one run
-/// on a 2-vCPU Xeon): `atan` 0.98x, `tanh` 1.08x, `log10` 1.16x, `sin`
-/// 1.29x, `ln` 1.42x, `cbrt` 3.9x (the correctly rounded algorithm); the
-/// own `exp` 0.99x (f64, table-driven since 2026-12-06: it was 1.54x with
-/// a degree-13 polynomial; inlined into a map it vectorizes, which the C
-/// one does not).
+/// `ln`, `log2`, `log10`, `exp2`, `exp_m1`, `ln_1p`, `cbrt`, `sin`, `cos`,
+/// `tan`, `asin`, `acos`, `atan`, `asinh`, `acosh`, `atanh`, `erf`,
+/// `powf`, `atan2`, `hypot`; 2 for `sinh`, `cosh`; 3 for `tanh` and
+/// `ln_gamma` (on `[2.5, 1e6]`); 4 for `erfc`; 9 for `gamma`. f32: at most
+/// 1 ulp (`cbrt` 0: correctly rounded) but for `sinh`, `tanh`, `asinh`,
+/// `acosh`, `atanh`, `ln_gamma` (2) and `erfc` (3). Its time against the
+/// platform's, one call at a time (`benches/math.rs`, 2-vCPU Xeon): `atan`
+/// 0.98x, `tanh` 1.08x, `log10` 1.16x, `sin` 1.29x, `ln` 1.42x; hotloop's
+/// own f64 `exp` 0.99x (table-driven since 2026-12-06; 1.54x before) and
+/// `cbrt` 0.74x (since 2026-12-06; the library's correctly rounded one was
+/// 3.9x). Inlined into a map, the own `exp` vectorizes; the C one does not.
 ///
 /// It is implemented for `f32` and `f64`, the only element types the host
 /// backends take (`hotloop_runtime::Element`, which is sealed): rather
@@ -179,6 +177,10 @@ pub trait Real:
     fn sqrt(self) -> Self;
     /// `e^self`, within 2 ulp of libm's (measured: 1); `+inf` on overflow, `0` on underflow.
     fn exp(self) -> Self;
+    /// The cube root: hotloop's own for f64 (`math::cbrt_f64`, within 1
+    /// ulp, some 4x the speed of the library's correctly rounded one), the
+    /// library's for f32.
+    fn cbrt(self) -> Self;
     /// `floor(log2 |self|)` for finite non-zero values (subnormals included).
     fn ilogb(self) -> i32;
     math_library!(declare);
@@ -251,6 +253,10 @@ impl Real for f32 {
     fn exp(self) -> Self {
         math::exp_f32(self)
     }
+    #[inline]
+    fn cbrt(self) -> Self {
+        libm::cbrtf(self)
+    }
     #[inline(always)]
     fn ilogb(self) -> i32 {
         math::ilogb_f32(self)
@@ -309,6 +315,10 @@ impl Real for f64 {
     #[inline(always)]
     fn exp(self) -> Self {
         math::exp_f64(self)
+    }
+    #[inline]
+    fn cbrt(self) -> Self {
+        math::cbrt_f64(self)
     }
     #[inline(always)]
     fn ilogb(self) -> i32 {
