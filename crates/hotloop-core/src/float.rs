@@ -107,7 +107,7 @@ macro_rules! math_library {
 /// platform's, one call at a time (`benches/math.rs`, 2-vCPU Xeon): `atan`
 /// 0.98x, `tanh` 1.08x, `log10` 1.16x, `sin` 1.29x, `ln` 1.42x; hotloop's
 /// own f64 `exp` 0.99x (table-driven since 2026-12-06; 1.54x before) and
-/// `cbrt` 0.74x (since 2026-12-06; the library's correctly rounded one was
+/// `cbrt` 0.54x (since 2026-12-06; the library's correctly rounded one was
 /// 3.9x). Inlined into a map, the own `exp` vectorizes; the C one does not.
 ///
 /// It is implemented for `f32` and `f64`, the only element types the host
