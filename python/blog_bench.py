@@ -273,6 +273,47 @@ def run_lennard_jones(n, repeat):
              note=note + "; first call includes JIT compile")
 
 
+# --- matmul: C = A @ B, i-k-j, each row of C one prange iteration ----------
+
+if numba is not None:
+    def matmul_loop(a, b, c):
+        # `prange` is `range` where parallel=False.
+        n, m = a.shape[1], b.shape[1]
+        for i in prange(a.shape[0]):
+            for j in range(m):
+                c[i, j] = 0.0
+            for k in range(n):
+                aik = a[i, k]
+                for j in range(m):
+                    c[i, j] += aik * b[k, j]
+
+    matmul_numba = njit(cache=False)(matmul_loop)
+    matmul_numba_prange = njit(parallel=True, cache=False)(matmul_loop)
+
+
+def run_matmul(n, repeat):
+    workload = f"matmul f32 {n}x{n}"
+    if numba is None:
+        emit(workload=workload, form="numba", skipped="numba is not importable")
+        return
+    i = np.arange(n * n, dtype=np.int64)
+    a = ((i % 7) - 3).astype(np.float32).reshape(n, n)
+    b = (i % 5).astype(np.float32).reshape(n, n)
+    want = a @ b
+    c = np.empty((n, n), dtype=np.float32)
+    for name, fn, note in [
+        ("numba @njit", matmul_numba, "the i-k-j loop under @njit"),
+        ("numba prange", matmul_numba_prange, "the same loop, prange over rows, parallel=True"),
+    ]:
+        progress(f"matmul {name}")
+        first, reps, _ = timed(lambda: fn(a, b, c), repeat)
+        med = sorted(reps)[len(reps) // 2]
+        emit(workload=workload, form=name, repeats_s=reps, first_call_s=first,
+             compile_s=max(first - med, 0.0), bytes=3 * 4 * n * n,
+             check="passed" if np.array_equal(c, want) else "failed",
+             note=note + "; first call includes JIT compile")
+
+
 def run_add(shape, repeat, pure_shape):
     workload = "add_scalar f64 {}x{}x{}".format(*shape)
     nbytes = 2 * 8 * shape[0] * shape[1] * shape[2]
@@ -396,6 +437,7 @@ def main():
     p.add_argument("--sweep-max", type=int, default=4 << 30)
     p.add_argument("--options", type=int, default=10_000_000)
     p.add_argument("--atoms", type=int, default=2000)
+    p.add_argument("--side", type=int, default=1024)
     a = p.parse_args()
     if numba is not None and a.threads > 0:
         numba.set_num_threads(min(a.threads, numba.config.NUMBA_NUM_THREADS))
@@ -411,6 +453,8 @@ def main():
         run_black_scholes(a.options, a.repeat)
     if "lennard_jones" in wl:
         run_lennard_jones(a.atoms, a.repeat)
+    if "matmul" in wl:
+        run_matmul(a.side, a.repeat)
     if "sweep" in wl:
         run_sweep(a.sweep_max)
 

@@ -172,6 +172,51 @@ impl Prange {
         Ok(())
     }
 
+    /// `for i in prange(n): out[i, :] = ...`: `body(i, row)` fills `row`,
+    /// iteration `i`'s `row_len` elements of `out` (`out[(i - start) *
+    /// row_len..][..row_len]`, a row of a C-order matrix), every row by one
+    /// iteration. The body is compiled for the widest instruction set the
+    /// CPU has, as the maps' ops are.
+    ///
+    /// ```
+    /// use hotloop::prange;
+    ///
+    /// // c = a @ b for 2x3 and 3x2 matrices, row by row (i-k-j order).
+    /// let (a, b) = ([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [1.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
+    /// let mut c = [0.0; 4];
+    /// prange(0..2).rows_into(&mut c, 2, |i, row| {
+    ///     for k in 0..3 {
+    ///         for (j, cij) in row.iter_mut().enumerate() {
+    ///             *cij += a[i * 3 + k] * b[k * 2 + j];
+    ///         }
+    ///     }
+    /// })?;
+    /// assert_eq!(c, [4.0, 5.0, 10.0, 11.0]);
+    /// # Ok::<(), hotloop::Error>(())
+    /// ```
+    pub fn rows_into<T: Send>(
+        &self,
+        out: &mut [T],
+        row_len: usize,
+        body: impl Fn(usize, &mut [T]) + Sync,
+    ) -> Result<()> {
+        let needed = self.range.len().checked_mul(row_len);
+        if row_len == 0 || needed != Some(out.len()) {
+            return Err(Error::LengthMismatch {
+                name: "prange rows output",
+                len: out.len(),
+                shape: vec![self.range.len(), row_len],
+                needed: needed.unwrap_or(usize::MAX),
+            });
+        }
+        let (chunks, runner) = self.setup()?;
+        match runner {
+            Runner::Serial => cpu::rows_into(None, &chunks, out, row_len, body),
+            Runner::Pool(pool) => cpu::rows_into(Some(&pool), &chunks, out, row_len, body),
+        }
+        Ok(())
+    }
+
     /// `body(i)` for every iteration, for bodies with effects of their own
     /// (atomics, a `Mutex`); in no particular order on a pool.
     pub fn for_each(&self, body: impl Fn(usize) + Sync) -> Result<()> {

@@ -131,3 +131,51 @@ fn bad_input_is_a_typed_error_before_any_iteration() {
     assert!(matches!(e, Error::Unsupported { .. }), "{e}");
     assert!(!ran.into_inner());
 }
+
+#[test]
+fn rows_into_fills_every_row_once_on_every_backend() {
+    // c = a @ b, 37x29 @ 29x41, i-k-j as a Numba user writes it; small
+    // integers, so every backend's sums are exact and equal.
+    let (n, k, m) = (37, 29, 41);
+    let a: Vec<f32> = (0..n * k).map(|i| (i % 7) as f32 - 3.0).collect();
+    let b: Vec<f32> = (0..k * m).map(|i| (i % 5) as f32).collect();
+    let mut want = vec![0.0f32; n * m];
+    for i in 0..n {
+        for j in 0..m {
+            want[i * m + j] = (0..k).map(|p| a[i * k + p] * b[p * m + j]).sum();
+        }
+    }
+    let body = |i: usize, row: &mut [f32]| {
+        row.fill(0.0);
+        for p in 0..k {
+            let aip = a[i * k + p];
+            for (j, c) in row.iter_mut().enumerate() {
+                *c += aip * b[p * m + j];
+            }
+        }
+    };
+    for backend in [Backend::Serial, Backend::parallel(), Backend::simulator()] {
+        for grain in [1, 3, 100] {
+            let mut c = vec![f32::NAN; n * m];
+            prange(0..n)
+                .on(backend)
+                .grain(grain)
+                .rows_into(&mut c, m, body)
+                .unwrap();
+            assert_eq!(c, want, "{backend} grain {grain}");
+        }
+    }
+    // A shifted range: iteration i fills row i - start.
+    let mut c = vec![0u32; 3 * 2];
+    prange(10..13)
+        .rows_into(&mut c, 2, |i, row| row.fill(i as u32))
+        .unwrap();
+    assert_eq!(c, [10, 10, 11, 11, 12, 12]);
+    // Lengths that do not fit are refused, row_len 0 included.
+    let mut short = vec![0.0f32; 5];
+    assert!(matches!(
+        prange(0..3).rows_into(&mut short, 2, |_, _| {}),
+        Err(Error::LengthMismatch { .. })
+    ));
+    assert!(prange(0..3).rows_into(&mut short, 0, |_, _| {}).is_err());
+}

@@ -313,6 +313,8 @@ fn cpu_rows(
         &crate::workloads::black_scholes::options(cfg).to_string(),
         "--atoms",
         &crate::workloads::lennard_jones::atoms_for(cfg).to_string(),
+        "--side",
+        &crate::workloads::matmul::side(cfg).to_string(),
     ]);
     if let Some(t) = cfg.threads {
         cmd.args(["--threads", &t.to_string()]);

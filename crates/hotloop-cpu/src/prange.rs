@@ -132,6 +132,35 @@ pub fn map_into<T: Send>(
     }
 }
 
+/// `body(i, row)` for every iteration `i`, `row` its `row_len` elements
+/// of `out` (`out[(i - start) * row_len..][..row_len]`), chunk by chunk,
+/// each chunk compiled for the widest instruction set the CPU has (the
+/// body inlined into it, as the maps' ops are). `row_len` is at least 1.
+pub fn rows_into<T: Send>(
+    pool: Option<&Pool>,
+    chunks: &Chunks,
+    out: &mut [T],
+    row_len: usize,
+    body: impl Fn(usize, &mut [T]) + Sync,
+) {
+    debug_assert!(row_len > 0 && out.len() == chunks.range.len() * row_len);
+    let fill = |(c, part): (usize, &mut [T])| {
+        crate::simd::with_widest(
+            #[inline(always)]
+            || {
+                for (row, i) in part.chunks_mut(row_len).zip(chunks.chunk(c)) {
+                    body(i, row);
+                }
+            },
+        )
+    };
+    let per_chunk = chunks.grain * row_len;
+    match pool {
+        Some(p) => p.install(|| out.par_chunks_mut(per_chunk).enumerate().for_each(fill)),
+        None => out.chunks_mut(per_chunk).enumerate().for_each(fill),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

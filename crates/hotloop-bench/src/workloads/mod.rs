@@ -17,6 +17,7 @@ pub mod common;
 pub mod gufunc;
 pub mod lennard_jones;
 pub mod map;
+pub mod matmul;
 pub mod pi;
 pub mod reduce;
 pub mod stencil;
@@ -37,6 +38,7 @@ static ALL: &[&dyn Workload] = &[
     &gufunc::Gufunc,
     &black_scholes::BlackScholesWorkload,
     &lennard_jones::LennardJones,
+    &matmul::Matmul,
 ];
 
 /// Every workload: the one list the rest of the suite reads.
@@ -288,6 +290,7 @@ mod tests {
                 "gufunc",
                 "black_scholes",
                 "lennard_jones",
+                "matmul",
                 "pi"
             ]
         );

@@ -1,0 +1,134 @@
+//! The CPU form of numba-examples' matrix multiply: `C = A @ B` for f32
+//! square matrices in the i-k-j order a Numba user writes under `prange`
+//! (each row of `C` one iteration), hotloop's `prange(..).rows_into` on
+//! serial and parallel beside the same loop under Numba's `@njit` and
+//! `prange` in the same run.
+
+use super::common::against_numba;
+use super::{Data, PythonPeers, Workload};
+use crate::config::Config;
+use crate::measure::time;
+use crate::row::{Check, Row, row_id};
+use crate::targets::Target;
+use hotloop::{Backend, prange};
+use ndarray::Array3;
+
+/// The matrices' side: 1024 (256 with `--quick`), fewer for a `--size` of
+/// fewer elements.
+pub fn side(cfg: &Config) -> usize {
+    let most = if cfg.quick { 256 } else { 1024 };
+    let elems: usize = cfg.shape.iter().product();
+    most.min(elems.isqrt().max(1))
+}
+
+const KIND: &str = "matmul";
+const KEY: &str = "prange_rows";
+
+/// `A[i, k]` and `B[k, j]`: small integers (every product and sum exact in
+/// f32, so every form's `C` is the same), the sequence
+/// `python/blog_bench.py` builds too.
+pub fn inputs(n: usize) -> (Vec<f32>, Vec<f32>) {
+    let a = (0..n * n).map(|i| (i % 7) as f32 - 3.0).collect();
+    let b = (0..n * n).map(|i| (i % 5) as f32).collect();
+    (a, b)
+}
+
+/// Row `i` of `C = A @ B`, i-k-j: the loop body (`#[inline]`, as a
+/// closure's body is, so that `rows_into` compiles it for the widest
+/// instruction set).
+#[inline]
+fn row_of(a: &[f32], b: &[f32], n: usize, i: usize, row: &mut [f32]) {
+    row.fill(0.0);
+    for k in 0..n {
+        let aik = a[i * n + k];
+        for (c, bkj) in row.iter_mut().zip(&b[k * n..(k + 1) * n]) {
+            *c += aik * bkj;
+        }
+    }
+}
+
+/// The matmul workload (`--workload matmul`).
+pub struct Matmul;
+
+impl Workload for Matmul {
+    fn name(&self) -> &'static str {
+        "matmul"
+    }
+
+    fn data(&self) -> Data {
+        Data::OwnArrays
+    }
+
+    fn memory(&self, cfg: &Config, _python: bool) -> Result<u64, String> {
+        let n = side(cfg) as u64;
+        Ok(4 * 4 * n * n)
+    }
+
+    fn steps(&self, cfg: &Config) -> u64 {
+        u64::from(cfg.runs_backend("serial")) + u64::from(cfg.runs_backend("parallel"))
+    }
+
+    fn rows(
+        &self,
+        cfg: &Config,
+        _input: Option<&Array3<f64>>,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<Vec<Row>, String> {
+        let n = side(cfg);
+        let workload = workload_name(n);
+        let (a, b) = inputs(n);
+        // The reference, once, on one thread.
+        let mut want = vec![0.0f32; n * n];
+        for (i, row) in want.chunks_mut(n).enumerate() {
+            row_of(&a, &b, n, i, row);
+        }
+        let mut backends = Vec::new();
+        if cfg.runs_backend("serial") {
+            backends.push(Backend::Serial);
+        }
+        if cfg.runs_backend("parallel") {
+            backends.push(cfg.parallel()?);
+        }
+        let mut rows = Vec::new();
+        let mut c = vec![0.0f32; n * n];
+        for backend in backends {
+            progress(&format!("matmul on {backend}"));
+            let t = time(cfg.plan, || {
+                prange(0..n)
+                    .on(backend)
+                    .rows_into(&mut c, n, |i, row| row_of(&a, &b, n, i, row))
+            })
+            .map_err(|e: hotloop::Error| format!("matmul on {backend}: {e}"))?;
+            let id = row_id(&[KIND, backend.name(), KEY]);
+            let mut r = Row::new(id, &workload, backend.to_string(), "prange rows_into", t);
+            r.check = match c.iter().zip(&want).position(|(g, w)| g != w) {
+                None => Check::Passed,
+                Some(i) => Check::Failed(format!("C[{i}] is {}, expected {}", c[i], want[i])),
+            };
+            r.bytes = Some(3 * 4 * (n * n) as u64);
+            r.note = Some(
+                "the user's i-k-j row loop in prange(0..n).rows_into, compiled for the widest \
+                 instruction set; exact small-integer products, so every form's C is equal"
+                    .into(),
+            );
+            rows.push(r);
+        }
+        Ok(rows)
+    }
+
+    fn python(&self) -> PythonPeers {
+        PythonPeers {
+            cpu: Some("Numba matmul"),
+            gpu: false,
+        }
+    }
+
+    fn targets(&self, rows: &[Row]) -> Vec<Target> {
+        against_numba(rows, KIND, KEY, "matmul")
+    }
+}
+
+/// The workload's name in the table, shared with the Python rows.
+pub fn workload_name(n: usize) -> String {
+    format!("matmul f32 {n}x{n}")
+}
