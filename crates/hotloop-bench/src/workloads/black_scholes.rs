@@ -3,12 +3,12 @@
 //! Numba's `prange` in the same run: three inputs, two outputs, `ln`,
 //! `exp`, `sqrt` per option, through `map_n` and hotloop's math library.
 
-use super::common::{against_numba, new_row, time_or_skip};
+use super::common::{against_numba, cpu_backend_count, cpu_backends, new_row, time_or_skip};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::row::{Check, Row};
 use crate::targets::Target;
-use hotloop::{Backend, NaryOp, Real, map_n_slice_into};
+use hotloop::{NaryOp, Real, map_n_slice_into};
 use ndarray::Array3;
 
 /// Options priced: 1e7 (1e5 with `--quick`), or fewer when `--size` has
@@ -133,7 +133,7 @@ impl Workload for BlackScholesWorkload {
     }
 
     fn steps(&self, cfg: &Config) -> u64 {
-        u64::from(cfg.runs_backend("serial")) + u64::from(cfg.runs_backend("parallel"))
+        cpu_backend_count(cfg)
     }
 
     fn rows(
@@ -151,13 +151,7 @@ impl Workload for BlackScholesWorkload {
             volatility: VOLATILITY,
         };
         let mut rows = Vec::new();
-        let mut cpu = Vec::new();
-        if cfg.runs_backend("serial") {
-            cpu.push(Backend::Serial);
-        }
-        if cfg.runs_backend("parallel") {
-            cpu.push(cfg.parallel()?);
-        }
+        let cpu = cpu_backends(cfg)?;
         for backend in cpu {
             progress(&format!("black_scholes on {backend}"));
             let Some(timings) = time_or_skip("black_scholes", backend, cfg.plan, || {

@@ -27,6 +27,24 @@ pub fn backends(cfg: &Config) -> Result<Vec<(Backend, Plan)>, String> {
     Ok(out)
 }
 
+/// The CPU facade backends `cfg` selects (serial, parallel), for the
+/// workloads that run a user's loop body, which has no GPU form.
+pub fn cpu_backends(cfg: &Config) -> Result<Vec<Backend>, String> {
+    let mut out = Vec::new();
+    if cfg.runs_backend("serial") {
+        out.push(Backend::Serial);
+    }
+    if cfg.runs_backend("parallel") {
+        out.push(cfg.parallel()?);
+    }
+    Ok(out)
+}
+
+/// How many backends [`cpu_backends`] gives for `cfg`.
+pub fn cpu_backend_count(cfg: &Config) -> u64 {
+    u64::from(cfg.runs_backend("serial")) + u64::from(cfg.runs_backend("parallel"))
+}
+
 /// How many facade backends [`backends`] gives for `cfg` (without building
 /// them).
 pub fn facade_backends(cfg: &Config) -> u64 {

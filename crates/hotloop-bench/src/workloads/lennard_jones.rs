@@ -3,13 +3,13 @@
 //! thread and on the pool, beside the same pair loop under Numba's `@njit`
 //! and `@njit(parallel=True)` with `prange` in the same run.
 
-use super::common::against_numba;
+use super::common::{against_numba, cpu_backend_count, cpu_backends};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::measure::time;
 use crate::row::{Check, Row, row_id};
 use crate::targets::Target;
-use hotloop::{Backend, prange};
+use hotloop::prange;
 use ndarray::Array3;
 
 /// Atoms: the example's 2000 (a third of it for a `--size` of fewer than
@@ -62,7 +62,7 @@ impl Workload for LennardJones {
     }
 
     fn steps(&self, cfg: &Config) -> u64 {
-        u64::from(cfg.runs_backend("serial")) + u64::from(cfg.runs_backend("parallel"))
+        cpu_backend_count(cfg)
     }
 
     fn rows(
@@ -76,13 +76,7 @@ impl Workload for LennardJones {
         let pos = atoms(n);
         // The plain loop, once: what every row must come close to.
         let plain: f64 = (0..n).map(|i| pair_energy(&pos, i)).sum();
-        let mut backends = Vec::new();
-        if cfg.runs_backend("serial") {
-            backends.push(Backend::Serial);
-        }
-        if cfg.runs_backend("parallel") {
-            backends.push(cfg.parallel()?);
-        }
+        let backends = cpu_backends(cfg)?;
         let mut rows = Vec::new();
         let mut bits = None;
         for backend in backends {

@@ -4,13 +4,13 @@
 //! serial and parallel beside the same loop under Numba's `@njit` and
 //! `prange` in the same run.
 
-use super::common::against_numba;
+use super::common::{against_numba, cpu_backend_count, cpu_backends};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::measure::time;
 use crate::row::{Check, Row, row_id};
 use crate::targets::Target;
-use hotloop::{Backend, prange};
+use hotloop::prange;
 use ndarray::Array3;
 
 /// The matrices' side: 1024 (256 with `--quick`), fewer for a `--size` of
@@ -65,7 +65,7 @@ impl Workload for Matmul {
     }
 
     fn steps(&self, cfg: &Config) -> u64 {
-        u64::from(cfg.runs_backend("serial")) + u64::from(cfg.runs_backend("parallel"))
+        cpu_backend_count(cfg)
     }
 
     fn rows(
@@ -82,13 +82,7 @@ impl Workload for Matmul {
         for (i, row) in want.chunks_mut(n).enumerate() {
             row_of(&a, &b, n, i, row);
         }
-        let mut backends = Vec::new();
-        if cfg.runs_backend("serial") {
-            backends.push(Backend::Serial);
-        }
-        if cfg.runs_backend("parallel") {
-            backends.push(cfg.parallel()?);
-        }
+        let backends = cpu_backends(cfg)?;
         let mut rows = Vec::new();
         let mut c = vec![0.0f32; n * n];
         for backend in backends {
