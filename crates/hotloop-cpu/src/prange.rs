@@ -52,7 +52,10 @@ impl Chunks {
         start..(start + self.grain).min(self.range.end)
     }
 
-    /// Chunk `c` folded from `identity` in order.
+    /// Chunk `c` folded from `identity` in order, compiled for the widest
+    /// instruction set the CPU has with the body inlined (as the maps' ops
+    /// are): the same operations in the same order on every instruction
+    /// set, so the same bits.
     fn fold<T>(
         &self,
         c: usize,
@@ -63,8 +66,13 @@ impl Chunks {
     where
         T: Clone,
     {
-        self.chunk(c)
-            .fold(identity.clone(), |acc, i| combine(acc, map(i)))
+        crate::simd::with_widest(
+            #[inline(always)]
+            || {
+                self.chunk(c)
+                    .fold(identity.clone(), |acc, i| combine(acc, map(i)))
+            },
+        )
     }
 }
 
