@@ -138,18 +138,6 @@ macro_rules! bits {
             }
         }
     };
-    (half $t:ty, $b:ty) => {
-        impl Bits<$b> for $t {
-            #[inline(always)]
-            fn to_bits_(self) -> $b {
-                self.to_bits()
-            }
-            #[inline(always)]
-            fn from_bits_(b: $b) -> Self {
-                <$t>::from_bits(b)
-            }
-        }
-    };
     (int $t:ty, $b:ty) => {
         impl Bits<$b> for $t {
             #[inline(always)]
@@ -196,8 +184,9 @@ device_copy!(i8, I8, AtomicU8, u8);
 device_copy!(u16, U16, AtomicU16, u16);
 device_copy!(i16, I16, AtomicU16, u16);
 device_copy!(bool, Bool, AtomicU8, u8);
-bits!(half half::f16, u16);
-bits!(half half::bf16, u16);
+// The `half` types have floats' `to_bits` and `from_bits`.
+bits!(float half::f16, u16);
+bits!(float half::bf16, u16);
 device_copy!(half::f16, F16, AtomicU16, u16);
 device_copy!(half::bf16, BF16, AtomicU16, u16);
 

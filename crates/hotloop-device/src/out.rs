@@ -1,7 +1,7 @@
 //! [`Out`]: a kernel's output array.
 
 use crate::elem::{AtomicAdd, AtomicBits, AtomicInt, AtomicNan, AtomicOrd, AtomicWrap, DeviceCopy};
-use crate::view::{ArrayIndex, offset};
+use crate::view::{ArrayIndex, Axes};
 use core::marker::PhantomData;
 use hotloop_core::abi::ArrayParts;
 
@@ -20,8 +20,7 @@ use hotloop_core::abi::ArrayParts;
 #[derive(Debug)]
 pub struct Out<'a, T, const D: usize = 1> {
     ptr: *mut T,
-    shape: [usize; D],
-    strides: [isize; D],
+    axes: Axes<D>,
     _array: PhantomData<&'a [T]>,
 }
 
@@ -68,8 +67,7 @@ impl<'a, T: DeviceCopy, const D: usize> Out<'a, T, D> {
     pub unsafe fn from_raw_parts(ptr: *mut T, shape: [usize; D], strides: [isize; D]) -> Self {
         Self {
             ptr,
-            shape,
-            strides,
+            axes: Axes { shape, strides },
             _array: PhantomData,
         }
     }
@@ -80,13 +78,10 @@ impl<'a, T: DeviceCopy, const D: usize> Out<'a, T, D> {
     /// As [`Out::from_raw_parts`].
     #[inline(always)]
     pub unsafe fn from_parts(parts: &ArrayParts<D>) -> Self {
-        // SAFETY: the caller's.
-        unsafe {
-            Self::from_raw_parts(
-                parts.ptr as *mut T,
-                parts.shape.map(|n| n as usize),
-                parts.strides.map(|s| s as isize),
-            )
+        Self {
+            ptr: parts.ptr as *mut T,
+            axes: Axes::of(parts),
+            _array: PhantomData,
         }
     }
 
@@ -107,7 +102,7 @@ impl<'a, T: DeviceCopy, const D: usize> Out<'a, T, D> {
     /// Elements in the array: the product of its extents.
     #[inline(always)]
     pub fn len(&self) -> usize {
-        self.shape.iter().product()
+        self.axes.len()
     }
 
     /// Whether the array has no elements.
@@ -119,19 +114,19 @@ impl<'a, T: DeviceCopy, const D: usize> Out<'a, T, D> {
     /// The extent of each axis (Numba's `a.shape`).
     #[inline(always)]
     pub fn shape(&self) -> [usize; D] {
-        self.shape
+        self.axes.shape
     }
 
     /// The extent of axis `n` (Numba's `a.shape[n]`).
     #[inline(always)]
     pub fn dim(&self, n: usize) -> usize {
-        self.shape[n]
+        self.axes.shape[n]
     }
 
     /// The stride of each axis, in elements.
     #[inline(always)]
     pub fn strides(&self) -> [isize; D] {
-        self.strides
+        self.axes.strides
     }
 
     /// Element `[0, 0, ..]`'s address, for code that writes its own
@@ -146,7 +141,7 @@ impl<'a, T: DeviceCopy, const D: usize> Out<'a, T, D> {
 
     #[inline(always)]
     fn at(&self, ix: impl ArrayIndex<D>) -> *mut T {
-        let off = offset(ix.axes(), &self.shape, &self.strides);
+        let off = self.axes.offset(ix.axes());
         // SAFETY: `offset` checked every axis.
         unsafe { self.ptr.offset(off) }
     }

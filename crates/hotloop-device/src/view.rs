@@ -26,31 +26,53 @@ impl ArrayIndex<1> for usize {
     }
 }
 
-/// The offset (in elements) of `ix` in an array of `shape` and `strides`,
-/// each axis checked: out of bounds is a panic naming the index and the
-/// shape, which the simulator reports with the kernel, block and thread
-/// and the GPU turns into a trap.
-#[inline(always)]
-pub(crate) fn offset<const D: usize>(
-    ix: [usize; D],
-    shape: &[usize; D],
-    strides: &[isize; D],
-) -> isize {
-    let mut off = 0isize;
-    for d in 0..D {
-        if ix[d] >= shape[d] {
-            out_of_bounds(&ix, shape);
+/// The axes of a [`View`] or an [`Out`](crate::Out): each one's extent and
+/// stride (in elements), and the index arithmetic both share.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Axes<const D: usize> {
+    pub(crate) shape: [usize; D],
+    pub(crate) strides: [isize; D],
+}
+
+impl<const D: usize> Axes<D> {
+    /// The axes of a kernel parameter as it crossed.
+    #[inline(always)]
+    pub(crate) fn of(parts: &ArrayParts<D>) -> Self {
+        Self {
+            shape: parts.shape.map(|n| n as usize),
+            strides: parts.strides.map(|s| s as isize),
         }
-        // No overflow: `ix[d] < shape[d]`, and the array's layout (checked
-        // on the host) keeps every in-bounds offset within an `isize`.
-        off = off.wrapping_add((ix[d] as isize).wrapping_mul(strides[d]));
     }
-    off
+
+    /// Elements: the product of the extents.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// The offset (in elements) of `ix`, each axis checked: out of bounds
+    /// is a panic naming the index and the shape, which the simulator
+    /// reports with the kernel, block and thread and the GPU turns into a
+    /// trap.
+    #[inline(always)]
+    pub(crate) fn offset(&self, ix: [usize; D]) -> isize {
+        let mut off = 0isize;
+        for d in 0..D {
+            if ix[d] >= self.shape[d] {
+                out_of_bounds(&ix, &self.shape);
+            }
+            // No overflow: `ix[d] < shape[d]`, and the array's layout
+            // (checked on the host) keeps every in-bounds offset within an
+            // `isize`.
+            off = off.wrapping_add((ix[d] as isize).wrapping_mul(self.strides[d]));
+        }
+        off
+    }
 }
 
 #[cold]
 #[inline(never)]
-pub(crate) fn out_of_bounds(ix: &[usize], shape: &[usize]) -> ! {
+fn out_of_bounds(ix: &[usize], shape: &[usize]) -> ! {
     if let ([i], [len]) = (ix, shape) {
         panic!("index {i} is out of bounds for an array of {len} elements")
     }
@@ -75,8 +97,7 @@ pub(crate) fn out_of_bounds(ix: &[usize], shape: &[usize]) -> ! {
 #[derive(Debug)]
 pub struct View<'a, T, const D: usize> {
     ptr: *const T,
-    shape: [usize; D],
-    strides: [isize; D],
+    axes: Axes<D>,
     _array: PhantomData<&'a [T]>,
 }
 
@@ -117,8 +138,7 @@ impl<'a, T, const D: usize> View<'a, T, D> {
     const fn from_raw_unchecked(ptr: *const T, shape: [usize; D], strides: [isize; D]) -> Self {
         Self {
             ptr,
-            shape,
-            strides,
+            axes: Axes { shape, strides },
             _array: PhantomData,
         }
     }
@@ -130,36 +150,36 @@ impl<'a, T, const D: usize> View<'a, T, D> {
     /// aligned and unwritten for `'a`.
     #[inline(always)]
     pub unsafe fn from_parts(parts: &ArrayParts<D>) -> Self {
-        Self::from_raw_unchecked(
-            parts.ptr as *const T,
-            parts.shape.map(|n| n as usize),
-            parts.strides.map(|s| s as isize),
-        )
+        Self {
+            ptr: parts.ptr as *const T,
+            axes: Axes::of(parts),
+            _array: PhantomData,
+        }
     }
 
     /// The extent of each axis (Numba's `a.shape`).
     #[inline(always)]
     pub fn shape(&self) -> [usize; D] {
-        self.shape
+        self.axes.shape
     }
 
     /// The extent of axis `n` (Numba's `a.shape[n]`).
     #[inline(always)]
     pub fn dim(&self, n: usize) -> usize {
-        self.shape[n]
+        self.axes.shape[n]
     }
 
     /// The stride of each axis, in elements (Numba's `a.strides`, in
     /// bytes there).
     #[inline(always)]
     pub fn strides(&self) -> [isize; D] {
-        self.strides
+        self.axes.strides
     }
 
     /// Elements: the product of the extents (Numba's `a.size`).
     #[inline(always)]
     pub fn len(&self) -> usize {
-        self.shape.iter().product()
+        self.axes.len()
     }
 
     /// Whether it has no elements.
@@ -171,7 +191,7 @@ impl<'a, T, const D: usize> View<'a, T, D> {
     /// The element at `ix`, bounds-checked.
     #[inline(always)]
     pub fn get(&self, ix: impl ArrayIndex<D>) -> &'a T {
-        let off = offset(ix.axes(), &self.shape, &self.strides);
+        let off = self.axes.offset(ix.axes());
         // SAFETY: `offset` checked every axis; the constructor vouches for
         // every in-bounds element.
         unsafe { &*self.ptr.offset(off) }
