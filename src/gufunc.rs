@@ -30,6 +30,7 @@
 
 use crate::Backend;
 use crate::dispatch::with_runtime;
+use hotloop_core::Real;
 use hotloop_core::gufunc::{GuKernel, MovingAverage, NormalizeRows};
 use hotloop_runtime::layout::{logical_order, write_logical};
 use hotloop_runtime::{Element, Error, GufuncPlan, Result, Signature};
@@ -129,7 +130,7 @@ pub fn moving_average<T, S, D>(
     window: usize,
 ) -> Result<Array<T, D>>
 where
-    T: Element,
+    T: Element + Real,
     S: Data<Elem = T>,
     D: Dimension,
 {
@@ -140,7 +141,7 @@ where
 /// zero.
 pub fn normalize_rows<T, S, D>(backend: Backend, input: &ArrayBase<S, D>) -> Result<Array<T, D>>
 where
-    T: Element,
+    T: Element + Real,
     S: Data<Elem = T>,
     D: Dimension,
 {

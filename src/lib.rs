@@ -52,9 +52,9 @@ mod stencil;
 
 pub use backend::{Backend, BackendStatus, available};
 pub use elementwise::{add_scalar, add_scalar_in_place, add_scalar_into, add_scalar_slice_into};
-pub use hotloop_core::Real;
 pub use hotloop_core::index::Shape3;
 pub use hotloop_core::philox::Philox4x32Rng;
+pub use hotloop_core::{Num, Real};
 pub use hotloop_cpu::store::StoreMode;
 pub use hotloop_runtime::{Element, Error, LaunchConfig, Result};
 pub use montecarlo::{MAX_SAMPLES, PiEstimate, monte_carlo_pi, monte_carlo_pi_blog};

@@ -1,8 +1,8 @@
 //! Numba's `prange` over your own loop body ([`prange`]).
 
 use crate::Backend;
-use hotloop_core::Real;
-use hotloop_core::reduce::{Max, Min, MinValue, Reduction};
+use hotloop_core::Num;
+use hotloop_core::reduce::{Max, Min, Reduction};
 use hotloop_cpu::prange::{self as cpu, Chunks};
 use hotloop_runtime::{Error, Result};
 use std::num::NonZeroUsize;
@@ -126,29 +126,30 @@ impl Prange {
         })
     }
 
-    /// The sum of `map(i)` over the range (0 for an empty one).
-    pub fn sum<T: Real>(&self, map: impl Fn(usize) -> T + Sync) -> Result<T> {
-        self.reduce(T::ZERO, map, |a, b| a + b)
+    /// The sum of `map(i)` over the range (0 for an empty one; integers
+    /// wrap, [`Num::plus`]).
+    pub fn sum<T: Num>(&self, map: impl Fn(usize) -> T + Sync) -> Result<T> {
+        self.reduce(T::ZERO, map, T::plus)
     }
 
     /// The smallest `map(i)` (NaN if any is NaN, `-0.0` below `+0.0`, as
     /// every hotloop reduction), `None` for an empty range.
-    pub fn min<T: Real>(&self, map: impl Fn(usize) -> T + Sync) -> Result<Option<T>> {
+    pub fn min<T: Num>(&self, map: impl Fn(usize) -> T + Sync) -> Result<Option<T>> {
         if self.range.is_empty() {
             self.setup()?;
             return Ok(None);
         }
-        self.reduce(T::INFINITY, map, <Min as Reduction<T>>::combine)
+        self.reduce(T::HIGHEST, map, <Min as Reduction<T>>::combine)
             .map(Some)
     }
 
     /// The largest `map(i)`, as [`Prange::min`].
-    pub fn max<T: Real + MinValue>(&self, map: impl Fn(usize) -> T + Sync) -> Result<Option<T>> {
+    pub fn max<T: Num>(&self, map: impl Fn(usize) -> T + Sync) -> Result<Option<T>> {
         if self.range.is_empty() {
             self.setup()?;
             return Ok(None);
         }
-        self.reduce(T::NEG_INFINITY, map, <Max as Reduction<T>>::combine)
+        self.reduce(T::LOWEST, map, <Max as Reduction<T>>::combine)
             .map(Some)
     }
 

@@ -2,13 +2,19 @@
 //! `min` and count-where, deterministic on every backend.
 //!
 //! ```
-//! use hotloop::{Backend, GreaterThan, count_where, min};
+//! use hotloop::{Backend, GreaterThan, count_where, max, min, sum};
 //! use ndarray::array;
 //!
 //! let x = array![[3.0, -1.0], [7.5, 2.0]];
 //! assert_eq!(min(Backend::parallel(), &x)?, -1.0);
 //! assert_eq!(count_where(Backend::Serial, GreaterThan(1.0), &x)?, 3);
 //! assert_eq!(count_where(Backend::Serial, |v: f64| v < 0.0, &x)?, 1);
+//!
+//! // Integers too: NumPy's int16 sum is an int64, and so is hotloop's.
+//! let wave = array![30_000i16, 30_000, -5];
+//! assert_eq!(sum(Backend::parallel(), &wave)?, 59_995i64);
+//! assert_eq!(max(Backend::Simulator { launch: None }, &wave)?, 30_000);
+//! assert_eq!(count_where(Backend::Serial, GreaterThan(0i16), &wave)?, 2);
 //! # Ok::<(), hotloop::Error>(())
 //! ```
 
@@ -26,7 +32,12 @@ use ndarray::{ArrayBase, Data, Dimension};
 /// `d eps/2 * sum |x|` with `d = 23 + ceil(log2(n / 4096))`; being pairwise,
 /// it can overflow where a left-to-right sum would not (`[MAX, -MAX, MAX]`
 /// sums to `inf`). The sum of an empty array is 0.
-pub fn sum<T, S, D>(backend: Backend, input: &ArrayBase<S, D>) -> Result<T>
+///
+/// Integers are summed as NumPy sums them: in `i64` (signed) or `u64`
+/// (unsigned), whatever their width (`T::Sum`), wrapping on overflow;
+/// integer addition is exact modulo 2^64 in any order, so every backend
+/// gives the same value.
+pub fn sum<T, S, D>(backend: Backend, input: &ArrayBase<S, D>) -> Result<T::Sum>
 where
     T: Element,
     S: Data<Elem = T>,
@@ -38,7 +49,7 @@ where
 }
 
 /// [`sum`] over a slice.
-pub fn sum_slice<T: Element>(backend: Backend, input: &[T]) -> Result<T> {
+pub fn sum_slice<T: Element>(backend: Backend, input: &[T]) -> Result<T::Sum> {
     with_runtime!(backend, |rt| rt.sum(input))
 }
 

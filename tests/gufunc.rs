@@ -6,13 +6,14 @@ mod common;
 
 use approx::assert_abs_diff_eq;
 use common::{backends, closure_backends, values};
+use hotloop::Real;
 use hotloop::{
     Backend, Element, Error, GuKernel, MovingAverage, NormalizeRows, gufunc, gufunc_into,
     moving_average, normalize_rows,
 };
 use ndarray::{Array1, Array2, Array3, ArrayD, IxDyn};
 
-fn array<T: Element>(shape: &[usize]) -> ArrayD<T> {
+fn array<T: Element + Real>(shape: &[usize]) -> ArrayD<T> {
     let len = shape.iter().product();
     ArrayD::from_shape_vec(
         IxDyn(shape),
@@ -32,7 +33,7 @@ fn direct_moving_average(row: &[f64], w: usize) -> Vec<f64> {
         .collect()
 }
 
-fn moving_average_matches_definition<T: Element>(eps: f64) {
+fn moving_average_matches_definition<T: Element + Real>(eps: f64) {
     let shapes: [&[usize]; 7] = [
         &[1],
         &[37],
@@ -88,7 +89,7 @@ fn moving_average_f32() {
     moving_average_matches_definition::<f32>(f32::EPSILON as f64);
 }
 
-fn normalize_rows_matches_definition<T: Element>(eps: f64) {
+fn normalize_rows_matches_definition<T: Element + Real>(eps: f64) {
     let shapes: [&[usize]; 6] = [&[1], &[3], &[6, 1000], &[3, 4, 17], &[0, 3], &[700, 64]];
     for shape in shapes {
         let mut x = array::<T>(shape);
@@ -158,7 +159,7 @@ fn normalize_rows_does_not_overflow() {
 /// A user kernel of another shape: `(n)->()`, each row's sum of squares.
 #[derive(Clone, Copy)]
 struct SumSquares;
-impl<T: Element> GuKernel<T> for SumSquares {
+impl<T: Element + Real> GuKernel<T> for SumSquares {
     const NAME: &'static str = "sum_squares";
     const SIGNATURE: &'static str = "(n)->()";
     fn apply(&self, core: &[usize], input: &[T], out: &mut [T]) {

@@ -5,6 +5,7 @@ mod common;
 
 use approx::assert_abs_diff_eq;
 use common::{SHAPES, backends, closure_backends, cpu_backends, runs_closures, values};
+use hotloop::Real;
 use hotloop::ops::{Add, Axpy, Mul};
 use hotloop::{
     Affine, Backend, BinaryOp, Clamp, Element, Error, Exp, Polynomial, Sigmoid, map, map_in_place,
@@ -12,7 +13,7 @@ use hotloop::{
 };
 use ndarray::{Array, Array1, Array2, Array3, ArrayD, IxDyn, s};
 
-fn input<T: Element>(shape: [usize; 3]) -> Array3<T> {
+fn input<T: Element + Real>(shape: [usize; 3]) -> Array3<T> {
     let len = shape.iter().product();
     Array3::from_shape_vec(shape, values(len).into_iter().map(T::from_f64).collect()).unwrap()
 }
@@ -41,7 +42,7 @@ fn ulps32(a: f32, b: f32) -> u64 {
 }
 
 /// Every form of every built-in unary op, against loops.
-fn unary_ops_match_loops<T: Element>() {
+fn unary_ops_match_loops<T: Element + Real>() {
     let (a, b) = (T::from_f64(1.5), T::from_f64(-0.25));
     let (lo, hi) = (T::from_f64(-100.0), T::from_f64(250.0));
     for shape in SHAPES {
@@ -123,7 +124,7 @@ fn clamp_with_a_nan_bound_is_nan_as_numpys_clip() {
 
 /// The cubic `c0 + c1 x + c2 x^2 + c3 x^3` evaluated term by term in f64:
 /// a different order from Horner's, so compared within a rounding bound.
-fn polynomial_matches_power_sum<T: Element>(eps: f64) {
+fn polynomial_matches_power_sum<T: Element + Real>(eps: f64) {
     let c = [0.5, -1.25, 0.75, 2.0e-3];
     let op = Polynomial {
         coeffs: c.map(T::from_f64),
@@ -243,7 +244,7 @@ fn sigmoid_is_within_4_ulp_on_every_backend() {
     }
 }
 
-fn binary_ops_match_loops<T: Element>() {
+fn binary_ops_match_loops<T: Element + Real>() {
     let k = T::from_f64(-3.0);
     for shape in SHAPES {
         let a = input::<T>(shape);

@@ -5,18 +5,19 @@
 mod common;
 
 use common::{SHAPES, backends, runs_closures, values};
+use hotloop::Real;
 use hotloop::{
     Backend, Element, Error, GreaterThan, InRange, IsNan, LessThan, count_where, count_where_slice,
     max_slice, min, min_slice, sum_slice,
 };
 use ndarray::Array3;
 
-fn input<T: Element>(shape: [usize; 3]) -> Array3<T> {
+fn input<T: Element + Real>(shape: [usize; 3]) -> Array3<T> {
     let len = shape.iter().product();
     Array3::from_shape_vec(shape, values(len).into_iter().map(T::from_f64).collect()).unwrap()
 }
 
-fn min_and_counts_match_loops<T: Element>() {
+fn min_and_counts_match_loops<T: Element + Real>() {
     for shape in SHAPES {
         let x = input::<T>(shape);
         let mut lowest = T::INFINITY;

@@ -6,6 +6,7 @@
 mod common;
 
 use common::{reference_sum, sum_error_bound, values};
+use hotloop_core::Real;
 use hotloop_core::philox::key_from_seed;
 use hotloop_core::pi;
 use hotloop_core::reduce::SUM_CHUNK;
@@ -25,7 +26,7 @@ const LENGTHS: [usize; 7] = [
     100_003,
 ];
 
-fn same_bits<T: Element>(a: &[T], b: &[T]) -> bool {
+fn same_bits<T: Element + Real>(a: &[T], b: &[T]) -> bool {
     a.len() == b.len()
         && a.iter()
             .zip(b)

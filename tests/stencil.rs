@@ -6,25 +6,26 @@
 mod common;
 
 use common::{backends, closure_backends, cpu_backends, values};
+use hotloop::Real;
 use hotloop::{
     Backend, Boundary, Element, Error, Jacobi5, Laplacian7, Stencil2, Stencil3, stencil2,
     stencil2_into, stencil3, stencil3_into,
 };
 use ndarray::{Array2, Array3, s};
 
-fn grid3<T: Element>(d: (usize, usize, usize)) -> Array3<T> {
+fn grid3<T: Element + Real>(d: (usize, usize, usize)) -> Array3<T> {
     let v = values(d.0 * d.1 * d.2)
         .into_iter()
         .map(|x| T::from_f64(x / 64.0));
     Array3::from_shape_vec(d, v.collect()).unwrap()
 }
 
-fn grid2<T: Element>(d: (usize, usize)) -> Array2<T> {
+fn grid2<T: Element + Real>(d: (usize, usize)) -> Array2<T> {
     let v = values(d.0 * d.1).into_iter().map(|x| T::from_f64(x / 64.0));
     Array2::from_shape_vec(d, v.collect()).unwrap()
 }
 
-fn modes<T: Element>() -> [Boundary<T>; 4] {
+fn modes<T: Element + Real>() -> [Boundary<T>; 4] {
     [
         Boundary::default(),
         Boundary::FillBorder(T::from_f64(-3.5)),
@@ -34,7 +35,7 @@ fn modes<T: Element>() -> [Boundary<T>; 4] {
 }
 
 /// What a border cell holds under `mode` if the mode does not compute it.
-fn fill<T: Element>(mode: Boundary<T>) -> T {
+fn fill<T: Element + Real>(mode: Boundary<T>) -> T {
     match mode {
         Boundary::FillBorder(c) => c,
         _ => T::ZERO,
@@ -43,7 +44,13 @@ fn fill<T: Element>(mode: Boundary<T>) -> T {
 
 /// The input at `(i, j, k)` (possibly outside) under `mode`; `None` when
 /// the fill-border mode skips the cell.
-fn fetch3<T: Element>(a: &Array3<T>, mode: Boundary<T>, i: isize, j: isize, k: isize) -> Option<T> {
+fn fetch3<T: Element + Real>(
+    a: &Array3<T>,
+    mode: Boundary<T>,
+    i: isize,
+    j: isize,
+    k: isize,
+) -> Option<T> {
     let (nx, ny, nz) = a.dim();
     let inside =
         i >= 0 && j >= 0 && k >= 0 && i < nx as isize && j < ny as isize && k < nz as isize;
@@ -61,7 +68,7 @@ fn fetch3<T: Element>(a: &Array3<T>, mode: Boundary<T>, i: isize, j: isize, k: i
 }
 
 /// 7-point Laplacian by nested loops.
-fn laplacian_reference<T: Element>(a: &Array3<T>, scale: T, mode: Boundary<T>) -> Array3<T> {
+fn laplacian_reference<T: Element + Real>(a: &Array3<T>, scale: T, mode: Boundary<T>) -> Array3<T> {
     let (nx, ny, nz) = a.dim();
     let mut out = Array3::from_elem((nx, ny, nz), T::ZERO);
     for x in 0..nx as isize {
@@ -91,7 +98,7 @@ fn laplacian_reference<T: Element>(a: &Array3<T>, scale: T, mode: Boundary<T>) -
 }
 
 /// 5-point Jacobi step by nested loops.
-fn jacobi_reference<T: Element>(a: &Array2<T>, mode: Boundary<T>) -> Array2<T> {
+fn jacobi_reference<T: Element + Real>(a: &Array2<T>, mode: Boundary<T>) -> Array2<T> {
     let (ny, nx) = a.dim();
     let a3 = a.clone().into_shape_with_order((1, ny, nx)).unwrap();
     let mut out = Array2::from_elem((ny, nx), fill(mode));
@@ -108,7 +115,7 @@ fn jacobi_reference<T: Element>(a: &Array2<T>, mode: Boundary<T>) -> Array2<T> {
     out
 }
 
-fn same_bits<T: Element>(a: &[T], b: &[T]) -> bool {
+fn same_bits<T: Element + Real>(a: &[T], b: &[T]) -> bool {
     a.len() == b.len()
         && a.iter()
             .zip(b)
@@ -130,7 +137,7 @@ const SHAPES3: [(usize, usize, usize); 12] = [
     (33, 17, 130),
 ];
 
-fn laplacian_every_mode<T: Element>() {
+fn laplacian_every_mode<T: Element + Real>() {
     let scale = T::from_f64(0.5);
     for d in SHAPES3 {
         let a = grid3::<T>(d);
@@ -177,7 +184,7 @@ const SHAPES2: [(usize, usize); 11] = [
     (7, 40_000),
 ];
 
-fn jacobi_every_mode<T: Element>() {
+fn jacobi_every_mode<T: Element + Real>() {
     for d in SHAPES2 {
         let a = grid2::<T>(d);
         for mode in modes::<T>() {

@@ -27,10 +27,11 @@
 
 pub mod ops;
 
+use hotloop_core::Num;
 use hotloop_core::grid::{self, sum_chunks};
 use hotloop_core::index::Shape3;
 use hotloop_core::philox::key_from_seed;
-use hotloop_core::reduce::{Max, Min, MinValue, Reduction, Sum};
+use hotloop_core::reduce::{Max, Min, Reduction, Sum};
 use hotloop_device::prelude::*;
 use hotloop_device::thread_1d;
 
@@ -48,8 +49,8 @@ pub static KERNELS: hotloop_device::KernelModule = hotloop_device::KernelModule 
 
 /// `out[i] = input[i] + scalar` for `i < min(len)`, grid-stride (any grid
 /// covers any length, beyond 2^32 elements too).
-#[kernel(f32, f64)]
-pub fn add_scalar<T: Real>(input: &[T], out: Out<T>, scalar: T) {
+#[kernel(f32, f64, i8, u8, i16, u16, i32, u32, i64, u64)]
+pub fn add_scalar<T: Num>(input: &[T], out: Out<T>, scalar: T) {
     let len = input.len().min(out.len()) as u64;
     // SAFETY: both hold `len` elements and are distinct arrays (a `&[T]`
     // and an `Out<T>` never alias); grid-stride indices are this
@@ -58,8 +59,8 @@ pub fn add_scalar<T: Real>(input: &[T], out: Out<T>, scalar: T) {
 }
 
 /// `data[i] += scalar`, grid-stride.
-#[kernel(f32, f64)]
-pub fn add_scalar_inplace<T: Real>(data: Out<T>, scalar: T) {
+#[kernel(f32, f64, i8, u8, i16, u16, i32, u32, i64, u64)]
+pub fn add_scalar_inplace<T: Num>(data: Out<T>, scalar: T) {
     let p = data.as_mut_ptr();
     // SAFETY: the body allows `out == input`; each index is read, then
     // written, by one thread.
@@ -71,7 +72,7 @@ pub fn add_scalar_inplace<T: Real>(data: Out<T>, scalar: T) {
 /// Deliberately uncoalesced: a named variant for the benchmark table. A
 /// shape its arrays do not hold traps (the host checks it first).
 #[kernel(f32, f64)]
-pub fn add_scalar_blog<T: Real>(input: &[T], out: Out<T>, nx: u64, ny: u64, nz: u64, scalar: T) {
+pub fn add_scalar_blog<T: Num>(input: &[T], out: Out<T>, nx: u64, ny: u64, nz: u64, scalar: T) {
     // u64 -> usize is lossless on nvptx64 and the 64-bit hosts.
     let shape = Shape3::new(nx as usize, ny as usize, nz as usize);
     let held = shape
@@ -90,7 +91,7 @@ pub fn add_scalar_blog<T: Real>(input: &[T], out: Out<T>, nx: u64, ny: u64, nz: 
 /// beside the driver's copy engine, it is what the device API's own
 /// stores reach.
 #[kernel(f32, f64)]
-pub fn copy<T: Real>(input: &[T], out: Out<T>) {
+pub fn copy<T: Num>(input: &[T], out: Out<T>) {
     for i in grid_stride(input.len().min(out.len())) {
         out.set(i, input[i]);
     }
@@ -117,9 +118,10 @@ pub fn monte_carlo_pi(seed: u64, first_sample: u64, end_sample: u64, block_count
 /// (`hotloop_core::reduce::sum_chunk`, `SUM_CHUNK` elements), one thread
 /// per chunk, grid-stride. The host's pairwise sum of them is the CPU
 /// backends' sum, bit for bit, at any launch. `chunk_sums` holds at least
-/// `sum_chunks(len)` (else the kernel traps).
-#[kernel(f32, f64)]
-pub fn sum<T: Real>(input: &[T], chunk_sums: Out<T>) {
+/// `sum_chunks(len)` (else the kernel traps). Integers are summed in
+/// `i64` or `u64` (`Num::Sum`), wrapping.
+#[kernel(f32, f64, i8, u8, i16, u16, i32, u32, i64, u64)]
+pub fn sum<T: Num>(input: &[T], chunk_sums: Out<<T as Num>::Sum>) {
     let len = input.len() as u64;
     assert!(chunk_sums.len() as u64 >= sum_chunks(len));
     // SAFETY: `input` holds `len` elements and `chunk_sums` a sum for each
@@ -128,9 +130,9 @@ pub fn sum<T: Real>(input: &[T], chunk_sums: Out<T>) {
 }
 
 /// Per-block maxima of `input` in `partials[blockIdx.x]`, NaN-propagating;
-/// a block whose threads have no elements writes negative infinity.
-#[kernel(f32, f64)]
-pub fn max<T: Real + MinValue>(input: &[T], partials: Out<T>) {
+/// a block whose threads have no elements writes `Num::LOWEST`.
+#[kernel(f32, f64, i8, u8, i16, u16, i32, u32, i64, u64)]
+pub fn max<T: Num>(input: &[T], partials: Out<T>) {
     let place = thread_1d();
     // SAFETY: `input` holds its length; only read.
     let partial = unsafe { grid::max_thread_partial(place, input.as_ptr(), input.len() as u64) };
@@ -141,9 +143,9 @@ pub fn max<T: Real + MinValue>(input: &[T], partials: Out<T>) {
 }
 
 /// Per-block minima of `input` in `partials[blockIdx.x]`, NaN-propagating;
-/// a block whose threads have no elements writes positive infinity.
-#[kernel(f32, f64)]
-pub fn min<T: Real>(input: &[T], partials: Out<T>) {
+/// a block whose threads have no elements writes `Num::HIGHEST`.
+#[kernel(f32, f64, i8, u8, i16, u16, i32, u32, i64, u64)]
+pub fn min<T: Num>(input: &[T], partials: Out<T>) {
     let place = thread_1d();
     // SAFETY: as in `max`.
     let partial = unsafe { grid::min_thread_partial(place, input.as_ptr(), input.len() as u64) };

@@ -10,7 +10,8 @@
 //! `cargo xtask check-ptx` checks the PTX against.
 
 // The ops' types; the traits in the headers are read by name (they say
-// the forms).
+// the forms), and a `T: Num` bound says every numeric type (else f32 and
+// f64), as on the ops' own impls.
 use hotloop_core::gufunc::{MovingAverage, NormalizeRows};
 use hotloop_core::map::{Add, Affine, Axpy, Clamp, Exp, Horner, Mul, Sigmoid};
 use hotloop_core::predicate::{GreaterThan, InRange, IsNan, LessThan};
@@ -27,9 +28,9 @@ hotloop_device::builtin_entries! {
     impl<T> BinaryOp<T> for Add {}
     impl<T> BinaryOp<T> for Mul {}
     impl<T> BinaryOp<T> for Axpy<T> {}
-    impl<T> Predicate<T> for GreaterThan<T> {}
-    impl<T> Predicate<T> for LessThan<T> {}
-    impl<T> Predicate<T> for InRange<T> {}
+    impl<T: Num> Predicate<T> for GreaterThan<T> {}
+    impl<T: Num> Predicate<T> for LessThan<T> {}
+    impl<T: Num> Predicate<T> for InRange<T> {}
     impl<T> Predicate<T> for IsNan {}
     impl<T> GuKernel<T> for MovingAverage {}
     impl<T> GuKernel<T> for NormalizeRows {}

@@ -14,6 +14,7 @@
 #![allow(dead_code)]
 
 use crate::common::values;
+use hotloop::Real;
 use hotloop::ops::{Add, Axpy, BinaryOp, Mul};
 use hotloop::{
     Affine, Backend, Boundary, Clamp, Element, Error, Exp, GreaterThan, InRange, IsNan, Jacobi5,
@@ -28,7 +29,7 @@ pub const LENS: [usize; 7] = [0, 1, 2, 3, 31, 1000, 65_537];
 
 /// `values(len)` in `T`, with special values sprinkled in (when there is
 /// room): NaN, both infinities, both zeros, a subnormal.
-pub fn inputs<T: Element>(len: usize) -> Vec<T> {
+pub fn inputs<T: Element + Real>(len: usize) -> Vec<T> {
     let mut v: Vec<T> = values(len).into_iter().map(T::from_f64).collect();
     let specials = [
         f64::NAN,
@@ -48,7 +49,7 @@ pub fn inputs<T: Element>(len: usize) -> Vec<T> {
 }
 
 /// The same bits, or both NaN; else the first differing index.
-pub fn same<T: Element>(got: &[T], want: &[T]) -> Result<(), String> {
+pub fn same<T: Element + Real>(got: &[T], want: &[T]) -> Result<(), String> {
     if got.len() != want.len() {
         return Err(format!("lengths {} and {}", got.len(), want.len()));
     }
@@ -61,14 +62,14 @@ pub fn same<T: Element>(got: &[T], want: &[T]) -> Result<(), String> {
     Ok(())
 }
 
-fn assert_same<T: Element>(got: &[T], want: &[T], what: &str) {
+fn assert_same<T: Element + Real>(got: &[T], want: &[T], what: &str) {
     if let Err(e) = same(got, want) {
         panic!("{what}: {e}");
     }
 }
 
 /// `op` on `be` in every form (into a slice, in place) against serial.
-fn check_map<T: Element, Op: UnaryOp<T>>(be: Backend, op: Op, name: &str, x: &[T]) {
+fn check_map<T: Element + Real, Op: UnaryOp<T>>(be: Backend, op: Op, name: &str, x: &[T]) {
     let mut want = vec![T::ZERO; x.len()];
     map_slice_into(Backend::Serial, op, x, &mut want).unwrap();
     let mut got = vec![T::INFINITY; x.len()];
@@ -85,7 +86,13 @@ fn check_map<T: Element, Op: UnaryOp<T>>(be: Backend, op: Op, name: &str, x: &[T
 }
 
 /// `op` on two arrays, on `be` (into a slice, in place) against serial.
-fn check_zip<T: Element, Op: BinaryOp<T>>(be: Backend, op: Op, name: &str, a: &[T], b: &[T]) {
+fn check_zip<T: Element + Real, Op: BinaryOp<T>>(
+    be: Backend,
+    op: Op,
+    name: &str,
+    a: &[T],
+    b: &[T],
+) {
     let mut want = vec![T::ZERO; a.len()];
     zip_slice_into(Backend::Serial, op, a, b, &mut want).unwrap();
     let mut got = vec![T::INFINITY; a.len()];
@@ -102,7 +109,7 @@ fn check_zip<T: Element, Op: BinaryOp<T>>(be: Backend, op: Op, name: &str, a: &[
 }
 
 /// Every built-in map, zip and scalar bind on `be` against serial.
-pub fn maps<T: Element>(be: Backend) {
+pub fn maps<T: Element + Real>(be: Backend) {
     let k = T::from_f64(-3.0);
     for len in LENS {
         let x = inputs::<T>(len);
@@ -141,7 +148,7 @@ pub fn maps<T: Element>(be: Backend) {
 }
 
 /// Moving averages and row normalisations on `be` against serial.
-pub fn gufuncs<T: Element>(be: Backend) {
+pub fn gufuncs<T: Element + Real>(be: Backend) {
     let shapes: [&[usize]; 8] = [
         &[1],
         &[1, 37],
@@ -177,7 +184,7 @@ pub fn gufuncs<T: Element>(be: Backend) {
 /// Laplacians (3-D) and Jacobi steps (2-D) in every boundary mode on `be`
 /// against serial, on the tiny grids where border cells dominate and a
 /// larger odd one.
-pub fn stencils<T: Element>(be: Backend) {
+pub fn stencils<T: Element + Real>(be: Backend) {
     let modes = [
         Boundary::default(),
         Boundary::FillBorder(T::from_f64(-3.5)),
@@ -220,7 +227,7 @@ pub fn stencils<T: Element>(be: Backend) {
 }
 
 /// `min` and every built-in count-where predicate on `be` against serial.
-pub fn reductions<T: Element>(be: Backend) {
+pub fn reductions<T: Element + Real>(be: Backend) {
     for len in LENS {
         let plain: Vec<T> = values(len).into_iter().map(T::from_f64).collect();
         let special = inputs::<T>(len);

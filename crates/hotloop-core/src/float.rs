@@ -110,13 +110,13 @@ macro_rules! math_library {
 /// `cbrt` 0.54x (since 2026-12-06; the library's correctly rounded one was
 /// 3.9x). Inlined into a map, the own `exp` vectorizes; the C one does not.
 ///
-/// It is implemented for `f32` and `f64`, the only element types the host
-/// backends take (`hotloop_runtime::Element`, which is sealed): rather
-/// than implementing it, write element code once, generic over `T: Real`,
-/// as every built-in op does.
+/// It is implemented for `f32` and `f64`, the floats among the
+/// [`Num`](crate::Num) types (whose constants and combiners it shares):
+/// rather than implementing it, write element code once, generic over
+/// `T: Real` (or `T: Num` for integers too), as every built-in op does.
 ///
 /// ```rust
-/// use hotloop_core::Real;
+/// use hotloop_core::{Num, Real};
 ///
 /// /// Root mean square, `sqrt(sum x^2 / n)`, for f32 and f64 alike.
 /// fn rms<T: Real>(xs: &[T]) -> T {
@@ -128,31 +128,12 @@ macro_rules! math_library {
 /// assert_eq!(rms(&[1.0f32, 7.0]), 5.0);
 /// assert!(rms::<f64>(&[]).is_nan()); // 0 / 0
 /// ```
-pub trait Real:
-    Copy
-    + PartialOrd
-    + core::ops::Add<Output = Self>
-    + core::ops::Sub<Output = Self>
-    + core::ops::Mul<Output = Self>
-    + core::ops::Div<Output = Self>
-    + core::ops::Neg<Output = Self>
-    + Send
-    + Sync
-    + 'static
-    + crate::abi::DeviceValue
-    + crate::abi::DeviceCopy
-{
-    /// Additive identity.
-    const ZERO: Self;
-    /// Multiplicative identity.
-    const ONE: Self;
-    /// Positive infinity (the identity of `min`).
+pub trait Real: crate::Num<Sum = Self> + core::ops::Neg<Output = Self> {
+    /// Positive infinity.
     const INFINITY: Self;
     /// The canonical quiet NaN (`f64::NAN`, `f32::NAN`): what the
     /// reductions return for any NaN input, whatever its payload.
     const NAN: Self;
-    /// Name used in messages and benchmark rows ("f32", "f64").
-    const NAME: &'static str;
     /// Smallest exponent `k` for which [`Real::pow2`] is defined.
     const MIN_EXP2: i32;
     /// Largest exponent `k` for which [`Real::pow2`] is defined.
@@ -206,11 +187,8 @@ pub trait Real:
 }
 
 impl Real for f32 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
     const INFINITY: Self = f32::INFINITY;
     const NAN: Self = f32::NAN;
-    const NAME: &'static str = "f32";
     const MIN_EXP2: i32 = -126;
     const MAX_EXP2: i32 = 127;
     #[inline(always)]
@@ -269,11 +247,8 @@ impl Real for f32 {
 }
 
 impl Real for f64 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
     const INFINITY: Self = f64::INFINITY;
     const NAN: Self = f64::NAN;
-    const NAME: &'static str = "f64";
     const MIN_EXP2: i32 = -1022;
     const MAX_EXP2: i32 = 1023;
     #[inline(always)]

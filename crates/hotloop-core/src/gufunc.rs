@@ -13,9 +13,8 @@
 //! Built-ins: [`MovingAverage`] (`(n),()->(n)`, Numba's classic example) and
 //! [`NormalizeRows`] (`(n)->(n)`, `x / ||x||_2`).
 
-use crate::Real;
 use crate::abi::DeviceKernel;
-use crate::reduce::Max;
+use crate::{Num, Real};
 use hotloop_macros::{DeviceValue, device_op};
 
 /// One iteration of a generalized ufunc's loop over the outer dimensions.
@@ -61,7 +60,7 @@ use hotloop_macros::{DeviceValue, device_op};
 /// Through the facade, `hotloop::gufunc(backend, Smooth { alpha: 0.5 }, &x)`
 /// runs it over every row of `x` (the backend checks the signature against
 /// the arrays); `#[device_op]` on the impl adds its GPU entry points.
-pub trait GuKernel<T: Real>: Copy + Send + Sync {
+pub trait GuKernel<T: Num>: Copy + Send + Sync {
     /// Name in error messages ("moving_average").
     const NAME: &'static str;
     /// NumPy-style layout signature, e.g. `(n),()->(n)`. The first input is
@@ -97,7 +96,7 @@ pub trait GuKernel<T: Real>: Copy + Send + Sync {
 /// for writes of `(l + 1) * out_block`; the blocks must not overlap each
 /// other, and no other thread may access this iteration's output block.
 #[inline(always)]
-pub unsafe fn gufunc_at<T: Real, K: GuKernel<T>>(
+pub unsafe fn gufunc_at<T: Num, K: GuKernel<T>>(
     kernel: &K,
     core: &[usize],
     input: *const T,
@@ -362,7 +361,7 @@ impl<T: Real> GuKernel<T> for NormalizeRows {
     #[inline]
     fn apply(&self, _core: &[usize], x: &[T], out: &mut [T]) {
         let out = &mut out[..x.len()];
-        let amax = x.iter().fold(T::ZERO, |m, &v| Max::max(m, v.abs()));
+        let amax = x.iter().fold(T::ZERO, |m, &v| T::max_of(m, v.abs()));
         if amax == T::ZERO {
             out.copy_from_slice(x);
             return;

@@ -15,6 +15,8 @@
 //!   sum, and count-where over a [`predicate::Predicate`].
 //! - [`math`]: `exp` and `sqrt` for `core`, shared by every backend; the
 //!   rest of the math library is on [`Real`] (the `libm` crate's code).
+//! - [`Num`]: the numeric element types (integers and floats) of the
+//!   element-wise ops and reductions; [`Real`] the floats' math.
 //! - [`index`]: shape and index arithmetic, grid-stride ranges.
 //! - [`philox`]: the Philox4x32-10 counter-based generator.
 //! - [`pi`]: the Monte Carlo pi sample test built on it.
@@ -47,6 +49,7 @@ pub mod gufunc;
 pub mod index;
 pub mod map;
 pub mod math;
+mod num;
 pub mod philox;
 pub mod pi;
 pub mod predicate;
@@ -54,3 +57,4 @@ pub mod reduce;
 pub mod stencil;
 
 pub use float::Real;
+pub use num::Num;

@@ -17,8 +17,8 @@
 //! index. Both call `apply` and nothing else, so every backend computes the
 //! same bits.
 
-use crate::Real;
 use crate::abi::DeviceKernel;
+use crate::{Num, Real};
 use hotloop_macros::{DeviceValue, device_op};
 
 /// A scalar function of one argument, applied element by element.
@@ -53,7 +53,7 @@ use hotloop_macros::{DeviceValue, device_op};
 /// impl (with `#[derive(DeviceValue)]` and `#[repr(C)]` on the type) adds
 /// its GPU entry points, so `Backend::Cuda` runs it too: see the README,
 /// "Your own `@vectorize`, on the GPU too".
-pub trait UnaryOp<T: Real>: Copy + Send + Sync {
+pub trait UnaryOp<T: Num>: Copy + Send + Sync {
     /// The function.
     fn apply(&self, x: T) -> T;
 
@@ -106,7 +106,7 @@ pub enum Side {
 /// Through the facade: `hotloop::zip(backend, half, &a, &b)`, or
 /// `hotloop::map(backend, half.right(10.0), &a)`; `#[device_op]` on the impl
 /// adds the GPU entry points, the bound forms included.
-pub trait BinaryOp<T: Real>: Copy + Send + Sync {
+pub trait BinaryOp<T: Num>: Copy + Send + Sync {
     /// The function.
     fn apply(&self, x: T, y: T) -> T;
 
@@ -140,14 +140,14 @@ pub trait BinaryOp<T: Real>: Copy + Send + Sync {
     }
 }
 
-impl<T: Real, F: Fn(T) -> T + Copy + Send + Sync> UnaryOp<T> for F {
+impl<T: Num, F: Fn(T) -> T + Copy + Send + Sync> UnaryOp<T> for F {
     #[inline(always)]
     fn apply(&self, x: T) -> T {
         self(x)
     }
 }
 
-impl<T: Real, F: Fn(T, T) -> T + Copy + Send + Sync> BinaryOp<T> for F {
+impl<T: Num, F: Fn(T, T) -> T + Copy + Send + Sync> BinaryOp<T> for F {
     #[inline(always)]
     fn apply(&self, x: T, y: T) -> T {
         self(x, y)
@@ -188,7 +188,7 @@ pub const MAX_NARY_OUTPUTS: usize = 3;
 /// Through the facade on any backend, `hotloop::map_n(backend, op, [&r,
 /// &theta])`; `#[device_op]` on the impl adds its GPU entry points (one
 /// per element type: the op, the `I` inputs, the `O` outputs).
-pub trait NaryOp<T: Real, const I: usize, const O: usize>: Copy + Send + Sync {
+pub trait NaryOp<T: Num, const I: usize, const O: usize>: Copy + Send + Sync {
     /// The function.
     fn apply(&self, x: [T; I]) -> [T; O];
 
@@ -199,7 +199,7 @@ pub trait NaryOp<T: Real, const I: usize, const O: usize>: Copy + Send + Sync {
     }
 }
 
-impl<T: Real, const I: usize, const O: usize, F> NaryOp<T, I, O> for F
+impl<T: Num, const I: usize, const O: usize, F> NaryOp<T, I, O> for F
 where
     F: Fn([T; I]) -> [T; O] + Copy + Send + Sync,
 {
@@ -212,7 +212,7 @@ where
 /// `outputs[k][i] = op(inputs[0][i], ..)[k]`: what one CPU task runs. Every
 /// array has the outputs' length (asserted: the callers check first).
 #[inline(always)]
-pub fn map_n_slice<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+pub fn map_n_slice<T: Num, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
     op: &Op,
     inputs: [&[T]; I],
     outputs: [&mut [T]; O],
@@ -240,7 +240,7 @@ pub fn map_n_slice<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O: usize>
 /// each other, and from the inputs unless an output is an input read at
 /// this index only (in place).
 #[inline(always)]
-pub unsafe fn map_n_at<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+pub unsafe fn map_n_at<T: Num, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
     op: &Op,
     inputs: [*const T; I],
     outputs: [*mut T; O],
@@ -266,7 +266,7 @@ pub struct BindRight<Op, T> {
     pub y: T,
 }
 
-impl<T: Real, Op: BinaryOp<T>> UnaryOp<T> for BindRight<Op, T> {
+impl<T: Num, Op: BinaryOp<T>> UnaryOp<T> for BindRight<Op, T> {
     fn device_kernel(&self) -> Option<DeviceKernel> {
         self.op.device_kernel_bound(self.y, Side::Right)
     }
@@ -288,7 +288,7 @@ pub struct BindLeft<Op, T> {
     pub x: T,
 }
 
-impl<T: Real, Op: BinaryOp<T>> UnaryOp<T> for BindLeft<Op, T> {
+impl<T: Num, Op: BinaryOp<T>> UnaryOp<T> for BindLeft<Op, T> {
     fn device_kernel(&self) -> Option<DeviceKernel> {
         self.op.device_kernel_bound(self.x, Side::Left)
     }
@@ -507,7 +507,7 @@ impl<T: Real> BinaryOp<T> for Axpy<T> {
 /// `out[i] = op(input[i])`, contiguous, branch-free: vectorizes like
 /// `add_scalar_slice` when `op` does. Same lengths (the callers check).
 #[inline(always)]
-pub fn map_slice<T: Real, Op: UnaryOp<T>>(op: &Op, input: &[T], out: &mut [T]) {
+pub fn map_slice<T: Num, Op: UnaryOp<T>>(op: &Op, input: &[T], out: &mut [T]) {
     debug_assert_eq!(input.len(), out.len());
     for (o, &x) in out.iter_mut().zip(input) {
         *o = op.apply(x);
@@ -516,7 +516,7 @@ pub fn map_slice<T: Real, Op: UnaryOp<T>>(op: &Op, input: &[T], out: &mut [T]) {
 
 /// In-place form of [`map_slice`].
 #[inline(always)]
-pub fn map_slice_in_place<T: Real, Op: UnaryOp<T>>(op: &Op, data: &mut [T]) {
+pub fn map_slice_in_place<T: Num, Op: UnaryOp<T>>(op: &Op, data: &mut [T]) {
     for x in data.iter_mut() {
         *x = op.apply(*x);
     }
@@ -524,7 +524,7 @@ pub fn map_slice_in_place<T: Real, Op: UnaryOp<T>>(op: &Op, data: &mut [T]) {
 
 /// `out[i] = op(a[i], b[i])`. Same lengths (the callers check).
 #[inline(always)]
-pub fn zip_slice<T: Real, Op: BinaryOp<T>>(op: &Op, a: &[T], b: &[T], out: &mut [T]) {
+pub fn zip_slice<T: Num, Op: BinaryOp<T>>(op: &Op, a: &[T], b: &[T], out: &mut [T]) {
     debug_assert!(a.len() == out.len() && b.len() == out.len());
     for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
         *o = op.apply(x, y);
@@ -533,7 +533,7 @@ pub fn zip_slice<T: Real, Op: BinaryOp<T>>(op: &Op, a: &[T], b: &[T], out: &mut 
 
 /// `a[i] = op(a[i], b[i])`.
 #[inline(always)]
-pub fn zip_slice_in_place<T: Real, Op: BinaryOp<T>>(op: &Op, a: &mut [T], b: &[T]) {
+pub fn zip_slice_in_place<T: Num, Op: BinaryOp<T>>(op: &Op, a: &mut [T], b: &[T]) {
     debug_assert_eq!(a.len(), b.len());
     for (x, &y) in a.iter_mut().zip(b) {
         *x = op.apply(*x, y);
@@ -547,7 +547,7 @@ pub fn zip_slice_in_place<T: Real, Op: BinaryOp<T>>(op: &Op, a: &mut [T], b: &[T
 /// `input` and `out` must be valid for index `i`; `out` may equal `input`
 /// but must not otherwise overlap it; no other thread writes index `i`.
 #[inline(always)]
-pub unsafe fn map_at<T: Real, Op: UnaryOp<T>>(op: &Op, input: *const T, out: *mut T, i: usize) {
+pub unsafe fn map_at<T: Num, Op: UnaryOp<T>>(op: &Op, input: *const T, out: *mut T, i: usize) {
     // SAFETY: guaranteed by the caller.
     unsafe { *out.add(i) = op.apply(*input.add(i)) };
 }
@@ -557,7 +557,7 @@ pub unsafe fn map_at<T: Real, Op: UnaryOp<T>>(op: &Op, input: *const T, out: *mu
 /// # Safety
 /// As [`map_at`], for `a`, `b` and `out` (`out` may equal `a` or `b`).
 #[inline(always)]
-pub unsafe fn zip_at<T: Real, Op: BinaryOp<T>>(
+pub unsafe fn zip_at<T: Num, Op: BinaryOp<T>>(
     op: &Op,
     a: *const T,
     b: *const T,

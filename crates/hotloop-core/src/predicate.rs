@@ -1,8 +1,8 @@
 //! Predicates for count-where reductions (`count += x[i] > t` in a
 //! `prange` loop): a test written once, run per element by every backend.
 
-use crate::Real;
 use crate::abi::DeviceKernel;
+use crate::{Num, Real};
 use hotloop_macros::{DeviceValue, device_op};
 
 /// A test on one element. Closures `Fn(T) -> bool` that are
@@ -33,7 +33,7 @@ use hotloop_macros::{DeviceValue, device_op};
 ///
 /// Through the facade: `hotloop::count_where(backend, Outside(2.0), &x)`;
 /// `#[device_op]` on the impl adds its GPU entry points.
-pub trait Predicate<T: Real>: Copy + Send + Sync {
+pub trait Predicate<T: Num>: Copy + Send + Sync {
     /// Whether `x` is counted.
     fn test(&self, x: T) -> bool;
 
@@ -44,7 +44,7 @@ pub trait Predicate<T: Real>: Copy + Send + Sync {
     }
 }
 
-impl<T: Real, F: Fn(T) -> bool + Copy + Send + Sync> Predicate<T> for F {
+impl<T: Num, F: Fn(T) -> bool + Copy + Send + Sync> Predicate<T> for F {
     #[inline(always)]
     fn test(&self, x: T) -> bool {
         self(x)
@@ -58,7 +58,7 @@ impl<T: Real, F: Fn(T) -> bool + Copy + Send + Sync> Predicate<T> for F {
 pub struct GreaterThan<T>(pub T);
 
 #[device_op(builtin)]
-impl<T: Real> Predicate<T> for GreaterThan<T> {
+impl<T: Num> Predicate<T> for GreaterThan<T> {
     #[inline(always)]
     fn test(&self, x: T) -> bool {
         x > self.0
@@ -72,7 +72,7 @@ impl<T: Real> Predicate<T> for GreaterThan<T> {
 pub struct LessThan<T>(pub T);
 
 #[device_op(builtin)]
-impl<T: Real> Predicate<T> for LessThan<T> {
+impl<T: Num> Predicate<T> for LessThan<T> {
     #[inline(always)]
     fn test(&self, x: T) -> bool {
         x < self.0
@@ -91,7 +91,7 @@ pub struct InRange<T> {
 }
 
 #[device_op(builtin)]
-impl<T: Real> Predicate<T> for InRange<T> {
+impl<T: Num> Predicate<T> for InRange<T> {
     #[inline(always)]
     fn test(&self, x: T) -> bool {
         self.lo <= x && x < self.hi

@@ -24,7 +24,7 @@
 //! grouping: `[MAX, -MAX, MAX]` lands in lanes 0, 1, 2, and `(MAX + MAX) +
 //! -MAX` is `inf` (NumPy, adding the three in order, gives `MAX`).
 
-use crate::Real;
+use crate::Num;
 
 /// Elements per block of the deterministic sum: eight lanes of sixteen.
 pub const SUM_BLOCK: usize = 128;
@@ -77,161 +77,85 @@ pub trait Reduction<T> {
     fn combine(a: T, b: T) -> T;
 }
 
-/// `+`.
+/// `+` ([`Num::plus`]: wrapping for integers).
 pub struct Sum;
-impl<T: Real> Reduction<T> for Sum {
+impl<T: Num> Reduction<T> for Sum {
     #[inline(always)]
     fn identity() -> T {
         T::ZERO
     }
     #[inline(always)]
     fn combine(a: T, b: T) -> T {
-        a + b
+        a.plus(b)
     }
 }
 
-/// Exact integer sum, for hit counts.
-impl Reduction<u64> for Sum {
-    #[inline(always)]
-    fn identity() -> u64 {
-        0
-    }
-    #[inline(always)]
-    fn combine(a: u64, b: u64) -> u64 {
-        a + b
-    }
-}
-
-/// Maximum, propagating NaN (as NumPy's `max`).
-///
-/// The combiner is a function of the *set* of values combined, not of their
-/// order: any NaN gives the canonical NaN ([`Real::NAN`], whatever the
-/// input's payload), and `+0.0` is larger than `-0.0` (IEEE 754-2019's
-/// `maximum`). It is commutative and associative, bits included, so every
-/// split of the input, every thread count and every launch shape of every
-/// backend gives the same bits.
+/// Maximum, propagating NaN (as NumPy's `max`): [`Num::max_of`], whose
+/// result is a function of the *set* of values combined, not of their
+/// order (any NaN gives the canonical NaN, whatever the input's payload;
+/// `+0.0` is larger than `-0.0`). It is commutative and associative, bits
+/// included, so every split of the input, every thread count and every
+/// launch shape of every backend gives the same bits.
 pub struct Max;
-impl Max {
-    /// The combiner for a concrete type, usable where a trait call is awkward.
-    #[inline(always)]
-    pub fn max<T: Real>(a: T, b: T) -> T {
-        if a > b {
-            a
-        } else if b > a {
-            b
-        } else if a == b {
-            // Equal: the same bits, or two zeros, of which the AND is +0.
-            a.and_bits(b)
-        } else {
-            T::NAN
-        }
-    }
-}
-impl<T: Real + MinValue> Reduction<T> for Max {
+impl<T: Num> Reduction<T> for Max {
     #[inline(always)]
     fn identity() -> T {
-        T::NEG_INFINITY
+        T::LOWEST
     }
     #[inline(always)]
     fn combine(a: T, b: T) -> T {
-        Max::max(a, b)
+        T::max_of(a, b)
     }
 }
 
-/// Minimum, propagating NaN (as NumPy's `min`): like [`Max`] a function of
-/// the set of values alone (canonical NaN for any NaN; `-0.0` smaller than
-/// `+0.0`), so its bits do not depend on the order of combination.
+/// Minimum, propagating NaN (as NumPy's `min`): [`Num::min_of`], like
+/// [`Max`] a function of the set of values alone (`-0.0` smaller than
+/// `+0.0`).
 pub struct Min;
-impl Min {
-    /// The combiner for a concrete type, usable where a trait call is awkward.
-    #[inline(always)]
-    pub fn min<T: Real>(a: T, b: T) -> T {
-        if a < b {
-            a
-        } else if b < a {
-            b
-        } else if a == b {
-            // Equal: the same bits, or two zeros, of which the OR is -0.
-            a.or_bits(b)
-        } else {
-            T::NAN
-        }
-    }
-}
-impl<T: Real> Reduction<T> for Min {
+impl<T: Num> Reduction<T> for Min {
     #[inline(always)]
     fn identity() -> T {
-        T::INFINITY
+        T::HIGHEST
     }
     #[inline(always)]
     fn combine(a: T, b: T) -> T {
-        Min::min(a, b)
+        T::min_of(a, b)
     }
-}
-
-/// Types with a negative infinity (the identity of `max`).
-///
-/// `f32` and `f64` implement it (for them [`Max`] is a [`Reduction`]); a
-/// type of your own implements it to start a generic maximum:
-///
-/// ```rust
-/// use hotloop_core::reduce::MinValue;
-///
-/// /// A timestamp in ticks; the earliest possible one comes before any other.
-/// #[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
-/// struct Ticks(i64);
-///
-/// impl MinValue for Ticks {
-///     const NEG_INFINITY: Self = Ticks(i64::MIN);
-/// }
-///
-/// /// The latest of `xs`, `NEG_INFINITY` if there is none.
-/// fn latest<T: MinValue + PartialOrd + Copy>(xs: &[T]) -> T {
-///     xs.iter().fold(T::NEG_INFINITY, |m, &x| if x > m { x } else { m })
-/// }
-///
-/// assert_eq!(latest(&[Ticks(3), Ticks(-9)]), Ticks(3));
-/// assert_eq!(latest::<Ticks>(&[]), Ticks(i64::MIN));
-/// assert_eq!(latest(&[-1.0f32, -2.5]), -1.0);
-/// ```
-pub trait MinValue {
-    /// Negative infinity.
-    const NEG_INFINITY: Self;
-}
-impl MinValue for f32 {
-    const NEG_INFINITY: Self = f32::NEG_INFINITY;
-}
-impl MinValue for f64 {
-    const NEG_INFINITY: Self = f64::NEG_INFINITY;
 }
 
 /// Sum of one block (at most [`SUM_BLOCK`] elements, usually exactly that)
 /// in a fixed order: element `i` goes to lane `i % 8`, the lanes are
 /// combined as a balanced tree. The order depends only on the length.
 #[inline(always)]
-pub fn sum_block<T: Real>(xs: &[T]) -> T {
-    let mut acc = [T::ZERO; LANES];
+pub fn sum_block<T: Num>(xs: &[T]) -> T::Sum {
+    if T::ASSOCIATIVE {
+        // Any order gives these bits: a plain loop, which vectorizes as
+        // well and keeps the GPU's 64-bit sums within 64 registers.
+        return xs.iter().fold(T::Sum::ZERO, |s, &x| s.plus(x.to_sum()));
+    }
+    let mut acc = [T::Sum::ZERO; LANES];
     let mut groups = xs.chunks_exact(LANES);
     for g in &mut groups {
         for l in 0..LANES {
-            acc[l] = acc[l] + g[l];
+            acc[l] = acc[l].plus(g[l].to_sum());
         }
     }
     for (l, &x) in groups.remainder().iter().enumerate() {
-        acc[l] = acc[l] + x;
+        acc[l] = acc[l].plus(x.to_sum());
     }
-    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = acc;
+    (a0.plus(a4).plus(a2.plus(a6))).plus(a1.plus(a5).plus(a3.plus(a7)))
 }
 
 /// Sum of one chunk (at most [`SUM_CHUNK`] elements): its
 /// [`SUM_BLOCK`]-element blocks by [`sum_block`], then the block sums by
 /// [`pairwise_sum`]. A longer slice is summed as [`sum_slice`] does.
 #[inline]
-pub fn sum_chunk<T: Real>(xs: &[T]) -> T {
+pub fn sum_chunk<T: Num>(xs: &[T]) -> T::Sum {
     if xs.len() > SUM_CHUNK {
         return sum_slice(xs);
     }
-    let mut blocks = [T::ZERO; SUM_CHUNK / SUM_BLOCK];
+    let mut blocks = [T::Sum::ZERO; SUM_CHUNK / SUM_BLOCK];
     let mut n = 0;
     for (b, s) in xs.chunks(SUM_BLOCK).zip(blocks.iter_mut()) {
         *s = sum_block(b);
@@ -244,38 +168,33 @@ pub fn sum_chunk<T: Real>(xs: &[T]) -> T {
 /// [`pairwise_sum`] of its chunk sums, split where that would split them,
 /// and a NaN result made the canonical NaN (which of several NaN payloads
 /// an addition keeps is up to the compiler and the hardware). What every
-/// backend's `sum` computes.
-pub fn sum_slice<T: Real>(xs: &[T]) -> T {
-    canonical_nan(sum_chunk_tree(xs))
+/// backend's `sum` computes. Integers are summed in [`Num::Sum`],
+/// wrapping.
+pub fn sum_slice<T: Num>(xs: &[T]) -> T::Sum {
+    sum_chunk_tree(xs).canonical()
 }
 
 /// [`sum_slice`] before NaN canonicalisation: the recursion over chunks.
 /// Callers that split the recursion (a parallel sum) must split it as this
 /// does, at `chunks / 2` whole chunks.
-pub fn sum_chunk_tree<T: Real>(xs: &[T]) -> T {
+pub fn sum_chunk_tree<T: Num>(xs: &[T]) -> T::Sum {
     let chunks = xs.len().div_ceil(SUM_CHUNK);
     if chunks <= 1 {
         return sum_chunk(xs);
     }
     let (a, b) = xs.split_at(chunks / 2 * SUM_CHUNK);
-    sum_chunk_tree(a) + sum_chunk_tree(b)
-}
-
-/// `x`, or the canonical NaN ([`Real::NAN`]) if `x` is any NaN.
-#[inline(always)]
-pub fn canonical_nan<T: Real>(x: T) -> T {
-    if x.is_nan() { T::NAN } else { x }
+    sum_chunk_tree(a).plus(sum_chunk_tree(b))
 }
 
 /// Pairwise (recursive halving) sum: the order depends only on the length.
 /// Its rounding error grows as O(log n) rather than O(n).
-pub fn pairwise_sum<T: Real>(xs: &[T]) -> T {
+pub fn pairwise_sum<T: Num>(xs: &[T]) -> T {
     match xs.len() {
         0 => T::ZERO,
         1 => xs[0],
         n => {
             let (a, b) = xs.split_at(n / 2);
-            pairwise_sum(a) + pairwise_sum(b)
+            pairwise_sum(a).plus(pairwise_sum(b))
         }
     }
 }
@@ -294,50 +213,50 @@ pub fn sum_error_bound(n: usize, abs_sum: f64, unit: f64) -> f64 {
 
 /// Maximum of a slice (NaN-propagating), or `None` if it is empty.
 #[inline]
-pub fn max_slice<T: Real + MinValue>(xs: &[T]) -> Option<T> {
+pub fn max_slice<T: Num>(xs: &[T]) -> Option<T> {
     if xs.is_empty() {
         return None;
     }
     // Lanes let the compiler keep several comparisons in flight.
-    let mut acc = [T::NEG_INFINITY; LANES];
+    let mut acc = [T::LOWEST; LANES];
     let mut groups = xs.chunks_exact(LANES);
     for g in &mut groups {
         for l in 0..LANES {
-            acc[l] = Max::max(acc[l], g[l]);
+            acc[l] = T::max_of(acc[l], g[l]);
         }
     }
     for (l, &x) in groups.remainder().iter().enumerate() {
-        acc[l] = Max::max(acc[l], x);
+        acc[l] = T::max_of(acc[l], x);
     }
-    Some(acc.into_iter().fold(T::NEG_INFINITY, Max::max))
+    Some(acc.into_iter().fold(T::LOWEST, T::max_of))
 }
 
 /// Minimum of a slice (NaN-propagating), or `None` if it is empty. The
 /// lane structure is that of [`max_slice`], so the result depends only on
 /// the slice.
 #[inline]
-pub fn min_slice<T: Real>(xs: &[T]) -> Option<T> {
+pub fn min_slice<T: Num>(xs: &[T]) -> Option<T> {
     if xs.is_empty() {
         return None;
     }
-    let mut acc = [T::INFINITY; LANES];
+    let mut acc = [T::HIGHEST; LANES];
     let mut groups = xs.chunks_exact(LANES);
     for g in &mut groups {
         for l in 0..LANES {
-            acc[l] = Min::min(acc[l], g[l]);
+            acc[l] = T::min_of(acc[l], g[l]);
         }
     }
     for (l, &x) in groups.remainder().iter().enumerate() {
-        acc[l] = Min::min(acc[l], x);
+        acc[l] = T::min_of(acc[l], x);
     }
-    Some(acc.into_iter().fold(T::INFINITY, Min::min))
+    Some(acc.into_iter().fold(T::HIGHEST, T::min_of))
 }
 
 /// Number of elements of `xs` for which `pred` holds: the `prange` loop
 /// `for i in prange(n): if pred(x[i]): count += 1`. Exact, so any split of
 /// the input gives the same count.
 #[inline]
-pub fn count_slice<T: Real, P: crate::predicate::Predicate<T>>(pred: &P, xs: &[T]) -> u64 {
+pub fn count_slice<T: Num, P: crate::predicate::Predicate<T>>(pred: &P, xs: &[T]) -> u64 {
     // Branch-free (a sum of 0/1) so the comparisons vectorize.
     let mut n = 0u64;
     for &x in xs {
@@ -457,12 +376,12 @@ mod tests {
         let a = f64::from_bits(0x7ff8_0000_0000_00aa);
         let b = f64::from_bits(0xfff8_0000_0000_00bb);
         for (x, y) in [(a, b), (b, a), (a, 1.0), (1.0, b), (a, a)] {
-            assert_eq!(Max::max(x, y).to_bits(), f64::NAN.to_bits());
-            assert_eq!(Min::min(x, y).to_bits(), f64::NAN.to_bits());
+            assert_eq!(Num::max_of(x, y).to_bits(), f64::NAN.to_bits());
+            assert_eq!(Num::min_of(x, y).to_bits(), f64::NAN.to_bits());
         }
         for (x, y) in [(0.0f32, -0.0), (-0.0, 0.0)] {
-            assert_eq!(Max::max(x, y).to_bits(), 0.0f32.to_bits());
-            assert_eq!(Min::min(x, y).to_bits(), (-0.0f32).to_bits());
+            assert_eq!(Num::max_of(x, y).to_bits(), 0.0f32.to_bits());
+            assert_eq!(Num::min_of(x, y).to_bits(), (-0.0f32).to_bits());
         }
         // Every permutation of two multisets (Heap's algorithm) gives the
         // same bits, folded or through the lanes of the slice forms.
@@ -475,7 +394,7 @@ mod tests {
             let check = |v: &[f64; 5]| {
                 assert_eq!(min_slice(v).unwrap().to_bits(), want_min.to_bits(), "{v:?}");
                 assert_eq!(max_slice(v).unwrap().to_bits(), want_max.to_bits(), "{v:?}");
-                let folded = v.iter().fold(f64::INFINITY, |m, &x| Min::min(m, x));
+                let folded = v.iter().fold(f64::INFINITY, |m, &x| Num::min_of(m, x));
                 assert_eq!(folded.to_bits(), want_min.to_bits(), "{v:?}");
             };
             check(&v);
@@ -496,9 +415,9 @@ mod tests {
 
     #[test]
     fn max_propagates_nan_from_either_side() {
-        assert!(Max::max(f64::NAN, 1.0).is_nan());
-        assert!(Max::max(1.0, f64::NAN).is_nan());
-        assert_eq!(Max::max(1.0, 2.0), 2.0);
+        assert!(Num::max_of(f64::NAN, 1.0).is_nan());
+        assert!(Num::max_of(1.0, f64::NAN).is_nan());
+        assert_eq!(Num::max_of(1.0, 2.0), 2.0);
         assert!(max_slice(&[1.0, f64::NAN, 3.0]).unwrap().is_nan());
         assert_eq!(max_slice::<f32>(&[]), None);
         assert_eq!(max_slice(&[-3.0f32, -1.0, -2.0]), Some(-1.0));
@@ -506,8 +425,8 @@ mod tests {
 
     #[test]
     fn min_propagates_nan_and_picks_the_smallest() {
-        assert!(Min::min(f64::NAN, 1.0).is_nan());
-        assert!(Min::min(1.0, f64::NAN).is_nan());
+        assert!(Num::min_of(f64::NAN, 1.0).is_nan());
+        assert!(Num::min_of(1.0, f64::NAN).is_nan());
         assert_eq!(
             min_slice(&[3.0f64, -1.0, 2.0, -7.5, 0.0, 1.0, 9.0, 4.0, -7.0]),
             Some(-7.5)

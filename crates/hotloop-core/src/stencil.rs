@@ -34,9 +34,9 @@
 //!
 //! Built-ins: [`Laplacian7`] (3-D, 7 points) and [`Jacobi5`] (2-D, 5 points).
 
-use crate::Real;
 use crate::abi::{DeviceKernel, DeviceValue};
 use crate::index::Shape3;
+use crate::{Num, Real};
 use hotloop_macros::{DeviceValue, device_op};
 
 use core::cell::Cell;
@@ -61,7 +61,7 @@ pub enum Boundary<T> {
 // every target; the device reads it only as the host wrote it.
 unsafe impl<T: DeviceValue> DeviceValue for Boundary<T> {}
 
-impl<T: Real> Default for Boundary<T> {
+impl<T: Num> Default for Boundary<T> {
     /// Numba's default: border cells set to 0.
     fn default() -> Self {
         Boundary::FillBorder(T::ZERO)
@@ -99,7 +99,7 @@ pub enum ReachError {
 /// the declaration is an error before a cell is computed. (Reads that
 /// depend on the data can still leave it later; the bodies below stop with
 /// the same error then.)
-pub fn check_kernel<T: Real, K: Stencil3<T>>(kernel: &K) -> Result<(), ReachError> {
+pub fn check_kernel<T: Num, K: Stencil3<T>>(kernel: &K) -> Result<(), ReachError> {
     check_declared::<T, K>()?;
     let outside = Cell::new(None);
     kernel.apply(|i, j, k| {
@@ -119,7 +119,7 @@ pub fn check_kernel<T: Real, K: Stencil3<T>>(kernel: &K) -> Result<(), ReachErro
 /// The declaration check of [`check_kernel`], alone: a constant for a
 /// given kernel type, so it folds away where it passes.
 #[inline(always)]
-fn check_declared<T: Real, K: Stencil3<T>>() -> Result<(), ReachError> {
+fn check_declared<T: Num, K: Stencil3<T>>() -> Result<(), ReachError> {
     let declared = K::NEIGHBOURHOOD;
     let mut axis = 0;
     while axis < 3 {
@@ -167,7 +167,7 @@ fn check_declared<T: Real, K: Stencil3<T>>() -> Result<(), ReachError> {
 ///
 /// Through the facade: `hotloop::stencil3(backend, d, &a, Boundary::Clamp)`;
 /// `#[device_op]` on the impl adds its GPU entry points.
-pub trait Stencil3<T: Real>: Copy + Send + Sync {
+pub trait Stencil3<T: Num>: Copy + Send + Sync {
     /// The relative indices the kernel reads along each axis, `(lo, hi)`
     /// inclusive (Numba's `neighborhood`): `[(-1, 1); 3]` for a 7-point
     /// Laplacian. Determines which cells are border cells.
@@ -222,7 +222,7 @@ pub trait Stencil3<T: Real>: Copy + Send + Sync {
 ///
 /// Through the facade: `hotloop::stencil2(backend, Box3, &a, Boundary::default())`;
 /// `#[device_op]` on the impl adds its GPU entry points.
-pub trait Stencil2<T: Real>: Copy + Send + Sync {
+pub trait Stencil2<T: Num>: Copy + Send + Sync {
     /// The relative indices read along each axis, `(lo, hi)` inclusive.
     const NEIGHBOURHOOD: [(isize, isize); 2];
 
@@ -244,7 +244,7 @@ pub trait Stencil2<T: Real>: Copy + Send + Sync {
 #[repr(transparent)]
 pub struct Planar<K>(pub K);
 
-impl<T: Real, K: Stencil2<T>> Stencil3<T> for Planar<K> {
+impl<T: Num, K: Stencil2<T>> Stencil3<T> for Planar<K> {
     const NEIGHBOURHOOD: [(isize, isize); 3] = [(0, 0), K::NEIGHBOURHOOD[0], K::NEIGHBOURHOOD[1]];
 
     fn device_kernel(&self) -> Option<DeviceKernel> {
@@ -306,7 +306,7 @@ impl<T: Real> Stencil2<T> for Jacobi5 {
 /// Whether `(i, j, k)` is in `K`'s declared neighbourhood. Inlined, so
 /// constant offsets check at compile time.
 #[inline(always)]
-fn within<T: Real, K: Stencil3<T>>(i: isize, j: isize, k: isize) -> bool {
+fn within<T: Num, K: Stencil3<T>>(i: isize, j: isize, k: isize) -> bool {
     let [(lx, hx), (ly, hy), (lz, hz)] = K::NEIGHBOURHOOD;
     i >= lx && i <= hx && j >= ly && j <= hy && k >= lz && k <= hz
 }
@@ -323,7 +323,7 @@ impl<K> Reads<K> {
 
     /// Whether `(i, j, k)` may be read; records it if not.
     #[inline(always)]
-    fn allow<T: Real>(&self, i: isize, j: isize, k: isize) -> bool
+    fn allow<T: Num>(&self, i: isize, j: isize, k: isize) -> bool
     where
         K: Stencil3<T>,
     {
@@ -335,7 +335,7 @@ impl<K> Reads<K> {
     }
 
     #[inline(always)]
-    fn finish<T: Real>(&self, v: T) -> Result<T, ReachError>
+    fn finish<T: Num>(&self, v: T) -> Result<T, ReachError>
     where
         K: Stencil3<T>,
     {
@@ -372,7 +372,7 @@ fn interior(n: usize, (lo, hi): (isize, isize)) -> (usize, usize) {
 /// in bounds. A [`ReachError`] if `K`'s declaration is unusable or the
 /// kernel reads outside it.
 #[inline(always)]
-pub fn stencil_cell<T: Real, K: Stencil3<T>>(
+pub fn stencil_cell<T: Num, K: Stencil3<T>>(
     kernel: &K,
     input: &[T],
     shape: Shape3,
@@ -431,7 +431,7 @@ pub fn stencil_cell<T: Real, K: Stencil3<T>>(
 /// bounds checks that vectorizes along `z`. Stops at the first
 /// [`ReachError`] (the cells before it written).
 #[inline]
-pub fn stencil_segment<T: Real, K: Stencil3<T>>(
+pub fn stencil_segment<T: Num, K: Stencil3<T>>(
     kernel: &K,
     input: &[T],
     shape: Shape3,
@@ -484,7 +484,7 @@ pub fn stencil_segment<T: Real, K: Stencil3<T>>(
 /// split of the cells gives the same bits. Stops at the first
 /// [`ReachError`].
 #[inline]
-pub fn stencil_range<T: Real, K: Stencil3<T>>(
+pub fn stencil_range<T: Num, K: Stencil3<T>>(
     kernel: &K,
     input: &[T],
     shape: Shape3,

@@ -7,7 +7,7 @@
 //! Iterations are independent and each is computed by the same `apply`, so
 //! the parallel form is bit-identical to the serial one.
 
-use hotloop_core::Real;
+use hotloop_core::Num;
 use hotloop_core::gufunc::GuKernel;
 
 /// Input elements per parallel task (rounded to whole iterations): enough
@@ -16,7 +16,7 @@ pub const GUFUNC_TASK_ELEMS: usize = 1 << 15;
 
 /// Iteration `l`: the kernel over its input and output blocks.
 #[inline(always)]
-fn iteration<T: Real, K: GuKernel<T>>(
+fn iteration<T: Num, K: GuKernel<T>>(
     kernel: &K,
     core: &[usize],
     input: &[T],
@@ -33,7 +33,7 @@ pub mod serial {
 
     /// Runs `loops` iterations; `input` holds `loops * in_block` elements,
     /// `out` `loops * out_block`.
-    pub fn run<T: Real, K: GuKernel<T>>(
+    pub fn run<T: Num, K: GuKernel<T>>(
         kernel: &K,
         core: &[usize],
         input: &[T],
@@ -58,7 +58,7 @@ pub mod parallel {
 
     /// [`serial::run`] with the iterations split over the pool in tasks of
     /// about [`GUFUNC_TASK_ELEMS`] input elements.
-    pub fn run<T: Real, K: GuKernel<T>>(
+    pub fn run<T: Num, K: GuKernel<T>>(
         pool: &Pool,
         kernel: &K,
         core: &[usize],

@@ -9,7 +9,7 @@
 
 use crate::simd::with_widest;
 use crate::store::{StoreMode, map_streaming, zip_streaming};
-use hotloop_core::Real;
+use hotloop_core::Num;
 use hotloop_core::map::{
     BinaryOp, NaryOp, UnaryOp, map_n_slice, map_slice, map_slice_in_place, zip_slice,
     zip_slice_in_place,
@@ -20,7 +20,7 @@ pub mod serial {
     use super::*;
 
     /// `out[i] = op(input[i])`. Same lengths (the callers check).
-    pub fn map<T: Real, Op: UnaryOp<T>>(op: &Op, input: &[T], out: &mut [T], store: StoreMode) {
+    pub fn map<T: Num, Op: UnaryOp<T>>(op: &Op, input: &[T], out: &mut [T], store: StoreMode) {
         debug_assert_eq!(input.len(), out.len());
         if store.streams(size_of_val(out)) {
             map_streaming(input, out, |x| op.apply(x));
@@ -33,7 +33,7 @@ pub mod serial {
     }
 
     /// `data[i] = op(data[i])`.
-    pub fn map_in_place<T: Real, Op: UnaryOp<T>>(op: &Op, data: &mut [T]) {
+    pub fn map_in_place<T: Num, Op: UnaryOp<T>>(op: &Op, data: &mut [T]) {
         with_widest(
             #[inline(always)]
             || map_slice_in_place(op, data),
@@ -42,7 +42,7 @@ pub mod serial {
 
     /// `outputs[k][i] = op(inputs[..][i])[k]`. Same lengths (the callers
     /// check).
-    pub fn map_n<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+    pub fn map_n<T: Num, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
         op: &Op,
         inputs: [&[T]; I],
         outputs: [&mut [T]; O],
@@ -54,7 +54,7 @@ pub mod serial {
     }
 
     /// `out[i] = op(a[i], b[i])`. Same lengths (the callers check).
-    pub fn zip<T: Real, Op: BinaryOp<T>>(
+    pub fn zip<T: Num, Op: BinaryOp<T>>(
         op: &Op,
         a: &[T],
         b: &[T],
@@ -73,7 +73,7 @@ pub mod serial {
     }
 
     /// `a[i] = op(a[i], b[i])`.
-    pub fn zip_in_place<T: Real, Op: BinaryOp<T>>(op: &Op, a: &mut [T], b: &[T]) {
+    pub fn zip_in_place<T: Num, Op: BinaryOp<T>>(op: &Op, a: &mut [T], b: &[T]) {
         with_widest(
             #[inline(always)]
             || zip_slice_in_place(op, a, b),
@@ -89,7 +89,7 @@ pub mod parallel {
     use crate::pool::Pool;
 
     /// `out[i] = op(input[i])` over the pool.
-    pub fn map<T: Real, Op: UnaryOp<T>>(
+    pub fn map<T: Num, Op: UnaryOp<T>>(
         pool: &Pool,
         op: &Op,
         input: &[T],
@@ -114,7 +114,7 @@ pub mod parallel {
     }
 
     /// `outputs[k][i] = op(inputs[..][i])[k]` over the pool.
-    pub fn map_n<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+    pub fn map_n<T: Num, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
         pool: &Pool,
         op: &Op,
         inputs: [&[T]; I],
@@ -133,7 +133,7 @@ pub mod parallel {
     }
 
     /// `data[i] = op(data[i])` over the pool.
-    pub fn map_in_place<T: Real, Op: UnaryOp<T>>(pool: &Pool, op: &Op, data: &mut [T]) {
+    pub fn map_in_place<T: Num, Op: UnaryOp<T>>(pool: &Pool, op: &Op, data: &mut [T]) {
         if pool.runs_serially(size_of_val(data)) {
             return super::serial::map_in_place(op, data);
         }
@@ -146,7 +146,7 @@ pub mod parallel {
     }
 
     /// `out[i] = op(a[i], b[i])` over the pool.
-    pub fn zip<T: Real, Op: BinaryOp<T>>(
+    pub fn zip<T: Num, Op: BinaryOp<T>>(
         pool: &Pool,
         op: &Op,
         a: &[T],
@@ -172,7 +172,7 @@ pub mod parallel {
     }
 
     /// `a[i] = op(a[i], b[i])` over the pool.
-    pub fn zip_in_place<T: Real, Op: BinaryOp<T>>(pool: &Pool, op: &Op, a: &mut [T], b: &[T]) {
+    pub fn zip_in_place<T: Num, Op: BinaryOp<T>>(pool: &Pool, op: &Op, a: &mut [T], b: &[T]) {
         if pool.runs_serially(size_of_val(a)) {
             return super::serial::zip_in_place(op, a, b);
         }

@@ -7,14 +7,14 @@
 
 use crate::simd::with_widest;
 use crate::store::{StoreMode, add_scalar_streaming, with_widest_for_cached_add};
-use hotloop_core::Real;
+use hotloop_core::Num;
 use hotloop_core::elementwise::{add_scalar_slice, add_scalar_slice_in_place};
-use hotloop_core::reduce::{MinValue, SUM_CHUNK, canonical_nan, sum_chunk_tree};
+use hotloop_core::reduce::{SUM_CHUNK, sum_chunk_tree};
 
 pub use crate::pool::{ELEMENTWISE_CHUNK, POOL_CACHE, Pool, default_threads, max_threads};
 
 /// `out = input + scalar` over the pool.
-pub fn add_scalar<T: Real>(pool: &Pool, input: &[T], scalar: T, out: &mut [T], store: StoreMode) {
+pub fn add_scalar<T: Num>(pool: &Pool, input: &[T], scalar: T, out: &mut [T], store: StoreMode) {
     debug_assert_eq!(input.len(), out.len());
     if pool.runs_serially(size_of_val(out)) {
         return crate::serial::add_scalar_vectorized(input, scalar, out, store);
@@ -34,7 +34,7 @@ pub fn add_scalar<T: Real>(pool: &Pool, input: &[T], scalar: T, out: &mut [T], s
 }
 
 /// In-place `data += scalar` over the pool.
-pub fn add_scalar_in_place<T: Real>(pool: &Pool, data: &mut [T], scalar: T) {
+pub fn add_scalar_in_place<T: Num>(pool: &Pool, data: &mut [T], scalar: T) {
     if pool.runs_serially(size_of_val(data)) {
         return crate::serial::add_scalar_in_place(data, scalar);
     }
@@ -53,7 +53,7 @@ pub fn add_scalar_in_place<T: Real>(pool: &Pool, data: &mut [T], scalar: T) {
 /// leaves summed on the pool ([`Pool::map_each`]) and joined back up the
 /// same tree. It splits exactly where the serial one does, so the bits are
 /// [`crate::serial::sum`]'s on any thread count.
-pub fn sum<T: Real>(pool: &Pool, input: &[T]) -> T {
+pub fn sum<T: Num>(pool: &Pool, input: &[T]) -> T::Sum {
     if pool.reduction_runs_serially(size_of_val(input)) {
         return crate::serial::sum(input);
     }
@@ -66,7 +66,7 @@ pub fn sum<T: Real>(pool: &Pool, input: &[T]) -> T {
             || sum_chunk_tree(leaf),
         )
     });
-    canonical_nan(join_tree(input.len(), depth, &mut sums.into_iter()))
+    join_tree(input.len(), depth, &mut sums.into_iter()).canonical()
 }
 
 /// `sum_chunk_tree`'s subtrees `depth` levels down (fewer where a subtree
@@ -82,18 +82,18 @@ fn cut_tree<'a, T>(xs: &'a [T], depth: u32, leaves: &mut Vec<&'a [T]>) {
 }
 
 /// The subtrees' sums of [`cut_tree`], added up the same tree.
-fn join_tree<T: Real>(len: usize, depth: u32, sums: &mut impl Iterator<Item = T>) -> T {
+fn join_tree<T: Num>(len: usize, depth: u32, sums: &mut impl Iterator<Item = T>) -> T {
     let chunks = len.div_ceil(SUM_CHUNK);
     if depth == 0 || chunks <= 1 {
         return sums.next().unwrap_or(T::ZERO);
     }
     let half = chunks / 2 * SUM_CHUNK;
     let a = join_tree(half, depth - 1, sums);
-    a + join_tree(len - half, depth - 1, sums)
+    a.plus(join_tree(len - half, depth - 1, sums))
 }
 
 /// [`crate::serial::sum_chunks`] over the pool: the same chunk sums.
-pub fn sum_chunks<T: Real>(pool: &Pool, input: &[T]) -> Vec<T> {
+pub fn sum_chunks<T: Num>(pool: &Pool, input: &[T]) -> Vec<T::Sum> {
     if pool.reduction_runs_serially(size_of_val(input)) {
         return crate::serial::sum_chunks(input);
     }
@@ -105,7 +105,7 @@ pub fn sum_chunks<T: Real>(pool: &Pool, input: &[T]) -> Vec<T> {
 /// combined by an order-free combiner, so the same bits as
 /// [`crate::serial::max`] (signed zeros and NaNs included; see
 /// [`crate::reductions`]).
-pub fn max<T: Real + MinValue>(pool: &Pool, input: &[T]) -> Option<T> {
+pub fn max<T: Num>(pool: &Pool, input: &[T]) -> Option<T> {
     crate::reductions::parallel::max(pool, input)
 }
 

@@ -8,16 +8,16 @@
 //! count, and on every other backend and launch. Counts are exact integers.
 
 use crate::simd::with_widest;
-use hotloop_core::Real;
+use hotloop_core::Num;
 use hotloop_core::predicate::Predicate;
-use hotloop_core::reduce::{Max, Min, MinValue, SUM_CHUNK, count_slice, max_slice, min_slice};
+use hotloop_core::reduce::{SUM_CHUNK, count_slice, max_slice, min_slice};
 
 /// One thread.
 pub mod serial {
     use super::*;
 
     /// NaN-propagating minimum, `None` for an empty input.
-    pub fn min<T: Real>(input: &[T]) -> Option<T> {
+    pub fn min<T: Num>(input: &[T]) -> Option<T> {
         input
             .chunks(SUM_CHUNK)
             .map(|c| {
@@ -27,11 +27,11 @@ pub mod serial {
                 )
                 .expect("chunks are non-empty")
             })
-            .reduce(Min::min)
+            .reduce(T::min_of)
     }
 
     /// NaN-propagating maximum, `None` for an empty input.
-    pub fn max<T: Real + MinValue>(input: &[T]) -> Option<T> {
+    pub fn max<T: Num>(input: &[T]) -> Option<T> {
         input
             .chunks(SUM_CHUNK)
             .map(|c| {
@@ -41,11 +41,11 @@ pub mod serial {
                 )
                 .expect("chunks are non-empty")
             })
-            .reduce(Max::max)
+            .reduce(T::max_of)
     }
 
     /// Number of elements for which `pred` holds.
-    pub fn count_where<T: Real, P: Predicate<T>>(pred: &P, input: &[T]) -> u64 {
+    pub fn count_where<T: Num, P: Predicate<T>>(pred: &P, input: &[T]) -> u64 {
         with_widest(
             #[inline(always)]
             || count_slice(pred, input),
@@ -61,25 +61,25 @@ pub mod parallel {
     use crate::pool::Pool;
 
     /// [`serial::min`] over the pool; the same bits.
-    pub fn min<T: Real>(pool: &Pool, input: &[T]) -> Option<T> {
+    pub fn min<T: Num>(pool: &Pool, input: &[T]) -> Option<T> {
         if pool.reduction_runs_serially(size_of_val(input)) {
             return super::serial::min(input);
         }
         let parts = pool.map_each(pool.parts(input, SUM_CHUNK), super::serial::min);
-        parts.into_iter().flatten().reduce(Min::min)
+        parts.into_iter().flatten().reduce(T::min_of)
     }
 
     /// [`serial::max`] over the pool; the same bits.
-    pub fn max<T: Real + MinValue>(pool: &Pool, input: &[T]) -> Option<T> {
+    pub fn max<T: Num>(pool: &Pool, input: &[T]) -> Option<T> {
         if pool.reduction_runs_serially(size_of_val(input)) {
             return super::serial::max(input);
         }
         let parts = pool.map_each(pool.parts(input, SUM_CHUNK), super::serial::max);
-        parts.into_iter().flatten().reduce(Max::max)
+        parts.into_iter().flatten().reduce(T::max_of)
     }
 
     /// [`serial::count_where`] over the pool.
-    pub fn count_where<T: Real, P: Predicate<T>>(pool: &Pool, pred: &P, input: &[T]) -> u64 {
+    pub fn count_where<T: Num, P: Predicate<T>>(pool: &Pool, pred: &P, input: &[T]) -> u64 {
         if pool.reduction_runs_serially(size_of_val(input)) {
             return super::serial::count_where(pred, input);
         }

@@ -40,10 +40,10 @@ impl Runtime for Serial {
         serial::add_scalar_in_place(data, scalar);
         Ok(())
     }
-    fn sum<T: Element>(&self, input: &[T]) -> Result<T> {
+    fn sum<T: Element>(&self, input: &[T]) -> Result<T::Sum> {
         Ok(serial::sum(input))
     }
-    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T>> {
+    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T::Sum>> {
         Ok(serial::sum_chunks(input))
     }
     fn max<T: Element>(&self, input: &[T]) -> Result<Option<T>> {
@@ -133,10 +133,10 @@ impl Runtime for Parallel {
         parallel::add_scalar_in_place(&self.pool, data, scalar);
         Ok(())
     }
-    fn sum<T: Element>(&self, input: &[T]) -> Result<T> {
+    fn sum<T: Element>(&self, input: &[T]) -> Result<T::Sum> {
         Ok(parallel::sum(&self.pool, input))
     }
-    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T>> {
+    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T::Sum>> {
         Ok(parallel::sum_chunks(&self.pool, input))
     }
     fn max<T: Element>(&self, input: &[T]) -> Result<Option<T>> {

@@ -4,16 +4,16 @@
 
 use crate::simd::with_widest;
 use crate::store::{StoreMode, add_scalar_streaming, with_widest_for_cached_add};
-use hotloop_core::Real;
+use hotloop_core::Num;
 use hotloop_core::elementwise::{add_scalar, add_scalar_slice, add_scalar_slice_in_place};
 use hotloop_core::index::Shape3;
-use hotloop_core::reduce::{MinValue, SUM_CHUNK, sum_chunk, sum_slice};
+use hotloop_core::reduce::{SUM_CHUNK, sum_chunk, sum_slice};
 
 /// The blog's compiled loop, in its order: `x` outermost, then `z`, then
 /// `y`. Consecutive iterations are `nz` elements apart, so each one touches
 /// a new cache line: kept to reproduce the blog's row and to show what loop
 /// order costs, not to be used.
-pub fn add_scalar_blog_order<T: Real>(input: &[T], shape: Shape3, scalar: T, out: &mut [T]) {
+pub fn add_scalar_blog_order<T: Num>(input: &[T], shape: Shape3, scalar: T, out: &mut [T]) {
     debug_assert_eq!(Some(input.len()), shape.checked_len());
     debug_assert_eq!(input.len(), out.len());
     for x in 0..shape.nx {
@@ -28,7 +28,7 @@ pub fn add_scalar_blog_order<T: Real>(input: &[T], shape: Shape3, scalar: T, out
 
 /// The natural triple loop: `x`, `y`, `z`, so `z` (contiguous in memory)
 /// is innermost. Indexed like the blog's loop, in the right order.
-pub fn add_scalar_row_major<T: Real>(input: &[T], shape: Shape3, scalar: T, out: &mut [T]) {
+pub fn add_scalar_row_major<T: Num>(input: &[T], shape: Shape3, scalar: T, out: &mut [T]) {
     debug_assert_eq!(Some(input.len()), shape.checked_len());
     debug_assert_eq!(input.len(), out.len());
     for x in 0..shape.nx {
@@ -44,7 +44,7 @@ pub fn add_scalar_row_major<T: Real>(input: &[T], shape: Shape3, scalar: T, out:
 
 /// The NumPy row: one pass over the flat contiguous buffer, which the
 /// compiler turns into SIMD; large outputs use streaming stores per `store`.
-pub fn add_scalar_vectorized<T: Real>(input: &[T], scalar: T, out: &mut [T], store: StoreMode) {
+pub fn add_scalar_vectorized<T: Num>(input: &[T], scalar: T, out: &mut [T], store: StoreMode) {
     debug_assert_eq!(input.len(), out.len());
     if store.streams(size_of_val(out)) {
         add_scalar_streaming(input, scalar, out);
@@ -58,7 +58,7 @@ pub fn add_scalar_vectorized<T: Real>(input: &[T], scalar: T, out: &mut [T], sto
 }
 
 /// In-place vectorized form.
-pub fn add_scalar_in_place<T: Real>(data: &mut [T], scalar: T) {
+pub fn add_scalar_in_place<T: Num>(data: &mut [T], scalar: T) {
     with_widest_for_cached_add(
         size_of_val(data),
         #[inline(always)]
@@ -69,7 +69,7 @@ pub fn add_scalar_in_place<T: Real>(data: &mut [T], scalar: T) {
 /// Deterministic sum: the fixed order of `hotloop_core::reduce`
 /// ([`sum_slice`]), so the result is bit-identical to
 /// [`crate::parallel::sum`] on any thread count, and to the grid backends.
-pub fn sum<T: Real>(input: &[T]) -> T {
+pub fn sum<T: Num>(input: &[T]) -> T::Sum {
     with_widest(
         #[inline(always)]
         || sum_slice(input),
@@ -78,7 +78,7 @@ pub fn sum<T: Real>(input: &[T]) -> T {
 
 /// The sums of `input`'s `SUM_CHUNK`-element chunks, in order: the pieces
 /// [`sum`] combines, each `hotloop_core::reduce::sum_chunk`'s bits.
-pub fn sum_chunks<T: Real>(input: &[T]) -> Vec<T> {
+pub fn sum_chunks<T: Num>(input: &[T]) -> Vec<T::Sum> {
     with_widest(
         #[inline(always)]
         || input.chunks(SUM_CHUNK).map(sum_chunk).collect(),
@@ -88,7 +88,7 @@ pub fn sum_chunks<T: Real>(input: &[T]) -> Vec<T> {
 /// NaN-propagating maximum, `None` for an empty input. Chunked like the
 /// sum, so bit-identical to [`crate::parallel::max`] on any thread count
 /// (see [`crate::reductions`]).
-pub fn max<T: Real + MinValue>(input: &[T]) -> Option<T> {
+pub fn max<T: Num>(input: &[T]) -> Option<T> {
     crate::reductions::serial::max(input)
 }
 

@@ -11,7 +11,7 @@
 //! one in every boundary mode.
 
 use crate::store::{StoreMode, write_with};
-use hotloop_core::Real;
+use hotloop_core::Num;
 use hotloop_core::index::Shape3;
 use hotloop_core::stencil::{Boundary, ReachError, Stencil3, stencil_range};
 
@@ -25,7 +25,7 @@ pub mod serial {
 
     /// `out = kernel(input)` under `boundary`; stops at the first read
     /// outside the kernel's declared neighbourhood, with that error.
-    pub fn run<T: Real, K: Stencil3<T>>(
+    pub fn run<T: Num, K: Stencil3<T>>(
         kernel: &K,
         input: &[T],
         shape: Shape3,
@@ -40,7 +40,7 @@ pub mod serial {
     /// `kernel(input)` into `out`, each with the bits [`run`] gives it: a
     /// part of the output, such as the planes one MPI rank owns of an
     /// input window holding them and their halo.
-    pub fn run_cells<T: Real, K: Stencil3<T>>(
+    pub fn run_cells<T: Num, K: Stencil3<T>>(
         kernel: &K,
         input: &[T],
         shape: Shape3,
@@ -67,7 +67,7 @@ pub mod parallel {
 
     /// [`serial::run`] with the rows split over the pool in runs of about
     /// [`STENCIL_TASK_ELEMS`] elements.
-    pub fn run<T: Real, K: Stencil3<T>>(
+    pub fn run<T: Num, K: Stencil3<T>>(
         pool: &Pool,
         kernel: &K,
         input: &[T],
@@ -82,7 +82,7 @@ pub mod parallel {
     /// [`serial::run_cells`] over the pool, as
     /// [`run`] splits it (in whole rows when `first` starts a row).
     #[allow(clippy::too_many_arguments)]
-    pub fn run_cells<T: Real, K: Stencil3<T>>(
+    pub fn run_cells<T: Num, K: Stencil3<T>>(
         pool: &Pool,
         kernel: &K,
         input: &[T],

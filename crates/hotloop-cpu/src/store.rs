@@ -8,7 +8,7 @@
 //! figures assume. They are a loss when the output is read again soon, so
 //! [`StoreMode::Auto`] uses them only for outputs far beyond the cache.
 
-use hotloop_core::Real;
+use hotloop_core::Num;
 
 /// Output-store policy of the out-of-place kernels.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -65,7 +65,7 @@ const SCRATCH_ELEMS: usize = 512;
 
 /// `out[i] = input[i] + scalar`, written with streaming stores where
 /// supported. `input` and `out` have the same length.
-pub fn add_scalar_streaming<T: Real>(input: &[T], scalar: T, out: &mut [T]) {
+pub fn add_scalar_streaming<T: Num>(input: &[T], scalar: T, out: &mut [T]) {
     map_streaming(input, out, |x| {
         hotloop_core::elementwise::add_scalar(x, scalar)
     });
@@ -74,7 +74,7 @@ pub fn add_scalar_streaming<T: Real>(input: &[T], scalar: T, out: &mut [T]) {
 /// `out[i] = f(input[i])`, written with streaming stores where supported:
 /// the streaming form of every element-wise map (`f` is the core body).
 #[inline]
-pub fn map_streaming<T: Real>(input: &[T], out: &mut [T], f: impl Fn(T) -> T) {
+pub fn map_streaming<T: Num>(input: &[T], out: &mut [T], f: impl Fn(T) -> T) {
     debug_assert_eq!(input.len(), out.len());
     let n = input.len().min(out.len());
     let input = &input[..n];
@@ -90,7 +90,7 @@ pub fn map_streaming<T: Real>(input: &[T], out: &mut [T], f: impl Fn(T) -> T) {
 /// `out[i] = f(a[i], b[i])` with streaming stores: [`map_streaming`] for
 /// two inputs.
 #[inline]
-pub fn zip_streaming<T: Real>(a: &[T], b: &[T], out: &mut [T], f: impl Fn(T, T) -> T) {
+pub fn zip_streaming<T: Num>(a: &[T], b: &[T], out: &mut [T], f: impl Fn(T, T) -> T) {
     debug_assert!(a.len() == out.len() && b.len() == out.len());
     let n = out.len().min(a.len()).min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
@@ -110,7 +110,7 @@ pub fn zip_streaming<T: Real>(a: &[T], b: &[T], out: &mut [T], f: impl Fn(T, T) 
 /// store a line, two AVX, or four SSE2), so loads and stores overlap as in
 /// a STREAM copy.
 #[inline(always)]
-fn stream_runs<T: Real>(out: &mut [T], fill: impl Fn(usize, &mut [T])) {
+fn stream_runs<T: Num>(out: &mut [T], fill: impl Fn(usize, &mut [T])) {
     #[cfg(target_arch = "x86_64")]
     {
         use crate::simd::{Isa, widest};
@@ -141,7 +141,7 @@ pub fn streaming_stores() -> String {
 mod lines {
     use super::LINE;
     use core::arch::x86_64::*;
-    use hotloop_core::Real;
+    use hotloop_core::Num;
 
     /// One 64-byte line stored non-temporally from 64 bytes at `src`.
     pub(super) trait LineStore {
@@ -197,7 +197,7 @@ mod lines {
     /// the tail, then a fence (streaming stores are weakly ordered) so the
     /// next reader sees them.
     #[inline(always)]
-    pub(super) fn runs_body<T: Real, S: LineStore>(out: &mut [T], fill: impl Fn(usize, &mut [T])) {
+    pub(super) fn runs_body<T: Num, S: LineStore>(out: &mut [T], fill: impl Fn(usize, &mut [T])) {
         let n = out.len();
         let head = out.as_ptr().align_offset(LINE).min(n);
         fill(0, &mut out[..head]);
@@ -225,7 +225,7 @@ mod lines {
     /// # Safety
     /// The CPU has AVX-512 F, VL, DQ and BW.
     #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2")]
-    pub(super) unsafe fn runs_avx512<T: Real>(out: &mut [T], fill: impl Fn(usize, &mut [T])) {
+    pub(super) unsafe fn runs_avx512<T: Num>(out: &mut [T], fill: impl Fn(usize, &mut [T])) {
         runs_body::<T, Avx512>(out, fill)
     }
 
@@ -234,7 +234,7 @@ mod lines {
     /// # Safety
     /// The CPU has AVX2.
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn runs_avx2<T: Real>(out: &mut [T], fill: impl Fn(usize, &mut [T])) {
+    pub(super) unsafe fn runs_avx2<T: Num>(out: &mut [T], fill: impl Fn(usize, &mut [T])) {
         runs_body::<T, Avx>(out, fill)
     }
 
@@ -279,7 +279,7 @@ mod lines {
 /// consecutive ranges covering `out` in order: `block` is
 /// `out[start..start + block.len()]`'s values). For kernels that produce
 /// runs of values (stencils); per-element maps use [`map_streaming`].
-pub fn write_streaming<T: Real>(out: &mut [T], mut fill: impl FnMut(usize, &mut [T])) {
+pub fn write_streaming<T: Num>(out: &mut [T], mut fill: impl FnMut(usize, &mut [T])) {
     #[cfg(target_arch = "x86_64")]
     {
         let per_line = LINE / size_of::<T>();
@@ -304,7 +304,7 @@ pub fn write_streaming<T: Real>(out: &mut [T], mut fill: impl FnMut(usize, &mut 
 
 /// `fill(0, out)`, through [`write_streaming`] when `streams`.
 #[inline]
-pub fn write_with<T: Real>(streams: bool, out: &mut [T], mut fill: impl FnMut(usize, &mut [T])) {
+pub fn write_with<T: Num>(streams: bool, out: &mut [T], mut fill: impl FnMut(usize, &mut [T])) {
     if streams {
         write_streaming(out, fill);
     } else {

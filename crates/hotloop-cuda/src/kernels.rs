@@ -12,6 +12,7 @@
 use crate::array::DeviceArray;
 use crate::device::Device;
 use crate::launch::{Held, KernelRun};
+use hotloop_core::Num;
 use hotloop_core::grid::sum_chunks;
 use hotloop_core::index::Shape3;
 use hotloop_device::DeviceCopy;
@@ -187,65 +188,98 @@ impl Reduction {
 }
 
 /// Chunk sums (`sum`), left on the device: one per `SUM_CHUNK` elements,
-/// in chunk order. Finish them with [`hotloop_runtime::launch::finish_sum`]
-/// after copying them to the host: the CPU backends' sum, bit for bit.
+/// in chunk order, in the sum's type (`i64` or `u64` for integers). Finish
+/// them with [`hotloop_runtime::launch::finish_sum`] after copying them to
+/// the host: the CPU backends' sum, bit for bit.
 pub fn sum_partials<T: Element>(
     input: &DeviceArray<T>,
     launch: Option<LaunchConfig>,
-) -> Result<(DeviceArray<T>, KernelRun)> {
-    reduce(Reduction::Sum, input, launch)
+) -> Result<(DeviceArray<T::Sum>, KernelRun)> {
+    reduce(Reduction::Sum, input, launch, sum_held)
 }
 
-/// Per-block partial maxima (`max`), left on the device; negative
-/// infinity for a block with no elements.
+/// Per-block partial maxima (`max`), left on the device; `Num::LOWEST`
+/// for a block with no elements.
 pub fn max_partials<T: Element>(
     input: &DeviceArray<T>,
     launch: Option<LaunchConfig>,
 ) -> Result<(DeviceArray<T>, KernelRun)> {
-    reduce(Reduction::Max, input, launch)
+    reduce(Reduction::Max, input, launch, max_held)
 }
 
-/// Per-block partial minima (`min`), left on the device; positive
-/// infinity for a block with no elements. Finish them with
+/// Per-block partial minima (`min`), left on the device; `Num::HIGHEST`
+/// for a block with no elements. Finish them with
 /// [`hotloop_runtime::launch::finish_min`].
 pub fn min_partials<T: Element>(
     input: &DeviceArray<T>,
     launch: Option<LaunchConfig>,
 ) -> Result<(DeviceArray<T>, KernelRun)> {
-    reduce(Reduction::Min, input, launch)
+    reduce(Reduction::Min, input, launch, min_held)
 }
 
-fn reduce<T: Element>(
+/// A launch of a reduction's kernel into partials of type `P`.
+pub(crate) type ReduceHeld<T, P> =
+    fn(&Held<'_>, &DeviceArray<T>, &mut DeviceArray<P>, LaunchConfig) -> Result<KernelRun>;
+
+fn reduce<T: Element, P: Num>(
     r: Reduction,
     input: &DeviceArray<T>,
     launch: Option<LaunchConfig>,
-) -> Result<(DeviceArray<T>, KernelRun)> {
+    held: ReduceHeld<T, P>,
+) -> Result<(DeviceArray<P>, KernelRun)> {
     let dev = input.device().clone();
     let len = input.len() as u64;
     let cfg = dev.resolve(launch, r.items(len))?;
     let _g = dev.exclusive();
-    let mut out = dev.alloc_array::<T>("partials", r.partials(len, cfg))?;
-    let run = reduce_held(&dev.builtin(), r, input, &mut out, cfg)?;
+    let mut out = dev.alloc_array::<P>("partials", r.partials(len, cfg))?;
+    let run = held(&dev.builtin(), input, &mut out, cfg)?;
     Ok((out, run))
 }
 
-/// The reduction `r` of `input` into `partials`, which holds
+/// The chunk sums of `input` into `partials`, which holds
 /// [`Reduction::partials`] for the launch `cfg`.
-pub(crate) fn reduce_held<T: Element>(
+pub(crate) fn sum_held<T: Element>(
     h: &Held<'_>,
-    r: Reduction,
+    input: &DeviceArray<T>,
+    partials: &mut DeviceArray<T::Sum>,
+    cfg: LaunchConfig,
+) -> Result<KernelRun> {
+    let name = Reduction::Sum.name();
+    h.run(
+        cfg,
+        |l, grid| k::sum::try_launch::<T, _>(l, grid, input, partials),
+        name,
+    )
+}
+
+/// The per-block maxima of `input` into `partials`, which holds
+/// [`Reduction::partials`] for the launch `cfg`.
+pub(crate) fn max_held<T: Element>(
+    h: &Held<'_>,
     input: &DeviceArray<T>,
     partials: &mut DeviceArray<T>,
     cfg: LaunchConfig,
 ) -> Result<KernelRun> {
+    let name = Reduction::Max.name();
     h.run(
         cfg,
-        |l, grid| match r {
-            Reduction::Sum => k::sum::try_launch::<T, _>(l, grid, input, partials),
-            Reduction::Max => k::max::try_launch::<T, _>(l, grid, input, partials),
-            Reduction::Min => k::min::try_launch::<T, _>(l, grid, input, partials),
-        },
-        r.name(),
+        |l, grid| k::max::try_launch::<T, _>(l, grid, input, partials),
+        name,
+    )
+}
+
+/// The per-block minima of `input` into `partials`, as [`max_held`].
+pub(crate) fn min_held<T: Element>(
+    h: &Held<'_>,
+    input: &DeviceArray<T>,
+    partials: &mut DeviceArray<T>,
+    cfg: LaunchConfig,
+) -> Result<KernelRun> {
+    let name = Reduction::Min.name();
+    h.run(
+        cfg,
+        |l, grid| k::min::try_launch::<T, _>(l, grid, input, partials),
+        name,
     )
 }
 
@@ -302,22 +336,44 @@ mod tests {
 
     #[test]
     fn every_element_type_has_every_builtin_kernel() {
-        fn all<T: Element>() {
-            for info in [
+        fn all<T: Element>(floats: bool) {
+            let infos = [
                 k::add_scalar::instance::<T>(),
                 k::add_scalar_inplace::instance::<T>(),
-                k::add_scalar_blog::instance::<T>(),
                 k::sum::instance::<T>(),
                 k::max::instance::<T>(),
                 k::min::instance::<T>(),
-            ] {
+            ];
+            for info in infos {
                 let info = info.expect("an instance for every element type");
                 assert!(info.name.ends_with(T::NAME), "{}", info.name);
             }
+            // The blog's kernel and the copy are the float benchmarks'.
+            let blog = k::add_scalar_blog::instance::<T>();
+            assert_eq!(blog.is_some(), floats, "{}", T::NAME);
         }
-        all::<f32>();
-        all::<f64>();
-        assert!(k::sum::instance::<u32>().is_none());
+        all::<f32>(true);
+        all::<f64>(true);
+        all::<i8>(false);
+        all::<u8>(false);
+        all::<i16>(false);
+        all::<u16>(false);
+        all::<i32>(false);
+        all::<u32>(false);
+        all::<i64>(false);
+        all::<u64>(false);
+        // An integer's chunk sums are its sum type's (`i64`, `u64`).
+        let out = k::sum::info::<i16>().params[1];
+        assert_eq!(
+            out,
+            hotloop_device::host::ParamKind::Out(hotloop_device::Elem::I64)
+        );
+        let out = k::sum::info::<u8>().params[1];
+        assert_eq!(
+            out,
+            hotloop_device::host::ParamKind::Out(hotloop_device::Elem::U64)
+        );
+        assert!(k::sum::instance::<bool>().is_none());
     }
 
     #[test]

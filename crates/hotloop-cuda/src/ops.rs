@@ -13,9 +13,10 @@
 use crate::array::DeviceArray;
 use crate::device::Device;
 use crate::driver::During;
-use crate::kernels::{self, Reduction, blog_shape, pi_items};
+use crate::kernels::{self, ReduceHeld, Reduction, blog_shape, pi_items};
 use crate::round_trip::{Extra, Input, round_trip};
 use crate::timing::{Clock, Timings, span};
+use hotloop_core::Num;
 use hotloop_runtime::launch::blog_launch;
 use hotloop_runtime::launch::{finish_count, finish_max, finish_min, finish_sum};
 use hotloop_runtime::{Element, LaunchConfig, Result, check_same_shape, shape3};
@@ -120,8 +121,13 @@ pub fn add_scalar_blog_timed<T: Element>(
 }
 
 /// Sum of `input` on the device (the sum of nothing is 0): the CPU
-/// backends' pairwise sum, bit for bit, at any launch (a chunk per thread).
-pub fn sum<T: Element>(dev: &Arc<Device>, launch: Option<LaunchConfig>, input: &[T]) -> Result<T> {
+/// backends' pairwise sum, bit for bit, at any launch (a chunk per thread);
+/// integers in `i64` or `u64`, wrapping.
+pub fn sum<T: Element>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    input: &[T],
+) -> Result<T::Sum> {
     sum_timed(dev, launch, input).map(|(v, _)| v)
 }
 
@@ -130,9 +136,16 @@ pub fn sum_timed<T: Element>(
     dev: &Arc<Device>,
     launch: Option<LaunchConfig>,
     input: &[T],
-) -> Result<(T, Timings)> {
-    reduce_and_finish(dev, launch, input, Reduction::Sum, finish_sum)
-        .map(|(v, t)| (v.unwrap_or(T::ZERO), t))
+) -> Result<(T::Sum, Timings)> {
+    reduce_and_finish(
+        dev,
+        launch,
+        input,
+        Reduction::Sum,
+        kernels::sum_held,
+        finish_sum,
+    )
+    .map(|(v, t)| (v.unwrap_or(<T::Sum as Num>::ZERO), t))
 }
 
 /// The sums of `input`'s `SUM_CHUNK`-element chunks on the device, in
@@ -143,8 +156,8 @@ pub fn sum_chunks<T: Element>(
     dev: &Arc<Device>,
     launch: Option<LaunchConfig>,
     input: &[T],
-) -> Result<Vec<T>> {
-    Ok(reduce(dev, launch, input, Reduction::Sum)?.0)
+) -> Result<Vec<T::Sum>> {
+    Ok(reduce(dev, launch, input, Reduction::Sum, kernels::sum_held)?.0)
 }
 
 /// Largest element of `input` on the device (NaN-propagating), `None`
@@ -163,7 +176,14 @@ pub fn max_timed<T: Element>(
     launch: Option<LaunchConfig>,
     input: &[T],
 ) -> Result<(Option<T>, Timings)> {
-    reduce_and_finish(dev, launch, input, Reduction::Max, finish_max)
+    reduce_and_finish(
+        dev,
+        launch,
+        input,
+        Reduction::Max,
+        kernels::max_held,
+        finish_max,
+    )
 }
 
 /// Smallest element of `input` on the device (NaN-propagating), `None` for
@@ -182,19 +202,27 @@ pub fn min_timed<T: Element>(
     launch: Option<LaunchConfig>,
     input: &[T],
 ) -> Result<(Option<T>, Timings)> {
-    reduce_and_finish(dev, launch, input, Reduction::Min, finish_min)
+    reduce_and_finish(
+        dev,
+        launch,
+        input,
+        Reduction::Min,
+        kernels::min_held,
+        finish_min,
+    )
 }
 
 /// [`reduce`], then `finish` over the partials on the host (timed as
 /// `host_finish`); `None` for an empty input.
-fn reduce_and_finish<T: Element>(
+fn reduce_and_finish<T: Element, P: Num>(
     dev: &Arc<Device>,
     launch: Option<LaunchConfig>,
     input: &[T],
     r: Reduction,
-    finish: fn(&[T]) -> T,
-) -> Result<(Option<T>, Timings)> {
-    let (partials, mut t) = reduce(dev, launch, input, r)?;
+    held: ReduceHeld<T, P>,
+    finish: fn(&[P]) -> P,
+) -> Result<(Option<P>, Timings)> {
+    let (partials, mut t) = reduce(dev, launch, input, r, held)?;
     if input.is_empty() {
         return Ok((None, t));
     }
@@ -204,13 +232,15 @@ fn reduce_and_finish<T: Element>(
     Ok((Some(v), t))
 }
 
-/// The partials of reduction `r` over `input` (none for an empty input).
-fn reduce<T: Element>(
+/// The partials of reduction `r` over `input` (none for an empty input),
+/// launched by `held`.
+fn reduce<T: Element, P: Num>(
     dev: &Arc<Device>,
     launch: Option<LaunchConfig>,
     input: &[T],
     r: Reduction,
-) -> Result<(Vec<T>, Timings)> {
+    held: ReduceHeld<T, P>,
+) -> Result<(Vec<P>, Timings)> {
     let len = input.len() as u64;
     let cfg = dev.resolve(launch, r.items(len))?;
     let partials = Extra {
@@ -228,7 +258,7 @@ fn reduce<T: Element>(
         std::slice::from_ref(&partials),
         |d| {
             let (input, partials) = (&d.inputs[0], &mut d.extras[0]);
-            kernels::reduce_held(&dev.builtin(), r, input, partials, cfg)
+            held(&dev.builtin(), input, partials, cfg)
         },
     )?;
     Ok((outs.pop().expect("one output"), t))

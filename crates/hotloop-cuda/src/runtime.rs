@@ -91,10 +91,10 @@ impl Runtime for Cuda {
     fn add_scalar_in_place<T: Element>(&self, data: &mut [T], scalar: T) -> Result<()> {
         ops::add_scalar_in_place(&self.device()?, self.launch, data, scalar)
     }
-    fn sum<T: Element>(&self, input: &[T]) -> Result<T> {
+    fn sum<T: Element>(&self, input: &[T]) -> Result<T::Sum> {
         ops::sum(&self.device()?, self.launch, input)
     }
-    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T>> {
+    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T::Sum>> {
         ops::sum_chunks(&self.device()?, self.launch, input)
     }
     fn max<T: Element>(&self, input: &[T]) -> Result<Option<T>> {

@@ -314,24 +314,24 @@ macro_rules! float_ord {
             #[inline(always)]
             unsafe fn atomic_max(p: *mut Self, v: Self) -> Self {
                 // SAFETY: the caller's.
-                unsafe { update(p, |old| hotloop_core::reduce::Max::max(old, v)) }
+                unsafe { update(p, |old| <Self as hotloop_core::Num>::max_of(old, v)) }
             }
             #[inline(always)]
             unsafe fn atomic_min(p: *mut Self, v: Self) -> Self {
                 // SAFETY: the caller's.
-                unsafe { update(p, |old| hotloop_core::reduce::Min::min(old, v)) }
+                unsafe { update(p, |old| <Self as hotloop_core::Num>::min_of(old, v)) }
             }
         }
         impl AtomicNan for $t {
             #[inline(always)]
             unsafe fn atomic_nanmax(p: *mut Self, v: Self) -> Self {
-                let keep = |old: Self| if v.is_nan() { old } else if old.is_nan() { v } else { hotloop_core::reduce::Max::max(old, v) };
+                let keep = |old: Self| if v.is_nan() { old } else if old.is_nan() { v } else { <Self as hotloop_core::Num>::max_of(old, v) };
                 // SAFETY: the caller's.
                 unsafe { update(p, keep) }
             }
             #[inline(always)]
             unsafe fn atomic_nanmin(p: *mut Self, v: Self) -> Self {
-                let keep = |old: Self| if v.is_nan() { old } else if old.is_nan() { v } else { hotloop_core::reduce::Min::min(old, v) };
+                let keep = |old: Self| if v.is_nan() { old } else if old.is_nan() { v } else { <Self as hotloop_core::Num>::min_of(old, v) };
                 // SAFETY: the caller's.
                 unsafe { update(p, keep) }
             }

@@ -261,8 +261,15 @@ impl syn::parse::Parse for Args {
     }
 }
 
+/// The numeric element types ([`Num`]'s), which a device op may be over.
+const NUMS: [&str; 10] = [
+    "f32", "f64", "i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64",
+];
+
 /// The element types to instantiate for, and the generic parameter they
-/// replace (`None`: the impl is for one concrete type).
+/// replace (`None`: the impl is for one concrete type). A generic
+/// parameter bounded by `Num` is every numeric type; otherwise (`Real`,
+/// or a list header without bounds) `f32` and `f64`.
 fn elements(
     item: &ItemImpl,
     trait_arg: &Type,
@@ -281,32 +288,65 @@ fn elements(
         Type::Path(p) => p.path.get_ident().cloned(),
         _ => None,
     };
+    let only_generic = |p: &syn::Ident| {
+        syn::Error::new_spanned(
+            p,
+            "a device op is generic over its element type only: the GPU's code is compiled \
+             ahead of time, once per element type",
+        )
+    };
     match arg {
-        Some(a) if a == "f32" || a == "f64" => {
+        Some(a) if NUMS.iter().any(|n| a == n) => {
             if let Some(p) = type_params.first() {
-                return Err(syn::Error::new_spanned(
-                    p,
-                    "a device op is generic over its element type only: the GPU's code is \
-                     compiled ahead of time, once per element type",
-                ));
+                return Err(only_generic(p));
             }
-            Ok((vec![if a == "f32" { "f32" } else { "f64" }], None))
+            let name = NUMS.into_iter().find(|n| a == n).expect("found above");
+            Ok((vec![name], None))
         }
         Some(a) if type_params.contains(&a) => {
             if let Some(other) = type_params.iter().find(|p| **p != a) {
-                return Err(syn::Error::new_spanned(
-                    other,
-                    "a device op is generic over its element type only: the GPU's code is \
-                     compiled ahead of time, once per element type (f32 and f64)",
-                ));
+                return Err(only_generic(other));
             }
-            Ok((vec!["f32", "f64"], Some(a)))
+            Ok((
+                if bounded_by_num(item, &a) {
+                    NUMS.to_vec()
+                } else {
+                    vec!["f32", "f64"]
+                },
+                Some(a),
+            ))
         }
         _ => Err(syn::Error::new_spanned(
             trait_arg,
-            "the element type is f32, f64, or the impl's one generic parameter",
+            format!(
+                "the element type is one of {}, or the impl's one generic parameter",
+                NUMS.join(", ")
+            ),
         )),
     }
+}
+
+/// Whether the impl bounds `param` by `Num` (in its list or a where
+/// clause), which makes the op one for every numeric type.
+fn bounded_by_num(item: &ItemImpl, param: &syn::Ident) -> bool {
+    let is_num = |b: &syn::TypeParamBound| match b {
+        syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Num"),
+        _ => false,
+    };
+    let in_list = item.generics.params.iter().any(|p| match p {
+        GenericParam::Type(t) => t.ident == *param && t.bounds.iter().any(is_num),
+        _ => false,
+    });
+    let in_where = item.generics.where_clause.iter().any(|w| {
+        w.predicates.iter().any(|p| match p {
+            syn::WherePredicate::Type(t) => {
+                matches!(&t.bounded_ty, Type::Path(tp) if tp.path.is_ident(param))
+                    && t.bounds.iter().any(is_num)
+            }
+            _ => false,
+        })
+    });
+    in_list || in_where
 }
 
 /// `ty` with generic parameter `param` replaced by `with`.
@@ -473,7 +513,7 @@ fn entries(d: &Decl, c: &TokenStream2, prefix: &str) -> Vec<Entry> {
             let entry = format_ident!("{name}");
             let mut sig = vec![quote!(op: #c::abi::ByValue<#op_ty>)];
             let mut kinds = vec![quote!(#c::abi::ParamKind::value::<#op_ty>())];
-            let elem_tag = format_ident!("{}", if e == "f32" { "F32" } else { "F64" });
+            let elem_tag = format_ident!("{}", e.to_uppercase());
             for p in form.params() {
                 match p {
                     P::Slice(n) => {
@@ -578,8 +618,8 @@ pub(crate) fn expand(args: Args, mut item: ItemImpl) -> syn::Result<TokenStream2
 
     // The host's hooks pick the entry by the element type.
     let elem_name = match &d.param {
-        Some(p) => quote!(<#p as #c::Real>::NAME),
-        None => quote!(<#trait_arg as #c::Real>::NAME),
+        Some(p) => quote!(<#p as #c::Num>::NAME),
+        None => quote!(<#trait_arg as #c::Num>::NAME),
     };
     let pick = |form: Form| {
         let arms: Vec<_> = infos

@@ -58,6 +58,25 @@ pub(crate) fn elem_tag(ty: &Type) -> Option<&'static str> {
     ELEMS.iter().find(|(n, _)| *n == id).map(|(_, tag)| *tag)
 }
 
+/// Whether `ty` is an element type: one of [`ELEMS`] by name, or an
+/// associated type (`<T as Num>::Sum`, a sum's type), which the compiler
+/// checks is one.
+fn is_elem(ty: &Type) -> bool {
+    elem_tag(ty).is_some() || matches!(ty, Type::Path(p) if p.qself.is_some())
+}
+
+/// The `Elem` of an element type: its tag by name, or asked of the
+/// compiler for an associated type.
+fn elem_of(ty: &Type) -> TokenStream2 {
+    match elem_tag(ty) {
+        Some(tag) => {
+            let tag = format_ident!("{tag}");
+            quote!(::hotloop_device::Elem::#tag)
+        }
+        None => quote!(<#ty as ::hotloop_device::DeviceCopy>::ELEM),
+    }
+}
+
 /// How one parameter crosses, with its type in one instance.
 enum Param {
     Slice(Ident, Type),
@@ -128,7 +147,7 @@ fn classify(arg: &FnArg) -> syn::Result<Param> {
                     "only slices cross by reference, not references to single values",
                 ));
             };
-            if elem_tag(&s.elem).is_none() {
+            if !is_elem(&s.elem) {
                 return Err(cannot_cross(&s.elem, "its element type has no device form"));
             }
             Ok(Param::Slice(name, (*s.elem).clone()))
@@ -158,7 +177,7 @@ fn classify(arg: &FnArg) -> syn::Result<Param> {
                 .iter()
                 .filter(|a| !matches!(a, GenericArgument::Lifetime(_)));
             let elem = match rest.next() {
-                Some(GenericArgument::Type(t)) if elem_tag(t).is_some() => t.clone(),
+                Some(GenericArgument::Type(t)) if is_elem(t) => t.clone(),
                 Some(GenericArgument::Type(t)) => {
                     return Err(cannot_cross(t, "its element type has no device form"));
                 }
@@ -294,12 +313,12 @@ fn instance_params(f: &ItemFn, generic: Option<(&Ident, &Type)>) -> syn::Result<
 fn info(entry: &str, params: &[Param]) -> TokenStream2 {
     let kinds = params.iter().map(|p| match p {
         Param::Slice(_, t) => {
-            let tag = format_ident!("{}", elem_tag(t).expect("classified"));
-            quote!(::hotloop_device::host::ParamKind::Slice(::hotloop_device::Elem::#tag))
+            let e = elem_of(t);
+            quote!(::hotloop_device::host::ParamKind::Slice(#e))
         }
         Param::Out(_, t) => {
-            let tag = format_ident!("{}", elem_tag(t).expect("classified"));
-            quote!(::hotloop_device::host::ParamKind::Out(::hotloop_device::Elem::#tag))
+            let e = elem_of(t);
+            quote!(::hotloop_device::host::ParamKind::Out(#e))
         }
         Param::Scalar(_, t) => {
             let tag = format_ident!("{}", elem_tag(t).expect("classified"));
@@ -311,9 +330,9 @@ fn info(entry: &str, params: &[Param]) -> TokenStream2 {
             written,
             ..
         } => {
-            let tag = format_ident!("{}", elem_tag(elem).expect("classified"));
+            let e = elem_of(elem);
             quote!(::hotloop_device::host::ParamKind::Array {
-                elem: ::hotloop_device::Elem::#tag,
+                elem: #e,
                 dims: (#dims) as u8,
                 written: #written,
             })

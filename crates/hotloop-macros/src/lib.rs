@@ -115,7 +115,8 @@ impl CratePath {
 /// Declares an op's GPU entry points from its trait impl: put it on `impl
 /// UnaryOp<T> for MyOp` (or `BinaryOp`, `Predicate`, `GuKernel`,
 /// `Stencil3`, `Stencil2`), generic over the element type `T` (f32 and f64
-/// are both built) or for one of them.
+/// are built for `T: Real`, every numeric type for `T: Num`) or for one
+/// type (`impl BinaryOp<i16> for ZeroSuppress`).
 ///
 /// ```ignore
 /// #[derive(Clone, Copy, DeviceValue)]

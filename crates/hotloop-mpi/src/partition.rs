@@ -14,7 +14,7 @@
 
 use core::ops::Range;
 use hotloop_core::Real;
-use hotloop_core::reduce::{SUM_CHUNK, canonical_nan, pairwise_sum, sum_chunk};
+use hotloop_core::reduce::{SUM_CHUNK, pairwise_sum, sum_chunk};
 
 /// Share `index` of `0..total` split over `parts`: contiguous, in order,
 /// the first `total % parts` shares one longer than the rest, so shares
@@ -135,7 +135,7 @@ pub fn combine_sum<T: Real>(ranges: &[Range<usize>], len: usize, messages: &[T])
     if at != messages.len() || !pending.is_empty() {
         return None;
     }
-    Some(canonical_nan(pairwise_sum(&sums)))
+    Some(pairwise_sum(&sums).canonical())
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use crate::partition::{
 use crate::slab::MpiElement;
 use crate::{Local, Slab, World};
 use hotloop_core::predicate::Predicate;
-use hotloop_core::reduce::{Max, Min};
 use hotloop_runtime::{Error, Result, Runtime};
 use mpi::collective::SystemOperation;
 use mpi::datatype::PartitionMut;
@@ -90,7 +89,7 @@ fn fold_partials<T: MpiElement>(world: &World, mine: T, identity: T, f: fn(T, T)
 pub fn min<T: MpiElement>(world: &World, local: &Local, slab: &Slab<T>) -> Result<T> {
     let xs = slab.as_slice();
     let mine = world.agree(with_runtime!(local, |rt| rt.min(xs)))?;
-    let all = fold_partials(world, mine.unwrap_or(T::INFINITY), T::INFINITY, Min::min);
+    let all = fold_partials(world, mine.unwrap_or(T::HIGHEST), T::HIGHEST, T::min_of);
     if slab.global_len() == 0 {
         return Err(Error::EmptyInput { op: "min" });
     }
@@ -102,12 +101,7 @@ pub fn min<T: MpiElement>(world: &World, local: &Local, slab: &Slab<T>) -> Resul
 pub fn max<T: MpiElement>(world: &World, local: &Local, slab: &Slab<T>) -> Result<T> {
     let xs = slab.as_slice();
     let mine = world.agree(with_runtime!(local, |rt| rt.max(xs)))?;
-    let all = fold_partials(
-        world,
-        mine.unwrap_or(T::NEG_INFINITY),
-        T::NEG_INFINITY,
-        Max::max,
-    );
+    let all = fold_partials(world, mine.unwrap_or(T::LOWEST), T::LOWEST, T::max_of);
     if slab.global_len() == 0 {
         return Err(Error::EmptyInput { op: "max" });
     }

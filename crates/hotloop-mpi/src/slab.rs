@@ -9,7 +9,7 @@ use ndarray::{Array3, ArrayView3};
 use std::ops::Range;
 
 /// An element type the ranks exchange: `f32` or `f64`.
-pub trait MpiElement: Element + Equivalence + Send + Sync {}
+pub trait MpiElement: Element + hotloop_core::Real + Equivalence + Send + Sync {}
 impl MpiElement for f32 {}
 impl MpiElement for f64 {}
 

@@ -1,43 +1,50 @@
 //! Turning user arrays into the (contiguous slice, shape) pairs kernels take.
 
 use crate::{Error, Result};
+use hotloop_core::Num;
 use hotloop_core::index::Shape3;
-use hotloop_core::reduce::MinValue;
 use ndarray::{ArrayBase, Data, DataMut, Dimension};
 
-/// An element type every backend supports: `f32` or `f64`.
+/// An element type every backend supports: `f32`, `f64` and the integers
+/// `i8` to `u64` (hotloop_core's [`Num`]).
 ///
-/// Sealed: allocation relies on all-zero bits being `0.0`. Use it as the
-/// bound of code that takes arrays for either type:
+/// Sealed: allocation relies on all-zero bits being zero. Use it as the
+/// bound of code that takes arrays of any of them (and `Real` for the
+/// floats' math):
 ///
 /// ```rust
+/// use hotloop_core::Num;
 /// use hotloop_core::reduce::sum_slice;
 /// use hotloop_runtime::{Element, Result, contiguous};
 /// use ndarray::{Array2, ArrayView2};
 ///
-/// /// The mean of a standard-layout array, with the backends' pairwise sum.
-/// fn mean<T: Element>(a: ArrayView2<'_, T>) -> Result<T> {
+/// /// The sum of a standard-layout array, with the backends' pairwise sum
+/// /// (integers: in `i64` or `u64`, wrapping).
+/// fn total<T: Element>(a: ArrayView2<'_, T>) -> Result<T::Sum> {
 ///     let xs = contiguous("a", &a)?; // Error::NotContiguous for a transposed view
-///     Ok(sum_slice(xs) / T::from_f64(xs.len() as f64))
+///     Ok(sum_slice(xs))
 /// }
 ///
 /// let a = Array2::from_shape_vec((2, 2), vec![1.0f32, 2.0, 3.0, 6.0]).unwrap();
-/// assert_eq!(mean(a.view())?, 3.0);
-/// assert_eq!(mean(a.mapv(f64::from).view())?, 3.0);
-/// assert!(mean(a.t()).is_err());
+/// assert_eq!(total(a.view())?, 12.0);
+/// // Past i32::MAX: the sum of i32s is an i64.
+/// let big = Array2::from_elem((2, 2), i32::MAX);
+/// assert_eq!(total(big.view())?, 4 * i32::MAX as i64);
+/// assert!(total(a.t()).is_err());
 /// # Ok::<(), hotloop_runtime::Error>(())
 /// ```
-pub trait Element:
-    hotloop_core::Real + MinValue + Default + std::fmt::Debug + sealed::Sealed
-{
+pub trait Element: Num + sealed::Sealed {}
+
+macro_rules! elements {
+    ($($t:ty),*) => { $(
+        impl Element for $t {}
+        impl sealed::Sealed for $t {}
+    )* };
 }
-impl Element for f32 {}
-impl Element for f64 {}
+elements!(f32, f64, i8, u8, i16, u16, i32, u32, i64, u64);
 
 mod sealed {
     pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
 }
 
 /// The contiguous slice behind a standard-layout array, or

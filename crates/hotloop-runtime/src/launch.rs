@@ -8,9 +8,9 @@
 //! other and produces the same block partials.
 
 use crate::{Error, Result};
-use hotloop_core::Real;
+use hotloop_core::Num;
 use hotloop_core::index::blocks_to_cover;
-use hotloop_core::reduce::{Max, Min, MinValue, canonical_nan, pairwise_sum};
+use hotloop_core::reduce::pairwise_sum;
 use std::fmt;
 
 /// Most threads a CUDA block may have (every architecture since Fermi).
@@ -133,25 +133,26 @@ pub fn blog_launch(launch: Option<LaunchConfig>, dims: [usize; 3]) -> Result<Lau
 /// The host's half of a grid sum: combines the chunk sums (one per
 /// `SUM_CHUNK` elements, in chunk order) pairwise, as the CPU backends do.
 /// The simulator and the CUDA host both finish with this, so every backend
-/// and launch gives the same bits.
-pub fn finish_sum<T: Real>(chunk_sums: &[T]) -> T {
-    canonical_nan(pairwise_sum(chunk_sums))
+/// and launch gives the same bits. `S` is the sum's type
+/// (`hotloop_core::Num::Sum`).
+pub fn finish_sum<S: Num>(chunk_sums: &[S]) -> S {
+    pairwise_sum(chunk_sums).canonical()
 }
 
-/// The host's half of a grid maximum (NaN-propagating); negative infinity
+/// The host's half of a grid maximum (NaN-propagating); [`Num::LOWEST`]
 /// for no partials.
-pub fn finish_max<T: Real + MinValue>(block_partials: &[T]) -> T {
+pub fn finish_max<T: Num>(block_partials: &[T]) -> T {
     block_partials
         .iter()
-        .fold(T::NEG_INFINITY, |acc, &x| Max::max(acc, x))
+        .fold(T::LOWEST, |acc, &x| T::max_of(acc, x))
 }
 
 /// The host's half of a grid minimum (NaN-propagating), over the partials
-/// in block order; positive infinity for no partials.
-pub fn finish_min<T: Real>(block_partials: &[T]) -> T {
+/// in block order; [`Num::HIGHEST`] for no partials.
+pub fn finish_min<T: Num>(block_partials: &[T]) -> T {
     block_partials
         .iter()
-        .fold(T::INFINITY, |acc, &x| Min::min(acc, x))
+        .fold(T::HIGHEST, |acc, &x| T::min_of(acc, x))
 }
 
 /// The host's half of a grid count (Monte Carlo hits): an exact sum.

@@ -61,7 +61,7 @@ use std::ops::Range;
 ///         add_scalar_slice_in_place(x, s);
 ///         Ok(())
 ///     }
-///     fn sum<T: Element>(&self, x: &[T]) -> Result<T> {
+///     fn sum<T: Element>(&self, x: &[T]) -> Result<T::Sum> {
 ///         Ok(sum_slice(x)) // the pairwise sum: the same bits as every backend's
 ///     }
 ///     fn max<T: Element>(&self, x: &[T]) -> Result<Option<T>> {
@@ -131,8 +131,9 @@ pub trait Runtime {
     fn add_scalar<T: Element>(&self, input: &[T], scalar: T, out: &mut [T]) -> Result<()>;
     /// `data[i] += scalar`.
     fn add_scalar_in_place<T: Element>(&self, data: &mut [T], scalar: T) -> Result<()>;
-    /// The pairwise sum (the same bits on every backend).
-    fn sum<T: Element>(&self, input: &[T]) -> Result<T>;
+    /// The pairwise sum (the same bits on every backend); integers summed
+    /// in `i64` or `u64`, wrapping ([`hotloop_core::Num::Sum`]).
+    fn sum<T: Element>(&self, input: &[T]) -> Result<T::Sum>;
     /// The sums of `input`'s [`SUM_CHUNK`]-element chunks, in order (the
     /// last one short): the pieces [`sum`](Runtime::sum) combines with
     /// `hotloop_core::reduce`'s pairwise tree, each with
@@ -140,7 +141,7 @@ pub trait Runtime {
     /// is built from them. The provided form sums each chunk with
     /// [`sum`](Runtime::sum) (a chunk's pairwise sum is its chunk sum); the
     /// backends compute them in one pass.
-    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T>> {
+    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T::Sum>> {
         input.chunks(SUM_CHUNK).map(|c| self.sum(c)).collect()
     }
     /// The largest element (NaN if any), `None` for an empty input.

@@ -2,7 +2,7 @@
 //! `add_scalar_inplace_*` and `add_scalar_blog_*`, thread by thread.
 
 use crate::grid::{Global, Grid};
-use hotloop_core::Real;
+use hotloop_core::Num;
 use hotloop_core::grid as body;
 use hotloop_core::index::Shape3;
 use hotloop_runtime::launch::blog_launch;
@@ -11,7 +11,7 @@ use hotloop_runtime::{LaunchConfig, Result, check_same_shape, shape3};
 /// `out[i] = input[i] + scalar`, each simulated thread running the device
 /// kernel's grid-stride body. `launch` defaults to [`crate::default_launch`]
 /// over the element count.
-pub fn add_scalar<T: Real>(
+pub fn add_scalar<T: Num>(
     launch: Option<LaunchConfig>,
     input: &[T],
     scalar: T,
@@ -31,7 +31,7 @@ pub fn add_scalar<T: Real>(
 }
 
 /// `data[i] += scalar` (the `add_scalar_inplace_*` kernels).
-pub fn add_scalar_in_place<T: Real>(
+pub fn add_scalar_in_place<T: Num>(
     launch: Option<LaunchConfig>,
     data: &mut [T],
     scalar: T,
@@ -51,7 +51,7 @@ pub fn add_scalar_in_place<T: Real>(
 /// `x` handles plane `x` (no grid-stride loop). The launch must therefore
 /// have at least `dims[0]` threads, else [`hotloop_runtime::Error::InvalidLaunch`]; the
 /// default launch has one thread per plane.
-pub fn add_scalar_blog<T: Real>(
+pub fn add_scalar_blog<T: Num>(
     launch: Option<LaunchConfig>,
     input: &[T],
     dims: [usize; 3],

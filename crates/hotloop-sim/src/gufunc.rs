@@ -8,7 +8,7 @@
 //! GPU runs the built-ins), and every row is the CPU's bits.
 
 use crate::grid::{Global, Grid};
-use hotloop_core::Real;
+use hotloop_core::Num;
 use hotloop_core::grid as body;
 use hotloop_core::gufunc::GuKernel;
 use hotloop_runtime::{Error, LaunchConfig, Result};
@@ -19,7 +19,7 @@ use hotloop_runtime::{Error, LaunchConfig, Result};
 /// sizes (from the signature's plan). `launch` defaults to
 /// [`crate::default_launch`] over the rows. With `out_block == 0` there is
 /// nothing to compute (the launch is still validated).
-pub fn run<T: Real, K: GuKernel<T>>(
+pub fn run<T: Num, K: GuKernel<T>>(
     launch: Option<LaunchConfig>,
     kernel: &K,
     core: &[usize],

@@ -9,14 +9,14 @@
 //! `apply`, as on the CPU backends: the same bits.
 
 use crate::grid::{Global, Grid};
-use hotloop_core::Real;
+use hotloop_core::Num;
 use hotloop_core::grid as body;
 use hotloop_core::map::{BinaryOp, NaryOp, UnaryOp};
 use hotloop_runtime::{LaunchConfig, Result, check_same_shape};
 
 /// `out[i] = op(input[i])`. `launch` defaults to [`crate::default_launch`]
 /// over the element count.
-pub fn map<T: Real, Op: UnaryOp<T>>(
+pub fn map<T: Num, Op: UnaryOp<T>>(
     launch: Option<LaunchConfig>,
     op: &Op,
     input: &[T],
@@ -37,7 +37,7 @@ pub fn map<T: Real, Op: UnaryOp<T>>(
 
 /// `data[i] = op(data[i])` (the device runs its out-of-place entry with the
 /// same buffer twice).
-pub fn map_in_place<T: Real, Op: UnaryOp<T>>(
+pub fn map_in_place<T: Num, Op: UnaryOp<T>>(
     launch: Option<LaunchConfig>,
     op: &Op,
     data: &mut [T],
@@ -54,7 +54,7 @@ pub fn map_in_place<T: Real, Op: UnaryOp<T>>(
 }
 
 /// `outputs[k][i] = op(inputs[..][i])[k]`; every array of one length.
-pub fn map_n<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+pub fn map_n<T: Num, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
     launch: Option<LaunchConfig>,
     op: &Op,
     inputs: [&[T]; I],
@@ -88,7 +88,7 @@ pub fn map_n<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
 }
 
 /// `out[i] = op(a[i], b[i])`; all three of the same length.
-pub fn zip<T: Real, Op: BinaryOp<T>>(
+pub fn zip<T: Num, Op: BinaryOp<T>>(
     launch: Option<LaunchConfig>,
     op: &Op,
     a: &[T],
@@ -109,7 +109,7 @@ pub fn zip<T: Real, Op: BinaryOp<T>>(
 }
 
 /// `a[i] = op(a[i], b[i])`.
-pub fn zip_in_place<T: Real, Op: BinaryOp<T>>(
+pub fn zip_in_place<T: Num, Op: BinaryOp<T>>(
     launch: Option<LaunchConfig>,
     op: &Op,
     a: &mut [T],

@@ -6,10 +6,10 @@
 
 use crate::block;
 use crate::grid::{Global, Grid};
-use hotloop_core::Real;
+use hotloop_core::Num;
 use hotloop_core::grid as body;
 use hotloop_core::predicate::Predicate;
-use hotloop_core::reduce::{Max, Min, MinValue, Sum};
+use hotloop_core::reduce::{Max, Min, Sum};
 use hotloop_runtime::launch::{finish_count, finish_max, finish_min, finish_sum};
 use hotloop_runtime::{LaunchConfig, Result, try_vec_with_capacity};
 
@@ -17,12 +17,12 @@ use hotloop_runtime::{LaunchConfig, Result, try_vec_with_capacity};
 /// sums its grid-stride share of the `SUM_CHUNK`-element chunks, each with
 /// the CPU's own chunk arithmetic. Their memory is that of the work (one
 /// value per chunk), whatever the launch.
-pub fn sum_partials<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Vec<T>> {
+pub fn sum_partials<T: Num>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Vec<T::Sum>> {
     let len = input.len() as u64;
     let chunks = body::sum_chunks(len);
     let grid = Grid::resolve(launch, chunks)?;
     let mut sums = try_vec_with_capacity("simulated chunk sums", chunks as usize)?;
-    sums.resize(chunks as usize, T::ZERO);
+    sums.resize(chunks as usize, T::Sum::ZERO);
     let (src, dst) = (Global::input(input), Global::output(&mut sums));
     grid.for_each_thread(|t| {
         // SAFETY: `src` holds `len` elements, read-only; `dst` holds one slot
@@ -35,19 +35,16 @@ pub fn sum_partials<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Resul
 /// Sum of `input`: [`sum_partials`] finished on the host, pairwise. The
 /// CPU backends' bits at any launch (and so the GPU's). The sum of nothing
 /// is 0.
-pub fn sum<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Result<T> {
+pub fn sum<T: Num>(launch: Option<LaunchConfig>, input: &[T]) -> Result<T::Sum> {
     Ok(finish_sum(&sum_partials(launch, input)?))
 }
 
-/// The per-block partial maxima the `max_*` kernel writes (negative
-/// infinity for a block with no elements), NaN-propagating.
-pub fn max_partials<T: Real + MinValue>(
-    launch: Option<LaunchConfig>,
-    input: &[T],
-) -> Result<Vec<T>> {
+/// The per-block partial maxima the `max_*` kernel writes
+/// ([`Num::LOWEST`] for a block with no elements), NaN-propagating.
+pub fn max_partials<T: Num>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Vec<T>> {
     let len = input.len() as u64;
     let src = Global::input(input);
-    Grid::resolve(launch, len)?.block_outputs(T::NEG_INFINITY, |b| {
+    Grid::resolve(launch, len)?.block_outputs(T::LOWEST, |b| {
         block::reduce::<T, Max>(b, |t| {
             // SAFETY: `src` holds `len` elements, read-only.
             unsafe { body::max_thread_partial(t, src.ptr(), len) }
@@ -58,7 +55,7 @@ pub fn max_partials<T: Real + MinValue>(
 /// Largest element (NaN if any is NaN), or `None` for an empty input: the
 /// CPU backends' bits for any launch, as [`min`]. The launch is validated
 /// even then.
-pub fn max<T: Real + MinValue>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Option<T>> {
+pub fn max<T: Num>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Option<T>> {
     if input.is_empty() {
         Grid::resolve(launch, 0)?;
         return Ok(None);
@@ -66,12 +63,12 @@ pub fn max<T: Real + MinValue>(launch: Option<LaunchConfig>, input: &[T]) -> Res
     Ok(Some(finish_max(&max_partials(launch, input)?)))
 }
 
-/// The per-block partial minima the `min_*` kernel writes (positive
-/// infinity for a block with no elements), NaN-propagating.
-pub fn min_partials<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Vec<T>> {
+/// The per-block partial minima the `min_*` kernel writes
+/// ([`Num::HIGHEST`] for a block with no elements), NaN-propagating.
+pub fn min_partials<T: Num>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Vec<T>> {
     let len = input.len() as u64;
     let src = Global::input(input);
-    Grid::resolve(launch, len)?.block_outputs(T::INFINITY, |b| {
+    Grid::resolve(launch, len)?.block_outputs(T::HIGHEST, |b| {
         block::reduce::<T, Min>(b, |t| {
             // SAFETY: `src` holds `len` elements, read-only.
             unsafe { body::min_thread_partial(t, src.ptr(), len) }
@@ -83,7 +80,7 @@ pub fn min_partials<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Resul
 /// combiner depends only on the values, so the result is the CPU backends'
 /// bits for any launch (the canonical NaN; `-0.0` before `+0.0`). The
 /// launch is validated even for an empty input.
-pub fn min<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Option<T>> {
+pub fn min<T: Num>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Option<T>> {
     if input.is_empty() {
         Grid::resolve(launch, 0)?;
         return Ok(None);
@@ -93,7 +90,7 @@ pub fn min<T: Real>(launch: Option<LaunchConfig>, input: &[T]) -> Result<Option<
 
 /// The per-block counts of elements satisfying `pred` that the `count_*`
 /// kernels write (`u64`, whatever the element type).
-pub fn count_partials<T: Real, P: Predicate<T>>(
+pub fn count_partials<T: Num, P: Predicate<T>>(
     launch: Option<LaunchConfig>,
     pred: &P,
     input: &[T],
@@ -111,7 +108,7 @@ pub fn count_partials<T: Real, P: Predicate<T>>(
 /// Number of elements for which `pred` holds: exact, the same for every
 /// launch and backend. Any [`Predicate`] runs here (the GPU runs the
 /// built-ins).
-pub fn count_where<T: Real, P: Predicate<T>>(
+pub fn count_where<T: Num, P: Predicate<T>>(
     launch: Option<LaunchConfig>,
     pred: &P,
     input: &[T],

@@ -25,10 +25,10 @@ impl Runtime for Sim {
     fn add_scalar_in_place<T: Element>(&self, data: &mut [T], scalar: T) -> Result<()> {
         elementwise::add_scalar_in_place(self.launch, data, scalar)
     }
-    fn sum<T: Element>(&self, input: &[T]) -> Result<T> {
+    fn sum<T: Element>(&self, input: &[T]) -> Result<T::Sum> {
         reduce::sum(self.launch, input)
     }
-    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T>> {
+    fn sum_chunks<T: Element>(&self, input: &[T]) -> Result<Vec<T::Sum>> {
         reduce::sum_partials(self.launch, input)
     }
     fn max<T: Element>(&self, input: &[T]) -> Result<Option<T>> {

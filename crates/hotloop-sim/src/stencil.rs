@@ -8,7 +8,7 @@
 //! output is the CPU's bits in every mode.
 
 use crate::grid::{Global, Grid};
-use hotloop_core::Real;
+use hotloop_core::Num;
 use hotloop_core::grid as body;
 use hotloop_core::index::Shape3;
 use hotloop_core::stencil::{Boundary, Stencil3};
@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 /// `out = kernel(input)` under `boundary`, both row-major arrays of shape
 /// `dims` (the output cannot be the input: the kernel reads neighbours).
 /// `launch` defaults to [`crate::default_launch`] over the cells.
-pub fn run<T: Real, K: Stencil3<T>>(
+pub fn run<T: Num, K: Stencil3<T>>(
     launch: Option<LaunchConfig>,
     kernel: &K,
     input: &[T],

@@ -11,12 +11,12 @@
 //! Bodies take raw pointers because, on the device, every thread of the grid
 //! holds the same buffer; each writes only its own indices.
 
-use crate::Real;
+use crate::Num;
 use crate::elementwise::add_scalar;
 use crate::index::{GridStride, Shape3};
 use crate::philox::Key;
 use crate::pi::{block_hits_in, blocks_of};
-use crate::reduce::{Max, MinValue, SUM_CHUNK, sum_chunk};
+use crate::reduce::{SUM_CHUNK, sum_chunk};
 
 mod ops;
 
@@ -66,7 +66,7 @@ impl ThreadIdx {
 /// `input` (in place) but must not otherwise overlap it; no other thread
 /// writes this thread's indices.
 #[inline(always)]
-pub unsafe fn add_scalar_thread<T: Real>(
+pub unsafe fn add_scalar_thread<T: Num>(
     idx: ThreadIdx,
     input: *const T,
     out: *mut T,
@@ -87,7 +87,7 @@ pub unsafe fn add_scalar_thread<T: Real>(
 /// # Safety
 /// As [`add_scalar_thread`], with `shape.nx * ny * nz` elements.
 #[inline(always)]
-pub unsafe fn add_scalar_blog_thread<T: Real>(
+pub unsafe fn add_scalar_blog_thread<T: Num>(
     idx: ThreadIdx,
     input: *const T,
     out: *mut T,
@@ -137,11 +137,11 @@ pub const fn sum_chunks(len: u64) -> u64 {
 /// `input` must be valid for `len` elements, `chunk_sums` for writes of
 /// `sum_chunks(len)`; no other thread writes this thread's chunks.
 #[inline(always)]
-pub unsafe fn sum_chunks_thread<T: Real>(
+pub unsafe fn sum_chunks_thread<T: Num>(
     idx: ThreadIdx,
     input: *const T,
     len: u64,
-    chunk_sums: *mut T,
+    chunk_sums: *mut T::Sum,
 ) {
     for c in idx.grid_stride(sum_chunks(len)) {
         let first = c * SUM_CHUNK as u64;
@@ -153,21 +153,17 @@ pub unsafe fn sum_chunks_thread<T: Real>(
     }
 }
 
-/// This thread's NaN-propagating partial maximum (negative infinity if it
+/// This thread's NaN-propagating partial maximum ([`Num::LOWEST`] if it
 /// has no indices).
 ///
 /// # Safety
 /// `input` must be valid for `len` elements.
 #[inline(always)]
-pub unsafe fn max_thread_partial<T: Real + MinValue>(
-    idx: ThreadIdx,
-    input: *const T,
-    len: u64,
-) -> T {
-    let mut acc = T::NEG_INFINITY;
+pub unsafe fn max_thread_partial<T: Num>(idx: ThreadIdx, input: *const T, len: u64) -> T {
+    let mut acc = T::LOWEST;
     for i in idx.grid_stride(len) {
         // SAFETY: i < len.
-        acc = Max::max(acc, unsafe { *input.add(i as usize) });
+        acc = T::max_of(acc, unsafe { *input.add(i as usize) });
     }
     acc
 }
@@ -212,7 +208,7 @@ mod tests {
             // SAFETY: both arrays hold 37 elements; threads write disjoint indices.
             unsafe {
                 add_scalar_thread(t, input.as_ptr(), out.as_mut_ptr(), 37, 1.0);
-                max = Max::max(max, max_thread_partial(t, input.as_ptr(), 37));
+                max = Num::max_of(max, max_thread_partial(t, input.as_ptr(), 37));
             }
         }
         assert!(out.iter().enumerate().all(|(i, &o)| o == i as f64 + 1.0));

@@ -16,13 +16,12 @@
 //! reductions), rows (gufuncs: one thread runs a whole row, the row's loop
 //! being sequential in the kernel) or output cells (stencils).
 
-use crate::Real;
+use crate::Num;
 use crate::grid::ThreadIdx;
 use crate::gufunc::{GuKernel, gufunc_at};
 use crate::index::Shape3;
 use crate::map::{BinaryOp, NaryOp, UnaryOp, map_at, map_n_at, zip_at};
 use crate::predicate::Predicate;
-use crate::reduce::Min;
 use crate::stencil::{Boundary, ReachError, Stencil3, stencil_cell};
 
 /// `out[i] = op(input[i])` for this thread's grid-stride indices below
@@ -33,7 +32,7 @@ use crate::stencil::{Boundary, ReachError, Stencil3, stencil_cell};
 /// `input` (in place) but must not otherwise overlap it; no other thread
 /// writes this thread's indices.
 #[inline(always)]
-pub unsafe fn map_thread<T: Real, Op: UnaryOp<T>>(
+pub unsafe fn map_thread<T: Num, Op: UnaryOp<T>>(
     idx: ThreadIdx,
     op: &Op,
     input: *const T,
@@ -54,7 +53,7 @@ pub unsafe fn map_thread<T: Real, Op: UnaryOp<T>>(
 /// Every buffer is valid for `len` elements; the outputs do not overlap
 /// each other or the inputs; no other thread writes this thread's indices.
 #[inline(always)]
-pub unsafe fn map_n_thread<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
+pub unsafe fn map_n_thread<T: Num, Op: NaryOp<T, I, O>, const I: usize, const O: usize>(
     idx: ThreadIdx,
     op: &Op,
     inputs: [*const T; I],
@@ -73,7 +72,7 @@ pub unsafe fn map_n_thread<T: Real, Op: NaryOp<T, I, O>, const I: usize, const O
 /// # Safety
 /// As [`map_thread`], for `a`, `b` and `out` (`out` may equal `a` or `b`).
 #[inline(always)]
-pub unsafe fn zip_thread<T: Real, Op: BinaryOp<T>>(
+pub unsafe fn zip_thread<T: Num, Op: BinaryOp<T>>(
     idx: ThreadIdx,
     op: &Op,
     a: *const T,
@@ -99,7 +98,7 @@ pub unsafe fn zip_thread<T: Real, Op: BinaryOp<T>>(
 /// thread's rows.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub unsafe fn gufunc_thread<T: Real, K: GuKernel<T>>(
+pub unsafe fn gufunc_thread<T: Num, K: GuKernel<T>>(
     idx: ThreadIdx,
     kernel: &K,
     core: &[usize],
@@ -134,7 +133,7 @@ pub const fn cell_coords(shape: Shape3, c: usize) -> (usize, usize, usize) {
 /// must not overflow `usize`) and must not overlap; no other thread writes
 /// this thread's cells.
 #[inline(always)]
-pub unsafe fn stencil_thread<T: Real, K: Stencil3<T>>(
+pub unsafe fn stencil_thread<T: Num, K: Stencil3<T>>(
     idx: ThreadIdx,
     kernel: &K,
     input: *const T,
@@ -155,17 +154,17 @@ pub unsafe fn stencil_thread<T: Real, K: Stencil3<T>>(
     Ok(())
 }
 
-/// This thread's NaN-propagating partial minimum (positive infinity if it
+/// This thread's NaN-propagating partial minimum ([`Num::HIGHEST`] if it
 /// has no indices).
 ///
 /// # Safety
 /// `input` must be valid for `len` elements.
 #[inline(always)]
-pub unsafe fn min_thread_partial<T: Real>(idx: ThreadIdx, input: *const T, len: u64) -> T {
-    let mut acc = T::INFINITY;
+pub unsafe fn min_thread_partial<T: Num>(idx: ThreadIdx, input: *const T, len: u64) -> T {
+    let mut acc = T::HIGHEST;
     for i in idx.grid_stride(len) {
         // SAFETY: i < len.
-        acc = Min::min(acc, unsafe { *input.add(i as usize) });
+        acc = T::min_of(acc, unsafe { *input.add(i as usize) });
     }
     acc
 }
@@ -175,7 +174,7 @@ pub unsafe fn min_thread_partial<T: Real>(idx: ThreadIdx, input: *const T, len: 
 /// # Safety
 /// `input` must be valid for `len` elements.
 #[inline(always)]
-pub unsafe fn count_thread_partial<T: Real, P: Predicate<T>>(
+pub unsafe fn count_thread_partial<T: Num, P: Predicate<T>>(
     idx: ThreadIdx,
     pred: &P,
     input: *const T,
@@ -368,7 +367,10 @@ mod tests {
                         counts[s] = count_thread_partial(idx, &pred, x.as_ptr(), 257);
                     }
                 }
-                min = Min::min(min, block_reduce::<f64, Min>(&mut mins[..t as usize]));
+                min = Num::min_of(
+                    min,
+                    block_reduce::<f64, crate::reduce::Min>(&mut mins[..t as usize]),
+                );
                 count += block_reduce::<u64, Sum>(&mut counts[..t as usize]);
             }
             assert_eq!(Some(min), min_slice(&x), "{b}x{t}");

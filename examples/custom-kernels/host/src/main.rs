@@ -11,12 +11,12 @@
 //! CUDA, each checked against the serial backend bit for bit.
 
 use custom_kernels::{
-    BlackScholes, MATH_FUNCTIONS, Outlier, Softsign, TPB, add_scalar, add_two, add_two_blog,
-    block_max, block_sum, fast_matmul, histogram, math_function, math_table, range_mask, to_half,
-    zero_suppress,
+    BlackScholes, MATH_FUNCTIONS, Outlier, Softsign, TPB, ZeroSuppress, add_scalar, add_two,
+    add_two_blog, block_max, block_sum, fast_matmul, histogram, math_function, math_table,
+    range_mask, to_half, zero_suppress,
 };
 use hotloop::ndarray::{Array2, Array3, IntoDimension};
-use hotloop::{Backend, Error, count_where_slice, map_n_slice_into, map_slice_into};
+use hotloop::{Backend, BinaryOp, Error, count_where_slice, map_n_slice_into, map_slice_into};
 use hotloop_cuda::Module;
 use hotloop_device::host::Launcher;
 use hotloop_device::{DeviceCopy, bf16, f16};
@@ -357,6 +357,26 @@ fn ops(backend: Backend) -> Vec<(String, String, bool, String)> {
         "Outlier (count_where, #[device_op])",
         count_where_slice(Backend::Serial, outlier, &x)
             .and_then(|w| Ok(count_where_slice(backend, outlier, &x)? == w)),
+    );
+    // Zero suppression on an int16 waveform: the serial values, and the
+    // example's own formula.
+    let wave: Vec<i16> = (0..20_003)
+        .map(|i: i32| ((i * 7919) % 65_536 - 32_768) as i16)
+        .collect();
+    let suppress = ZeroSuppress.right(15_000);
+    let mut want = vec![0i16; wave.len()];
+    let mut got = vec![0i16; wave.len()];
+    row(
+        "ZeroSuppress (map over i16, #[device_op])",
+        map_slice_into(Backend::Serial, suppress, &wave, &mut want)
+            .and_then(|()| map_slice_into(backend, suppress, &wave, &mut got))
+            .map(|()| {
+                let formula = wave
+                    .iter()
+                    .zip(&want)
+                    .all(|(&v, &w)| w == if (v as i32).abs() < 15_000 { 0 } else { v });
+                formula && got == want
+            }),
     );
     // Black-Scholes: three inputs, two outputs, as numba-examples generates
     // them; the serial bits, and NumPy's formula (f64, the platform's log

@@ -48,6 +48,27 @@ impl<T: Real> Predicate<T> for Outlier<T> {
     }
 }
 
+/// numba-examples' waveform zero suppression, its `@vectorize(['int16(int16,
+/// int16)'])` line for line: a sample below the threshold in magnitude
+/// becomes 0. An op on `i16` itself (no conversion through a float):
+/// `ZeroSuppress.right(threshold)` binds the threshold as the example's
+/// scalar argument.
+#[derive(Clone, Copy, Debug, DeviceValue)]
+#[repr(C)]
+pub struct ZeroSuppress;
+
+#[device_op]
+impl BinaryOp<i16> for ZeroSuppress {
+    fn apply(&self, value: i16, threshold: i16) -> i16 {
+        // `unsigned_abs`: |-32768| is 32768, where `abs` would overflow.
+        if value.unsigned_abs() < threshold.unsigned_abs() {
+            0
+        } else {
+            value
+        }
+    }
+}
+
 /// numba-examples' Black-Scholes (its finance/blackscholes example), its
 /// loop body line for line: three inputs (stock price, strike, years) and
 /// two outputs (call and put), with the rate and volatility as fields. One
