@@ -39,23 +39,24 @@ use hotloop_runtime::{Element, Error, Result, check_same_shape};
 use ndarray::{Array, ArrayBase, Data, DataMut, Dimension};
 
 /// `op(input)` element by element, into a new standard-layout array
-/// (allocated fallibly); `input` in any layout.
-pub fn map<T, S, D, Op>(backend: Backend, op: Op, input: &ArrayBase<S, D>) -> Result<Array<T, D>>
+/// (allocated fallibly) of the op's output type; `input` in any layout.
+pub fn map<T, U, S, D, Op>(backend: Backend, op: Op, input: &ArrayBase<S, D>) -> Result<Array<U, D>>
 where
     T: Element,
+    U: Element,
     S: Data<Elem = T>,
     D: Dimension,
-    Op: UnaryOp<T>,
+    Op: UnaryOp<T, U>,
 {
     let src = logical_order("map input copy", input.view())?;
-    let mut out = hotloop_runtime::try_zeroed_vec::<T>("map output", src.len())?;
+    let mut out = hotloop_runtime::try_zeroed_vec::<U>("map output", src.len())?;
     run_map(backend, &op, &src, &mut out)?;
     Ok(Array::from_shape_vec(input.raw_dim(), out).expect("same length as the input"))
 }
 
 /// `out = op(input)`; the same shape, any layouts (over the arrays' memory
 /// when they share its order, through a copy when they do not).
-pub fn map_into<T, S, SO, D, Op>(
+pub fn map_into<T, U, S, SO, D, Op>(
     backend: Backend,
     op: Op,
     input: &ArrayBase<S, D>,
@@ -63,10 +64,11 @@ pub fn map_into<T, S, SO, D, Op>(
 ) -> Result<()>
 where
     T: Element,
+    U: Element,
     S: Data<Elem = T>,
-    SO: DataMut<Elem = T>,
+    SO: DataMut<Elem = U>,
     D: Dimension,
-    Op: UnaryOp<T>,
+    Op: UnaryOp<T, U>,
 {
     check_same_shape("input", input.shape(), "output", out.shape())?;
     unary_into(input.view(), out.view_mut(), |src, dst| {
@@ -88,21 +90,21 @@ where
 }
 
 /// `out = op(input)` over slices of the same length.
-pub fn map_slice_into<T: Element, Op: UnaryOp<T>>(
+pub fn map_slice_into<T: Element, U: Element, Op: UnaryOp<T, U>>(
     backend: Backend,
     op: Op,
     input: &[T],
-    out: &mut [T],
+    out: &mut [U],
 ) -> Result<()> {
     same_len("input", input, "output", out)?;
     run_map(backend, &op, input, out)
 }
 
-fn run_map<T: Element, Op: UnaryOp<T>>(
+fn run_map<T: Element, U: Element, Op: UnaryOp<T, U>>(
     backend: Backend,
     op: &Op,
     input: &[T],
-    out: &mut [T],
+    out: &mut [U],
 ) -> Result<()> {
     with_runtime!(backend, |rt| rt.map(op, input, out))
 }
@@ -286,7 +288,12 @@ pub fn map_n_slice_into<T: Element, Op: NaryOp<T, I, O>, const I: usize, const O
     with_runtime!(backend, |rt| rt.map_n(&op, inputs, outputs))
 }
 
-fn same_len<T>(left_name: &'static str, l: &[T], right_name: &'static str, r: &[T]) -> Result<()> {
+fn same_len<T, U>(
+    left_name: &'static str,
+    l: &[T],
+    right_name: &'static str,
+    r: &[U],
+) -> Result<()> {
     if l.len() == r.len() {
         Ok(())
     } else {

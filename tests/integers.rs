@@ -1,14 +1,15 @@
 //! The element-wise ops and reductions over integer arrays, on every
 //! backend: NumPy's int8..uint64 semantics (sums widened to `i64`/`u64`
 //! and wrapping, elements wrapping on `+`), checked against plain loops in
-//! `i128`.
+//! `i128`; and ops whose output or parameters are of another type than
+//! their input.
 
 mod common;
 
 use common::{backends, closure_backends};
 use hotloop::{
-    Backend, BinaryOp, Element, Error, GreaterThan, InRange, LessThan, Num, UnaryOp, add_scalar,
-    count_where, map, max, min, sum, zip,
+    Backend, BinaryOp, Element, Error, GreaterThan, InRange, LessThan, Num, Predicate, UnaryOp,
+    add_scalar, count_where, map, map_into, map_slice_into, max, min, sum, zip,
 };
 use ndarray::{Array1, Array2, Array3};
 
@@ -176,4 +177,63 @@ fn the_generic_bound_is_num() {
     assert_eq!(largest(Backend::Serial, &[3.5f32, -9.0]), 3.5);
     assert_eq!(<i8 as Num>::LOWEST, i8::MIN);
     assert_eq!(UnaryOp::apply(&|x: i32| x * 2, 4), 8);
+}
+
+/// An ADC's counts to volts: `int16` in, `float32` out (Numba's
+/// `@vectorize(['float32(int16)'])`).
+#[derive(Clone, Copy, Debug)]
+struct Volts {
+    per_count: f32,
+}
+
+impl UnaryOp<i16, f32> for Volts {
+    fn apply(&self, counts: i16) -> f32 {
+        f32::from(counts) * self.per_count
+    }
+}
+
+/// A threshold of another type than the data: `int16` samples against a
+/// `float64` level.
+#[derive(Clone, Copy, Debug)]
+struct Above {
+    level: f64,
+}
+
+impl Predicate<i16> for Above {
+    fn test(&self, x: i16) -> bool {
+        f64::from(x) > self.level
+    }
+}
+
+#[test]
+fn an_op_may_change_the_element_type() {
+    let counts: Vec<i16> = spread(5_003, i16::MIN as i128, i16::MAX as i128);
+    let a = Array2::from_shape_vec((5, 1_000), counts[..5_000].to_vec()).unwrap();
+    let op = Volts {
+        per_count: 1.0 / 4096.0,
+    };
+    let want = a.mapv(|c| f32::from(c) * (1.0 / 4096.0));
+    let above = counts[..5_000]
+        .iter()
+        .filter(|&&c| f64::from(c) > 1234.5)
+        .count() as u64;
+    for b in closure_backends() {
+        let v: Array2<f32> = map(b, op, &a).unwrap();
+        assert_eq!(v, want, "{b:?}");
+        // Into an existing output of another layout, through a closure.
+        let mut wide = Array2::<f64>::zeros((1_000, 5));
+        let mut t = wide.view_mut().reversed_axes();
+        map_into(b, |c: i16| f64::from(c) * 2.0, &a, &mut t).unwrap();
+        assert_eq!(wide[[7, 3]], f64::from(a[[3, 7]]) * 2.0, "{b:?}");
+        // Slices: u8 pixels to f64 intensities.
+        let px: Vec<u8> = (0..=255).collect();
+        let mut out = vec![0.0f64; px.len()];
+        map_slice_into(b, |p: u8| f64::from(p) / 255.0, &px, &mut out).unwrap();
+        assert_eq!(out[255], 1.0, "{b:?}");
+        assert_eq!(
+            count_where(b, Above { level: 1234.5 }, &a).unwrap(),
+            above,
+            "{b:?}"
+        );
+    }
 }

@@ -4,8 +4,10 @@
 //! A unary function is a type implementing [`UnaryOp`]; a binary one (array
 //! ⊕ array) implements [`BinaryOp`], and [`BinaryOp::right`] /
 //! [`BinaryOp::left`] bind a scalar operand to make a unary one (array ⊕
-//! scalar, scalar ⊕ array). Closures `Fn(T) -> T` and `Fn(T, T) -> T` that
-//! are `Copy + Send + Sync` implement the traits too.
+//! scalar, scalar ⊕ array). Closures `Fn(T) -> U` and `Fn(T, T) -> T` that
+//! are `Copy + Send + Sync` implement the traits too. A unary op may give
+//! another type than it takes (`UnaryOp<i16, f32>`, Numba's
+//! `@vectorize(['float32(int16)'])`).
 //!
 //! Built-ins: [`Affine`], [`Polynomial`] (Horner), [`Clamp`], [`Exp`]
 //! (hotloop's own, within 2 ulp of libm; see [`crate::math`]), [`Sigmoid`],
@@ -48,14 +50,36 @@ use hotloop_macros::{DeviceValue, device_op};
 /// assert_eq!(out, [0.0, 0.5, -0.5]);
 /// ```
 ///
+/// Its output may be of another type (`U`, the input's by default): an
+/// ADC's counts to volts, `int16` in, `float32` out:
+///
+/// ```rust
+/// use hotloop_core::map::{UnaryOp, map_slice};
+///
+/// #[derive(Clone, Copy, Debug)]
+/// struct Volts {
+///     per_count: f32,
+/// }
+///
+/// impl UnaryOp<i16, f32> for Volts {
+///     fn apply(&self, counts: i16) -> f32 {
+///         f32::from(counts) * self.per_count
+///     }
+/// }
+///
+/// let mut v = [0.0f32; 2];
+/// map_slice(&Volts { per_count: 0.5 }, &[-3i16, 8], &mut v);
+/// assert_eq!(v, [-1.5, 4.0]);
+/// ```
+///
 /// Through the facade it runs on any backend,
 /// `hotloop::map(Backend::parallel(), Softsign, &x)`. `#[device_op]` on the
 /// impl (with `#[derive(DeviceValue)]` and `#[repr(C)]` on the type) adds
 /// its GPU entry points, so `Backend::Cuda` runs it too: see the README,
 /// "Your own `@vectorize`, on the GPU too".
-pub trait UnaryOp<T: Num>: Copy + Send + Sync {
+pub trait UnaryOp<T: Num, U: Num = T>: Copy + Send + Sync {
     /// The function.
-    fn apply(&self, x: T) -> T;
+    fn apply(&self, x: T) -> U;
 
     /// The GPU kernel that runs this op, if it has one: filled in by
     /// `#[device_op]` on the impl (every built-in has it); `None` for a
@@ -140,9 +164,9 @@ pub trait BinaryOp<T: Num>: Copy + Send + Sync {
     }
 }
 
-impl<T: Num, F: Fn(T) -> T + Copy + Send + Sync> UnaryOp<T> for F {
+impl<T: Num, U: Num, F: Fn(T) -> U + Copy + Send + Sync> UnaryOp<T, U> for F {
     #[inline(always)]
-    fn apply(&self, x: T) -> T {
+    fn apply(&self, x: T) -> U {
         self(x)
     }
 }
@@ -507,7 +531,7 @@ impl<T: Real> BinaryOp<T> for Axpy<T> {
 /// `out[i] = op(input[i])`, contiguous, branch-free: vectorizes like
 /// `add_scalar_slice` when `op` does. Same lengths (the callers check).
 #[inline(always)]
-pub fn map_slice<T: Num, Op: UnaryOp<T>>(op: &Op, input: &[T], out: &mut [T]) {
+pub fn map_slice<T: Num, U: Num, Op: UnaryOp<T, U>>(op: &Op, input: &[T], out: &mut [U]) {
     debug_assert_eq!(input.len(), out.len());
     for (o, &x) in out.iter_mut().zip(input) {
         *o = op.apply(x);
@@ -545,9 +569,15 @@ pub fn zip_slice_in_place<T: Num, Op: BinaryOp<T>>(op: &Op, a: &mut [T], b: &[T]
 ///
 /// # Safety
 /// `input` and `out` must be valid for index `i`; `out` may equal `input`
-/// but must not otherwise overlap it; no other thread writes index `i`.
+/// (of the same type) but must not otherwise overlap it; no other thread
+/// writes index `i`.
 #[inline(always)]
-pub unsafe fn map_at<T: Num, Op: UnaryOp<T>>(op: &Op, input: *const T, out: *mut T, i: usize) {
+pub unsafe fn map_at<T: Num, U: Num, Op: UnaryOp<T, U>>(
+    op: &Op,
+    input: *const T,
+    out: *mut U,
+    i: usize,
+) {
     // SAFETY: guaranteed by the caller.
     unsafe { *out.add(i) = op.apply(*input.add(i)) };
 }

@@ -20,7 +20,12 @@ pub mod serial {
     use super::*;
 
     /// `out[i] = op(input[i])`. Same lengths (the callers check).
-    pub fn map<T: Num, Op: UnaryOp<T>>(op: &Op, input: &[T], out: &mut [T], store: StoreMode) {
+    pub fn map<T: Num, U: Num, Op: UnaryOp<T, U>>(
+        op: &Op,
+        input: &[T],
+        out: &mut [U],
+        store: StoreMode,
+    ) {
         debug_assert_eq!(input.len(), out.len());
         if store.streams(size_of_val(out)) {
             map_streaming(input, out, |x| op.apply(x));
@@ -89,11 +94,11 @@ pub mod parallel {
     use crate::pool::Pool;
 
     /// `out[i] = op(input[i])` over the pool.
-    pub fn map<T: Num, Op: UnaryOp<T>>(
+    pub fn map<T: Num, U: Num, Op: UnaryOp<T, U>>(
         pool: &Pool,
         op: &Op,
         input: &[T],
-        out: &mut [T],
+        out: &mut [U],
         store: StoreMode,
     ) {
         debug_assert_eq!(input.len(), out.len());

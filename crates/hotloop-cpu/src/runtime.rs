@@ -55,7 +55,12 @@ impl Runtime for Serial {
     fn count_where<T: Element, P: Predicate<T>>(&self, pred: &P, input: &[T]) -> Result<u64> {
         Ok(reductions::serial::count_where(pred, input))
     }
-    fn map<T: Element, Op: UnaryOp<T>>(&self, op: &Op, input: &[T], out: &mut [T]) -> Result<()> {
+    fn map<T: Element, U: Element, Op: UnaryOp<T, U>>(
+        &self,
+        op: &Op,
+        input: &[T],
+        out: &mut [U],
+    ) -> Result<()> {
         map::serial::map(op, input, out, StoreMode::Auto);
         Ok(())
     }
@@ -148,7 +153,12 @@ impl Runtime for Parallel {
     fn count_where<T: Element, P: Predicate<T>>(&self, pred: &P, input: &[T]) -> Result<u64> {
         Ok(reductions::parallel::count_where(&self.pool, pred, input))
     }
-    fn map<T: Element, Op: UnaryOp<T>>(&self, op: &Op, input: &[T], out: &mut [T]) -> Result<()> {
+    fn map<T: Element, U: Element, Op: UnaryOp<T, U>>(
+        &self,
+        op: &Op,
+        input: &[T],
+        out: &mut [U],
+    ) -> Result<()> {
         map::parallel::map(&self.pool, op, input, out, StoreMode::Auto);
         Ok(())
     }

@@ -74,7 +74,7 @@ pub fn add_scalar_streaming<T: Num>(input: &[T], scalar: T, out: &mut [T]) {
 /// `out[i] = f(input[i])`, written with streaming stores where supported:
 /// the streaming form of every element-wise map (`f` is the core body).
 #[inline]
-pub fn map_streaming<T: Num>(input: &[T], out: &mut [T], f: impl Fn(T) -> T) {
+pub fn map_streaming<T: Num, U: Num>(input: &[T], out: &mut [U], f: impl Fn(T) -> U) {
     debug_assert_eq!(input.len(), out.len());
     let n = input.len().min(out.len());
     let input = &input[..n];

@@ -33,13 +33,13 @@ struct U64Out {
 /// arguments in `dk`'s parameter order (the op first, then the form's
 /// buffers, `scalars` and `values`), launched from the op's module.
 #[allow(clippy::too_many_arguments)]
-fn op_round_trip<T: Element>(
+fn op_round_trip<T: Element, O: Element>(
     dev: &Arc<Device>,
     launch: Option<LaunchConfig>,
     dk: &DeviceKernel,
     items: u64,
     inputs: &[Input<'_, T>],
-    out: Option<&mut [T]>,
+    out: Option<&mut [O]>,
     scalars: &[u64],
     values: &[ValueBytes],
     u64_outs: &[U64Out],
@@ -72,10 +72,10 @@ fn op_round_trip<T: Element>(
 /// The launch's arguments, in the order of `dk`'s parameters: the op, then
 /// each parameter from the list of its kind. A parameter with nothing left
 /// to take, or anything left over, is a kernel that is not this form's.
-fn arguments<T: Element>(
+fn arguments<T: Element, O: Element>(
     dk: &DeviceKernel,
     inputs: &[Input<'_, T>],
-    d: &OnDevice<T, u64>,
+    d: &OnDevice<T, O, u64>,
     scalars: &[u64],
     values: &[ValueBytes],
 ) -> Result<Args> {
@@ -86,8 +86,9 @@ fn arguments<T: Element>(
             dk.kernel.name, dk.kernel.params
         ),
     };
-    let elem = T::ELEM;
+    let (elem, out_elem) = (T::ELEM, O::ELEM);
     let buffer = |a: &DeviceArray<T>| (a.addr(), a.len() as u64);
+    let out_buffer = |a: &DeviceArray<O>| (a.addr(), a.len() as u64);
     let mut args = Args::new();
     let (mut ins, mut hosts, mut outs, mut sc, mut vals) = (0, 0, 0, 0, 0);
     let mut out_taken = false;
@@ -107,7 +108,7 @@ fn arguments<T: Element>(
                         hosts += 1;
                         buffer(&d.inputs[hosts - 1])
                     }
-                    Some(Input::Output) => buffer(
+                    Some(Input::Output) => out_buffer(
                         d.out
                             .as_ref()
                             .ok_or_else(|| mismatch("in place without an output"))?,
@@ -117,12 +118,12 @@ fn arguments<T: Element>(
                 args.push_raw(*kind, a, len);
                 ins += 1;
             }
-            ParamKind::Out(e) if e == elem && !out_taken => {
+            ParamKind::Out(e) if e == out_elem && !out_taken => {
                 let o = d
                     .out
                     .as_ref()
                     .ok_or_else(|| mismatch("an output it was not given"))?;
-                let (a, len) = buffer(o);
+                let (a, len) = out_buffer(o);
                 args.push_raw(*kind, a, len);
                 out_taken = true;
             }
@@ -156,12 +157,12 @@ fn arguments<T: Element>(
 }
 
 /// `out[i] = op(input[i])` (a map kernel).
-pub fn map_timed<T: Element>(
+pub fn map_timed<T: Element, U: Element>(
     dev: &Arc<Device>,
     launch: Option<LaunchConfig>,
     op: &DeviceKernel,
     input: &[T],
-    out: &mut [T],
+    out: &mut [U],
 ) -> Result<Timings> {
     check_same_shape("input", &[input.len()], "output", &[out.len()])?;
     let items = out.len() as u64;
@@ -225,55 +226,63 @@ pub fn map_n_timed<T: Element, const I: usize, const O: usize>(
         .collect();
     let cfg = dev.resolve(launch, n as u64)?;
     let module = dev.module(op.module)?;
-    let (timings, results) = round_trip(dev, cfg, n as u64, &hosts, None, &extras, |d| {
-        let mut args = Args::new();
-        let mut bufs = d
-            .inputs
-            .iter()
-            .map(|a| (false, a))
-            .chain(d.extras.iter().map(|a| (true, a)));
-        for (pos, kind) in op.kernel.params.iter().enumerate() {
-            match (*kind, pos) {
-                (ParamKind::Value { .. }, 0) => args.push_value(*kind, op.op),
-                (ParamKind::Slice(_) | ParamKind::Out(_), _) => {
-                    // `launch` refuses kinds that do not match what is pushed.
-                    let (written, a) = bufs.next().ok_or_else(|| Error::InvalidArgument {
-                        what: "kernel arguments",
-                        reason: format!(
-                            "`{}` takes more arrays than {I} inputs and {O} outputs",
-                            op.kernel.name
-                        ),
-                    })?;
-                    let elem = T::ELEM;
-                    let kind = if written {
-                        ParamKind::Out(elem)
-                    } else {
-                        ParamKind::Slice(elem)
-                    };
-                    args.push_raw(kind, a.addr(), a.len() as u64);
-                }
-                _ => {
-                    return Err(Error::InvalidArgument {
-                        what: "kernel arguments",
-                        reason: format!(
-                            "`{}` is not an element-wise kernel of {I} inputs and {O} outputs: {:?}",
-                            op.kernel.name, op.kernel.params
-                        ),
-                    });
+    let (timings, results) = round_trip(
+        dev,
+        cfg,
+        n as u64,
+        &hosts,
+        None::<&mut [T]>,
+        &extras,
+        |d| {
+            let mut args = Args::new();
+            let mut bufs = d
+                .inputs
+                .iter()
+                .map(|a| (false, a))
+                .chain(d.extras.iter().map(|a| (true, a)));
+            for (pos, kind) in op.kernel.params.iter().enumerate() {
+                match (*kind, pos) {
+                    (ParamKind::Value { .. }, 0) => args.push_value(*kind, op.op),
+                    (ParamKind::Slice(_) | ParamKind::Out(_), _) => {
+                        // `launch` refuses kinds that do not match what is pushed.
+                        let (written, a) = bufs.next().ok_or_else(|| Error::InvalidArgument {
+                            what: "kernel arguments",
+                            reason: format!(
+                                "`{}` takes more arrays than {I} inputs and {O} outputs",
+                                op.kernel.name
+                            ),
+                        })?;
+                        let elem = T::ELEM;
+                        let kind = if written {
+                            ParamKind::Out(elem)
+                        } else {
+                            ParamKind::Slice(elem)
+                        };
+                        args.push_raw(kind, a.addr(), a.len() as u64);
+                    }
+                    _ => {
+                        return Err(Error::InvalidArgument {
+                            what: "kernel arguments",
+                            reason: format!(
+                                "`{}` is not an element-wise kernel of {I} inputs and {O} outputs: {:?}",
+                                op.kernel.name, op.kernel.params
+                            ),
+                        });
+                    }
                 }
             }
-        }
-        let held = Held {
-            device: dev,
-            module,
-        };
-        let grid = Grid::from((cfg.blocks, cfg.threads_per_block));
-        let kernel = held.launch(op.kernel, grid, &args, &|_| {})?;
-        Ok(KernelRun {
-            launch: cfg,
-            kernel,
-        })
-    })?;
+            let held = Held {
+                device: dev,
+                module,
+            };
+            let grid = Grid::from((cfg.blocks, cfg.threads_per_block));
+            let kernel = held.launch(op.kernel, grid, &args, &|_| {})?;
+            Ok(KernelRun {
+                launch: cfg,
+                kernel,
+            })
+        },
+    )?;
     if n > 0 {
         for (o, r) in outputs.into_iter().zip(results) {
             o.copy_from_slice(&r);
@@ -318,7 +327,7 @@ pub fn count_timed<T: Element>(
         op,
         items,
         &inputs,
-        None,
+        None::<&mut [T]>,
         &[],
         &[],
         std::slice::from_ref(&partials),

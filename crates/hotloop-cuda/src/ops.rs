@@ -76,7 +76,7 @@ pub fn add_scalar_in_place_timed<T: Element>(
 ) -> Result<Timings> {
     let items = data.len() as u64;
     let cfg = dev.resolve(launch, items)?;
-    let inputs = [Input::Output];
+    let inputs: [Input<'_, T>; 1] = [Input::Output];
     let (t, _) = round_trip(dev, cfg, items, &inputs, Some(data), NONE, |d| {
         let data = d.out.as_mut().expect("an output");
         kernels::add_scalar_in_place_held(&dev.builtin(), data, scalar, cfg)
@@ -254,7 +254,7 @@ fn reduce<T: Element, P: Num>(
         cfg,
         len,
         &inputs,
-        None,
+        None::<&mut [T]>,
         std::slice::from_ref(&partials),
         |d| {
             let (input, partials) = (&d.inputs[0], &mut d.extras[0]);
@@ -354,7 +354,7 @@ pub fn count_hits_timed(
         len: cfg.blocks as usize,
         init: Some(0),
     };
-    let (mut t, outs) = round_trip::<f64, u64>(
+    let (mut t, outs) = round_trip::<f64, f64, u64>(
         dev,
         cfg,
         items,

@@ -28,10 +28,11 @@ pub(crate) struct Extra<E> {
 }
 
 /// What the launch is given: the device copies of the host inputs (in
-/// order, the in-place one aside), the output, and the extra outputs.
-pub(crate) struct OnDevice<T, E> {
+/// order, the in-place one aside), the output (of its own type `O`: a map
+/// may change the type), and the extra outputs.
+pub(crate) struct OnDevice<T, O, E> {
     pub(crate) inputs: Vec<DeviceArray<T>>,
-    pub(crate) out: Option<DeviceArray<T>>,
+    pub(crate) out: Option<DeviceArray<O>>,
     pub(crate) extras: Vec<DeviceArray<E>>,
 }
 
@@ -40,14 +41,14 @@ pub(crate) struct OnDevice<T, E> {
 /// the device held), `out` and the `extras` copied back (the extras
 /// returned in order). With no work (`items == 0`) no device memory is
 /// touched: the extras come back as their initial values.
-pub(crate) fn round_trip<T: DeviceCopy, E: DeviceCopy>(
+pub(crate) fn round_trip<T: DeviceCopy, O: DeviceCopy, E: DeviceCopy>(
     dev: &Arc<Device>,
     cfg: LaunchConfig,
     items: u64,
     inputs: &[Input<'_, T>],
-    out: Option<&mut [T]>,
+    out: Option<&mut [O]>,
     extras: &[Extra<E>],
-    launch: impl FnOnce(&mut OnDevice<T, E>) -> Result<KernelRun>,
+    launch: impl FnOnce(&mut OnDevice<T, O, E>) -> Result<KernelRun>,
 ) -> Result<(Timings, Vec<Vec<E>>)> {
     let mut clock = Clock::start(dev);
     clock.t.launch = Some(cfg);
@@ -74,7 +75,7 @@ pub(crate) fn round_trip<T: DeviceCopy, E: DeviceCopy>(
                 }
             }
             if let Some(o) = &out {
-                d.out = Some(dev.alloc_array::<T>("kernel output", o.len())?);
+                d.out = Some(dev.alloc_array::<O>("kernel output", o.len())?);
             }
             for x in extras {
                 d.extras.push(dev.alloc_array::<E>(x.what, x.len)?);

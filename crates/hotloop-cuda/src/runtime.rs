@@ -107,7 +107,12 @@ impl Runtime for Cuda {
         let k = compiled(pred.device_kernel(), "count_where")?;
         Ok(forms::count_timed(&self.device()?, self.launch, &k, input)?.0)
     }
-    fn map<T: Element, Op: UnaryOp<T>>(&self, op: &Op, input: &[T], out: &mut [T]) -> Result<()> {
+    fn map<T: Element, U: Element, Op: UnaryOp<T, U>>(
+        &self,
+        op: &Op,
+        input: &[T],
+        out: &mut [U],
+    ) -> Result<()> {
         let k = compiled(op.device_kernel(), "map")?;
         forms::map_timed(&self.device()?, self.launch, &k, input, out).map(drop)
     }

@@ -392,6 +392,9 @@ struct Decl {
     tr: Trait,
     /// The trait's element type argument, as written (`T`, `f32`).
     trait_arg: Type,
+    /// A `UnaryOp`'s output type where it names one (`UnaryOp<i16, f32>`):
+    /// a numeric type's name; `None` for the input's type.
+    out_elem: Option<&'static str>,
     elems: Vec<&'static str>,
     /// The impl's generic element parameter, if it has one.
     param: Option<syn::Ident>,
@@ -415,17 +418,25 @@ fn decl(item: &ItemImpl) -> syn::Result<Decl> {
              Stencil3 or Stencil2",
         ));
     };
-    let trait_arg = match &seg.arguments {
-        PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
-            GenericArgument::Type(t) => Some(t.clone()),
-            _ => None,
-        }),
-        _ => None,
-    }
-    .ok_or_else(|| {
+    let type_args: Vec<Type> = match &seg.arguments {
+        PathArguments::AngleBracketed(a) => a
+            .args
+            .iter()
+            .filter_map(|g| match g {
+                GenericArgument::Type(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let trait_arg = type_args.first().cloned().ok_or_else(|| {
         syn::Error::new_spanned(seg, "the trait needs its element type, `UnaryOp<T>`")
     })?;
     let (elems, param) = elements(item, &trait_arg)?;
+    let out_elem = match type_args.get(1) {
+        Some(out) if tr.hook == "map" => output_elem(out, &param)?,
+        _ => None,
+    };
     let mut tr = tr;
     if tr.hook == "map_n" {
         tr.forms = vec![nary_arity(seg)?];
@@ -433,11 +444,35 @@ fn decl(item: &ItemImpl) -> syn::Result<Decl> {
     Ok(Decl {
         tr,
         trait_arg,
+        out_elem,
         elems,
         param,
         self_ty: (*item.self_ty).clone(),
         ident: type_ident(&item.self_ty)?,
     })
+}
+
+/// A `UnaryOp<T, U>`'s `U`: a numeric type's name, or `None` where it is
+/// the impl's element parameter (the input's type again).
+fn output_elem(out: &Type, param: &Option<syn::Ident>) -> syn::Result<Option<&'static str>> {
+    let id = match out {
+        Type::Path(p) => p.path.get_ident().cloned(),
+        _ => None,
+    };
+    match id {
+        Some(id) if param.as_ref() == Some(&id) => Ok(None),
+        Some(id) => match NUMS.into_iter().find(|n| id == n) {
+            Some(name) => Ok(Some(name)),
+            None => Err(syn::Error::new_spanned(
+                out,
+                format!("a device op's output type is one of {}", NUMS.join(", ")),
+            )),
+        },
+        None => Err(syn::Error::new_spanned(
+            out,
+            format!("a device op's output type is one of {}", NUMS.join(", ")),
+        )),
+    }
 }
 
 /// `NaryOp<T, I, O>`'s form: `I` and `O` as integer literals, within
@@ -509,11 +544,20 @@ fn entries(d: &Decl, c: &TokenStream2, prefix: &str) -> Vec<Entry> {
                 (_, "stencil2") => quote!(#c::stencil::Planar<#concrete>),
                 _ => concrete.clone(),
             };
-            let name = format!("{prefix}_{}_{}_{e}", form.tag(), d.ident);
+            // An output of another type names it: `..._map_Volts_i16_f32`.
+            let out_e = d.out_elem.unwrap_or(e);
+            let name = match d.out_elem {
+                Some(o) => format!("{prefix}_{}_{}_{e}_{o}", form.tag(), d.ident),
+                None => format!("{prefix}_{}_{}_{e}", form.tag(), d.ident),
+            };
             let entry = format_ident!("{name}");
             let mut sig = vec![quote!(op: #c::abi::ByValue<#op_ty>)];
             let mut kinds = vec![quote!(#c::abi::ParamKind::value::<#op_ty>())];
             let elem_tag = format_ident!("{}", e.to_uppercase());
+            let (out_ty, out_tag) = (
+                format_ident!("{out_e}"),
+                format_ident!("{}", out_e.to_uppercase()),
+            );
             for p in form.params() {
                 match p {
                     P::Slice(n) => {
@@ -523,8 +567,8 @@ fn entries(d: &Decl, c: &TokenStream2, prefix: &str) -> Vec<Entry> {
                     }
                     P::Out(n) => {
                         let (ptr, len) = (format_ident!("{n}_ptr"), format_ident!("{n}_len"));
-                        sig.push(quote!(#ptr: *mut #e_ty, #len: u64));
-                        kinds.push(quote!(#c::abi::ParamKind::Out(#c::abi::Elem::#elem_tag)));
+                        sig.push(quote!(#ptr: *mut #out_ty, #len: u64));
+                        kinds.push(quote!(#c::abi::ParamKind::Out(#c::abi::Elem::#out_tag)));
                     }
                     P::OutU64(n) => {
                         let (ptr, len) = (format_ident!("{n}_ptr"), format_ident!("{n}_len"));

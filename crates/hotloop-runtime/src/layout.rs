@@ -64,10 +64,10 @@ pub fn write_logical<T: Element, D: Dimension>(
 
 /// `kernel(input, out)`, an element-wise kernel, over two arrays of one
 /// shape: in memory order when they share it, else in logical order.
-pub fn unary_into<T: Element, D: Dimension>(
+pub fn unary_into<T: Element, U: Element, D: Dimension>(
     input: ArrayView<'_, T, D>,
-    mut out: ArrayViewMut<'_, T, D>,
-    kernel: impl FnOnce(&[T], &mut [T]) -> Result<()>,
+    mut out: ArrayViewMut<'_, U, D>,
+    kernel: impl FnOnce(&[T], &mut [U]) -> Result<()>,
 ) -> Result<()> {
     if same_memory_order(input.shape(), &[input.strides(), out.strides()])
         && let Some(src) = input.to_slice_memory_order()

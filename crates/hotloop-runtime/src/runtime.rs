@@ -73,7 +73,9 @@ use std::ops::Range;
 ///     fn count_where<T: Element, P: Predicate<T>>(&self, p: &P, x: &[T]) -> Result<u64> {
 ///         Ok(count_slice(p, x))
 ///     }
-///     fn map<T: Element, Op: UnaryOp<T>>(&self, op: &Op, x: &[T], out: &mut [T]) -> Result<()> {
+///     fn map<T: Element, U: Element, Op: UnaryOp<T, U>>(
+///         &self, op: &Op, x: &[T], out: &mut [U],
+///     ) -> Result<()> {
 ///         map_slice(op, x, out);
 ///         Ok(())
 ///     }
@@ -150,8 +152,13 @@ pub trait Runtime {
     fn min<T: Element>(&self, input: &[T]) -> Result<Option<T>>;
     /// How many elements `pred` holds for.
     fn count_where<T: Element, P: Predicate<T>>(&self, pred: &P, input: &[T]) -> Result<u64>;
-    /// `out[i] = op(input[i])`.
-    fn map<T: Element, Op: UnaryOp<T>>(&self, op: &Op, input: &[T], out: &mut [T]) -> Result<()>;
+    /// `out[i] = op(input[i])`, the output of the op's output type.
+    fn map<T: Element, U: Element, Op: UnaryOp<T, U>>(
+        &self,
+        op: &Op,
+        input: &[T],
+        out: &mut [U],
+    ) -> Result<()>;
     /// `data[i] = op(data[i])`.
     fn map_in_place<T: Element, Op: UnaryOp<T>>(&self, op: &Op, data: &mut [T]) -> Result<()>;
     /// `outputs[k][i] = op(inputs[0][i], ..)[k]`: several inputs and

@@ -16,11 +16,11 @@ use hotloop_runtime::{LaunchConfig, Result, check_same_shape};
 
 /// `out[i] = op(input[i])`. `launch` defaults to [`crate::default_launch`]
 /// over the element count.
-pub fn map<T: Num, Op: UnaryOp<T>>(
+pub fn map<T: Num, U: Num, Op: UnaryOp<T, U>>(
     launch: Option<LaunchConfig>,
     op: &Op,
     input: &[T],
-    out: &mut [T],
+    out: &mut [U],
 ) -> Result<()> {
     check_same_shape("input", &[input.len()], "output", &[out.len()])?;
     let len = input.len() as u64;

@@ -40,7 +40,12 @@ impl Runtime for Sim {
     fn count_where<T: Element, P: Predicate<T>>(&self, pred: &P, input: &[T]) -> Result<u64> {
         reduce::count_where(self.launch, pred, input)
     }
-    fn map<T: Element, Op: UnaryOp<T>>(&self, op: &Op, input: &[T], out: &mut [T]) -> Result<()> {
+    fn map<T: Element, U: Element, Op: UnaryOp<T, U>>(
+        &self,
+        op: &Op,
+        input: &[T],
+        out: &mut [U],
+    ) -> Result<()> {
         map::map(self.launch, op, input, out)
     }
     fn map_in_place<T: Element, Op: UnaryOp<T>>(&self, op: &Op, data: &mut [T]) -> Result<()> {

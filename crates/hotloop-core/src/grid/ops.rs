@@ -32,11 +32,11 @@ use crate::stencil::{Boundary, ReachError, Stencil3, stencil_cell};
 /// `input` (in place) but must not otherwise overlap it; no other thread
 /// writes this thread's indices.
 #[inline(always)]
-pub unsafe fn map_thread<T: Num, Op: UnaryOp<T>>(
+pub unsafe fn map_thread<T: Num, U: Num, Op: UnaryOp<T, U>>(
     idx: ThreadIdx,
     op: &Op,
     input: *const T,
-    out: *mut T,
+    out: *mut U,
     len: u64,
 ) {
     for i in idx.grid_stride(len) {

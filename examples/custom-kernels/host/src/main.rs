@@ -11,7 +11,7 @@
 //! CUDA, each checked against the serial backend bit for bit.
 
 use custom_kernels::{
-    BlackScholes, MATH_FUNCTIONS, Outlier, Softsign, TPB, ZeroSuppress, add_scalar, add_two,
+    BlackScholes, MATH_FUNCTIONS, Outlier, Softsign, TPB, Volts, ZeroSuppress, add_scalar, add_two,
     add_two_blog, block_max, block_sum, fast_matmul, histogram, math_function, math_table,
     range_mask, to_half, zero_suppress,
 };
@@ -376,6 +376,29 @@ fn ops(backend: Backend) -> Vec<(String, String, bool, String)> {
                     .zip(&want)
                     .all(|(&v, &w)| w == if (v as i32).abs() < 15_000 { 0 } else { v });
                 formula && got == want
+            }),
+    );
+    // Counts to volts: i16 in, f32 out, against the formula in f64.
+    let volts = Volts {
+        per_count: 1.0 / 2048.0,
+        offset: -7,
+    };
+    let mut want = vec![0.0f32; wave.len()];
+    let mut got = vec![0.0f32; wave.len()];
+    row(
+        "Volts (map i16 -> f32, #[device_op])",
+        map_slice_into(Backend::Serial, volts, &wave, &mut want)
+            .and_then(|()| map_slice_into(backend, volts, &wave, &mut got))
+            .map(|()| {
+                let formula = wave
+                    .iter()
+                    .zip(&want)
+                    .all(|(&c, &w)| w == ((f64::from(c) + 7.0) / 2048.0) as f32);
+                formula
+                    && got
+                        .iter()
+                        .zip(&want)
+                        .all(|(g, w)| g.to_bits() == w.to_bits())
             }),
     );
     // Black-Scholes: three inputs, two outputs, as numba-examples generates

@@ -69,6 +69,26 @@ impl BinaryOp<i16> for ZeroSuppress {
     }
 }
 
+/// A digitizer's counts to volts, `@vectorize(['float32(int16)'])`: an op
+/// whose output type is not its input's (`UnaryOp<i16, f32>`), its entry
+/// `custom_kernels_map_Volts_i16_f32`.
+#[derive(Clone, Copy, Debug, DeviceValue)]
+#[repr(C)]
+pub struct Volts {
+    /// Volts per count.
+    pub per_count: f32,
+    /// The counts at 0 V.
+    pub offset: i16,
+}
+
+#[device_op]
+impl UnaryOp<i16, f32> for Volts {
+    fn apply(&self, counts: i16) -> f32 {
+        // i16 - i16 in i32: no overflow whatever the offset.
+        (i32::from(counts) - i32::from(self.offset)) as f32 * self.per_count
+    }
+}
+
 /// numba-examples' Black-Scholes (its finance/blackscholes example), its
 /// loop body line for line: three inputs (stock price, strike, years) and
 /// two outputs (call and put), with the rate and volatility as fields. One
