@@ -1,6 +1,7 @@
 //! Generalized ufuncs, Numba's `@guvectorize`: a [`GuKernel`] over the core
 //! dimensions of its signature, looped over the leading (outer) dimensions
-//! of the input, in parallel across them on a parallel backend.
+//! of the inputs, in parallel across them on a parallel backend: one array
+//! in and one out ([`gufunc`]), or several of each ([`gufunc_n`]).
 //!
 //! ```
 //! use hotloop::{Backend, moving_average, normalize_rows};
@@ -34,15 +35,26 @@ use hotloop_core::Real;
 use hotloop_core::gufunc::{GuKernel, MovingAverage, NormalizeRows};
 use hotloop_runtime::layout::{logical_order, write_logical};
 use hotloop_runtime::{Element, Error, GufuncPlan, Result, Signature};
-use ndarray::{Array, ArrayBase, ArrayD, Data, DataMut, Dimension, IxDyn};
+use ndarray::{Array, ArrayBase, ArrayD, ArrayViewD, Data, DataMut, Dimension, IxDyn};
 
 /// Binds `K`'s signature to the shapes and checks the kernel's parameters.
-fn plan<T: Element, K: GuKernel<T>>(
+fn plan<T: Element, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
     kernel: &K,
-    input: &[usize],
-    output: Option<&[usize]>,
+    inputs: &[&[usize]],
+    outputs: Option<&[&[usize]]>,
 ) -> Result<GufuncPlan> {
-    let plan = Signature::parse(K::NAME, K::SIGNATURE)?.plan(input, output)?;
+    let sig = Signature::parse(K::NAME, K::SIGNATURE)?;
+    if sig.outputs.len() != O {
+        return Err(Error::Signature {
+            kernel: K::NAME,
+            signature: K::SIGNATURE,
+            detail: format!(
+                "{} outputs in the signature, the kernel writes {O}",
+                sig.outputs.len()
+            ),
+        });
+    }
+    let plan = sig.plan(inputs, outputs)?;
     kernel.check().map_err(|reason| Error::InvalidArgument {
         what: K::NAME,
         reason: reason.into(),
@@ -50,16 +62,14 @@ fn plan<T: Element, K: GuKernel<T>>(
     Ok(plan)
 }
 
-fn run<T: Element, K: GuKernel<T>>(
+fn run<T: Element, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
     backend: Backend,
     kernel: &K,
     plan: &GufuncPlan,
-    input: &[T],
-    out: &mut [T],
+    inputs: [&[T]; I],
+    outputs: [&mut [T]; O],
 ) -> Result<()> {
-    debug_assert_eq!(input.len(), plan.loops * plan.in_block);
-    debug_assert_eq!(out.len(), plan.loops * plan.out_block);
-    with_runtime!(backend, |rt| rt.gufunc(kernel, plan, input, out))
+    with_runtime!(backend, |rt| rt.gufunc(kernel, plan, inputs, outputs))
 }
 
 /// Runs `kernel` over `input` into a new array whose shape is the input's
@@ -71,12 +81,82 @@ where
     D: Dimension,
     K: GuKernel<T>,
 {
-    let plan = plan(&kernel, input.shape(), None)?;
-    let src = logical_order("gufunc input copy", input.view())?;
-    let mut out =
-        hotloop_runtime::try_zeroed_vec::<T>("gufunc output", plan.loops * plan.out_block)?;
-    run(backend, &kernel, &plan, &src, &mut out)?;
-    Ok(Array::from_shape_vec(IxDyn(&plan.out_shape), out).expect("length from the plan"))
+    let [out] = gufunc_n(backend, kernel, [input.view().into_dyn()])?;
+    Ok(out)
+}
+
+/// Runs `kernel` over `I` input arrays into `O` new arrays, Numba's
+/// `@guvectorize` of several arguments: the inputs' loop dimensions (the
+/// leading axes before their core dimensions) are the same for every input
+/// that has them (one without any, a weight matrix, is shared by every
+/// iteration), and each output's shape is those loop dimensions followed
+/// by its core dimensions.
+///
+/// ```
+/// use hotloop::{Backend, GuKernel, Num, gufunc_n};
+/// use ndarray::{Array3, array};
+///
+/// /// numba-examples' `@guvectorize` matrix product.
+/// #[derive(Clone, Copy, Debug)]
+/// struct MatMul;
+///
+/// impl<T: Num> GuKernel<T, 2, 1> for MatMul {
+///     const NAME: &'static str = "matmul";
+///     const SIGNATURE: &'static str = "(m,n),(n,p)->(m,p)";
+///
+///     fn apply(&self, core: &[usize], [a, b]: [&[T]; 2], [c]: [&mut [T]; 1]) {
+///         let [m, n, p] = [core[0], core[1], core[2]];
+///         for i in 0..m {
+///             for j in 0..p {
+///                 let mut s = T::ZERO;
+///                 for k in 0..n {
+///                     s = s + a[i * n + k] * b[k * p + j];
+///                 }
+///                 c[i * p + j] = s;
+///             }
+///         }
+///     }
+/// }
+///
+/// // Three 2x2 matrices, each times one shared 2x2 matrix.
+/// let a = Array3::from_shape_fn((3, 2, 2), |(l, i, j)| (l * 4 + i * 2 + j) as i64);
+/// let b = array![[0i64, 1], [1, 0]]; // swaps the columns
+/// let [c] = gufunc_n(Backend::parallel(), MatMul, [a.view().into_dyn(), b.view().into_dyn()])?;
+/// assert_eq!(c.shape(), [3, 2, 2]);
+/// assert_eq!(c[[2, 1, 0]], a[[2, 1, 1]]);
+/// # Ok::<(), hotloop::Error>(())
+/// ```
+pub fn gufunc_n<T, K, const I: usize, const O: usize>(
+    backend: Backend,
+    kernel: K,
+    inputs: [ArrayViewD<'_, T>; I],
+) -> Result<[ArrayD<T>; O]>
+where
+    T: Element,
+    K: GuKernel<T, I, O>,
+{
+    let shapes: Vec<&[usize]> = inputs.iter().map(|a| a.shape()).collect();
+    let plan = plan(&kernel, &shapes, None)?;
+    let mut srcs = Vec::with_capacity(I);
+    for a in inputs {
+        srcs.push(logical_order("gufunc input copy", a)?);
+    }
+    let mut outs = Vec::with_capacity(O);
+    for k in 0..O {
+        let len = plan.loops * plan.out_blocks[k];
+        outs.push(hotloop_runtime::try_zeroed_vec::<T>("gufunc output", len)?);
+    }
+    {
+        let ins: [&[T]; I] = std::array::from_fn(|k| &srcs[k][..]);
+        let mut it = outs.iter_mut();
+        let dsts: [&mut [T]; O] = std::array::from_fn(|_| &mut it.next().expect("O outputs")[..]);
+        run(backend, &kernel, &plan, ins, dsts)?;
+    }
+    let mut shaped = outs
+        .into_iter()
+        .zip(&plan.out_shapes)
+        .map(|(o, s)| Array::from_shape_vec(IxDyn(s), o).expect("length from the plan"));
+    Ok(std::array::from_fn(|_| shaped.next().expect("O outputs")))
 }
 
 /// Runs `kernel` over `input` into `out`, whose shape must be the input's
@@ -95,10 +175,10 @@ where
     DO: Dimension,
     K: GuKernel<T>,
 {
-    let plan = plan(&kernel, input.shape(), Some(out.shape()))?;
+    let plan = plan(&kernel, &[input.shape()], Some(&[out.shape()]))?;
     let src = logical_order("gufunc input copy", input.view())?;
     write_logical(out.view_mut(), |dst| {
-        run(backend, &kernel, &plan, &src, dst)
+        run(backend, &kernel, &plan, [&src], [dst])
     })
 }
 
@@ -114,10 +194,10 @@ where
     D: Dimension,
     K: GuKernel<T>,
 {
-    let plan = plan(&kernel, input.shape(), Some(input.shape()))?;
+    let plan = plan(&kernel, &[input.shape()], Some(&[input.shape()]))?;
     let src = logical_order("gufunc input copy", input.view())?;
     let mut out = hotloop_runtime::try_zeroed_vec::<T>("gufunc output", src.len())?;
-    run(backend, &kernel, &plan, &src, &mut out)?;
+    run(backend, &kernel, &plan, [&src], [&mut out])?;
     Ok(Array::from_shape_vec(input.raw_dim(), out).expect("same length as the input"))
 }
 

@@ -65,7 +65,7 @@ pub use prange::{Prange, prange};
 pub use reduce::{count_where, count_where_slice, max, max_slice, min, min_slice, sum, sum_slice};
 
 // Numba parity: @vectorize, @guvectorize, @stencil, prange reductions.
-pub use gufunc::{gufunc, gufunc_into, moving_average, normalize_rows};
+pub use gufunc::{gufunc, gufunc_into, gufunc_n, moving_average, normalize_rows};
 pub use hotloop_core::gufunc::{GuKernel, MovingAverage, NormalizeRows};
 pub use hotloop_core::map::{Affine, BinaryOp, Clamp, Exp, NaryOp, Polynomial, Sigmoid, UnaryOp};
 pub use hotloop_core::predicate::{GreaterThan, InRange, IsNan, LessThan, Predicate};

@@ -273,12 +273,13 @@ fn timed_forms_report_copies_and_kernel() {
     let norm = GuKernel::<f64>::device_kernel(&NormalizeRows).unwrap();
     let shape = GufuncShape {
         loops: 4096,
-        in_block: 1024,
-        out_block: 1024,
         n_core: 1,
         core: [1024, 0, 0, 0],
+        in_block: [1024, 0, 0, 0],
+        in_step: [1024, 0, 0, 0],
+        out_block: [1024, 0, 0],
     };
-    let t = forms::gufunc_timed(&dev, None, &norm, shape, &x, &mut out).unwrap();
+    let t = forms::gufunc_timed(&dev, None, &norm, shape, [&x], [&mut out]).unwrap();
     assert_eq!(t.launch, Some(dev.default_launch(4096)));
     let want = normalize_rows(Backend::Serial, &rows).unwrap();
     assert!(op_checks::same(&out, want.as_slice().unwrap()).is_ok());

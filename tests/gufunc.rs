@@ -8,8 +8,8 @@ use approx::assert_abs_diff_eq;
 use common::{backends, closure_backends, values};
 use hotloop::Real;
 use hotloop::{
-    Backend, Element, Error, GuKernel, MovingAverage, NormalizeRows, gufunc, gufunc_into,
-    moving_average, normalize_rows,
+    Backend, Element, Error, GuKernel, MovingAverage, NormalizeRows, Num, gufunc, gufunc_into,
+    gufunc_n, moving_average, normalize_rows,
 };
 use ndarray::{Array1, Array2, Array3, ArrayD, IxDyn};
 
@@ -162,7 +162,7 @@ struct SumSquares;
 impl<T: Element + Real> GuKernel<T> for SumSquares {
     const NAME: &'static str = "sum_squares";
     const SIGNATURE: &'static str = "(n)->()";
-    fn apply(&self, core: &[usize], input: &[T], out: &mut [T]) {
+    fn apply(&self, core: &[usize], [input]: [&[T]; 1], [out]: [&mut [T]; 1]) {
         assert_eq!(core, [input.len()]);
         let mut s = T::ZERO;
         for &v in input {
@@ -178,7 +178,7 @@ struct ColumnMeans;
 impl GuKernel<f64> for ColumnMeans {
     const NAME: &'static str = "column_means";
     const SIGNATURE: &'static str = "(m,n)->(n)";
-    fn apply(&self, core: &[usize], input: &[f64], out: &mut [f64]) {
+    fn apply(&self, core: &[usize], [input]: [&[f64]; 1], [out]: [&mut [f64]; 1]) {
         let (m, n) = (core[0], core[1]);
         for (j, o) in out.iter_mut().enumerate() {
             *o = (0..m).map(|i| input[i * n + j]).sum::<f64>() / m as f64;
@@ -279,7 +279,7 @@ struct Bad<const K: usize>;
 impl<const K: usize> GuKernel<f64> for Bad<K> {
     const NAME: &'static str = "bad";
     const SIGNATURE: &'static str = ["(n)->(m)", "(n),(n)->(n)", "(n)(n)->(n)", "(n)->(n),(n)"][K];
-    fn apply(&self, _: &[usize], _: &[f64], _: &mut [f64]) {
+    fn apply(&self, _: &[usize], _: [&[f64]; 1], _: [&mut [f64]; 1]) {
         unreachable!("never planned")
     }
 }
@@ -293,11 +293,17 @@ fn malformed_or_unsupported_signatures_are_errors() {
         "{d}"
     );
     let d = signature_detail(gufunc(Backend::Serial, Bad::<1>, &x).unwrap_err());
-    assert!(d.contains("input 2 is (n)"), "{d}");
+    assert!(
+        d.contains("2 array inputs in the signature, 1 arrays given"),
+        "{d}"
+    );
     let d = signature_detail(gufunc(Backend::Serial, Bad::<2>, &x).unwrap_err());
     assert!(d.contains("expected `,`"), "{d}");
     let d = signature_detail(gufunc(Backend::Serial, Bad::<3>, &x).unwrap_err());
-    assert!(d.contains("2 outputs"), "{d}");
+    assert!(
+        d.contains("2 outputs in the signature, the kernel writes 1"),
+        "{d}"
+    );
 }
 
 #[test]
@@ -347,4 +353,115 @@ fn non_finite_values_poison_only_their_own_windows_on_every_backend() {
             );
         }
     }
+}
+
+/// numba-examples' `@guvectorize` matrix product, `(m,n),(n,p)->(m,p)`:
+/// two array inputs, for integers and floats alike.
+#[derive(Clone, Copy, Debug)]
+struct MatMul;
+
+impl<T: Num> GuKernel<T, 2, 1> for MatMul {
+    const NAME: &'static str = "matmul";
+    const SIGNATURE: &'static str = "(m,n),(n,p)->(m,p)";
+
+    fn apply(&self, core: &[usize], [a, b]: [&[T]; 2], [c]: [&mut [T]; 1]) {
+        let [m, n, p] = [core[0], core[1], core[2]];
+        for i in 0..m {
+            for j in 0..p {
+                let mut s = T::ZERO;
+                for k in 0..n {
+                    s = s + a[i * n + k] * b[k * p + j];
+                }
+                c[i * p + j] = s;
+            }
+        }
+    }
+}
+
+/// `(n)->(),()`: each row's smallest and largest element, two outputs.
+#[derive(Clone, Copy, Debug)]
+struct Extremes;
+
+impl GuKernel<i32, 1, 2> for Extremes {
+    const NAME: &'static str = "extremes";
+    const SIGNATURE: &'static str = "(n)->(),()";
+
+    fn apply(&self, _: &[usize], [x]: [&[i32]; 1], [lo, hi]: [&mut [i32]; 2]) {
+        lo[0] = x.iter().copied().min().unwrap_or(i32::MAX);
+        hi[0] = x.iter().copied().max().unwrap_or(i32::MIN);
+    }
+}
+
+#[test]
+fn gufuncs_of_several_arrays_run_on_every_backend_that_runs_closures() {
+    let a = Array3::from_shape_fn((7, 3, 4), |(l, i, k)| {
+        ((l * 31 + i * 7 + k * 3) % 11) as i64 - 5
+    });
+    let b = Array3::from_shape_fn((7, 4, 2), |(l, k, j)| ((l * 13 + k * 5 + j) % 7) as i64 - 3);
+    let shared = b.index_axis(ndarray::Axis(0), 2).to_owned();
+    let want = |l: usize, b: &ndarray::ArrayView2<i64>| a.index_axis(ndarray::Axis(0), l).dot(b);
+    let rows = Array2::from_shape_fn((50, 9), |(r, c)| ((r * 17 + c * 29) % 23) as i32 - 11);
+    for be in closure_backends() {
+        let [c] = gufunc_n(be, MatMul, [a.view().into_dyn(), b.view().into_dyn()]).unwrap();
+        assert_eq!(c.shape(), [7, 3, 2], "{be}");
+        for l in 0..7 {
+            let got = c.index_axis(ndarray::Axis(0), l);
+            assert_eq!(
+                got,
+                want(l, &b.index_axis(ndarray::Axis(0), l)).into_dyn(),
+                "{be}"
+            );
+        }
+        // One matrix for every iteration: NumPy's broadcast of a core-only input.
+        let [c] = gufunc_n(be, MatMul, [a.view().into_dyn(), shared.view().into_dyn()]).unwrap();
+        for l in 0..7 {
+            let got = c.index_axis(ndarray::Axis(0), l);
+            assert_eq!(got, want(l, &shared.view()).into_dyn(), "{be}");
+        }
+        // Floats: a transposed view is read in its logical order.
+        let af = a.mapv(|v| v as f64 * 0.5);
+        let bt = b.mapv(|v| v as f64).permuted_axes([0, 2, 1]).to_owned();
+        let bt = bt.view().permuted_axes([0, 2, 1]);
+        let [cf] = gufunc_n(be, MatMul, [af.view().into_dyn(), bt.into_dyn()]).unwrap();
+        assert_eq!(cf, c_float(&a, &b), "{be}");
+        // Two outputs.
+        let [lo, hi] = gufunc_n(be, Extremes, [rows.view().into_dyn()]).unwrap();
+        assert_eq!(lo.shape(), [50], "{be}");
+        for r in 0..50 {
+            let row = rows.row(r);
+            assert_eq!(lo[[r]], *row.iter().min().unwrap(), "{be}");
+            assert_eq!(hi[[r]], *row.iter().max().unwrap(), "{be}");
+        }
+    }
+    // Shapes that do not fit say which dimension.
+    let bad = Array3::<i64>::zeros((6, 4, 2));
+    let e = gufunc_n(
+        Backend::Serial,
+        MatMul,
+        [a.view().into_dyn(), bad.view().into_dyn()],
+    );
+    let d = signature_detail(e.unwrap_err());
+    assert_eq!(d, "loop dimensions: input 1 has [7], input 2 has [6]");
+    let bad = Array2::<i64>::zeros((5, 2));
+    let e = gufunc_n(
+        Backend::Serial,
+        MatMul,
+        [a.view().into_dyn(), bad.view().into_dyn()],
+    );
+    let d = signature_detail(e.unwrap_err());
+    assert_eq!(
+        d,
+        "core dimension n: input 1 axis 2 has 4, input 2 axis 0 has 5"
+    );
+}
+
+/// [`MatMul`]'s product in f64 with `a` halved, as ndarray computes it.
+fn c_float(a: &Array3<i64>, b: &Array3<i64>) -> ArrayD<f64> {
+    let mut out = Array3::<f64>::zeros((7, 3, 2));
+    for l in 0..7 {
+        let al = a.index_axis(ndarray::Axis(0), l).mapv(|v| v as f64 * 0.5);
+        let bl = b.index_axis(ndarray::Axis(0), l).mapv(|v| v as f64);
+        out.index_axis_mut(ndarray::Axis(0), l).assign(&al.dot(&bl));
+    }
+    out.into_dyn()
 }

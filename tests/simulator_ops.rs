@@ -156,7 +156,7 @@ struct RunningMax;
 impl GuKernel<f64> for RunningMax {
     const NAME: &'static str = "running_max";
     const SIGNATURE: &'static str = "(n)->(n)";
-    fn apply(&self, _: &[usize], x: &[f64], out: &mut [f64]) {
+    fn apply(&self, _: &[usize], [x]: [&[f64]; 1], [out]: [&mut [f64]; 1]) {
         let mut m = f64::NEG_INFINITY;
         for (o, &v) in out.iter_mut().zip(x) {
             m = m.max(v);

@@ -9,6 +9,7 @@
 //! gives and the simulator unpacks them the same way, so the host and the
 //! entry point cannot disagree.
 
+use crate::map::{MAX_NARY_INPUTS, MAX_NARY_OUTPUTS};
 use core::sync::atomic::{AtomicU8, AtomicU16, AtomicU32, AtomicU64, Ordering::Relaxed};
 
 /// An element type's tag, as the kernel metadata records it.
@@ -642,11 +643,11 @@ pub struct DeviceKernel {
 ///
 /// | form      | parameters after the op                                        |
 /// |-----------|----------------------------------------------------------------|
-/// | `map`     | `input: &[T], out: Out<T>`                                     |
+/// | `map`     | `input: &[T], out: Out<U>` (`U`: the op's output type)         |
 /// | `zip`     | `a: &[T], b: &[T], out: Out<T>`                                |
 /// | `map_n`   | `in0: &[T], .., out0: Out<T>, ..` (`I` inputs, `O` outputs)    |
 /// | `count`   | `input: &[T], partials: Out<u64>` (one count per block)        |
-/// | `gufunc`  | `input: &[T], out: Out<T>, shape: GufuncShape`                 |
+/// | `gufunc`  | `in0..: &[T], out0..: Out<T>, shape: GufuncShape`              |
 /// | `stencil` | `input: &[T], out: Out<T>, nx: u64, ny: u64, nz: u64, mode: u32, constant: T` |
 ///
 /// In-place forms pass one buffer as both input and output (the entries
@@ -669,20 +670,37 @@ pub enum Form {
 }
 
 /// The outer-loop shape of a gufunc on the device (a [`DeviceValue`]
-/// parameter of the `gufunc` form).
+/// parameter of the `gufunc` form): the host's plan in fixed-size arrays,
+/// of which the entry reads the first `I` inputs and `O` outputs
+/// ([`GufuncShape::blocks`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C)]
 pub struct GufuncShape {
     /// Outer iterations.
     pub loops: u64,
-    /// Elements of one input block.
-    pub in_block: u64,
-    /// Elements of one output block.
-    pub out_block: u64,
     /// How many of `core` are used.
     pub n_core: u64,
     /// The core dimensions' sizes, in order of first appearance.
     pub core: [u64; MAX_DEVICE_CORE_DIMS],
+    /// Elements of each input's block.
+    pub in_block: [u64; MAX_NARY_INPUTS],
+    /// Each input's step between iterations (its block, or 0).
+    pub in_step: [u64; MAX_NARY_INPUTS],
+    /// Elements of each output's block.
+    pub out_block: [u64; MAX_NARY_OUTPUTS],
+}
+
+impl GufuncShape {
+    /// The first `I` inputs' and `O` outputs' blocks (`u64` to `usize`:
+    /// lossless on the 64-bit targets).
+    #[inline(always)]
+    pub fn blocks<const I: usize, const O: usize>(&self) -> crate::gufunc::Blocks<I, O> {
+        crate::gufunc::Blocks {
+            in_block: core::array::from_fn(|k| self.in_block[k] as usize),
+            in_step: core::array::from_fn(|k| self.in_step[k] as usize),
+            out_block: core::array::from_fn(|k| self.out_block[k] as usize),
+        }
+    }
 }
 
 /// Most core dimensions a gufunc may have on the device.

@@ -3,10 +3,10 @@
 //! `(n),()->(n)`), which the backends loop over the *outer* (leading)
 //! dimensions, in parallel across them.
 //!
-//! A kernel takes one array input and writes one array output; the scalar
-//! `()` inputs of its signature are the kernel's own fields (the window of
-//! [`MovingAverage`]), broadcast to every iteration as a Python scalar
-//! passed to a Numba gufunc is. Parsing and checking the signature against
+//! A kernel takes up to four array inputs and writes up to three array
+//! outputs; the scalar `()` inputs of its signature are the kernel's own
+//! fields (the window of [`MovingAverage`]), broadcast to every iteration
+//! as a Python scalar passed to a Numba gufunc is. Parsing and checking the signature against
 //! the arrays is the host's job (`hotloop-runtime`); here is only what one
 //! loop iteration does, which one CPU task or one GPU thread runs.
 //!
@@ -17,7 +17,10 @@ use crate::abi::DeviceKernel;
 use crate::{Num, Real};
 use hotloop_macros::{DeviceValue, device_op};
 
-/// One iteration of a generalized ufunc's loop over the outer dimensions.
+/// One iteration of a generalized ufunc's loop over the outer dimensions,
+/// over `I` array inputs and `O` array outputs (one of each by default; at
+/// most [`MAX_NARY_INPUTS`](crate::map::MAX_NARY_INPUTS) and
+/// [`MAX_NARY_OUTPUTS`](crate::map::MAX_NARY_OUTPUTS), as an `NaryOp`).
 ///
 /// A kernel with a scalar parameter, `(n),()->(n)`: the scalar is a field,
 /// checked by [`GuKernel::check`] before any row runs.
@@ -41,7 +44,7 @@ use hotloop_macros::{DeviceValue, device_op};
 ///         if ok { Ok(()) } else { Err("alpha must be in (0, 1]") }
 ///     }
 ///
-///     fn apply(&self, _core: &[usize], x: &[T], out: &mut [T]) {
+///     fn apply(&self, _core: &[usize], [x]: [&[T]; 1], [out]: [&mut [T]; 1]) {
 ///         let mut prev = x.first().copied().unwrap_or(T::ZERO);
 ///         for (o, &v) in out.iter_mut().zip(x) {
 ///             prev = self.alpha * v + (T::ONE - self.alpha) * prev;
@@ -52,20 +55,57 @@ use hotloop_macros::{DeviceValue, device_op};
 ///
 /// // One iteration of the outer loop: one row, `core` = `[n]`.
 /// let mut out = [0.0; 3];
-/// Smooth { alpha: 0.5f64 }.apply(&[3], &[2.0, 4.0, 4.0], &mut out);
+/// Smooth { alpha: 0.5f64 }.apply(&[3], [&[2.0, 4.0, 4.0]], [&mut out]);
 /// assert_eq!(out, [2.0, 3.0, 3.5]);
 /// assert!(GuKernel::<f64>::check(&Smooth { alpha: 0.0 }).is_err());
 /// ```
 ///
+/// Several arrays: Numba's `@guvectorize` matrix product,
+/// `(m,n),(n,p)->(m,p)`, two inputs and one output per iteration:
+///
+/// ```rust
+/// use hotloop_core::Num;
+/// use hotloop_core::gufunc::GuKernel;
+///
+/// #[derive(Clone, Copy, Debug)]
+/// struct MatMul;
+///
+/// impl<T: Num> GuKernel<T, 2, 1> for MatMul {
+///     const NAME: &'static str = "matmul";
+///     const SIGNATURE: &'static str = "(m,n),(n,p)->(m,p)";
+///
+///     fn apply(&self, core: &[usize], [a, b]: [&[T]; 2], [c]: [&mut [T]; 1]) {
+///         let [m, n, p] = [core[0], core[1], core[2]];
+///         for i in 0..m {
+///             for j in 0..p {
+///                 let mut s = T::ZERO;
+///                 for k in 0..n {
+///                     s = s + a[i * n + k] * b[k * p + j];
+///                 }
+///                 c[i * p + j] = s;
+///             }
+///         }
+///     }
+/// }
+///
+/// let mut c = [0i32; 4];
+/// MatMul.apply(&[2, 3, 2], [&[1, 2, 3, 4, 5, 6], &[1, 0, 0, 1, 1, 1]], [&mut c]);
+/// assert_eq!(c, [4, 5, 10, 11]);
+/// ```
+///
 /// Through the facade, `hotloop::gufunc(backend, Smooth { alpha: 0.5 }, &x)`
-/// runs it over every row of `x` (the backend checks the signature against
-/// the arrays); `#[device_op]` on the impl adds its GPU entry points.
-pub trait GuKernel<T: Num>: Copy + Send + Sync {
+/// runs it over every row of `x` and `hotloop::gufunc_n(backend, MatMul,
+/// [a.view().into_dyn(), b.view().into_dyn()])` over every pair of
+/// matrices (the backend checks the signature against the arrays);
+/// `#[device_op]` on the impl adds its GPU entry points.
+pub trait GuKernel<T: Num, const I: usize = 1, const O: usize = 1>: Copy + Send + Sync {
     /// Name in error messages ("moving_average").
     const NAME: &'static str;
-    /// NumPy-style layout signature, e.g. `(n),()->(n)`. The first input is
-    /// the array; further inputs must be `()` (scalars held in the kernel's
-    /// fields); one output, whose core dimensions all appear in the input.
+    /// NumPy-style layout signature, e.g. `(m,n),(n,p)->(m,p)`: the inputs
+    /// that are not `()` are the `I` arrays, in order; `()` inputs are
+    /// scalars held in the kernel's fields; `O` outputs, whose core
+    /// dimensions all appear in the inputs (an output `()` is one element
+    /// per iteration).
     const SIGNATURE: &'static str;
 
     /// Checks the kernel's scalar parameters; `Err` says what is wrong
@@ -75,10 +115,10 @@ pub trait GuKernel<T: Num>: Copy + Send + Sync {
     }
 
     /// One iteration: `core` holds the sizes of the core dimensions in
-    /// order of first appearance in the signature (`[n]`); `input` and `out`
-    /// are this iteration's core blocks, row-major, of the sizes the
-    /// signature gives them.
-    fn apply(&self, core: &[usize], input: &[T], out: &mut [T]);
+    /// order of first appearance in the signature (`[m, n, p]`); `inputs`
+    /// and `outputs` are this iteration's core blocks, row-major, of the
+    /// sizes the signature gives them.
+    fn apply(&self, core: &[usize], inputs: [&[T]; I], outputs: [&mut [T]; O]);
 
     /// The GPU kernel running this gufunc, if it has one (filled in by
     /// `#[device_op]`).
@@ -87,32 +127,79 @@ pub trait GuKernel<T: Num>: Copy + Send + Sync {
     }
 }
 
+/// Where iteration `l` of the outer loop finds its core blocks: input `k`'s
+/// at `l * in_step[k]`, `in_block[k]` elements (a step of 0: an input with
+/// no loop dimensions, the same block for every iteration, as NumPy
+/// broadcasts it), output `k`'s at `l * out_block[k]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Blocks<const I: usize, const O: usize> {
+    /// Elements of each input's block.
+    pub in_block: [usize; I],
+    /// Each input's step between iterations: its block, or 0.
+    pub in_step: [usize; I],
+    /// Elements of each output's block.
+    pub out_block: [usize; O],
+}
+
 /// Iteration `l` of the outer loop, as one GPU thread would run it: the
-/// core blocks are `input[l * in_block..][..in_block]` and
-/// `out[l * out_block..][..out_block]`.
+/// kernel over the core blocks `blocks` places.
 ///
 /// # Safety
-/// `input` must be valid for reads of `(l + 1) * in_block` elements, `out`
-/// for writes of `(l + 1) * out_block`; the blocks must not overlap each
-/// other, and no other thread may access this iteration's output block.
+/// Each input must be valid for reads of `l * in_step[k] + in_block[k]`
+/// elements, each output for writes of `(l + 1) * out_block[k]`; the
+/// outputs must not overlap each other or the inputs, and no other thread
+/// may access this iteration's output blocks.
 #[inline(always)]
-pub unsafe fn gufunc_at<T: Num, K: GuKernel<T>>(
+pub unsafe fn gufunc_at<T: Num, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
     kernel: &K,
     core: &[usize],
-    input: *const T,
-    in_block: usize,
-    out: *mut T,
-    out_block: usize,
+    inputs: [*const T; I],
+    outputs: [*mut T; O],
+    blocks: &Blocks<I, O>,
     l: usize,
 ) {
-    // SAFETY: the caller guarantees both blocks are valid and exclusive.
-    let (src, dst) = unsafe {
-        (
-            core::slice::from_raw_parts(input.add(l * in_block), in_block),
-            core::slice::from_raw_parts_mut(out.add(l * out_block), out_block),
+    // SAFETY: the caller guarantees every block is valid and the outputs
+    // exclusive.
+    let ins: [&[T]; I] = core::array::from_fn(|k| unsafe {
+        core::slice::from_raw_parts(inputs[k].add(l * blocks.in_step[k]), blocks.in_block[k])
+    });
+    let outs: [&mut [T]; O] = core::array::from_fn(|k| unsafe {
+        core::slice::from_raw_parts_mut(
+            outputs[k].add(l * blocks.out_block[k]),
+            blocks.out_block[k],
         )
-    };
-    kernel.apply(core, src, dst);
+    });
+    kernel.apply(core, ins, outs);
+}
+
+/// Iterations `iterations` of the outer loop over slices, as one CPU task
+/// runs them: `inputs` are the whole arrays, `outputs` hold exactly these
+/// iterations' blocks (from their start). The safe form of [`gufunc_at`].
+///
+/// # Panics
+/// If an array is shorter than `blocks` places these iterations' blocks
+/// (the callers plan them).
+#[inline(always)]
+pub fn gufunc_slices<T: Num, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
+    kernel: &K,
+    core: &[usize],
+    inputs: [&[T]; I],
+    mut outputs: [&mut [T]; O],
+    blocks: &Blocks<I, O>,
+    iterations: core::ops::Range<usize>,
+) {
+    let first = iterations.start;
+    for l in iterations {
+        let ins: [&[T]; I] =
+            core::array::from_fn(|k| &inputs[k][l * blocks.in_step[k]..][..blocks.in_block[k]]);
+        let mut k = 0;
+        let outs: [&mut [T]; O] = outputs.each_mut().map(|o| {
+            let b = blocks.out_block[k];
+            k += 1;
+            &mut o[(l - first) * b..][..b]
+        });
+        kernel.apply(core, ins, outs);
+    }
 }
 
 /// Trailing moving average, `(n),()->(n)`: `out[i]` is the mean of
@@ -161,7 +248,7 @@ impl<T: Real> GuKernel<T> for MovingAverage {
     }
 
     #[inline]
-    fn apply(&self, _core: &[usize], x: &[T], out: &mut [T]) {
+    fn apply(&self, _core: &[usize], [x]: [&[T]; 1], [out]: [&mut [T]; 1]) {
         let w = self.window.max(1);
         let n = x.len().min(out.len());
         let (x, out) = (&x[..n], &mut out[..n]);
@@ -359,7 +446,7 @@ impl<T: Real> GuKernel<T> for NormalizeRows {
     const SIGNATURE: &'static str = "(n)->(n)";
 
     #[inline]
-    fn apply(&self, _core: &[usize], x: &[T], out: &mut [T]) {
+    fn apply(&self, _core: &[usize], [x]: [&[T]; 1], [out]: [&mut [T]; 1]) {
         let out = &mut out[..x.len()];
         let amax = x.iter().fold(T::ZERO, |m, &v| T::max_of(m, v.abs()));
         if amax == T::ZERO {
@@ -410,7 +497,7 @@ mod tests {
         let x: [f64; 23] = core::array::from_fn(|i| ((i * 7919) % 23) as f64 - 11.0);
         for w in [1, 2, 3, 5, 22, 23, 40] {
             let mut out = [f64::NAN; 23];
-            GuKernel::<f64>::apply(&MovingAverage { window: w }, &[23], &x, &mut out);
+            GuKernel::<f64>::apply(&MovingAverage { window: w }, &[23], [&x], [&mut out]);
             for (i, &o) in out.iter().enumerate() {
                 // Small integers: every partial sum is exact.
                 assert_eq!(o, direct_mean(&x, i, w), "w={w} i={i}");
@@ -426,7 +513,7 @@ mod tests {
                 let mut x = [1.0f64; 16];
                 x[7] = bad;
                 let mut out = [0.0; 16];
-                GuKernel::<f64>::apply(&MovingAverage { window: w }, &[16], &x, &mut out);
+                GuKernel::<f64>::apply(&MovingAverage { window: w }, &[16], [&x], [&mut out]);
                 for (i, &o) in out.iter().enumerate() {
                     let holds_it = i >= 7 && i < 7 + w;
                     let want = if holds_it { bad } else { 1.0 };
@@ -441,7 +528,7 @@ mod tests {
         let mut x = [2.0f32; 10];
         (x[3], x[4]) = (f32::INFINITY, f32::NEG_INFINITY);
         let mut out = [0.0; 10];
-        GuKernel::<f32>::apply(&MovingAverage { window: 2 }, &[10], &x, &mut out);
+        GuKernel::<f32>::apply(&MovingAverage { window: 2 }, &[10], [&x], [&mut out]);
         assert_eq!(out[3], f32::INFINITY);
         assert!(out[4].is_nan());
         assert_eq!(out[5], f32::NEG_INFINITY);
@@ -453,7 +540,7 @@ mod tests {
         let mut x = [1.0f64; 12];
         (x[4], x[5]) = (1e308, 1e308);
         let mut out = [0.0; 12];
-        GuKernel::<f64>::apply(&MovingAverage { window: 2 }, &[12], &x, &mut out);
+        GuKernel::<f64>::apply(&MovingAverage { window: 2 }, &[12], [&x], [&mut out]);
         assert_eq!(out[5], 1e308);
         assert_eq!(out[4], (1e308 + 1.0) / 2.0);
         assert_eq!(out[6], (1e308 + 1.0) / 2.0);
@@ -465,14 +552,14 @@ mod tests {
         // Opposite extremes entering and leaving: the difference overflows.
         let x = [f32::MAX, -f32::MAX, f32::MAX, -f32::MAX, 3.0, 3.0];
         let mut out = [f32::NAN; 6];
-        GuKernel::<f32>::apply(&MovingAverage { window: 2 }, &[6], &x, &mut out);
+        GuKernel::<f32>::apply(&MovingAverage { window: 2 }, &[6], [&x], [&mut out]);
         assert_eq!(&out[..4], &[f32::MAX, 0.0, 0.0, 0.0]);
         assert_eq!(out[4], (-f32::MAX + 3.0) / 2.0);
         assert!(out[5].is_finite());
         // Three values near the top of the range, window 3: mean is finite.
         let x = [f64::MAX; 3];
         let mut out = [0.0; 3];
-        GuKernel::<f64>::apply(&MovingAverage { window: 3 }, &[3], &x, &mut out);
+        GuKernel::<f64>::apply(&MovingAverage { window: 3 }, &[3], [&x], [&mut out]);
         assert_eq!(out, [f64::MAX; 3]);
     }
 
@@ -480,18 +567,18 @@ mod tests {
     fn normalize_rows_unit_norm_and_edge_rows() {
         let x = [3.0f64, 0.0, -4.0];
         let mut out = [0.0; 3];
-        NormalizeRows.apply(&[3], &x, &mut out);
+        NormalizeRows.apply(&[3], [&x], [&mut out]);
         assert_eq!(out, [0.6, 0.0, -0.8]);
         // Zero rows stay zero, with their signs.
         let z = [0.0f32, -0.0];
         let mut out = [1.0f32; 2];
-        NormalizeRows.apply(&[2], &z, &mut out);
+        NormalizeRows.apply(&[2], [&z], [&mut out]);
         assert_eq!(out.map(f32::to_bits), z.map(f32::to_bits));
         // Huge and tiny rows: no overflow, no underflow.
         for scale in [1e300f64, 1e-310, 5e-324] {
             let x = [3.0 * scale, 4.0 * scale];
             let mut out = [0.0; 2];
-            NormalizeRows.apply(&[2], &x, &mut out);
+            NormalizeRows.apply(&[2], [&x], [&mut out]);
             if scale > 1e-320 {
                 assert!(
                     (out[0] - 0.6).abs() < 1e-15 && (out[1] - 0.8).abs() < 1e-15,
@@ -503,7 +590,7 @@ mod tests {
         }
         let big = [1.5e38f32, 2.0e38];
         let mut out = [0.0f32; 2];
-        NormalizeRows.apply(&[2], &big, &mut out);
+        NormalizeRows.apply(&[2], [&big], [&mut out]);
         assert!(
             (out[0] - 0.6).abs() < 1e-6 && (out[1] - 0.8).abs() < 1e-6,
             "{out:?}"
@@ -511,11 +598,11 @@ mod tests {
         // Non-finite rows follow the naive formula.
         let x = [1.0f64, f64::INFINITY];
         let mut o = [0.0f64; 2];
-        NormalizeRows.apply(&[2], &x, &mut o);
+        NormalizeRows.apply(&[2], [&x], [&mut o]);
         assert_eq!(o[0], 0.0);
         assert!(o[1].is_nan());
         let mut o = [0.0f64; 2];
-        NormalizeRows.apply(&[2], &[1.0, f64::NAN], &mut o);
+        NormalizeRows.apply(&[2], [&[1.0, f64::NAN]], [&mut o]);
         assert!(o.iter().all(|v| v.is_nan()));
     }
 
@@ -525,10 +612,22 @@ mod tests {
         let mut a = [0.0; 12];
         let mut b = [0.0; 12];
         for l in 0..3 {
-            NormalizeRows.apply(&[4], &x[4 * l..4 * l + 4], &mut a[4 * l..4 * l + 4]);
+            NormalizeRows.apply(&[4], [&x[4 * l..4 * l + 4]], [&mut a[4 * l..4 * l + 4]]);
+            let blocks = Blocks {
+                in_block: [4],
+                in_step: [4],
+                out_block: [4],
+            };
             // SAFETY: 3 blocks of 4 in 12-element buffers; distinct arrays.
             unsafe {
-                gufunc_at::<f64, _>(&NormalizeRows, &[4], x.as_ptr(), 4, b.as_mut_ptr(), 4, l)
+                gufunc_at::<f64, _, 1, 1>(
+                    &NormalizeRows,
+                    &[4],
+                    [x.as_ptr()],
+                    [b.as_mut_ptr()],
+                    &blocks,
+                    l,
+                )
             };
         }
         assert_eq!(a, b);

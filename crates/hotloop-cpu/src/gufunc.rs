@@ -1,52 +1,40 @@
 //! Generalized ufuncs (`@guvectorize`) on the CPU: a [`GuKernel`] run once
 //! per iteration of the outer loop, serially or with the iterations spread
 //! over the pool. The caller has bound the signature to the arrays
-//! (`hotloop_runtime::Signature::plan`): `loops` iterations over blocks of
-//! `in_block` input and `out_block` output elements.
+//! (`hotloop_runtime::Signature::plan`): `loops` iterations over the blocks
+//! a [`Blocks`] places.
 //!
 //! Iterations are independent and each is computed by the same `apply`, so
 //! the parallel form is bit-identical to the serial one.
 
+use crate::simd::with_widest;
 use hotloop_core::Num;
-use hotloop_core::gufunc::GuKernel;
+use hotloop_core::gufunc::{Blocks, GuKernel, gufunc_slices};
 
-/// Input elements per parallel task (rounded to whole iterations): enough
-/// work to amortise a task, fine enough to balance many threads.
+/// Elements (inputs' and outputs' blocks together) per parallel task,
+/// rounded to whole iterations: enough work to amortise a task, fine
+/// enough to balance many threads.
 pub const GUFUNC_TASK_ELEMS: usize = 1 << 15;
-
-/// Iteration `l`: the kernel over its input and output blocks.
-#[inline(always)]
-fn iteration<T: Num, K: GuKernel<T>>(
-    kernel: &K,
-    core: &[usize],
-    input: &[T],
-    in_block: usize,
-    out: &mut [T],
-    l: usize,
-) {
-    kernel.apply(core, &input[l * in_block..(l + 1) * in_block], out);
-}
 
 /// One thread.
 pub mod serial {
     use super::*;
 
-    /// Runs `loops` iterations; `input` holds `loops * in_block` elements,
-    /// `out` `loops * out_block`.
-    pub fn run<T: Num, K: GuKernel<T>>(
+    /// Runs `loops` iterations: input `k` holds the blocks `blocks` places
+    /// for them, output `k` `loops * out_block[k]` elements. The kernel's
+    /// body runs compiled for the widest instruction set the CPU has.
+    pub fn run<T: Num, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
         kernel: &K,
         core: &[usize],
-        input: &[T],
-        in_block: usize,
-        out: &mut [T],
-        out_block: usize,
+        inputs: [&[T]; I],
+        outputs: [&mut [T]; O],
+        blocks: &Blocks<I, O>,
+        loops: usize,
     ) {
-        if out_block == 0 {
-            return;
-        }
-        for (l, o) in out.chunks_exact_mut(out_block).enumerate() {
-            iteration(kernel, core, input, in_block, o, l);
-        }
+        with_widest(
+            #[inline(always)]
+            || gufunc_slices(kernel, core, inputs, outputs, blocks, 0..loops),
+        );
     }
 }
 
@@ -57,28 +45,43 @@ pub mod parallel {
     use rayon::prelude::*;
 
     /// [`serial::run`] with the iterations split over the pool in tasks of
-    /// about [`GUFUNC_TASK_ELEMS`] input elements.
-    pub fn run<T: Num, K: GuKernel<T>>(
+    /// about [`GUFUNC_TASK_ELEMS`] elements, each output cut at its tasks'
+    /// iteration boundaries.
+    pub fn run<T: Num, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
         pool: &Pool,
         kernel: &K,
         core: &[usize],
-        input: &[T],
-        in_block: usize,
-        out: &mut [T],
-        out_block: usize,
+        inputs: [&[T]; I],
+        outputs: [&mut [T]; O],
+        blocks: &Blocks<I, O>,
+        loops: usize,
     ) {
-        if out_block == 0 {
-            return;
+        let per_loop: usize = blocks.in_block.iter().chain(&blocks.out_block).sum();
+        let per_task = (GUFUNC_TASK_ELEMS / per_loop.max(1)).max(1);
+        // Each task's iterations and its own blocks of every output.
+        let mut tasks = Vec::with_capacity(loops.div_ceil(per_task));
+        let mut rest = outputs;
+        let mut start = 0;
+        while start < loops {
+            let end = (start + per_task).min(loops);
+            let mut k = 0;
+            let mine: [&mut [T]; O] = rest.each_mut().map(|o| {
+                let (head, tail) =
+                    std::mem::take(o).split_at_mut((end - start) * blocks.out_block[k]);
+                *o = tail;
+                k += 1;
+                head
+            });
+            tasks.push((start..end, mine));
+            start = end;
         }
-        let per_task = (GUFUNC_TASK_ELEMS / in_block.max(out_block)).max(1);
         pool.install(|| {
-            out.par_chunks_mut(per_task * out_block)
-                .enumerate()
-                .for_each(|(t, task)| {
-                    for (j, o) in task.chunks_exact_mut(out_block).enumerate() {
-                        iteration(kernel, core, input, in_block, o, t * per_task + j);
-                    }
-                });
+            tasks.into_par_iter().for_each(|(range, outs)| {
+                with_widest(
+                    #[inline(always)]
+                    || gufunc_slices(kernel, core, inputs, outs, blocks, range),
+                );
+            });
         });
     }
 }
@@ -96,24 +99,22 @@ mod tests {
         let x: Vec<f32> = (0..rows * n)
             .map(|i| ((i * 31) % 1000) as f32 * 0.01 - 5.0)
             .collect();
+        let b = Blocks {
+            in_block: [n],
+            in_step: [n],
+            out_block: [n],
+        };
+        let avg = MovingAverage { window: 7 };
         let mut want = vec![0.0f32; rows * n];
-        serial::run(&MovingAverage { window: 7 }, &[n], &x, n, &mut want, n);
+        serial::run(&avg, &[n], [&x], [&mut want], &b, rows);
         let mut want_norm = vec![0.0f32; rows * n];
-        serial::run(&NormalizeRows, &[n], &x, n, &mut want_norm, n);
+        serial::run(&NormalizeRows, &[n], [&x], [&mut want_norm], &b, rows);
         for t in [1, 2, 3, 8] {
             let pool = Pool::get(NonZeroUsize::new(t)).unwrap();
             let mut got = vec![f32::NAN; rows * n];
-            parallel::run(
-                &pool,
-                &MovingAverage { window: 7 },
-                &[n],
-                &x,
-                n,
-                &mut got,
-                n,
-            );
+            parallel::run(&pool, &avg, &[n], [&x], [&mut got], &b, rows);
             assert_eq!(got, want, "threads={t}");
-            parallel::run(&pool, &NormalizeRows, &[n], &x, n, &mut got, n);
+            parallel::run(&pool, &NormalizeRows, &[n], [&x], [&mut got], &b, rows);
             assert_eq!(got, want_norm, "threads={t}");
         }
     }

@@ -96,15 +96,16 @@ impl Runtime for Serial {
         map::serial::zip_in_place(op, a, b);
         Ok(())
     }
-    fn gufunc<T: Element, K: GuKernel<T>>(
+    fn gufunc<T: Element, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
         &self,
         kernel: &K,
         plan: &GufuncPlan,
-        input: &[T],
-        out: &mut [T],
+        inputs: [&[T]; I],
+        outputs: [&mut [T]; O],
     ) -> Result<()> {
-        let (core, ib, ob) = (&plan.core[..], plan.in_block, plan.out_block);
-        gufunc::serial::run(kernel, core, input, ib, out, ob);
+        let blocks = plan.blocks()?;
+        let (core, loops) = (&plan.core[..], plan.loops);
+        gufunc::serial::run(kernel, core, inputs, outputs, &blocks, loops);
         Ok(())
     }
     fn stencil<T: Element, K: Stencil3<T>>(
@@ -194,15 +195,16 @@ impl Runtime for Parallel {
         map::parallel::zip_in_place(&self.pool, op, a, b);
         Ok(())
     }
-    fn gufunc<T: Element, K: GuKernel<T>>(
+    fn gufunc<T: Element, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
         &self,
         kernel: &K,
         plan: &GufuncPlan,
-        input: &[T],
-        out: &mut [T],
+        inputs: [&[T]; I],
+        outputs: [&mut [T]; O],
     ) -> Result<()> {
-        let (core, ib, ob) = (&plan.core[..], plan.in_block, plan.out_block);
-        gufunc::parallel::run(&self.pool, kernel, core, input, ib, out, ob);
+        let blocks = plan.blocks()?;
+        let (core, loops) = (&plan.core[..], plan.loops);
+        gufunc::parallel::run(&self.pool, kernel, core, inputs, outputs, &blocks, loops);
         Ok(())
     }
     fn stencil<T: Element, K: Stencil3<T>>(

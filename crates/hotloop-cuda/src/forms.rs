@@ -215,75 +215,84 @@ pub fn map_n_timed<T: Element, const I: usize, const O: usize>(
     for o in &outputs {
         check_same_shape("output", &[o.len()], "first output", &[n])?;
     }
+    arrays_round_trip(dev, launch, op, n as u64, inputs, outputs, &[])
+}
+
+/// The round trip of a kernel over `I` input and `O` output arrays (of any
+/// lengths), `items` work items: the op, then the arrays in order, then
+/// `values` by value, as the `map_n` and `gufunc` forms declare them.
+fn arrays_round_trip<T: Element, const I: usize, const O: usize>(
+    dev: &Arc<Device>,
+    launch: Option<LaunchConfig>,
+    op: &DeviceKernel,
+    items: u64,
+    inputs: [&[T]; I],
+    outputs: [&mut [T]; O],
+    values: &[ValueBytes],
+) -> Result<Timings> {
     let hosts = inputs.map(Input::Host);
     // The outputs come back as the round trip's extra outputs, in order.
-    let extras: Vec<Extra<T>> = (0..O)
-        .map(|_| Extra {
+    let extras: Vec<Extra<T>> = outputs
+        .iter()
+        .map(|o| Extra {
             what: "kernel output",
-            len: n,
+            len: o.len(),
             init: None,
         })
         .collect();
-    let cfg = dev.resolve(launch, n as u64)?;
+    let cfg = dev.resolve(launch, items)?;
     let module = dev.module(op.module)?;
-    let (timings, results) = round_trip(
-        dev,
-        cfg,
-        n as u64,
-        &hosts,
-        None::<&mut [T]>,
-        &extras,
-        |d| {
-            let mut args = Args::new();
-            let mut bufs = d
-                .inputs
-                .iter()
-                .map(|a| (false, a))
-                .chain(d.extras.iter().map(|a| (true, a)));
-            for (pos, kind) in op.kernel.params.iter().enumerate() {
-                match (*kind, pos) {
-                    (ParamKind::Value { .. }, 0) => args.push_value(*kind, op.op),
-                    (ParamKind::Slice(_) | ParamKind::Out(_), _) => {
-                        // `launch` refuses kinds that do not match what is pushed.
-                        let (written, a) = bufs.next().ok_or_else(|| Error::InvalidArgument {
-                            what: "kernel arguments",
-                            reason: format!(
-                                "`{}` takes more arrays than {I} inputs and {O} outputs",
-                                op.kernel.name
-                            ),
-                        })?;
-                        let elem = T::ELEM;
-                        let kind = if written {
-                            ParamKind::Out(elem)
-                        } else {
-                            ParamKind::Slice(elem)
-                        };
-                        args.push_raw(kind, a.addr(), a.len() as u64);
-                    }
-                    _ => {
-                        return Err(Error::InvalidArgument {
-                            what: "kernel arguments",
-                            reason: format!(
-                                "`{}` is not an element-wise kernel of {I} inputs and {O} outputs: {:?}",
-                                op.kernel.name, op.kernel.params
-                            ),
-                        });
-                    }
+    let not_this_form = || Error::InvalidArgument {
+        what: "kernel arguments",
+        reason: format!(
+            "`{}` is not a kernel of {I} input and {O} output arrays and {} values: {:?}",
+            op.kernel.name,
+            values.len(),
+            op.kernel.params
+        ),
+    };
+    let (timings, results) = round_trip(dev, cfg, items, &hosts, None::<&mut [T]>, &extras, |d| {
+        let mut args = Args::new();
+        let mut bufs = d
+            .inputs
+            .iter()
+            .map(|a| (false, a))
+            .chain(d.extras.iter().map(|a| (true, a)));
+        let mut vals = values.iter();
+        for (pos, kind) in op.kernel.params.iter().enumerate() {
+            match (*kind, pos) {
+                (ParamKind::Value { .. }, 0) => args.push_value(*kind, op.op),
+                (ParamKind::Value { .. }, _) => {
+                    args.push_value(*kind, *vals.next().ok_or_else(not_this_form)?)
                 }
+                (ParamKind::Slice(_) | ParamKind::Out(_), _) => {
+                    // `launch` refuses kinds that do not match what is pushed.
+                    let (written, a) = bufs.next().ok_or_else(not_this_form)?;
+                    let kind = if written {
+                        ParamKind::Out(T::ELEM)
+                    } else {
+                        ParamKind::Slice(T::ELEM)
+                    };
+                    args.push_raw(kind, a.addr(), a.len() as u64);
+                }
+                _ => return Err(not_this_form()),
             }
-            let held = Held {
-                device: dev,
-                module,
-            };
-            let grid = Grid::from((cfg.blocks, cfg.threads_per_block));
-            let kernel = held.launch(op.kernel, grid, &args, &|_| {})?;
-            Ok(KernelRun {
-                launch: cfg,
-                kernel,
-            })
-        },
-    )?;
-    if n > 0 {
+        }
+        if bufs.next().is_some() || vals.next().is_some() {
+            return Err(not_this_form());
+        }
+        let held = Held {
+            device: dev,
+            module,
+        };
+        let grid = Grid::from((cfg.blocks, cfg.threads_per_block));
+        let kernel = held.launch(op.kernel, grid, &args, &|_| {})?;
+        Ok(KernelRun {
+            launch: cfg,
+            kernel,
+        })
+    })?;
+    if items > 0 {
         for (o, r) in outputs.into_iter().zip(results) {
             o.copy_from_slice(&r);
         }
@@ -338,30 +347,18 @@ pub fn count_timed<T: Element>(
     Ok((n, t))
 }
 
-/// `loops` outer iterations of a gufunc over core blocks of `shape` (one
-/// thread per iteration).
-pub fn gufunc_timed<T: Element>(
+/// `shape.loops` outer iterations of a gufunc over the core blocks of
+/// `shape` (one thread per iteration), its arrays copied in and out.
+pub fn gufunc_timed<T: Element, const I: usize, const O: usize>(
     dev: &Arc<Device>,
     launch: Option<LaunchConfig>,
     op: &DeviceKernel,
     shape: GufuncShape,
-    input: &[T],
-    out: &mut [T],
+    inputs: [&[T]; I],
+    outputs: [&mut [T]; O],
 ) -> Result<Timings> {
-    let inputs = [Input::Host(input)];
     let values = [ValueBytes::of(shape)];
-    Ok(op_round_trip(
-        dev,
-        launch,
-        op,
-        shape.loops,
-        &inputs,
-        Some(out),
-        &[],
-        &values,
-        &[],
-    )?
-    .0)
+    arrays_round_trip(dev, launch, op, shape.loops, inputs, outputs, &values)
 }
 
 /// A stencil over every cell of the row-major array of `dims` under

@@ -11,6 +11,7 @@ use hotloop_core::grid::cell_coords;
 use hotloop_core::gufunc::GuKernel;
 use hotloop_core::index::Shape3;
 use hotloop_core::map::{BinaryOp, NaryOp, UnaryOp};
+use hotloop_core::map::{MAX_NARY_INPUTS, MAX_NARY_OUTPUTS};
 use hotloop_core::predicate::Predicate;
 use hotloop_core::stencil::{Boundary, Stencil3, stencil_cell};
 use hotloop_runtime::{Element, Error, GufuncPlan, LaunchConfig, Result, Runtime};
@@ -60,7 +61,9 @@ fn compiled(kernel: Option<DeviceKernel>, op: &str) -> Result<DeviceKernel> {
 }
 
 /// A gufunc's plan as the device's gufunc form takes it, or why it cannot.
-fn device_shape<T: Element, K: GuKernel<T>>(plan: &GufuncPlan) -> Result<GufuncShape> {
+fn device_shape<T: Element, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
+    plan: &GufuncPlan,
+) -> Result<GufuncShape> {
     if plan.core.len() > MAX_DEVICE_CORE_DIMS {
         return Err(Error::Unsupported {
             op: format!("{} with signature {}", K::NAME, K::SIGNATURE),
@@ -71,17 +74,35 @@ fn device_shape<T: Element, K: GuKernel<T>>(plan: &GufuncPlan) -> Result<GufuncS
             ),
         });
     }
-    let mut core = [0u64; MAX_DEVICE_CORE_DIMS];
-    for (c, &n) in core.iter_mut().zip(&plan.core) {
-        *c = n as u64;
+    if I > MAX_NARY_INPUTS || O > MAX_NARY_OUTPUTS {
+        return Err(Error::Unsupported {
+            op: format!("{} with signature {}", K::NAME, K::SIGNATURE),
+            backend: BACKEND,
+            reason: format!(
+                "{I} inputs and {O} outputs; the GPU's gufunc kernel takes at most \
+                 {MAX_NARY_INPUTS} and {MAX_NARY_OUTPUTS}"
+            ),
+        });
     }
-    Ok(GufuncShape {
+    let blocks = plan.blocks::<I, O>()?;
+    let widen = |xs: &[usize], to: &mut [u64]| {
+        for (t, &x) in to.iter_mut().zip(xs) {
+            *t = x as u64;
+        }
+    };
+    let mut shape = GufuncShape {
         loops: plan.loops as u64,
-        in_block: plan.in_block as u64,
-        out_block: plan.out_block as u64,
         n_core: plan.core.len() as u64,
-        core,
-    })
+        core: [0; MAX_DEVICE_CORE_DIMS],
+        in_block: [0; MAX_NARY_INPUTS],
+        in_step: [0; MAX_NARY_INPUTS],
+        out_block: [0; MAX_NARY_OUTPUTS],
+    };
+    widen(&plan.core, &mut shape.core);
+    widen(&blocks.in_block, &mut shape.in_block);
+    widen(&blocks.in_step, &mut shape.in_step);
+    widen(&blocks.out_block, &mut shape.out_block);
+    Ok(shape)
 }
 
 impl Runtime for Cuda {
@@ -148,16 +169,16 @@ impl Runtime for Cuda {
         let k = compiled(op.device_kernel(), "zip")?;
         forms::zip_in_place_timed(&self.device()?, self.launch, &k, a, b).map(drop)
     }
-    fn gufunc<T: Element, K: GuKernel<T>>(
+    fn gufunc<T: Element, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
         &self,
         kernel: &K,
         plan: &GufuncPlan,
-        input: &[T],
-        out: &mut [T],
+        inputs: [&[T]; I],
+        outputs: [&mut [T]; O],
     ) -> Result<()> {
         let k = compiled(kernel.device_kernel(), K::NAME)?;
-        let shape = device_shape::<T, K>(plan)?;
-        forms::gufunc_timed(&self.device()?, self.launch, &k, shape, input, out).map(drop)
+        let shape = device_shape::<T, K, I, O>(plan)?;
+        forms::gufunc_timed(&self.device()?, self.launch, &k, shape, inputs, outputs).map(drop)
     }
     fn stencil<T: Element, K: Stencil3<T>>(
         &self,

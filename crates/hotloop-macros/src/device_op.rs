@@ -38,7 +38,8 @@ enum Form {
     /// `NaryOp<T, I, O>`: `I` inputs, `O` outputs.
     MapN(usize, usize),
     Count,
-    Gufunc,
+    /// `GuKernel<T, I, O>`: `I` array inputs, `O` outputs.
+    Gufunc(usize, usize),
     Stencil,
 }
 
@@ -69,7 +70,7 @@ impl Form {
             Form::Zip => "zip",
             Form::MapN(..) => "map_n",
             Form::Count => "count",
-            Form::Gufunc => "gufunc",
+            Form::Gufunc(..) => "gufunc",
             Form::Stencil => "stencil",
         }
     }
@@ -86,11 +87,12 @@ impl Form {
                 .chain(NARY_OUTPUTS[..o].iter().map(|n| P::Out(n)))
                 .collect(),
             Form::Count => vec![P::Slice("input"), P::OutU64("partials")],
-            Form::Gufunc => vec![
-                P::Slice("input"),
-                P::Out("out"),
-                P::Value("shape", |c, _| quote!(#c::abi::GufuncShape)),
-            ],
+            Form::Gufunc(i, o) => NARY_INPUTS[..i]
+                .iter()
+                .map(|n| P::Slice(n))
+                .chain(NARY_OUTPUTS[..o].iter().map(|n| P::Out(n)))
+                .chain([P::Value("shape", |c, _| quote!(#c::abi::GufuncShape))])
+                .collect(),
             Form::Stencil => vec![
                 P::Slice("input"),
                 P::Out("out"),
@@ -162,21 +164,35 @@ impl Form {
                     unsafe { *partials_ptr.add(idx.block as usize) = block };
                 }
             },
-            Form::Gufunc => quote! {
-                let s = shape.value;
-                let _ = (input_len, out_len);
-                let core: [usize; #c::abi::MAX_DEVICE_CORE_DIMS] =
-                    ::core::array::from_fn(|i| s.core[i] as usize);
-                let n_core = if (s.n_core as usize) < core.len() { s.n_core as usize } else { core.len() };
-                // SAFETY: the launch contract: `loops` blocks in each
-                // buffer, which do not overlap; rows are this thread's.
-                unsafe {
-                    #c::grid::gufunc_thread(
-                        #idx, op, &core[..n_core], input_ptr, s.in_block as usize,
-                        out_ptr, s.out_block as usize, s.loops,
-                    )
+            Form::Gufunc(i, o) => {
+                let names = |list: &[&str], suffix: &str| -> Vec<proc_macro2::Ident> {
+                    list.iter().map(|n| format_ident!("{n}_{suffix}")).collect()
+                };
+                let (ins, in_lens) = (
+                    names(&NARY_INPUTS[..i], "ptr"),
+                    names(&NARY_INPUTS[..i], "len"),
+                );
+                let (outs, out_lens) = (
+                    names(&NARY_OUTPUTS[..o], "ptr"),
+                    names(&NARY_OUTPUTS[..o], "len"),
+                );
+                quote! {
+                    let s = shape.value;
+                    let _ = (#(#in_lens,)* #(#out_lens,)*);
+                    let core: [usize; #c::abi::MAX_DEVICE_CORE_DIMS] =
+                        ::core::array::from_fn(|i| s.core[i] as usize);
+                    let n_core = if (s.n_core as usize) < core.len() { s.n_core as usize } else { core.len() };
+                    let blocks = s.blocks::<#i, #o>();
+                    // SAFETY: the launch contract: `loops` iterations'
+                    // blocks in each buffer, the outputs disjoint; the
+                    // iterations are this thread's.
+                    unsafe {
+                        #c::grid::gufunc_thread(
+                            #idx, op, &core[..n_core], [#(#ins),*], [#(#outs),*], &blocks, s.loops,
+                        )
+                    }
                 }
-            },
+            }
             Form::Stencil => quote! {
                 let _ = (input_len, out_len, first_fault_len);
                 let shape = #c::index::Shape3::new(nx as usize, ny as usize, nz as usize);
@@ -213,7 +229,8 @@ fn trait_of(name: &str) -> Option<Trait> {
         // The arity is read from the trait's arguments (`decl`).
         "NaryOp" => (vec![Form::MapN(0, 0)], "map_n"),
         "Predicate" => (vec![Form::Count], "count"),
-        "GuKernel" => (vec![Form::Gufunc], "gufunc"),
+        // The arity is read from the trait's arguments (`decl`).
+        "GuKernel" => (vec![Form::Gufunc(1, 1)], "gufunc"),
         "Stencil3" => (vec![Form::Stencil], "stencil3"),
         "Stencil2" => (vec![Form::Stencil], "stencil2"),
         _ => return None,
@@ -441,6 +458,9 @@ fn decl(item: &ItemImpl) -> syn::Result<Decl> {
     if tr.hook == "map_n" {
         tr.forms = vec![nary_arity(seg)?];
     }
+    if tr.hook == "gufunc" {
+        tr.forms = vec![gufunc_arity(seg)?];
+    }
     Ok(Decl {
         tr,
         trait_arg,
@@ -472,6 +492,20 @@ fn output_elem(out: &Type, param: &Option<syn::Ident>) -> syn::Result<Option<&'s
             out,
             format!("a device op's output type is one of {}", NUMS.join(", ")),
         )),
+    }
+}
+
+/// `GuKernel<T, I, O>`'s form: `I` and `O` as integer literals (one of
+/// each when the trait names neither), within the limits.
+fn gufunc_arity(seg: &syn::PathSegment) -> syn::Result<Form> {
+    let has_consts = matches!(&seg.arguments, PathArguments::AngleBracketed(a)
+        if a.args.iter().any(|g| matches!(g, GenericArgument::Const(_))));
+    if !has_consts {
+        return Ok(Form::Gufunc(1, 1));
+    }
+    match nary_arity(seg)? {
+        Form::MapN(i, o) => Ok(Form::Gufunc(i, o)),
+        _ => unreachable!("nary_arity gives MapN"),
     }
 }
 

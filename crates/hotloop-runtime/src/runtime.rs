@@ -30,7 +30,7 @@ use std::ops::Range;
 ///
 /// ```rust
 /// use hotloop_core::elementwise::{add_scalar_slice, add_scalar_slice_in_place};
-/// use hotloop_core::gufunc::GuKernel;
+/// use hotloop_core::gufunc::{GuKernel, gufunc_slices};
 /// use hotloop_core::index::Shape3;
 /// use hotloop_core::map::{BinaryOp, NaryOp, UnaryOp, map_n_slice, map_slice, map_slice_in_place};
 /// use hotloop_core::map::{zip_slice, zip_slice_in_place};
@@ -104,13 +104,11 @@ use std::ops::Range;
 ///         zip_slice_in_place(op, a, b);
 ///         Ok(())
 ///     }
-///     fn gufunc<T: Element, K: GuKernel<T>>(
-///         &self, k: &K, plan: &GufuncPlan, x: &[T], out: &mut [T],
+///     fn gufunc<T: Element, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
+///         &self, k: &K, plan: &GufuncPlan, inputs: [&[T]; I], outputs: [&mut [T]; O],
 ///     ) -> Result<()> {
-///         let (ib, ob) = (plan.in_block, plan.out_block);
-///         for l in 0..plan.loops {
-///             k.apply(&plan.core, &x[l * ib..][..ib], &mut out[l * ob..][..ob]);
-///         }
+///         let blocks = plan.blocks()?;
+///         gufunc_slices(k, &plan.core, inputs, outputs, &blocks, 0..plan.loops);
 ///         Ok(())
 ///     }
 ///     fn stencil<T: Element, K: Stencil3<T>>(
@@ -184,15 +182,15 @@ pub trait Runtime {
         a: &mut [T],
         b: &[T],
     ) -> Result<()>;
-    /// The gufunc `kernel` over the outer loop of `plan` (`input` holds
-    /// `plan.loops * plan.in_block` elements, `out` `plan.loops *
-    /// plan.out_block`).
-    fn gufunc<T: Element, K: GuKernel<T>>(
+    /// The gufunc `kernel` over the outer loop of `plan`, which the caller
+    /// made for it: input `k` holds [`GufuncPlan::input_len`]`(k)`
+    /// elements, output `k` `plan.loops * plan.out_blocks[k]`.
+    fn gufunc<T: Element, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
         &self,
         kernel: &K,
         plan: &GufuncPlan,
-        input: &[T],
-        out: &mut [T],
+        inputs: [&[T]; I],
+        outputs: [&mut [T]; O],
     ) -> Result<()>;
     /// The stencil `kernel` over every cell of the row-major `shape` under
     /// `boundary`.

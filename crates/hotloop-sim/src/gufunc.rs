@@ -10,54 +10,66 @@
 use crate::grid::{Global, Grid};
 use hotloop_core::Num;
 use hotloop_core::grid as body;
-use hotloop_core::gufunc::GuKernel;
+use hotloop_core::gufunc::{Blocks, GuKernel};
 use hotloop_runtime::{Error, LaunchConfig, Result};
 
-/// Runs `kernel` over `out.len() / out_block` rows: row `l` reads
-/// `input[l * in_block..][..in_block]` and writes
-/// `out[l * out_block..][..out_block]`; `core` holds the core dimensions'
-/// sizes (from the signature's plan). `launch` defaults to
-/// [`crate::default_launch`] over the rows. With `out_block == 0` there is
-/// nothing to compute (the launch is still validated).
-pub fn run<T: Num, K: GuKernel<T>>(
+/// Runs `kernel` over `loops` iterations (rows): iteration `l` reads input
+/// `k`'s block at `l * in_step[k]` and writes output `k`'s at `l *
+/// out_block[k]`; `core` holds the core dimensions' sizes (from the
+/// signature's plan). `launch` defaults to [`crate::default_launch`] over
+/// the rows. An array not of its blocks' length is an
+/// [`Error::InvalidArgument`]; with no iterations there is nothing to
+/// compute (the launch is still validated).
+#[allow(clippy::too_many_arguments)]
+pub fn run<T: Num, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
     launch: Option<LaunchConfig>,
     kernel: &K,
     core: &[usize],
-    input: &[T],
-    in_block: usize,
-    out: &mut [T],
-    out_block: usize,
+    inputs: [&[T]; I],
+    outputs: [&mut [T]; O],
+    blocks: &Blocks<I, O>,
+    loops: usize,
 ) -> Result<()> {
-    let rows = out.len().checked_div(out_block).unwrap_or(0);
-    let grid = Grid::resolve(launch, rows as u64)?;
-    if rows * out_block != out.len() || rows.checked_mul(in_block) != Some(input.len()) {
-        return Err(Error::InvalidArgument {
-            what: K::NAME,
-            reason: format!(
-                "{} input and {} output elements are not the same number of rows of \
-                 {in_block} and {out_block} elements",
-                input.len(),
-                out.len()
-            ),
-        });
-    }
-    if rows == 0 {
+    let grid = Grid::resolve(launch, loops as u64)?;
+    if loops == 0 {
         return Ok(());
     }
-    let (src, dst) = (Global::input(input), Global::output(out));
+    let short = |what: &str, k: usize, len: usize, need: Option<usize>| Error::InvalidArgument {
+        what: K::NAME,
+        reason: format!(
+            "{what} {k} holds {len} elements, not the {} that {loops} iterations' blocks hold",
+            need.map_or("more".to_string(), |n| n.to_string())
+        ),
+    };
+    for (k, x) in inputs.iter().enumerate() {
+        let need = (loops - 1)
+            .checked_mul(blocks.in_step[k])
+            .and_then(|n| n.checked_add(blocks.in_block[k]));
+        if need != Some(x.len()) {
+            return Err(short("input", k, x.len(), need));
+        }
+    }
+    for (k, o) in outputs.iter().enumerate() {
+        let need = loops.checked_mul(blocks.out_block[k]);
+        if need != Some(o.len()) {
+            return Err(short("output", k, o.len(), need));
+        }
+    }
+    let srcs = inputs.map(Global::input);
+    let dsts = outputs.map(Global::output);
     grid.for_each_thread(|t| {
-        // SAFETY: `rows` whole blocks in each buffer (checked); the output
-        // is borrowed exclusively; rows are disjoint between threads.
+        // SAFETY: every array holds the blocks of `loops` iterations
+        // (checked); the outputs are borrowed exclusively, so they overlap
+        // nothing; iterations are disjoint between threads.
         unsafe {
             body::gufunc_thread(
                 t,
                 kernel,
                 core,
-                src.ptr(),
-                in_block,
-                dst.ptr(),
-                out_block,
-                rows as u64,
+                srcs.each_ref().map(|s| s.ptr().cast_const()),
+                dsts.each_ref().map(|d| d.ptr()),
+                blocks,
+                loops as u64,
             )
         }
     });
@@ -82,27 +94,31 @@ mod tests {
             .zip(want_ma.chunks_mut(n))
             .zip(want_nr.chunks_mut(n))
         {
-            MovingAverage { window: 4 }.apply(&[n], i, a);
-            NormalizeRows.apply(&[n], i, b);
+            MovingAverage { window: 4 }.apply(&[n], [i], [a]);
+            NormalizeRows.apply(&[n], [i], [b]);
         }
+        let bl = Blocks {
+            in_block: [n],
+            in_step: [n],
+            out_block: [n],
+        };
+        let avg = MovingAverage { window: 4 };
         for (b, t) in [(1, 1), (3, 7), (5, 33), (1, 1024), (2, 8)] {
             let l = Some(LaunchConfig::new(b, t).unwrap());
             let mut out = vec![f64::NAN; x.len()];
-            run(l, &MovingAverage { window: 4 }, &[n], &x, n, &mut out, n).unwrap();
+            run(l, &avg, &[n], [&x], [&mut out], &bl, rows).unwrap();
             assert_eq!(out, want_ma, "{b}x{t}");
-            run(l, &NormalizeRows, &[n], &x, n, &mut out, n).unwrap();
+            run(l, &NormalizeRows, &[n], [&x], [&mut out], &bl, rows).unwrap();
             assert_eq!(out, want_nr, "{b}x{t}");
         }
-        let e = run(
-            None,
-            &NormalizeRows,
-            &[n],
-            &x[1..],
-            n,
-            &mut [0.0; 23 * 37],
-            n,
-        );
+        let mut out = [0.0; 23 * 37];
+        let e = run(None, &NormalizeRows, &[n], [&x[1..]], [&mut out], &bl, rows);
         assert!(matches!(e, Err(Error::InvalidArgument { .. })), "{e:?}");
-        run::<f64, _>(None, &NormalizeRows, &[0], &[], 0, &mut [], 0).unwrap();
+        let empty = Blocks {
+            in_block: [0],
+            in_step: [0],
+            out_block: [0],
+        };
+        run::<f64, _, 1, 1>(None, &NormalizeRows, &[0], [&[]], [&mut []], &empty, 0).unwrap();
     }
 }

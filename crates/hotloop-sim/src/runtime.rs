@@ -76,15 +76,23 @@ impl Runtime for Sim {
     ) -> Result<()> {
         map::zip_in_place(self.launch, op, a, b)
     }
-    fn gufunc<T: Element, K: GuKernel<T>>(
+    fn gufunc<T: Element, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
         &self,
         kernel: &K,
         plan: &GufuncPlan,
-        input: &[T],
-        out: &mut [T],
+        inputs: [&[T]; I],
+        outputs: [&mut [T]; O],
     ) -> Result<()> {
-        let (core, ib, ob) = (&plan.core[..], plan.in_block, plan.out_block);
-        gufunc::run(self.launch, kernel, core, input, ib, out, ob)
+        let blocks = plan.blocks()?;
+        gufunc::run(
+            self.launch,
+            kernel,
+            &plan.core,
+            inputs,
+            outputs,
+            &blocks,
+            plan.loops,
+        )
     }
     fn stencil<T: Element, K: Stencil3<T>>(
         &self,

@@ -18,7 +18,7 @@
 
 use crate::Num;
 use crate::grid::ThreadIdx;
-use crate::gufunc::{GuKernel, gufunc_at};
+use crate::gufunc::{Blocks, GuKernel, gufunc_at};
 use crate::index::Shape3;
 use crate::map::{BinaryOp, NaryOp, UnaryOp, map_at, map_n_at, zip_at};
 use crate::predicate::Predicate;
@@ -86,31 +86,28 @@ pub unsafe fn zip_thread<T: Num, Op: BinaryOp<T>>(
     }
 }
 
-/// The rows of a generalized ufunc this thread runs: iterations `l` below
-/// `loops`, grid-stride, each the kernel over input block
-/// `input[l * in_block..][..in_block]` into output block
-/// `out[l * out_block..][..out_block]` (one thread per row: the kernel's
-/// loop along the row is sequential, as on the CPU).
+/// This thread's iterations of a gufunc's outer loop, `l < loops`,
+/// grid-stride, each the kernel over the core blocks `blocks` places (one
+/// thread per iteration: the kernel's loop over its blocks is sequential,
+/// as on the CPU).
 ///
 /// # Safety
-/// `input` must be valid for `loops * in_block` elements and `out` for
-/// `loops * out_block`; they must not overlap; no other thread writes this
-/// thread's rows.
-#[allow(clippy::too_many_arguments)]
+/// Every array is valid for the blocks of `loops` iterations
+/// ([`gufunc_at`]); the outputs do not overlap each other or the inputs; no
+/// other thread writes this thread's blocks.
 #[inline(always)]
-pub unsafe fn gufunc_thread<T: Num, K: GuKernel<T>>(
+pub unsafe fn gufunc_thread<T: Num, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
     idx: ThreadIdx,
     kernel: &K,
     core: &[usize],
-    input: *const T,
-    in_block: usize,
-    out: *mut T,
-    out_block: usize,
+    inputs: [*const T; I],
+    outputs: [*mut T; O],
+    blocks: &Blocks<I, O>,
     loops: u64,
 ) {
     for l in idx.grid_stride(loops) {
         // SAFETY: l < loops; blocks as the caller vouches.
-        unsafe { gufunc_at(kernel, core, input, in_block, out, out_block, l as usize) };
+        unsafe { gufunc_at(kernel, core, inputs, outputs, blocks, l as usize) };
     }
 }
 
@@ -249,30 +246,25 @@ mod tests {
             let mut got = [f64::NAN; 84];
             let k = MovingAverage { window: 5 };
             for (i, o) in x.chunks(12).zip(want.chunks_mut(12)) {
-                k.apply(&[12], i, o);
+                k.apply(&[12], [i], [o]);
             }
+            let blocks = Blocks {
+                in_block: [12],
+                in_step: [12],
+                out_block: [12],
+            };
+            let (ins, outs) = ([x.as_ptr()], [got.as_mut_ptr()]);
             for idx in grid(b, t) {
                 // SAFETY: 7 blocks of 12 in 84-element arrays.
-                unsafe { gufunc_thread(idx, &k, &[12], x.as_ptr(), 12, got.as_mut_ptr(), 12, 7) };
+                unsafe { gufunc_thread(idx, &k, &[12], ins, outs, &blocks, 7) };
             }
             assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{b}x{t}");
             for idx in grid(b, t) {
                 // SAFETY: as above.
-                unsafe {
-                    gufunc_thread(
-                        idx,
-                        &NormalizeRows,
-                        &[12],
-                        x.as_ptr(),
-                        12,
-                        got.as_mut_ptr(),
-                        12,
-                        7,
-                    )
-                };
+                unsafe { gufunc_thread(idx, &NormalizeRows, &[12], ins, outs, &blocks, 7) };
             }
             for (i, o) in x.chunks(12).zip(want.chunks_mut(12)) {
-                NormalizeRows.apply(&[12], i, o);
+                NormalizeRows.apply(&[12], [i], [o]);
             }
             assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{b}x{t}");
         }

@@ -11,12 +11,14 @@
 //! CUDA, each checked against the serial backend bit for bit.
 
 use custom_kernels::{
-    BlackScholes, MATH_FUNCTIONS, Outlier, Softsign, TPB, Volts, ZeroSuppress, add_scalar, add_two,
-    add_two_blog, block_max, block_sum, fast_matmul, histogram, math_function, math_table,
-    range_mask, to_half, zero_suppress,
+    BatchedMatMul, BlackScholes, MATH_FUNCTIONS, Outlier, Softsign, TPB, Volts, ZeroSuppress,
+    add_scalar, add_two, add_two_blog, block_max, block_sum, fast_matmul, histogram, math_function,
+    math_table, range_mask, to_half, zero_suppress,
 };
-use hotloop::ndarray::{Array2, Array3, IntoDimension};
-use hotloop::{Backend, BinaryOp, Error, count_where_slice, map_n_slice_into, map_slice_into};
+use hotloop::ndarray::{Array2, Array3, Axis, IntoDimension};
+use hotloop::{
+    Backend, BinaryOp, Error, count_where_slice, gufunc_n, map_n_slice_into, map_slice_into,
+};
 use hotloop_cuda::Module;
 use hotloop_device::host::Launcher;
 use hotloop_device::{DeviceCopy, bf16, f16};
@@ -400,6 +402,38 @@ fn ops(backend: Backend) -> Vec<(String, String, bool, String)> {
                         .zip(&want)
                         .all(|(g, w)| g.to_bits() == w.to_bits())
             }),
+    );
+    // A batched matrix product through a gufunc of two array inputs: the
+    // serial bits, and ndarray's product within rounding.
+    let a = Array3::from_shape_fn((33, 5, 7), |(l, i, k)| {
+        ((l * 31 + i * 7 + k) % 13) as f64 - 6.0
+    });
+    let b = Array3::from_shape_fn((33, 7, 3), |(l, k, j)| {
+        ((l * 5 + k * 3 + j) % 11) as f64 * 0.5
+    });
+    let product = |be: Backend| {
+        gufunc_n(
+            be,
+            BatchedMatMul,
+            [a.view().into_dyn(), b.view().into_dyn()],
+        )
+    };
+    row(
+        "BatchedMatMul (gufunc, 2 in, #[device_op])",
+        product(Backend::Serial).and_then(|[want]| {
+            let [got] = product(backend)?;
+            let close = (0..33).all(|l| {
+                let d = a.index_axis(Axis(0), l).dot(&b.index_axis(Axis(0), l));
+                d.iter()
+                    .zip(want.index_axis(Axis(0), l).iter())
+                    .all(|(x, y)| (x - y).abs() <= 1e-12 * x.abs().max(1.0))
+            });
+            Ok(close
+                && got
+                    .iter()
+                    .zip(&want)
+                    .all(|(g, w)| g.to_bits() == w.to_bits()))
+        }),
     );
     // Black-Scholes: three inputs, two outputs, as numba-examples generates
     // them; the serial bits, and NumPy's formula (f64, the platform's log

@@ -89,6 +89,32 @@ impl UnaryOp<i16, f32> for Volts {
     }
 }
 
+/// Numba's `@guvectorize` matrix product, `(m,n),(n,p)->(m,p)`: two array
+/// inputs and one output per iteration of the outer loop, `#[device_op]`
+/// making its GPU entry (one thread per matrix).
+#[derive(Clone, Copy, Debug, DeviceValue)]
+#[repr(C)]
+pub struct BatchedMatMul;
+
+#[device_op]
+impl<T: Real> GuKernel<T, 2, 1> for BatchedMatMul {
+    const NAME: &'static str = "batched_matmul";
+    const SIGNATURE: &'static str = "(m,n),(n,p)->(m,p)";
+
+    fn apply(&self, core: &[usize], [a, b]: [&[T]; 2], [c]: [&mut [T]; 1]) {
+        let (m, n, p) = (core[0], core[1], core[2]);
+        for i in 0..m {
+            for j in 0..p {
+                let mut s = T::ZERO;
+                for k in 0..n {
+                    s = s + a[i * n + k] * b[k * p + j];
+                }
+                c[i * p + j] = s;
+            }
+        }
+    }
+}
+
 /// numba-examples' Black-Scholes (its finance/blackscholes example), its
 /// loop body line for line: three inputs (stock price, strike, years) and
 /// two outputs (call and put), with the rate and volatility as fields. One
