@@ -10,7 +10,7 @@
 //! `@vectorize(['float32(int16)'])`).
 //!
 //! Built-ins: [`Affine`], [`Polynomial`] (Horner), [`Clamp`], [`Exp`]
-//! (hotloop's own, within 2 ulp of libm; see [`crate::math`]), [`Sigmoid`],
+//! (hotloop's own, within 0.52 ulp of the exact value; see [`crate::math`]), [`Sigmoid`],
 //! and the binary [`Add`], [`Mul`], [`Axpy`]. Each is declared for the GPU
 //! by `#[device_op(builtin)]` on its trait impl.
 //!
@@ -446,7 +446,8 @@ impl<T: Real> UnaryOp<T> for Clamp<T> {
     }
 }
 
-/// `e^x`, hotloop's own implementation (within 2 ulp of libm; [`crate::math`]).
+/// `e^x`, hotloop's own implementation (within 0.52 ulp of the exact value,
+/// measured; [`crate::math`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, DeviceValue)]
 #[hotloop(crate = crate)]
 #[repr(C)]

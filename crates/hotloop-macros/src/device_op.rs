@@ -126,17 +126,7 @@ impl Form {
                 unsafe { #c::grid::zip_thread(#idx, op, a_ptr, b_ptr, out_ptr, len) }
             },
             Form::MapN(i, o) => {
-                let names = |list: &[&str], suffix: &str| -> Vec<proc_macro2::Ident> {
-                    list.iter().map(|n| format_ident!("{n}_{suffix}")).collect()
-                };
-                let (ins, in_lens) = (
-                    names(&NARY_INPUTS[..i], "ptr"),
-                    names(&NARY_INPUTS[..i], "len"),
-                );
-                let (outs, out_lens) = (
-                    names(&NARY_OUTPUTS[..o], "ptr"),
-                    names(&NARY_OUTPUTS[..o], "len"),
-                );
+                let [ins, in_lens, outs, out_lens] = array_names(i, o);
                 quote! {
                     let mut len = u64::MAX;
                     for l in [#(#in_lens,)* #(#out_lens,)*] {
@@ -165,17 +155,7 @@ impl Form {
                 }
             },
             Form::Gufunc(i, o) => {
-                let names = |list: &[&str], suffix: &str| -> Vec<proc_macro2::Ident> {
-                    list.iter().map(|n| format_ident!("{n}_{suffix}")).collect()
-                };
-                let (ins, in_lens) = (
-                    names(&NARY_INPUTS[..i], "ptr"),
-                    names(&NARY_INPUTS[..i], "len"),
-                );
-                let (outs, out_lens) = (
-                    names(&NARY_OUTPUTS[..o], "ptr"),
-                    names(&NARY_OUTPUTS[..o], "len"),
-                );
+                let [ins, in_lens, outs, out_lens] = array_names(i, o);
                 quote! {
                     let s = shape.value;
                     let _ = (#(#in_lens,)* #(#out_lens,)*);
@@ -213,6 +193,21 @@ impl Form {
             },
         }
     }
+}
+
+/// The entry's names of `i` inputs' and `o` outputs' pointers and lengths
+/// (`in0_ptr`, `in0_len`, ..., `out0_ptr`, ...), as [`Form::params`] names
+/// them.
+fn array_names(i: usize, o: usize) -> [Vec<proc_macro2::Ident>; 4] {
+    let names = |list: &[&str], suffix: &str| -> Vec<proc_macro2::Ident> {
+        list.iter().map(|n| format_ident!("{n}_{suffix}")).collect()
+    };
+    [
+        names(&NARY_INPUTS[..i], "ptr"),
+        names(&NARY_INPUTS[..i], "len"),
+        names(&NARY_OUTPUTS[..o], "ptr"),
+        names(&NARY_OUTPUTS[..o], "len"),
+    ]
 }
 
 /// What the trait's name says: the forms its entries are, and which hook
