@@ -219,6 +219,56 @@ def run_black_scholes(n, repeat):
              note=note + "; first call includes JIT compile")
 
 
+# --- Waveform zero suppression: @vectorize over int16 ------------------------
+
+if numba is not None:
+    @numba.vectorize(["int16(int16, int16)"])
+    def zero_suppression(value, threshold):
+        if abs(value) < threshold:
+            return 0
+        return value
+
+    @numba.vectorize(["int16(int16, int16)"], target="parallel")
+    def zero_suppression_parallel(value, threshold):
+        if abs(value) < threshold:
+            return 0
+        return value
+
+
+def waveform_samples(n):
+    """The samples the Rust rows use (waveform.rs): -100..=100 counts."""
+    i = np.arange(n, dtype=np.int64)
+    return ((i * 7919 + 13) % 201 - 100).astype(np.int16)
+
+
+def run_waveform(n, repeat, threshold=15):
+    workload = f"waveform {n} samples int16"
+    w = waveform_samples(n)
+    want = np.where(np.abs(w) < threshold, np.int16(0), w)
+
+    def same(out):
+        return "passed" if np.array_equal(out, want) else "failed"
+
+    progress("waveform numpy")
+    first, reps, out = timed(lambda: np.where(np.abs(w) < threshold, np.int16(0), w), repeat)
+    emit(workload=workload, form="numpy", repeats_s=reps, first_call_s=first, bytes=4 * n,
+         check=same(out), note="np.where(np.abs(w) < 15, 0, w): fresh temporaries and output")
+    if numba is None:
+        emit(workload=workload, form="numba", skipped="numba is not importable")
+        return
+    out = np.empty_like(w)
+    t = np.int16(threshold)
+    for name, fn, note in [
+        ("numba @vectorize", zero_suppression, "numba-examples' @vectorize int16(int16, int16)"),
+        ("numba @vectorize parallel", zero_suppression_parallel, "the same, target='parallel'"),
+    ]:
+        progress(f"waveform {name}")
+        out.fill(1)
+        first, reps, _ = timed(lambda: fn(w, t, out=out), repeat)
+        emit(workload=workload, form=name, repeats_s=reps, first_call_s=first, bytes=4 * n,
+             check=same(out), note=note + ", into a preallocated output (compiled eagerly)")
+
+
 # --- Lennard-Jones: prange over the user's own pair loop ---------------------
 
 def lj_atoms(n):
@@ -438,6 +488,7 @@ def main():
     p.add_argument("--options", type=int, default=10_000_000)
     p.add_argument("--atoms", type=int, default=2000)
     p.add_argument("--side", type=int, default=1024)
+    p.add_argument("--waveform-samples", type=int, default=100_000_000)
     a = p.parse_args()
     if numba is not None and a.threads > 0:
         numba.set_num_threads(min(a.threads, numba.config.NUMBA_NUM_THREADS))
@@ -455,6 +506,8 @@ def main():
         run_lennard_jones(a.atoms, a.repeat)
     if "matmul" in wl:
         run_matmul(a.side, a.repeat)
+    if "waveform" in wl:
+        run_waveform(a.waveform_samples, a.repeat)
     if "sweep" in wl:
         run_sweep(a.sweep_max)
 

@@ -315,6 +315,8 @@ fn cpu_rows(
         &crate::workloads::lennard_jones::atoms_for(cfg).to_string(),
         "--side",
         &crate::workloads::matmul::side(cfg).to_string(),
+        "--waveform-samples",
+        &crate::workloads::waveform::samples(cfg).to_string(),
     ]);
     if let Some(t) = cfg.threads {
         cmd.args(["--threads", &t.to_string()]);

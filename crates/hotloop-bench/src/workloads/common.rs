@@ -144,8 +144,21 @@ pub fn extrapolation_note(measured: &str, factor: f64) -> Option<String> {
 /// `@njit` and `prange` rows of the same program (`what`, in the target's
 /// name): each at most Numba's time.
 pub fn against_numba(rows: &[Row], kind: &str, key: &str, what: &str) -> Vec<Target> {
+    let peers = [("serial", "numba @njit"), ("parallel", "numba prange")];
+    against(rows, kind, key, what, peers)
+}
+
+/// The rows `<kind>/<backend>/<key>` of each `(backend, peer)` against the
+/// Python row `peer` of the same workload: each at most the peer's time.
+pub fn against(
+    rows: &[Row],
+    kind: &str,
+    key: &str,
+    what: &str,
+    peers: [(&str, &str); 2],
+) -> Vec<Target> {
     let mut out = Vec::new();
-    for (backend, peer) in [("serial", "numba @njit"), ("parallel", "numba prange")] {
+    for (backend, peer) in peers {
         let id = row_id(&[kind, backend, key]);
         let Some(ours) = rows.iter().find(|r| r.id == id) else {
             continue;

@@ -21,6 +21,7 @@ pub mod matmul;
 pub mod pi;
 pub mod reduce;
 pub mod stencil;
+pub mod waveform;
 
 use crate::config::{Catalogue, Config};
 use crate::row::Row;
@@ -39,6 +40,7 @@ static ALL: &[&dyn Workload] = &[
     &black_scholes::BlackScholesWorkload,
     &lennard_jones::LennardJones,
     &matmul::Matmul,
+    &waveform::Waveform,
 ];
 
 /// Every workload: the one list the rest of the suite reads.
@@ -291,6 +293,7 @@ mod tests {
                 "black_scholes",
                 "lennard_jones",
                 "matmul",
+                "waveform",
                 "pi"
             ]
         );
