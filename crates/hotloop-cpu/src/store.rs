@@ -60,7 +60,8 @@ pub fn with_widest_for_cached_add<R>(bytes: usize, f: impl FnOnce() -> R) -> R {
 const LINE: usize = 64;
 
 /// Elements computed per scratch block of the streaming add: a multiple of
-/// a line for both f32 and f64, and small enough to stay in L1.
+/// a line for every element type (64 one-byte ones to 8 eight-byte ones),
+/// and small enough to stay in L1.
 const SCRATCH_ELEMS: usize = 512;
 
 /// `out[i] = input[i] + scalar`, written with streaming stores where
@@ -203,7 +204,8 @@ mod lines {
         fill(0, &mut out[..head]);
         let per_line = LINE / size_of::<T>();
         let body = (n - head) / per_line * per_line;
-        let mut line = [T::ZERO; LINE / 4];
+        // A line's elements for the narrowest type (u8: 64).
+        let mut line = [T::ZERO; LINE];
         for (l, o) in out[head..head + body]
             .chunks_exact_mut(per_line)
             .enumerate()
@@ -409,6 +411,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn streaming_stores_take_every_element_width() {
+        // 1- and 2-byte elements: 64 and 32 of them a line, and a map that
+        // changes the width.
+        let a: Vec<i16> = (0..700).map(|i| (i * 37 % 501) as i16 - 250).collect();
+        for offset in 0..65 {
+            for len in [0, 1, 31, 32, 33, 64, 65, 699] {
+                let mut out = vec![0i16; len + offset];
+                map_streaming(&a[..len], &mut out[offset..], |x| x.wrapping_mul(3));
+                assert!((0..len).all(|i| out[offset + i] == a[i].wrapping_mul(3)));
+                let mut bytes = vec![0u8; len + offset];
+                map_streaming(&a[..len], &mut bytes[offset..], |x| x as u8);
+                assert!((0..len).all(|i| bytes[offset + i] == a[i] as u8));
+                let mut wide = vec![0.0f64; len + offset];
+                map_streaming(&a[..len], &mut wide[offset..], f64::from);
+                assert!((0..len).all(|i| wide[offset + i] == f64::from(a[i])));
+            }
+        }
+        let mut out = vec![0u8; 3000];
+        write_streaming(&mut out[5..], |start, dst| {
+            for (k, d) in dst.iter_mut().enumerate() {
+                *d = (start + k) as u8;
+            }
+        });
+        assert!((0..2995).all(|i| out[5 + i] == i as u8));
     }
 
     #[test]
