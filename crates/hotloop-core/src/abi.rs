@@ -9,7 +9,6 @@
 //! gives and the simulator unpacks them the same way, so the host and the
 //! entry point cannot disagree.
 
-use crate::map::{MAX_NARY_INPUTS, MAX_NARY_OUTPUTS};
 use core::sync::atomic::{AtomicU8, AtomicU16, AtomicU32, AtomicU64, Ordering::Relaxed};
 
 /// An element type's tag, as the kernel metadata records it.
@@ -694,14 +693,34 @@ impl GufuncShape {
     /// The first `I` inputs' and `O` outputs' blocks (`u64` to `usize`:
     /// lossless on the 64-bit targets).
     #[inline(always)]
-    pub fn blocks<const I: usize, const O: usize>(&self) -> crate::gufunc::Blocks<I, O> {
-        crate::gufunc::Blocks {
+    pub fn blocks<const I: usize, const O: usize>(&self) -> Blocks<I, O> {
+        Blocks {
             in_block: core::array::from_fn(|k| self.in_block[k] as usize),
             in_step: core::array::from_fn(|k| self.in_step[k] as usize),
             out_block: core::array::from_fn(|k| self.out_block[k] as usize),
         }
     }
 }
+
+/// Where iteration `l` of the outer loop finds its core blocks: input `k`'s
+/// at `l * in_step[k]`, `in_block[k]` elements (a step of 0: an input with
+/// no loop dimensions, the same block for every iteration, as NumPy
+/// broadcasts it), output `k`'s at `l * out_block[k]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Blocks<const I: usize, const O: usize> {
+    /// Elements of each input's block.
+    pub in_block: [usize; I],
+    /// Each input's step between iterations: its block, or 0.
+    pub in_step: [usize; I],
+    /// Elements of each output's block.
+    pub out_block: [usize; O],
+}
+
+/// Most array inputs an op's entry point takes (an `NaryOp`'s, a
+/// gufunc's).
+pub const MAX_NARY_INPUTS: usize = 4;
+/// Most array outputs an op's entry point gives.
+pub const MAX_NARY_OUTPUTS: usize = 3;
 
 /// Most core dimensions a gufunc may have on the device.
 pub const MAX_DEVICE_CORE_DIMS: usize = 4;

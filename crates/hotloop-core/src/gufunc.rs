@@ -13,6 +13,7 @@
 //! Built-ins: [`MovingAverage`] (`(n),()->(n)`, Numba's classic example) and
 //! [`NormalizeRows`] (`(n)->(n)`, `x / ||x||_2`).
 
+pub use crate::abi::Blocks;
 use crate::abi::DeviceKernel;
 use crate::{Num, Real};
 use hotloop_macros::{DeviceValue, device_op};
@@ -125,20 +126,6 @@ pub trait GuKernel<T: Num, const I: usize = 1, const O: usize = 1>: Copy + Send 
     fn device_kernel(&self) -> Option<DeviceKernel> {
         None
     }
-}
-
-/// Where iteration `l` of the outer loop finds its core blocks: input `k`'s
-/// at `l * in_step[k]`, `in_block[k]` elements (a step of 0: an input with
-/// no loop dimensions, the same block for every iteration, as NumPy
-/// broadcasts it), output `k`'s at `l * out_block[k]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Blocks<const I: usize, const O: usize> {
-    /// Elements of each input's block.
-    pub in_block: [usize; I],
-    /// Each input's step between iterations: its block, or 0.
-    pub in_step: [usize; I],
-    /// Elements of each output's block.
-    pub out_block: [usize; O],
 }
 
 /// Iteration `l` of the outer loop, as one GPU thread would run it: the

@@ -178,10 +178,9 @@ impl<T: Num, F: Fn(T, T) -> T + Copy + Send + Sync> BinaryOp<T> for F {
     }
 }
 
-/// Most inputs an [`NaryOp`] takes.
-pub const MAX_NARY_INPUTS: usize = 4;
-/// Most outputs an [`NaryOp`] gives.
-pub const MAX_NARY_OUTPUTS: usize = 3;
+/// Most inputs an [`NaryOp`] takes, and outputs it gives: the most arrays
+/// an op's entry point takes (`crate::abi`).
+pub use crate::abi::{MAX_NARY_INPUTS, MAX_NARY_OUTPUTS};
 
 /// A scalar function of `I` arguments with `O` results, applied element by
 /// element to `I` arrays of one shape, writing `O` arrays: Numba's
