@@ -52,6 +52,9 @@ mod stencil;
 
 pub use backend::{Backend, BackendStatus, available};
 pub use elementwise::{add_scalar, add_scalar_in_place, add_scalar_into, add_scalar_slice_into};
+/// The `half` crate, whose `f16` (NumPy's `float16`) and `bf16` are
+/// element types (summed in `f32`).
+pub use hotloop_core::half;
 pub use hotloop_core::index::Shape3;
 pub use hotloop_core::philox::Philox4x32Rng;
 pub use hotloop_core::{Num, Real};

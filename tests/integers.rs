@@ -237,3 +237,50 @@ fn an_op_may_change_the_element_type() {
         );
     }
 }
+
+#[test]
+fn half_precision_maps_and_reductions_on_the_cpu_and_the_simulator() {
+    use hotloop::half::{bf16, f16};
+    let x: Vec<f16> = (0..5000)
+        .map(|i| f16::from_f32((i % 97) as f32 * 0.25 - 12.0))
+        .collect();
+    let a = Array1::from(x.clone());
+    // The sum is taken in f32 (a float16 sum of thousands of elements
+    // would round away every further one).
+    let want_sum: f32 = {
+        let f: Vec<f32> = x.iter().map(|v| v.to_f32()).collect();
+        hotloop_core::reduce::sum_slice(&f)
+    };
+    let want_max = x.iter().map(|v| v.to_f32()).fold(f32::MIN, f32::max);
+    for b in closure_backends() {
+        assert_eq!(sum(b, &a).unwrap(), want_sum, "{b:?}");
+        assert_eq!(max(b, &a).unwrap().to_f32(), want_max, "{b:?}");
+        let doubled = map(b, |v: f16| v + v, &a).unwrap();
+        assert_eq!(doubled[3], x[3] + x[3], "{b:?}");
+        let widened: Array1<f32> = map(b, |v: f16| v.to_f32(), &a).unwrap();
+        assert_eq!(widened[10], x[10].to_f32(), "{b:?}");
+        let brain = a.mapv(|v| bf16::from_f32(v.to_f32()));
+        assert_eq!(
+            count_where(b, GreaterThan(bf16::ZERO), &brain).unwrap(),
+            5000 - x.iter().filter(|v| v.to_f32() <= 0.0).count() as u64,
+            "{b:?}"
+        );
+        // NaN propagates to the canonical NaN, as for f32 and f64.
+        let mut with_nan = a.clone();
+        with_nan[77] = f16::from_bits(0x7e01);
+        assert_eq!(
+            min(b, &with_nan).unwrap().to_bits(),
+            f16::NAN.to_bits(),
+            "{b:?}"
+        );
+    }
+    // The GPU's built-in kernels are not compiled for the half types: a
+    // typed refusal, never a wrong answer.
+    for b in backends()
+        .into_iter()
+        .filter(|b| matches!(b, Backend::Cuda { .. }))
+    {
+        let e = sum(b, &a).unwrap_err();
+        assert!(matches!(e, Error::Unsupported { .. }), "{b:?}: {e}");
+    }
+}

@@ -6,14 +6,16 @@ use core::fmt::Debug;
 use core::ops::{Add, Div, Mul, Sub};
 
 /// A numeric element type: `i8`, `u8`, `i16`, `u16`, `i32`, `u32`, `i64`,
-/// `u64`, `f32` or `f64`, NumPy's numeric dtypes.
+/// `u64`, `f32`, `f64`, and the half-precision `half::f16` (NumPy's
+/// `float16`) and `half::bf16`, whose arithmetic goes through `f32`.
 ///
 /// The maps, zips, counts and reductions are written once over it; the
 /// floats' extra math is [`Real`](crate::Real). What the reductions do
 /// with each kind, on every backend:
 ///
 /// - **Sum**: floats add in the fixed pairwise order of
-///   [`crate::reduce`]; integers add into [`Num::Sum`], `i64` for the
+///   [`crate::reduce`] (the half types in `f32`); integers add into
+///   [`Num::Sum`], `i64` for the
 ///   signed types and `u64` for the unsigned ones (as NumPy's `sum` of an
 ///   `int16` array is an `int64`), **wrapping** on overflow as NumPy's
 ///   does. Integer addition modulo 2^64 is associative, so the result is
@@ -170,6 +172,59 @@ macro_rules! float {
     )* };
 }
 float!(f32, f64);
+
+macro_rules! half {
+    ($($t:ty => $name:literal),*) => { $(
+        impl Num for $t {
+            const ZERO: Self = <$t>::ZERO;
+            const ONE: Self = <$t>::ONE;
+            const LOWEST: Self = <$t>::NEG_INFINITY;
+            const HIGHEST: Self = <$t>::INFINITY;
+            const NAME: &'static str = $name;
+            // Summed in f32: a sum of more than a few thousand halves
+            // would otherwise lose every further element to rounding.
+            type Sum = f32;
+            const ASSOCIATIVE: bool = false;
+            #[inline(always)]
+            fn to_sum(self) -> f32 {
+                self.to_f32()
+            }
+            #[inline(always)]
+            fn plus(self, other: Self) -> Self {
+                self + other
+            }
+            #[inline(always)]
+            fn max_of(a: Self, b: Self) -> Self {
+                if a > b {
+                    a
+                } else if b > a {
+                    b
+                } else if a == b {
+                    <$t>::from_bits(a.to_bits() & b.to_bits())
+                } else {
+                    <$t>::NAN
+                }
+            }
+            #[inline(always)]
+            fn min_of(a: Self, b: Self) -> Self {
+                if a < b {
+                    a
+                } else if b < a {
+                    b
+                } else if a == b {
+                    <$t>::from_bits(a.to_bits() | b.to_bits())
+                } else {
+                    <$t>::NAN
+                }
+            }
+            #[inline(always)]
+            fn canonical(self) -> Self {
+                if self.is_nan() { <$t>::NAN } else { self }
+            }
+        }
+    )* };
+}
+half!(half::f16 => "f16", half::bf16 => "bf16");
 
 #[cfg(test)]
 mod tests {

@@ -5,8 +5,10 @@ use hotloop_core::Num;
 use hotloop_core::index::Shape3;
 use ndarray::{ArrayBase, Data, DataMut, Dimension};
 
-/// An element type every backend supports: `f32`, `f64` and the integers
-/// `i8` to `u64` (hotloop_core's [`Num`]).
+/// An element type the backends take: `f32`, `f64`, the integers `i8` to
+/// `u64`, and `half::f16` and `half::bf16` (hotloop_core's [`Num`]; the
+/// GPU's built-in kernels are compiled for all but the half types, which
+/// are an `Error::Unsupported` there).
 ///
 /// Sealed: allocation relies on all-zero bits being zero. Use it as the
 /// bound of code that takes arrays of any of them (and `Real` for the
@@ -42,6 +44,7 @@ macro_rules! elements {
     )* };
 }
 elements!(f32, f64, i8, u8, i16, u16, i32, u32, i64, u64);
+elements!(hotloop_core::half::f16, hotloop_core::half::bf16);
 
 mod sealed {
     pub trait Sealed {}
