@@ -2,48 +2,49 @@
 
 use crate::math;
 
-/// The math library on [`Real`], stated once: `(method, libm's f64
-/// function, libm's f32 function, what it is)`. Each is the `libm` crate's
-/// (Rust's own port of musl's libm: `no_std`, plain Rust, so the CPU, the
-/// simulator and the GPU compile the same code and get the same bits);
-/// the methods have `std`'s names, so a kernel's `x.ln()` is this.
+/// The math library on [`Real`], stated once: `(method, the f64 function,
+/// the f32 function, what it is)`. Each is the `libm` crate's (Rust's own
+/// port of musl's libm: `no_std`, plain Rust, so the CPU, the simulator and
+/// the GPU compile the same code and get the same bits) but the f64 `ln`,
+/// hotloop's own ([`math::ln_f64`]); the methods have `std`'s names, so a
+/// kernel's `x.ln()` is this.
 macro_rules! math_library {
     ($mode:tt) => {
         math_library!(@$mode
-            unary (ln, log, logf, "The natural logarithm (NaN below 0, `-inf` at 0).")
-            unary (log2, log2, log2f, "The base-2 logarithm.")
-            unary (log10, log10, log10f, "The base-10 logarithm.")
-            unary (exp2, exp2, exp2f, "`2^self`.")
-            unary (exp_m1, expm1, expm1f, "`e^self - 1`, accurate near 0.")
-            unary (ln_1p, log1p, log1pf, "`ln(1 + self)`, accurate near 0.")
-            unary (sin, sin, sinf, "The sine (radians).")
-            unary (cos, cos, cosf, "The cosine (radians).")
-            unary (tan, tan, tanf, "The tangent (radians).")
-            unary (asin, asin, asinf, "The arcsine, in `[-pi/2, pi/2]`.")
-            unary (acos, acos, acosf, "The arccosine, in `[0, pi]`.")
-            unary (atan, atan, atanf, "The arctangent, in `[-pi/2, pi/2]`.")
-            unary (sinh, sinh, sinhf, "The hyperbolic sine.")
-            unary (cosh, cosh, coshf, "The hyperbolic cosine.")
-            unary (tanh, tanh, tanhf, "The hyperbolic tangent.")
-            unary (asinh, asinh, asinhf, "The inverse hyperbolic sine.")
-            unary (acosh, acosh, acoshf, "The inverse hyperbolic cosine.")
-            unary (atanh, atanh, atanhf, "The inverse hyperbolic tangent.")
-            unary (erf, erf, erff, "The error function.")
-            unary (erfc, erfc, erfcf, "The complementary error function, `1 - erf`, accurate in the tail.")
-            unary (gamma, tgamma, tgammaf, "The gamma function (Numba's `math.gamma`).")
-            unary (ln_gamma, lgamma, lgammaf, "`ln |gamma(self)|` (Numba's `math.lgamma`).")
-            unary (floor, floor, floorf, "The largest integer not above (exact).")
-            unary (ceil, ceil, ceilf, "The smallest integer not below (exact).")
-            unary (round, round, roundf, "The nearest integer, ties away from 0 (exact).")
-            unary (trunc, trunc, truncf, "The integer part (exact).")
-            binary (powf, pow, powf, "`self^y`.")
-            binary (atan2, atan2, atan2f, "The angle of the point `(other, self)`: `atan(self / other)` in the right quadrant.")
-            binary (hypot, hypot, hypotf, "`sqrt(self^2 + y^2)` without overflow or underflow on the way.")
-            binary (copysign, copysign, copysignf, "`self`'s magnitude with `y`'s sign (exact).")
-            ternary (mul_add, fma, fmaf, "`self * a + b` with one rounding (a fused multiply-add; Numba's `math.fma`).")
+            unary (ln, crate::math::ln_f64, libm::logf, "The natural logarithm (NaN below 0, `-inf` at 0).")
+            unary (log2, libm::log2, libm::log2f, "The base-2 logarithm.")
+            unary (log10, libm::log10, libm::log10f, "The base-10 logarithm.")
+            unary (exp2, libm::exp2, libm::exp2f, "`2^self`.")
+            unary (exp_m1, libm::expm1, libm::expm1f, "`e^self - 1`, accurate near 0.")
+            unary (ln_1p, libm::log1p, libm::log1pf, "`ln(1 + self)`, accurate near 0.")
+            unary (sin, libm::sin, libm::sinf, "The sine (radians).")
+            unary (cos, libm::cos, libm::cosf, "The cosine (radians).")
+            unary (tan, libm::tan, libm::tanf, "The tangent (radians).")
+            unary (asin, libm::asin, libm::asinf, "The arcsine, in `[-pi/2, pi/2]`.")
+            unary (acos, libm::acos, libm::acosf, "The arccosine, in `[0, pi]`.")
+            unary (atan, libm::atan, libm::atanf, "The arctangent, in `[-pi/2, pi/2]`.")
+            unary (sinh, libm::sinh, libm::sinhf, "The hyperbolic sine.")
+            unary (cosh, libm::cosh, libm::coshf, "The hyperbolic cosine.")
+            unary (tanh, libm::tanh, libm::tanhf, "The hyperbolic tangent.")
+            unary (asinh, libm::asinh, libm::asinhf, "The inverse hyperbolic sine.")
+            unary (acosh, libm::acosh, libm::acoshf, "The inverse hyperbolic cosine.")
+            unary (atanh, libm::atanh, libm::atanhf, "The inverse hyperbolic tangent.")
+            unary (erf, libm::erf, libm::erff, "The error function.")
+            unary (erfc, libm::erfc, libm::erfcf, "The complementary error function, `1 - erf`, accurate in the tail.")
+            unary (gamma, libm::tgamma, libm::tgammaf, "The gamma function (Numba's `math.gamma`).")
+            unary (ln_gamma, libm::lgamma, libm::lgammaf, "`ln |gamma(self)|` (Numba's `math.lgamma`).")
+            unary (floor, libm::floor, libm::floorf, "The largest integer not above (exact).")
+            unary (ceil, libm::ceil, libm::ceilf, "The smallest integer not below (exact).")
+            unary (round, libm::round, libm::roundf, "The nearest integer, ties away from 0 (exact).")
+            unary (trunc, libm::trunc, libm::truncf, "The integer part (exact).")
+            binary (powf, libm::pow, libm::powf, "`self^y`.")
+            binary (atan2, libm::atan2, libm::atan2f, "The angle of the point `(other, self)`: `atan(self / other)` in the right quadrant.")
+            binary (hypot, libm::hypot, libm::hypotf, "`sqrt(self^2 + y^2)` without overflow or underflow on the way.")
+            binary (copysign, libm::copysign, libm::copysignf, "`self`'s magnitude with `y`'s sign (exact).")
+            ternary (mul_add, libm::fma, libm::fmaf, "`self * a + b` with one rounding (a fused multiply-add; Numba's `math.fma`).")
         );
     };
-    (@declare $($kind:ident ($name:ident, $f64:ident, $f32:ident, $doc:literal))*) => {
+    (@declare $($kind:ident ($name:ident, $f64:path, $f32:path, $doc:literal))*) => {
         $(math_library!(@sig $kind $name $doc);)*
     };
     (@sig unary $name:ident $doc:literal) => {
@@ -58,28 +59,28 @@ macro_rules! math_library {
         #[doc = $doc]
         fn $name(self, a: Self, b: Self) -> Self;
     };
-    (@f64 $($kind:ident ($name:ident, $f64:ident, $f32:ident, $doc:literal))*) => {
+    (@f64 $($kind:ident ($name:ident, $f64:path, $f32:path, $doc:literal))*) => {
         $(math_library!(@body $kind $name $f64);)*
     };
-    (@f32 $($kind:ident ($name:ident, $f64:ident, $f32:ident, $doc:literal))*) => {
+    (@f32 $($kind:ident ($name:ident, $f64:path, $f32:path, $doc:literal))*) => {
         $(math_library!(@body $kind $name $f32);)*
     };
-    (@body unary $name:ident $f:ident) => {
+    (@body unary $name:ident $f:path) => {
         #[inline]
         fn $name(self) -> Self {
-            libm::$f(self)
+            $f(self)
         }
     };
-    (@body binary $name:ident $f:ident) => {
+    (@body binary $name:ident $f:path) => {
         #[inline]
         fn $name(self, y: Self) -> Self {
-            libm::$f(self, y)
+            $f(self, y)
         }
     };
-    (@body ternary $name:ident $f:ident) => {
+    (@body ternary $name:ident $f:path) => {
         #[inline]
         fn $name(self, a: Self, b: Self) -> Self {
-            libm::$f(self, a, b)
+            $f(self, a, b)
         }
     };
 }
@@ -99,7 +100,7 @@ macro_rules! math_library {
 /// in every test run; the reference is 128-bit multiple precision, the
 /// `astro-float` crate, with `erf`, `erfc` and the log-gamma summed in it),
 /// in ulp of the exact value, f64: 0.50 `sqrt` (correctly rounded), 0.52
-/// `exp`, 0.51 `exp2`, 0.70 `ln`, 0.66 `log2`, 0.56 `log10`, 0.84
+/// `exp`, 0.51 `exp2`, 0.50 `ln`, 0.66 `log2`, 0.56 `log10`, 0.84
 /// `exp_m1`, 0.77 `ln_1p`, 0.94 `cbrt`, 0.77 `sin` and `cos` (on `[-100,
 /// 100]`), 0.80 `tan`, 0.86 `asin`, 0.88 `acos`, 0.84 `atan`, 0.94 `erf`,
 /// 0.82 `powf`, 0.96 `hypot`; 1.46 `atan2`, 1.51 `asinh`, 1.59 `atanh`,
@@ -109,8 +110,9 @@ macro_rules! math_library {
 /// (`sqrt` and `cbrt` 0: correctly rounded) but for `sinh`, `tanh`,
 /// `asinh`, `acosh`, `atanh`, `ln_gamma` (2) and `erfc` (3). Its time
 /// against the platform's, one call at a time (`benches/math.rs`, 2-vCPU Xeon): `atan`
-/// 0.98x, `tanh` 1.08x, `log10` 1.16x, `sin` 1.29x, `ln` 1.42x; hotloop's
-/// own f64 `exp` 0.99x (table-driven since 2026-12-06; 1.54x before) and
+/// 0.98x, `tanh` 1.08x, `log10` 1.16x, `sin` 1.29x; hotloop's own f64 `ln`
+/// 1.17x (table-driven, no division, since 2026-12-06; the library's was
+/// 1.42x), `exp` 0.99x (table-driven since 2026-12-06; 1.54x before) and
 /// `cbrt` 0.54x (since 2026-12-06; the library's correctly rounded one was
 /// 3.9x). Inlined into a map, the own `exp` vectorizes; the C one does not.
 ///
