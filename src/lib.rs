@@ -25,7 +25,8 @@
 //! [`Sigmoid`]); `prange` over your own loop body is [`prange`] (a
 //! reduction with any associative op, the same bits at any thread count);
 //! `@guvectorize` is [`gufunc`] over a [`GuKernel`] with a NumPy-style
-//! signature ([`moving_average`], [`normalize_rows`]); `@stencil` is
+//! signature ([`moving_average`], [`normalize_rows`]), and [`gufunc_n`]
+//! over several arrays (`(m,n),(n,p)->(m,p)`); `@stencil` is
 //! [`stencil3`] / [`stencil2`] over a [`Stencil3`] / [`Stencil2`] with a
 //! [`Boundary`] mode ([`Laplacian7`], [`Jacobi5`]); `prange` reductions are
 //! [`sum`], [`min`], [`max`] and [`count_where`] over a [`Predicate`]. Every
