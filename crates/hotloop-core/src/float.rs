@@ -108,12 +108,20 @@ macro_rules! math_library {
 /// `[2.5, 1e6]`), 2.74 `erfc` and 8.76 `gamma`. f32, against the f64 C
 /// function rounded (a reference 29 bits more precise): at most 1 ulp
 /// (`sqrt` and `cbrt` 0: correctly rounded) but for `sinh`, `tanh`,
-/// `asinh`, `acosh`, `atanh`, `ln_gamma` (2) and `erfc` (3). Its time
-/// against the platform's, one call at a time (`benches/math.rs`, 2-vCPU Xeon): `atan`
-/// 0.98x, `tanh` 1.08x, `log10` 1.16x, `sin` 1.29x; hotloop's own f64 `ln`
-/// 1.17x (table-driven, no division, since 2026-12-06; the library's was
-/// 1.42x), `exp` 0.99x (table-driven since 2026-12-06; 1.54x before) and
-/// `cbrt` 0.54x (since 2026-12-06; the library's correctly rounded one was
+/// `asinh`, `acosh`, `atanh`, `ln_gamma` (2) and `erfc` (3).
+///
+/// Its time against the platform's (glibc), one call at a time over 65 536
+/// points (`benches/math.rs`, a quiet 2-vCPU Xeon, 2026-12-06): within the
+/// goal of 1.3x, `cbrt` 0.54x, `atan2` 0.77x, `asinh` 0.92x, `exp` 0.93x,
+/// `atan` 0.94x, `ln_1p` 0.95x, `sqrt` 1.00x, `gamma` 1.04x, `tanh` 1.09x,
+/// `cos` 1.12x, `sin`, `tan`, `log10` 1.13x, `atanh` 1.14x, `exp_m1`
+/// 1.16x, `ln` 1.18x, `ln_gamma` 1.19x, `cosh` 1.23x; beyond it, `acos`
+/// 1.33x, `exp2` 1.42x, `sinh` 1.47x, `erfc` 1.56x, `asin` 1.60x, `erf`
+/// 1.63x, `log2` 1.96x, `acosh` 3.43x, `powf` 3.46x, `hypot` 3.48x (the
+/// library's musl-derived code, beside glibc's table-driven code with
+/// FMA). hotloop's own: `exp` (table-driven since
+/// 2026-12-06; the library's was 1.54x), `ln` (since 2026-12-06; 1.42x),
+/// `cbrt` (since 2026-12-06; the library's correctly rounded one was
 /// 3.9x). Inlined into a map, the own `exp` vectorizes; the C one does not.
 ///
 /// It is implemented for `f32` and `f64`, the floats among the

@@ -23,7 +23,7 @@
 //!   (no division), the first terms summed as double-doubles and a degree-6
 //!   polynomial for the rest; near 1, a degree-12 polynomial in `x - 1`.
 //!   Within 0.50 ulp of the exact value over 1e6 points
-//!   (`tests/math_library.rs`), 1.17x glibc's time (`benches/math.rs`).
+//!   (`tests/math_library.rs`), 1.18x glibc's time (`benches/math.rs`).
 //! - [`cbrt_f64`]: an estimate from a third of the exponent's bits, two
 //!   Halley steps and a Newton step, within 1 ulp of `std`'s over the whole
 //!   range (the test's 1e6 points), exact on perfect cubes.
