@@ -120,6 +120,43 @@ macro_rules! int {
 }
 int!(i8 => i64, i16 => i64, i32 => i64, i64 => i64, u8 => u64, u16 => u64, u32 => u64, u64 => u64);
 
+/// The floats' `max_of`, `min_of` and `canonical` (IEEE 754-2019's
+/// `maximum` and `minimum`, NaN made canonical), for every float type.
+macro_rules! ieee_order {
+    ($t:ty) => {
+        #[inline(always)]
+        fn max_of(a: Self, b: Self) -> Self {
+            if a > b {
+                a
+            } else if b > a {
+                b
+            } else if a == b {
+                // Equal: the same bits, or two zeros, of which the AND is +0.
+                <$t>::from_bits(a.to_bits() & b.to_bits())
+            } else {
+                <$t>::NAN
+            }
+        }
+        #[inline(always)]
+        fn min_of(a: Self, b: Self) -> Self {
+            if a < b {
+                a
+            } else if b < a {
+                b
+            } else if a == b {
+                // Equal: the same bits, or two zeros, of which the OR is -0.
+                <$t>::from_bits(a.to_bits() | b.to_bits())
+            } else {
+                <$t>::NAN
+            }
+        }
+        #[inline(always)]
+        fn canonical(self) -> Self {
+            if self.is_nan() { <$t>::NAN } else { self }
+        }
+    };
+}
+
 macro_rules! float {
     ($($t:ident),*) => { $(
         impl Num for $t {
@@ -138,36 +175,7 @@ macro_rules! float {
             fn plus(self, other: Self) -> Self {
                 self + other
             }
-            #[inline(always)]
-            fn max_of(a: Self, b: Self) -> Self {
-                if a > b {
-                    a
-                } else if b > a {
-                    b
-                } else if a == b {
-                    // Equal: the same bits, or two zeros, of which the AND is +0.
-                    $t::from_bits(a.to_bits() & b.to_bits())
-                } else {
-                    $t::NAN
-                }
-            }
-            #[inline(always)]
-            fn min_of(a: Self, b: Self) -> Self {
-                if a < b {
-                    a
-                } else if b < a {
-                    b
-                } else if a == b {
-                    // Equal: the same bits, or two zeros, of which the OR is -0.
-                    $t::from_bits(a.to_bits() | b.to_bits())
-                } else {
-                    $t::NAN
-                }
-            }
-            #[inline(always)]
-            fn canonical(self) -> Self {
-                if self.is_nan() { $t::NAN } else { self }
-            }
+            ieee_order!($t);
         }
     )* };
 }
@@ -193,34 +201,7 @@ macro_rules! half {
             fn plus(self, other: Self) -> Self {
                 self + other
             }
-            #[inline(always)]
-            fn max_of(a: Self, b: Self) -> Self {
-                if a > b {
-                    a
-                } else if b > a {
-                    b
-                } else if a == b {
-                    <$t>::from_bits(a.to_bits() & b.to_bits())
-                } else {
-                    <$t>::NAN
-                }
-            }
-            #[inline(always)]
-            fn min_of(a: Self, b: Self) -> Self {
-                if a < b {
-                    a
-                } else if b < a {
-                    b
-                } else if a == b {
-                    <$t>::from_bits(a.to_bits() | b.to_bits())
-                } else {
-                    <$t>::NAN
-                }
-            }
-            #[inline(always)]
-            fn canonical(self) -> Self {
-                if self.is_nan() { <$t>::NAN } else { self }
-            }
+            ieee_order!($t);
         }
     )* };
 }
