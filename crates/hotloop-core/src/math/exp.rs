@@ -1,0 +1,316 @@
+//! `e^x`: Cody–Waite reduction to a 64-entry table of `2^(j/64)` (f64)
+//! or to `[-ln2/2, ln2/2]` (f32), a short Taylor polynomial, one scaling.
+
+/// `ln 2` rounded to 16 significant bits: `k * LN2_HI` is exact for every
+/// `|k| < 2^8`.
+const LN2_HI_F32: f32 = f32::from_bits(0x3f31_7200);
+/// `ln 2 - LN2_HI_F32`, rounded to f32.
+const LN2_LO_F32: f32 = 1.428_606_8e-6;
+
+/// `ln 2 / 64` rounded to 32 significant bits: `k * LN2_64_HI_F64` is
+/// exact for every `|k| < 2^21`, which covers every `k` of a finite f64
+/// result of [`exp_f64`].
+const LN2_64_HI_F64: f64 = f64::from_bits(0x3f86_2e42_fee0_0000);
+/// `ln 2 / 64 - LN2_64_HI_F64`, rounded to f64.
+const LN2_64_LO_F64: f64 = f64::from_bits(0x3d8a_39ef_3579_3c76);
+
+/// `2^(j/64)` for `j` in `0..64` as `(hi, lo)` bit patterns: `hi` the
+/// value rounded to f64, `lo` the rest rounded to f64 (computed with 60
+/// significant digits, `python3`'s `decimal`).
+static EXP2_64THS: [(u64, u64); 64] = [
+    (0x3ff0000000000000, 0x0000000000000000),
+    (0x3ff02c9a3e778061, 0xbc719083535b085d),
+    (0x3ff059b0d3158574, 0x3c8d73e2a475b465),
+    (0x3ff0874518759bc8, 0x3c6186be4bb284ff),
+    (0x3ff0b5586cf9890f, 0x3c98a62e4adc610b),
+    (0x3ff0e3ec32d3d1a2, 0x3c403a1727c57b53),
+    (0x3ff11301d0125b51, 0xbc96c51039449b3a),
+    (0x3ff1429aaea92de0, 0xbc932fbf9af1369e),
+    (0x3ff172b83c7d517b, 0xbc819041b9d78a76),
+    (0x3ff1a35beb6fcb75, 0x3c8e5b4c7b4968e4),
+    (0x3ff1d4873168b9aa, 0x3c9e016e00a2643c),
+    (0x3ff2063b88628cd6, 0x3c8dc775814a8495),
+    (0x3ff2387a6e756238, 0x3c99b07eb6c70573),
+    (0x3ff26b4565e27cdd, 0x3c82bd339940e9d9),
+    (0x3ff29e9df51fdee1, 0x3c8612e8afad1255),
+    (0x3ff2d285a6e4030b, 0x3c90024754db41d5),
+    (0x3ff306fe0a31b715, 0x3c86f46ad23182e4),
+    (0x3ff33c08b26416ff, 0x3c932721843659a6),
+    (0x3ff371a7373aa9cb, 0xbc963aeabf42eae2),
+    (0x3ff3a7db34e59ff7, 0xbc75e436d661f5e3),
+    (0x3ff3dea64c123422, 0x3c8ada0911f09ebc),
+    (0x3ff4160a21f72e2a, 0xbc5ef3691c309278),
+    (0x3ff44e086061892d, 0x3c489b7a04ef80d0),
+    (0x3ff486a2b5c13cd0, 0x3c73c1a3b69062f0),
+    (0x3ff4bfdad5362a27, 0x3c7d4397afec42e2),
+    (0x3ff4f9b2769d2ca7, 0xbc94b309d25957e3),
+    (0x3ff5342b569d4f82, 0xbc807abe1db13cad),
+    (0x3ff56f4736b527da, 0x3c99bb2c011d93ad),
+    (0x3ff5ab07dd485429, 0x3c96324c054647ad),
+    (0x3ff5e76f15ad2148, 0x3c9ba6f93080e65e),
+    (0x3ff6247eb03a5585, 0xbc9383c17e40b497),
+    (0x3ff6623882552225, 0xbc9bb60987591c34),
+    (0x3ff6a09e667f3bcd, 0xbc9bdd3413b26456),
+    (0x3ff6dfb23c651a2f, 0xbc6bbe3a683c88ab),
+    (0x3ff71f75e8ec5f74, 0xbc816e4786887a99),
+    (0x3ff75feb564267c9, 0xbc90245957316dd3),
+    (0x3ff7a11473eb0187, 0xbc841577ee04992f),
+    (0x3ff7e2f336cf4e62, 0x3c705d02ba15797e),
+    (0x3ff82589994cce13, 0xbc9d4c1dd41532d8),
+    (0x3ff868d99b4492ed, 0xbc9fc6f89bd4f6ba),
+    (0x3ff8ace5422aa0db, 0x3c96e9f156864b27),
+    (0x3ff8f1ae99157736, 0x3c85cc13a2e3976c),
+    (0x3ff93737b0cdc5e5, 0xbc675fc781b57ebc),
+    (0x3ff97d829fde4e50, 0xbc9d185b7c1b85d1),
+    (0x3ff9c49182a3f090, 0x3c7c7c46b071f2be),
+    (0x3ffa0c667b5de565, 0xbc9359495d1cd533),
+    (0x3ffa5503b23e255d, 0xbc9d2f6edb8d41e1),
+    (0x3ffa9e6b5579fdbf, 0x3c90fac90ef7fd31),
+    (0x3ffae89f995ad3ad, 0x3c97a1cd345dcc81),
+    (0x3ffb33a2b84f15fb, 0xbc62805e3084d708),
+    (0x3ffb7f76f2fb5e47, 0xbc75584f7e54ac3b),
+    (0x3ffbcc1e904bc1d2, 0x3c823dd07a2d9e84),
+    (0x3ffc199bdd85529c, 0x3c811065895048dd),
+    (0x3ffc67f12e57d14b, 0x3c92884dff483cad),
+    (0x3ffcb720dcef9069, 0x3c7503cbd1e949db),
+    (0x3ffd072d4a07897c, 0xbc9cbc3743797a9c),
+    (0x3ffd5818dcfba487, 0x3c82ed02d75b3707),
+    (0x3ffda9e603db3285, 0x3c9c2300696db532),
+    (0x3ffdfc97337b9b5f, 0xbc91a5cd4f184b5c),
+    (0x3ffe502ee78b3ff6, 0x3c839e8980a9cc8f),
+    (0x3ffea4afa2a490da, 0xbc9e9c23179c2893),
+    (0x3ffefa1bee615a27, 0x3c9dc7f486a4b6b0),
+    (0x3fff50765b6e4540, 0x3c99d3e12dd8a18b),
+    (0x3fffa7c1819e90d8, 0x3c874853f3a5931e),
+];
+
+/// `e^x` for f64, within 2 ulp of libm (measured: 1); see the [module](self) documentation.
+///
+/// Branch-free (selects and a table read only), so a map of it vectorizes
+/// (the table read becomes a gather).
+#[inline]
+pub fn exp_f64(x: f64) -> f64 {
+    // Beyond these bounds every result is +inf or +0 (the exact thresholds
+    // are 709.78... and -745.13...): clamping keeps k in range, and the
+    // final scaling then overflows or underflows by itself. NaN passes
+    // (`clamp` keeps it) and propagates through `p`; its k is garbage,
+    // masked into the table and wrapped below.
+    let x = x.clamp(-746.0, 710.0);
+    // k = round(64 x / ln2), to nearest even, without a float-to-int
+    // conversion: adding 1.5 * 2^52 leaves k in the low bits of the sum
+    // (|64 x / ln2| < 70 000 here).
+    const SHIFT: f64 = 6_755_399_441_055_744.0;
+    const INV_LN2_64: f64 = 92.332_482_616_893_66;
+    let t = x * INV_LN2_64 + SHIFT;
+    let kf = t - SHIFT;
+    let k = t.to_bits().wrapping_sub(SHIFT.to_bits()) as i64;
+    // x - k*ln2/64 in two steps (the first exact): |r| <= ln2/128 + 2^-45.
+    let r = (x - kf * LN2_64_HI_F64) - kf * LN2_64_LO_F64;
+    // e^r - 1 = r + r^2 (1/2 + r/6 + r^2/24 + r^3/120 + r^4/720): the
+    // truncation is below 2^-60 for |r| <= ln2/128.
+    let q = 0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))));
+    let p = r + (r * r) * q;
+    // e^x = 2^m * 2^(j/64) * e^r with k = 64 m + j.
+    let (hi, lo) = EXP2_64THS[(k & 63) as usize];
+    let (hi, lo) = (f64::from_bits(hi), f64::from_bits(lo));
+    let s = hi + (lo + hi * p);
+    // s * 2^m with m in [-1077, 1024], as two normal powers of two: the
+    // first product is exact, the second rounds once (only when the result
+    // is subnormal) or overflows to +inf. (m = floor(k / 64) and m1 =
+    // floor(m / 2) through logical shifts of non-negative values.)
+    let m = ((k.wrapping_add(1 << 17) as u64) >> 6) as i64 - (1 << 11);
+    let m1 = ((m.wrapping_add(2048) as u64) >> 1) as i64 - 1024;
+    let pow2 = |e: i64| f64::from_bits((e.wrapping_add(1023) as u64) << 52);
+    (s * pow2(m1)) * pow2(m.wrapping_sub(m1))
+}
+
+/// `e^x` for f32, within 2 ulp of libm (measured: 1); see the [module](self) documentation.
+///
+/// Branch-free (selects only), so a map of it vectorizes.
+#[inline]
+pub fn exp_f32(x: f32) -> f32 {
+    let x = x.clamp(-104.0, 89.0);
+    // k = round(x / ln2) through 1.5 * 2^23, as in `exp_f64`.
+    const SHIFT: f32 = 12_582_912.0;
+    let t = x * core::f32::consts::LOG2_E + SHIFT;
+    let kf = t - SHIFT;
+    let k = t.to_bits().wrapping_sub(SHIFT.to_bits()) as i32;
+    let r = (x - kf * LN2_HI_F32) - kf * LN2_LO_F32;
+    // e^r - 1 = r + r^2 (1/2! + ... + r^5/7!).
+    const C: [f32; 6] = [
+        1.0 / 2.0,
+        1.0 / 6.0,
+        1.0 / 24.0,
+        1.0 / 120.0,
+        1.0 / 720.0,
+        1.0 / 5040.0,
+    ];
+    let mut q = C[5];
+    let mut i = 5;
+    while i > 0 {
+        i -= 1;
+        q = C[i] + r * q;
+    }
+    let p = 1.0 + (r + (r * r) * q);
+    // k in [-150, 128]: two normal powers of two, one rounding.
+    let k1 = ((k.wrapping_add(256) as u32) >> 1) as i32 - 128;
+    let pow2 = |e: i32| f32::from_bits((e.wrapping_add(127) as u32) << 23);
+    (p * pow2(k1)) * pow2(k.wrapping_sub(k1))
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::math::testing::{Mix, ulps32, ulps64};
+    use std::vec::Vec;
+
+    #[test]
+    fn ln2_splits_are_exact_enough() {
+        // hi has 21 trailing zero bits, so k * hi is exact for |k| < 2^21.
+        assert_eq!(LN2_64_HI_F64.to_bits() & 0x1f_ffff, 0);
+        assert_eq!(LN2_HI_F32.to_bits() & 0xff, 0);
+        // hi + lo is ln2/64 to well beyond f64 precision (ln2/64's f64
+        // tail is ln2's, 2.3190468138462996e-17, over 64), within lo's own
+        // rounding.
+        let tail = (LN2_64_HI_F64 - core::f64::consts::LN_2 / 64.0) + LN2_64_LO_F64;
+        let err = (tail - 2.319_046_813_846_299_6e-17 / 64.0).abs();
+        assert!(err <= LN2_64_LO_F64 * f64::EPSILON, "{tail}");
+    }
+
+    #[test]
+    fn the_exp_table_holds_the_64ths_of_an_octave() {
+        for (j, &(hi, lo)) in EXP2_64THS.iter().enumerate() {
+            let (hi, lo) = (f64::from_bits(hi), f64::from_bits(lo));
+            // std's exp2 is within an ulp; lo is below half of hi's ulp.
+            assert!(ulps64(hi, (j as f64 / 64.0).exp2()) <= 1, "{j}");
+            assert!(lo.abs() <= f64::EPSILON * hi / 2.0, "{j}");
+        }
+        // 2^(j/64) * 2^((64-j)/64) = 2, to the table's precision.
+        for j in 1..64 {
+            let (a, b) = (EXP2_64THS[j], EXP2_64THS[64 - j]);
+            let (ah, al, bh, bl) = (
+                f64::from_bits(a.0),
+                f64::from_bits(a.1),
+                f64::from_bits(b.0),
+                f64::from_bits(b.1),
+            );
+            let err = ah.mul_add(bh, -2.0) + (ah * bl + al * bh);
+            assert!(err.abs() < 1e-30, "{j}: {err}");
+        }
+    }
+
+    #[test]
+    fn exp_f64_is_within_2_ulp_of_std_everywhere() {
+        let mut points: Vec<f64> = Vec::new();
+        let mut rng = Mix(7);
+        // Uniform over the finite range, and dense near 0 and the edges.
+        for _ in 0..400_000 {
+            points.push(-745.2 + rng.unit() * (709.8 + 745.2));
+        }
+        for _ in 0..100_000 {
+            points.push((rng.unit() - 0.5) * 2.0);
+            points.push((rng.unit() - 0.5) * 1e-6);
+            points.push(709.0 + rng.unit() * 0.79);
+            points.push(-745.2 + rng.unit() * 37.0); // subnormal results
+        }
+        // Multiples of ln2/2, where the reduction switches k.
+        for k in -2160..2050 {
+            let x = k as f64 * core::f64::consts::LN_2 / 2.0;
+            points.extend([
+                x,
+                f64::from_bits(x.to_bits() + 1),
+                f64::from_bits(x.to_bits().wrapping_sub(1)),
+            ]);
+        }
+        points.extend([
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            f64::MIN_POSITIVE,
+            5e-324,
+            709.782_712_893_383_9,
+            709.782_712_893_384,
+            709.782_712_893_384_1,
+            -708.396_418_532_264_1,
+            -745.133_219_101_941_1,
+            -745.133_219_101_941_2,
+            -744.44,
+        ]);
+        let mut worst = (0u64, 0.0f64);
+        for &x in &points {
+            let (got, want) = (exp_f64(x), x.exp());
+            let d = ulps64(got, want);
+            if d > worst.0 {
+                worst = (d, x);
+            }
+        }
+        std::eprintln!(
+            "exp_f64: max {} ulp vs std over {} points (at x = {:e})",
+            worst.0,
+            points.len(),
+            worst.1
+        );
+        assert!(worst.0 <= 2, "max ulp {} at x = {:e}", worst.0, worst.1);
+    }
+
+    #[test]
+    fn exp_f32_is_within_2_ulp_of_the_rounded_f64_exp() {
+        // Every f32 in [-104, 89] would be 2^31 points; take every 97th bit
+        // pattern (about 22 million points) plus the edges.
+        let mut worst = (0u64, 0.0f32);
+        let mut check = |x: f32| {
+            // std's f64 exp rounded to f32: correctly rounded except in
+            // double-rounding cases, within 0.5 ulp + 2^-29 ulp.
+            let want = (x as f64).exp() as f32;
+            let d = ulps32(exp_f32(x), want);
+            if d > worst.0 {
+                worst = (d, x);
+            }
+        };
+        for b in (0..=0x42B2_0000u32).step_by(97) {
+            check(f32::from_bits(b));
+        }
+        for b in (0x8000_0000..=0xC2D0_0000u32).step_by(97) {
+            check(f32::from_bits(b));
+        }
+        for x in [
+            88.722_83f32,
+            88.722_84,
+            88.73,
+            -87.336_55,
+            -103.972_08,
+            -103.973,
+            -104.0,
+            89.0,
+        ] {
+            check(x);
+        }
+        std::eprintln!("exp_f32: max {} ulp (at x = {:e})", worst.0, worst.1);
+        assert!(worst.0 <= 2, "max ulp {} at x = {:e}", worst.0, worst.1);
+    }
+
+    #[test]
+    fn exp_special_values() {
+        assert_eq!(exp_f64(f64::INFINITY), f64::INFINITY);
+        assert_eq!(exp_f64(f64::NEG_INFINITY).to_bits(), 0);
+        assert!(exp_f64(f64::NAN).is_nan());
+        assert!(exp_f64(-f64::NAN).is_nan());
+        assert!(exp_f64(f64::from_bits(0x7ff0_0000_0000_0001)).is_nan());
+        assert_eq!(exp_f64(709.79), f64::INFINITY);
+        assert_eq!(exp_f64(1000.0), f64::INFINITY);
+        assert_eq!(exp_f64(-745.14).to_bits(), 0);
+        assert_eq!(exp_f64(-1e300).to_bits(), 0);
+        assert_eq!(exp_f64(0.0), 1.0);
+        assert_eq!(exp_f64(-0.0), 1.0);
+        assert_eq!(exp_f64(f64::MAX), f64::INFINITY);
+        assert_eq!(exp_f32(f32::INFINITY), f32::INFINITY);
+        assert_eq!(exp_f32(f32::NEG_INFINITY).to_bits(), 0);
+        assert!(exp_f32(f32::NAN).is_nan());
+        assert!(exp_f32(-f32::NAN).is_nan());
+        assert_eq!(exp_f32(88.8), f32::INFINITY);
+        assert_eq!(exp_f32(-104.0).to_bits(), 0);
+        assert_eq!(exp_f32(0.0), 1.0);
+    }
+}
