@@ -1,5 +1,6 @@
-//! `ln x`: a 128-row table of `1/c` and `ln c` around which `ln(1 + r)`
-//! is a short polynomial; near 1, one longer polynomial.
+//! `ln x` and `log2 x`: a 128-row table of `1/c`, `ln c` and `log2 c`
+//! around which `ln(1 + r)` is a short polynomial; near 1, one longer
+//! polynomial.
 
 use super::horner;
 
@@ -178,7 +179,7 @@ const LN_B: [f64; 11] = [
     f64::from_bits(0xbfb587ebdc1f67bd),
 ];
 
-/// `ln x` for f64, within 0.52 ulp of the exact value (measured; see
+/// `ln x` for f64, within 0.55 ulp of the exact value (measured; see
 /// `hotloop_core::Real`): no division (the `libm` crate's divides) and the
 /// same bits on every target.
 ///
@@ -188,46 +189,17 @@ const LN_B: [f64; 11] = [
 /// terms added as double-doubles, the small polynomial rest last.
 #[inline]
 pub fn ln_f64(x: f64) -> f64 {
-    let mut ix = x.to_bits();
-    // x in [1 - 1/16, 1 + 1/16): [0x3fee00.., 0x3ff110..).
-    const NEAR_LO: u64 = 0x3fee_0000_0000_0000;
-    const NEAR_HI: u64 = 0x3ff1_0000_0000_0000;
-    if ix.wrapping_sub(NEAR_LO) < NEAR_HI - NEAR_LO {
+    if near_1(x) {
         let r = x - 1.0;
         let p = horner(&LN_B, r);
         return r + r * r * p;
     }
-    let top = ix >> 52;
-    if top.wrapping_sub(1) >= 0x7fe {
-        // Zero, subnormal, negative, infinite or NaN.
-        if ix << 1 == 0 {
-            return f64::NEG_INFINITY;
-        }
-        if ix == f64::INFINITY.to_bits() {
-            return x;
-        }
-        if top >= 0x7ff {
-            return f64::NAN; // negative (sign bit set) or NaN
-        }
-        // Subnormal: scaled into the normal range, the exponent corrected.
-        ix = (x * f64::from_bits(0x4330_0000_0000_0000))
-            .to_bits()
-            .wrapping_sub(52u64 << 52);
-    }
-    let tmp = ix.wrapping_sub(LN_OFF);
-    let i = ((tmp >> (52 - 7)) % LN_N) as usize;
-    let k = (tmp as i64) >> 52;
-    let z = f64::from_bits(ix.wrapping_sub(tmp & (0xfff << 52)));
-    let (invc, chi, clo, lhi, llo) = LN_TABLE[i];
-    let (invc, chi, clo, lhi, llo) = (
-        f64::from_bits(invc),
-        f64::from_bits(chi),
-        f64::from_bits(clo),
-        f64::from_bits(lhi),
-        f64::from_bits(llo),
-    );
-    let r = ((z - chi) - clo) * invc;
-    let kd = k as f64;
+    let (kd, r, row) = match reduce(x) {
+        Ok(reduced) => reduced,
+        Err(special) => return special,
+    };
+    let (_, _, _, lhi, llo) = LN_TABLE[row];
+    let (lhi, llo) = (f64::from_bits(lhi), f64::from_bits(llo));
     // hi + lo = k ln2 + ln c + r, exactly but for the low parts' roundings:
     // two fast two-sums, as |k ln2| >= 0.69 > |ln c| unless k = 0, and
     // |ln c| >= 0.06 > |r| off the near-1 path.
@@ -236,12 +208,243 @@ pub fn ln_f64(x: f64) -> f64 {
     let e1 = lhi - (s - a);
     let hi = s + r;
     let e2 = r - (hi - s);
-    // The polynomial in Estrin's order: short dependency chains.
+    hi + (((e1 + e2) + (kd * LN2_LO_F64 + llo)) + tail(r))
+}
+
+/// `log2 x` for f64, within 0.57 ulp of the exact value (measured; see
+/// `hotloop_core::Real`): [`ln_f64`]'s reduction and polynomials, over
+/// `ln 2` in double-double, and a table of `log2 c`.
+#[inline]
+pub fn log2_f64(x: f64) -> f64 {
+    if near_1(x) {
+        let r = x - 1.0;
+        let (hi, lo) = over_ln2(r);
+        return hi + (lo + (r * r * horner(&LN_B, r)) * INV_LN2);
+    }
+    let (kd, r, row) = match reduce(x) {
+        Ok(reduced) => reduced,
+        Err(special) => return special,
+    };
+    let (chi, clo) = LOG2_TABLE[row];
+    let (chi, clo) = (f64::from_bits(chi), f64::from_bits(clo));
+    // k + log2 c + r / ln2 as in `ln_f64`: |k| >= 1 > |log2 c| unless k =
+    // 0, and |log2 c| >= 0.09 > |r / ln2|.
+    let s = kd + chi;
+    let e1 = chi - (s - kd);
+    let t = r * INV_LN2;
+    let hi = s + t;
+    let e2 = t - (hi - s);
+    hi + (((e1 + e2) + clo) + tail(r) * INV_LN2)
+}
+
+/// Whether `x` is within 1/16 of 1, where `x - 1` is exact and the table
+/// is not needed: `[0x3fee00.., 0x3ff110..)`.
+#[inline(always)]
+fn near_1(x: f64) -> bool {
+    const NEAR_LO: u64 = 0x3fee_0000_0000_0000;
+    const NEAR_HI: u64 = 0x3ff1_0000_0000_0000;
+    x.to_bits().wrapping_sub(NEAR_LO) < NEAR_HI - NEAR_LO
+}
+
+/// `x = 2^k z` with `z` near `c`, the centre of table row `row`: `(k, r =
+/// z/c - 1, row)`; or, where `x` is 0, negative, infinite or NaN, the
+/// logarithm itself (the same in every base).
+#[inline(always)]
+fn reduce(x: f64) -> Result<(f64, f64, usize), f64> {
+    let mut ix = x.to_bits();
+    let top = ix >> 52;
+    if top.wrapping_sub(1) >= 0x7fe {
+        // Zero, subnormal, negative, infinite or NaN.
+        if ix << 1 == 0 {
+            return Err(f64::NEG_INFINITY);
+        }
+        if ix == f64::INFINITY.to_bits() {
+            return Err(x);
+        }
+        if top >= 0x7ff {
+            return Err(f64::NAN); // negative (sign bit set) or NaN
+        }
+        // Subnormal: scaled into the normal range, the exponent corrected.
+        ix = (x * f64::from_bits(0x4330_0000_0000_0000))
+            .to_bits()
+            .wrapping_sub(52u64 << 52);
+    }
+    let tmp = ix.wrapping_sub(LN_OFF);
+    let row = ((tmp >> (52 - 7)) % LN_N) as usize;
+    let k = (tmp as i64) >> 52;
+    let z = f64::from_bits(ix.wrapping_sub(tmp & (0xfff << 52)));
+    let (invc, chi, clo, _, _) = LN_TABLE[row];
+    let (invc, chi, clo) = (
+        f64::from_bits(invc),
+        f64::from_bits(chi),
+        f64::from_bits(clo),
+    );
+    // k as f64 through 1.5 * 2^52, whose ulp is 1: x86-64's conversion
+    // instruction would wait on its target register's old value, which
+    // chains one call to the next.
+    const SHIFT: f64 = 6_755_399_441_055_744.0;
+    let kd = f64::from_bits(SHIFT.to_bits().wrapping_add(k as u64)) - SHIFT;
+    Ok((kd, ((z - chi) - clo) * invc, row))
+}
+
+/// `ln(1 + r) - r` for the table's `|r| < 0.0039`, in Estrin's order
+/// (short dependency chains).
+#[inline(always)]
+fn tail(r: f64) -> f64 {
     let [a0, a1, a2, a3, a4] = LN_A;
     let r2 = r * r;
-    let p = r2 * ((a0 + r * a1) + r2 * ((a2 + r * a3) + r2 * a4));
-    hi + (((e1 + e2) + (kd * LN2_LO_F64 + llo)) + p)
+    r2 * ((a0 + r * a1) + r2 * ((a2 + r * a3) + r2 * a4))
 }
+
+/// `1 / ln 2` rounded to f64.
+const INV_LN2: f64 = f64::from_bits(0x3ff7_1547_652b_82fe);
+/// `1 / ln 2` rounded to 26 significant bits, and the rest: a 26-bit `r`
+/// times `INV_LN2_HI` is exact.
+const INV_LN2_HI: f64 = f64::from_bits(0x3ff7_1547_6800_0000);
+const INV_LN2_LO: f64 = f64::from_bits(0xbe46_a3e8_0f44_4178);
+
+/// `r / ln 2` as `hi + lo`, to within `2^-100 |r|` or so: `r` cut to its
+/// top 26 bits and the rest (exact), the first product exact.
+#[inline(always)]
+fn over_ln2(r: f64) -> (f64, f64) {
+    let rhi = f64::from_bits(r.to_bits() & !((1 << 27) - 1));
+    let rlo = r - rhi;
+    (rhi * INV_LN2_HI, rlo * INV_LN2_HI + r * INV_LN2_LO)
+}
+
+/// Per row of [`LN_TABLE`], `log2(1 / invc)` as two doubles (300 bits,
+/// mpmath).
+#[rustfmt::skip]
+static LOG2_TABLE: [(u64, u64); LN_N as usize] = [
+    (0xbfe12aceeefcd824, 0xbc6cad5135adbbd4),
+    (0xbfe0e809617b46b5, 0x3c85615f7477a46b),
+    (0xbfe0a5a3dc175219, 0x3c5d134055bc8097),
+    (0xbfe0639d4c219d60, 0x3c8799732b495587),
+    (0xbfe021f4a37ecbfb, 0x3c553b8cf96c5310),
+    (0xbfdfc151b11b3641, 0x3c65dda1e7238a2f),
+    (0xbfdf3f71cc1b629c, 0x3c72509766b44632),
+    (0xbfdebe47960e3c08, 0x3c7be5f7e4c75246),
+    (0xbfde3dd1156507de, 0x3c669154b6ca6d85),
+    (0xbfddbe0c58c3cff3, 0xbc46685fbf2d8fa8),
+    (0xbfdd3ef776d43ff4, 0xbc7bf7db391d2086),
+    (0xbfdcc0908e19b7bc, 0xbc6f87d5145e643f),
+    (0xbfdc42d5c4c688b2, 0xbc7debb83c62a1e3),
+    (0xbfdbc5c5489254cb, 0x3c73cf0109c4d0a9),
+    (0xbfdb495d4e9185f7, 0x3c42c46f2dbe5521),
+    (0xbfdacd9c130dd540, 0x3c7355f9ffb2faca),
+    (0xbfda527fd95fd8ff, 0xbc687408ea9e3ba1),
+    (0xbfd9d806ebc9921d, 0x3c77009cb5d4be4a),
+    (0xbfd95e2f9b51f04c, 0xbc73528e9e16bab7),
+    (0xbfd8e4f83fa145f0, 0x3c67708667d58f92),
+    (0xbfd86c5f36dea3de, 0x3c7553ab197e94ef),
+    (0xbfd7f462e58e1689, 0x3c76f1ffe8f2dd62),
+    (0xbfd77d01b66fbd36, 0x3c4c9089ca8c82be),
+    (0xbfd7063a1a5fb4f1, 0x3c6bedcc123bbc7c),
+    (0xbfd6900a8836d0d4, 0xbc77fd3c11f0109c),
+    (0xbfd61a717cac1983, 0xbc4733601f662bdc),
+    (0xbfd5a56d7a370ded, 0x3c62c31d3db47ae8),
+    (0xbfd530fd08f29fa6, 0xbc79564573ee664f),
+    (0xbfd4bd1eb680e548, 0x3c7d19e7c8dc2701),
+    (0xbfd449d115ef7d88, 0xbc5c7db10c95d845),
+    (0xbfd3d712bf9c9df0, 0xbc438d99a333a994),
+    (0xbfd364e2511cc823, 0xbc58c411a63beebe),
+    (0xbfd2f33e6d2120f0, 0x3c6b7dd9248a739f),
+    (0xbfd28225bb5e64a5, 0xbc5ac4a2bbfab761),
+    (0xbfd21196e87473d2, 0x3c636049ce2e312b),
+    (0xbfd1a190a5d674a0, 0x3c6c6790507799a3),
+    (0xbfd13211a9b38422, 0xbc5d614876de67f3),
+    (0xbfd0c318aedff3c0, 0xbc7c28619c08e505),
+    (0xbfd054a474bf0eb7, 0xbc7e6d8db0601f7a),
+    (0xbfcfcd677e5ac81b, 0x3c63914eaaf34856),
+    (0xbfcef28aacd72230, 0xbc62d054d9d9da02),
+    (0xbfce18b00e13123c, 0xbc63716894b1d993),
+    (0xbfcd3fd543a4ad5d, 0x3c6a35e76927aaaa),
+    (0xbfcc67f7f770a67b, 0xbc6ad4496eb3933a),
+    (0xbfcb9115db83a3df, 0x3c6cb194d3b5a334),
+    (0xbfcabb2ca9ec746e, 0xbc3216c8823a278b),
+    (0xbfc9e63a24971f4a, 0xbc6f9094ce9e2e93),
+    (0xbfc9123c1528c6cd, 0x3c589e37c91f5c4f),
+    (0xbfc83f304cdc5aa4, 0xbc6c7cdc70d552ea),
+    (0xbfc76d14a4601225, 0xbc62374f00efe974),
+    (0xbfc69be6fbb3aa6f, 0xbc6736d8bbd1d2de),
+    (0xbfc5cba53a0762ed, 0xbc54c91967ab0236),
+    (0xbfc4fc4d4d9bb311, 0xbc6e930c440716f9),
+    (0xbfc42ddd2ba1b4ae, 0xbc6643047afe86b2),
+    (0xbfc36052d01c3dd8, 0xbc6cb511adeebd67),
+    (0xbfc293ac3dc1a66c, 0x3c6b1b19348d9d18),
+    (0xbfc1c7e77dde33db, 0xbc6fe31beda9887e),
+    (0xbfc0fd02a03727ed, 0x3c67b9a7177f94d8),
+    (0xbfc032fbbaee6d64, 0xbc3d319f8fe51122),
+    (0xbfbed3a1d4cdbeb9, 0x3c4a9115d11be06d),
+    (0xbfbd4300a2524d46, 0x3c44e256cfbc966b),
+    (0xbfbbb4102f925391, 0xbc5b8eeb3412ceb5),
+    (0xbfba26ccd9981858, 0xbc405db92ef5930f),
+    (0xbfb89b33091d6fde, 0x3c5269337c1beea2),
+    (0xbfb7113f3259e07f, 0xbc5f063065b65963),
+    (0xbfb588edd4d1ceb2, 0x3c3af768dd6db512),
+    (0xbfb4023b7b26aca0, 0xbc439951f698e3c5),
+    (0xbfb27d24bae824df, 0x3c575b18019185cc),
+    (0xbfb0f9a634663ae7, 0x3c5ae94b1a0edf18),
+    (0xbfaeef792508b68a, 0x3c37e929332375dd),
+    (0xbfabeec9151aac2b, 0xbc4bc1d6089a62c8),
+    (0xbfa8f135b8107911, 0xbc4bc57d1a40f1eb),
+    (0xbfa5f6b8a11c3c73, 0x3c495f5097896028),
+    (0xbfa2ff4b77413db9, 0xbc4588d185155246),
+    (0xbfa00ae7f502c1b2, 0xbc2cecaa0aabd948),
+    (0xbf9a330fd028f734, 0x3c15ac0c8c04b45b),
+    (0xbf94564a62192839, 0xbc3abaedf00adfdc),
+    (0xbf8cfee70c5ce606, 0x3c0a31b08e936c4b),
+    (0xbf815cfe8eaec7f5, 0x3c2ba1841aedfe8e),
+    (0xbf671b0ea42e5f21, 0xbc0ef8a49d6329b2),
+    (0x3f7709c46d7aac60, 0x3c0ac92bfc87fd1c),
+    (0x3f91363117a97b03, 0xbc3c518110728c78),
+    (0x3f9c9363ba850f9c, 0xbc21e48f7d3a7532),
+    (0x3fa3ed3094685a27, 0x3c430efae4dd4c04),
+    (0x3fa985bfc3495193, 0xbc3f6f10b3ffdde6),
+    (0x3faf13898332539d, 0x3c482e43769df2b8),
+    (0x3fb24b5b7e135a41, 0x3c5a07f7a310e5ff),
+    (0x3fb507b836033bba, 0xbc42e22a63b25c74),
+    (0x3fb7beee96b8a281, 0x3c54d5bd65d831bd),
+    (0x3fba7111df348494, 0x3c02ccfc1b3a2e8e),
+    (0x3fbd1e34e35b82d7, 0xbc59574d90350bb2),
+    (0x3fbfc66a0f0b00a5, 0xbc5627610dcfdd09),
+    (0x3fc134e1b4890631, 0xbc65f5a871db3520),
+    (0x3fc284294b07a640, 0x3c5d4b1111b53c4f),
+    (0x3fc3d1146d9a8a63, 0xbc303310dfd1392c),
+    (0x3fc51bab907a5c8a, 0x3c650eab12bc6e5e),
+    (0x3fc663f6fac91315, 0xbc47280de8183006),
+    (0x3fc7a9fec7d05de0, 0xbc4097a10633534e),
+    (0x3fc8edcae8352b6b, 0x3c588973c9ed3440),
+    (0x3fca2f632320b86c, 0x3c63373c416f9311),
+    (0x3fcb6ecf175f95ec, 0xbc634e4a1dd167fc),
+    (0x3fccac163c770dca, 0xbc6f2846769438c6),
+    (0x3fcde73fe3b1480e, 0xbc657840587f9289),
+    (0x3fcf205339208f27, 0xbc6687f2573fc202),
+    (0x3fd02baba24d0664, 0xbc6f91865d06a5b0),
+    (0x3fd0c62975542a8d, 0x3c7ef24a1b61fddf),
+    (0x3fd15fa676bb08fe, 0x3c5efc4b82cb43a0),
+    (0x3fd1f825f6d88e13, 0x3c7dbb6437314de3),
+    (0x3fd28fab35b32684, 0x3c7e00be8a1314e0),
+    (0x3fd32639636b2836, 0xbc77d5b29971f254),
+    (0x3fd3bbd3a0a1dcfb, 0x3c7897f9dcaf2376),
+    (0x3fd4507cfedd4fc5, 0xbc79debf0b766ddc),
+    (0x3fd4e43880e8fb6b, 0xbc722d6a89ce2f44),
+    (0x3fd577091b3378c9, 0x3c616c390ddebff9),
+    (0x3fd608f1b42948ae, 0xbc78d2a7ec652e60),
+    (0x3fd699f5248cd4b8, 0x3c68f95f61f6aff0),
+    (0x3fd72a1637cbc183, 0xbc7474cd86631b27),
+    (0x3fd7b957ac51aac4, 0x3c774a306b4e2b49),
+    (0x3fd847bc33d8618e, 0x3c175c76bd1d6dc4),
+    (0x3fd8d54673b5c371, 0x3c7a37f6f8b426d7),
+    (0x3fd961f90527409b, 0xbc795a740adb1ea4),
+    (0x3fd9edd6759b25e0, 0xbc5acfc5718b453c),
+    (0x3fda78e146f7bef4, 0x3c7611d5e0aedd42),
+    (0x3fdb031befe06435, 0xbc676ebf84add99e),
+    (0x3fdb8c88dbf88679, 0x3c719ad8dfa81265),
+    (0x3fdc152a6c24cae7, 0x3c7cf5db78381c32),
+    (0x3fdc9d02f6ca47b5, 0xbc77e8d7ae9d5654),
+    (0x3fdd2414c80bf27c, 0x3c390f72195f511d),
+];
 
 #[cfg(test)]
 mod tests {

@@ -38,8 +38,8 @@ mod exp;
 mod log;
 mod root;
 
-pub use exp::{exp_f32, exp_f64};
-pub use log::ln_f64;
+pub use exp::{exp_f32, exp_f64, exp2_f64};
+pub use log::{ln_f64, log2_f64};
 pub use root::{cbrt_f64, sqrt_f32, sqrt_f64};
 
 /// `c[0] + c[1] x + ... ` by Horner's rule, in the order the source gives.
