@@ -238,7 +238,7 @@ fn unary() -> Vec<Case> {
             "sinh",
             (Real::sinh, e::sinh, Real::sinh, c::sinh),
             (-80.0, 80.0),
-            1.66,
+            0.74,
             2,
         ),
         (

@@ -98,7 +98,36 @@ pub fn exp_f64(x: f64) -> f64 {
     // final scaling then overflows or underflows by itself. NaN passes
     // (`clamp` keeps it) and propagates through `p`; its k is garbage,
     // masked into the table and wrapped below.
-    let x = x.clamp(-746.0, 710.0);
+    let (k, p) = exp_reduce(x.clamp(-746.0, 710.0));
+    octaves(k, p)
+}
+
+/// `e^x / 2`, finite up to `x = 710.47` where `e^x` overflows at 709.78
+/// (`sinh` and `cosh` of large arguments), with one rounding.
+#[inline]
+pub(super) fn half_exp_f64(x: f64) -> f64 {
+    let (k, p) = exp_reduce(x.clamp(-746.0, 711.0));
+    octaves(k - 64, p)
+}
+
+/// `e^x` as `hi + lo` with `|lo| <= ulp(hi)` and a relative error below
+/// `2^-60`, for `|x| <= 700` (normal results): the table's two doubles and
+/// the polynomial, not yet rounded into one.
+#[inline]
+pub(super) fn exp_parts_f64(x: f64) -> (f64, f64) {
+    let (k, p) = exp_reduce(x);
+    let (hi, lo) = EXP2_64THS[(k & 63) as usize];
+    let (hi, lo) = (f64::from_bits(hi), f64::from_bits(lo));
+    let scale = f64::from_bits((((k >> 6) + 1023) as u64) << 52);
+    // hi + (lo + hi p), renormalized (a fast two-sum: |hi p| < hi).
+    let t = lo + hi * p;
+    let s = hi + t;
+    (s * scale, (t - (s - hi)) * scale)
+}
+
+/// `x = k ln2/64 + r` and `p = e^r - 1`, for `|x| < 746`.
+#[inline(always)]
+fn exp_reduce(x: f64) -> (i64, f64) {
     // k = round(64 x / ln2), to nearest even, without a float-to-int
     // conversion: adding 1.5 * 2^52 leaves k in the low bits of the sum
     // (|64 x / ln2| < 70 000 here).
@@ -112,8 +141,7 @@ pub fn exp_f64(x: f64) -> f64 {
     // e^r - 1 = r + r^2 (1/2 + r/6 + r^2/24 + r^3/120 + r^4/720): the
     // truncation is below 2^-60 for |r| <= ln2/128.
     let q = 0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))));
-    let p = r + (r * r) * q;
-    octaves(k, p)
+    (k, r + (r * r) * q)
 }
 
 /// `2^(k/64) (1 + p)`, for `exp` and `exp2` alike: `k = 64 m + j`, the

@@ -35,10 +35,12 @@
 //! `nvptx64` (each table a `.global` array there).
 
 mod exp;
+mod hyperbolic;
 mod log;
 mod root;
 
 pub use exp::{exp_f32, exp_f64, exp2_f64};
+pub use hyperbolic::{acosh_f64, sinh_f64};
 pub use log::{ln_f64, log2_f64};
 pub use root::{cbrt_f64, sqrt_f32, sqrt_f64};
 
