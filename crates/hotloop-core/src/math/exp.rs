@@ -125,9 +125,40 @@ pub(super) fn exp_parts_f64(x: f64) -> (f64, f64) {
     (s * scale, (t - (s - hi)) * scale)
 }
 
+/// `e^(x + tail)` for `|tail| < 2^-14`, with `exp_f64`'s one rounding:
+/// `pow`'s last step, its exponent as two doubles. The tail joins the
+/// reduced argument (where a clamped `x` drops it).
+#[inline]
+pub(super) fn exp_sum_f64(x: f64, tail: f64) -> f64 {
+    if x.abs() < 708.0 {
+        // A normal result: one scaling through the exponent's bits, as in
+        // `exp2_f64`.
+        let (k, p) = exp_reduce_sum(x, tail);
+        let (hi, lo) = EXP2_64THS[(k & 63) as usize];
+        let (hi, lo) = (f64::from_bits(hi), f64::from_bits(lo));
+        let s = hi + (lo + hi * p);
+        return f64::from_bits(s.to_bits().wrapping_add(((k >> 6) as u64) << 52));
+    }
+    exp_sum_far(x, tail)
+}
+
+/// [`exp_sum_f64`] near and beyond the ends of the range (and NaN).
+#[cold]
+fn exp_sum_far(x: f64, tail: f64) -> f64 {
+    let tail = if x.abs() < 746.0 { tail } else { 0.0 };
+    let (k, p) = exp_reduce_sum(x.clamp(-746.0, 710.0), tail);
+    octaves(k, p)
+}
+
 /// `x = k ln2/64 + r` and `p = e^r - 1`, for `|x| < 746`.
 #[inline(always)]
 fn exp_reduce(x: f64) -> (i64, f64) {
+    exp_reduce_sum(x, 0.0)
+}
+
+/// [`exp_reduce`] of `x + tail`, `|tail| < 2^-14`: `k` from `x` alone.
+#[inline(always)]
+fn exp_reduce_sum(x: f64, tail: f64) -> (i64, f64) {
     // k = round(64 x / ln2), to nearest even, without a float-to-int
     // conversion: adding 1.5 * 2^52 leaves k in the low bits of the sum
     // (|64 x / ln2| < 70 000 here).
@@ -136,12 +167,13 @@ fn exp_reduce(x: f64) -> (i64, f64) {
     let t = x * INV_LN2_64 + SHIFT;
     let kf = t - SHIFT;
     let k = t.to_bits().wrapping_sub(SHIFT.to_bits()) as i64;
-    // x - k*ln2/64 in two steps (the first exact): |r| <= ln2/128 + 2^-45.
-    let r = (x - kf * LN2_64_HI_F64) - kf * LN2_64_LO_F64;
-    // e^r - 1 = r + r^2 (1/2 + r/6 + r^2/24 + r^3/120 + r^4/720): the
-    // truncation is below 2^-60 for |r| <= ln2/128.
-    let q = 0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))));
-    (k, r + (r * r) * q)
+    // x - k*ln2/64 in two steps (the first exact): |r| <= ln2/128 + 2^-14.
+    let r = (x - kf * LN2_64_HI_F64) + (tail - kf * LN2_64_LO_F64);
+    // e^r - 1 = r + r^2 (1/2 + r/6 + r^2/24 + r^3/120 + r^4/720), in
+    // Estrin's order: the truncation is below 2^-60 for |r| <= ln2/128.
+    let r2 = r * r;
+    let q = (0.5 + r * (1.0 / 6.0)) + r2 * ((1.0 / 24.0 + r * (1.0 / 120.0)) + r2 * (1.0 / 720.0));
+    (k, r + r2 * q)
 }
 
 /// `2^(k/64) (1 + p)`, for `exp` and `exp2` alike: `k = 64 m + j`, the

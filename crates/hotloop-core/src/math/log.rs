@@ -6,15 +6,15 @@ use super::horner;
 
 /// `ln` of f64's reduction: `x = 2^k z` with `z` in `[LN_OFF, 2 LN_OFF)`,
 /// `0.6875` to `1.375`, cut into [`LN_N`] subintervals by its bits.
-const LN_OFF: u64 = 0x3fe6_0000_0000_0000;
+pub(super) const LN_OFF: u64 = 0x3fe6_0000_0000_0000;
 /// Subintervals of `z` (`ln`'s table rows).
-const LN_N: u64 = 128;
+pub(super) const LN_N: u64 = 128;
 
 /// `ln 2` rounded to 41 significant bits: `k * LN2_HI_F64` is exact for
 /// every `|k| <= 1075` (every finite f64's exponent).
-const LN2_HI_F64: f64 = f64::from_bits(0x3fe6_2e42_fefa_3000);
+pub(super) const LN2_HI_F64: f64 = f64::from_bits(0x3fe6_2e42_fefa_3000);
 /// `ln 2 - LN2_HI_F64`, rounded to f64.
-const LN2_LO_F64: f64 = f64::from_bits(0x3d53_de6a_f278_ece6);
+pub(super) const LN2_LO_F64: f64 = f64::from_bits(0x3d53_de6a_f278_ece6);
 
 /// Per subinterval `i` of `z`, as bit patterns: `invc`, 1 / its midpoint
 /// rounded to f64; `chi + clo`, `1 / invc` as two doubles; `lhi + llo`,

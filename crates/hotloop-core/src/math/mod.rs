@@ -34,14 +34,18 @@
 //! No `libm`: plain arithmetic and small tables, which compile for
 //! `nvptx64` (each table a `.global` array there).
 
+mod erf;
 mod exp;
 mod hyperbolic;
 mod log;
+mod pow;
 mod root;
 
+pub use erf::{erf_f64, erfc_f64};
 pub use exp::{exp_f32, exp_f64, exp2_f64};
 pub use hyperbolic::{acosh_f64, sinh_f64};
 pub use log::{ln_f64, log2_f64};
+pub use pow::pow_f64;
 pub use root::{cbrt_f64, sqrt_f32, sqrt_f64};
 
 /// `c[0] + c[1] x + ... ` by Horner's rule, in the order the source gives.
