@@ -280,14 +280,14 @@ fn unary() -> Vec<Case> {
             "erf",
             (Real::erf, e::erf, Real::erf, c::erf),
             (-6.0, 6.0),
-            0.94,
+            0.91,
             1,
         ),
         (
             "erfc",
             (Real::erfc, e::erfc, Real::erfc, c::erfc),
             (-6.0, 26.0),
-            2.74,
+            2.56,
             4,
         ),
         (
@@ -595,9 +595,9 @@ fn binary_functions_powi_log_and_sin_cos() {
         "powf {:.3} ulp, atan2 {:.3} ulp, hypot {:.3} ulp of the exact values",
         worst[0], worst[1], worst[2]
     );
-    // Measured at 1 000 000 points: powf 0.818, atan2 1.456, hypot 0.955.
+    // Measured at 1 000 000 points: powf 0.512, atan2 1.456, hypot 0.955.
     assert!(
-        worst[0] <= 1.0 && worst[1] <= 1.5 && worst[2] <= 1.0,
+        worst[0] <= 0.52 && worst[1] <= 1.5 && worst[2] <= 1.0,
         "{worst:?}"
     );
     // powi is powf at an integer exponent; log is ln over ln; sin_cos is

@@ -87,7 +87,11 @@ static EXP2_64THS: [(u64, u64); 64] = [
     (0x3fffa7c1819e90d8, 0x3c874853f3a5931e),
 ];
 
-/// `e^x` for f64, within 2 ulp of libm (measured: 1); see the [module](self) documentation.
+/// `e^x` for f64, within 0.52 ulp of the exact value (measured; see
+/// `hotloop_core::Real`). `x = (64 m + j) ln2/64 + r`, `|r| <= ln2/128`,
+/// a degree-6 Taylor polynomial for `e^r - 1`, times the table's
+/// `2^(j/64)` as two doubles, then `2^m` with a single rounding (subnormal
+/// results included). `+inf` on overflow, `+0` on underflow, NaN for NaN.
 ///
 /// Branch-free (selects and a table read only), so a map of it vectorizes
 /// (the table read becomes a gather).
@@ -243,7 +247,9 @@ const EXP2_POLY: [f64; 6] = [
     f64::from_bits(0x3f2430912f86c787),
 ];
 
-/// `e^x` for f32, within 2 ulp of libm (measured: 1); see the [module](self) documentation.
+/// `e^x` for f32, within 1 ulp of the f64 function rounded (measured):
+/// `x = k ln2 + r`, `|r| <= ln2/2`, a degree-7 Taylor polynomial, no
+/// table.
 ///
 /// Branch-free (selects only), so a map of it vectorizes.
 #[inline]
