@@ -1,6 +1,6 @@
 //! Criterion: the math library on `Real` (the `libm` crate's code and
-//! hotloop's own `exp`, `ln`, `sqrt`, `cbrt`: the same on every backend)
-//! against the platform's libm, one call at a time, one thread, over 65 536
+//! hotloop's own, `hotloop_core::math`: the same on every backend) against
+//! the platform's libm, one call at a time, one thread, over 65 536
 //! points in each function's domain: the target is at most 1.3x the
 //! platform's time.
 

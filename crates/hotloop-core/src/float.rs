@@ -7,7 +7,8 @@ use crate::math;
 /// port of musl's libm: `no_std`, plain Rust, so the CPU, the simulator and
 /// the GPU compile the same code and get the same bits) but hotloop's own
 /// ([`crate::math`]), where the crate's f64 form was beyond 1.3x glibc's
-/// time: `ln`, `log2`, `exp2`, `sinh`, `acosh`, `erf`, `erfc`, `powf`. The
+/// time: `ln`, `log2`, `exp2`, `sinh`, `cosh`, `acosh`, `erf`, `erfc`,
+/// `powf`. The
 /// methods have `std`'s names, so a kernel's `x.ln()` is this.
 macro_rules! math_library {
     ($mode:tt) => {
@@ -25,7 +26,7 @@ macro_rules! math_library {
             unary (acos, libm::acos, libm::acosf, "The arccosine, in `[0, pi]`.")
             unary (atan, libm::atan, libm::atanf, "The arctangent, in `[-pi/2, pi/2]`.")
             unary (sinh, crate::math::sinh_f64, libm::sinhf, "The hyperbolic sine.")
-            unary (cosh, libm::cosh, libm::coshf, "The hyperbolic cosine.")
+            unary (cosh, crate::math::cosh_f64, libm::coshf, "The hyperbolic cosine.")
             unary (tanh, libm::tanh, libm::tanhf, "The hyperbolic tangent.")
             unary (asinh, libm::asinh, libm::asinhf, "The inverse hyperbolic sine.")
             unary (acosh, crate::math::acosh_f64, libm::acoshf, "The inverse hyperbolic cosine.")
@@ -105,25 +106,28 @@ macro_rules! math_library {
 /// `exp_m1`, 0.77 `ln_1p`, 0.94 `cbrt`, 0.77 `sin` and `cos` (on `[-100,
 /// 100]`), 0.80 `tan`, 0.86 `asin`, 0.88 `acos`, 0.84 `atan`, 0.91 `erf`,
 /// 0.52 `powf` (`x` in `[1e-3, 1e3]`, `y` in `[-20, 20]`), 0.96 `hypot`; 1.46 `atan2`, 1.51 `asinh`, 1.59 `atanh`,
-/// 0.74 `sinh`, 1.31 `cosh`, 1.88 `acosh` (1.22 above 2), 2.05 `tanh`, 1.85 `ln_gamma` (on
+/// 0.74 `sinh`, 0.63 `cosh`, 1.88 `acosh` (1.22 above 2), 2.05 `tanh`, 1.85 `ln_gamma` (on
 /// `[2.5, 1e6]`), 2.56 `erfc` and 8.76 `gamma`. f32, against the f64 C
 /// function rounded (a reference 29 bits more precise): at most 1 ulp
 /// (`sqrt` and `cbrt` 0: correctly rounded) but for `sinh`, `tanh`,
 /// `asinh`, `acosh`, `atanh`, `ln_gamma` (2) and `erfc` (3).
 ///
 /// Its time against the platform's (glibc), one call at a time over 65 536
-/// points (`benches/math.rs`, a quiet 2-vCPU Xeon, 2026-12-06): within the
-/// goal of 1.3x, `cbrt` 0.54x, `atan2` 0.77x, `asinh` 0.92x, `exp` 0.93x,
-/// `atan` 0.94x, `ln_1p` 0.95x, `sqrt` 1.00x, `gamma` 1.04x, `tanh` 1.09x,
-/// `cos` 1.12x, `sin`, `tan`, `log10` 1.13x, `atanh` 1.14x, `exp_m1`
-/// 1.16x, `ln` 1.18x, `ln_gamma` 1.19x, `cosh` 1.23x; beyond it, `acos`
-/// 1.33x, `exp2` 1.42x, `sinh` 1.47x, `erfc` 1.56x, `asin` 1.60x, `erf`
-/// 1.63x, `log2` 1.96x, `acosh` 3.43x, `powf` 3.46x, `hypot` 3.48x (the
-/// library's musl-derived code, beside glibc's table-driven code with
-/// FMA). hotloop's own: `exp` (table-driven since
-/// 2026-12-06; the library's was 1.54x), `ln` (since 2026-12-06; 1.42x),
-/// `cbrt` (since 2026-12-06; the library's correctly rounded one was
-/// 3.9x). Inlined into a map, the own `exp` vectorizes; the C one does not.
+/// points (`benches/math.rs`, a 2-vCPU Sapphire Rapids Xeon, x86-64's
+/// baseline instruction set, 2026-12-06): `cbrt` 0.52x, `asinh` 0.55x,
+/// `acos` 0.68x, `sinh` 0.69x, `atan2` 0.77x, `cosh` 0.84x, `asin` 0.85x,
+/// `erfc` 0.92x, `atan` 0.96x, `ln_1p` and `hypot` 0.97x, `exp` 0.99x,
+/// `sqrt` 1.02x, `gamma` 1.03x, `tanh` 1.11x, `erf` 1.13x, `log10` 1.14x,
+/// `atanh` and `tan` 1.15x, `sin` and `exp_m1` 1.16x, `cos` 1.17x, `log2`
+/// 1.18x, `ln` 1.20x, `exp2` 1.21x, `ln_gamma` 1.25x, `acosh` 1.28x: within
+/// the goal of 1.3x; `powf` 1.34x, beyond it (glibc's forms use the fused
+/// multiply-add; hotloop's take exact products from short factors and
+/// Dekker's splitting, which every target rounds alike). The own functions
+/// ([`crate::math`]) replaced the `libm` crate's where it was beyond 1.3x:
+/// `exp` 1.54x, `ln` 1.42x, `cbrt` 3.9x, `exp2` 1.42x, `log2` 1.96x,
+/// `sinh` 1.47x, `cosh` 1.33x, `acosh` 3.43x, `erf` 1.63x, `erfc` 1.56x,
+/// `powf` 3.46x. Inlined into a map, the own `exp` vectorizes; the C one
+/// does not.
 ///
 /// It is implemented for `f32` and `f64`, the floats among the
 /// [`Num`](crate::Num) types (whose constants and combiners it shares):

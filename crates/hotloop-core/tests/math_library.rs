@@ -245,7 +245,7 @@ fn unary() -> Vec<Case> {
             "cosh",
             (Real::cosh, e::cosh, Real::cosh, c::cosh),
             (-80.0, 80.0),
-            1.31,
+            0.63,
             2,
         ),
         (
@@ -574,7 +574,7 @@ fn unary_functions_are_within_their_bounds_of_the_exact_values() {
 #[test]
 fn binary_functions_powi_log_and_sin_cos() {
     let mut cc = astro_float::Consts::new().expect("constants cache");
-    let mut worst = [0.0f64; 3];
+    let mut worst = [0.0f64; 4];
     let mut bump = |k: usize, err: astro_float::BigFloat| {
         // Converted only where it may be a new largest error.
         if err.cmp(&exact::big(worst[k])).is_none_or(|o| o > 0) {
@@ -590,14 +590,22 @@ fn binary_functions_powi_log_and_sin_cos() {
         let a = exact::atan2(y, x - 500.0, &mut cc);
         bump(1, exact::ulp_error(Real::atan2(y, x - 500.0), &a));
         bump(2, exact::ulp_error(Real::hypot(x, y), &exact::hypot(x, y)));
+        // x near 1 to a large power: |y ln x| up to 700, where ln x's
+        // error is multiplied most.
+        let (x1, y1) = (1.0 + (x / 1e3 - 0.5) * 2e-3, y * 3.5e4);
+        bump(
+            3,
+            exact::ulp_error(Real::powf(x1, y1), &exact::pow(x1, y1, &mut cc)),
+        );
     }
     println!(
-        "powf {:.3} ulp, atan2 {:.3} ulp, hypot {:.3} ulp of the exact values",
-        worst[0], worst[1], worst[2]
+        "powf {:.3} ulp ({:.3} near 1), atan2 {:.3} ulp, hypot {:.3} ulp of the exact values",
+        worst[0], worst[3], worst[1], worst[2]
     );
-    // Measured at 1 000 000 points: powf 0.512, atan2 1.456, hypot 0.955.
+    // Measured at 1 000 000 points: powf 0.514 (0.632 near 1), atan2
+    // 1.456, hypot 0.955.
     assert!(
-        worst[0] <= 0.52 && worst[1] <= 1.5 && worst[2] <= 1.0,
+        worst[0] <= 0.52 && worst[3] <= 0.65 && worst[1] <= 1.5 && worst[2] <= 1.0,
         "{worst:?}"
     );
     // powi is powf at an integer exponent; log is ln over ln; sin_cos is

@@ -157,27 +157,38 @@ fn exp_sum_far(x: f64, tail: f64) -> f64 {
 /// `x = k ln2/64 + r` and `p = e^r - 1`, for `|x| < 746`.
 #[inline(always)]
 fn exp_reduce(x: f64) -> (i64, f64) {
-    exp_reduce_sum(x, 0.0)
+    let (k, kf) = sixty_fourths(x);
+    // x - k*ln2/64 in two steps (the first exact): |r| <= ln2/128 + 2^-45.
+    let r = (x - kf * LN2_64_HI_F64) - kf * LN2_64_LO_F64;
+    (k, expm1_small(r))
 }
 
 /// [`exp_reduce`] of `x + tail`, `|tail| < 2^-14`: `k` from `x` alone.
 #[inline(always)]
 fn exp_reduce_sum(x: f64, tail: f64) -> (i64, f64) {
-    // k = round(64 x / ln2), to nearest even, without a float-to-int
-    // conversion: adding 1.5 * 2^52 leaves k in the low bits of the sum
-    // (|64 x / ln2| < 70 000 here).
+    let (k, kf) = sixty_fourths(x);
+    // A chain, not a tree: a tree of these is vectorized into shuffles.
+    let r = ((x - kf * LN2_64_HI_F64) - kf * LN2_64_LO_F64) + tail;
+    (k, expm1_small(r))
+}
+
+/// `k = round(64 x / ln2)`, to nearest even, as an integer and as f64,
+/// without a float-to-int conversion: adding 1.5 * 2^52 leaves k in the
+/// low bits of the sum (|64 x / ln2| < 70 000 here).
+#[inline(always)]
+fn sixty_fourths(x: f64) -> (i64, f64) {
     const SHIFT: f64 = 6_755_399_441_055_744.0;
     const INV_LN2_64: f64 = 92.332_482_616_893_66;
     let t = x * INV_LN2_64 + SHIFT;
-    let kf = t - SHIFT;
-    let k = t.to_bits().wrapping_sub(SHIFT.to_bits()) as i64;
-    // x - k*ln2/64 in two steps (the first exact): |r| <= ln2/128 + 2^-14.
-    let r = (x - kf * LN2_64_HI_F64) + (tail - kf * LN2_64_LO_F64);
-    // e^r - 1 = r + r^2 (1/2 + r/6 + r^2/24 + r^3/120 + r^4/720), in
-    // Estrin's order: the truncation is below 2^-60 for |r| <= ln2/128.
-    let r2 = r * r;
-    let q = (0.5 + r * (1.0 / 6.0)) + r2 * ((1.0 / 24.0 + r * (1.0 / 120.0)) + r2 * (1.0 / 720.0));
-    (k, r + r2 * q)
+    (t.to_bits().wrapping_sub(SHIFT.to_bits()) as i64, t - SHIFT)
+}
+
+/// `e^r - 1 = r + r^2 (1/2 + r/6 + r^2/24 + r^3/120 + r^4/720)`: the
+/// truncation is below `2^-60` for `|r| <= ln2/128`.
+#[inline(always)]
+fn expm1_small(r: f64) -> f64 {
+    let q = 0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))));
+    r + (r * r) * q
 }
 
 /// `2^(k/64) (1 + p)`, for `exp` and `exp2` alike: `k = 64 m + j`, the

@@ -11,7 +11,8 @@
 //!   `log2 c`; near 1, one longer polynomial.
 //! - [`pow_f64`] (`pow`): `e^(y ln x)` with `ln x` and the product as two
 //!   doubles each.
-//! - [`sinh_f64`], [`acosh_f64`] (`hyperbolic`): on the own `exp` and `ln`.
+//! - [`sinh_f64`], [`cosh_f64`], [`acosh_f64`] (`hyperbolic`): on the own
+//!   `exp` and `ln`.
 //! - [`erf_f64`], [`erfc_f64`] (`erf`): fitted polynomials about one `exp`.
 //! - [`cbrt_f64`], [`sqrt_f64`], [`sqrt_f32`] (`root`): Halley steps; each
 //!   target's correctly rounded instruction.
@@ -38,7 +39,7 @@ mod root;
 
 pub use erf::{erf_f64, erfc_f64};
 pub use exp::{exp_f32, exp_f64, exp2_f64};
-pub use hyperbolic::{acosh_f64, sinh_f64};
+pub use hyperbolic::{acosh_f64, cosh_f64, sinh_f64};
 pub use log::{ln_f64, log2_f64};
 pub use pow::pow_f64;
 pub use root::{cbrt_f64, sqrt_f32, sqrt_f64};

@@ -13,11 +13,14 @@ use super::pow2_f64;
 /// power; `0`, infinities and NaN).
 #[inline]
 pub fn pow_f64(x: f64, y: f64) -> f64 {
-    // x positive, normal and finite, y finite, as integer compares (x = 1
-    // included: its ln is exactly 0 below).
+    // x positive, normal and finite, y finite, as integer compares, and
+    // not 1 (whose ln would not come out exactly 0 below).
     let (ix, iy) = (x.to_bits(), y.to_bits());
     const NORMAL: u64 = 0x0010_0000_0000_0000;
-    if ix.wrapping_sub(NORMAL) < 0x7ff0_0000_0000_0000 - NORMAL && iy << 1 < 0xffe0 << 48 {
+    if ix.wrapping_sub(NORMAL) < 0x7ff0_0000_0000_0000 - NORMAL
+        && iy << 1 < 0xffe0 << 48
+        && x != 1.0
+    {
         return pow_positive(ix, 0.0, y);
     }
     special(x, y)
@@ -42,14 +45,14 @@ fn pow_positive(ix: u64, dk: f64, y: f64) -> f64 {
 
 /// `ln x` as `hi + lo` to within about `2^-68` of `|ln x|`, for `x` of
 /// bits `ix` (positive, normal, finite) times `2^dk`: `y ln x` may be some
-/// 700 times `ln x`. `ln 1` is exactly 0.
+/// 700 times `ln x`.
 ///
 /// `x = 2^k z` as `ln_f64` cuts it, but `1/c` from [`POW_TABLE`], a
 /// multiple of `2^-13`: with `z` cut to its top 19 bits, `zh / c - 1` is
 /// exact and has at most 26 bits, so its square is exact too; the rest of
 /// `z` adds a small `rl`. Then `ln(1 + r) = rh - rh^2/2 + rl (1 - rh -
-/// rl/2) + r^3 T(r)`, Taylor's series (`|r| < 0.0079`: truncated below
-/// `2^-76`). Not renormalized: `lo` may be `2^-20`.
+/// rl/2) + r^3 T(r)`, Taylor's series (`|r| < 0.0040`: truncated below
+/// `2^-75`). Not renormalized: `lo` may be `2^-20`.
 #[inline(always)]
 fn ln_parts(ix: u64, dk: f64) -> (f64, f64) {
     let tmp = ix.wrapping_sub(LN_OFF);
@@ -71,8 +74,8 @@ fn ln_parts(ix: u64, dk: f64) -> (f64, f64) {
     const SHIFT: f64 = 6_755_399_441_055_744.0;
     let kd = (f64::from_bits(SHIFT.to_bits().wrapping_add(k as u64)) - SHIFT) + dk;
     // k ln2 + ln c + (rh - rh^2/2) by fast two-sums: |k ln2| > |ln c|
-    // unless k = 0; |ln c| > 0.0058 > |rh| unless c = 1 (the two rows
-    // about 1), where ln c = 0 and the sum is exact; |rh| > rh^2/2.
+    // unless k = 0; |ln c| >= |rh - rh^2/2| but in the row below 1, where
+    // c = 1, ln c = 0 and the sum is exact; |rh| > rh^2/2.
     let q = -0.5 * (rh * rh);
     let u = rh + q;
     let eu = q - (u - rh);
@@ -82,29 +85,44 @@ fn ln_parts(ix: u64, dk: f64) -> (f64, f64) {
     let hi = t1 + u;
     let e2 = u - (hi - t1);
     // The Taylor rest in Estrin's order.
-    let [c0, c1, c2, c3, c4, c5, c6, c7] = LN_TAYLOR_3;
+    let [c0, c1, c2, c3, c4, c5] = LN_TAYLOR_3;
     let (r2, r4) = (r * r, (r * r) * (r * r));
-    let t = (c0 + r * c1) + r2 * (c2 + r * c3) + r4 * ((c4 + r * c5) + r2 * (c6 + r * c7));
-    let tail = (rl - rl * (rh + 0.5 * rl)) + (r2 * r) * t;
-    (hi, (e1 + (e2 + eu)) + ((kd * LN2_LO_F64 + llo) + tail))
+    let t = (c0 + r * c1) + r2 * (c2 + r * c3) + r4 * (c4 + r * c5);
+    let tail = (r2 * r) * t - rl * (rh + 0.5 * rl);
+    // rl itself (up to 2^-20) joins hi exactly: in lo its rounding would
+    // be 2^-73, which y (up to 1e6 for x near 1) would make 0.5 ulp.
+    let (h, e3) = two_sum(hi, rl);
+    // One chain of additions, those known first first: a tree of them
+    // would be vectorized into shuffles.
+    (
+        h,
+        (((((llo + kd * LN2_LO_F64) + e1) + eu) + e2) + e3) + tail,
+    )
 }
 
-/// `(ln(1 + r) - r + r^2/2) / r^3`: `1/3 - r/4 + r^2/5 - ... - r^7/10`.
-const LN_TAYLOR_3: [f64; 8] = [
+/// `a + b` as the rounded sum and its exact error (Knuth's two-sum: no
+/// order of size assumed).
+#[inline(always)]
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
+/// `(ln(1 + r) - r + r^2/2) / r^3`: `1/3 - r/4 + r^2/5 - ... - r^5/8`.
+const LN_TAYLOR_3: [f64; 6] = [
     1.0 / 3.0,
     -1.0 / 4.0,
     1.0 / 5.0,
     -1.0 / 6.0,
     1.0 / 7.0,
     -1.0 / 8.0,
-    1.0 / 9.0,
-    -1.0 / 10.0,
 ];
 
 /// Per row of `ln_f64`'s table (the same cut of `z`): `1/c` rounded to a
 /// multiple of `2^-13`, and `ln c` for that `c` as two doubles (300 bits,
-/// mpmath); `c = 1` for the two rows about 1 (`z` in `[1 - 2^-8, 1 +
-/// 2^-7)`), so that there `ln x` needs no sum with `ln c`.
+/// mpmath); `c = 1` for the row just below 1 (`z` in `[1 - 2^-8, 1)`),
+/// where `|ln c|` would fall below `|r|`.
 #[rustfmt::skip]
 static POW_TABLE: [(u64, u64, u64); LN_N as usize] = [
     (0x3ff7350000000000, 0xbfd7cca97da6a214, 0x3c76643e0faa0e68),
@@ -187,7 +205,7 @@ static POW_TABLE: [(u64, u64, u64); LN_N as usize] = [
     (0x3ff0288000000000, 0xbf842689ee39ff66, 0x3c2267cc3fe9d925),
     (0x3ff0180000000000, 0xbf77ee11ebd82e94, 0x3c161e96e2fc5d90),
     (0x3ff0000000000000, 0x0000000000000000, 0x0000000000000000),
-    (0x3ff0000000000000, 0x0000000000000000, 0x0000000000000000),
+    (0x3fefe00000000000, 0x3f70080559588b35, 0x3c1f96638cf63677),
     (0x3fefa10000000000, 0x3f87e38762ca0c73, 0xbbeb5b9d2a6bfd31),
     (0x3fef630000000000, 0x3f93d0c443d725a8, 0x3c1c9e5eddd4a5dc),
     (0x3fef260000000000, 0x3f9b9e8027e1918e, 0xbc3bb4f4fcfb9727),
