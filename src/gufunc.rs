@@ -36,6 +36,7 @@ use hotloop_core::gufunc::{GuKernel, MovingAverage, NormalizeRows};
 use hotloop_runtime::layout::{logical_order, write_logical};
 use hotloop_runtime::{Element, Error, GufuncPlan, Result, Signature};
 use ndarray::{Array, ArrayBase, ArrayD, ArrayViewD, Data, DataMut, Dimension, IxDyn};
+use std::borrow::Cow;
 
 /// Binds `K`'s signature to the shapes and checks the kernel's parameters.
 fn plan<T: Element, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
@@ -87,10 +88,12 @@ where
 
 /// Runs `kernel` over `I` input arrays into `O` new arrays, Numba's
 /// `@guvectorize` of several arguments: the inputs' loop dimensions (the
-/// leading axes before their core dimensions) are the same for every input
-/// that has them (one without any, a weight matrix, is shared by every
-/// iteration), and each output's shape is those loop dimensions followed
-/// by its core dimensions.
+/// leading axes before their core dimensions) broadcast together as
+/// NumPy's do (`(5, 1, m, n)` with `(4, n, p)` loops over `(5, 4)`; an input
+/// without any, a weight matrix, is shared by every iteration), and each
+/// output's shape is the loop shape followed by its core dimensions. An
+/// input broadcast along some loop axes but not all is copied to the whole
+/// loop shape first.
 ///
 /// ```
 /// use hotloop::{Backend, GuKernel, Num, gufunc_n};
@@ -135,12 +138,49 @@ where
     T: Element,
     K: GuKernel<T, I, O>,
 {
+    let sig = Signature::parse(K::NAME, K::SIGNATURE)?;
     let shapes: Vec<&[usize]> = inputs.iter().map(|a| a.shape()).collect();
-    let plan = plan(&kernel, &shapes, None)?;
+    let full = sig.broadcast_loops(&shapes)?;
+    // NumPy's broadcasting of the loop dimensions: an input with all of
+    // them, or none (shared by every iteration), passes as it is; one whose
+    // loop dimensions are all 1 is shared too; any other is expanded to
+    // the whole loop shape, a copy (the kernels step through an input by
+    // whole blocks or not at all).
+    let cores: Vec<usize> = sig
+        .inputs
+        .iter()
+        .filter(|a| !a.is_empty())
+        .map(Vec::len)
+        .collect();
     let mut srcs = Vec::with_capacity(I);
-    for a in inputs {
+    let mut shaped: Vec<Vec<usize>> = Vec::with_capacity(I);
+    for (k, mut a) in inputs.into_iter().enumerate() {
+        if let Some(split) = cores.get(k).and_then(|&c| a.ndim().checked_sub(c)) {
+            let lp = &a.shape()[..split];
+            if !lp.is_empty() && lp != &full[..] {
+                if lp.iter().all(|&d| d == 1) {
+                    for _ in 0..split {
+                        a = a.index_axis_move(ndarray::Axis(0), 0);
+                    }
+                } else {
+                    let whole: Vec<usize> =
+                        full.iter().chain(&a.shape()[split..]).copied().collect();
+                    let wide = a
+                        .broadcast(IxDyn(&whole))
+                        .expect("broadcast_loops checked it");
+                    srcs.push(Cow::Owned(
+                        logical_order("gufunc broadcast copy", wide)?.into_owned(),
+                    ));
+                    shaped.push(whole);
+                    continue;
+                }
+            }
+        }
+        shaped.push(a.shape().to_vec());
         srcs.push(logical_order("gufunc input copy", a)?);
     }
+    let shapes: Vec<&[usize]> = shaped.iter().map(Vec::as_slice).collect();
+    let plan = plan(&kernel, &shapes, None)?;
     let mut outs = Vec::with_capacity(O);
     for k in 0..O {
         let len = plan.loops * plan.out_blocks[k];

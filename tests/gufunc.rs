@@ -11,7 +11,7 @@ use hotloop::{
     Backend, Element, Error, GuKernel, MovingAverage, NormalizeRows, Num, gufunc, gufunc_into,
     gufunc_n, moving_average, normalize_rows,
 };
-use ndarray::{Array1, Array2, Array3, ArrayD, IxDyn};
+use ndarray::{Array1, Array2, Array3, Array4, ArrayD, IxDyn};
 
 fn array<T: Element + Real>(shape: &[usize]) -> ArrayD<T> {
     let len = shape.iter().product();
@@ -452,6 +452,53 @@ fn gufuncs_of_several_arrays_run_on_every_backend_that_runs_closures() {
     assert_eq!(
         d,
         "core dimension n: input 1 axis 2 has 4, input 2 axis 0 has 5"
+    );
+}
+
+#[test]
+fn gufunc_loop_dimensions_broadcast_as_numpy_s() {
+    // (5, 1, 2, 3) @ (4, 3, 2) loops over (5, 4): a[i, 0] times b[j].
+    let a = Array4::from_shape_fn((5, 1, 2, 3), |(i, _, r, c)| (i * 6 + r * 3 + c) as i64 - 7);
+    let b = Array3::from_shape_fn((4, 3, 2), |(j, r, c)| (j * 5 + r * 2 + c) as i64 % 4 - 1);
+    let ones = Array4::from_shape_fn((1, 1, 3, 2), |(_, _, r, c)| (r + c) as i64);
+    let ax = ndarray::Axis(0);
+    for be in closure_backends() {
+        let [c] = gufunc_n(be, MatMul, [a.view().into_dyn(), b.view().into_dyn()]).unwrap();
+        assert_eq!(c.shape(), [5, 4, 2, 2], "{be}");
+        for i in 0..5 {
+            for j in 0..4 {
+                let want = a
+                    .index_axis(ax, i)
+                    .index_axis(ax, 0)
+                    .dot(&b.index_axis(ax, j));
+                let got = c.index_axis(ax, i).index_axis_move(ax, j);
+                assert_eq!(got, want.into_dyn(), "{be} [{i}, {j}]");
+            }
+        }
+        // An input whose loop dimensions are all 1 is shared, whatever
+        // their number: (5, 1, 2, 3) @ (1, 1, 3, 2) loops over (5, 1).
+        let [d] = gufunc_n(be, MatMul, [a.view().into_dyn(), ones.view().into_dyn()]).unwrap();
+        assert_eq!(d.shape(), [5, 1, 2, 2], "{be}");
+        let shared = ones.index_axis(ax, 0).index_axis_move(ax, 0);
+        for i in 0..5 {
+            let want = a.index_axis(ax, i).index_axis(ax, 0).dot(&shared);
+            assert_eq!(
+                d.index_axis(ax, i).index_axis_move(ax, 0),
+                want.into_dyn(),
+                "{be}"
+            );
+        }
+    }
+    // Loop dimensions that do not broadcast name the inputs.
+    let bad = Array4::<i64>::zeros((2, 3, 3, 2));
+    let e = gufunc_n(
+        Backend::Serial,
+        MatMul,
+        [a.view().into_dyn(), bad.view().into_dyn()],
+    );
+    assert_eq!(
+        signature_detail(e.unwrap_err()),
+        "loop dimensions: input 1 has [5, 1], input 2 has [2, 3]"
     );
 }
 

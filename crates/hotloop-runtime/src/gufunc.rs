@@ -119,6 +119,64 @@ impl Signature {
         names
     }
 
+    /// The loop shape of a call with array inputs of shapes `inputs`:
+    /// their loop dimensions (each input's axes before its core
+    /// dimensions) broadcast together as NumPy broadcasts them, aligned on
+    /// the right, a missing or length-1 axis taking the other's length.
+    /// Inputs that do not fit the signature at all are left to
+    /// [`Signature::plan`] to report; loop dimensions that do not
+    /// broadcast are an [`Error::Signature`] naming the first two inputs
+    /// that disagree.
+    pub fn broadcast_loops(&self, inputs: &[&[usize]]) -> Result<Vec<usize>> {
+        let name = |k: usize| {
+            if inputs.len() == 1 {
+                "input".to_string()
+            } else {
+                format!("input {}", k + 1)
+            }
+        };
+        // Each input's loop dimensions, where it has the core ones.
+        let loops: Vec<Option<&[usize]>> = self
+            .inputs
+            .iter()
+            .filter(|a| !a.is_empty())
+            .zip(inputs)
+            .map(|(core, dims)| dims.len().checked_sub(core.len()).map(|n| &dims[..n]))
+            .collect();
+        // The shape so far, and for each axis the input that set a length
+        // other than 1 there.
+        let mut shape: Vec<usize> = Vec::new();
+        let mut from: Vec<Option<usize>> = Vec::new();
+        for (k, lp) in loops.iter().enumerate() {
+            let Some(lp) = *lp else { continue };
+            if lp.len() > shape.len() {
+                let extra = &lp[..lp.len() - shape.len()];
+                shape.splice(0..0, extra.iter().copied());
+                from.splice(0..0, extra.iter().map(|&d| (d != 1).then_some(k)));
+            }
+            let offset = shape.len() - lp.len();
+            for (axis, &d) in lp.iter().enumerate() {
+                let (s, f) = (&mut shape[offset + axis], &mut from[offset + axis]);
+                if d == *s || d == 1 {
+                    continue;
+                }
+                if *s == 1 {
+                    (*s, *f) = (d, Some(k));
+                    continue;
+                }
+                let j = f.expect("a length other than 1 has its input");
+                return Err(self.error(format!(
+                    "loop dimensions: {} has {:?}, {} has {:?}",
+                    name(j),
+                    loops[j].expect("it set a length"),
+                    name(k),
+                    lp
+                )));
+            }
+        }
+        Ok(shape)
+    }
+
     /// Binds the signature to the array inputs' shapes `inputs` and, for
     /// the `_into` forms, the outputs' `outputs` (`None`: the outputs are
     /// to be allocated with [`GufuncPlan::out_shapes`]). An input's loop
@@ -441,6 +499,24 @@ mod tests {
         );
         let d = detail(s.plan(&[&[2, 3], &[3, 4]], Some(&[&[2, 5]])).unwrap_err());
         assert_eq!(d, "core dimension p: input 2 has 4, output has 5");
+    }
+
+    #[test]
+    fn loop_dimensions_broadcast_as_numpy_s() {
+        let s = Signature::parse("matmul", "(m,n),(n,p)->(m,p)").unwrap();
+        let b = |a: &[usize], c: &[usize]| s.broadcast_loops(&[a, c]);
+        assert_eq!(b(&[5, 1, 2, 3], &[4, 3, 4]).unwrap(), [5, 4]);
+        assert_eq!(b(&[2, 3], &[7, 3, 4]).unwrap(), [7]);
+        assert_eq!(b(&[1, 2, 3], &[3, 4]).unwrap(), [1]);
+        assert_eq!(b(&[6, 1, 2, 3], &[1, 5, 3, 4]).unwrap(), [6, 5]);
+        assert_eq!(b(&[0, 2, 3], &[1, 3, 4]).unwrap(), [0]);
+        assert!(b(&[2, 3], &[3, 4]).unwrap().is_empty());
+        let d = detail(b(&[5, 2, 3], &[4, 3, 4]).unwrap_err());
+        assert_eq!(d, "loop dimensions: input 1 has [5], input 2 has [4]");
+        let d = detail(b(&[3, 1, 2, 3], &[2, 4, 3, 4]).unwrap_err());
+        assert_eq!(d, "loop dimensions: input 1 has [3, 1], input 2 has [2, 4]");
+        // Inputs short of their core dimensions are plan's to report.
+        assert_eq!(b(&[3], &[2, 3, 4]).unwrap(), [2]);
     }
 
     #[test]

@@ -7,8 +7,8 @@ use super::exp::exp_sum_f64;
 use super::log::{LN_N, LN_OFF, LN2_HI_F64, LN2_LO_F64};
 use super::pow2_f64;
 
-/// `x^y` for f64, within 0.52 ulp of the exact value (measured; see
-/// `hotloop_core::Real`), with C99's and IEEE 754's special cases
+/// `x^y` for f64, within 0.52 ulp of the exact value, 0.64 for `x` near 1
+/// to a large power (measured; see `hotloop_core::Real`), with C99's and IEEE 754's special cases
 /// (`x^0 = 1` and `1^y = 1` even for NaN; a negative `x` to an integer
 /// power; `0`, infinities and NaN).
 #[inline]
@@ -32,7 +32,8 @@ pub fn pow_f64(x: f64, y: f64) -> f64 {
 #[inline(always)]
 fn pow_positive(ix: u64, dk: f64, y: f64) -> f64 {
     let (h, l) = ln_parts(ix, dk);
-    // Renormalized: l (rl's share) may be 2^-20.
+    // Renormalized: near 1, the sums' errors about ln c may be a large
+    // share of a small ln x.
     let s = h + l;
     let (h, l) = (s, l - (s - h));
     // y (h + l) = yh hh + (yl hh + y hl), the first product exact: each
@@ -52,7 +53,7 @@ fn pow_positive(ix: u64, dk: f64, y: f64) -> f64 {
 /// exact and has at most 26 bits, so its square is exact too; the rest of
 /// `z` adds a small `rl`. Then `ln(1 + r) = rh - rh^2/2 + rl (1 - rh -
 /// rl/2) + r^3 T(r)`, Taylor's series (`|r| < 0.0040`: truncated below
-/// `2^-75`). Not renormalized: `lo` may be `2^-20`.
+/// `2^-75`), `rl` added to `hi` exactly. Not renormalized.
 #[inline(always)]
 fn ln_parts(ix: u64, dk: f64) -> (f64, f64) {
     let tmp = ix.wrapping_sub(LN_OFF);
