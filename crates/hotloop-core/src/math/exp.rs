@@ -299,7 +299,7 @@ mod tests {
     extern crate std;
     use super::*;
     use crate::math::pow2_f64;
-    use crate::math::testing::{Mix, ulps32, ulps64};
+    use crate::math::testing::{Mix, ulps32, ulps64, worst};
     use std::vec::Vec;
 
     #[test]
@@ -431,20 +431,16 @@ mod tests {
     #[test]
     fn exp2_f64_is_within_1_ulp_of_std_and_exact_at_integers() {
         let mut rng = Mix(17);
-        let mut worst = (0u64, 0.0f64);
-        let mut check = |x: f64| {
-            let d = ulps64(exp2_f64(x), x.exp2());
-            if d > worst.0 {
-                worst = (d, x);
-            }
-        };
         // The whole range, subnormal results and both ends included.
-        for _ in 0..400_000 {
-            check(-1080.0 + rng.unit() * 2110.0);
-            check((rng.unit() - 0.5) * 2.0);
-            check(1019.0 + rng.unit() * 6.0);
-            check(-1076.0 + rng.unit() * 60.0);
-        }
+        let points = (0..400_000).flat_map(|_| {
+            [
+                -1080.0 + rng.unit() * 2110.0,
+                (rng.unit() - 0.5) * 2.0,
+                1019.0 + rng.unit() * 6.0,
+                -1076.0 + rng.unit() * 60.0,
+            ]
+        });
+        let worst = worst(points, exp2_f64, f64::exp2);
         std::eprintln!(
             "exp2_f64: max {} ulp vs std (at x = {:e})",
             worst.0,

@@ -94,6 +94,22 @@ pub const fn ilogb_f32(x: f32) -> i32 {
 /// What the tests of every function share.
 #[cfg(test)]
 mod testing {
+    /// The largest distance in ulp from `reference` that `ours` reaches
+    /// over `points`, and the point where it does.
+    pub fn worst(
+        points: impl IntoIterator<Item = f64>,
+        ours: impl Fn(f64) -> f64,
+        reference: impl Fn(f64) -> f64,
+    ) -> (u64, f64) {
+        let mut worst = (0, f64::NAN);
+        for x in points {
+            let d = ulps64(ours(x), reference(x));
+            if d > worst.0 {
+                worst = (d, x);
+            }
+        }
+        worst
+    }
 
     /// Distance in representable values between two finite or infinite
     /// floats of the same sign class (0 if equal, both NaN counts as 0).
