@@ -4,23 +4,20 @@
 //! fused multiply-add, which not every target rounds alike.
 
 use super::exp::exp_sum_f64;
-use super::log::{LN_N, LN_OFF, LN2_HI_F64, LN2_LO_F64};
+use super::log::{LN_N, LN2_HI_F64, LN2_LO_F64};
 use super::pow2_f64;
 
-/// `x^y` for f64, within 0.52 ulp of the exact value, 0.64 for `x` near 1
-/// to a large power (measured; see `hotloop_core::Real`), with C99's and IEEE 754's special cases
+/// `x^y` for f64, within 0.52 ulp of the exact value, `x` near 1 to a
+/// large power included (measured; see `hotloop_core::Real`), with C99's and IEEE 754's special cases
 /// (`x^0 = 1` and `1^y = 1` even for NaN; a negative `x` to an integer
 /// power; `0`, infinities and NaN).
 #[inline]
 pub fn pow_f64(x: f64, y: f64) -> f64 {
-    // x positive, normal and finite, y finite, as integer compares, and
-    // not 1 (whose ln would not come out exactly 0 below).
+    // x positive, normal and finite, y finite, as integer compares (x = 1
+    // included: its ln comes out exactly 0).
     let (ix, iy) = (x.to_bits(), y.to_bits());
     const NORMAL: u64 = 0x0010_0000_0000_0000;
-    if ix.wrapping_sub(NORMAL) < 0x7ff0_0000_0000_0000 - NORMAL
-        && iy << 1 < 0xffe0 << 48
-        && x != 1.0
-    {
+    if ix.wrapping_sub(NORMAL) < 0x7ff0_0000_0000_0000 - NORMAL && iy << 1 < 0xffe0 << 48 {
         return pow_positive(ix, 0.0, y);
     }
     special(x, y)
@@ -46,17 +43,17 @@ fn pow_positive(ix: u64, dk: f64, y: f64) -> f64 {
 
 /// `ln x` as `hi + lo` to within about `2^-68` of `|ln x|`, for `x` of
 /// bits `ix` (positive, normal, finite) times `2^dk`: `y ln x` may be some
-/// 700 times `ln x`.
+/// 700 times `ln x`. `ln 1` is exactly 0.
 ///
-/// `x = 2^k z` as `ln_f64` cuts it, but `1/c` from [`POW_TABLE`], a
-/// multiple of `2^-13`: with `z` cut to its top 19 bits, `zh / c - 1` is
+/// `x = 2^k z` by [`POW_OFF`], `1/c` from [`POW_TABLE`], a multiple of
+/// `2^-13`: with `z` cut to its top 19 bits, `zh / c - 1` is
 /// exact and has at most 26 bits, so its square is exact too; the rest of
 /// `z` adds a small `rl`. Then `ln(1 + r) = rh - rh^2/2 + rl (1 - rh -
 /// rl/2) + r^3 T(r)`, Taylor's series (`|r| < 0.0040`: truncated below
 /// `2^-75`), `rl` added to `hi` exactly. Not renormalized.
 #[inline(always)]
 fn ln_parts(ix: u64, dk: f64) -> (f64, f64) {
-    let tmp = ix.wrapping_sub(LN_OFF);
+    let tmp = ix.wrapping_sub(POW_OFF);
     let row = ((tmp >> (52 - 7)) % LN_N) as usize;
     let k = (tmp as i64) >> 52;
     let iz = ix.wrapping_sub(tmp & (0xfff << 52));
@@ -74,9 +71,10 @@ fn ln_parts(ix: u64, dk: f64) -> (f64, f64) {
     // k as f64 through 1.5 * 2^52 (see `log::reduce`).
     const SHIFT: f64 = 6_755_399_441_055_744.0;
     let kd = (f64::from_bits(SHIFT.to_bits().wrapping_add(k as u64)) - SHIFT) + dk;
-    // k ln2 + ln c + (rh - rh^2/2) by fast two-sums: |k ln2| > |ln c|
-    // unless k = 0; |ln c| >= |rh - rh^2/2| but in the row below 1, where
-    // c = 1, ln c = 0 and the sum is exact; |rh| > rh^2/2.
+    // k ln2 + ln c + (rh - rh^2/2) + rl by fast two-sums: |k ln2| > |ln
+    // c| unless k = 0; |ln c| > |rh - rh^2/2| + 2^-19 but in the row about
+    // 1, where c = 1 and ln c = 0, and there rh is 0 or a multiple of
+    // 2^-20 (2^-19 above 1), larger than rl; |rh| > rh^2/2.
     let q = -0.5 * (rh * rh);
     let u = rh + q;
     let eu = q - (u - rh);
@@ -89,25 +87,17 @@ fn ln_parts(ix: u64, dk: f64) -> (f64, f64) {
     let [c0, c1, c2, c3, c4, c5] = LN_TAYLOR_3;
     let (r2, r4) = (r * r, (r * r) * (r * r));
     let t = (c0 + r * c1) + r2 * (c2 + r * c3) + r4 * (c4 + r * c5);
-    let tail = (r2 * r) * t - rl * (rh + 0.5 * rl);
+    let cross = rl * (rh + 0.5 * rl);
     // rl itself (up to 2^-20) joins hi exactly: in lo its rounding would
     // be 2^-73, which y (up to 1e6 for x near 1) would make 0.5 ulp.
-    let (h, e3) = two_sum(hi, rl);
+    let h = hi + rl;
+    let e3 = rl - (h - hi);
     // One chain of additions, those known first first: a tree of them
     // would be vectorized into shuffles.
     (
         h,
-        (((((llo + kd * LN2_LO_F64) + e1) + eu) + e2) + e3) + tail,
+        ((((((llo - cross) + kd * LN2_LO_F64) + e1) + eu) + e2) + e3) + (r2 * r) * t,
     )
-}
-
-/// `a + b` as the rounded sum and its exact error (Knuth's two-sum: no
-/// order of size assumed).
-#[inline(always)]
-fn two_sum(a: f64, b: f64) -> (f64, f64) {
-    let s = a + b;
-    let bb = s - a;
-    (s, (a - (s - bb)) + (b - bb))
 }
 
 /// `(ln(1 + r) - r + r^2/2) / r^3`: `1/3 - r/4 + r^2/5 - ... - r^5/8`.
@@ -120,140 +110,147 @@ const LN_TAYLOR_3: [f64; 6] = [
     -1.0 / 8.0,
 ];
 
-/// Per row of `ln_f64`'s table (the same cut of `z`): `1/c` rounded to a
-/// multiple of `2^-13`, and `ln c` for that `c` as two doubles (300 bits,
-/// mpmath); `c = 1` for the row just below 1 (`z` in `[1 - 2^-8, 1)`),
-/// where `|ln c|` would fall below `|r|`.
+/// `pow`'s reduction: `x = 2^k z` with `z` in `[POW_OFF, 2 POW_OFF)`,
+/// cut into [`LN_N`] rows by its bits as `ln_f64` cuts it, but half a row
+/// later, so that 1 falls in the middle of a row (`[1 - 2^-9, 1 + 2^-8)`)
+/// rather than between two.
+const POW_OFF: u64 = 0x3fe6_1000_0000_0000;
+
+/// Per row of [`POW_OFF`]'s cut of `z`: `1/c` for its midpoint `c`
+/// rounded to a multiple of `2^-13`, and `ln c` for that `c` as two
+/// doubles (300 bits, mpmath); `c = 1` in the row about 1. Checked when
+/// generated: `|z/c - 1| < 0.0040` in every row, and `|ln c| > |z/c - 1|
+/// + 2^-19` in every other.
 #[rustfmt::skip]
 static POW_TABLE: [(u64, u64, u64); LN_N as usize] = [
-    (0x3ff7350000000000, 0xbfd7cca97da6a214, 0x3c76643e0faa0e68),
-    (0x3ff7138000000000, 0xbfd77003cb90ff75, 0xbc7f231a35f07a4a),
-    (0x3ff6f28000000000, 0xbfd7143c3a08bfb5, 0x3c38ec4c5e354d50),
-    (0x3ff6d18000000000, 0xbfd6b7f04ca63199, 0xbc5c69f9b7b25aec),
-    (0x3ff6b18000000000, 0xbfd65df08c912f3a, 0x3c74bb4c19c2806e),
-    (0x3ff6918000000000, 0xbfd603718a261140, 0x3c7e83a9fffaf4cf),
-    (0x3ff6718000000000, 0xbfd5a871db80fd68, 0x3c7f60ab2ec0029e),
-    (0x3ff6528000000000, 0xbfd54fce1ae4f083, 0xbc6126af6eb320b8),
-    (0x3ff6338000000000, 0xbfd4f6aeeb4bf699, 0x3c69bbaf7e0dcd9c),
-    (0x3ff6148000000000, 0xbfd49d12f30f5112, 0x3c7a2753d794d2e7),
-    (0x3ff5f68000000000, 0xbfd445e2e0205d74, 0x3c467b43b8d73032),
-    (0x3ff5d88000000000, 0xbfd3ee3b639a065c, 0x3c7fa9fc443cc53e),
-    (0x3ff5ba8000000000, 0xbfd3961b34a16b81, 0xbc6087c4512b14c6),
-    (0x3ff59d8000000000, 0xbfd340771270e9da, 0xbc70725e5d39124e),
-    (0x3ff5808000000000, 0xbfd2ea5fbc671125, 0x3c4a97add5c64bdf),
-    (0x3ff5638000000000, 0xbfd293d3faf1095f, 0x3c74502cbfb7dfcf),
-    (0x3ff5470000000000, 0xbfd23e5398b931d0, 0xbc7d3331000bcafe),
-    (0x3ff52b0000000000, 0xbfd1e9e3678891f4, 0xbc751d6e1f04c8fb),
-    (0x3ff50f0000000000, 0xbfd195033b43fa99, 0xbc7c666783d93b26),
-    (0x3ff4f38000000000, 0xbfd14138ef25357b, 0x3c7c47afa5ae511e),
-    (0x3ff4d88000000000, 0xbfd0ee895fac2084, 0xbc4c4e153aeb104c),
-    (0x3ff4bd0000000000, 0xbfd099e371c0bc82, 0x3c49f2684d93ab38),
-    (0x3ff4a28000000000, 0xbfd047e70cde81b8, 0x3c707640deb4c766),
-    (0x3ff4880000000000, 0xbfcfeb0233e607cc, 0xbc66e32d5e8c707f),
-    (0x3ff46e0000000000, 0xbfcf488311d1b493, 0x3c6058a0d0c0c448),
-    (0x3ff4540000000000, 0xbfcea5349e23ac0e, 0x3c5b2ce30cd2d061),
-    (0x3ff43a0000000000, 0xbfce0114c533197f, 0x3c44990bcaac412f),
-    (0x3ff4208000000000, 0xbfcd5f4f7dd1ee03, 0x3c43567a8c50cf03),
-    (0x3ff4078000000000, 0xbfccbfeec9d9f852, 0xbc5b4a28eaf0447c),
-    (0x3ff3ee8000000000, 0xbfcc1fc6aaf275a1, 0xbc658c3fd5f1f44e),
-    (0x3ff3d60000000000, 0xbfcb820f2fc7e508, 0xbc677bcc3821db0f),
-    (0x3ff3bd8000000000, 0xbfcae3946ec7c87c, 0xbc4b46060c70bdfd),
-    (0x3ff3a50000000000, 0xbfca4454820d19fa, 0x3c589c33fab39712),
-    (0x3ff38d0000000000, 0xbfc9a7938d209947, 0xbc663756352dcf6d),
-    (0x3ff3758000000000, 0xbfc90d5bb91f79ec, 0x3c6e4e022034fb79),
-    (0x3ff35e0000000000, 0xbfc8726935acac62, 0xbc6764c6465f6264),
-    (0x3ff3468000000000, 0xbfc7d6ba3ca876d1, 0xbc69c66c1260cd47),
-    (0x3ff32f8000000000, 0xbfc73da30679ee51, 0xbc65fd05e870840f),
-    (0x3ff3188000000000, 0xbfc6a3d3daaeaf87, 0xbc677031bc37d594),
-    (0x3ff3020000000000, 0xbfc60ca8fe8858af, 0xbc62287fa61504f0),
-    (0x3ff2eb8000000000, 0xbfc574cac74dcbd3, 0xbc66bf4d957cf64e),
-    (0x3ff2d50000000000, 0xbfc4dc378969b1c1, 0xbc5ad9bb79187618),
-    (0x3ff2bf0000000000, 0xbfc446579dc223de, 0x3c6c2a5423d9a9f7),
-    (0x3ff2a90000000000, 0xbfc3afc766c1e210, 0x3c52bf469fab63ca),
-    (0x3ff2938000000000, 0xbfc31bf74d17cb96, 0x3c64a889b252be01),
-    (0x3ff27e0000000000, 0xbfc2877bbc0b6ba6, 0x3c37205e9247dde8),
-    (0x3ff2688000000000, 0xbfc1f25323fdb59c, 0x3c6b7bba62ed8bcb),
-    (0x3ff2538000000000, 0xbfc15ffa01a562ff, 0x3c533b8c09d0a357),
-    (0x3ff23e8000000000, 0xbfc0ccf8cb7a99d6, 0x3c5f18384109ec75),
-    (0x3ff22a0000000000, 0xbfc03cd40a51ac0d, 0xbc62f3828ce0d1ff),
-    (0x3ff2158000000000, 0xbfbf58187d7f7ddf, 0x3c5bbbaf1c4cd5d9),
-    (0x3ff2010000000000, 0xbfbe353fec9a2699, 0x3c184447930b489e),
-    (0x3ff1ed0000000000, 0xbfbd183f87ea737c, 0xbc546a84404a2c41),
-    (0x3ff1d90000000000, 0xbfbbfa007672aa23, 0x3c5745a21d1323b7),
-    (0x3ff1c50000000000, 0xbfbada7fec6ac801, 0xbc401a5d7c4daf48),
-    (0x3ff1b18000000000, 0xbfb9c0f72d47dd49, 0x3c2312942a9beff8),
-    (0x3ff19e0000000000, 0xbfb8a6377a915c29, 0x3c51296e6f9d7a43),
-    (0x3ff18a8000000000, 0xbfb78a3e226a73c6, 0xbc51649411df8d79),
-    (0x3ff1778000000000, 0xbfb6745c890b9269, 0xbc3c30219e1dedc6),
-    (0x3ff1648000000000, 0xbfb55d4c04c2fb5d, 0xbc58958dd976109f),
-    (0x3ff1518000000000, 0xbfb44509fe520b63, 0xbc5d1f2244eddaab),
-    (0x3ff13f0000000000, 0xbfb332fff7bd1f18, 0xbc441527a4ec5456),
-    (0x3ff12c8000000000, 0xbfb21fcf5c3e8c84, 0x3c552993d0364753),
-    (0x3ff11a0000000000, 0xbfb10b75afd660c6, 0xbc37330e591f5790),
-    (0x3ff1080000000000, 0xbfaffae9119b9303, 0xbc3ba13162a9c446),
-    (0x3ff0f60000000000, 0xbfaddcaadb46ef1b, 0xbc109ab6f79cf161),
-    (0x3ff0e40000000000, 0xbfabbc2bfc44f417, 0xbc3e5bafa0943c21),
-    (0x3ff0d28000000000, 0xbfa9a89fa8df6c3b, 0x3c487a4bcf8c6fb2),
-    (0x3ff0c08000000000, 0xbfa783a154a45ef9, 0x3c272d4f1724ba45),
-    (0x3ff0af0000000000, 0xbfa56bac43ed7f9a, 0x3c25c8202e48debe),
-    (0x3ff09e0000000000, 0xbfa360ebf5d83765, 0xbc49281d2d2c97b2),
-    (0x3ff08c8000000000, 0xbfa1449bdd073e46, 0xbc479445c5cd28ef),
-    (0x3ff07b8000000000, 0xbf9e6b2f20eda54f, 0x3c39ebcca90b3ac2),
-    (0x3ff06a8000000000, 0xbf9a48e5337175d0, 0x3c3e2919c4d3b135),
-    (0x3ff05a0000000000, 0xbf9641a176270d6f, 0xbc38ca45dca6d9e5),
-    (0x3ff0498000000000, 0xbf92364b09c33f4e, 0xbc1aa1fb16e6ae7c),
-    (0x3ff0390000000000, 0xbf8c4db352e6d472, 0x3c2f0d97312e07a1),
-    (0x3ff0288000000000, 0xbf842689ee39ff66, 0x3c2267cc3fe9d925),
-    (0x3ff0180000000000, 0xbf77ee11ebd82e94, 0x3c161e96e2fc5d90),
+    (0x3ff7240000000000, 0xbfd79db6681afacb, 0xbc6cdd3cbdc10aac),
+    (0x3ff7030000000000, 0xbfd742307689fbe9, 0x3c64dd4fefd5c18e),
+    (0x3ff6e20000000000, 0xbfd6e626e6aa9973, 0xbc6b2bb891785ac9),
+    (0x3ff6c18000000000, 0xbfd68b003e83ea22, 0xbc79418d23abd6a3),
+    (0x3ff6a10000000000, 0xbfd62f570a538aab, 0xbc5eeb126251944f),
+    (0x3ff6818000000000, 0xbfd5d601df353f49, 0xbc6ea300c4686331),
+    (0x3ff6620000000000, 0xbfd57c2f53b05209, 0xbc64c017c2a52127),
+    (0x3ff6430000000000, 0xbfd5234e0670a525, 0xbc607a43681b2b27),
+    (0x3ff6240000000000, 0xbfd4c9f09e152c3c, 0xbc710c78fe91038b),
+    (0x3ff6058000000000, 0xbfd47189c271a41b, 0xbc33a5f67f701666),
+    (0x3ff5e78000000000, 0xbfd41a1e237e2128, 0xbc4c28a895c18f3c),
+    (0x3ff5c98000000000, 0xbfd3c23a772eb183, 0x3c7aad3c2510a1fb),
+    (0x3ff5ac0000000000, 0xbfd36b5776bc1117, 0x3c7a1e958f770386),
+    (0x3ff58f0000000000, 0xbfd31579e142ddb0, 0xbc792d2c961708bd),
+    (0x3ff5720000000000, 0xbfd2bf287cc41362, 0x3c56156c4e26290b),
+    (0x3ff5558000000000, 0xbfd269e210b4dc3d, 0xbc60f34bdd5c2d24),
+    (0x3ff5390000000000, 0xbfd214296d0898d2, 0xbc7d67f9b4135c44),
+    (0x3ff51d0000000000, 0xbfd1bf816355eb94, 0x3c70958a02185c47),
+    (0x3ff5018000000000, 0xbfd16beecb067471, 0x3c78f1ec0f2eaa80),
+    (0x3ff4e60000000000, 0xbfd117ee81dfe4c4, 0x3c610eba2e6869b7),
+    (0x3ff4ca8000000000, 0xbfd0c37f6674d936, 0xbc75de2503be43fa),
+    (0x3ff4b00000000000, 0xbfd071b85fcd590d, 0xbc5d1707f97bde80),
+    (0x3ff4950000000000, 0xbfd01dfa5529a4b6, 0xbc75d563713318be),
+    (0x3ff47b0000000000, 0xbfcf99dc6c23b409, 0xbc6f3dd09792dd7b),
+    (0x3ff4610000000000, 0xbfcef6f5e338c2b4, 0x3c5c91e4bce58918),
+    (0x3ff4470000000000, 0xbfce533effde1014, 0xbc6489af90893273),
+    (0x3ff42d8000000000, 0xbfcdb1e1b06b799a, 0x3c3ad2ad55fd606f),
+    (0x3ff4140000000000, 0xbfcd0fb7f2255e51, 0x3c64ac818ceca4c4),
+    (0x3ff3fb0000000000, 0xbfcc6ff3c6efcf71, 0x3c699035df024fb6),
+    (0x3ff3e20000000000, 0xbfcbcf6736f7d6c7, 0xbc376b0a6e1c43a2),
+    (0x3ff3c98000000000, 0xbfcb314c570f3e05, 0x3c5656b0a16bd113),
+    (0x3ff3b10000000000, 0xbfca926d3a4ad563, 0xbc6942f48aa70ea9),
+    (0x3ff3990000000000, 0xbfc9f60c068455e5, 0xbc655f07d3794c64),
+    (0x3ff3810000000000, 0xbfc958eadae5fd89, 0xbc57a844e05c5048),
+    (0x3ff3698000000000, 0xbfc8be53eb17ee7c, 0xbc64c0871ee7cb70),
+    (0x3ff3520000000000, 0xbfc8230164c1a332, 0x3c614bad17a5bddb),
+    (0x3ff33b0000000000, 0xbfc78a4584c00cf2, 0x3c25058157a3785c),
+    (0x3ff3240000000000, 0xbfc6f0d28ae56b4c, 0x3c6906d99184b992),
+    (0x3ff30d0000000000, 0xbfc656a6be1dd2d9, 0xbc6e41a4408638d8),
+    (0x3ff2f68000000000, 0xbfc5bf206b503db1, 0xbc6435f21092dc3d),
+    (0x3ff2e00000000000, 0xbfc526e5e3a1b438, 0x3c6746ff8a470d3a),
+    (0x3ff2ca0000000000, 0xbfc4915d832fb562, 0x3c6dc00d79ec3456),
+    (0x3ff2b40000000000, 0xbfc3fb25a59528cb, 0x3c5065329c022936),
+    (0x3ff29e8000000000, 0xbfc367acad3c967e, 0xbc67dc1b45433232),
+    (0x3ff2888000000000, 0xbfc2d0150ad7ee51, 0xbc635e6c645188a0),
+    (0x3ff2738000000000, 0xbfc23eb928a584d0, 0x3c6ce71a50945da5),
+    (0x3ff25e0000000000, 0xbfc1a93b7d42f611, 0x3c677e9d8abe639f),
+    (0x3ff2490000000000, 0xbfc1168e8127e327, 0x3c6e487351a45ac2),
+    (0x3ff2348000000000, 0xbfc086bcb4512c01, 0xbc3b2d67b9becb18),
+    (0x3ff21f8000000000, 0xbfbfe581352b4bd2, 0xbc5e613d00f98f7c),
+    (0x3ff20b8000000000, 0xbfbeca617e0efb9b, 0x3c4ce8db768dc32b),
+    (0x3ff1f70000000000, 0xbfbda6e7637c46a1, 0x3c1536ae3e558707),
+    (0x3ff1e30000000000, 0xbfbc8948014bcb6a, 0x3c51d390b1209438),
+    (0x3ff1cf0000000000, 0xbfbb6a688d9b5b17, 0xbc57fcef8959605c),
+    (0x3ff1bb8000000000, 0xbfba517e3c19a580, 0xbc552e13d51b883d),
+    (0x3ff1a78000000000, 0xbfb9301e58113e17, 0xbc4e71c064965402),
+    (0x3ff1948000000000, 0xbfb81c062c0cc958, 0xbc1d6f970ff0fbf6),
+    (0x3ff1810000000000, 0xbfb6ff7309f8c003, 0xbc3e33329e6eb569),
+    (0x3ff16e0000000000, 0xbfb5e8fa4d8591c7, 0x3c08fb947780f93d),
+    (0x3ff15b0000000000, 0xbfb4d1515b987ce3, 0xbc17e8e050b54ada),
+    (0x3ff1488000000000, 0xbfb3bfdda600d0b3, 0xbc512c2205b3a095),
+    (0x3ff1360000000000, 0xbfb2ad449eff2316, 0x3c4d72f82dc39ca0),
+    (0x3ff1238000000000, 0xbfb19983ceac395c, 0x3c4262cd26bc4aa1),
+    (0x3ff1110000000000, 0xbfb08498b51e39b1, 0xbc49875409b62802),
+    (0x3ff0ff0000000000, 0xbfaeec11bf25b908, 0xbc44024b5ed25318),
+    (0x3ff0ed0000000000, 0xbfacccb3cd79b2f5, 0xbc38b99b50357323),
+    (0x3ff0db0000000000, 0xbfaaab12cd3a0c23, 0x3c3bc09d312f8433),
+    (0x3ff0c98000000000, 0xbfa8966a13dbb3b6, 0x3c4d7777e258fcb9),
+    (0x3ff0b80000000000, 0xbfa67f94f094bd98, 0xbc3f3e7e4ed6b2d6),
+    (0x3ff0a68000000000, 0xbfa4668ed42ce3ea, 0x3c4f881a49f4bfc2),
+    (0x3ff0950000000000, 0xbfa24b532103f34d, 0x3c465b9cea12d02a),
+    (0x3ff0840000000000, 0xbfa03d5d85e73eef, 0xbc22c1da539d60ed),
+    (0x3ff0730000000000, 0xbf9c5a92e1629a74, 0xbc36a4308a1af991),
+    (0x3ff0628000000000, 0xbf9855651606f10a, 0xbc323eadef6e78ee),
+    (0x3ff0518000000000, 0xbf942cc921478887, 0xbc1acc943ed3603d),
+    (0x3ff0410000000000, 0xbf901f5658735842, 0x3c06c8368a59d82f),
+    (0x3ff0308000000000, 0xbf881b889ebf9f2d, 0x3c0cf13b24d1bbcb),
+    (0x3ff0208000000000, 0xbf802f953785813a, 0x3c1bf5a90a595ffd),
+    (0x3ff0100000000000, 0xbf6ff00aa2b10bc0, 0xbc02821ad5a6d353),
     (0x3ff0000000000000, 0x0000000000000000, 0x0000000000000000),
-    (0x3fefe00000000000, 0x3f70080559588b35, 0x3c1f96638cf63677),
-    (0x3fefa10000000000, 0x3f87e38762ca0c73, 0xbbeb5b9d2a6bfd31),
-    (0x3fef630000000000, 0x3f93d0c443d725a8, 0x3c1c9e5eddd4a5dc),
-    (0x3fef260000000000, 0x3f9b9e8027e1918e, 0xbc3bb4f4fcfb9727),
-    (0x3feeea0000000000, 0x3fa1ad398c6cd588, 0xbc4b49716ef271a6),
-    (0x3feeaf0000000000, 0x3fa5820bc10ef4f8, 0xbc37dc694696319d),
-    (0x3fee740000000000, 0x3fa95e430f8ce45e, 0xbc367bb43a6e5d7f),
-    (0x3fee3b0000000000, 0x3fad201b98392abd, 0xbc4430a9a7afffbc),
-    (0x3fee020000000000, 0x3fb074883629640b, 0xbc451ee824c30c1f),
-    (0x3fedca0000000000, 0x3fb254062f0a9417, 0xbbfaf40c3a9bab6d),
-    (0x3fed930000000000, 0x3fb42e64bec266e7, 0x3c5c6f6d8a62a322),
-    (0x3fed5d0000000000, 0x3fb60380ad426919, 0x3c5563656b2adeb6),
-    (0x3fed270000000000, 0x3fb7dbfe6ea733ff, 0xbc39b0f7d9b24f2e),
-    (0x3fecf20000000000, 0x3fb9af124d64c626, 0xbc44f5f8c466d77a),
-    (0x3fecbe0000000000, 0x3fbb7c9832f5801a, 0x3c0358893be169bf),
-    (0x3fec8b0000000000, 0x3fbd446bd753d42c, 0x3c5aefb328dcc584),
-    (0x3fec590000000000, 0x3fbf0668c73770a1, 0x3c41f678d9a6721a),
-    (0x3fec270000000000, 0x3fc065c1148de64f, 0xbc6d00e40bbecdd7),
-    (0x3febf60000000000, 0x3fc1454d8953741c, 0x3c66f103ed5fdcea),
-    (0x3febc50000000000, 0x3fc22663190aeacb, 0x3c6d147c1a009b7f),
-    (0x3feb950000000000, 0x3fc304631931100b, 0xbc56c993046c8617),
-    (0x3feb660000000000, 0x3fc3df3ab13505f7, 0xbc68a4f7c9ebdc82),
-    (0x3feb370000000000, 0x3fc4bb8af55de905, 0x3c22d1cb8ed0a1e6),
-    (0x3feb090000000000, 0x3fc5949cdb87341c, 0xbc5bca6621fbeb01),
-    (0x3feadc0000000000, 0x3fc66a5d42a3ad34, 0x3c6267540052ff1d),
-    (0x3feaaf0000000000, 0x3fc74184f58cc7dd, 0xbc689d029424e731),
-    (0x3fea830000000000, 0x3fc81544a17f67c4, 0x3c38949310be1ff1),
-    (0x3fea570000000000, 0x3fc8ea64e00e7fc3, 0xbc65ab5650e475a6),
-    (0x3fea2c0000000000, 0x3fc9bc062f26fc3a, 0x3c6b03013cda9bfc),
-    (0x3fea020000000000, 0x3fca8a14ffee66bd, 0x3c6f2ba95e8bb64b),
-    (0x3fe9d80000000000, 0x3fcb5971a213acdb, 0xbc6e2f8aadc42f8f),
-    (0x3fe9ae0000000000, 0x3fcc2a205610593f, 0x3c6839904bfa522d),
-    (0x3fe9850000000000, 0x3fccf7214ee356e8, 0xbc627f419722637f),
-    (0x3fe95d0000000000, 0x3fcdc060a284f924, 0xbc256288c887655b),
-    (0x3fe9350000000000, 0x3fce8ade53f76865, 0x3c690b43e1557544),
-    (0x3fe90d0000000000, 0x3fcf569e58c91075, 0xbc68b56ba84c2376),
-    (0x3fe8e60000000000, 0x3fd00f40470c7324, 0x3c6a5f3a45f05206),
-    (0x3fe8c00000000000, 0x3fd07138604d5862, 0x3c7cdb16ed4e9138),
-    (0x3fe89a0000000000, 0x3fd0d3c7586cd5e4, 0x3c6642610bcbfdce),
-    (0x3fe8740000000000, 0x3fd136ef02e8290c, 0xbc560c396093faf8),
-    (0x3fe84f0000000000, 0x3fd1980f2dd42b6f, 0x3c79de7c5bcf7bf3),
-    (0x3fe82a0000000000, 0x3fd1f9c39f74c557, 0x3c7515541d5d6c35),
-    (0x3fe8060000000000, 0x3fd2596410df963a, 0xbc4f442de36410f7),
-    (0x3fe7e20000000000, 0x3fd2b9943b06bd76, 0xbc04c4833124d84e),
-    (0x3fe7bf0000000000, 0x3fd317a3ca9fc6be, 0xbc79ef02c8b19631),
-    (0x3fe79c0000000000, 0x3fd3763e64645463, 0xbc6c1adc46953834),
-    (0x3fe7790000000000, 0x3fd3d565a5c5bf10, 0x3c7942fddaf77a5b),
-    (0x3fe7570000000000, 0x3fd4325d2aab6f16, 0x3c7cc877c687eab2),
+    (0x3fefc00000000000, 0x3f8010157588de71, 0x3c146662d417ced0),
+    (0x3fef820000000000, 0x3f8fbea8b13c03d9, 0x3c127b17e4e134e1),
+    (0x3fef440000000000, 0x3f97c61b1cf5dee0, 0x3c3b83db2ddc8012),
+    (0x3fef080000000000, 0x3f9f7a9b16782856, 0xbc336c720c147756),
+    (0x3feecc0000000000, 0x3fa39f07ba0ebd62, 0x3c44eb2172bbbf58),
+    (0x3fee910000000000, 0x3fa77798f8d6dfd9, 0xbc483e4ae01af5aa),
+    (0x3fee570000000000, 0x3fab46bd74da7698, 0x3c24438ade670a10),
+    (0x3fee1e0000000000, 0x3faf0c30c1116351, 0x3c194ee90500a333),
+    (0x3fede60000000000, 0x3fb163d6ef957a03, 0x3c33f1c9c64537c0),
+    (0x3fedae0000000000, 0x3fb345179b63dd42, 0x3c0e9b0a868391a8),
+    (0x3fed780000000000, 0x3fb518874226130a, 0x3c3d96258b3d8a8f),
+    (0x3fed420000000000, 0x3fb6ef528c056a2c, 0xbc58b5d9f2b77346),
+    (0x3fed0d0000000000, 0x3fb8c0b5d97a1585, 0x3c42e4bdd36ff7c5),
+    (0x3fecd80000000000, 0x3fba956d3ecade63, 0x3c5e5300b12bd55e),
+    (0x3feca50000000000, 0x3fbc5ba492f840cb, 0xbc509d2b4beeac70),
+    (0x3fec720000000000, 0x3fbe2507702af03b, 0x3c50cff5bbb6e609),
+    (0x3fec400000000000, 0x3fbfe89139dbd566, 0xbc5ac9f4215f9393),
+    (0x3fec0e0000000000, 0x3fc0d79e7cd48e5a, 0x3c41423c24f1d3c1),
+    (0x3febdd0000000000, 0x3fc1b7f2d5cba843, 0xbc439093de035bfc),
+    (0x3febad0000000000, 0x3fc29532f823f523, 0xbc67a92b8e6bc685),
+    (0x3feb7d0000000000, 0x3fc373f423fed9a1, 0x3c0d9d58bfd28e32),
+    (0x3feb4f0000000000, 0x3fc44adb72246ca2, 0xbc6d141b68092ab9),
+    (0x3feb200000000000, 0x3fc527e5e4a1b58d, 0xbc271a9682395bfd),
+    (0x3feaf30000000000, 0x3fc5fcf075b784a4, 0xbc212b59e9e085f2),
+    (0x3feac50000000000, 0x3fc6d827eb7c1e5a, 0xbc66643d054f567c),
+    (0x3fea990000000000, 0x3fc7ab390229d8ff, 0xbc63b0975fec68d7),
+    (0x3fea6d0000000000, 0x3fc87fa865210911, 0xbc6b4d530cf5e289),
+    (0x3fea420000000000, 0x3fc9509aa0044f8f, 0x3c59d6d34d717c19),
+    (0x3fea170000000000, 0x3fca22e42098f496, 0x3c423a8e722bdaf8),
+    (0x3fe9ed0000000000, 0x3fcaf1995349b1fe, 0x3c4beeb7281e782c),
+    (0x3fe9c30000000000, 0x3fcbc19e74ffcbd8, 0x3c4dfdd15ef90f45),
+    (0x3fe99a0000000000, 0x3fcc8df7cb9a8f77, 0x3c50bd63879b9fb6),
+    (0x3fe9710000000000, 0x3fcd5b996b97fb5e, 0x3c57324006fcf195),
+    (0x3fe9490000000000, 0x3fce2577709bedd0, 0xbc4f7f29228abb50),
+    (0x3fe9210000000000, 0x3fcef095cbde9936, 0x3c3431d0e86b06cb),
+    (0x3fe8fa0000000000, 0x3fcfb7d86eee3b90, 0xbc48736e025ebdae),
+    (0x3fe8d30000000000, 0x3fd0402994b4f041, 0xbc61e41764fa571c),
+    (0x3fe8ad0000000000, 0x3fd0a26ce37c0ee8, 0x3c7b98ee5e2a1552),
+    (0x3fe8870000000000, 0x3fd10547f9d26abc, 0xbc7f7da9802cbd74),
+    (0x3fe8620000000000, 0x3fd1661caecb9ba4, 0xbc7fff9fc4aba901),
+    (0x3fe83d0000000000, 0x3fd1c784c3bcb34c, 0x3c55643af21e4262),
+    (0x3fe8180000000000, 0x3fd22981fbef797b, 0xbc40b04ac06cebe0),
+    (0x3fe7f40000000000, 0x3fd2896a13e086a4, 0xbc72fd81e96ad9cf),
+    (0x3fe7d00000000000, 0x3fd2e9e2bce12286, 0x3c18251a3b83d97a),
+    (0x3fe7ad0000000000, 0x3fd348399ada9d94, 0x3c6a9a322c9533a0),
+    (0x3fe78a0000000000, 0x3fd3a71c56bb48c6, 0x3c61bed6a2120b29),
+    (0x3fe7680000000000, 0x3fd403d086cea79c, 0xbc70a8bb78cf7cda),
+    (0x3fe7460000000000, 0x3fd4610bc29c5e18, 0xbc664f9886472e95),
 ];
 
 /// Zeros, infinities, NaN, `x = 1` and negative `x`.
