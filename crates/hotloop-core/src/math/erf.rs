@@ -12,7 +12,7 @@
 use super::exp::exp_parts_f64;
 use super::{exp_f64, horner};
 
-/// `erf x` for f64, within 0.9 ulp of the exact value (measured; see
+/// `erf x` for f64, within 0.91 ulp of the exact value (measured; see
 /// `hotloop_core::Real`).
 #[inline]
 pub fn erf_f64(x: f64) -> f64 {
@@ -30,7 +30,7 @@ pub fn erf_f64(x: f64) -> f64 {
     f64::from_bits(y.to_bits() | (x.to_bits() & (1 << 63)))
 }
 
-/// `erfc x = 1 - erf x` for f64, within 1.6 ulp of the exact value
+/// `erfc x = 1 - erf x` for f64, within 2.56 ulp of the exact value
 /// (measured; see `hotloop_core::Real`), to its underflow near 27.2.
 #[inline]
 pub fn erfc_f64(x: f64) -> f64 {
