@@ -20,6 +20,7 @@
 //! - [`index`]: shape and index arithmetic, grid-stride ranges.
 //! - [`philox`]: the Philox4x32-10 counter-based generator.
 //! - [`pi`]: the Monte Carlo pi sample test built on it.
+//! - [`random`]: per-thread random streams on Philox (Numba's `cuda.random`).
 //! - [`grid`]: per-thread bodies of the grid kernels, what one CUDA thread
 //!   does (the GPU and the simulator both run them): the hand-written
 //!   kernels', and the ops' forms (maps, zips, gufuncs, stencils, counts).
@@ -53,6 +54,7 @@ mod num;
 pub mod philox;
 pub mod pi;
 pub mod predicate;
+pub mod random;
 pub mod reduce;
 pub mod stencil;
 

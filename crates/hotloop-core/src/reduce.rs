@@ -39,11 +39,11 @@ const LANES: usize = 8;
 
 /// A reduction: an identity and an associative combiner.
 ///
-/// The shared-memory tree of a GPU block ([`tree_step`]) folds with any
-/// reduction; here the largest magnitude:
+/// A GPU block's reduction ([`block_tree`]) folds with any reduction;
+/// here the largest magnitude:
 ///
 /// ```rust
-/// use hotloop_core::reduce::{Reduction, tree_step};
+/// use hotloop_core::reduce::{Reduction, block_tree};
 ///
 /// /// `max |x|`; its identity is 0, the smallest magnitude.
 /// struct MaxAbs;
@@ -57,17 +57,9 @@ const LANES: usize = 8;
 ///     }
 /// }
 ///
-/// // Five threads' partials; each step is what every thread of the block
-/// // runs between two barriers (here one after the other).
-/// let mut slots = [3.0, -7.5, 1.0, 2.0, -0.5];
-/// let mut stride = slots.len().next_power_of_two() / 2;
-/// while stride > 0 {
-///     for tid in 0..slots.len() {
-///         tree_step::<f64, MaxAbs>(&mut slots, tid, stride);
-///     }
-///     stride /= 2;
-/// }
-/// assert_eq!(slots[0], 7.5);
+/// // Five threads' partials, folded as a block of five threads does.
+/// let mut partials = [3.0, -7.5, 1.0, 2.0, -0.5];
+/// assert_eq!(block_tree::<f64, MaxAbs>(&mut partials), 7.5);
 /// assert_eq!(MaxAbs::combine(MaxAbs::identity(), -2.0), 2.0);
 /// ```
 pub trait Reduction<T> {
@@ -265,49 +257,40 @@ pub fn count_slice<T: Num, P: crate::predicate::Predicate<T>>(pred: &P, xs: &[T]
     n
 }
 
-/// One step of a shared-memory tree reduction inside a block of `block_dim`
-/// threads: thread `tid` folds slot `tid + stride` into slot `tid`. Run with
-/// `stride = next_power_of_two(block_dim) / 2, ..., 2, 1`, with a barrier
-/// after each step; slot 0 then holds the block's result. Works for any
-/// `block_dim`, not only powers of two.
-#[inline(always)]
-pub fn tree_step<T: Copy, R: Reduction<T>>(shared: &mut [T], tid: usize, stride: usize) {
-    // SAFETY: the slice is valid for its length and exclusively ours.
-    unsafe { tree_step_raw::<T, R>(shared.as_mut_ptr(), shared.len(), tid, stride) }
-}
+/// Lanes in a GPU warp: the unit of [`block_tree`]'s first level.
+const WARP: usize = 32;
 
-/// [`tree_step`] through a raw pointer, for the device kernels: there every
-/// thread of the block runs the step concurrently on the same shared array,
-/// so none of them may hold a `&mut [T]` over all of it. Within one step a
-/// thread writes only slot `tid < stride` and reads only slots `tid` and
-/// `tid + stride >= stride`, which no thread writes in that step: the steps
-/// are race-free given a barrier between them.
-///
-/// # Safety
-/// `shared` must be valid for reads and writes of `len` elements, and no
-/// other thread may access slots `tid` and `tid + stride` during the call
-/// except to read `tid + stride`.
-#[inline(always)]
-pub unsafe fn tree_step_raw<T: Copy, R: Reduction<T>>(
-    shared: *mut T,
-    len: usize,
-    tid: usize,
-    stride: usize,
-) {
-    if tid < stride && tid + stride < len {
-        // SAFETY: both indices are below len; the caller rules out races.
-        unsafe {
-            let other = *shared.add(tid + stride);
-            let mine = shared.add(tid);
-            *mine = R::combine(*mine, other);
-        }
+/// A GPU block's reduction of its threads' `partials` (thread `t`'s at
+/// index `t`), in the tree of `hotloop_device::block_reduce`, stated here
+/// for the host: each warp of 32 threads (the last may be partial) folds
+/// lane `l + s` into lane `l` for `s` = 16, 8, 4, 2, 1 where lane `l + s`
+/// exists, then the warps' results are folded the same way. The order
+/// depends only on the number of threads, so the simulator's blocks give
+/// the GPU's bits for any combiner. Clobbers `partials`; the result of
+/// none is the identity.
+pub fn block_tree<T: Copy, R: Reduction<T>>(partials: &mut [T]) -> T {
+    let (n, warps) = (partials.len(), partials.len().div_ceil(WARP));
+    for w in 0..warps {
+        partials[w] = warp_tree::<T, R>(&mut partials[w * WARP..((w + 1) * WARP).min(n)]);
     }
+    if warps == 0 {
+        return R::identity();
+    }
+    warp_tree::<T, R>(&mut partials[..warps])
 }
 
-/// The first stride of [`tree_step`] for a block of `block_dim` threads.
-#[inline(always)]
-pub const fn first_tree_stride(block_dim: usize) -> usize {
-    block_dim.next_power_of_two() / 2
+/// One warp's level of [`block_tree`] over its (at most 32) lanes. The
+/// lanes of one step read before any writes: lane `l` reads `l + s`, which
+/// a later iteration of the ascending loop writes.
+fn warp_tree<T: Copy, R: Reduction<T>>(lanes: &mut [T]) -> T {
+    let mut s = WARP / 2;
+    while s > 0 {
+        for l in 0..lanes.len().saturating_sub(s) {
+            lanes[l] = R::combine(lanes[l], lanes[l + s]);
+        }
+        s /= 2;
+    }
+    lanes[0]
 }
 
 #[cfg(test)]
@@ -446,47 +429,36 @@ mod tests {
     }
 
     #[test]
-    fn tree_reduction_handles_any_block_size() {
-        for n in 1..40usize {
-            let mut shared = [0u64; 40];
-            for (i, s) in shared[..n].iter_mut().enumerate() {
-                *s = i as u64 + 1;
-            }
-            let mut stride = first_tree_stride(n);
-            while stride > 0 {
-                // Every "thread" of the step reads before any writes matter:
-                // a step only reads slots >= stride and writes slots < stride.
-                for tid in 0..n {
-                    tree_step::<u64, Sum>(&mut shared[..n], tid, stride);
-                }
-                stride /= 2;
-            }
-            assert_eq!(shared[0], (n * (n + 1) / 2) as u64, "n={n}");
-        }
-    }
-
-    #[test]
-    fn raw_tree_step_matches_the_slice_form() {
-        // Max over f64 with a NaN, any block size up to 70, through the raw
-        // pointer, as a device block runs it.
-        for n in 1..70usize {
-            let mut shared: [f64; 70] = core::array::from_fn(|i| (i * 37 % 71) as f64);
+    fn block_tree_is_the_warp_shuffle_tree() {
+        // Integers: the sum, for every size up to two full warps and some
+        // over; Max with a NaN: the NaN.
+        for n in (1..70usize).chain([255, 256, 1000, 1024]) {
+            let mut xs: std::vec::Vec<u64> = (1..=n as u64).collect();
+            assert_eq!(block_tree::<u64, Sum>(&mut xs), (n * (n + 1) / 2) as u64);
+            let mut fs: std::vec::Vec<f64> = (0..n).map(|i| (i * 37 % 71) as f64).collect();
             if n > 5 {
-                shared[n / 2] = f64::NAN;
+                fs[n / 2] = f64::NAN;
             }
-            let want = max_slice(&shared[..n]).unwrap();
-            let mut stride = first_tree_stride(n);
-            while stride > 0 {
-                for tid in 0..n {
-                    // SAFETY: n <= 70 slots; "threads" run one after another.
-                    unsafe { tree_step_raw::<f64, Max>(shared.as_mut_ptr(), n, tid, stride) };
-                }
-                stride /= 2;
-            }
-            assert!(
-                shared[0] == want || (shared[0].is_nan() && want.is_nan()),
-                "n={n}"
-            );
+            let want = max_slice(&fs).unwrap();
+            let got = block_tree::<f64, Max>(&mut fs);
+            assert!(got == want || (got.is_nan() && want.is_nan()), "n={n}");
         }
+        // The order, seen through a combiner that records it: 3 lanes fold
+        // as (x0 + x2) + x1 (s = 2, then s = 1); a second warp of 1 lane
+        // joins last.
+        struct Order;
+        impl Reduction<u64> for Order {
+            fn identity() -> u64 {
+                0
+            }
+            fn combine(a: u64, b: u64) -> u64 {
+                a * 10 + b
+            }
+        }
+        assert_eq!(block_tree::<u64, Order>(&mut [1, 2, 3]), 132);
+        let mut two_warps = [1u64; 33];
+        two_warps[32] = 9;
+        assert_eq!(block_tree::<u64, Order>(&mut two_warps) % 10, 9);
+        assert_eq!(block_tree::<u64, Sum>(&mut []), 0);
     }
 }

@@ -12,6 +12,9 @@ use hotloop_core::abi::{ArrayParts, ByValue, DeviceValue, ValueBytes};
 use std::format;
 use std::string::{String, ToString};
 
+pub use crate::collective::{
+    BarrierOp, Collective, ShflMode, WarpCall, WarpFault, WarpOp, lanes_of, shfl_source,
+};
 pub use crate::sim_thread::{Block, SimThread, set_current, with_current};
 pub use hotloop_core::abi::{KernelInfo, Layout, ParamKind};
 

@@ -1,4 +1,4 @@
-//! Where a thread sits in its launch, and the block barrier.
+//! Where a thread sits in its launch.
 
 use crate::dim::Dim3;
 
@@ -51,11 +51,6 @@ mod imp {
             )
         }
     }
-    #[inline(always)]
-    pub fn sync_threads() {
-        // SAFETY: `bar.sync 0`; every thread of the block must reach it.
-        unsafe { r::_syncthreads() }
-    }
 }
 
 #[cfg(not(target_arch = "nvptx64"))]
@@ -74,9 +69,6 @@ mod imp {
     }
     pub fn grid_dim() -> Dim3 {
         with_current(|t| t.grid_dim)
-    }
-    pub fn sync_threads() {
-        with_current(|t| t.sync_threads())
     }
 }
 
@@ -102,16 +94,6 @@ pub fn block_dim() -> Dim3 {
 #[inline(always)]
 pub fn grid_dim() -> Dim3 {
     imp::grid_dim()
-}
-
-/// Waits until every thread of the block has reached this barrier, and
-/// makes their writes to shared and global memory visible to each other
-/// (`__syncthreads()`). Every thread of the block must call it the same
-/// number of times: the simulator reports a barrier that only part of a
-/// block reaches as an error naming the threads that did not arrive.
-#[inline(always)]
-pub fn sync_threads() {
-    imp::sync_threads()
 }
 
 /// This thread's place along x in a one-dimensional launch (its block,
@@ -167,4 +149,14 @@ pub fn grid_size_1d() -> usize {
 #[inline(always)]
 pub fn grid_stride(len: usize) -> core::iter::StepBy<core::ops::Range<usize>> {
     (grid_1d().min(len)..len).step_by(grid_size_1d().max(1))
+}
+
+/// This thread's index in its block as one number, `x` fastest:
+/// `threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z)`
+/// (cooperative groups' `thread_rank()`). Its warp is this over 32, its
+/// lane this modulo 32.
+#[inline(always)]
+pub fn thread_rank() -> usize {
+    let (t, d) = (thread_idx(), block_dim());
+    t.x as usize + d.x as usize * (t.y as usize + d.y as usize * t.z as usize)
 }

@@ -15,11 +15,12 @@
 //!
 //! One kernel function runs on the GPU and in the simulator unchanged: on
 //! `nvptx64` the index functions read the PTX special registers,
-//! [`sync_threads`] is `bar.sync`, [`shared_array!`] is `.shared` memory and
+//! [`sync_threads`] is `bar.sync`, the warp calls are `shfl.sync`,
+//! `vote.sync` and `match.sync`, [`shared_array!`] is `.shared` memory and
 //! the atomics are `atom` instructions; on the host the same functions read
 //! the state of the simulated thread that is running ([`host`]), and the
-//! simulator (`hotloop_sim::Simulator`) provides the barrier, the block's
-//! shared memory and the bounds reports.
+//! simulator (`hotloop_sim::Simulator`) provides the barrier, the warps'
+//! lockstep, the block's shared memory and the bounds reports.
 //!
 //! - Indices (CUDA's names): [`thread_idx`], [`block_idx`], [`block_dim`],
 //!   [`grid_dim`], and Numba's [`grid_1d`] / [`grid_2d`] / [`grid_3d`]
@@ -32,9 +33,20 @@
 //!   threads write distinct elements of an `Out`; each write is a relaxed
 //!   atomic store, so two threads writing one element is a race of values,
 //!   never undefined behaviour; out-of-bounds, on any axis, is reported.
-//! - [`sync_threads`], [`shared_array!`] (of a length or a 2-D or 3-D
-//!   shape), [`block_reduce`] (a block-wide
-//!   reduction with any associative op), and Numba's atomics on [`Out`] and
+//! - The block: [`sync_threads`] and its reductions
+//!   ([`sync_threads_count`], `_and`, `_or`), the fences
+//!   ([`threadfence_block`], [`threadfence`], [`threadfence_system`]),
+//!   [`shared_array!`] (of a length or a 2-D or 3-D shape),
+//!   [`block_reduce`] and [`block_scan`] / [`block_scan_exclusive`] (any
+//!   associative op, on the warp's shuffles).
+//! - The warp (Numba's names, CUDA's semantics, checked in the simulator):
+//!   [`lane_id`], [`warp_size`], [`shfl_sync`], [`shfl_up_sync`],
+//!   [`shfl_down_sync`], [`shfl_xor_sync`] (every element type),
+//!   [`ballot_sync`], [`all_sync`], [`any_sync`], [`eq_sync`],
+//!   [`match_any_sync`], [`match_all_sync`], [`activemask`],
+//!   [`lanemask_lt`], [`syncwarp`]; [`warp_mask`], the lanes a block's warp
+//!   has; and the bit intrinsics [`popc`], [`ffs`], [`brev`], [`clz`].
+//! - Numba's atomics on [`Out`] and
 //!   shared arrays, each returning the old value: `atomic_add` (every
 //!   element type), `atomic_sub`, `_and`, `_or`, `_xor` (integers),
 //!   `atomic_exch`, `atomic_cas` (every type, by bits), `atomic_inc`,
@@ -45,6 +57,9 @@
 //!   kernel can run into, which the simulator applies too.
 //! - [`kernel`]: the attribute that makes a function an entry point and its
 //!   typed launcher (see `hotloop-macros`).
+//! - [`RandomStream`]: a thread's random numbers (Numba's
+//!   `xoroshiro128p_uniform_float32(states, i)` and its siblings are
+//!   `RandomStream::new(seed, i).uniform_f32()`), counter-based.
 //! - [`math`] and [`Real`]: the core's `exp` and `sqrt` and the math
 //!   library (`ln`, `sin`, `erf`, `gamma`, `powf`, ...), the same bits on
 //!   every backend. In a `#[kernel]` or `#[device_op]` body a float's math
@@ -62,6 +77,7 @@ extern crate std;
 // `shared_array!` names this crate by its path, as in a user's crate.
 extern crate self as hotloop_device;
 
+mod bits;
 mod block;
 mod dim;
 mod elem;
@@ -69,14 +85,19 @@ mod index;
 mod limits;
 mod out;
 mod shared;
+mod sync;
 mod view;
+mod warp;
 
+#[cfg(not(target_arch = "nvptx64"))]
+mod collective;
 #[cfg(not(target_arch = "nvptx64"))]
 pub mod host;
 #[cfg(not(target_arch = "nvptx64"))]
 mod sim_thread;
 
-pub use block::block_reduce;
+pub use bits::{BitInt, brev, clz, ffs, popc};
+pub use block::{block_reduce, block_scan, block_scan_exclusive};
 pub use dim::Dim3;
 pub use elem::{
     AtomicAdd, AtomicBits, AtomicInt, AtomicNan, AtomicOrd, AtomicWrap, DeviceCopy, Elem,
@@ -88,6 +109,9 @@ pub use hotloop_core::gufunc::GuKernel;
 pub use hotloop_core::half::{bf16, f16};
 pub use hotloop_core::map::{BinaryOp, NaryOp, UnaryOp};
 pub use hotloop_core::predicate::Predicate;
+/// Per-thread random streams (Numba's `cuda.random`): draw `k` of stream
+/// `s` is a function of `(seed, s, k)` alone, the same on every backend.
+pub use hotloop_core::random::RandomStream;
 pub use hotloop_core::stencil::{Stencil2, Stencil3};
 pub use hotloop_core::{Real, math};
 #[doc(hidden)]
@@ -95,12 +119,21 @@ pub use hotloop_macros::builtin_entries;
 pub use hotloop_macros::{DeviceValue, device_op, kernel, shared_array};
 pub use index::{
     block_dim, block_idx, grid_1d, grid_2d, grid_3d, grid_dim, grid_size_1d, grid_stride,
-    sync_threads, thread_1d, thread_idx,
+    thread_1d, thread_idx, thread_rank,
 };
 pub use limits::{MAX_LOCAL_BYTES, MAX_SHARED_BYTES};
 pub use out::Out;
 pub use shared::SharedArray;
+pub use sync::{
+    sync_threads, sync_threads_and, sync_threads_count, sync_threads_or, threadfence,
+    threadfence_block, threadfence_system,
+};
 pub use view::{ArrayIndex, View};
+pub use warp::{
+    FULL_MASK, WARP_SIZE, activemask, all_sync, any_sync, ballot_sync, eq_sync, lane_id,
+    lanemask_lt, match_all_sync, match_any_sync, shfl_down_sync, shfl_sync, shfl_up_sync,
+    shfl_xor_sync, syncwarp, warp_mask, warp_size,
+};
 
 /// A kernel cannot unwind or report: a panic (an index out of bounds, say)
 /// stops the whole launch, which the host sees as a launch error. So a
@@ -115,10 +148,14 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 /// Everything a kernel file needs: `use hotloop_device::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        BinaryOp, DeviceValue, Dim3, GuKernel, NaryOp, Out, Predicate, Real, SharedArray, Stencil2,
-        Stencil3, UnaryOp, View, block_dim, block_idx, block_reduce, device_op, grid_1d, grid_2d,
-        grid_3d, grid_dim, grid_size_1d, grid_stride, kernel, shared_array, sync_threads,
-        thread_idx,
+        BinaryOp, DeviceValue, Dim3, FULL_MASK, GuKernel, NaryOp, Out, Predicate, RandomStream,
+        Real, SharedArray, Stencil2, Stencil3, UnaryOp, View, WARP_SIZE, activemask, all_sync,
+        any_sync, ballot_sync, block_dim, block_idx, block_reduce, block_scan,
+        block_scan_exclusive, brev, clz, device_op, eq_sync, ffs, grid_1d, grid_2d, grid_3d,
+        grid_dim, grid_size_1d, grid_stride, kernel, lane_id, lanemask_lt, match_all_sync,
+        match_any_sync, popc, shared_array, shfl_down_sync, shfl_sync, shfl_up_sync, shfl_xor_sync,
+        sync_threads, sync_threads_and, sync_threads_count, sync_threads_or, syncwarp, thread_idx,
+        thread_rank, threadfence, threadfence_block, threadfence_system, warp_mask, warp_size,
     };
 }
 

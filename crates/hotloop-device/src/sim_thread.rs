@@ -5,28 +5,33 @@
 //! name `Out`), so that `Out`'s own accesses reach the running thread
 //! without a circle of imports.
 
+use crate::collective::Collective;
 use crate::dim::Dim3;
 use std::cell::Cell;
 
-/// What a simulated thread's block provides: the barrier, shared memory,
-/// and a say in scheduling at each access to memory other threads write.
+/// What a simulated thread's block provides: the barrier and the warps'
+/// calls ([`Collective`]), shared memory, and a say in scheduling at each
+/// access to memory other threads write.
 ///
 /// The simulator's blocks implement it; the smallest is a block of one
 /// thread, which device code can then run on directly:
 ///
 /// ```rust
-/// use hotloop_device::host::{Block, SimThread, set_current};
+/// use hotloop_device::host::{Block, Collective, SimThread, set_current};
 /// use hotloop_device::{Dim3, shared_array, sync_threads, thread_idx};
 /// use std::{collections::HashMap, sync::Mutex};
 ///
-/// /// One thread: the barrier waits for nobody; shared arrays by key, zeroed.
+/// /// One thread: the barrier and the warp calls wait for nobody; shared
+/// /// arrays by key, zeroed.
 /// #[derive(Default)]
 /// struct Solo(Mutex<HashMap<u64, Box<[u64]>>>);
 ///
 /// // SAFETY: `shared` returns `bytes` zeroed bytes, 8-aligned, that stay
 /// // put (a Box) while the block lives, whatever is asked of it later.
 /// unsafe impl Block for Solo {
-///     fn sync_threads(&self) {}
+///     fn collective(&self, call: Collective) -> u64 {
+///         call.alone()
+///     }
 ///     fn shared(&self, key: u64, bytes: usize, align: usize) -> *mut u8 {
 ///         assert!(align <= 8); // u64 words: 8-aligned
 ///         let mut arrays = self.0.lock().unwrap();
@@ -37,13 +42,21 @@ use std::cell::Cell;
 /// }
 ///
 /// let (block, one, origin) = (Solo::default(), Dim3::from(1), Dim3::default());
-/// let t = SimThread { thread: origin, block: origin, block_dim: one, grid_dim: one, ctx: &block };
+/// let t = SimThread {
+///     thread: origin,
+///     block: origin,
+///     block_dim: one,
+///     grid_dim: one,
+///     dynamic_shared_bytes: 0,
+///     ctx: &block,
+/// };
 /// // SAFETY: `t` outlives its time as the current thread, reset below.
 /// unsafe { set_current(&t) };
 /// let a = shared_array!(u32, 4);
 /// a.set(thread_idx().x as usize, 7);
 /// sync_threads();
 /// assert_eq!((a.get(0), a.get(1)), (7, 0));
+/// assert_eq!(hotloop_device::ballot_sync(1, true), 1);
 /// // SAFETY: null: no simulated thread.
 /// unsafe { set_current(core::ptr::null()) };
 /// ```
@@ -54,9 +67,13 @@ use std::cell::Cell;
 /// bytes, aligned to `align`, initialised, and stay valid and in place for
 /// as long as the block runs.
 pub unsafe trait Block: Sync {
-    /// Suspends the calling thread until every thread of the block has
-    /// reached the barrier.
-    fn sync_threads(&self);
+    /// The calling thread's part in a call of its block or warp: suspends
+    /// it until every thread the call names has made its part (a barrier:
+    /// the block; a warp call: the lanes of its mask), then returns its
+    /// result ([`Collective`]'s variants say which). A call that can never
+    /// complete does not return: the simulator ends the launch with an
+    /// error naming the threads.
+    fn collective(&self, call: Collective) -> u64;
     /// The block's shared array `key` of `bytes` bytes (zeroed on first
     /// use, aligned to `align`).
     fn shared(&self, key: u64, bytes: usize, align: usize) -> *mut u8;
@@ -81,14 +98,23 @@ pub struct SimThread<'a> {
     pub block_dim: Dim3,
     /// `gridDim`.
     pub grid_dim: Dim3,
+    /// The launch's dynamic shared memory, in bytes.
+    pub dynamic_shared_bytes: usize,
     /// The block.
     pub ctx: &'a dyn Block,
 }
 
 impl SimThread<'_> {
-    /// The block barrier.
-    pub fn sync_threads(&self) {
-        self.ctx.sync_threads()
+    /// The thread's index in its block in one number, `x` fastest: its
+    /// warp is this over 32, its lane this modulo 32.
+    pub fn linear(&self) -> usize {
+        let (t, d) = (self.thread, self.block_dim);
+        t.x as usize + d.x as usize * (t.y as usize + d.y as usize * t.z as usize)
+    }
+
+    /// The thread's part in `call` ([`Block::collective`]).
+    pub fn collective(&self, call: Collective) -> u64 {
+        self.ctx.collective(call)
     }
 
     /// The block's shared array `key`.

@@ -200,6 +200,25 @@ pub enum Error {
         /// Threads that did not (they returned first), `(x, y, z)` each.
         missing: Vec<[u32; 3]>,
     },
+    /// A warp-wide call (`shfl_sync`, `ballot_sync`, `syncwarp`, ...) whose
+    /// result CUDA leaves undefined: a lane named in the mask that exited
+    /// or waits elsewhere, a mask without the caller or naming lanes the
+    /// block does not have, lanes of one mask calling different operations,
+    /// a shuffle from a lane outside the mask. On a GPU a hang or an
+    /// invented value, silently; in the simulator this error.
+    #[error("kernel `{kernel}`, block {block:?}, warp {warp}, lanes {lanes:?}: {problem}")]
+    WarpMisuse {
+        /// The kernel's name.
+        kernel: &'static str,
+        /// The block's index `(x, y, z)`.
+        block: [u32; 3],
+        /// The warp's index in the block (its threads' linear index over 32).
+        warp: u32,
+        /// The lanes at fault.
+        lanes: Vec<u32>,
+        /// What they did, naming the call.
+        problem: String,
+    },
     /// A launch needs more than a limit allows: shared memory per block
     /// beyond the GPU's, or more simulated threads than the simulator's
     /// budget. Found before the launch or when the block asks for it,

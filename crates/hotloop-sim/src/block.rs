@@ -15,7 +15,7 @@
 //! GPU.
 
 use hotloop_core::grid::ThreadIdx;
-use hotloop_core::reduce::{Reduction, first_tree_stride, tree_step};
+use hotloop_core::reduce::{Reduction, block_tree};
 use hotloop_runtime::LaunchConfig;
 
 /// The order the threads of a block run in within one barrier phase.
@@ -106,22 +106,20 @@ impl<'s, T: Copy> Block<'s, T> {
     }
 }
 
-/// The block reduction of the device kernels, phase by phase: every thread
-/// stores its `partial` in its shared slot (barrier), then for each stride
-/// from [`first_tree_stride`] down to 1 every thread runs
-/// [`tree_step`] (barrier after each). Returns slot 0, the value thread 0
-/// writes to the block's output.
+/// The block reduction of the device kernels (`block_reduce`): every
+/// thread stores its `partial` in its shared slot (barrier), then the
+/// slots are folded in the device's tree ([`block_tree`]: each warp's
+/// lanes, then the warps'; on the GPU, shuffles and a second barrier).
+/// Returns the block's result, which thread 0 writes to the block's
+/// output.
 pub fn reduce<T: Copy, R: Reduction<T>>(
     block: &mut Block<'_, T>,
     partial: impl Fn(ThreadIdx) -> T,
 ) -> T {
     block.phase(|t, shared| shared[t.thread as usize] = partial(t));
-    let mut stride = first_tree_stride(block.cfg.threads_per_block as usize);
-    while stride > 0 {
-        block.phase(|t, shared| tree_step::<T, R>(shared, t.thread as usize, stride));
-        stride /= 2;
-    }
-    block.shared()[0]
+    let result = block_tree::<T, R>(block.shared);
+    block.barriers += 1;
+    result
 }
 
 #[cfg(test)]
@@ -134,8 +132,8 @@ mod tests {
     }
 
     #[test]
-    fn reduction_has_one_barrier_per_device_step() {
-        for (threads, barriers) in [(1, 1), (2, 2), (3, 3), (33, 7), (256, 9), (1024, 11)] {
+    fn reduction_has_the_device_barriers() {
+        for (threads, barriers) in [(1, 2), (2, 2), (3, 2), (33, 2), (256, 2), (1024, 2)] {
             let mut shared = vec![0u64; threads as usize];
             let mut b = Block::new(cfg(threads), 2, &mut shared, ThreadOrder::Ascending);
             let got = reduce::<u64, Sum>(&mut b, |t| t.global());

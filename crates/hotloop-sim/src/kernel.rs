@@ -1,19 +1,26 @@
 //! Any `#[kernel]` on the simulator, with CUDA's semantics: every thread
-//! of a block live at once, `sync_threads` a real barrier, shared memory per
-//! block, atomics atomic, blocks in parallel across cores.
+//! of a block live at once, `sync_threads` a real barrier, a warp's lanes
+//! in lockstep at each warp call (`shfl_sync`, `ballot_sync`, ...), shared
+//! memory per block, atomics atomic, blocks in parallel across cores.
 //!
 //! Each simulated thread is a stackful coroutine (`corosensei`), the
 //! equivalent of Numba's CUDA simulator's thread per CUDA thread without an
 //! OS thread each: a block's threads run in turn until each returns,
-//! suspends at `sync_threads`, or has made [`SLICE`] accesses to memory
-//! other threads write (an [`Out`](hotloop_device::Out) or a shared array),
-//! so that a thread spinning on a flag lets the thread that sets it run, as
-//! a GPU's independent thread scheduling does. The barrier opens when every
-//! thread of the block waits at it.
+//! suspends at a collective call (a barrier, a warp call), or has made
+//! [`SLICE`] accesses to memory other threads write (an
+//! [`Out`](hotloop_device::Out) or a shared array), so that a thread
+//! spinning on a flag lets the thread that sets it run, as a GPU's
+//! independent thread scheduling does. The barrier opens when every thread
+//! of the block waits at it; a warp call completes when every lane of its
+//! mask has made it, each lane getting CUDA's result
+//! (`hotloop_device::host::WarpCall::resolve`).
 //!
 //! Beyond Numba's simulator, nothing a kernel does crashes or hangs the
 //! process: a barrier that only part of a block reaches is an
-//! [`Error::DivergentBarrier`] naming the threads that did not arrive; an
+//! [`Error::DivergentBarrier`] naming the threads that did not arrive; a
+//! warp call CUDA leaves undefined (a lane of the mask that exited or
+//! waits elsewhere, a shuffle from outside the mask) is an
+//! [`Error::WarpMisuse`] naming the kernel, block, warp and lanes; an
 //! index out of bounds, of a slice, an `Out` or a shared array, or any
 //! other panic, is an [`Error::KernelFault`] naming the kernel, block and
 //! thread, and stops the other blocks at their next access (a GPU's trap
@@ -36,7 +43,8 @@
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use hotloop_device::host::{
-    self, Args, Block, Buffer, Grid, KernelInfo, Launcher, Layout, SimThread,
+    self, Args, Block, Buffer, Collective, Grid, KernelInfo, Launcher, Layout, SimThread, WarpCall,
+    lanes_of,
 };
 use hotloop_device::{DeviceCopy, Dim3, MAX_LOCAL_BYTES, MAX_SHARED_BYTES};
 use hotloop_runtime::transfer::{HostArray, logical, to_ndarray};
@@ -319,8 +327,8 @@ enum Stop {
 /// Why a simulated thread gave the others its turn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Pause {
-    /// It waits at `sync_threads`.
-    Barrier,
+    /// It waits at a barrier or a warp call (its slot's `call`).
+    Collective,
     /// It used its [`SLICE`].
     Slice,
 }
@@ -375,12 +383,15 @@ impl Turn {
 }
 
 /// One simulated thread's link to its block: its coroutine's yielder (for
-/// the barrier and the end of a slice), the block's shared memory, and
-/// what it has done this turn.
+/// a collective call and the end of a slice), the block, its warp, what it
+/// has done this turn, and the collective call it waits at (taken by the
+/// scheduler, which leaves its result).
 struct ThreadSlot<'b> {
     yielder: Cell<*const Yielder<(), Pause>>,
     shared: &'b SharedMemory,
     turn: RefCell<Turn>,
+    call: Cell<Option<Collective>>,
+    result: Cell<u64>,
 }
 
 // SAFETY: a slot is only used by the OS thread running its block.
@@ -402,8 +413,10 @@ impl ThreadSlot<'_> {
 // SAFETY: `shared` returns `SharedMemory::get`'s buffers: zeroed, 8-aligned
 // boxes of at least `bytes`, kept in place until the block ends.
 unsafe impl Block for ThreadSlot<'_> {
-    fn sync_threads(&self) {
-        self.pause(Pause::Barrier);
+    fn collective(&self, call: Collective) -> u64 {
+        self.call.set(Some(call));
+        self.pause(Pause::Collective);
+        self.result.get()
     }
 
     fn shared(&self, key: u64, bytes: usize, align: usize) -> *mut u8 {
@@ -529,6 +542,8 @@ fn run_block(
             yielder: Cell::new(std::ptr::null()),
             shared: &shared,
             turn: RefCell::new(Turn::new()),
+            call: Cell::new(None),
+            result: Cell::new(0),
         })
         .collect();
     let index = |t: usize| {
@@ -544,6 +559,7 @@ fn run_block(
             block,
             block_dim: dim,
             grid_dim: launch.grid.blocks,
+            dynamic_shared_bytes: 0,
             ctx: &slots[t],
         })
         .collect();
@@ -582,9 +598,19 @@ fn run_block(
     result
 }
 
+/// The mask of lanes `0..lanes` (all 32 for 32 or more).
+fn lanes_mask(lanes: usize) -> u32 {
+    if lanes >= 32 {
+        u32::MAX
+    } else {
+        (1u32 << lanes) - 1
+    }
+}
+
 /// Runs the block's threads in turn, round after round, each until it
-/// returns, waits at the barrier or ends its slice; opens the barrier when
-/// every live thread waits at it.
+/// returns, reaches a collective call or ends its slice; after each round
+/// completes the warp calls whose lanes have all arrived, and opens the
+/// barrier when every thread waits at it.
 fn schedule(
     launch: &LaunchState,
     block: Dim3,
@@ -600,7 +626,6 @@ fn schedule(
         [th.x, th.y, th.z]
     };
     let mut returned = vec![false; n];
-    let mut waiting = vec![false; n];
     // What each thread read in its last slice, to tell a spin from work.
     let mut last_seen = vec![Seen::default(); n];
     // Since when, and at which launch epoch, nothing has changed.
@@ -613,7 +638,7 @@ fn schedule(
         let mut progressed = false;
         spinning.clear();
         for t in 0..n {
-            if returned[t] || waiting[t] {
+            if returned[t] || slots[t].call.get().is_some() {
                 continue;
             }
             let c = threads[t].as_mut().expect("live until the block ends");
@@ -628,10 +653,7 @@ fn schedule(
                     returned[t] = true;
                     progressed = true;
                 }
-                Ok(CoroutineResult::Yield(Pause::Barrier)) => {
-                    waiting[t] = true;
-                    progressed = true;
-                }
+                Ok(CoroutineResult::Yield(Pause::Collective)) => progressed = true,
                 Ok(CoroutineResult::Yield(Pause::Slice)) => {
                     let turn = slots[t].turn.borrow();
                     let seen = turn.seen.sorted();
@@ -667,25 +689,47 @@ fn schedule(
         if live == 0 {
             return Ok(());
         }
-        let arrived = waiting.iter().filter(|&&w| w).count();
-        if arrived == live {
-            if arrived < n {
+        let warps = Warps {
+            kernel,
+            block: block_at,
+            slots,
+            returned: &returned,
+        };
+        progressed |= warps.settle().map_err(Stop::Failed)?;
+        let at_barrier: Vec<usize> = (0..n)
+            .filter(|&t| matches!(slots[t].call.get(), Some(Collective::Barrier { .. })))
+            .collect();
+        if at_barrier.len() == live {
+            if live < n {
                 let missing = (0..n).filter(|&t| returned[t]).map(at).collect();
                 return Err(Stop::Failed(Error::DivergentBarrier {
                     kernel,
                     block: block_at,
-                    arrived,
+                    arrived: live,
                     missing,
                 }));
             }
-            // Every thread waits: the barrier opens.
-            waiting.fill(false);
+            open_barrier(slots).map_err(|(t, message)| {
+                Stop::Failed(Error::KernelFault {
+                    kernel,
+                    block: block_at,
+                    thread: at(t),
+                    message,
+                })
+            })?;
             progressed = true;
         }
         if progressed {
             stalled = None;
             launch.epoch.fetch_add(1, Ordering::Relaxed);
             continue;
+        }
+        let waiting = (0..n)
+            .filter(|&t| !returned[t] && slots[t].call.get().is_some())
+            .count();
+        if waiting == live {
+            // Every live thread waits at a call that cannot complete.
+            return Err(Stop::Failed(warps.stuck()));
         }
         // Every thread still running spins: wait for another block to
         // change something, or give up.
@@ -706,6 +750,182 @@ fn schedule(
         // Let the OS run the other blocks' workers, which may hold the
         // thread this one waits for.
         std::thread::yield_now();
+    }
+}
+
+/// Opens the barrier every thread of the block waits at: each gets the
+/// barrier's result. `Err` names the first thread at a different kind of
+/// barrier than thread 0 (`sync_threads` beside `sync_threads_count`), a
+/// mix the GPU leaves undefined.
+fn open_barrier(slots: &[ThreadSlot<'_>]) -> std::result::Result<(), (usize, String)> {
+    let barrier = |t: usize| match slots[t].call.get() {
+        Some(Collective::Barrier { op, pred }) => (op, pred),
+        other => unreachable!("thread {t} waits at a barrier, not {other:?}"),
+    };
+    let op = barrier(0).0;
+    if let Some(t) = (0..slots.len()).find(|&t| barrier(t).0 != op) {
+        return Err((
+            t,
+            format!(
+                "this thread waits at {} while thread 0 waits at {}: every thread of a block \
+                 must reach the same kind of barrier",
+                barrier(t).0.name(),
+                op.name()
+            ),
+        ));
+    }
+    let preds: Vec<bool> = (0..slots.len()).map(|t| barrier(t).1).collect();
+    let result = op.resolve(&preds).into();
+    for slot in slots {
+        slot.result.set(result);
+        slot.call.set(None);
+    }
+    Ok(())
+}
+
+/// The warps of one block, between two rounds.
+struct Warps<'a, 'b> {
+    kernel: &'static str,
+    block: [u32; 3],
+    slots: &'a [ThreadSlot<'b>],
+    returned: &'a [bool],
+}
+
+impl Warps<'_, '_> {
+    fn fault(&self, warp: usize, lanes: Vec<u32>, problem: String) -> Error {
+        Error::WarpMisuse {
+            kernel: self.kernel,
+            block: self.block,
+            warp: warp as u32,
+            lanes,
+            problem,
+        }
+    }
+
+    /// Lane `l`'s warp call in warp `w`, if it waits at one.
+    fn call(&self, w: usize, l: usize) -> Option<WarpCall> {
+        match self.slots.get(32 * w + l)?.call.get() {
+            Some(Collective::Warp(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Completes every warp call whose lanes have all arrived with the
+    /// same mask; `Ok(true)` if any did. `Err` for a call that is wrong
+    /// whatever the other lanes do next.
+    fn settle(&self) -> Result<bool> {
+        let n = self.slots.len();
+        let mut settled = false;
+        for w in 0..n.div_ceil(32) {
+            let lanes = (n - 32 * w).min(32);
+            let slot = |l: usize| &self.slots[32 * w + l];
+            // `activemask`: the lanes that reached it this round.
+            let active = (0..lanes)
+                .filter(|&l| slot(l).call.get() == Some(Collective::ActiveMask))
+                .fold(0u32, |m, l| m | 1 << l);
+            for l in lanes_of(active) {
+                slot(l as usize).result.set(active.into());
+                slot(l as usize).call.set(None);
+                settled = true;
+            }
+            let calls: [Option<WarpCall>; 32] = std::array::from_fn(|l| self.call(w, l));
+            let mut done = 0u32;
+            for l in 0..lanes {
+                let Some(call) = calls[l] else { continue };
+                let (mask, name) = (call.mask, call.op.name());
+                if done >> l & 1 == 1 {
+                    continue;
+                }
+                if mask >> l & 1 == 0 {
+                    return Err(self.fault(
+                        w,
+                        vec![l as u32],
+                        format!("{name}'s mask {mask:#010x} does not name the calling lane"),
+                    ));
+                }
+                let missing = mask & !lanes_mask(lanes);
+                if missing != 0 {
+                    return Err(self.fault(
+                        w,
+                        lanes_of(missing),
+                        format!(
+                            "{name}'s mask {mask:#010x} names lanes this warp of {lanes} does \
+                             not have (the block ends inside it)"
+                        ),
+                    ));
+                }
+                let exited: u32 = lanes_of(mask)
+                    .into_iter()
+                    .filter(|&k| self.returned[32 * w + k as usize])
+                    .fold(0, |m, k| m | 1 << k);
+                if exited != 0 {
+                    return Err(self.fault(
+                        w,
+                        lanes_of(exited),
+                        format!(
+                            "these lanes, named in {name}'s mask {mask:#010x}, exited without \
+                             calling it"
+                        ),
+                    ));
+                }
+                let arrived = lanes_of(mask)
+                    .into_iter()
+                    .all(|k| calls[k as usize].is_some_and(|c| c.mask == mask));
+                if !arrived {
+                    continue;
+                }
+                let results = call
+                    .resolve(&calls, lanes)
+                    .map_err(|f| self.fault(w, f.lanes, f.problem))?;
+                for k in lanes_of(mask) {
+                    let slot = &self.slots[32 * w + k as usize];
+                    slot.result.set(results[k as usize]);
+                    slot.call.set(None);
+                }
+                done |= mask;
+                settled = true;
+            }
+        }
+        Ok(settled)
+    }
+
+    /// Why no call can complete when every live thread waits: the first
+    /// warp call, and what the lanes of its mask that did not join it wait
+    /// at instead.
+    fn stuck(&self) -> Error {
+        let n = self.slots.len();
+        for w in 0..n.div_ceil(32) {
+            for l in 0..(n - 32 * w).min(32) {
+                let Some(call) = self.call(w, l) else {
+                    continue;
+                };
+                let (mask, name) = (call.mask, call.op.name());
+                let mut lanes = Vec::new();
+                let mut elsewhere = Vec::new();
+                for k in lanes_of(mask) {
+                    let at = match self.slots[32 * w + k as usize].call.get() {
+                        Some(Collective::Warp(c)) if c.mask == mask => continue,
+                        Some(Collective::Warp(c)) => {
+                            format!("{} with mask {:#010x}", c.op.name(), c.mask)
+                        }
+                        Some(Collective::Barrier { op, .. }) => op.name().to_string(),
+                        other => format!("{other:?}"),
+                    };
+                    lanes.push(k);
+                    elsewhere.push(format!("lane {k} at {at}"));
+                }
+                return self.fault(
+                    w,
+                    lanes,
+                    format!(
+                        "{name} with mask {mask:#010x} waits for these lanes, which wait \
+                         elsewhere ({}): on a GPU a hang",
+                        elsewhere.join(", ")
+                    ),
+                );
+            }
+        }
+        unreachable!("every live thread waits, and the barrier did not open: a warp call waits")
     }
 }
 

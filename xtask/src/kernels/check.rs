@@ -14,9 +14,9 @@ use hotloop_kernels::ops::OP_KERNELS;
 const MAX_REGISTERS: u32 = 64;
 
 /// Shared memory of an entry that reduces in its block: the slots of
-/// `hotloop_device::block_reduce`, one `u64` per thread of the largest
-/// block.
-const BLOCK_REDUCE_BYTES: u64 = 1024 * 8;
+/// `hotloop_device::block_reduce`, one `u64` per warp of the largest block
+/// and one for the result.
+const BLOCK_REDUCE_BYTES: u64 = 33 * 8;
 
 /// The architecture of a PTX module's `.target` line (`sm_80`).
 pub(super) fn ptx_target(text: &str) -> Option<&str> {

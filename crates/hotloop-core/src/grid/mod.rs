@@ -5,8 +5,8 @@
 //! the CUDA simulator builds the same [`ThreadIdx`] for every simulated
 //! thread and calls the same function. The block-level reductions combine
 //! the per-thread partials returned here in the tree of
-//! [`crate::reduce::tree_step`], a barrier between steps (on the GPU,
-//! `hotloop_device::block_reduce`, the same tree).
+//! [`crate::reduce::block_tree`] (on the GPU, `hotloop_device::block_reduce`,
+//! the same tree by warp shuffles).
 //!
 //! Bodies take raw pointers because, on the device, every thread of the grid
 //! holds the same buffer; each writes only its own indices.

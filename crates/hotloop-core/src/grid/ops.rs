@@ -191,7 +191,7 @@ mod tests {
     use crate::gufunc::{MovingAverage, NormalizeRows};
     use crate::map::{Affine, Axpy, Exp};
     use crate::predicate::InRange;
-    use crate::reduce::{Reduction, Sum, first_tree_stride, min_slice, tree_step};
+    use crate::reduce::{Sum, block_tree, min_slice};
     use crate::stencil::{Jacobi5, Laplacian7, Planar, stencil_range};
 
     fn grid(blocks: u32, threads: u32) -> impl Iterator<Item = ThreadIdx> {
@@ -326,18 +326,6 @@ mod tests {
         assert_eq!(cell_coords(Shape3::new(3, 5, 7), 2 * 35 + 6), (2, 0, 6));
     }
 
-    /// The device's block reduction, as the simulator runs it.
-    fn block_reduce<T: Copy, R: Reduction<T>>(slots: &mut [T]) -> T {
-        let mut stride = first_tree_stride(slots.len());
-        while stride > 0 {
-            for tid in 0..slots.len() {
-                tree_step::<T, R>(slots, tid, stride);
-            }
-            stride /= 2;
-        }
-        slots[0]
-    }
-
     #[test]
     fn min_and_count_partials_combine_to_the_whole() {
         let mut x = values::<257>();
@@ -361,9 +349,9 @@ mod tests {
                 }
                 min = Num::min_of(
                     min,
-                    block_reduce::<f64, crate::reduce::Min>(&mut mins[..t as usize]),
+                    block_tree::<f64, crate::reduce::Min>(&mut mins[..t as usize]),
                 );
-                count += block_reduce::<u64, Sum>(&mut counts[..t as usize]);
+                count += block_tree::<u64, Sum>(&mut counts[..t as usize]);
             }
             assert_eq!(Some(min), min_slice(&x), "{b}x{t}");
             assert_eq!(count, want_count, "{b}x{t}");
