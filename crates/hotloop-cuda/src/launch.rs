@@ -104,8 +104,77 @@ fn cuda_config(grid: Grid) -> Result<cudarc::driver::LaunchConfig> {
     Ok(cudarc::driver::LaunchConfig {
         grid_dim: (b.x, b.y, b.z),
         block_dim: (t.x, t.y, t.z),
-        shared_mem_bytes: 0,
+        shared_mem_bytes: grid.shared_bytes,
     })
+}
+
+/// The dynamic shared memory a block may ask for without opting in.
+const DEFAULT_DYNAMIC_SHARED_BYTES: u32 = 48 << 10;
+
+/// Checks `grid`'s dynamic shared memory and co-residency against the
+/// device and `function`, before anything is launched, and opts the
+/// function into more than 48 KiB of dynamic shared memory where asked.
+fn prepare(
+    device: &Device,
+    function: &CudaFunction,
+    kernel: &KernelInfo,
+    grid: Grid,
+) -> Result<()> {
+    use cudarc::driver::sys::{CUdevice_attribute as Dev, CUfunction_attribute as Func};
+    let attr = |a| device.ctx.attribute(a).during("reading a device attribute");
+    if grid.shared_bytes > 0 {
+        let most = attr(Dev::CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)? as u64;
+        let fixed = function
+            .shared_size_bytes()
+            .during("reading a kernel's shared memory")? as u64;
+        let asked = fixed + u64::from(grid.shared_bytes);
+        if asked > most {
+            return Err(Error::LimitExceeded {
+                kernel: kernel.name,
+                what: "shared memory per block (static and dynamic), in bytes",
+                requested: asked,
+                limit: most,
+                advice: "ask for less dynamic shared memory (Grid::with_shared_bytes)",
+            });
+        }
+        if grid.shared_bytes > DEFAULT_DYNAMIC_SHARED_BYTES {
+            function
+                .set_attribute(
+                    Func::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                    grid.shared_bytes as i32,
+                )
+                .during("opting a kernel into more than 48 KiB of dynamic shared memory")?;
+        }
+    }
+    if grid.cooperative {
+        if attr(Dev::CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH)? == 0 {
+            return Err(Error::Unsupported {
+                op: format!("a cooperative launch of `{}`", kernel.name),
+                backend: crate::BACKEND,
+                reason: "the device does not support cooperative launches".into(),
+            });
+        }
+        let per_sm = function
+            .occupancy_max_active_blocks_per_multiprocessor(
+                grid.threads.count() as u32,
+                grid.shared_bytes as usize,
+                None,
+            )
+            .during("asking a kernel's occupancy")?;
+        let most = u64::from(per_sm) * u64::from(device.info.multiprocessors);
+        let blocks = grid.blocks.count();
+        if blocks > most {
+            return Err(Error::LimitExceeded {
+                kernel: kernel.name,
+                what: "a cooperative launch, in blocks",
+                requested: blocks,
+                limit: most,
+                advice: "a cooperative grid must be resident at once (the kernel's occupancy \
+                         times the multiprocessors); launch fewer blocks and loop over the work",
+            });
+        }
+    }
+    Ok(())
 }
 
 /// `kernel`'s entry in `module`, or a typed error naming it.
@@ -150,6 +219,7 @@ pub(crate) fn launch(
     args: &Args,
 ) -> Result<Duration> {
     let config = cuda_config(grid)?;
+    prepare(device, function, kernel, grid)?;
     args.check().map_err(|reason| Error::InvalidArgument {
         what: "kernel arguments",
         reason: format!("`{}`'s {reason}", kernel.name),
@@ -200,11 +270,18 @@ pub(crate) fn launch(
         };
     }
     builder.record_kernel_launch(TIMED);
-    // SAFETY: the arguments follow the entry point's parameters (checked
-    // above against the metadata generated from the same declaration as
-    // the entry); the buffers are the caller's for the whole call, and the
-    // kernel is waited for before it returns.
-    let events = unsafe { builder.launch(config) }.during("kernel launch")?;
+    // Both launches: the arguments follow the entry point's parameters
+    // (checked above against the metadata generated from the same
+    // declaration as the entry); the buffers are the caller's for the whole
+    // call, and the kernel is waited for before it returns.
+    let events = if grid.cooperative {
+        // SAFETY: as said above; and the grid fits on the device at once
+        // (checked in `prepare`), as a cooperative launch requires.
+        unsafe { builder.launch_cooperative(config) }.during("cooperative kernel launch")?
+    } else {
+        // SAFETY: as said above.
+        unsafe { builder.launch(config) }.during("kernel launch")?
+    };
     device.stream.synchronize().during("kernel execution")?;
     let events = events.expect("record_kernel_launch was requested");
     Span::from_events(events).elapsed()

@@ -23,6 +23,8 @@ pub enum Collective {
         /// This thread's predicate (ignored by [`BarrierOp::Sync`]).
         pred: bool,
     },
+    /// The grid barrier (`grid_sync`): every thread of every block.
+    Grid,
     /// A warp-wide call of the lanes in its mask.
     Warp(WarpCall),
     /// `activemask`: the lanes of the warp that run together to this
@@ -43,6 +45,7 @@ impl Collective {
         match self {
             Collective::Barrier { op, pred } => op.resolve(&[pred]).into(),
             Collective::ActiveMask => 1,
+            Collective::Grid => 0,
             Collective::Warp(call) => {
                 let mut calls = [None; LANES];
                 calls[0] = Some(call);

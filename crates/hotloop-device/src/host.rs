@@ -15,30 +15,64 @@ use std::string::{String, ToString};
 pub use crate::collective::{
     BarrierOp, Collective, ShflMode, WarpCall, WarpFault, WarpOp, lanes_of, shfl_source,
 };
+pub use crate::shared::DYNAMIC_KEY;
 pub use crate::sim_thread::{Block, SimThread, set_current, with_current};
 pub use hotloop_core::abi::{KernelInfo, Layout, ParamKind};
 
-/// A launch shape: `kernel[blocks, threads]`, each up to three axes.
+/// A launch's configuration: `kernel[blocks, threads]`, each up to three
+/// axes, with the block's dynamic shared memory (Numba's fourth launch
+/// argument, `kernel[blocks, threads, stream, shared_bytes]`) and whether
+/// the launch is cooperative.
+///
+/// ```rust
+/// use hotloop_device::host::Grid;
+///
+/// let g = Grid::from((64, 256)).with_shared_bytes(256 * 8).cooperative();
+/// assert_eq!((g.blocks.x, g.threads.x, g.shared_bytes, g.cooperative), (64, 256, 2048, true));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Grid {
     /// Blocks in the grid (`gridDim`).
     pub blocks: Dim3,
     /// Threads per block (`blockDim`).
     pub threads: Dim3,
+    /// Dynamic shared memory per block, in bytes: what
+    /// [`dynamic_shared_array`](crate::dynamic_shared_array) holds. A
+    /// backend refuses a size beyond its device's limit before launching.
+    pub shared_bytes: u32,
+    /// Every block live at once, as [`grid_sync`](crate::grid_sync) needs
+    /// (CUDA's cooperative launch): refused when the grid cannot be
+    /// co-resident on the device.
+    pub cooperative: bool,
 }
 
 impl<B: Into<Dim3>, T: Into<Dim3>> From<(B, T)> for Grid {
     /// `(blocks, threads)`, as Numba's `kernel[blocks, threads]`: each a
-    /// `u32` or a 2- or 3-tuple.
+    /// `u32` or a 2- or 3-tuple; no dynamic shared memory, not cooperative.
     fn from((blocks, threads): (B, T)) -> Self {
         Self {
             blocks: blocks.into(),
             threads: threads.into(),
+            shared_bytes: 0,
+            cooperative: false,
         }
     }
 }
 
 impl Grid {
+    /// The same launch with `bytes` of dynamic shared memory per block.
+    pub const fn with_shared_bytes(mut self, bytes: u32) -> Self {
+        self.shared_bytes = bytes;
+        self
+    }
+
+    /// The same launch, cooperative: every block live at once, so that the
+    /// kernel may call [`grid_sync`](crate::grid_sync).
+    pub const fn cooperative(mut self) -> Self {
+        self.cooperative = true;
+        self
+    }
+
     /// Whether CUDA can launch this shape (every architecture since Volta):
     /// at least one block and thread on every axis, at most 1024 threads a
     /// block (64 along z), at most 2^31 - 1 blocks along x and 65535 along

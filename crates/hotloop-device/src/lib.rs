@@ -37,6 +37,8 @@
 //!   ([`sync_threads_count`], `_and`, `_or`), the fences
 //!   ([`threadfence_block`], [`threadfence`], [`threadfence_system`]),
 //!   [`shared_array!`] (of a length or a 2-D or 3-D shape),
+//!   [`dynamic_shared_array`] (the size the launch asks for, of any
+//!   element type), [`grid_sync`] (a cooperative launch's grid barrier),
 //!   [`block_reduce`] and [`block_scan`] / [`block_scan_exclusive`] (any
 //!   associative op, on the warp's shuffles).
 //! - The warp (Numba's names, CUDA's semantics, checked in the simulator):
@@ -53,8 +55,9 @@
 //!   `atomic_dec` (`u32`, `u64`), `atomic_max`, `atomic_min` (integers, and
 //!   floats by hotloop's NaN rule), `atomic_nanmax`, `atomic_nanmin`
 //!   (floats).
-//! - [`MAX_SHARED_BYTES`] and [`MAX_LOCAL_BYTES`]: the GPU's limits a
-//!   kernel can run into, which the simulator applies too.
+//! - [`MAX_SHARED_BYTES`], [`MAX_BLOCK_SHARED_BYTES`] and
+//!   [`MAX_LOCAL_BYTES`]: the GPU's limits a kernel can run into, which
+//!   the simulator applies too.
 //! - [`kernel`]: the attribute that makes a function an entry point and its
 //!   typed launcher (see `hotloop-macros`).
 //! - [`RandomStream`]: a thread's random numbers (Numba's
@@ -121,11 +124,11 @@ pub use index::{
     block_dim, block_idx, grid_1d, grid_2d, grid_3d, grid_dim, grid_size_1d, grid_stride,
     thread_1d, thread_idx, thread_rank,
 };
-pub use limits::{MAX_LOCAL_BYTES, MAX_SHARED_BYTES};
+pub use limits::{MAX_BLOCK_SHARED_BYTES, MAX_LOCAL_BYTES, MAX_SHARED_BYTES};
 pub use out::Out;
-pub use shared::SharedArray;
+pub use shared::{SharedArray, dynamic_shared_array};
 pub use sync::{
-    sync_threads, sync_threads_and, sync_threads_count, sync_threads_or, threadfence,
+    grid_sync, sync_threads, sync_threads_and, sync_threads_count, sync_threads_or, threadfence,
     threadfence_block, threadfence_system,
 };
 pub use view::{ArrayIndex, View};
@@ -151,11 +154,12 @@ pub mod prelude {
         BinaryOp, DeviceValue, Dim3, FULL_MASK, GuKernel, NaryOp, Out, Predicate, RandomStream,
         Real, SharedArray, Stencil2, Stencil3, UnaryOp, View, WARP_SIZE, activemask, all_sync,
         any_sync, ballot_sync, block_dim, block_idx, block_reduce, block_scan,
-        block_scan_exclusive, brev, clz, device_op, eq_sync, ffs, grid_1d, grid_2d, grid_3d,
-        grid_dim, grid_size_1d, grid_stride, kernel, lane_id, lanemask_lt, match_all_sync,
-        match_any_sync, popc, shared_array, shfl_down_sync, shfl_sync, shfl_up_sync, shfl_xor_sync,
-        sync_threads, sync_threads_and, sync_threads_count, sync_threads_or, syncwarp, thread_idx,
-        thread_rank, threadfence, threadfence_block, threadfence_system, warp_mask, warp_size,
+        block_scan_exclusive, brev, clz, device_op, dynamic_shared_array, eq_sync, ffs, grid_1d,
+        grid_2d, grid_3d, grid_dim, grid_size_1d, grid_stride, grid_sync, kernel, lane_id,
+        lanemask_lt, match_all_sync, match_any_sync, popc, shared_array, shfl_down_sync, shfl_sync,
+        shfl_up_sync, shfl_xor_sync, sync_threads, sync_threads_and, sync_threads_count,
+        sync_threads_or, syncwarp, thread_idx, thread_rank, threadfence, threadfence_block,
+        threadfence_system, warp_mask, warp_size,
     };
 }
 

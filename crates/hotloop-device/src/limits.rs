@@ -13,3 +13,9 @@ pub const MAX_SHARED_BYTES: usize = 48 << 10;
 /// every architecture since compute capability 2.0. The simulator gives
 /// each simulated thread a stack this large and more.
 pub const MAX_LOCAL_BYTES: usize = 512 << 10;
+
+/// The shared memory one block may have, static and dynamic together, on
+/// an sm_90 GPU (Hopper: 227 KiB, dynamic shared memory beyond 48 KiB
+/// opted into at launch; sm_80 has 163 KiB): the simulator's limit unless
+/// set otherwise. A CUDA backend asks its device.
+pub const MAX_BLOCK_SHARED_BYTES: usize = 227 << 10;

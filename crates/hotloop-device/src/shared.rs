@@ -115,3 +115,65 @@ impl<T: 'static, const N: usize, const D: usize> core::ops::Deref for SharedArra
         &self.slots
     }
 }
+
+/// The launch's dynamic shared memory as `len` elements of `T`, `len` the
+/// bytes the launch asked for ([`Grid::with_shared_bytes`]) over `T`'s
+/// size: Numba's `cuda.shared.array(0, dtype)`, CUDA's `extern __shared__
+/// T a[]`. Every call, of any `T`, views the same bytes (as in CUDA), so a
+/// kernel that wants two arrays splits one. Contents start undefined on
+/// the GPU (zeros in the simulator); accesses are [`Out`]'s, bounds-checked
+/// to the launched size.
+///
+/// [`Grid::with_shared_bytes`]: crate::host::Grid::with_shared_bytes
+#[inline(always)]
+pub fn dynamic_shared_array<T: DeviceCopy>() -> Out<'static, T> {
+    let (ptr, bytes) = imp::dynamic_shared();
+    // SAFETY: the block's dynamic shared memory, `bytes` bytes aligned to
+    // 8 (16 on the GPU), live while the block runs; `Out` accesses it
+    // atomically only.
+    unsafe { Out::from_raw(ptr.cast::<T>(), bytes / core::mem::size_of::<T>()) }
+}
+
+#[cfg(target_arch = "nvptx64")]
+mod imp {
+    use core::arch::{asm, global_asm};
+
+    // One declaration per module: CUDA's `extern __shared__`, sized by the
+    // launch.
+    global_asm!(".extern .shared .align 16 .b8 __hotloop_dynamic_shared[];");
+
+    #[inline(always)]
+    pub fn dynamic_shared() -> (*mut u8, usize) {
+        let (p, bytes): (u64, u32);
+        // SAFETY: an address conversion and a special register read.
+        unsafe {
+            asm!(
+                "cvta.shared.u64 {p}, __hotloop_dynamic_shared;",
+                "mov.u32 {b}, %dynamic_smem_size;",
+                p = out(reg64) p,
+                b = out(reg32) bytes,
+                options(pure, nomem, nostack),
+            )
+        };
+        (p as *mut u8, bytes as usize)
+    }
+}
+
+#[cfg(not(target_arch = "nvptx64"))]
+mod imp {
+    use crate::sim_thread::with_current;
+
+    /// The simulator's key for the dynamic array: no `shared_array!`'s
+    /// (those are FNV-1a hashes of their symbols).
+    pub const DYNAMIC_KEY: u64 = 0;
+
+    pub fn dynamic_shared() -> (*mut u8, usize) {
+        with_current(|t| {
+            let bytes = t.dynamic_shared_bytes;
+            (t.shared(DYNAMIC_KEY, bytes, 8), bytes)
+        })
+    }
+}
+
+#[cfg(not(target_arch = "nvptx64"))]
+pub use imp::DYNAMIC_KEY;

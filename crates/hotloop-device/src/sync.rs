@@ -1,4 +1,5 @@
-//! The block barrier and its reductions, and the memory fences.
+//! The block barrier and its reductions, the grid barrier, and the memory
+//! fences.
 
 #[cfg(target_arch = "nvptx64")]
 mod imp {
@@ -58,6 +59,55 @@ mod imp {
         r != 0
     }
 
+    // The grid barrier's counter: one word per module, zero at load.
+    core::arch::global_asm!(".global .align 4 .u32 __hotloop_grid_barrier;");
+
+    #[inline(always)]
+    pub fn grid_sync() {
+        sync_threads();
+        let (t, b) = (crate::thread_idx(), crate::block_idx());
+        if t.x == 0 && t.y == 0 && t.z == 0 {
+            // Each block adds 1, block 0 adds 2^31 - (blocks - 1): once all
+            // have added, the top bit has flipped, whatever the word held
+            // (the counter needs no reset between launches).
+            let blocks = crate::grid_dim().count() as u32;
+            let add = if b.x == 0 && b.y == 0 && b.z == 0 {
+                0x8000_0000u32.wrapping_sub(blocks - 1)
+            } else {
+                1
+            };
+            let (before, mut now): (u32, u32);
+            // SAFETY: the module's word, only accessed by these atomics. The
+            // add releases the block's writes (ordered before it by the
+            // barrier) at the device's scope, the load acquires the other
+            // blocks'; LLVM's atomics would drop the orderings on nvptx.
+            unsafe {
+                asm!(
+                    "{{ .reg .u64 %a; cvta.global.u64 %a, __hotloop_grid_barrier; \
+                     atom.add.release.gpu.u32 {before}, [%a], {add}; }}",
+                    before = out(reg32) before,
+                    add = in(reg32) add,
+                    options(nostack),
+                )
+            };
+            loop {
+                // SAFETY: as above.
+                unsafe {
+                    asm!(
+                        "{{ .reg .u64 %a; cvta.global.u64 %a, __hotloop_grid_barrier; \
+                         ld.acquire.gpu.u32 {now}, [%a]; }}",
+                        now = out(reg32) now,
+                        options(nostack),
+                    )
+                };
+                if (now ^ before) & 0x8000_0000 != 0 {
+                    break;
+                }
+            }
+        }
+        sync_threads();
+    }
+
     #[inline(always)]
     pub fn threadfence_block() {
         // SAFETY: a fence only orders this thread's accesses.
@@ -98,6 +148,9 @@ mod imp {
     }
     pub fn barrier_or(pred: bool) -> bool {
         barrier(BarrierOp::Or, pred) != 0
+    }
+    pub fn grid_sync() {
+        with_current(|t| t.collective(Collective::Grid));
     }
     // A simulated block runs on one OS thread, so its threads see each
     // other's accesses in program order already; blocks run on several,
@@ -146,6 +199,20 @@ pub fn sync_threads_and(pred: bool) -> bool {
 #[inline(always)]
 pub fn sync_threads_or(pred: bool) -> bool {
     imp::barrier_or(pred)
+}
+
+/// Waits until every thread of the grid has reached this barrier, and
+/// makes their writes visible to each other (Numba's
+/// `cuda.cg.this_grid().sync()`): a kernel's phases over the whole grid in
+/// one launch. The launch must be cooperative
+/// ([`Grid::cooperative`](crate::host::Grid::cooperative)), which the
+/// backends refuse when the grid's blocks cannot all be resident at once;
+/// the simulator reports a grid barrier in a launch that is not, and one
+/// that some block exits without reaching. Every thread of every block
+/// must call it the same number of times.
+#[inline(always)]
+pub fn grid_sync() {
+    imp::grid_sync()
 }
 
 /// Orders this thread's memory accesses as seen by the threads of its

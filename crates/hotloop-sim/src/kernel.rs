@@ -43,10 +43,10 @@
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use hotloop_device::host::{
-    self, Args, Block, Buffer, Collective, Grid, KernelInfo, Launcher, Layout, SimThread, WarpCall,
-    lanes_of,
+    self, Args, BarrierOp, Block, Buffer, Collective, DYNAMIC_KEY, Grid, KernelInfo, Launcher,
+    Layout, SimThread, WarpCall, lanes_of,
 };
-use hotloop_device::{DeviceCopy, Dim3, MAX_LOCAL_BYTES, MAX_SHARED_BYTES};
+use hotloop_device::{DeviceCopy, Dim3, MAX_BLOCK_SHARED_BYTES, MAX_LOCAL_BYTES, MAX_SHARED_BYTES};
 use hotloop_runtime::transfer::{HostArray, logical, to_ndarray};
 use hotloop_runtime::{Error, Result, try_zeroed_vec};
 use ndarray::{ArrayD, Dimension, IntoDimension};
@@ -55,8 +55,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// Stack of one simulated thread: a GPU thread's local memory four times
@@ -83,6 +83,7 @@ pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Simulator {
     thread_budget: u64,
     stall_timeout: Duration,
+    max_shared_bytes: usize,
 }
 
 impl Default for Simulator {
@@ -98,6 +99,7 @@ impl Simulator {
         Simulator {
             thread_budget: DEFAULT_THREAD_BUDGET,
             stall_timeout: DEFAULT_STALL_TIMEOUT,
+            max_shared_bytes: MAX_BLOCK_SHARED_BYTES,
         }
     }
 
@@ -108,6 +110,16 @@ impl Simulator {
     /// second ([`DEFAULT_THREAD_BUDGET`]).
     pub const fn with_thread_budget(mut self, threads: u64) -> Self {
         self.thread_budget = threads;
+        self
+    }
+
+    /// The shared memory one block may have, static and dynamic together
+    /// ([`MAX_BLOCK_SHARED_BYTES`], an sm_90 GPU's, unless set here; an
+    /// sm_80 GPU has 163 KiB). A launch asking for more dynamic shared
+    /// memory is an [`Error::LimitExceeded`] before any thread runs; static
+    /// arrays beyond what is left, when a block declares them.
+    pub const fn with_max_shared_bytes(mut self, bytes: usize) -> Self {
+        self.max_shared_bytes = bytes;
         self
     }
 
@@ -255,31 +267,76 @@ unsafe impl Launcher for Simulator {
                          the budget with Simulator::with_thread_budget",
             });
         }
+        if grid.shared_bytes as usize > self.max_shared_bytes {
+            return Err(Error::LimitExceeded {
+                kernel: kernel.name,
+                what: "dynamic shared memory per block, in bytes",
+                requested: grid.shared_bytes.into(),
+                limit: self.max_shared_bytes as u64,
+                advice: "ask for less (Grid::with_shared_bytes), or raise the simulated device's \
+                         limit with Simulator::with_max_shared_bytes",
+            });
+        }
+        let blocks = grid.blocks.count();
+        if grid.cooperative {
+            let most = co_resident_blocks(grid.threads.count(), grid.shared_bytes.into());
+            if blocks > most {
+                return Err(Error::LimitExceeded {
+                    kernel: kernel.name,
+                    what: "a cooperative launch, in blocks",
+                    requested: blocks,
+                    limit: most,
+                    advice: "a cooperative grid must be resident at once (the simulator models \
+                             an H100: 132 multiprocessors of 2048 threads, 32 blocks and \
+                             228 KiB of shared memory); launch fewer blocks and loop over the \
+                             work",
+                });
+            }
+        }
         let launch = LaunchState {
             kernel,
             grid,
             stall_timeout: self.stall_timeout,
+            max_shared_bytes: self.max_shared_bytes,
             aborted: AtomicBool::new(false),
             epoch: AtomicU64::new(0),
             failure: Mutex::new(None),
+            grid_barrier: grid.cooperative.then(|| GridBarrier::new(blocks)),
         };
         let (bx, by) = (grid.blocks.x as u64, grid.blocks.y as u64);
-        (0..grid.blocks.count()).into_par_iter().for_each(|b| {
+        let block_at = |b: u64| {
+            Dim3::new(
+                (b % bx) as u32,
+                (b / bx % by) as u32,
+                (b / (bx * by)) as u32,
+            )
+        };
+        let run = |b: u64| {
             // A fault ends the grid, as a GPU's trap does: blocks not yet
             // started do not start.
             if launch.aborted.load(Ordering::Relaxed) {
                 return;
             }
-            let block = Dim3::new(
-                (b % bx) as u32,
-                (b / bx % by) as u32,
-                (b / (bx * by)) as u32,
-            );
-            match run_block(&launch, block, args, body) {
+            let result = run_block(&launch, block_at(b), args, body);
+            if let Some(g) = &launch.grid_barrier {
+                g.finish(b);
+            }
+            match result {
                 Ok(()) | Err(Stop::Aborted) => {}
                 Err(Stop::Failed(e)) => launch.fail(b, e),
             }
-        });
+        };
+        if grid.cooperative {
+            // Every block live at once: an OS thread each, as the grid
+            // barrier waits for all of them.
+            std::thread::scope(|s| {
+                for b in 0..blocks {
+                    s.spawn(move || run(b));
+                }
+            });
+        } else {
+            (0..blocks).into_par_iter().for_each(run);
+        }
         match launch
             .failure
             .into_inner()
@@ -291,11 +348,112 @@ unsafe impl Launcher for Simulator {
     }
 }
 
+/// Blocks a cooperative launch may have on the simulated device, an
+/// H100 (SXM): 132 multiprocessors, each holding at most 32 blocks, 64
+/// warps and 228 KiB of shared memory, of which a block takes its dynamic
+/// shared memory and 1 KiB the driver reserves. (Registers and static
+/// shared memory, unknown before the blocks run, are not counted.)
+fn co_resident_blocks(threads_per_block: u64, shared_bytes: u64) -> u64 {
+    const SMS: u64 = 132;
+    let by_warps = 64 / threads_per_block.div_ceil(32).max(1);
+    let by_shared = (228 << 10) / (shared_bytes + (1 << 10));
+    SMS * by_warps.min(by_shared).min(32)
+}
+
+/// The grid barrier of a cooperative launch: each block's scheduler waits
+/// here once all its threads have reached `grid_sync`.
+struct GridBarrier {
+    blocks: u64,
+    state: Mutex<GridState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct GridState {
+    /// Blocks waiting in this round.
+    arrived: u64,
+    /// Rounds completed.
+    round: u64,
+    /// Blocks that have ended, and the first of them.
+    finished: u64,
+    first_finished: Option<u64>,
+}
+
+impl GridBarrier {
+    fn new(blocks: u64) -> Self {
+        GridBarrier {
+            blocks,
+            state: Mutex::new(GridState::default()),
+            changed: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, GridState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Block `b` has ended.
+    fn finish(&self, b: u64) {
+        let mut s = self.lock();
+        s.finished += 1;
+        s.first_finished.get_or_insert(b);
+        self.changed.notify_all();
+    }
+
+    /// Waits until every block has arrived; `Err` with the first block
+    /// that ended instead, or when another block failed.
+    fn wait(&self, launch: &LaunchState) -> std::result::Result<(), GridStop> {
+        let mut s = self.lock();
+        let round = s.round;
+        s.arrived += 1;
+        if s.arrived == self.blocks {
+            s.arrived = 0;
+            s.round += 1;
+            self.changed.notify_all();
+            return Ok(());
+        }
+        loop {
+            if s.round != round {
+                return Ok(());
+            }
+            if launch.aborted.load(Ordering::Relaxed) {
+                return Err(GridStop::Aborted);
+            }
+            if let Some(b) = s.first_finished
+                && s.arrived + s.finished == self.blocks
+            {
+                return Err(GridStop::Exited {
+                    block: b,
+                    blocks: s.finished,
+                });
+            }
+            s = self
+                .changed
+                .wait_timeout(s, Duration::from_millis(20))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+}
+
+/// Why a block left the grid barrier without it opening.
+enum GridStop {
+    Aborted,
+    /// `blocks` blocks ended without reaching it, block `block` first.
+    Exited {
+        block: u64,
+        blocks: u64,
+    },
+}
+
 /// What the blocks of one launch share.
 struct LaunchState {
     kernel: &'static KernelInfo,
     grid: Grid,
     stall_timeout: Duration,
+    max_shared_bytes: usize,
+    /// A cooperative launch's grid barrier.
+    grid_barrier: Option<GridBarrier>,
     /// Set by the first failure: the other blocks stop.
     aborted: AtomicBool,
     /// Counts the rounds in which some block's threads changed memory,
@@ -440,10 +598,13 @@ unsafe impl Block for ThreadSlot<'_> {
     }
 }
 
-/// A block's shared arrays, by key, zeroed on first use.
-#[derive(Default)]
+/// A block's shared arrays, by key, zeroed on first use: the static ones
+/// (`shared_array!`), at most [`MAX_SHARED_BYTES`] together, and the
+/// launch's dynamic one ([`DYNAMIC_KEY`]), all within `limit`.
 struct SharedMemory {
     arrays: Mutex<Arrays>,
+    dynamic: usize,
+    limit: usize,
 }
 
 #[derive(Default)]
@@ -471,9 +632,19 @@ impl Drop for Arrays {
 /// GPU block has: turned into [`Error::LimitExceeded`].
 struct SharedLimit {
     requested: usize,
+    limit: usize,
 }
 
 impl SharedMemory {
+    /// A block's, with `dynamic` bytes of dynamic shared memory.
+    fn new(dynamic: usize, limit: usize) -> Self {
+        SharedMemory {
+            arrays: Mutex::default(),
+            dynamic,
+            limit,
+        }
+    }
+
     fn get(&self, key: u64, bytes: usize, align: usize) -> *mut u8 {
         assert!(align <= 8, "shared arrays are aligned to 8 bytes");
         let mut arrays = self.arrays.lock().unwrap_or_else(|e| e.into_inner());
@@ -488,11 +659,23 @@ impl SharedMemory {
             return ptr.as_ptr().cast();
         }
         let words = bytes.div_ceil(8).max(1);
-        let requested = arrays.total.saturating_add(words * 8);
-        if requested > MAX_SHARED_BYTES {
-            std::panic::panic_any(SharedLimit { requested });
+        if key == DYNAMIC_KEY {
+            // Sized by the launch, checked before it.
+            assert!(
+                bytes <= self.dynamic,
+                "the dynamic array has the launch's size"
+            );
+        } else {
+            let requested = arrays.total.saturating_add(words * 8);
+            let limit = MAX_SHARED_BYTES.min(self.limit.saturating_sub(self.dynamic));
+            if requested > limit {
+                std::panic::panic_any(SharedLimit {
+                    requested: requested + self.dynamic,
+                    limit: self.limit.min(MAX_SHARED_BYTES + self.dynamic),
+                });
+            }
+            arrays.total = requested;
         }
-        arrays.total = requested;
         let raw = Box::into_raw(vec![0u64; words].into_boxed_slice());
         let ptr = NonNull::new(raw.cast::<u64>()).expect("a Box is never null");
         arrays.by_key.insert(key, (ptr, words));
@@ -536,7 +719,7 @@ fn run_block(
 ) -> std::result::Result<(), Stop> {
     let dim = launch.grid.threads;
     let n = dim.count() as usize;
-    let shared = SharedMemory::default();
+    let shared = SharedMemory::new(launch.grid.shared_bytes as usize, launch.max_shared_bytes);
     let slots: Vec<ThreadSlot<'_>> = (0..n)
         .map(|_| ThreadSlot {
             yielder: Cell::new(std::ptr::null()),
@@ -559,7 +742,7 @@ fn run_block(
             block,
             block_dim: dim,
             grid_dim: launch.grid.blocks,
-            dynamic_shared_bytes: 0,
+            dynamic_shared_bytes: launch.grid.shared_bytes as usize,
             ctx: &slots[t],
         })
         .collect();
@@ -668,11 +851,12 @@ fn schedule(
                     let e = match payload.downcast_ref::<SharedLimit>() {
                         Some(l) => Error::LimitExceeded {
                             kernel,
-                            what: "shared memory per block, in bytes",
+                            what: "shared memory per block (static and dynamic), in bytes",
                             requested: l.requested as u64,
-                            limit: MAX_SHARED_BYTES as u64,
+                            limit: l.limit as u64,
                             advice: "a GPU block declares at most 48 KiB of static shared \
-                                     memory; use smaller tiles or fewer shared arrays",
+                                     memory, and has its device's limit for static and dynamic \
+                                     together; use smaller tiles or fewer shared arrays",
                         },
                         None => Error::KernelFault {
                             kernel,
@@ -696,10 +880,15 @@ fn schedule(
             returned: &returned,
         };
         progressed |= warps.settle().map_err(Stop::Failed)?;
-        let at_barrier: Vec<usize> = (0..n)
-            .filter(|&t| matches!(slots[t].call.get(), Some(Collective::Barrier { .. })))
-            .collect();
-        if at_barrier.len() == live {
+        let at_barrier = (0..n)
+            .filter(|&t| {
+                matches!(
+                    slots[t].call.get(),
+                    Some(Collective::Barrier { .. } | Collective::Grid)
+                )
+            })
+            .count();
+        if at_barrier == live {
             if live < n {
                 let missing = (0..n).filter(|&t| returned[t]).map(at).collect();
                 return Err(Stop::Failed(Error::DivergentBarrier {
@@ -709,14 +898,41 @@ fn schedule(
                     missing,
                 }));
             }
-            open_barrier(slots).map_err(|(t, message)| {
+            let fault = |t: usize, message: String| {
                 Stop::Failed(Error::KernelFault {
                     kernel,
                     block: block_at,
                     thread: at(t),
                     message,
                 })
-            })?;
+            };
+            if open_barrier(slots).map_err(|(t, m)| fault(t, m))? {
+                let Some(grid) = &launch.grid_barrier else {
+                    return Err(fault(
+                        0,
+                        "grid_sync needs a cooperative launch (Grid::cooperative()): without \
+                         one a GPU's blocks need not all be resident, and the barrier can hang"
+                            .into(),
+                    ));
+                };
+                match grid.wait(launch) {
+                    Ok(()) => {}
+                    Err(GridStop::Aborted) => return Err(Stop::Aborted),
+                    Err(GridStop::Exited { block, blocks }) => {
+                        return Err(fault(
+                            0,
+                            format!(
+                                "grid_sync waits for {blocks} blocks that ended without reaching \
+                                 it (block {block}, counting x fastest, first): on a GPU a hang"
+                            ),
+                        ));
+                    }
+                }
+                for slot in slots {
+                    slot.result.set(0);
+                    slot.call.set(None);
+                }
+            }
             progressed = true;
         }
         if progressed {
@@ -754,33 +970,37 @@ fn schedule(
 }
 
 /// Opens the barrier every thread of the block waits at: each gets the
-/// barrier's result. `Err` names the first thread at a different kind of
-/// barrier than thread 0 (`sync_threads` beside `sync_threads_count`), a
-/// mix the GPU leaves undefined.
-fn open_barrier(slots: &[ThreadSlot<'_>]) -> std::result::Result<(), (usize, String)> {
-    let barrier = |t: usize| match slots[t].call.get() {
-        Some(Collective::Barrier { op, pred }) => (op, pred),
+/// barrier's result; `Ok(true)` if it is the grid barrier, which the
+/// caller opens once every block is there. `Err` names the first thread
+/// at a different kind of barrier than thread 0 (`sync_threads` beside
+/// `sync_threads_count` or `grid_sync`), a mix the GPU leaves undefined.
+fn open_barrier(slots: &[ThreadSlot<'_>]) -> std::result::Result<bool, (usize, String)> {
+    let kind = |t: usize| match slots[t].call.get() {
+        Some(Collective::Barrier { op, pred }) => (Some(op), pred),
+        Some(Collective::Grid) => (None, false),
         other => unreachable!("thread {t} waits at a barrier, not {other:?}"),
     };
-    let op = barrier(0).0;
-    if let Some(t) = (0..slots.len()).find(|&t| barrier(t).0 != op) {
+    let name = |op: Option<BarrierOp>| op.map_or("grid_sync", BarrierOp::name);
+    let op = kind(0).0;
+    if let Some(t) = (0..slots.len()).find(|&t| kind(t).0 != op) {
         return Err((
             t,
             format!(
                 "this thread waits at {} while thread 0 waits at {}: every thread of a block \
                  must reach the same kind of barrier",
-                barrier(t).0.name(),
-                op.name()
+                name(kind(t).0),
+                name(op)
             ),
         ));
     }
-    let preds: Vec<bool> = (0..slots.len()).map(|t| barrier(t).1).collect();
+    let Some(op) = op else { return Ok(true) };
+    let preds: Vec<bool> = (0..slots.len()).map(|t| kind(t).1).collect();
     let result = op.resolve(&preds).into();
     for slot in slots {
         slot.result.set(result);
         slot.call.set(None);
     }
-    Ok(())
+    Ok(false)
 }
 
 /// The warps of one block, between two rounds.
@@ -935,7 +1155,7 @@ mod tests {
 
     #[test]
     fn a_key_keeps_its_size_and_a_block_its_48_kib() {
-        let m = SharedMemory::default();
+        let m = SharedMemory::new(0, MAX_BLOCK_SHARED_BYTES);
         let p = m.get(1, 64, 8);
         assert_eq!(m.get(1, 64, 8), p, "one array per key");
         assert_eq!(m.get(1, 60, 4), p, "a smaller view of it");
@@ -945,8 +1165,19 @@ mod tests {
         m.get(2, MAX_SHARED_BYTES - 64, 8);
         let over = catch_unwind(AssertUnwindSafe(|| m.get(3, 1, 8))).unwrap_err();
         assert_eq!(
-            over.downcast_ref::<SharedLimit>().map(|l| l.requested),
-            Some(MAX_SHARED_BYTES + 8)
+            over.downcast_ref::<SharedLimit>()
+                .map(|l| (l.requested, l.limit)),
+            Some((MAX_SHARED_BYTES + 8, MAX_SHARED_BYTES))
+        );
+        // With 200 KiB of dynamic memory, 27 KiB is left of 227 KiB.
+        let m = SharedMemory::new(200 << 10, MAX_BLOCK_SHARED_BYTES);
+        m.get(DYNAMIC_KEY, 200 << 10, 8);
+        m.get(1, 27 << 10, 8);
+        let over = catch_unwind(AssertUnwindSafe(|| m.get(2, 8, 8))).unwrap_err();
+        assert_eq!(
+            over.downcast_ref::<SharedLimit>()
+                .map(|l| (l.requested, l.limit)),
+            Some((MAX_BLOCK_SHARED_BYTES + 8, MAX_BLOCK_SHARED_BYTES))
         );
         // Zeroed, and as many bytes as asked for.
         // SAFETY: key 1's array holds 64 bytes, 8-aligned.

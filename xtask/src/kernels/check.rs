@@ -15,8 +15,10 @@ const MAX_REGISTERS: u32 = 64;
 
 /// Shared memory of an entry that reduces in its block: the slots of
 /// `hotloop_device::block_reduce`, one `u64` per warp of the largest block
-/// and one for the result.
-const BLOCK_REDUCE_BYTES: u64 = 33 * 8;
+/// and one for the result, padded to the 16-byte alignment of the dynamic
+/// shared array every module declares after them (`ptxas` counts the
+/// padding).
+const BLOCK_REDUCE_BYTES: u64 = (33 * 8u64).next_multiple_of(16);
 
 /// The architecture of a PTX module's `.target` line (`sm_80`).
 pub(super) fn ptx_target(text: &str) -> Option<&str> {

@@ -26,6 +26,8 @@ use hotloop_sim::{HostArray, Simulator};
 use std::fmt::Display;
 use std::process::ExitCode;
 
+mod ports;
+
 /// Numba's device-array flow on either backend.
 trait Launch: Launcher<Error: Display> {
     fn name(&self) -> String;
@@ -313,6 +315,7 @@ fn run<B: Launch>(b: &B) -> Vec<(String, String, bool, String)> {
             r,
         );
     }
+    ports::run(b, &mut row);
     rows
 }
 

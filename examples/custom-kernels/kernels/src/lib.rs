@@ -14,6 +14,8 @@ use hotloop_device::{bf16, f16};
 
 hotloop_device::kernel_module!();
 
+pub mod ports;
+
 /// Softsign, `x / (1 + |x|)`: a user's `@vectorize`. `#[device_op]` on the
 /// impl makes its GPU kernels (f32 and f64) and tells hotloop where they
 /// are; the op passes to the device by value (`DeviceValue`).
