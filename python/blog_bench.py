@@ -1,4 +1,5 @@
-"""The blog's Python variants, measured the way hotloop measures its own rows.
+"""The blog's Python variants, measured the way hotloop measures its own rows
+(and Numba's CUDA simulator on the kernels of the `warp-sum` workload).
 
 Run by `cargo xtask bench` (crates/hotloop-bench/src/python.rs), which puts
 these rows in the same table as the Rust ones. Prints one JSON object per row
@@ -469,6 +470,115 @@ def run_sweep(max_bytes):
         b *= 4
 
 
+CUDASIM_LAUNCH = (8, 256)  # as warp_sum.rs's LAUNCH
+
+
+def warp_sum_elements(n):
+    """The input the Rust rows use (warp_sum.rs): integers -500..=512."""
+    return (np.arange(n, dtype=np.int64) * 7919 % 1013 - 500).astype(np.float64)
+
+
+def run_warp_sum(n, repeat):
+    """Numba's CUDA simulator on warp_sum.rs's kernels, in a child process:
+    NUMBA_ENABLE_CUDASIM must be set before numba is first imported."""
+    import os
+    import subprocess
+    if numba is None:
+        emit(workload="block sum", form="numba CUDASIM", skipped="numba is not importable")
+        return
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    out = subprocess.run([sys.executable, __file__, "--workloads", "cudasim-sum",
+                          "--warp-sum-elements", str(n), "--repeat", str(repeat)],
+                         env=env, stdout=subprocess.PIPE, check=True)
+    for line in out.stdout.decode().splitlines():
+        if line.strip() and not json.loads(line).get("meta"):
+            print(line, flush=True)
+
+
+def run_cudasim_sum(n, repeat):
+    """The two kernels of warp_sum.rs under NUMBA_ENABLE_CUDASIM=1."""
+    # A module global: the simulator swaps the kernels' global `cuda` for
+    # its own, and would not see a local one.
+    global cuda
+    from numba import cuda
+    workload = f"block sum {n} f64 (simulators)"
+    x = warp_sum_elements(n)
+    want = float(x.sum())
+
+    @cuda.jit
+    def shuffle_sum(x, total):
+        warp_sums = cuda.shared.array(32, dtype=numba.float64)
+        v = 0.0
+        i = cuda.grid(1)
+        while i < x.shape[0]:
+            v += x[i]
+            i += cuda.gridsize(1)
+        offset = 16
+        while offset > 0:
+            v += cuda.shfl_down_sync(0xFFFFFFFF, v, offset)
+            offset //= 2
+        lane, warp = cuda.threadIdx.x % 32, cuda.threadIdx.x // 32
+        if lane == 0:
+            warp_sums[warp] = v
+        cuda.syncthreads()
+        if warp == 0:
+            s = warp_sums[lane] if lane < cuda.blockDim.x // 32 else 0.0
+            offset = 16
+            while offset > 0:
+                s += cuda.shfl_down_sync(0xFFFFFFFF, s, offset)
+                offset //= 2
+            if lane == 0:
+                cuda.atomic.add(total, 0, s)
+
+    @cuda.jit
+    def tree_sum(x, total):
+        tile = cuda.shared.array(1024, dtype=numba.float64)
+        v = 0.0
+        i = cuda.grid(1)
+        while i < x.shape[0]:
+            v += x[i]
+            i += cuda.gridsize(1)
+        t = cuda.threadIdx.x
+        tile[t] = v
+        cuda.syncthreads()
+        s = cuda.blockDim.x // 2
+        while s > 0:
+            if t < s:
+                tile[t] += tile[t + s]
+            cuda.syncthreads()
+            s //= 2
+        if t == 0:
+            cuda.atomic.add(total, 0, tile[0])
+
+    d_x = cuda.to_device(x)
+    for name, kernel in [("numba CUDASIM warp-shuffle kernel", shuffle_sum),
+                         ("numba CUDASIM tree kernel", tree_sum)]:
+        progress(f"cudasim sum: {name}")
+        try:
+            total = cuda.to_device(np.zeros(1))
+            kernel[1, 32](cuda.to_device(x[:32]), total)  # does this simulator run it at all?
+        except Exception as e:  # the simulator's own words, in the table's notes
+            msg = str(e).splitlines()[-1][:160]
+            emit(workload=workload, form=name,
+                 skipped=f"numba {numba.__version__}'s CUDA simulator cannot run it: {msg}")
+            continue
+        got = [None]
+
+        def call():
+            total = cuda.to_device(np.zeros(1))
+            kernel[CUDASIM_LAUNCH](d_x, total)
+            got[0] = float(total.copy_to_host()[0])
+        # A call of minutes (1e7 elements) is timed once; short ones repeat.
+        t = time.perf_counter()
+        call()
+        first = time.perf_counter() - t
+        reps = [first] if first > LONG_CALL_S else timed(call, repeat, warmup=0)[1]
+        emit(workload=workload, form=name, repeats_s=reps, first_call_s=first,
+             bytes=8 * n, check="passed" if got[0] == want else "failed",
+             note="NUMBA_ENABLE_CUDASIM=1: a Python thread per CUDA thread, "
+                  f"[{CUDASIM_LAUNCH[0]}, {CUDASIM_LAUNCH[1]}]")
+
+
 def fmt_e(n):
     """Formats a count as Rust's `{:e}` does for f64 (1e4, 3.3e7)."""
     m, e = f"{float(n):e}".split("e")
@@ -489,6 +599,7 @@ def main():
     p.add_argument("--atoms", type=int, default=2000)
     p.add_argument("--side", type=int, default=1024)
     p.add_argument("--waveform-samples", type=int, default=100_000_000)
+    p.add_argument("--warp-sum-elements", type=int, default=10_000_000)
     a = p.parse_args()
     if numba is not None and a.threads > 0:
         numba.set_num_threads(min(a.threads, numba.config.NUMBA_NUM_THREADS))
@@ -508,6 +619,10 @@ def main():
         run_matmul(a.side, a.repeat)
     if "waveform" in wl:
         run_waveform(a.waveform_samples, a.repeat)
+    if "warp-sum" in wl:
+        run_warp_sum(a.warp_sum_elements, a.repeat)
+    if "cudasim-sum" in wl:
+        run_cudasim_sum(a.warp_sum_elements, a.repeat)
     if "sweep" in wl:
         run_sweep(a.sweep_max)
 

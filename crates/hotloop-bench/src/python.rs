@@ -1,7 +1,8 @@
 //! The blog's Python rows, run side by side in the same suite.
 //!
-//! `python/blog_bench.py` measures the pure-Python loop, NumPy and Numba the
-//! way the Rust rows are measured, and `python/gpu_bench.py` the blog's GPU
+//! `python/blog_bench.py` measures the pure-Python loop, NumPy and Numba
+//! (and Numba's CUDA simulator, beside hotloop's) the way the Rust rows are
+//! measured, and `python/gpu_bench.py` the blog's GPU
 //! code (its `@cuda.jit` kernel and launch, a grid-stride kernel, CuPy,
 //! Numba's Monte Carlo with `xoroshiro128p`) the way the CUDA rows are;
 //! each prints one JSON object per row. This module finds an interpreter
@@ -110,7 +111,7 @@ fn with_setup_flag(typed: &str) -> String {
 /// in [`crate::workloads::all`]'s order.
 fn script_workloads(cfg: &Config, script: Script) -> Vec<&'static str> {
     crate::workloads::selected(cfg)
-        .filter(|w| script.has(&w.python()))
+        .filter(|w| script.has(&w.python()) && script.beside(cfg, &w.python()))
         .map(|w| w.name())
         .collect()
 }
@@ -119,7 +120,7 @@ fn script_workloads(cfg: &Config, script: Script) -> Vec<&'static str> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Script {
     /// `blog_bench.py`: pure Python, NumPy and Numba, beside the serial
-    /// and parallel rows.
+    /// and parallel rows (Numba's CUDA simulator beside the simulator's).
     Cpu,
     /// `gpu_bench.py`: Numba CUDA and CuPy, beside the CUDA rows.
     Gpu,
@@ -129,8 +130,20 @@ impl Script {
     /// Whether this script runs for the backends `cfg` selects.
     fn runs(self, cfg: &Config) -> bool {
         match self {
-            Script::Cpu => cfg.runs_backend("serial") || cfg.runs_backend("parallel"),
+            Script::Cpu => ["serial", "parallel", "simulator"]
+                .iter()
+                .any(|b| cfg.runs_backend(b)),
             Script::Gpu => cfg.runs_backend("cuda"),
+        }
+    }
+
+    /// Whether the backends its rows of a workload with these
+    /// counterparts stand beside are selected.
+    fn beside(self, cfg: &Config, peers: &PythonPeers) -> bool {
+        match self {
+            Script::Cpu if peers.simulator => cfg.runs_backend("simulator"),
+            Script::Cpu => cfg.runs_backend("serial") || cfg.runs_backend("parallel"),
+            Script::Gpu => true,
         }
     }
 
@@ -165,7 +178,11 @@ pub fn rows_for(cfg: &Config) -> Option<String> {
     }
     let mut parts = Vec::new();
     if Script::Cpu.runs(cfg) {
-        parts.extend(crate::workloads::selected(cfg).filter_map(|w| w.python().cpu));
+        parts.extend(
+            crate::workloads::selected(cfg)
+                .filter(|w| Script::Cpu.beside(cfg, &w.python()))
+                .filter_map(|w| w.python().cpu),
+        );
     }
     if Script::Gpu.active(cfg) {
         parts.push("Numba CUDA and CuPy");
@@ -317,6 +334,8 @@ fn cpu_rows(
         &crate::workloads::matmul::side(cfg).to_string(),
         "--waveform-samples",
         &crate::workloads::waveform::samples(cfg).to_string(),
+        "--warp-sum-elements",
+        &crate::workloads::warp_sum::elements(cfg).to_string(),
     ]);
     if let Some(t) = cfg.threads {
         cmd.args(["--threads", &t.to_string()]);
@@ -521,7 +540,16 @@ mod tests {
         let add = rows_for(&cfg("--size 2x2x2 --workload add --backend parallel")).unwrap();
         assert_eq!(add, "the Python rows (pure Python, NumPy and Numba add)");
         assert_eq!(rows_for(&cfg("--size 2x2x2 --workload map")), None);
-        assert_eq!(rows_for(&cfg("--size 2x2x2 --backend simulator")), None);
+        assert_eq!(
+            rows_for(&cfg("--size 2x2x2 --workload add --backend simulator")),
+            None
+        );
+        assert_eq!(
+            rows_for(&cfg("--size 2x2x2 --backend simulator")).unwrap(),
+            "the Python rows (the same kernels under Numba's CUDA simulator)"
+        );
+        let all = rows_for(&cfg("--size 2x2x2 --backend serial")).unwrap();
+        assert!(!all.contains("CUDA simulator"), "{all}");
         assert!(rows_for(&cfg("--sweep --quick")).unwrap().contains("sweep"));
     }
 

@@ -4,9 +4,11 @@
 //! The simulator calls the very per-thread bodies the device kernels call
 //! (`hotloop_core::grid`), once for every `(block, thread)` of a simulated
 //! one-dimensional grid, with the same [`ThreadIdx`] a GPU thread would
-//! read from its special registers. Block reductions go through simulated
-//! shared memory and barrier phases ([`block`]) that mirror the device's
-//! `__syncthreads()` steps; the host then finishes over the block partials
+//! read from its special registers. Block reductions store the threads'
+//! partials in simulated shared memory ([`block`]) and fold them in the
+//! device's order (`hotloop_core::reduce::block_tree`, the tree of
+//! `hotloop_device::block_reduce`'s warp shuffles); the host then finishes
+//! over the block partials
 //! with the same functions the CUDA host uses. A launch therefore produces
 //! the same partials here as on a GPU, and every result is the CPU
 //! backends' bits at any launch: integer results (Monte Carlo hits,
@@ -30,7 +32,8 @@
 //! - [`reduce`]: `sum`, `max`, `min` and count-where with per-block partials.
 //! - [`montecarlo`]: Monte Carlo pi hit counts.
 //! - [`kernel`]: any user's `#[kernel]` ([`Simulator`]), every thread of a
-//!   block live at once, with real barriers and shared memory.
+//!   block live at once, with real barriers, warps in lockstep, shared
+//!   memory (static and dynamic) and cooperative launches.
 //!
 //! Blocks run in parallel on rayon's pool; the threads of one block run one
 //! after another within each barrier phase, which is a legal schedule of any

@@ -4,9 +4,9 @@
 //! with the misuses reported; per-thread random streams that give the same
 //! values at every launch shape.
 
+use hotloop_device::MAX_BLOCK_SHARED_BYTES;
 use hotloop_device::host::Grid;
 use hotloop_device::prelude::*;
-use hotloop_device::MAX_BLOCK_SHARED_BYTES;
 use hotloop_runtime::Error;
 use hotloop_sim::Simulator;
 

@@ -76,6 +76,7 @@ impl Workload for Add {
         PythonPeers {
             cpu: Some("pure Python, NumPy and Numba add"),
             gpu: true,
+            simulator: false,
         }
     }
 

@@ -177,6 +177,7 @@ impl Workload for BlackScholesWorkload {
         PythonPeers {
             cpu: Some("NumPy and Numba Black-Scholes"),
             gpu: false,
+            simulator: false,
         }
     }
 

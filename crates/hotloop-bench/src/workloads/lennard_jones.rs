@@ -115,6 +115,7 @@ impl Workload for LennardJones {
         PythonPeers {
             cpu: Some("Numba Lennard-Jones"),
             gpu: false,
+            simulator: false,
         }
     }
 

@@ -114,6 +114,7 @@ impl Workload for Matmul {
         PythonPeers {
             cpu: Some("Numba matmul"),
             gpu: false,
+            simulator: false,
         }
     }
 

@@ -21,6 +21,7 @@ pub mod matmul;
 pub mod pi;
 pub mod reduce;
 pub mod stencil;
+pub mod warp_sum;
 pub mod waveform;
 
 use crate::config::{Catalogue, Config};
@@ -41,6 +42,7 @@ static ALL: &[&dyn Workload] = &[
     &lennard_jones::LennardJones,
     &matmul::Matmul,
     &waveform::Waveform,
+    &warp_sum::WarpSum,
 ];
 
 /// Every workload: the one list the rest of the suite reads.
@@ -135,6 +137,9 @@ pub struct PythonPeers {
     pub cpu: Option<&'static str>,
     /// Whether `python/gpu_bench.py` measures it beside the CUDA rows.
     pub gpu: bool,
+    /// Whether `blog_bench.py`'s rows of it stand beside the simulator's
+    /// (Numba's CUDA simulator) rather than the serial and parallel ones.
+    pub simulator: bool,
 }
 
 /// The workloads `cfg` selects, in [`all`]'s order.
@@ -294,6 +299,7 @@ mod tests {
                 "lennard_jones",
                 "matmul",
                 "waveform",
+                "warp-sum",
                 "pi"
             ]
         );

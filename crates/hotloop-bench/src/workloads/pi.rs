@@ -93,6 +93,7 @@ impl Workload for Pi {
         PythonPeers {
             cpu: Some("Numba Monte Carlo"),
             gpu: true,
+            simulator: false,
         }
     }
 

@@ -119,6 +119,7 @@ impl Workload for Waveform {
         PythonPeers {
             cpu: Some("NumPy and Numba zero suppression"),
             gpu: false,
+            simulator: false,
         }
     }
 

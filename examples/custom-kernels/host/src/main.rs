@@ -23,13 +23,12 @@ use hotloop_cuda::Module;
 use hotloop_device::host::Launcher;
 use hotloop_device::{DeviceCopy, bf16, f16};
 use hotloop_sim::{HostArray, Simulator};
-use std::fmt::Display;
 use std::process::ExitCode;
 
 mod ports;
 
 /// Numba's device-array flow on either backend.
-trait Launch: Launcher<Error: Display> {
+trait Launch: Launcher<Error = Error> {
     fn name(&self) -> String;
     fn put<A: HostArray + ?Sized>(&self, host: &A) -> Result<Self::Array<A::Elem>, String>;
     fn zeros<T: DeviceCopy>(&self, shape: impl IntoDimension) -> Result<Self::Array<T>, String>;

@@ -7,6 +7,7 @@ use custom_kernels::ports::{
     TILE, barrier_votes, block_cumsum, grid_shift, jacobi_relax_core, monte_carlo_pi,
     reverse_blocks, shuffle_sum, warp_calls,
 };
+use hotloop::Error;
 use hotloop::ndarray::Array2;
 use hotloop_device::RandomStream;
 use hotloop_device::host::Grid;
@@ -125,6 +126,21 @@ pub fn run<B: Launch>(b: &B, row: &mut impl FnMut(&str, String, Check)) {
             r,
         );
     }
+    // Beyond any device: 1 MiB of shared memory a block, and a cooperative
+    // grid of a million blocks; each refused with a typed error before it
+    // runs (the launch's arrays untouched).
+    let r = (|| {
+        let d = b.put(&y)?;
+        let (mut out, mut len) = (b.zeros::<f64>(y.len())?, b.zeros::<u64>(1)?);
+        let grid = Grid::from((4u32, 1024u32)).with_shared_bytes(1 << 20);
+        let shared = reverse_blocks::launch(b, grid, &d, &mut out, &mut len);
+        let mut a = b.zeros::<u64>(1 << 20)?;
+        let grid = Grid::from((1u32 << 20, 1u32)).cooperative();
+        let coop = grid_shift::launch(b, grid, &mut a, 1);
+        let limit = |e: Error| matches!(e, Error::LimitExceeded { .. });
+        Ok(shared.is_err_and(limit) && coop.is_err_and(limit) && b.get(&len)? == [0])
+    })();
+    row("limits (shared memory, co-residency)", "refused".into(), r);
 }
 
 /// The Laplace solver's loop as the Python program runs it (sweep, swap,
