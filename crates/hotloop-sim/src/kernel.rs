@@ -331,7 +331,21 @@ unsafe impl Launcher for Simulator {
             // barrier waits for all of them.
             std::thread::scope(|s| {
                 for b in 0..blocks {
-                    s.spawn(move || run(b));
+                    let spawned = std::thread::Builder::new().spawn_scoped(s, move || run(b));
+                    if spawned.is_err() {
+                        // The blocks already waiting see the launch fail.
+                        launch.fail(
+                            b,
+                            Error::LimitExceeded {
+                                kernel: kernel.name,
+                                what: "OS threads of a simulated cooperative launch (one a block)",
+                                requested: blocks,
+                                limit: b,
+                                advice: "the system refused another thread; launch fewer blocks",
+                            },
+                        );
+                        break;
+                    }
                 }
             });
         } else {
@@ -541,9 +555,9 @@ impl Turn {
 }
 
 /// One simulated thread's link to its block: its coroutine's yielder (for
-/// a collective call and the end of a slice), the block, its warp, what it
-/// has done this turn, and the collective call it waits at (taken by the
-/// scheduler, which leaves its result).
+/// a collective call and the end of a slice), the block's shared memory,
+/// what it has done this turn, and the collective call it waits at (taken
+/// by the scheduler, which leaves its result).
 struct ThreadSlot<'b> {
     yielder: Cell<*const Yielder<(), Pause>>,
     shared: &'b SharedMemory,

@@ -1,8 +1,11 @@
 //! The warp and block collectives on the simulator against the CPU: every
-//! shuffle for every element type, the votes and matches, the barrier's
-//! reductions, block reductions and scans, at one warp, a partial last
-//! warp, 1024 threads, many blocks and 2-D blocks; and each misuse CUDA
-//! leaves undefined as an error naming the kernel, block, warp and lanes.
+//! shuffle for every element type, block reductions and scans, at one
+//! warp, a partial last warp, 1024 threads, many blocks and 2-D blocks;
+//! and each misuse CUDA leaves undefined as an error naming the kernel,
+//! block, warp and lanes. (The votes, matches, bit intrinsics and the
+//! barrier's reductions are checked at such shapes by
+//! `examples/custom-kernels`, whose host `cargo xtask test` runs on the
+//! simulator, and the GPU kit on a GPU.)
 
 use hotloop_core::reduce::{Reduction, block_tree};
 use hotloop_device::prelude::*;
@@ -94,149 +97,6 @@ fn shuffles_of_every_element_type_match_the_cpu() {
     shuffle_case(|i| -((i as i64) << 33) - 5);
     shuffle_case(|i| i as f32 * 0.37 - 11.5);
     shuffle_case(|i| (i as f64).sqrt() * 1e300);
-}
-
-/// Per thread: ballot of `x[i] odd`, all, any, eq, match_any of `x[i] % 3`,
-/// match_all of `x[i] / 1000`, activemask, lanemask_lt, and the bit
-/// intrinsics of `x[i]`.
-#[kernel]
-pub fn votes(x: &[u32], out: Out<u32>) {
-    let i = grid_1d();
-    let mask = warp_mask();
-    let v = x[i];
-    let odd = v % 2 == 1;
-    let row = [
-        ballot_sync(mask, odd),
-        all_sync(mask, odd) as u32,
-        any_sync(mask, odd) as u32,
-        eq_sync(mask, odd) as u32,
-        match_any_sync(mask, v % 3),
-        {
-            let (m, ok) = match_all_sync(mask, (v / 1000) as u64);
-            assert_eq!(ok, m != 0);
-            m
-        },
-        activemask(),
-        lanemask_lt(),
-        popc(v) + 100 * ffs(v) + 10_000 * clz(v),
-        brev(v),
-    ];
-    for (k, r) in row.into_iter().enumerate() {
-        out.set(10 * i + k, r);
-    }
-}
-
-#[test]
-fn votes_matches_and_bit_intrinsics_match_the_cpu() {
-    let sim = Simulator::new();
-    for (blocks, threads) in SHAPES {
-        let n = (blocks * threads) as usize;
-        // All odd in block 0's first warp, then mixed.
-        let x: Vec<u32> = (0..n)
-            .map(|i| {
-                if i < 32 {
-                    2 * i as u32 + 1
-                } else {
-                    (i as u32).wrapping_mul(2_654_435_761) >> 7
-                }
-            })
-            .collect();
-        let d_x = sim.to_device(&x).unwrap();
-        let mut d_out = sim.device_array::<u32>(10 * n).unwrap();
-        votes::launch(&sim, (blocks, threads), &d_x, &mut d_out).unwrap();
-        let got = d_out.copy_to_host().unwrap();
-        let t = threads as usize;
-        for i in 0..n {
-            let (b, r) = (i / t, i % t);
-            let first = b * t + r / 32 * 32;
-            let lanes = (t - r / 32 * 32).min(32);
-            let lane = r % 32;
-            let warp = &x[first..first + lanes];
-            let bits = |f: &dyn Fn(u32) -> bool| {
-                (0..lanes)
-                    .filter(|&l| f(warp[l]))
-                    .fold(0u32, |m, l| m | 1 << l)
-            };
-            let odd = |v: u32| v % 2 == 1;
-            let v = x[i];
-            let full = if lanes == 32 {
-                u32::MAX
-            } else {
-                (1 << lanes) - 1
-            };
-            let want = [
-                bits(&odd),
-                warp.iter().all(|&w| odd(w)) as u32,
-                warp.iter().any(|&w| odd(w)) as u32,
-                (warp.iter().all(|&w| odd(w)) || !warp.iter().any(|&w| odd(w))) as u32,
-                bits(&|w| w % 3 == v % 3),
-                if warp.iter().all(|&w| w / 1000 == v / 1000) {
-                    full
-                } else {
-                    0
-                },
-                full,
-                (1u32 << lane) - 1,
-                v.count_ones()
-                    + 100 * if v == 0 { 0 } else { v.trailing_zeros() + 1 }
-                    + 10_000 * v.leading_zeros(),
-                v.reverse_bits(),
-            ];
-            assert_eq!(
-                got[10 * i..10 * i + 10],
-                want,
-                "{blocks}x{threads}, thread {i}"
-            );
-        }
-    }
-}
-
-/// The barrier's reductions: how many threads of the block hold an odd
-/// value, whether all do, whether any does.
-#[kernel]
-pub fn barrier_votes(x: &[u32], out: Out<u32>) {
-    let i = grid_1d();
-    let odd = x[i] % 2 == 1;
-    let count = sync_threads_count(odd);
-    let all = sync_threads_and(odd);
-    let any = sync_threads_or(odd);
-    threadfence_block();
-    threadfence();
-    threadfence_system();
-    out.set(3 * i, count);
-    out.set(3 * i + 1, all as u32);
-    out.set(3 * i + 2, any as u32);
-}
-
-#[test]
-fn barrier_reductions_count_and_vote_over_the_block() {
-    let sim = Simulator::new();
-    for (blocks, threads) in SHAPES {
-        let n = (blocks * threads) as usize;
-        // Block 0 all odd; block 1 all even; the others mixed.
-        let t = threads as usize;
-        let x: Vec<u32> = (0..n)
-            .map(|i| match i / t {
-                0 => 1,
-                1 => 2,
-                _ => (i * i % 7) as u32,
-            })
-            .collect();
-        let d_x = sim.to_device(&x).unwrap();
-        let mut d_out = sim.device_array::<u32>(3 * n).unwrap();
-        barrier_votes::launch(&sim, (blocks, threads), &d_x, &mut d_out).unwrap();
-        let got = d_out.copy_to_host().unwrap();
-        for i in 0..n {
-            let blk = &x[i / t * t..(i / t + 1) * t];
-            let odd = blk.iter().filter(|&&v| v % 2 == 1).count() as u32;
-            let want = [odd, (odd == threads) as u32, (odd > 0) as u32];
-            assert_eq!(
-                got[3 * i..3 * i + 3],
-                want,
-                "{blocks}x{threads}, thread {i}"
-            );
-        }
-    }
 }
 
 /// Block collectives over a 2-D block: the sum (f64, in the device's
