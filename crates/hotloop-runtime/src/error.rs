@@ -219,6 +219,23 @@ pub enum Error {
         /// What they did, naming the call.
         problem: String,
     },
+    /// Two streams' operations on one device array with nothing ordering
+    /// them (no event waited on, no synchronization between), one of them
+    /// a write: on a GPU they may run at once or in either order; the
+    /// simulator reports it before running the second.
+    #[error(
+        "race on {array}: {second} is not ordered after {first}; record an event after the \
+         first (stream.record()) and wait for it on the second's stream (wait_event), or \
+         synchronize between them"
+    )]
+    Race {
+        /// The array, by its name or its type and shape.
+        array: String,
+        /// The earlier operation and its stream.
+        first: String,
+        /// The later one, its stream, and whether it reads or writes.
+        second: String,
+    },
     /// A launch needs more than a limit allows: shared memory per block
     /// beyond the GPU's, or more simulated threads than the simulator's
     /// budget. Found before the launch or when the block asks for it,

@@ -84,7 +84,13 @@ pub struct Simulator {
     thread_budget: u64,
     stall_timeout: Duration,
     max_shared_bytes: usize,
+    /// Which simulated device: its streams' order is tracked apart from
+    /// other simulators'.
+    device: u64,
 }
+
+/// The next simulated device's number.
+static NEXT_DEVICE: AtomicU64 = AtomicU64::new(1);
 
 impl Default for Simulator {
     fn default() -> Self {
@@ -93,14 +99,22 @@ impl Default for Simulator {
 }
 
 impl Simulator {
-    /// The simulator, with a budget of [`DEFAULT_THREAD_BUDGET`] threads a
-    /// launch and a [`DEFAULT_STALL_TIMEOUT`].
-    pub const fn new() -> Self {
+    /// A simulated device, with a budget of [`DEFAULT_THREAD_BUDGET`]
+    /// threads a launch and a [`DEFAULT_STALL_TIMEOUT`]. Its copies are the
+    /// same device; another `new()` is another device, whose streams
+    /// ([`Simulator::stream`]) are ordered apart.
+    pub fn new() -> Self {
         Simulator {
             thread_budget: DEFAULT_THREAD_BUDGET,
             stall_timeout: DEFAULT_STALL_TIMEOUT,
             max_shared_bytes: MAX_BLOCK_SHARED_BYTES,
+            device: NEXT_DEVICE.fetch_add(1, Ordering::Relaxed),
         }
+    }
+
+    /// Its device number.
+    pub(crate) fn device(&self) -> u64 {
+        self.device
     }
 
     /// The most simulated threads (blocks times threads per block) one
@@ -146,6 +160,8 @@ impl Simulator {
             data: img.data.into_owned(),
             layout: img.layout,
             origin: img.origin,
+            device: self.device,
+            name: None,
         })
     }
 
@@ -164,6 +180,8 @@ impl Simulator {
             data: try_zeroed_vec::<T>("simulated device array", layout.len())?,
             layout,
             origin: 0,
+            device: self.device,
+            name: None,
         })
     }
 
@@ -174,12 +192,17 @@ impl Simulator {
             data: try_zeroed_vec::<T>("simulated device array", like.data.len())?,
             layout: like.layout,
             origin: like.origin,
+            device: self.device,
+            name: None,
         })
     }
 
-    /// Waits for the launches so far (`cuda.synchronize()`): the simulator
-    /// runs each launch to its end, so there is nothing to wait for.
-    pub fn synchronize(&self) {}
+    /// Waits for the work so far, of every stream (`cuda.synchronize()`):
+    /// the simulator runs each launch and copy as it is queued, so this
+    /// only orders the host after the streams' work.
+    pub fn synchronize(&self) {
+        crate::stream::default_stream(self.device);
+    }
 }
 
 /// An array in the simulator's "device memory" (host memory), with its
@@ -191,18 +214,95 @@ pub struct SimArray<T> {
     layout: Layout,
     /// Element `[0, 0, ..]`'s index in `data`.
     origin: usize,
+    /// The simulated device it belongs to.
+    device: u64,
+    /// What the race reports call it.
+    name: Option<String>,
+}
+
+impl<T> Drop for SimArray<T> {
+    fn drop(&mut self) {
+        // Its address may be reused: its history goes with it.
+        crate::stream::forget(self.data.as_ptr() as u64 + (self.origin * size_of::<T>()) as u64);
+    }
 }
 
 impl<T: DeviceCopy> SimArray<T> {
     /// A host copy in C order, the array's logical order
-    /// (`copy_to_host()`, flattened).
+    /// (`copy_to_host()`, flattened), on the default stream: after every
+    /// stream's work so far.
     pub fn copy_to_host(&self) -> Result<Vec<T>> {
+        crate::stream::default_stream(self.device);
+        self.host_copy()
+    }
+
+    /// [`SimArray::copy_to_host`] without the default stream's order.
+    pub(crate) fn host_copy(&self) -> Result<Vec<T>> {
         logical(&self.data, &self.layout, self.origin)
     }
 
     /// A host copy with the array's shape (`copy_to_host()`).
     pub fn copy_to_host_array(&self) -> Result<ArrayD<T>> {
+        crate::stream::default_stream(self.device);
         to_ndarray(&self.data, &self.layout, self.origin)
+    }
+
+    /// Copies `host` (the array's elements in C order) into it, on the
+    /// default stream (Numba's `d.copy_to_device(a)`): an array reused
+    /// without a new allocation.
+    pub fn copy_to_device(&mut self, host: &[T]) -> Result<()> {
+        crate::stream::default_stream(self.device);
+        self.copy_from_host(host)
+    }
+
+    /// [`SimArray::copy_to_device`] without the default stream's order.
+    pub(crate) fn copy_from_host(&mut self, host: &[T]) -> Result<()> {
+        if host.len() != self.layout.len() {
+            return Err(Error::LengthMismatch {
+                name: "copy_to_device's host array",
+                len: host.len(),
+                shape: self.layout.shape().to_vec(),
+                needed: self.layout.len(),
+            });
+        }
+        if self.layout.is_standard() {
+            self.data[self.origin..self.origin + host.len()].copy_from_slice(host);
+            return Ok(());
+        }
+        // A strided array: each element at its place, in C order.
+        let (shape, strides) = (self.layout.shape().to_vec(), self.layout.strides().to_vec());
+        let mut ix = vec![0usize; shape.len()];
+        let mut at = self.origin as isize;
+        for &v in host {
+            self.data[at as usize] = v;
+            for d in (0..shape.len()).rev() {
+                ix[d] += 1;
+                at += strides[d];
+                if ix[d] < shape[d] {
+                    break;
+                }
+                at -= strides[d] * shape[d] as isize;
+                ix[d] = 0;
+            }
+        }
+        Ok(())
+    }
+
+    /// The array, named `name` in the simulator's race reports.
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        if !self.is_empty() {
+            crate::stream::name(self.addr(), &name);
+        }
+        self.name = Some(name);
+        self
+    }
+
+    /// What the race reports call it: its name, else its type and shape.
+    pub(crate) fn label(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("a {:?} array of shape {:?}", T::ELEM, self.layout.shape()))
     }
 
     /// Its shape and strides.
@@ -244,7 +344,23 @@ unsafe impl Launcher for Simulator {
     type Run = ();
     type Error = Error;
 
+    /// A launch on the default stream: after every stream's work so far.
     fn launch(
+        &self,
+        kernel: &'static KernelInfo,
+        grid: Grid,
+        args: &Args,
+        body: &(dyn Fn(&Args) + Sync),
+    ) -> Result<()> {
+        crate::stream::default_stream(self.device);
+        self.run(kernel, grid, args, body)
+    }
+}
+
+impl Simulator {
+    /// Runs a launch to its end: the blocks, in parallel, or all at once
+    /// for a cooperative one. The caller has ordered it among the streams.
+    pub(crate) fn run(
         &self,
         kernel: &'static KernelInfo,
         grid: Grid,

@@ -34,6 +34,8 @@
 //! - [`kernel`]: any user's `#[kernel]` ([`Simulator`]), every thread of a
 //!   block live at once, with real barriers, warps in lockstep, shared
 //!   memory (static and dynamic) and cooperative launches.
+//! - [`stream`]: streams and events ([`SimStream`], [`SimEvent`]), with
+//!   the races between streams reported.
 //!
 //! Blocks run in parallel on rayon's pool; the threads of one block run one
 //! after another within each barrier phase, which is a legal schedule of any
@@ -51,6 +53,7 @@ pub mod montecarlo;
 pub mod reduce;
 pub mod runtime;
 pub mod stencil;
+pub mod stream;
 
 pub use block::{Block, ThreadOrder};
 pub use grid::{DEFAULT_MAX_BLOCKS, Grid, default_launch};
@@ -58,3 +61,4 @@ pub use hotloop_runtime::LaunchConfig;
 pub use hotloop_runtime::transfer::HostArray;
 pub use kernel::{SimArray, Simulator};
 pub use runtime::Sim;
+pub use stream::{SimEvent, SimStream};

@@ -1,0 +1,344 @@
+//! Streams and events on the simulator (Numba's `cuda.stream()`,
+//! `to_device(a, stream=s)`, `kernel[grid, block, s]`, `cuda.event()`),
+//! with the ordering CUDA promises checked instead of assumed.
+//!
+//! A stream is a queue of copies and launches run in order. The simulator
+//! runs each as it is queued, which is one schedule a GPU may choose; what
+//! it adds is the check that the program does not depend on that choice.
+//! It keeps a vector clock per stream and one for the host: an operation on
+//! stream `s` is ordered after the earlier operations of `s`, after what
+//! the host had finished when it queued it (synchronous copies, streams it
+//! synchronized), and after the operations before any event `s` waits on.
+//! Each device array remembers its last write and its reads since; an
+//! operation that writes an array another stream read or wrote, or reads
+//! one another stream wrote, without such an order between them is a race
+//! on a GPU (the two may run at once, in either order) and here an
+//! [`Error::Race`] naming the array, both streams and both operations,
+//! before the second one runs.
+
+use crate::kernel::{SimArray, Simulator};
+use hotloop_device::DeviceCopy;
+use hotloop_device::host::{Args, Buffer, Grid, KernelInfo, Launcher, ParamKind};
+use hotloop_runtime::transfer::HostArray;
+use hotloop_runtime::{Error, Result};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::time::Instant;
+
+/// A stream's or the host's position: for each stream, how many of its
+/// operations are known to have finished.
+type Clock = HashMap<u64, u64>;
+
+/// One operation on an array: the stream that ran it, its number in that
+/// stream, and what it was.
+#[derive(Clone, Debug)]
+struct Access {
+    stream: u64,
+    seq: u64,
+    what: String,
+}
+
+/// An array's accesses the next one must be ordered after.
+#[derive(Default)]
+struct History {
+    name: String,
+    write: Option<Access>,
+    reads: Vec<Access>,
+}
+
+/// Every stream's device and clock, each device's host clock, and every
+/// tracked array's history, by the address of its first element.
+#[derive(Default)]
+struct Tracker {
+    streams: HashMap<u64, (u64, Clock)>,
+    host: HashMap<u64, Clock>,
+    arrays: HashMap<u64, History>,
+}
+
+static TRACKER: LazyLock<Mutex<Tracker>> = LazyLock::new(Mutex::default);
+static NEXT_STREAM: AtomicU64 = AtomicU64::new(1);
+
+fn tracker() -> MutexGuard<'static, Tracker> {
+    TRACKER.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `into`, each entry raised to `from`'s.
+fn merge(into: &mut Clock, from: &Clock) {
+    for (&s, &n) in from {
+        let e = into.entry(s).or_insert(0);
+        *e = (*e).max(n);
+    }
+}
+
+/// Whether `clock` has seen `a` finish.
+fn after(clock: &Clock, a: &Access) -> bool {
+    clock.get(&a.stream).is_some_and(|&n| n >= a.seq)
+}
+
+/// Forgets the array at `addr` (it was freed; the address may be reused).
+pub(crate) fn forget(addr: u64) {
+    if let Ok(mut t) = TRACKER.lock() {
+        t.arrays.remove(&addr);
+    }
+}
+
+/// Names the array at `addr` in the race reports.
+pub(crate) fn name(addr: u64, name: &str) {
+    tracker().arrays.entry(addr).or_default().name = name.to_string();
+}
+
+/// An operation of `device`'s default stream (Numba's stream 0, CUDA's
+/// legacy default stream): it waits for every stream's work so far, so the
+/// host is ordered after all of it.
+pub(crate) fn default_stream(device: u64) {
+    let mut t = tracker();
+    let mut all = t.host.remove(&device).unwrap_or_default();
+    for (d, clock) in t.streams.values() {
+        if *d == device {
+            merge(&mut all, clock);
+        }
+    }
+    t.host.insert(device, all);
+}
+
+/// A stream of the simulator: copies and launches in order (Numba's
+/// `cuda.stream()`). Launch a kernel on it with the typed launcher,
+/// `my_kernel::launch(&stream, grid, ..)`.
+#[derive(Debug)]
+pub struct SimStream {
+    sim: Simulator,
+    id: u64,
+}
+
+/// A point in a stream (Numba's `cuda.event()`, recorded with
+/// [`SimStream::record`]): another stream can wait for it, and two events
+/// of one stream time the work between them.
+#[derive(Clone, Debug)]
+pub struct SimEvent {
+    clock: Clock,
+    at: Instant,
+}
+
+impl SimEvent {
+    /// Wall time from `start` to this event (Numba's
+    /// `cuda.event_elapsed_time(start, end)`, in a `Duration`): in the
+    /// simulator, the host time between the two records, each stream's
+    /// work running as it is queued.
+    pub fn elapsed_since(&self, start: &SimEvent) -> std::time::Duration {
+        self.at.saturating_duration_since(start.at)
+    }
+}
+
+impl Simulator {
+    /// A new stream (Numba's `cuda.stream()`).
+    pub fn stream(&self) -> SimStream {
+        let id = NEXT_STREAM.fetch_add(1, Ordering::Relaxed);
+        tracker().streams.insert(id, (self.device(), Clock::new()));
+        SimStream { sim: *self, id }
+    }
+}
+
+impl Drop for SimStream {
+    fn drop(&mut self) {
+        // Destroying a stream waits for its work (as CUDA's
+        // `cudaStreamDestroy` lets it finish): the host is ordered after it.
+        let mut t = tracker();
+        if let Some((device, clock)) = t.streams.remove(&self.id) {
+            merge(t.host.entry(device).or_default(), &clock);
+        }
+    }
+}
+
+impl SimStream {
+    /// The stream's number, as the race reports name it ("stream 3").
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Checks the operation `what` on the arrays `accesses` (address,
+    /// name, whether it writes) against their histories, then records it
+    /// and advances the stream; `Err` names the first race.
+    fn order(&self, what: &str, accesses: &[(u64, String, bool)]) -> Result<()> {
+        let mut t = tracker();
+        let device = self.sim.device();
+        let host = t.host.get(&device).cloned().unwrap_or_default();
+        let (_, clock) = t.streams.entry(self.id).or_insert((device, Clock::new()));
+        // Everything the host finished before queuing this, this stream
+        // has finished too.
+        merge(clock, &host);
+        let seq = clock.get(&self.id).copied().unwrap_or(0) + 1;
+        let clock = clock.clone();
+        for (addr, name, writes) in accesses {
+            let h = t.arrays.entry(*addr).or_default();
+            if h.name.is_empty() {
+                h.name.clone_from(name);
+            }
+            let mut earlier: Vec<&Access> = h.write.iter().collect();
+            if *writes {
+                earlier.extend(&h.reads);
+            }
+            if let Some(e) = earlier
+                .into_iter()
+                .find(|a| a.stream != self.id && !after(&clock, a))
+            {
+                return Err(Error::Race {
+                    array: h.name.clone(),
+                    first: format!("{} on stream {}", e.what, e.stream),
+                    second: format!(
+                        "{what} on stream {} ({})",
+                        self.id,
+                        if *writes { "writes" } else { "reads" }
+                    ),
+                });
+            }
+        }
+        let me = Access {
+            stream: self.id,
+            seq,
+            what: what.to_string(),
+        };
+        for (addr, _, writes) in accesses {
+            let h = t.arrays.get_mut(addr).expect("entered above");
+            if *writes {
+                h.write = Some(me.clone());
+                h.reads.clear();
+            } else {
+                h.reads.retain(|a| a.stream != self.id);
+                h.reads.push(me.clone());
+            }
+        }
+        let (_, clock) = t.streams.get_mut(&self.id).expect("entered above");
+        clock.insert(self.id, seq);
+        Ok(())
+    }
+
+    /// A device copy of `host` made on this stream (`cuda.to_device(a,
+    /// stream=s)`).
+    pub fn to_device<A: HostArray + ?Sized>(&self, host: &A) -> Result<SimArray<A::Elem>> {
+        let d = self.sim.to_device(host)?;
+        if !d.is_empty() {
+            self.order("to_device", &[(d.addr(), d.label(), true)])?;
+        }
+        Ok(d)
+    }
+
+    /// Copies `host` into `device` on this stream (`d.copy_to_device(a,
+    /// stream=s)`); the lengths must match.
+    pub fn copy_to_device<T: DeviceCopy>(
+        &self,
+        host: &[T],
+        device: &mut SimArray<T>,
+    ) -> Result<()> {
+        if !device.is_empty() {
+            self.order("copy_to_device", &[(device.addr(), device.label(), true)])?;
+        }
+        device.copy_from_host(host)
+    }
+
+    /// Copies `device` into `host` on this stream, in C order
+    /// (`d.copy_to_host(ary, stream=s)`); the lengths must match.
+    pub fn copy_to_host<T: DeviceCopy>(&self, device: &SimArray<T>, host: &mut [T]) -> Result<()> {
+        if !device.is_empty() {
+            self.order("copy_to_host", &[(device.addr(), device.label(), false)])?;
+        }
+        let v = device.host_copy()?;
+        if v.len() != host.len() {
+            return Err(Error::LengthMismatch {
+                name: "copy_to_host's host buffer",
+                len: host.len(),
+                shape: device.shape().to_vec(),
+                needed: v.len(),
+            });
+        }
+        host.copy_from_slice(&v);
+        Ok(())
+    }
+
+    /// Records an event here (`event.record(stream=s)`).
+    pub fn record(&self) -> SimEvent {
+        let t = tracker();
+        SimEvent {
+            clock: t
+                .streams
+                .get(&self.id)
+                .map(|(_, c)| c.clone())
+                .unwrap_or_default(),
+            at: Instant::now(),
+        }
+    }
+
+    /// Orders this stream's later work after `event` (`s.wait_event(e)`,
+    /// CUDA's `cudaStreamWaitEvent`): without such a wait, or a host
+    /// synchronization between them, two streams' uses of one array race.
+    pub fn wait_event(&self, event: &SimEvent) {
+        let mut t = tracker();
+        if let Some((_, clock)) = t.streams.get_mut(&self.id) {
+            merge(clock, &event.clock);
+        }
+    }
+
+    /// Waits for the stream's work (`s.synchronize()`): in the simulator
+    /// it has run; the host is now ordered after it.
+    pub fn synchronize(&self) {
+        let mut t = tracker();
+        if let Some((device, clock)) = t.streams.get(&self.id).cloned() {
+            merge(t.host.entry(device).or_default(), &clock);
+        }
+    }
+
+    /// Whether the stream's work has finished (CUDA's `cudaStreamQuery`):
+    /// always, in the simulator, which runs it as it is queued.
+    pub fn query(&self) -> bool {
+        true
+    }
+}
+
+// SAFETY: as the simulator's own: `body` runs on this launch's arrays,
+// host memory borrowed for the launch, from simulated threads only.
+unsafe impl Launcher for SimStream {
+    type Array<T: DeviceCopy> = SimArray<T>;
+    type Run = ();
+    type Error = Error;
+
+    fn launch(
+        &self,
+        kernel: &'static KernelInfo,
+        grid: Grid,
+        args: &Args,
+        body: &(dyn Fn(&Args) + Sync),
+    ) -> Result<()> {
+        let accesses: Vec<(u64, String, bool)> = args
+            .as_slice()
+            .iter()
+            .filter_map(|a| {
+                let writes = match a.kind {
+                    ParamKind::Slice(_) => false,
+                    ParamKind::Out(_) => true,
+                    ParamKind::Array { written, .. } => written,
+                    _ => return None,
+                };
+                // An empty array has no elements to race on (and no
+                // address of its own).
+                (a.value > 0).then(|| (a.addr, name_of(a.addr, a.kind, a.value), writes))
+            })
+            .collect();
+        self.order(&format!("launch {}", kernel.name), &accesses)?;
+        self.sim.run(kernel, grid, args, body)
+    }
+}
+
+/// The name the tracker holds for the array at `addr`, else its element
+/// type, length and address.
+fn name_of(addr: u64, kind: ParamKind, len: u64) -> String {
+    let known = tracker().arrays.get(&addr).map(|h| h.name.clone());
+    known.filter(|n| !n.is_empty()).unwrap_or_else(|| {
+        let elem = match kind {
+            ParamKind::Slice(e) | ParamKind::Out(e) | ParamKind::Array { elem: e, .. } => {
+                format!("{e:?}")
+            }
+            _ => "an".into(),
+        };
+        format!("a {elem} array of {len} elements at {addr:#x}")
+    })
+}

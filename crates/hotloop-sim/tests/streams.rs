@@ -1,0 +1,155 @@
+//! Streams and events on the simulator: a pipeline of copies and launches
+//! over two streams, ordered by events, gives the CPU's answer; the same
+//! program with an order missing is a race report naming the array, the
+//! streams and the operations, before the racing operation runs.
+
+use hotloop_device::prelude::*;
+use hotloop_runtime::Error;
+use hotloop_sim::Simulator;
+
+/// `out[i] = x[i] + 2`, grid-stride.
+#[kernel]
+pub fn add_two(x: &[f64], out: Out<f64>) {
+    for i in grid_stride(x.len()) {
+        out.set(i, x[i] + 2.0);
+    }
+}
+
+/// Numba's pipelined add-2: chunk `c` goes to stream `c % 2`, copy in,
+/// kernel, copy out; each stream reuses its own pair of device arrays,
+/// which the stream's order protects.
+#[test]
+fn a_pipeline_over_two_streams_gives_the_cpus_answer() {
+    let sim = Simulator::new();
+    let n = 8 * 4096;
+    let x: Vec<f64> = (0..n).map(|i| i as f64 * 0.5).collect();
+    let mut out = vec![0.0; n];
+    let streams = [sim.stream(), sim.stream()];
+    let chunk = n / 8;
+    let mut d_in: Vec<_> = (0..2)
+        .map(|s| {
+            sim.device_array::<f64>(chunk)
+                .unwrap()
+                .named(format!("d_in {s}"))
+        })
+        .collect();
+    let mut d_out: Vec<_> = (0..2)
+        .map(|s| {
+            sim.device_array::<f64>(chunk)
+                .unwrap()
+                .named(format!("d_out {s}"))
+        })
+        .collect();
+    let start = streams[0].record();
+    for (c, (x, out)) in x.chunks(chunk).zip(out.chunks_mut(chunk)).enumerate() {
+        let s = c % 2;
+        let st = &streams[s];
+        st.copy_to_device(x, &mut d_in[s]).unwrap();
+        add_two::launch(st, (16, 128), &d_in[s], &mut d_out[s]).unwrap();
+        st.copy_to_host(&d_out[s], out).unwrap();
+    }
+    let end = streams[0].record();
+    for s in &streams {
+        s.synchronize();
+        assert!(s.query());
+    }
+    let want: Vec<f64> = x.iter().map(|v| v + 2.0).collect();
+    assert_eq!(out, want);
+    let _ = end.elapsed_since(&start);
+}
+
+fn race(e: Error) -> (String, String, String) {
+    match e {
+        Error::Race {
+            array,
+            first,
+            second,
+        } => (array, first, second),
+        other => panic!("not a race: {other}"),
+    }
+}
+
+#[test]
+fn a_read_on_another_stream_without_an_event_is_a_race() {
+    let sim = Simulator::new();
+    let (s1, s2) = (sim.stream(), sim.stream());
+    let x = vec![1.0; 1000];
+    let mut d_x = sim.device_array::<f64>(1000).unwrap().named("d_x");
+    let mut d_y = sim.device_array::<f64>(1000).unwrap().named("d_y");
+    s1.copy_to_device(&x, &mut d_x).unwrap();
+    // Stream 2 reads d_x while stream 1's copy may still be writing it.
+    let e = add_two::launch(&s2, (4, 64), &d_x, &mut d_y).unwrap_err();
+    let msg = e.to_string();
+    let (array, first, second) = race(e);
+    assert_eq!(array, "d_x");
+    assert_eq!(first, format!("copy_to_device on stream {}", s1.id()));
+    assert_eq!(
+        second,
+        format!("launch add_two on stream {} (reads)", s2.id())
+    );
+    assert!(msg.contains("wait_event"), "{msg}");
+    // The racing launch did not run.
+    assert_eq!(d_y.copy_to_host().unwrap(), vec![0.0; 1000]);
+
+    // With the event, the same program runs.
+    let (s1, s2) = (sim.stream(), sim.stream());
+    let mut d_x = sim.device_array::<f64>(1000).unwrap();
+    s1.copy_to_device(&x, &mut d_x).unwrap();
+    let copied = s1.record();
+    s2.wait_event(&copied);
+    add_two::launch(&s2, (4, 64), &d_x, &mut d_y).unwrap();
+    s2.synchronize();
+    assert_eq!(d_y.copy_to_host().unwrap(), vec![3.0; 1000]);
+}
+
+#[test]
+fn a_write_after_another_streams_read_is_a_race_and_host_syncs_order() {
+    let sim = Simulator::new();
+    let (s1, s2) = (sim.stream(), sim.stream());
+    let x = vec![1.0; 512];
+    let d_x = sim.to_device(&x).unwrap().named("input");
+    let mut d_y = sim.device_array::<f64>(512).unwrap().named("output");
+    add_two::launch(&s1, (2, 64), &d_x, &mut d_y).unwrap();
+    // Stream 2 overwrites the input stream 1's kernel may still be reading.
+    let mut d_x = d_x;
+    let (array, first, second) = race(s2.copy_to_device(&x, &mut d_x).unwrap_err());
+    assert_eq!(array, "input");
+    assert_eq!(first, format!("launch add_two on stream {}", s1.id()));
+    assert_eq!(
+        second,
+        format!("copy_to_device on stream {} (writes)", s2.id())
+    );
+    // A write-write race: both streams write the output.
+    let (array, ..) = race(add_two::launch(&s2, (2, 64), &d_x, &mut d_y).unwrap_err());
+    assert_eq!(array, "output");
+    // Synchronizing stream 1 orders the host, and so what it queues next.
+    s1.synchronize();
+    s2.copy_to_device(&x, &mut d_x).unwrap();
+    add_two::launch(&s2, (2, 64), &d_x, &mut d_y).unwrap();
+    // A default-stream operation waits for every stream (Numba's stream 0).
+    add_two::launch(&s1, (2, 64), &d_x, &mut d_y).unwrap_err();
+    sim.synchronize();
+    add_two::launch(&s1, (2, 64), &d_x, &mut d_y).unwrap();
+    // One stream never races with itself.
+    s1.copy_to_device(&x, &mut d_x).unwrap();
+    add_two::launch(&s1, (2, 64), &d_x, &mut d_y).unwrap();
+    let mut back = vec![0.0; 512];
+    s1.copy_to_host(&d_y, &mut back).unwrap();
+    assert_eq!(back, vec![3.0; 512]);
+}
+
+#[test]
+fn two_simulators_are_two_devices() {
+    // A default-stream operation of one does not order the other's streams.
+    let (a, b) = (Simulator::new(), Simulator::new());
+    let (s1, s2) = (a.stream(), a.stream());
+    let x = vec![0.5; 64];
+    let mut d = a.device_array::<f64>(64).unwrap();
+    let mut y = a.device_array::<f64>(64).unwrap();
+    s1.copy_to_device(&x, &mut d).unwrap();
+    b.synchronize();
+    assert!(matches!(
+        add_two::launch(&s2, (1, 32), &d, &mut y),
+        Err(Error::Race { .. })
+    ));
+}
