@@ -502,10 +502,50 @@ fn black_scholes_numpy(s: &[f64], x: &[f64], t: &[f64], r: f64, v: f64) -> [Vec<
     [call, put]
 }
 
+/// Numba's pipelined add-2 on the simulator's streams: 1 GiB of f64 in 8
+/// chunks, chunk `c` on stream `c % 2` (copy in, kernel, copy out), each
+/// stream reusing its own device arrays; against the CPU.
+fn pipeline(sim: &Simulator) -> (String, String, bool, String) {
+    let n = (1usize << 30) / 8;
+    let chunk = n / 8;
+    let r = (|| -> Result<bool, Error> {
+        let x: Vec<f64> = (0..n).map(|i| (i % 4099) as f64 * 0.25).collect();
+        let mut out = vec![0.0; n];
+        let streams = [sim.stream(), sim.stream()];
+        let mut d_in = [
+            sim.device_array::<f64>(chunk)?,
+            sim.device_array::<f64>(chunk)?,
+        ];
+        let mut d_out = [
+            sim.device_array::<f64>(chunk)?,
+            sim.device_array::<f64>(chunk)?,
+        ];
+        for (c, (x, out)) in x.chunks(chunk).zip(out.chunks_mut(chunk)).enumerate() {
+            let (s, st) = (c % 2, &streams[c % 2]);
+            st.copy_to_device(x, &mut d_in[s])?;
+            add_two::launch(st, (256, 256), &d_in[s], &mut d_out[s])?;
+            st.copy_to_host(&d_out[s], out)?;
+        }
+        streams.iter().for_each(|s| s.synchronize());
+        Ok(out.iter().zip(&x).all(|(o, v)| *o == v + 2.0))
+    })();
+    let (ok, detail) = match r {
+        Ok(ok) => (ok, String::new()),
+        Err(e) => (false, e.to_string()),
+    };
+    (
+        "add_two pipeline (2 streams)".into(),
+        "1 GiB, 8 chunks".into(),
+        ok,
+        detail,
+    )
+}
+
 fn main() -> ExitCode {
     let mut all = Vec::new();
     let sim = Simulator::new();
     all.extend(run(&sim).into_iter().map(|r| (sim.name(), r)));
+    all.push((sim.name(), pipeline(&sim)));
     all.extend(
         ops(Backend::simulator_with(5, 33).expect("a valid launch"))
             .into_iter()
