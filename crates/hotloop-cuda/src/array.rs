@@ -31,6 +31,15 @@ pub struct DeviceArray<T> {
     _elem: PhantomData<T>,
 }
 
+impl<T> Drop for DeviceArray<T> {
+    fn drop(&mut self) {
+        // A stream's kernel or copy may still use the memory, which the
+        // free (on the default stream, not ordered after other streams)
+        // would hand back: wait for the streams first.
+        self.device.wait_for_streams();
+    }
+}
+
 impl<T> std::fmt::Debug for DeviceArray<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeviceArray")
@@ -200,6 +209,25 @@ impl<T: DeviceCopy> DeviceArray<T> {
         self.layout.is_standard() && self.origin == 0 && self.len == self.layout.len()
     }
 
+    /// `Err` unless the array [is flat](Self::is_flat): what a copy of its
+    /// memory in one piece needs.
+    pub(crate) fn check_flat(&self) -> Result<()> {
+        if self.is_flat() {
+            return Ok(());
+        }
+        Err(Error::NotContiguous {
+            name: "device array",
+            shape: self.shape().to_vec(),
+            strides: self.layout.strides().to_vec(),
+        })
+    }
+
+    /// Gives the array `layout`, element `[0, 0, ..]` at `origin`.
+    pub(crate) fn set_layout(&mut self, layout: Layout, origin: usize) {
+        self.layout = layout;
+        self.origin = origin;
+    }
+
     /// Its memory as it is, every element once, allocated fallibly.
     fn memory(&self) -> Result<Vec<T>> {
         let mut out = try_vec_with_capacity("host copy of a device array", self.len)?;
@@ -248,13 +276,7 @@ impl<T: DeviceCopy> DeviceArray<T> {
     /// `to_device` for a transposed one.
     pub fn copy_from_host(&mut self, host: &[T]) -> Result<()> {
         check_same_shape("host array", &[host.len()], "device array", &[self.len()])?;
-        if !self.is_flat() {
-            return Err(Error::NotContiguous {
-                name: "device array",
-                shape: self.shape().to_vec(),
-                strides: self.layout.strides().to_vec(),
-            });
-        }
+        self.check_flat()?;
         let device = self.device.clone();
         let _g = device.exclusive();
         self.enqueue_from_host(host)?;

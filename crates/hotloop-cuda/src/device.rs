@@ -9,6 +9,7 @@ use hotloop_runtime::{Error, LaunchConfig, Result};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -50,8 +51,9 @@ pub struct DeviceInfo {
 /// An opened CUDA device with the built-in kernels loaded: a context, the
 /// stream every operation runs on, and its kernel modules.
 ///
-/// Operations on one device are serialized (one at a time), so the CUDA
-/// events that time them measure only their own work.
+/// Operations of the default stream (the synchronous API) are serialized
+/// (one at a time), so the CUDA events that time them measure only their
+/// own work; a [`crate::Stream`]'s run beside them.
 pub struct Device {
     pub(crate) info: DeviceInfo,
     pub(crate) ctx: Arc<CudaContext>,
@@ -61,6 +63,9 @@ pub struct Device {
     /// Other crates' kernel modules, loaded on first use, by address.
     pub(crate) modules: Mutex<HashMap<usize, Arc<CudaModule>>>,
     lock: Mutex<()>,
+    /// Streams ([`crate::Stream`]) alive on the device: while there are
+    /// any, the default stream's operations and frees wait for them.
+    pub(crate) live_streams: AtomicUsize,
 }
 
 impl std::fmt::Debug for Device {
@@ -100,9 +105,22 @@ impl Device {
         self.ctx.check_err().during("deferred device operation")
     }
 
-    /// Holds the device for one operation.
+    /// Holds the device for one operation of the default stream, which
+    /// (as Numba's default stream does) starts after every stream's work so
+    /// far.
     pub(crate) fn exclusive(&self) -> MutexGuard<'_, ()> {
-        self.lock.lock().unwrap_or_else(PoisonError::into_inner)
+        let g = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        self.wait_for_streams();
+        g
+    }
+
+    /// Waits for every stream's work, if the device has streams; an error
+    /// the wait meets is the next operation's to report (the context's
+    /// errors are sticky).
+    pub(crate) fn wait_for_streams(&self) {
+        if self.live_streams.load(Ordering::Acquire) > 0 {
+            let _ = self.ctx.synchronize();
+        }
     }
 
     /// [`Error::InsufficientMemory`] if `bytes` exceeds the device's free
@@ -205,10 +223,11 @@ fn open_with_driver(ordinal: usize) -> std::result::Result<Arc<Device>, String> 
             describe(&e)
         )
     })?;
-    // One stream per device and synchronous operations: the per-buffer
-    // events the bindings use to order several streams are not needed.
-    // SAFETY: no slice of this context exists yet, and the backend never
-    // uses a second stream.
+    // hotloop orders its streams itself (the default stream's operations
+    // and every free wait for them): the bindings' per-buffer events are
+    // not needed.
+    // SAFETY: no slice of this context exists yet; a buffer used on a
+    // stream is freed only after the device's streams have finished.
     unsafe { ctx.disable_event_tracking() };
     let query = |e| format!("querying device {ordinal} failed: {}", describe(&e));
     let name = ctx.name().map_err(query)?;
@@ -253,6 +272,7 @@ fn open_with_driver(ordinal: usize) -> std::result::Result<Arc<Device>, String> 
         builtin: module,
         modules: Mutex::new(HashMap::new()),
         lock: Mutex::new(()),
+        live_streams: AtomicUsize::new(0),
     });
     Ok(device)
 }

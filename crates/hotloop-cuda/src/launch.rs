@@ -13,7 +13,7 @@ use crate::array::DeviceArray;
 use crate::device::Device;
 use crate::driver::During;
 use crate::timing::{Span, TIMED};
-use cudarc::driver::{CudaFunction, CudaModule, DeviceRepr, PushKernelArg};
+use cudarc::driver::{CudaEvent, CudaFunction, CudaModule, CudaStream, DeviceRepr, PushKernelArg};
 use hotloop_core::abi::ValueBytes;
 use hotloop_device::DeviceCopy;
 use hotloop_device::host::{Args, Grid, KernelInfo, Launcher, ParamKind};
@@ -218,6 +218,29 @@ pub(crate) fn launch(
     grid: Grid,
     args: &Args,
 ) -> Result<Duration> {
+    // SAFETY: the kernel is waited for below, within the caller's borrow
+    // of the buffers.
+    let events = unsafe { enqueue(device, &device.stream, function, kernel, grid, args, true) }?;
+    device.stream.synchronize().during("kernel execution")?;
+    let events = events.expect("record_kernel_launch was requested");
+    Span::from_events(events).elapsed()
+}
+
+/// Queues the launch of [`launch`] on `stream` and returns at once, with
+/// the events around the kernel if `timed`.
+///
+/// # Safety
+/// The buffers `args` name outlive the kernel (a synchronous launch waits
+/// for it; a stream's arrays wait for every stream before they are freed).
+pub(crate) unsafe fn enqueue(
+    device: &Device,
+    stream: &Arc<CudaStream>,
+    function: &CudaFunction,
+    kernel: &KernelInfo,
+    grid: Grid,
+    args: &Args,
+    timed: bool,
+) -> Result<Option<(CudaEvent, CudaEvent)>> {
     let config = cuda_config(grid)?;
     prepare(device, function, kernel, grid)?;
     args.check().map_err(|reason| Error::InvalidArgument {
@@ -259,7 +282,7 @@ pub(crate) fn launch(
             )),
         }
     }
-    let mut builder = device.stream.launch_builder(function);
+    let mut builder = stream.launch_builder(function);
     for p in &params {
         match p {
             Param::Word(w) => builder.arg(w),
@@ -269,11 +292,13 @@ pub(crate) fn launch(
             Param::Value(v) => builder.arg(&**v),
         };
     }
-    builder.record_kernel_launch(TIMED);
+    if timed {
+        builder.record_kernel_launch(TIMED);
+    }
     // Both launches: the arguments follow the entry point's parameters
     // (checked above against the metadata generated from the same
-    // declaration as the entry); the buffers are the caller's for the whole
-    // call, and the kernel is waited for before it returns.
+    // declaration as the entry); the buffers outlive the kernel, as
+    // `enqueue`'s caller promises.
     let events = if grid.cooperative {
         // SAFETY: as said above; and the grid fits on the device at once
         // (checked in `prepare`), as a cooperative launch requires.
@@ -282,7 +307,5 @@ pub(crate) fn launch(
         // SAFETY: as said above.
         unsafe { builder.launch(config) }.during("kernel launch")?
     };
-    device.stream.synchronize().during("kernel execution")?;
-    let events = events.expect("record_kernel_launch was requested");
-    Span::from_events(events).elapsed()
+    Ok(events)
 }

@@ -64,6 +64,7 @@ mod probe;
 pub mod ptx;
 mod round_trip;
 mod runtime;
+mod stream;
 mod timing;
 
 pub use array::DeviceArray;
@@ -76,6 +77,7 @@ pub use launch::KernelRun;
 pub use module::Module;
 pub use probe::{availability, device, device_count};
 pub use runtime::Cuda;
+pub use stream::{Event, Stream};
 pub use timing::Timings;
 
 /// The backend's name in errors and tables.

@@ -86,6 +86,11 @@ impl Module {
         &self.device
     }
 
+    /// The loaded module.
+    pub(crate) fn cuda_module(&self) -> &Arc<CudaModule> {
+        &self.module
+    }
+
     /// A device copy of `host`, its shape kept (`cuda.to_device`; see
     /// [`Device::to_device`]).
     pub fn to_device<A: HostArray + ?Sized>(&self, host: &A) -> Result<DeviceArray<A::Elem>> {

@@ -502,31 +502,76 @@ fn black_scholes_numpy(s: &[f64], x: &[f64], t: &[f64], r: f64, v: f64) -> [Vec<
     [call, put]
 }
 
-/// Numba's pipelined add-2 on the simulator's streams: 1 GiB of f64 in 8
+/// A backend's streams, for the pipeline: Numba's `cuda.stream()` and
+/// its copies.
+trait Pipelined: Launch {
+    type Stream: Launcher<Error = Error, Array<f64> = Self::Array<f64>>;
+    fn stream(&self) -> Result<Self::Stream, Error>;
+    fn copy_in(s: &Self::Stream, host: &[f64], d: &mut Self::Array<f64>) -> Result<(), Error>;
+    fn copy_out(s: &Self::Stream, d: &Self::Array<f64>, host: &mut [f64]) -> Result<(), Error>;
+    fn sync(s: &Self::Stream) -> Result<(), Error>;
+}
+
+impl Pipelined for Simulator {
+    type Stream = hotloop_sim::SimStream;
+    fn stream(&self) -> Result<Self::Stream, Error> {
+        Ok(Simulator::stream(self))
+    }
+    fn copy_in(s: &Self::Stream, host: &[f64], d: &mut Self::Array<f64>) -> Result<(), Error> {
+        s.copy_to_device(host, d)
+    }
+    fn copy_out(s: &Self::Stream, d: &Self::Array<f64>, host: &mut [f64]) -> Result<(), Error> {
+        s.copy_to_host(d, host)
+    }
+    fn sync(s: &Self::Stream) -> Result<(), Error> {
+        s.synchronize();
+        Ok(())
+    }
+}
+
+impl Pipelined for Module {
+    type Stream = hotloop_cuda::Stream;
+    fn stream(&self) -> Result<Self::Stream, Error> {
+        Module::stream(self)
+    }
+    fn copy_in(s: &Self::Stream, host: &[f64], d: &mut Self::Array<f64>) -> Result<(), Error> {
+        s.copy_to_device(host, d)
+    }
+    fn copy_out(s: &Self::Stream, d: &Self::Array<f64>, host: &mut [f64]) -> Result<(), Error> {
+        s.copy_to_host(d, host)
+    }
+    fn sync(s: &Self::Stream) -> Result<(), Error> {
+        s.synchronize()
+    }
+}
+
+/// Numba's pipelined add-2 on a backend's streams: 1 GiB of f64 in 8
 /// chunks, chunk `c` on stream `c % 2` (copy in, kernel, copy out), each
 /// stream reusing its own device arrays; against the CPU.
-fn pipeline(sim: &Simulator) -> (String, String, bool, String) {
+fn pipeline<B: Pipelined>(b: &B) -> (String, String, bool, String) {
     let n = (1usize << 30) / 8;
     let chunk = n / 8;
     let r = (|| -> Result<bool, Error> {
         let x: Vec<f64> = (0..n).map(|i| (i % 4099) as f64 * 0.25).collect();
         let mut out = vec![0.0; n];
-        let streams = [sim.stream(), sim.stream()];
-        let mut d_in = [
-            sim.device_array::<f64>(chunk)?,
-            sim.device_array::<f64>(chunk)?,
-        ];
-        let mut d_out = [
-            sim.device_array::<f64>(chunk)?,
-            sim.device_array::<f64>(chunk)?,
-        ];
+        let streams = [b.stream()?, b.stream()?];
+        let zeros = || {
+            b.zeros::<f64>(chunk).map_err(|e| Error::InvalidArgument {
+                what: "device array",
+                reason: e,
+            })
+        };
+        let mut d_in = [zeros()?, zeros()?];
+        let mut d_out = [zeros()?, zeros()?];
         for (c, (x, out)) in x.chunks(chunk).zip(out.chunks_mut(chunk)).enumerate() {
             let (s, st) = (c % 2, &streams[c % 2]);
-            st.copy_to_device(x, &mut d_in[s])?;
+            B::copy_in(st, x, &mut d_in[s])?;
             add_two::launch(st, (256, 256), &d_in[s], &mut d_out[s])?;
-            st.copy_to_host(&d_out[s], out)?;
+            B::copy_out(st, &d_out[s], out)?;
         }
-        streams.iter().for_each(|s| s.synchronize());
+        for st in &streams {
+            B::sync(st)?;
+        }
         Ok(out.iter().zip(&x).all(|(o, v)| *o == v + 2.0))
     })();
     let (ok, detail) = match r {
@@ -554,6 +599,7 @@ fn main() -> ExitCode {
     match cuda() {
         Ok(m) => {
             all.extend(run(&m).into_iter().map(|r| (m.name(), r)));
+            all.push((m.name(), pipeline(&m)));
             for b in [
                 Backend::cuda(),
                 Backend::Cuda {
