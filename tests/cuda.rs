@@ -435,3 +435,32 @@ fn streams_pipeline_copies_and_kernels_in_order_with_events() {
     let got = d_y.copy_to_host().unwrap();
     assert!(got.iter().zip(&x[..chunk]).all(|(g, v)| *g == v + 1.0));
 }
+
+#[test]
+#[ignore = "needs a CUDA device"]
+fn pinned_copies_return_at_once_and_land_once_waited_for() {
+    let dev = device();
+    let module = cuda::Module::builtin(&dev);
+    let s = module.stream().unwrap();
+    let n = 1 << 22;
+    let mut pinned = dev.pinned_array::<f64>(n).unwrap();
+    assert_eq!(pinned.as_slice().unwrap(), vec![0.0; n], "zeroed");
+    let x = values(n);
+    pinned.as_mut_slice().unwrap().copy_from_slice(&x);
+    let mut d = module.device_array::<f64>(n).unwrap();
+    let mut d_out = module.device_array::<f64>(n).unwrap();
+    let copy_in = s.copy_to_device_async(&pinned, &mut d).unwrap();
+    hotloop_kernels::add_scalar::launch::<f64, _>(&s, (128u32, 256u32), &d, &mut d_out, 2.0)
+        .unwrap();
+    let mut back = dev.pinned_array::<f64>(n).unwrap();
+    let copy_out = s.copy_to_host_async(&d_out, &mut back).unwrap();
+    copy_in.wait().unwrap();
+    copy_out.wait().unwrap();
+    let want: Vec<f64> = x.iter().map(|v| v + 2.0).collect();
+    assert_eq!(back.as_slice().unwrap(), want);
+    // A forgotten `Pending` ends the borrow without waiting: the array
+    // itself waits before it is read.
+    let mut again = dev.pinned_array::<f64>(n).unwrap();
+    std::mem::forget(s.copy_to_host_async(&d_out, &mut again).unwrap());
+    assert_eq!(again.as_slice().unwrap(), want);
+}

@@ -155,11 +155,21 @@ impl Stream {
 
     /// Records an event here (`event.record(stream=s)`).
     pub fn record(&self) -> Result<Event> {
-        let event = self
-            .stream
+        Ok(Event {
+            event: self.record_raw()?,
+        })
+    }
+
+    /// A timing event after the stream's work so far.
+    pub(crate) fn record_raw(&self) -> Result<CudaEvent> {
+        self.stream
             .record_event(Some(cudarc::driver::sys::CUevent_flags::CU_EVENT_DEFAULT))
-            .during("recording an event")?;
-        Ok(Event { event })
+            .during("recording an event")
+    }
+
+    /// The driver's stream.
+    pub(crate) fn cuda(&self) -> &Arc<CudaStream> {
+        &self.stream
     }
 
     /// Orders this stream's later work after `event` (`s.wait_event(e)`).

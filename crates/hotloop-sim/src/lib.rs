@@ -61,4 +61,4 @@ pub use hotloop_runtime::LaunchConfig;
 pub use hotloop_runtime::transfer::HostArray;
 pub use kernel::{SimArray, Simulator};
 pub use runtime::Sim;
-pub use stream::{SimEvent, SimStream};
+pub use stream::{SimEvent, SimPending, SimPinnedArray, SimStream};

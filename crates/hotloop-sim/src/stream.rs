@@ -342,3 +342,92 @@ fn name_of(addr: u64, kind: ParamKind, len: u64) -> String {
         format!("a {elem} array of {len} elements at {addr:#x}")
     })
 }
+
+/// Host memory for a stream's asynchronous copies (Numba's
+/// `cuda.pinned_array`; on a GPU page-locked, here ordinary memory), with
+/// the GPU's rules: its elements through [`SimPinnedArray::as_slice`] and
+/// [`SimPinnedArray::as_mut_slice`], and a copy from or into it borrowing
+/// it until the copy's [`SimPending`] is waited for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimPinnedArray<T> {
+    data: Vec<T>,
+}
+
+impl Simulator {
+    /// `len` zeroed elements of "pinned" host memory
+    /// (`cuda.pinned_array(len, dtype)`).
+    pub fn pinned_array<T: DeviceCopy>(&self, len: usize) -> Result<SimPinnedArray<T>> {
+        Ok(SimPinnedArray {
+            data: hotloop_runtime::try_zeroed_vec("pinned host array", len)?,
+        })
+    }
+}
+
+impl<T: DeviceCopy> SimPinnedArray<T> {
+    /// Elements.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Whether it has none.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Its elements (on a GPU, once no copy moves them).
+    pub fn as_slice(&self) -> Result<&[T]> {
+        Ok(&self.data)
+    }
+
+    /// Its elements, writable (on a GPU, once no copy moves them).
+    pub fn as_mut_slice(&mut self) -> Result<&mut [T]> {
+        Ok(&mut self.data)
+    }
+}
+
+/// A copy to or from a [`SimPinnedArray`] that, on a GPU, may still be
+/// moving data: it borrows the array until [`SimPending::wait`] (in the
+/// simulator the copy has run).
+#[must_use = "a pending copy holds its host array until it is waited for"]
+#[derive(Debug)]
+pub struct SimPending<'h> {
+    _host: std::marker::PhantomData<&'h mut ()>,
+}
+
+impl SimPending<'_> {
+    /// Waits for the copy; the host array is free again.
+    pub fn wait(self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl SimStream {
+    /// Copies `host` into `device` on this stream, returning before the
+    /// data has moved on a GPU (`d.copy_to_device(pinned, stream=s)`):
+    /// `host` stays borrowed, unwritable, until the [`SimPending`] is
+    /// waited for.
+    pub fn copy_to_device_async<'h, T: DeviceCopy>(
+        &self,
+        host: &'h SimPinnedArray<T>,
+        device: &mut SimArray<T>,
+    ) -> Result<SimPending<'h>> {
+        self.copy_to_device(&host.data, device)?;
+        Ok(SimPending {
+            _host: std::marker::PhantomData,
+        })
+    }
+
+    /// Copies `device` into `host` on this stream, returning before the
+    /// data has moved on a GPU (`d.copy_to_host(pinned, stream=s)`): `host`
+    /// stays borrowed, unreadable, until the [`SimPending`] is waited for.
+    pub fn copy_to_host_async<'h, T: DeviceCopy>(
+        &self,
+        device: &SimArray<T>,
+        host: &'h mut SimPinnedArray<T>,
+    ) -> Result<SimPending<'h>> {
+        self.copy_to_host(device, &mut host.data)?;
+        Ok(SimPending {
+            _host: std::marker::PhantomData,
+        })
+    }
+}

@@ -153,3 +153,31 @@ fn two_simulators_are_two_devices() {
         Err(Error::Race { .. })
     ));
 }
+
+#[test]
+fn pinned_copies_borrow_their_host_array_until_waited_for() {
+    let sim = Simulator::new();
+    let s = sim.stream();
+    let mut pinned = sim.pinned_array::<f64>(300).unwrap();
+    pinned
+        .as_mut_slice()
+        .unwrap()
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, v)| *v = i as f64);
+    let mut d = sim.device_array::<f64>(300).unwrap();
+    let mut d_out = sim.device_array::<f64>(300).unwrap();
+    let copy_in = s.copy_to_device_async(&pinned, &mut d).unwrap();
+    add_two::launch(&s, (3, 100), &d, &mut d_out).unwrap();
+    copy_in.wait().unwrap();
+    let mut back = sim.pinned_array::<f64>(300).unwrap();
+    s.copy_to_host_async(&d_out, &mut back)
+        .unwrap()
+        .wait()
+        .unwrap();
+    let want: Vec<f64> = (0..300).map(|i| i as f64 + 2.0).collect();
+    assert_eq!(back.as_slice().unwrap(), want);
+    // Lengths must match.
+    let mut short = sim.pinned_array::<f64>(299).unwrap();
+    assert!(s.copy_to_host_async(&d_out, &mut short).is_err());
+}
