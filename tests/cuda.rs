@@ -464,3 +464,16 @@ fn pinned_copies_return_at_once_and_land_once_waited_for() {
     std::mem::forget(s.copy_to_host_async(&d_out, &mut again).unwrap());
     assert_eq!(again.as_slice().unwrap(), want);
 }
+
+#[test]
+#[ignore = "needs a CUDA device"]
+fn device_arrays_are_reused_from_the_host_and_from_each_other() {
+    let dev = device();
+    let mut d = dev.device_array::<i32>((2, 3)).unwrap();
+    d.copy_to_device(&[1, 2, 3, 4, 5, 6]).unwrap();
+    assert_eq!(d.copy_to_host().unwrap(), [1, 2, 3, 4, 5, 6]);
+    let mut e = dev.device_array::<i32>(6).unwrap();
+    e.copy_from_device(&d).unwrap();
+    assert_eq!(e.copy_to_host().unwrap(), [1, 2, 3, 4, 5, 6]);
+    assert!(d.copy_to_device(&[1, 2]).is_err());
+}

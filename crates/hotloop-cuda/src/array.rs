@@ -271,15 +271,47 @@ impl<T: DeviceCopy> DeviceArray<T> {
     }
 
     /// Overwrites the array with `host`, its elements in C order, which
-    /// must have as many elements. Only for an array in C order (a flat
-    /// one, or one of a C-order host array's shape); make another with
-    /// `to_device` for a transposed one.
-    pub fn copy_from_host(&mut self, host: &[T]) -> Result<()> {
+    /// must have as many elements (Numba's `d.copy_to_device(ary)`): a
+    /// device array reused without a new allocation. Only for an array in
+    /// C order (a flat one, or one of a C-order host array's shape); make
+    /// another with `to_device` for a transposed one.
+    pub fn copy_to_device(&mut self, host: &[T]) -> Result<()> {
         check_same_shape("host array", &[host.len()], "device array", &[self.len()])?;
         self.check_flat()?;
         let device = self.device.clone();
         let _g = device.exclusive();
         self.enqueue_from_host(host)?;
+        device.synchronize()
+    }
+
+    /// Overwrites the array with `other`'s elements, device to device
+    /// (Numba's `d.copy_to_device(d_other)`); both in C order, of the same
+    /// length and device.
+    pub fn copy_from_device(&mut self, other: &DeviceArray<T>) -> Result<()> {
+        check_same_shape(
+            "source device array",
+            other.shape(),
+            "device array",
+            &[self.len()],
+        )?;
+        self.check_flat()?;
+        other.check_flat()?;
+        if !Arc::ptr_eq(&self.device, &other.device) {
+            return Err(Error::InvalidArgument {
+                what: "copy_from_device",
+                reason: "the arrays are on different devices".into(),
+            });
+        }
+        if self.is_empty() {
+            return Ok(());
+        }
+        let device = self.device.clone();
+        let _g = device.exclusive();
+        let n = byte_len::<T>(self.len)?;
+        device
+            .stream
+            .memcpy_dtod(&other.buf.slice(..n), &mut self.buf)
+            .during("device-to-device copy")?;
         device.synchronize()
     }
 

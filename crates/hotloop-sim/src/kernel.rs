@@ -255,6 +255,13 @@ impl<T: DeviceCopy> SimArray<T> {
         self.copy_from_host(host)
     }
 
+    /// Overwrites it with `other`'s elements in C order (Numba's
+    /// `d.copy_to_device(d_other)`); as many elements.
+    pub fn copy_from_device(&mut self, other: &SimArray<T>) -> Result<()> {
+        crate::stream::default_stream(self.device);
+        self.copy_from_host(&other.host_copy()?)
+    }
+
     /// [`SimArray::copy_to_device`] without the default stream's order.
     pub(crate) fn copy_from_host(&mut self, host: &[T]) -> Result<()> {
         if host.len() != self.layout.len() {

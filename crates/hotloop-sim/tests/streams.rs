@@ -181,3 +181,22 @@ fn pinned_copies_borrow_their_host_array_until_waited_for() {
     let mut short = sim.pinned_array::<f64>(299).unwrap();
     assert!(s.copy_to_host_async(&d_out, &mut short).is_err());
 }
+
+#[test]
+fn device_arrays_are_reused_from_the_host_and_from_each_other() {
+    let sim = Simulator::new();
+    let mut d = sim.device_array::<i32>((2, 3)).unwrap();
+    d.copy_to_device(&[1, 2, 3, 4, 5, 6]).unwrap();
+    assert_eq!(d.copy_to_host().unwrap(), [1, 2, 3, 4, 5, 6]);
+    // A transposed array takes the host's elements in its own C order.
+    let t = ndarray::Array2::<i32>::zeros((3, 2));
+    let mut dt = sim.to_device(&t.t()).unwrap();
+    dt.copy_to_device(&[7, 8, 9, 10, 11, 12]).unwrap();
+    assert_eq!(dt.copy_to_host().unwrap(), [7, 8, 9, 10, 11, 12]);
+    d.copy_from_device(&dt).unwrap();
+    assert_eq!(d.copy_to_host().unwrap(), [7, 8, 9, 10, 11, 12]);
+    assert!(matches!(
+        d.copy_to_device(&[1, 2]),
+        Err(Error::LengthMismatch { .. })
+    ));
+}
