@@ -170,7 +170,8 @@ impl Device {
 
 impl<T: DeviceCopy> Buffer<T> for DeviceArray<T> {
     fn addr(&self) -> u64 {
-        // Event tracking is off (one stream per device): nothing to record.
+        // Event tracking is off (hotloop orders its streams itself):
+        // nothing to record.
         let (ptr, _record) = self.buf.device_ptr(&self.device.stream);
         ptr + (self.origin * size_of::<T>()) as u64
     }

@@ -15,9 +15,14 @@
 //! | `kernel[blocks, threads](..)` | a kernel's `launch(&module, (blocks, threads), ..)` on a [`Module`]; the built-ins in [`kernels`] |
 //! | `cuda.synchronize()`          | [`Device::synchronize`]                        |
 //! | `d_a.copy_to_host()`          | [`DeviceArray::copy_to_host`]                  |
+//! | `d_a.copy_to_device(a)`       | [`DeviceArray::copy_to_device`]                |
+//! | `cuda.stream()`, `kernel[b, t, s]` | [`Module::stream`], a kernel's `launch(&stream, ..)` |
+//! | `cuda.event()`, `e.record(s)` | [`Stream::record`], [`Event`]                  |
+//! | `cuda.pinned_array(n)`        | [`Device::pinned_array`], copied by [`Stream::copy_to_device_async`] |
 //!
 //! One module per concept: the device and its context (`device`), memory
-//! ([`DeviceArray`]), module loading ([`module`]), the launch every kernel
+//! ([`DeviceArray`], [`PinnedArray`]), streams and events (`stream`),
+//! module loading ([`module`]), the launch every kernel
 //! takes, typed or from an op's metadata, with its event timing (`launch`,
 //! [`KernelRun`], [`Timings`]), and the one round trip of an operation on
 //! host data (copy in, launch, copy out). [`ops`] runs the built-in
