@@ -132,6 +132,12 @@ def emit_gpu_row(workload, form, first, runs, note, check, nbytes=None, samples=
 if cuda is not None:
 
     @cuda.jit
+    def add_scalar(x, out, s):
+        i = cuda.grid(1)
+        if i < x.shape[0]:
+            out[i] = x[i] + s
+
+    @cuda.jit
     def add2_blog(x, out):
         # The blog's kernel: one thread per x, looping over z then y.
         i = cuda.grid(1)
@@ -279,6 +285,34 @@ def run_pi(samples, repeat, threads, seed=2024):
         compiled = True
 
 
+def run_launch(launches, repeat):
+    """The host's cost of one launch, as launch.rs measures hotloop's: an
+    add-scalar kernel over empty arrays, one block of one thread, queued
+    `launches` times on a stream, then one synchronize."""
+    workload = f"kernel launch, host time ({launches} launches a repeat)"
+    x = cuda.device_array(0, dtype=np.float64)
+    y = cuda.device_array(0, dtype=np.float64)
+    s = cuda.stream()
+
+    def call():
+        for _ in range(launches):
+            add_scalar[1, 1, s](x, y, 0.0)
+        s.synchronize()
+
+    progress("numba cuda launch")
+    t = time.perf_counter()
+    call()  # compiles the kernel
+    first = time.perf_counter() - t
+    reps = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        call()
+        reps.append((time.perf_counter() - t) / launches)
+    emit(workload=workload, form="numba @cuda.jit on a stream", repeats_s=reps,
+         first_call_s=first / launches, check="passed", samples=1,
+         note="one launch's host time: the figure is the repeat over the launches")
+
+
 def fmt_e(n):
     """Formats a count as Rust's `{:e}` does for f64 (1e4, 3.3e7)."""
     m, e = f"{float(n):e}".split("e")
@@ -293,6 +327,7 @@ def main():
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--workloads", default="add,pi")
     p.add_argument("--pi-threads", type=int, default=1 << 20)
+    p.add_argument("--launches", type=int, default=10_000)
     a = p.parse_args()
     if WHY_NOT is not None:
         emit(workload="gpu", form="numba @cuda.jit", skipped=WHY_NOT)
@@ -306,6 +341,8 @@ def main():
         run_add(tuple(a.shape), a.repeat)
     if "pi" in wl:
         run_pi(a.samples, a.repeat, a.pi_threads)
+    if "launch" in wl:
+        run_launch(a.launches, a.repeat)
 
 
 if __name__ == "__main__":

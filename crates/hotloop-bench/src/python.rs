@@ -303,6 +303,10 @@ fn gpu_rows(
         .args(cfg.samples.iter().map(u64::to_string));
     cmd.args(["--repeat", &cfg.plan.repeat.to_string()]);
     cmd.args(["--workloads", &wl.join(",")]);
+    cmd.args([
+        "--launches",
+        &crate::workloads::launch::launches(cfg).to_string(),
+    ]);
     run_script(cmd, "gpu_bench.py")
 }
 

@@ -18,7 +18,8 @@ use hotloop_core::abi::ValueBytes;
 use hotloop_device::DeviceCopy;
 use hotloop_device::host::{Args, Grid, KernelInfo, Launcher, ParamKind};
 use hotloop_runtime::{Error, LaunchConfig, Result};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 /// A finished kernel launch: its shape and its execution time (CUDA events
@@ -177,15 +178,34 @@ fn prepare(
     Ok(())
 }
 
-/// `kernel`'s entry in `module`, or a typed error naming it.
-pub(crate) fn function(module: &Arc<CudaModule>, kernel: &KernelInfo) -> Result<CudaFunction> {
-    module
+/// `kernel`'s entry in `module`, or a typed error naming it. Looked up
+/// once per module and kernel (the driver's lookup, `cuModuleGetFunction`,
+/// is a launch's largest host cost after the launch itself), then cached.
+pub(crate) fn function(
+    module: &Arc<CudaModule>,
+    kernel: &'static KernelInfo,
+) -> Result<CudaFunction> {
+    type Cache = HashMap<(usize, usize), CudaFunction>;
+    static FUNCTIONS: LazyLock<Mutex<Cache>> = LazyLock::new(Mutex::default);
+    // A module stays loaded while a cached function holds it, so its
+    // address names it; a kernel's metadata is a static.
+    let key = (
+        Arc::as_ptr(module) as usize,
+        kernel as *const KernelInfo as usize,
+    );
+    let mut cache = FUNCTIONS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(f) = cache.get(&key) {
+        return Ok(f.clone());
+    }
+    let f = module
         .load_function(kernel.name)
         .map_err(|e| Error::Device {
             name: format!("{e:?}"),
             during: "looking up a kernel's entry point",
             message: format!("the module has no entry `{}`", kernel.name),
-        })
+        })?;
+    cache.insert(key, f.clone());
+    Ok(f)
 }
 
 /// A by-value parameter as the driver reads it: its bytes from its

@@ -15,6 +15,7 @@ pub mod add;
 pub mod black_scholes;
 pub mod common;
 pub mod gufunc;
+pub mod launch;
 pub mod lennard_jones;
 pub mod map;
 pub mod matmul;
@@ -43,6 +44,7 @@ static ALL: &[&dyn Workload] = &[
     &matmul::Matmul,
     &waveform::Waveform,
     &warp_sum::WarpSum,
+    &launch::Launch,
 ];
 
 /// Every workload: the one list the rest of the suite reads.
@@ -300,6 +302,7 @@ mod tests {
                 "matmul",
                 "waveform",
                 "warp-sum",
+                "launch",
                 "pi"
             ]
         );
