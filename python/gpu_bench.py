@@ -313,6 +313,49 @@ def run_launch(launches, repeat):
          note="one launch's host time: the figure is the repeat over the launches")
 
 
+def run_pipeline(n, repeat, chunks=8, nstreams=2):
+    """Numba's pipelined add, as pipeline.rs measures hotloop's: `n` f64 in
+    `chunks` pinned chunks, chunk c on stream c % nstreams (copy in, the
+    grid-stride kernel, copy out, each queued), then every stream
+    synchronized; the wall time of the whole."""
+    workload = f"add 2, {n} f64 in {chunks} chunks over {nstreams} streams"
+    chunk = n // chunks
+    x = (np.arange(n, dtype=np.int64) % 4099) * 0.25
+    pin_in, pin_out = [], []
+    for c in range(chunks):
+        p = cuda.pinned_array(chunk, dtype=np.float64)
+        p[:] = x[c * chunk:(c + 1) * chunk]
+        pin_in.append(p)
+        pin_out.append(cuda.pinned_array(chunk, dtype=np.float64))
+    streams = [cuda.stream() for _ in range(nstreams)]
+    d_in = [cuda.device_array(chunk, dtype=np.float64) for _ in range(nstreams)]
+    d_out = [cuda.device_array(chunk, dtype=np.float64) for _ in range(nstreams)]
+    blocks = 4 * current_device().MULTIPROCESSOR_COUNT
+
+    def call():
+        for c in range(chunks):
+            s = c % nstreams
+            d_in[s].copy_to_device(pin_in[c], stream=streams[s])
+            add2_grid_stride[blocks, 256, streams[s]](d_in[s], d_out[s])
+            d_out[s].copy_to_host(pin_out[c], stream=streams[s])
+        for st in streams:
+            st.synchronize()
+
+    progress("numba cuda pipeline")
+    t = time.perf_counter()
+    call()  # compiles the kernel
+    first = time.perf_counter() - t
+    reps = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        call()
+        reps.append(time.perf_counter() - t)
+    ok = all(np.array_equal(pin_out[c], x[c * chunk:(c + 1) * chunk] + 2.0) for c in range(chunks))
+    emit(workload=workload, form="numba-cuda pipeline (pinned, 2 streams)", repeats_s=reps,
+         first_call_s=first, bytes=16 * n, check="passed" if ok else "failed",
+         note=f"cuda.pinned_array chunks, cuda.stream() x {nstreams}, the grid-stride kernel [{blocks}, 256]")
+
+
 def fmt_e(n):
     """Formats a count as Rust's `{:e}` does for f64 (1e4, 3.3e7)."""
     m, e = f"{float(n):e}".split("e")
@@ -328,6 +371,7 @@ def main():
     p.add_argument("--workloads", default="add,pi")
     p.add_argument("--pi-threads", type=int, default=1 << 20)
     p.add_argument("--launches", type=int, default=10_000)
+    p.add_argument("--pipeline-elements", type=int, default=1 << 27)
     a = p.parse_args()
     if WHY_NOT is not None:
         emit(workload="gpu", form="numba @cuda.jit", skipped=WHY_NOT)
@@ -343,6 +387,8 @@ def main():
         run_pi(a.samples, a.repeat, a.pi_threads)
     if "launch" in wl:
         run_launch(a.launches, a.repeat)
+    if "pipeline" in wl:
+        run_pipeline(a.pipeline_elements, a.repeat)
 
 
 if __name__ == "__main__":

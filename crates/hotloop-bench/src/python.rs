@@ -306,6 +306,8 @@ fn gpu_rows(
     cmd.args([
         "--launches",
         &crate::workloads::launch::launches(cfg).to_string(),
+        "--pipeline-elements",
+        &crate::workloads::pipeline::elements(cfg).to_string(),
     ]);
     run_script(cmd, "gpu_bench.py")
 }

@@ -141,7 +141,7 @@ else
 fi
 bench_out="$OUT/.bench-stdout"
 before=$(wc -l < "$LOG")
-bounded 200 "$KIT/bin/hotloop-bench" --backend cuda --workload add,pi,reduce,map,stencil,gufunc,launch \
+bounded 200 "$KIT/bin/hotloop-bench" --backend cuda --workload add,pi,reduce,map,stencil,gufunc,launch,pipeline \
     --samples 1e9,1e10 "$python_flag" --out "$OUT"
 rc=$?
 tail -n +"$before" "$LOG" > "$bench_out"

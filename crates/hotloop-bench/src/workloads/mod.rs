@@ -20,6 +20,7 @@ pub mod lennard_jones;
 pub mod map;
 pub mod matmul;
 pub mod pi;
+pub mod pipeline;
 pub mod reduce;
 pub mod stencil;
 pub mod warp_sum;
@@ -45,6 +46,7 @@ static ALL: &[&dyn Workload] = &[
     &waveform::Waveform,
     &warp_sum::WarpSum,
     &launch::Launch,
+    &pipeline::Pipeline,
 ];
 
 /// Every workload: the one list the rest of the suite reads.
@@ -303,6 +305,7 @@ mod tests {
                 "waveform",
                 "warp-sum",
                 "launch",
+                "pipeline",
                 "pi"
             ]
         );
