@@ -477,3 +477,33 @@ fn device_arrays_are_reused_from_the_host_and_from_each_other() {
     assert_eq!(e.copy_to_host().unwrap(), [1, 2, 3, 4, 5, 6]);
     assert!(d.copy_to_device(&[1, 2]).is_err());
 }
+
+#[test]
+#[ignore = "needs a CUDA device"]
+fn every_device_is_listed_and_arrays_copy_between_them() {
+    let all = cuda::devices().unwrap();
+    assert_eq!(all.len(), cuda::device_count().unwrap());
+    for d in &all {
+        let info = d.info();
+        note(&format!(
+            "device {}: {}, sm_{}{}, {} GiB",
+            info.ordinal,
+            info.name,
+            info.compute_capability.0,
+            info.compute_capability.1,
+            info.total_memory >> 30
+        ));
+        assert!(!info.name.is_empty() && info.total_memory > 0);
+    }
+    // From the last device to the first: a peer copy where there are two
+    // or more, a copy within the device where there is one (said so).
+    let (first, last) = (&all[0], &all[all.len() - 1]);
+    if all.len() == 1 {
+        note("one device: the peer path of copy_from_device is not exercised here");
+    }
+    let x = values(100_003);
+    let src = last.to_device(&x).unwrap();
+    let mut dst = first.device_array::<f64>(x.len()).unwrap();
+    dst.copy_from_device(&src).unwrap();
+    assert_eq!(dst.copy_to_host().unwrap(), x);
+}

@@ -82,7 +82,7 @@ pub use hotloop_runtime::transfer::HostArray;
 pub use launch::KernelRun;
 pub use module::Module;
 pub use pinned::{Pending, PinnedArray};
-pub use probe::{availability, device, device_count};
+pub use probe::{availability, device, device_count, devices};
 pub use runtime::Cuda;
 pub use stream::{Event, Stream};
 pub use timing::Timings;

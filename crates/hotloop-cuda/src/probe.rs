@@ -36,6 +36,13 @@ pub fn device(ordinal: usize) -> Result<Arc<Device>> {
         })
 }
 
+/// Every device the driver reports, opened (`cuda.gpus`): each one's
+/// [`Device::info`] has its name, memory and compute capability, and a
+/// module, stream or array of one runs on that device alone.
+pub fn devices() -> Result<Vec<Arc<Device>>> {
+    (0..device_count()?).map(device).collect()
+}
+
 /// How many CUDA devices this host's driver reports (at least one), or
 /// why none can be used ([`Error::BackendUnavailable`]): an MPI rank takes
 /// device `host-local rank mod device_count()`.
