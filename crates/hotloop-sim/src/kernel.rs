@@ -1266,7 +1266,9 @@ impl Warps<'_, '_> {
                             format!("{} with mask {:#010x}", c.op.name(), c.mask)
                         }
                         Some(Collective::Barrier { op, .. }) => op.name().to_string(),
-                        other => format!("{other:?}"),
+                        Some(Collective::Grid) => "grid_sync".to_string(),
+                        Some(Collective::ActiveMask) => "activemask".to_string(),
+                        None => "no call (it has returned)".to_string(),
                     };
                     lanes.push(k);
                     elsewhere.push(format!("lane {k} at {at}"));
