@@ -476,6 +476,10 @@ fn device_arrays_are_reused_from_the_host_and_from_each_other() {
     e.copy_from_device(&d).unwrap();
     assert_eq!(e.copy_to_host().unwrap(), [1, 2, 3, 4, 5, 6]);
     assert!(d.copy_to_device(&[1, 2]).is_err());
+    let r = d.reshape((3, 2)).unwrap();
+    assert_eq!(r.shape(), [3, 2]);
+    assert_eq!(r.copy_to_host().unwrap(), [1, 2, 3, 4, 5, 6]);
+    assert!(r.reshape(4).is_err());
 }
 
 #[test]

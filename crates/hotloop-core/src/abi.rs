@@ -334,6 +334,14 @@ impl Layout {
         Some(l)
     }
 
+    /// This layout's elements with `shape` instead, in C order, without
+    /// moving them (NumPy's `reshape` of a contiguous array): `None` unless
+    /// this layout is in C order and `shape` has as many elements.
+    pub fn reshape(&self, shape: &[usize]) -> Option<Self> {
+        let new = Self::standard(shape)?;
+        (self.is_standard() && new.len() == self.len()).then_some(new)
+    }
+
     /// Its number of axes.
     pub const fn ndim(&self) -> usize {
         self.ndim as usize

@@ -7,7 +7,7 @@ use cudarc::driver::{CudaSlice, DevicePtr};
 use hotloop_device::DeviceCopy;
 use hotloop_device::host::Buffer;
 use hotloop_device::host::Layout;
-use hotloop_runtime::transfer::{HostArray, logical, to_ndarray};
+use hotloop_runtime::transfer::{HostArray, logical, reshape, to_ndarray};
 use hotloop_runtime::{Error, Result, check_same_shape, try_vec_with_capacity};
 use ndarray::{ArrayD, Dimension, IntoDimension};
 use std::marker::PhantomData;
@@ -283,6 +283,16 @@ impl<T: DeviceCopy> DeviceArray<T> {
         let _g = device.exclusive();
         self.enqueue_from_host(host)?;
         device.synchronize()
+    }
+
+    /// The same elements with another shape in C order (Numba's
+    /// `d.reshape(shape)`), without a copy: for an array in C order whose
+    /// length the new shape keeps; `Err` otherwise, and the array is
+    /// dropped.
+    pub fn reshape(mut self, shape: impl IntoDimension) -> Result<DeviceArray<T>> {
+        let shape = shape.into_dimension();
+        self.layout = reshape(self.layout, self.origin, shape.slice())?;
+        Ok(self)
     }
 
     /// Overwrites the array with `other`'s elements, device to device

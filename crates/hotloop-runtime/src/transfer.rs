@@ -67,6 +67,23 @@ pub fn logical<T: DeviceCopy>(data: &[T], layout: &Layout, origin: usize) -> Res
     Ok(out)
 }
 
+/// `layout` reshaped to `shape` for an array whose element `[0, ..]` is at
+/// `origin`, or the typed error a backend's `reshape` gives.
+pub fn reshape(layout: Layout, origin: usize, shape: &[usize]) -> Result<Layout> {
+    layout
+        .reshape(shape)
+        .filter(|_| origin == 0)
+        .ok_or_else(|| Error::InvalidArgument {
+            what: "reshape",
+            reason: format!(
+                "an array of shape {:?} and strides {:?} cannot take shape {shape:?}: a \
+                 reshape without a copy keeps the length and needs the elements in C order",
+                layout.shape(),
+                layout.strides()
+            ),
+        })
+}
+
 /// The elements as an `ndarray` array of `layout`'s shape, in C order.
 pub fn to_ndarray<T: DeviceCopy>(data: &[T], layout: &Layout, origin: usize) -> Result<ArrayD<T>> {
     let elems = logical(data, layout, origin)?;

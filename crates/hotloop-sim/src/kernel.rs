@@ -47,7 +47,7 @@ use hotloop_device::host::{
     Layout, SimThread, WarpCall, lanes_of,
 };
 use hotloop_device::{DeviceCopy, Dim3, MAX_BLOCK_SHARED_BYTES, MAX_LOCAL_BYTES, MAX_SHARED_BYTES};
-use hotloop_runtime::transfer::{HostArray, logical, to_ndarray};
+use hotloop_runtime::transfer::{HostArray, logical, reshape, to_ndarray};
 use hotloop_runtime::{Error, Result, try_zeroed_vec};
 use ndarray::{ArrayD, Dimension, IntoDimension};
 use rayon::prelude::*;
@@ -293,6 +293,16 @@ impl<T: DeviceCopy> SimArray<T> {
             }
         }
         Ok(())
+    }
+
+    /// The same elements with another shape in C order (Numba's
+    /// `d.reshape(shape)`), without a copy: for an array in C order whose
+    /// length the new shape keeps; `Err` otherwise, and the array is
+    /// dropped.
+    pub fn reshape(mut self, shape: impl IntoDimension) -> Result<SimArray<T>> {
+        let shape = shape.into_dimension();
+        self.layout = reshape(self.layout, self.origin, shape.slice())?;
+        Ok(self)
     }
 
     /// The array, named `name` in the simulator's race reports.

@@ -199,4 +199,16 @@ fn device_arrays_are_reused_from_the_host_and_from_each_other() {
         d.copy_to_device(&[1, 2]),
         Err(Error::LengthMismatch { .. })
     ));
+    // Reshaped without a copy, C order kept; a strided array or another
+    // length is refused.
+    let r = d.reshape((3, 2)).unwrap();
+    assert_eq!(r.shape(), [3, 2]);
+    assert_eq!(r.copy_to_host().unwrap(), [7, 8, 9, 10, 11, 12]);
+    let flat = r.reshape(6).unwrap();
+    assert_eq!(flat.shape(), [6]);
+    assert!(matches!(
+        flat.reshape((4, 2)),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(dt.reshape(6), Err(Error::InvalidArgument { .. })));
 }
