@@ -216,10 +216,8 @@ fn thread_streams_give_the_same_values_at_every_launch_shape() {
             [r.uniform_f32() as f64, r.uniform_f64(), r.normal_f64()]
         })
         .collect();
-    for (blocks, threads) in [(1u32, 1024u32), (4, 1024), (64, 64), (128, 32)] {
-        if (blocks * threads) as usize != n {
-            continue;
-        }
+    for (blocks, threads) in [(16u32, 256u32), (4, 1024), (64, 64), (128, 32)] {
+        assert_eq!((blocks * threads) as usize, n);
         let mut d = sim.device_array::<f64>(3 * n).unwrap();
         draws::launch(&sim, (blocks, threads), 7, &mut d).unwrap();
         let got = d.copy_to_host().unwrap();
