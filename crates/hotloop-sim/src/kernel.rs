@@ -201,7 +201,7 @@ impl Simulator {
     /// the simulator runs each launch and copy as it is queued, so this
     /// only orders the host after the streams' work.
     pub fn synchronize(&self) {
-        crate::stream::default_stream(self.device);
+        crate::order::default_stream(self.device);
     }
 }
 
@@ -223,7 +223,7 @@ pub struct SimArray<T> {
 impl<T> Drop for SimArray<T> {
     fn drop(&mut self) {
         // Its address may be reused: its history goes with it.
-        crate::stream::forget(self.data.as_ptr() as u64 + (self.origin * size_of::<T>()) as u64);
+        crate::order::forget(self.data.as_ptr() as u64 + (self.origin * size_of::<T>()) as u64);
     }
 }
 
@@ -232,7 +232,7 @@ impl<T: DeviceCopy> SimArray<T> {
     /// (`copy_to_host()`, flattened), on the default stream: after every
     /// stream's work so far.
     pub fn copy_to_host(&self) -> Result<Vec<T>> {
-        crate::stream::default_stream(self.device);
+        crate::order::default_stream(self.device);
         self.host_copy()
     }
 
@@ -243,7 +243,7 @@ impl<T: DeviceCopy> SimArray<T> {
 
     /// A host copy with the array's shape (`copy_to_host()`).
     pub fn copy_to_host_array(&self) -> Result<ArrayD<T>> {
-        crate::stream::default_stream(self.device);
+        crate::order::default_stream(self.device);
         to_ndarray(&self.data, &self.layout, self.origin)
     }
 
@@ -251,14 +251,14 @@ impl<T: DeviceCopy> SimArray<T> {
     /// default stream (Numba's `d.copy_to_device(a)`): an array reused
     /// without a new allocation.
     pub fn copy_to_device(&mut self, host: &[T]) -> Result<()> {
-        crate::stream::default_stream(self.device);
+        crate::order::default_stream(self.device);
         self.copy_from_host(host)
     }
 
     /// Overwrites it with `other`'s elements in C order (Numba's
     /// `d.copy_to_device(d_other)`); as many elements.
     pub fn copy_from_device(&mut self, other: &SimArray<T>) -> Result<()> {
-        crate::stream::default_stream(self.device);
+        crate::order::default_stream(self.device);
         self.copy_from_host(&other.host_copy()?)
     }
 
@@ -309,7 +309,7 @@ impl<T: DeviceCopy> SimArray<T> {
     pub fn named(mut self, name: impl Into<String>) -> Self {
         let name = name.into();
         if !self.is_empty() {
-            crate::stream::name(self.addr(), &name);
+            crate::order::name(self.addr(), &name);
         }
         self.name = Some(name);
         self
@@ -369,7 +369,7 @@ unsafe impl Launcher for Simulator {
         args: &Args,
         body: &(dyn Fn(&Args) + Sync),
     ) -> Result<()> {
-        crate::stream::default_stream(self.device);
+        crate::order::default_stream(self.device);
         self.run(kernel, grid, args, body)
     }
 }

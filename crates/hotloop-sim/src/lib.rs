@@ -50,6 +50,7 @@ pub mod gufunc;
 pub mod kernel;
 pub mod map;
 pub mod montecarlo;
+mod order;
 pub mod reduce;
 pub mod runtime;
 pub mod stencil;

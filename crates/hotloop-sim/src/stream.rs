@@ -17,90 +17,16 @@
 //! before the second one runs.
 
 use crate::kernel::{SimArray, Simulator};
+use crate::order::{self, Clock};
 use hotloop_device::DeviceCopy;
 use hotloop_device::host::{Args, Buffer, Grid, KernelInfo, Launcher, ParamKind};
 use hotloop_runtime::transfer::HostArray;
 use hotloop_runtime::{Error, Result};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Instant;
 
-/// A stream's or the host's position: for each stream, how many of its
-/// operations are known to have finished.
-type Clock = HashMap<u64, u64>;
-
-/// One operation on an array: the stream that ran it, its number in that
-/// stream, and what it was.
-#[derive(Clone, Debug)]
-struct Access {
-    stream: u64,
-    seq: u64,
-    what: String,
-}
-
-/// An array's accesses the next one must be ordered after.
-#[derive(Default)]
-struct History {
-    name: String,
-    write: Option<Access>,
-    reads: Vec<Access>,
-}
-
-/// Every stream's device and clock, each device's host clock, and every
-/// tracked array's history, by the address of its first element.
-#[derive(Default)]
-struct Tracker {
-    streams: HashMap<u64, (u64, Clock)>,
-    host: HashMap<u64, Clock>,
-    arrays: HashMap<u64, History>,
-}
-
-static TRACKER: LazyLock<Mutex<Tracker>> = LazyLock::new(Mutex::default);
+/// The next stream's number.
 static NEXT_STREAM: AtomicU64 = AtomicU64::new(1);
-
-fn tracker() -> MutexGuard<'static, Tracker> {
-    TRACKER.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// `into`, each entry raised to `from`'s.
-fn merge(into: &mut Clock, from: &Clock) {
-    for (&s, &n) in from {
-        let e = into.entry(s).or_insert(0);
-        *e = (*e).max(n);
-    }
-}
-
-/// Whether `clock` has seen `a` finish.
-fn after(clock: &Clock, a: &Access) -> bool {
-    clock.get(&a.stream).is_some_and(|&n| n >= a.seq)
-}
-
-/// Forgets the array at `addr` (it was freed; the address may be reused).
-pub(crate) fn forget(addr: u64) {
-    if let Ok(mut t) = TRACKER.lock() {
-        t.arrays.remove(&addr);
-    }
-}
-
-/// Names the array at `addr` in the race reports.
-pub(crate) fn name(addr: u64, name: &str) {
-    tracker().arrays.entry(addr).or_default().name = name.to_string();
-}
-
-/// An operation of `device`'s default stream (Numba's stream 0, CUDA's
-/// legacy default stream): it waits for every stream's work so far, so the
-/// host is ordered after all of it.
-pub(crate) fn default_stream(device: u64) {
-    let mut t = tracker();
-    let mut all = t.host.remove(&device).unwrap_or_default();
-    for (d, clock) in t.streams.values() {
-        if *d == device {
-            merge(&mut all, clock);
-        }
-    }
-    t.host.insert(device, all);
-}
 
 /// A stream of the simulator: copies and launches in order (Numba's
 /// `cuda.stream()`). Launch a kernel on it with the typed launcher,
@@ -134,7 +60,7 @@ impl Simulator {
     /// A new stream (Numba's `cuda.stream()`).
     pub fn stream(&self) -> SimStream {
         let id = NEXT_STREAM.fetch_add(1, Ordering::Relaxed);
-        tracker().streams.insert(id, (self.device(), Clock::new()));
+        order::new_stream(id, self.device());
         SimStream { sim: *self, id }
     }
 }
@@ -143,10 +69,7 @@ impl Drop for SimStream {
     fn drop(&mut self) {
         // Destroying a stream waits for its work (as CUDA's
         // `cudaStreamDestroy` lets it finish): the host is ordered after it.
-        let mut t = tracker();
-        if let Some((device, clock)) = t.streams.remove(&self.id) {
-            merge(t.host.entry(device).or_default(), &clock);
-        }
+        order::end_stream(self.id);
     }
 }
 
@@ -156,61 +79,10 @@ impl SimStream {
         self.id
     }
 
-    /// Checks the operation `what` on the arrays `accesses` (address,
-    /// name, whether it writes) against their histories, then records it
-    /// and advances the stream; `Err` names the first race.
-    fn order(&self, what: &str, accesses: &[(u64, String, bool)]) -> Result<()> {
-        let mut t = tracker();
-        let device = self.sim.device();
-        let host = t.host.get(&device).cloned().unwrap_or_default();
-        let (_, clock) = t.streams.entry(self.id).or_insert((device, Clock::new()));
-        // Everything the host finished before queuing this, this stream
-        // has finished too.
-        merge(clock, &host);
-        let seq = clock.get(&self.id).copied().unwrap_or(0) + 1;
-        let clock = clock.clone();
-        for (addr, name, writes) in accesses {
-            let h = t.arrays.entry(*addr).or_default();
-            if h.name.is_empty() {
-                h.name.clone_from(name);
-            }
-            let mut earlier: Vec<&Access> = h.write.iter().collect();
-            if *writes {
-                earlier.extend(&h.reads);
-            }
-            if let Some(e) = earlier
-                .into_iter()
-                .find(|a| a.stream != self.id && !after(&clock, a))
-            {
-                return Err(Error::Race {
-                    array: h.name.clone(),
-                    first: format!("{} on stream {}", e.what, e.stream),
-                    second: format!(
-                        "{what} on stream {} ({})",
-                        self.id,
-                        if *writes { "writes" } else { "reads" }
-                    ),
-                });
-            }
-        }
-        let me = Access {
-            stream: self.id,
-            seq,
-            what: what.to_string(),
-        };
-        for (addr, _, writes) in accesses {
-            let h = t.arrays.get_mut(addr).expect("entered above");
-            if *writes {
-                h.write = Some(me.clone());
-                h.reads.clear();
-            } else {
-                h.reads.retain(|a| a.stream != self.id);
-                h.reads.push(me.clone());
-            }
-        }
-        let (_, clock) = t.streams.get_mut(&self.id).expect("entered above");
-        clock.insert(self.id, seq);
-        Ok(())
+    /// Checks and records the operation `what` on `accesses` (address,
+    /// name, whether it writes): [`order::record_op`].
+    fn record_op(&self, what: &str, accesses: &[(u64, String, bool)]) -> Result<()> {
+        order::record_op(self.id, self.sim.device(), what, accesses)
     }
 
     /// A device copy of `host` made on this stream (`cuda.to_device(a,
@@ -218,7 +90,7 @@ impl SimStream {
     pub fn to_device<A: HostArray + ?Sized>(&self, host: &A) -> Result<SimArray<A::Elem>> {
         let d = self.sim.to_device(host)?;
         if !d.is_empty() {
-            self.order("to_device", &[(d.addr(), d.label(), true)])?;
+            self.record_op("to_device", &[(d.addr(), d.label(), true)])?;
         }
         Ok(d)
     }
@@ -231,7 +103,7 @@ impl SimStream {
         device: &mut SimArray<T>,
     ) -> Result<()> {
         if !device.is_empty() {
-            self.order("copy_to_device", &[(device.addr(), device.label(), true)])?;
+            self.record_op("copy_to_device", &[(device.addr(), device.label(), true)])?;
         }
         device.copy_from_host(host)
     }
@@ -240,7 +112,7 @@ impl SimStream {
     /// (`d.copy_to_host(ary, stream=s)`); the lengths must match.
     pub fn copy_to_host<T: DeviceCopy>(&self, device: &SimArray<T>, host: &mut [T]) -> Result<()> {
         if !device.is_empty() {
-            self.order("copy_to_host", &[(device.addr(), device.label(), false)])?;
+            self.record_op("copy_to_host", &[(device.addr(), device.label(), false)])?;
         }
         let v = device.host_copy()?;
         if v.len() != host.len() {
@@ -257,13 +129,8 @@ impl SimStream {
 
     /// Records an event here (`event.record(stream=s)`).
     pub fn record(&self) -> SimEvent {
-        let t = tracker();
         SimEvent {
-            clock: t
-                .streams
-                .get(&self.id)
-                .map(|(_, c)| c.clone())
-                .unwrap_or_default(),
+            clock: order::clock(self.id),
             at: Instant::now(),
         }
     }
@@ -272,19 +139,13 @@ impl SimStream {
     /// CUDA's `cudaStreamWaitEvent`): without such a wait, or a host
     /// synchronization between them, two streams' uses of one array race.
     pub fn wait_event(&self, event: &SimEvent) {
-        let mut t = tracker();
-        if let Some((_, clock)) = t.streams.get_mut(&self.id) {
-            merge(clock, &event.clock);
-        }
+        order::wait(self.id, &event.clock);
     }
 
     /// Waits for the stream's work (`s.synchronize()`): in the simulator
     /// it has run; the host is now ordered after it.
     pub fn synchronize(&self) {
-        let mut t = tracker();
-        if let Some((device, clock)) = t.streams.get(&self.id).cloned() {
-            merge(t.host.entry(device).or_default(), &clock);
-        }
+        order::synchronize(self.id);
     }
 
     /// Whether the stream's work has finished (CUDA's `cudaStreamQuery`):
@@ -320,27 +181,12 @@ unsafe impl Launcher for SimStream {
                 };
                 // An empty array has no elements to race on (and no
                 // address of its own).
-                (a.value > 0).then(|| (a.addr, name_of(a.addr, a.kind, a.value), writes))
+                (a.value > 0).then(|| (a.addr, order::name_of(a.addr, a.kind, a.value), writes))
             })
             .collect();
-        self.order(&format!("launch {}", kernel.name), &accesses)?;
+        self.record_op(&format!("launch {}", kernel.name), &accesses)?;
         self.sim.run(kernel, grid, args, body)
     }
-}
-
-/// The name the tracker holds for the array at `addr`, else its element
-/// type, length and address.
-fn name_of(addr: u64, kind: ParamKind, len: u64) -> String {
-    let known = tracker().arrays.get(&addr).map(|h| h.name.clone());
-    known.filter(|n| !n.is_empty()).unwrap_or_else(|| {
-        let elem = match kind {
-            ParamKind::Slice(e) | ParamKind::Out(e) | ParamKind::Array { elem: e, .. } => {
-                format!("{e:?}")
-            }
-            _ => "an".into(),
-        };
-        format!("a {elem} array of {len} elements at {addr:#x}")
-    })
 }
 
 /// Host memory for a stream's asynchronous copies (Numba's
