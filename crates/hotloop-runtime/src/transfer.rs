@@ -41,18 +41,14 @@ impl<T: DeviceCopy> Image<'_, T> {
     }
 }
 
-/// The elements of the array `layout` describes in `data` (element
-/// `[0, 0, ..]` at `origin`), in C order.
-pub fn logical<T: DeviceCopy>(data: &[T], layout: &Layout, origin: usize) -> Result<Vec<T>> {
-    if layout.is_standard() {
-        return Ok(data[origin..origin + layout.len()].to_vec());
-    }
-    let mut out = try_vec_with_capacity("host copy of a device array", layout.len())?;
+/// The index in `data` of each element of the array `layout` describes
+/// (element `[0, 0, ..]` at `origin`), in C order.
+fn offsets(layout: &Layout, origin: usize) -> impl Iterator<Item = usize> + '_ {
     let (shape, strides) = (layout.shape(), layout.strides());
     let mut ix = vec![0usize; shape.len()];
     let mut at = origin as isize;
-    for _ in 0..layout.len() {
-        out.push(data[at as usize]);
+    (0..layout.len()).map(move |_| {
+        let here = at as usize;
         // The next index in C order, carrying into the axes before.
         for d in (0..shape.len()).rev() {
             ix[d] += 1;
@@ -63,8 +59,32 @@ pub fn logical<T: DeviceCopy>(data: &[T], layout: &Layout, origin: usize) -> Res
             at -= strides[d] * shape[d] as isize;
             ix[d] = 0;
         }
+        here
+    })
+}
+
+/// The elements of the array `layout` describes in `data` (element
+/// `[0, 0, ..]` at `origin`), in C order.
+pub fn logical<T: DeviceCopy>(data: &[T], layout: &Layout, origin: usize) -> Result<Vec<T>> {
+    if layout.is_standard() {
+        return Ok(data[origin..origin + layout.len()].to_vec());
     }
+    let mut out = try_vec_with_capacity("host copy of a device array", layout.len())?;
+    out.extend(offsets(layout, origin).map(|i| data[i]));
     Ok(out)
+}
+
+/// Writes `values`, the array's elements in C order (as many as `layout`
+/// has), into `data` at their places: [`logical`]'s inverse.
+pub fn place<T: DeviceCopy>(data: &mut [T], layout: &Layout, origin: usize, values: &[T]) {
+    debug_assert_eq!(values.len(), layout.len());
+    if layout.is_standard() {
+        data[origin..origin + values.len()].copy_from_slice(values);
+        return;
+    }
+    for (i, &v) in offsets(layout, origin).zip(values) {
+        data[i] = v;
+    }
 }
 
 /// `layout` reshaped to `shape` for an array whose element `[0, ..]` is at

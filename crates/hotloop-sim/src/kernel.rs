@@ -47,7 +47,7 @@ use hotloop_device::host::{
     Layout, SimThread, WarpCall, lanes_of,
 };
 use hotloop_device::{DeviceCopy, Dim3, MAX_BLOCK_SHARED_BYTES, MAX_LOCAL_BYTES, MAX_SHARED_BYTES};
-use hotloop_runtime::transfer::{HostArray, logical, reshape, to_ndarray};
+use hotloop_runtime::transfer::{HostArray, logical, place, reshape, to_ndarray};
 use hotloop_runtime::{Error, Result, try_zeroed_vec};
 use ndarray::{ArrayD, Dimension, IntoDimension};
 use rayon::prelude::*;
@@ -272,26 +272,7 @@ impl<T: DeviceCopy> SimArray<T> {
                 needed: self.layout.len(),
             });
         }
-        if self.layout.is_standard() {
-            self.data[self.origin..self.origin + host.len()].copy_from_slice(host);
-            return Ok(());
-        }
-        // A strided array: each element at its place, in C order.
-        let (shape, strides) = (self.layout.shape().to_vec(), self.layout.strides().to_vec());
-        let mut ix = vec![0usize; shape.len()];
-        let mut at = self.origin as isize;
-        for &v in host {
-            self.data[at as usize] = v;
-            for d in (0..shape.len()).rev() {
-                ix[d] += 1;
-                at += strides[d];
-                if ix[d] < shape[d] {
-                    break;
-                }
-                at -= strides[d] * shape[d] as isize;
-                ix[d] = 0;
-            }
-        }
+        place(&mut self.data, &self.layout, self.origin, host);
         Ok(())
     }
 
