@@ -27,37 +27,30 @@ mod imp {
         r
     }
 
-    #[inline(always)]
-    pub fn barrier_and(pred: bool) -> bool {
-        let r: u32;
-        // SAFETY: as `barrier_count`, with `bar.red.and`.
-        unsafe {
-            asm!(
-                "{{ .reg .pred %p, %q; setp.ne.u32 %p, {x}, 0; bar.red.and.pred %q, 0, %p; \
-                 selp.u32 {r}, 1, 0, %q; }}",
-                x = in(reg32) pred as u32,
-                r = out(reg32) r,
-                options(nostack),
-            )
+    macro_rules! barrier_vote {
+        ($name:ident, $op:literal) => {
+            #[inline(always)]
+            pub fn $name(pred: bool) -> bool {
+                let r: u32;
+                // SAFETY: as `barrier_count`, with `bar.red.and` / `.or`.
+                unsafe {
+                    asm!(
+                        concat!(
+                            "{{ .reg .pred %p, %q; setp.ne.u32 %p, {x}, 0; bar.red.",
+                            $op,
+                            ".pred %q, 0, %p; selp.u32 {r}, 1, 0, %q; }}"
+                        ),
+                        x = in(reg32) pred as u32,
+                        r = out(reg32) r,
+                        options(nostack),
+                    )
+                };
+                r != 0
+            }
         };
-        r != 0
     }
-
-    #[inline(always)]
-    pub fn barrier_or(pred: bool) -> bool {
-        let r: u32;
-        // SAFETY: as `barrier_count`, with `bar.red.or`.
-        unsafe {
-            asm!(
-                "{{ .reg .pred %p, %q; setp.ne.u32 %p, {x}, 0; bar.red.or.pred %q, 0, %p; \
-                 selp.u32 {r}, 1, 0, %q; }}",
-                x = in(reg32) pred as u32,
-                r = out(reg32) r,
-                options(nostack),
-            )
-        };
-        r != 0
-    }
+    barrier_vote!(barrier_and, "and");
+    barrier_vote!(barrier_or, "or");
 
     // The grid barrier's counter: one word per module, zero at load.
     core::arch::global_asm!(".global .align 4 .u32 __hotloop_grid_barrier;");
