@@ -511,3 +511,60 @@ fn every_device_is_listed_and_arrays_copy_between_them() {
     dst.copy_from_device(&src).unwrap();
     assert_eq!(dst.copy_to_host().unwrap(), x);
 }
+
+#[test]
+#[ignore = "needs a CUDA device"]
+fn kernels_and_stream_copies_work_on_slices_of_device_arrays() {
+    use cuda::{DeviceBuffer, DeviceBufferMut};
+    // The pipeline over one pair of device arrays: chunk c is rows
+    // c * chunk.. of each, on stream c % 2, with no copy of the arrays.
+    let dev = device();
+    let module = cuda::Module::builtin(&dev);
+    let streams = [module.stream().unwrap(), module.stream().unwrap()];
+    let n = 8 * 100_003;
+    let chunk = n / 8;
+    let x = values(n);
+    let mut out = vec![0.0; n];
+    let mut d_in = module.device_array::<f64>(n).unwrap();
+    let mut d_out = module.device_array::<f64>(n).unwrap();
+    for c in 0..8 {
+        let st = &streams[c % 2];
+        let rows = c * chunk..(c + 1) * chunk;
+        st.copy_to_device(&x[rows.clone()], &mut d_in.slice_mut(rows.clone()).unwrap())
+            .unwrap();
+        hotloop_kernels::add_scalar::launch::<f64, _>(
+            st,
+            (64u32, 256u32),
+            &d_in.slice(rows.clone()).unwrap(),
+            &mut d_out.slice_mut(rows.clone()).unwrap(),
+            2.0,
+        )
+        .unwrap();
+        st.copy_to_host(&d_out.slice(rows.clone()).unwrap(), &mut out[rows])
+            .unwrap();
+    }
+    for s in &streams {
+        s.synchronize().unwrap();
+    }
+    assert!(out.iter().zip(&x).all(|(o, v)| *o == v + 2.0));
+    // The two halves of a split, each written by its own kernel: the
+    // upper from the lower half of the input, the lower in place.
+    let half = n / 2;
+    let (mut lo, mut hi) = d_out.split_at_mut(half).unwrap();
+    let grid = (64u32, 256u32);
+    let below = d_in.slice(..half).unwrap();
+    hotloop_kernels::add_scalar::launch::<f64, _>(&module, grid, &below, &mut hi, 5.0).unwrap();
+    hotloop_kernels::add_scalar_inplace::launch::<f64, _>(&module, grid, &mut lo, 1.0).unwrap();
+    let got = d_out.copy_to_host().unwrap();
+    assert!(got[..half].iter().zip(&x).all(|(o, v)| *o == v + 3.0));
+    assert!(got[half..].iter().zip(&x).all(|(o, v)| *o == v + 5.0));
+    // A transposed array's rows are strided: a stream copy refuses them.
+    let t = module
+        .to_device(&ndarray::Array2::<f64>::zeros((3, 4)).t())
+        .unwrap();
+    let mut host = [0.0; 4];
+    let e = streams[0]
+        .copy_to_host(&t.slice(1..2).unwrap(), &mut host)
+        .unwrap_err();
+    assert!(matches!(e, Error::NotContiguous { .. }), "{e}");
+}

@@ -342,6 +342,20 @@ impl Layout {
         (self.is_standard() && new.len() == self.len()).then_some(new)
     }
 
+    /// Rows `start..end` of its first axis (NumPy's `a[start:end]`) and the
+    /// offset, in elements, of the first one's element `[0, 0, ..]` from
+    /// this layout's: `None` unless `start <= end <= shape[0]`. The other
+    /// axes, and every stride, stay as they are.
+    pub fn rows(&self, start: usize, end: usize) -> Option<(Self, isize)> {
+        if start > end || end > self.shape[0] {
+            return None;
+        }
+        let mut l = *self;
+        l.shape[0] = end - start;
+        let offset = isize::try_from(start).ok()?.checked_mul(self.strides[0])?;
+        Some((l, offset))
+    }
+
     /// Its number of axes.
     pub const fn ndim(&self) -> usize {
         self.ndim as usize
@@ -424,6 +438,50 @@ impl Layout {
         true
     }
 }
+
+/// Why an array's rows cannot be sliced as asked (a backend's
+/// `d.slice(i..j)`, Numba's `d[i:j]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SliceError {
+    /// The rows asked for are not within the array's first axis.
+    OutOfRange {
+        /// First row asked for.
+        start: usize,
+        /// One past the last row asked for.
+        end: usize,
+        /// The array's rows.
+        rows: usize,
+    },
+    /// The two parts of a split would share memory (a transposed array's
+    /// rows interleave), so that one could not be written while the other
+    /// is read.
+    Interleaved {
+        /// The row it was split at.
+        mid: usize,
+        /// The array's first axis's stride, in elements: less than a row
+        /// spans.
+        row_stride: isize,
+    },
+}
+
+impl core::fmt::Display for SliceError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::OutOfRange { start, end, rows } => write!(
+                f,
+                "rows {start}..{end} of an array of {rows} rows: a slice needs start <= end <= rows"
+            ),
+            Self::Interleaved { mid, row_stride } => write!(
+                f,
+                "split at row {mid}: the two parts' elements interleave in memory (rows \
+                 {row_stride} elements apart, a strided array's), so they cannot be written \
+                 apart; split a copy in C order"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for SliceError {}
 
 /// A `View<T, D>` or `Out<T, D>` kernel parameter as it crosses: the
 /// address of element `[0, 0, ..]`, and each axis's extent and stride in
@@ -754,6 +812,24 @@ mod tests {
     struct Zst;
     // SAFETY: no data.
     unsafe impl DeviceValue for Zst {}
+
+    #[test]
+    fn rows_narrow_the_first_axis_and_keep_the_strides() {
+        let c = Layout::standard(&[4, 3]).unwrap();
+        let (r, off) = c.rows(1, 3).unwrap();
+        assert_eq!((r.shape(), r.strides(), off), (&[2, 3][..], &[3, 1][..], 3));
+        assert!(r.is_standard());
+        // A transposed array's rows are columns of its memory: strided.
+        let t = Layout::new(&[3, 4], &[1, 3]).unwrap();
+        let (r, off) = t.rows(2, 3).unwrap();
+        assert_eq!((r.shape(), r.strides(), off), (&[1, 4][..], &[1, 3][..], 2));
+        // A reversed axis counts back from element [0].
+        let rev = Layout::new(&[5], &[-1]).unwrap();
+        assert_eq!(rev.rows(1, 4).map(|(l, o)| (l.len(), o)), Some((3, -1)));
+        assert_eq!(c.rows(4, 4).map(|(l, o)| (l.len(), o)), Some((0, 12)));
+        assert_eq!(c.rows(3, 2), None);
+        assert_eq!(c.rows(0, 5), None);
+    }
 
     #[test]
     fn a_value_is_its_bytes_then_a_zero_word() {

@@ -5,8 +5,7 @@ use crate::device::Device;
 use crate::driver::During;
 use cudarc::driver::{CudaSlice, DevicePtr};
 use hotloop_device::DeviceCopy;
-use hotloop_device::host::Buffer;
-use hotloop_device::host::Layout;
+use hotloop_device::host::{Buffer, DeviceBuffer, DeviceBufferMut, Layout};
 use hotloop_runtime::transfer::{HostArray, logical, reshape, to_ndarray};
 use hotloop_runtime::{Error, Result, check_same_shape, try_vec_with_capacity};
 use ndarray::{ArrayD, Dimension, IntoDimension};
@@ -166,6 +165,36 @@ impl Device {
         a.origin = img.origin;
         Ok(a)
     }
+}
+
+/// A GPU's memory: the [`Launcher::Memory`](hotloop_device::host::Launcher)
+/// of a [`Module`](crate::Module) and its streams, which launch kernels on
+/// [`DeviceArray`]s and slices of them ([`DeviceBuffer::slice`]).
+#[derive(Debug)]
+pub enum GpuMemory {}
+
+// SAFETY: `buf` is the array's own device allocation, holding its layout's
+// span from `addr()`, freed only after its streams' work; `&self` methods
+// do not write it, and `&mut self` is the only access from the host.
+unsafe impl<T: DeviceCopy> DeviceBuffer<T> for DeviceArray<T> {
+    type Memory = GpuMemory;
+}
+
+// SAFETY: as above.
+unsafe impl<T: DeviceCopy> DeviceBufferMut<T> for DeviceArray<T> {}
+
+/// `Err` unless `b`'s elements lie one after another in C order from its
+/// address, as a copy in one piece needs.
+pub(crate) fn check_contiguous<T, B: Buffer<T> + ?Sized>(b: &B) -> Result<()> {
+    let layout = b.layout();
+    if layout.is_standard() {
+        return Ok(());
+    }
+    Err(Error::NotContiguous {
+        name: "device array",
+        shape: layout.shape().to_vec(),
+        strides: layout.strides().to_vec(),
+    })
 }
 
 impl<T: DeviceCopy> Buffer<T> for DeviceArray<T> {

@@ -76,6 +76,7 @@ impl Held<'_> {
 
 // SAFETY: `body` is never called: the GPU runs the PTX entry point.
 unsafe impl Launcher for Held<'_> {
+    type Memory = crate::array::GpuMemory;
     type Array<T: DeviceCopy> = DeviceArray<T>;
     /// The kernel's execution time (CUDA events, read after a synchronize).
     type Run = Duration;

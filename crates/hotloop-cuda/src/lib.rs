@@ -73,10 +73,11 @@ mod runtime;
 mod stream;
 mod timing;
 
-pub use array::DeviceArray;
+pub use array::{DeviceArray, GpuMemory};
 pub use device::{
     BLOCKS_PER_MULTIPROCESSOR, Device, DeviceInfo, MIN_DRIVER_VERSION, driver_library_present,
 };
+pub use hotloop_device::host::{ArraySlice, ArraySliceMut, DeviceBuffer, DeviceBufferMut};
 pub use hotloop_runtime::LaunchConfig;
 pub use hotloop_runtime::transfer::HostArray;
 pub use launch::KernelRun;

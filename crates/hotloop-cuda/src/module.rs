@@ -122,6 +122,7 @@ impl Module {
 
 // SAFETY: `body` is never called: the GPU runs the PTX entry point.
 unsafe impl Launcher for Module {
+    type Memory = crate::array::GpuMemory;
     type Array<T: DeviceCopy> = DeviceArray<T>;
     /// The kernel's execution time (CUDA events, read after a synchronize).
     type Run = std::time::Duration;

@@ -12,13 +12,14 @@
 //! remembers its last copy: reading, writing or freeing it first waits
 //! for that copy.
 
-use crate::array::DeviceArray;
+use crate::array::{GpuMemory, check_contiguous};
 use crate::device::Device;
 use crate::driver::During;
 use crate::stream::Stream;
 use cudarc::driver::{CudaEvent, PinnedHostSlice};
 use hotloop_device::DeviceCopy;
-use hotloop_runtime::{Error, Result, check_same_shape};
+use hotloop_device::host::{DeviceBuffer, DeviceBufferMut};
+use hotloop_runtime::{Error, Result, check_len};
 use std::marker::PhantomData;
 use std::sync::{Mutex, PoisonError};
 
@@ -168,21 +169,20 @@ impl Stream {
         })
     }
 
-    /// Copies `host` into `device` on this stream and returns before the
-    /// data has moved (`d.copy_to_device(pinned, stream=s)`): `host` stays
-    /// borrowed, unwritable, until the [`Pending`] is waited for.
-    pub fn copy_to_device_async<'h, T: DeviceCopy>(
+    /// Copies `host` into `device`, an array or a slice of one in C order,
+    /// on this stream and returns before the data has moved
+    /// (`d.copy_to_device(pinned, stream=s)`): `host` stays borrowed,
+    /// unwritable, until the [`Pending`] is waited for.
+    pub fn copy_to_device_async<'h, T: DeviceCopy, B>(
         &self,
         host: &'h PinnedArray<T>,
-        device: &mut DeviceArray<T>,
-    ) -> Result<Pending<'h>> {
-        check_same_shape(
-            "pinned array",
-            &[host.len()],
-            "device array",
-            &[device.len()],
-        )?;
-        device.check_flat()?;
+        device: &mut B,
+    ) -> Result<Pending<'h>>
+    where
+        B: DeviceBufferMut<T, Memory = GpuMemory> + ?Sized,
+    {
+        check_len("pinned array", host.len(), device.layout().shape())?;
+        check_contiguous(device)?;
         // A copy still writing the host array comes first.
         host.wait()?;
         if !host.is_empty() {
@@ -190,40 +190,34 @@ impl Stream {
             let p = host.bytes.as_ptr().during("reading pinned memory")?;
             // SAFETY: `n` bytes of the pinned allocation, which outlives
             // the copy: the `Pending` borrows the array, and the array's
-            // drop waits for the event recorded after the copy.
-            let src = unsafe { std::slice::from_raw_parts(p, n) };
-            self.cuda()
-                .memcpy_htod(src, &mut device.buf)
-                .during("host-to-device copy")?;
+            // drop waits for the event recorded after the copy. `device`
+            // borrows its elements mutably.
+            unsafe { self.htod(device.addr(), std::slice::from_raw_parts(p, n)) }?;
         }
         self.pending(host)
     }
 
-    /// Copies `device` into `host` on this stream and returns before the
-    /// data has moved (`d.copy_to_host(pinned, stream=s)`): `host` stays
-    /// borrowed, unreadable, until the [`Pending`] is waited for.
-    pub fn copy_to_host_async<'h, T: DeviceCopy>(
+    /// Copies `device`, an array or a slice of one in C order, into `host`
+    /// on this stream and returns before the data has moved
+    /// (`d.copy_to_host(pinned, stream=s)`): `host` stays borrowed,
+    /// unreadable, until the [`Pending`] is waited for.
+    pub fn copy_to_host_async<'h, T: DeviceCopy, B>(
         &self,
-        device: &DeviceArray<T>,
+        device: &B,
         host: &'h mut PinnedArray<T>,
-    ) -> Result<Pending<'h>> {
-        check_same_shape(
-            "device array",
-            device.shape(),
-            "pinned array",
-            &[host.len()],
-        )?;
-        device.check_flat()?;
+    ) -> Result<Pending<'h>>
+    where
+        B: DeviceBuffer<T, Memory = GpuMemory> + ?Sized,
+    {
+        check_len("pinned array", host.len(), device.layout().shape())?;
+        check_contiguous(device)?;
         host.wait()?;
         if !host.is_empty() {
             let n = host.len() * size_of::<T>();
             let p = host.bytes.as_mut_ptr().during("writing pinned memory")?;
             // SAFETY: as in `copy_to_device_async`; nothing reads the
             // memory before the copy's event (the array waits for it).
-            let dst = unsafe { std::slice::from_raw_parts_mut(p, n) };
-            self.cuda()
-                .memcpy_dtoh(&device.buf.slice(..n), dst)
-                .during("device-to-host copy")?;
+            unsafe { self.dtoh(std::slice::from_raw_parts_mut(p, n), device.addr()) }?;
         }
         self.pending(host)
     }

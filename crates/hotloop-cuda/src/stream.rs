@@ -11,16 +11,16 @@
 //! stream (the synchronous API), first waits for all of its streams'
 //! work, as Numba's default stream waits for its blocking streams.
 
-use crate::array::{DeviceArray, bytes_of, bytes_of_mut};
+use crate::array::{DeviceArray, GpuMemory, bytes_of, bytes_of_mut, check_contiguous};
 use crate::device::Device;
 use crate::driver::During;
 use crate::launch::{enqueue, function};
 use crate::module::Module;
 use cudarc::driver::{CudaEvent, CudaModule, CudaStream};
 use hotloop_device::DeviceCopy;
-use hotloop_device::host::{Args, Grid, KernelInfo, Launcher};
+use hotloop_device::host::{Args, DeviceBuffer, DeviceBufferMut, Grid, KernelInfo, Launcher};
 use hotloop_runtime::transfer::HostArray;
-use hotloop_runtime::{Error, Result, check_same_shape};
+use hotloop_runtime::{Error, Result, check_len};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -116,40 +116,77 @@ impl Stream {
         Ok(a)
     }
 
-    /// Copies `host` into `device` on this stream (`d.copy_to_device(a,
-    /// stream=s)`); as many elements, `device` in C order. Returns once
-    /// `host` has been read.
-    pub fn copy_to_device<T: DeviceCopy>(
-        &self,
-        host: &[T],
-        device: &mut DeviceArray<T>,
-    ) -> Result<()> {
-        check_same_shape("host array", &[host.len()], "device array", &[device.len()])?;
-        device.check_flat()?;
-        if host.is_empty() {
+    /// Copies `host` (its elements in C order) into `device`, an array or
+    /// a slice of one ([`DeviceBufferMut::slice_mut`]) in C order, on this
+    /// stream (`d.copy_to_device(a, stream=s)`); as many elements. Returns
+    /// once `host` has been read.
+    pub fn copy_to_device<T: DeviceCopy, B>(&self, host: &[T], device: &mut B) -> Result<()>
+    where
+        B: DeviceBufferMut<T, Memory = GpuMemory> + ?Sized,
+    {
+        check_len(
+            "copy_to_device's host array",
+            host.len(),
+            device.layout().shape(),
+        )?;
+        check_contiguous(device)?;
+        // SAFETY: `host` is read before this returns (pageable memory is
+        // staged); `device` borrows the `len` elements at its address
+        // mutably (`DeviceBufferMut`).
+        unsafe { self.htod(device.addr(), bytes_of(host)) }
+    }
+
+    /// Copies `device`, an array or a slice of one
+    /// ([`DeviceBuffer::slice`]) in C order, into `host` on this stream
+    /// (`d.copy_to_host(ary, stream=s)`); returns once `host` holds it.
+    pub fn copy_to_host<T: DeviceCopy, B>(&self, device: &B, host: &mut [T]) -> Result<()>
+    where
+        B: DeviceBuffer<T, Memory = GpuMemory> + ?Sized,
+    {
+        check_len(
+            "copy_to_host's host buffer",
+            host.len(),
+            device.layout().shape(),
+        )?;
+        check_contiguous(device)?;
+        // SAFETY: a copy into pageable memory returns once it is done;
+        // `device` borrows the elements it reads.
+        unsafe { self.dtoh(bytes_of_mut(host), device.addr()) }
+    }
+
+    /// Queues a copy of `src` to the device bytes at `dst`.
+    ///
+    /// # Safety
+    /// `dst` is `src.len()` bytes of this device's memory that nothing else
+    /// uses meanwhile, and `src` stays valid until the copy has read it.
+    pub(crate) unsafe fn htod(&self, dst: u64, src: &[u8]) -> Result<()> {
+        if src.is_empty() {
             return Ok(());
         }
-        self.stream
-            .memcpy_htod(bytes_of(host), &mut device.buf)
+        self.device
+            .ctx
+            .bind_to_thread()
+            .during("binding the context")?;
+        // SAFETY: the caller's.
+        unsafe { cudarc::driver::result::memcpy_htod_async(dst, src, self.stream.cu_stream()) }
             .during("host-to-device copy")
     }
 
-    /// Copies `device` (in C order) into `host` on this stream
-    /// (`d.copy_to_host(ary, stream=s)`); returns once `host` holds it.
-    pub fn copy_to_host<T: DeviceCopy>(
-        &self,
-        device: &DeviceArray<T>,
-        host: &mut [T],
-    ) -> Result<()> {
-        check_same_shape("device array", device.shape(), "host array", &[host.len()])?;
-        device.check_flat()?;
-        if host.is_empty() {
+    /// Queues a copy of the device bytes at `src` into `dst`.
+    ///
+    /// # Safety
+    /// `src` is `dst.len()` bytes of this device's memory, and `dst` stays
+    /// valid and unread until the copy has written it.
+    pub(crate) unsafe fn dtoh(&self, dst: &mut [u8], src: u64) -> Result<()> {
+        if dst.is_empty() {
             return Ok(());
         }
-        let bytes = bytes_of_mut(host);
-        let n = bytes.len();
-        self.stream
-            .memcpy_dtoh(&device.buf.slice(..n), bytes)
+        self.device
+            .ctx
+            .bind_to_thread()
+            .during("binding the context")?;
+        // SAFETY: the caller's.
+        unsafe { cudarc::driver::result::memcpy_dtoh_async(dst, src, self.stream.cu_stream()) }
             .during("device-to-host copy")
     }
 
@@ -165,11 +202,6 @@ impl Stream {
         self.stream
             .record_event(Some(cudarc::driver::sys::CUevent_flags::CU_EVENT_DEFAULT))
             .during("recording an event")
-    }
-
-    /// The driver's stream.
-    pub(crate) fn cuda(&self) -> &Arc<CudaStream> {
-        &self.stream
     }
 
     /// Orders this stream's later work after `event` (`s.wait_event(e)`).
@@ -193,6 +225,7 @@ impl Stream {
 
 // SAFETY: `body` is never called: the GPU runs the PTX entry point.
 unsafe impl Launcher for Stream {
+    type Memory = crate::array::GpuMemory;
     type Array<T: DeviceCopy> = DeviceArray<T>;
     type Run = ();
     type Error = Error;

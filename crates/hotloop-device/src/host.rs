@@ -17,6 +17,7 @@ pub use crate::collective::{
 };
 pub use crate::shared::DYNAMIC_KEY;
 pub use crate::sim_thread::{Block, SimThread, set_current, with_current};
+pub use crate::slice::{ArraySlice, ArraySliceMut, DeviceBuffer, DeviceBufferMut, bytes_spanned};
 pub use hotloop_core::abi::{KernelInfo, Layout, ParamKind};
 
 /// A launch's configuration: `kernel[blocks, threads]`, each up to three
@@ -112,6 +113,9 @@ pub struct RawArg {
     pub value: u64,
     /// A [`ParamKind::Value`]'s bytes.
     pub bytes: Option<ValueBytes>,
+    /// The bytes `[lo, hi)` a buffer's elements lie within
+    /// ([`bytes_spanned`]); `None` for an empty buffer or a value.
+    pub span: Option<(u64, u64)>,
 }
 
 /// The arguments of one launch, in parameter order, as the typed launcher
@@ -142,6 +146,7 @@ impl Args {
                 addr: 0,
                 value: 0,
                 bytes: None,
+                span: None,
             }; MAX_PARAMS],
             len: 0,
             misfit: None,
@@ -192,6 +197,7 @@ impl Args {
             addr: b.addr(),
             value: b.len() as u64,
             bytes: None,
+            span: bytes_spanned::<T>((b.addr(), b.layout())),
         });
     }
 
@@ -203,6 +209,7 @@ impl Args {
             addr: b.addr(),
             value: b.len() as u64,
             bytes: None,
+            span: bytes_spanned::<T>((b.addr(), b.layout())),
         });
     }
 
@@ -249,6 +256,7 @@ impl Args {
             addr: b.addr(),
             value: layout.len() as u64,
             bytes: Some(ValueBytes::of(parts)),
+            span: bytes_spanned::<T>((b.addr(), layout)),
         });
     }
 
@@ -259,6 +267,7 @@ impl Args {
             addr: 0,
             value: v.to_raw(),
             bytes: None,
+            span: None,
         });
     }
 
@@ -271,11 +280,18 @@ impl Args {
     /// its raw form, for backends that build arguments from a kernel's
     /// metadata.
     pub fn push_raw(&mut self, kind: ParamKind, addr: u64, value: u64) {
+        let span = match kind {
+            ParamKind::Slice(e) | ParamKind::Out(e) if value > 0 => {
+                Some((addr, addr + value * e.size() as u64))
+            }
+            _ => None,
+        };
         self.push(RawArg {
             kind,
             addr,
             value,
             bytes: None,
+            span,
         });
     }
 
@@ -286,6 +302,7 @@ impl Args {
             addr: 0,
             value: bytes.size() as u64,
             bytes: Some(bytes),
+            span: None,
         });
     }
 
@@ -441,12 +458,16 @@ pub trait Buffer<T> {
 ///
 /// # Safety
 /// `body` rebuilds host slices from the arguments' addresses: an
-/// implementation calls it only if its arrays are host memory, valid for
-/// the whole launch, and only from a simulated thread
-/// ([`set_current`]).
+/// implementation calls it only if its `Memory` is host memory (then the
+/// [`DeviceBuffer`]s a launch borrows are valid for the whole launch), and
+/// only from a simulated thread ([`set_current`]).
 pub unsafe trait Launcher {
+    /// Where the arrays its kernels take lie: a launch takes any
+    /// [`DeviceBuffer`] of this kind, the backend's arrays and their
+    /// slices.
+    type Memory;
     /// The backend's arrays (device arrays on a GPU).
-    type Array<T: DeviceCopy>: Buffer<T>;
+    type Array<T: DeviceCopy>: DeviceBufferMut<T, Memory = Self::Memory>;
     /// What a launch returns (its timing on a GPU).
     type Run;
     /// What a launch can fail with.

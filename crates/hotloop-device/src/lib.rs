@@ -98,6 +98,8 @@ mod collective;
 pub mod host;
 #[cfg(not(target_arch = "nvptx64"))]
 mod sim_thread;
+#[cfg(not(target_arch = "nvptx64"))]
+mod slice;
 
 pub use bits::{BitInt, brev, clz, ffs, popc};
 pub use block::{block_reduce, block_scan, block_scan_exclusive};

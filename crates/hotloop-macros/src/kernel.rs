@@ -445,7 +445,7 @@ fn launch_parts(params: &[Param]) -> Launch {
     for (i, p) in params.iter().enumerate() {
         match p {
             Param::Slice(n, t) => {
-                l.params.push(quote!(#n: &__HotloopL::Array<#t>));
+                l.params.push(quote!(#n: &impl ::hotloop_device::host::DeviceBuffer<#t, Memory = <__HotloopL as ::hotloop_device::host::Launcher>::Memory>));
                 l.pushes.push(quote!(__hotloop_args.slice::<#t, _>(#n);));
                 l.unpack.push(quote! {
                     // SAFETY: `Launcher`'s contract: `body` runs only on host arrays.
@@ -453,7 +453,7 @@ fn launch_parts(params: &[Param]) -> Launch {
                 });
             }
             Param::Out(n, t) => {
-                l.params.push(quote!(#n: &mut __HotloopL::Array<#t>));
+                l.params.push(quote!(#n: &mut impl ::hotloop_device::host::DeviceBufferMut<#t, Memory = <__HotloopL as ::hotloop_device::host::Launcher>::Memory>));
                 l.pushes.push(quote!(__hotloop_args.out::<#t, _>(#n);));
                 l.unpack.push(quote! {
                     // SAFETY: as above.
@@ -473,7 +473,7 @@ fn launch_parts(params: &[Param]) -> Launch {
                 written,
             } => {
                 if *written {
-                    l.params.push(quote!(#n: &mut __HotloopL::Array<#t>));
+                    l.params.push(quote!(#n: &mut impl ::hotloop_device::host::DeviceBufferMut<#t, Memory = <__HotloopL as ::hotloop_device::host::Launcher>::Memory>));
                     l.pushes
                         .push(quote!(__hotloop_args.array_out::<#t, _, { #dims }>(#n);));
                     l.unpack.push(quote! {
@@ -481,7 +481,7 @@ fn launch_parts(params: &[Param]) -> Launch {
                         let #n = unsafe { __hotloop_a.host_out_view::<#t, { #dims }>(#i) };
                     });
                 } else {
-                    l.params.push(quote!(#n: &__HotloopL::Array<#t>));
+                    l.params.push(quote!(#n: &impl ::hotloop_device::host::DeviceBuffer<#t, Memory = <__HotloopL as ::hotloop_device::host::Launcher>::Memory>));
                     l.pushes
                         .push(quote!(__hotloop_args.array::<#t, _, { #dims }>(#n);));
                     l.unpack.push(quote! {

@@ -109,6 +109,22 @@ pub fn shape3<T>(name: &'static str, data: &[T], dims: [usize; 3]) -> Result<Sha
     Ok(shape)
 }
 
+/// [`Error::LengthMismatch`] unless `name`, of `len` elements, has as many
+/// as an array of `shape`: what a copy between a flat host buffer and an
+/// array checks.
+pub fn check_len(name: &'static str, len: usize, shape: &[usize]) -> Result<()> {
+    let needed: usize = shape.iter().product();
+    if len == needed {
+        return Ok(());
+    }
+    Err(Error::LengthMismatch {
+        name,
+        len,
+        shape: shape.to_vec(),
+        needed,
+    })
+}
+
 /// [`Error::ShapeMismatch`] unless the two shapes are equal.
 pub fn check_same_shape(
     left_name: &'static str,

@@ -1,5 +1,6 @@
 //! The one error type of the public API.
 
+use hotloop_core::abi::SliceError;
 use hotloop_core::stencil::{MAX_REACH, ReachError};
 use std::fmt;
 
@@ -106,6 +107,10 @@ pub enum Error {
         /// ("core dimension n: input has 5, output has 4").
         detail: String,
     },
+    /// Rows of a device array that cannot be sliced as asked
+    /// (`d.slice(i..j)`, `d.split_at_mut(mid)`).
+    #[error("slice of a device array: {0}")]
+    Slice(#[from] SliceError),
     /// A kernel parameter out of its domain (a moving-average window of 0).
     #[error("invalid {what}: {reason}")]
     InvalidArgument {

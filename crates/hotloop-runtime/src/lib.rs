@@ -16,7 +16,7 @@ pub mod memory;
 mod runtime;
 pub mod transfer;
 
-pub use array::{Element, check_same_shape, contiguous, contiguous_mut, shape3};
+pub use array::{Element, check_len, check_same_shape, contiguous, contiguous_mut, shape3};
 pub use error::{Bytes, Error, Result};
 pub use gufunc::{GufuncPlan, Signature};
 pub use launch::LaunchConfig;

@@ -43,12 +43,12 @@
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use hotloop_device::host::{
-    self, Args, BarrierOp, Block, Buffer, Collective, DYNAMIC_KEY, Grid, KernelInfo, Launcher,
-    Layout, SimThread, WarpCall, lanes_of,
+    self, Args, BarrierOp, Block, Buffer, Collective, DYNAMIC_KEY, DeviceBuffer, DeviceBufferMut,
+    Grid, KernelInfo, Launcher, Layout, SimThread, WarpCall, lanes_of,
 };
 use hotloop_device::{DeviceCopy, Dim3, MAX_BLOCK_SHARED_BYTES, MAX_LOCAL_BYTES, MAX_SHARED_BYTES};
 use hotloop_runtime::transfer::{HostArray, logical, place, reshape, to_ndarray};
-use hotloop_runtime::{Error, Result, try_zeroed_vec};
+use hotloop_runtime::{Error, Result, check_len, try_zeroed_vec};
 use ndarray::{ArrayD, Dimension, IntoDimension};
 use rayon::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -161,7 +161,6 @@ impl Simulator {
             layout: img.layout,
             origin: img.origin,
             device: self.device,
-            name: None,
         })
     }
 
@@ -181,7 +180,6 @@ impl Simulator {
             layout,
             origin: 0,
             device: self.device,
-            name: None,
         })
     }
 
@@ -193,7 +191,6 @@ impl Simulator {
             layout: like.layout,
             origin: like.origin,
             device: self.device,
-            name: None,
         })
     }
 
@@ -216,14 +213,21 @@ pub struct SimArray<T> {
     origin: usize,
     /// The simulated device it belongs to.
     device: u64,
-    /// What the race reports call it.
-    name: Option<String>,
 }
 
 impl<T> Drop for SimArray<T> {
     fn drop(&mut self) {
-        // Its address may be reused: its history goes with it.
-        crate::order::forget(self.data.as_ptr() as u64 + (self.origin * size_of::<T>()) as u64);
+        // Its memory may be reused: its history goes with it.
+        let (lo, hi) = self.bytes();
+        crate::order::forget(lo, hi);
+    }
+}
+
+impl<T> SimArray<T> {
+    /// The bytes `[lo, hi)` its elements are held in.
+    fn bytes(&self) -> (u64, u64) {
+        let lo = self.data.as_ptr() as u64;
+        (lo, lo + size_of_val(self.data.as_slice()) as u64)
     }
 }
 
@@ -264,14 +268,11 @@ impl<T: DeviceCopy> SimArray<T> {
 
     /// [`SimArray::copy_to_device`] without the default stream's order.
     pub(crate) fn copy_from_host(&mut self, host: &[T]) -> Result<()> {
-        if host.len() != self.layout.len() {
-            return Err(Error::LengthMismatch {
-                name: "copy_to_device's host array",
-                len: host.len(),
-                shape: self.layout.shape().to_vec(),
-                needed: self.layout.len(),
-            });
-        }
+        check_len(
+            "copy_to_device's host array",
+            host.len(),
+            self.layout.shape(),
+        )?;
         place(&mut self.data, &self.layout, self.origin, host);
         Ok(())
     }
@@ -287,20 +288,12 @@ impl<T: DeviceCopy> SimArray<T> {
     }
 
     /// The array, named `name` in the simulator's race reports.
-    pub fn named(mut self, name: impl Into<String>) -> Self {
-        let name = name.into();
+    pub fn named(self, name: impl Into<String>) -> Self {
         if !self.is_empty() {
-            crate::order::name(self.addr(), &name);
+            let (lo, hi) = self.bytes();
+            crate::order::name(lo, hi, &name.into());
         }
-        self.name = Some(name);
         self
-    }
-
-    /// What the race reports call it: its name, else its type and shape.
-    pub(crate) fn label(&self) -> String {
-        self.name
-            .clone()
-            .unwrap_or_else(|| format!("a {:?} array of shape {:?}", T::ELEM, self.layout.shape()))
     }
 
     /// Its shape and strides.
@@ -334,10 +327,58 @@ impl<T: DeviceCopy> Buffer<T> for SimArray<T> {
     }
 }
 
-// SAFETY: `body` runs only on this simulator's arrays, which are host
-// memory borrowed for the whole launch (by the typed launcher's
-// signature), and only from simulated threads made current first.
+/// The simulator's device memory, host memory: the [`Launcher::Memory`] of
+/// [`Simulator`] and its streams, which launch kernels on [`SimArray`]s
+/// and slices of them ([`DeviceBuffer::slice`]).
+#[derive(Debug)]
+pub enum SimMemory {}
+
+// SAFETY: `data` is the array's own allocation, holding its layout's span
+// from `addr()`; `&self` methods do not write it, and `&mut self` is the
+// only access.
+unsafe impl<T: DeviceCopy> DeviceBuffer<T> for SimArray<T> {
+    type Memory = SimMemory;
+}
+
+// SAFETY: as above.
+unsafe impl<T: DeviceCopy> DeviceBufferMut<T> for SimArray<T> {}
+
+/// The elements of `b`'s span as host memory, and element `[0, 0, ..]`'s
+/// index there: what a copy from any simulated buffer reads.
+pub(crate) fn host_span<T: DeviceCopy, B: DeviceBuffer<T, Memory = SimMemory> + ?Sized>(
+    b: &B,
+) -> (&[T], usize) {
+    let Some((lo, hi)) = b.layout().span() else {
+        return (&[], 0);
+    };
+    // SAFETY: `DeviceBuffer`'s contract: the span is allocated host memory
+    // (`SimMemory`) that nothing writes while `b` is borrowed.
+    let span = unsafe {
+        std::slice::from_raw_parts((b.addr() as *const T).offset(lo), (hi - lo) as usize + 1)
+    };
+    (span, lo.unsigned_abs())
+}
+
+/// [`host_span`] of a buffer that may be written.
+pub(crate) fn host_span_mut<T: DeviceCopy, B: DeviceBufferMut<T, Memory = SimMemory> + ?Sized>(
+    b: &mut B,
+) -> (&mut [T], usize) {
+    let Some((lo, hi)) = b.layout().span() else {
+        return (&mut [], 0);
+    };
+    // SAFETY: `DeviceBufferMut`'s contract: as `host_span`, and nothing
+    // else reads or writes the span while `b` is borrowed mutably.
+    let span = unsafe {
+        std::slice::from_raw_parts_mut((b.addr() as *mut T).offset(lo), (hi - lo) as usize + 1)
+    };
+    (span, lo.unsigned_abs())
+}
+
+// SAFETY: `body` runs only on host memory (`SimMemory`), which the
+// `DeviceBuffer`s of the typed launcher's signature keep valid for the
+// whole launch, and only from simulated threads made current first.
 unsafe impl Launcher for Simulator {
+    type Memory = SimMemory;
     type Array<T: DeviceCopy> = SimArray<T>;
     type Run = ();
     type Error = Error;

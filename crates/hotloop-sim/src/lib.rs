@@ -58,8 +58,9 @@ pub mod stream;
 
 pub use block::{Block, ThreadOrder};
 pub use grid::{DEFAULT_MAX_BLOCKS, Grid, default_launch};
+pub use hotloop_device::host::{ArraySlice, ArraySliceMut, DeviceBuffer, DeviceBufferMut};
 pub use hotloop_runtime::LaunchConfig;
 pub use hotloop_runtime::transfer::HostArray;
-pub use kernel::{SimArray, Simulator};
+pub use kernel::{SimArray, SimMemory, Simulator};
 pub use runtime::Sim;
 pub use stream::{SimEvent, SimPending, SimPinnedArray, SimStream};

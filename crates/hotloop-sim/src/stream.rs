@@ -9,19 +9,23 @@
 //! stream `s` is ordered after the earlier operations of `s`, after what
 //! the host had finished when it queued it (synchronous copies, streams it
 //! synchronized), and after the operations before any event `s` waits on.
-//! Each device array remembers its last write and its reads since; an
-//! operation that writes an array another stream read or wrote, or reads
-//! one another stream wrote, without such an order between them is a race
-//! on a GPU (the two may run at once, in either order) and here an
+//! The simulator remembers the writes and reads of device memory a later
+//! operation must be ordered after, by the bytes they touched; an
+//! operation that writes bytes another stream read or wrote, or reads
+//! bytes another stream wrote, without such an order between them is a
+//! race on a GPU (the two may run at once, in either order) and here an
 //! [`Error::Race`] naming the array, both streams and both operations,
-//! before the second one runs.
+//! before the second one runs. Disjoint slices of one array
+//! ([`DeviceBufferMut::split_at_mut`]) on two streams do not race.
 
-use crate::kernel::{SimArray, Simulator};
-use crate::order::{self, Clock};
+use crate::kernel::{SimArray, SimMemory, Simulator, host_span, host_span_mut};
+use crate::order::{self, Clock, Use};
 use hotloop_device::DeviceCopy;
-use hotloop_device::host::{Args, Buffer, Grid, KernelInfo, Launcher, ParamKind};
-use hotloop_runtime::transfer::HostArray;
-use hotloop_runtime::{Error, Result};
+use hotloop_device::host::{
+    Args, DeviceBuffer, DeviceBufferMut, Grid, KernelInfo, Launcher, ParamKind, bytes_spanned,
+};
+use hotloop_runtime::transfer::{HostArray, logical, place};
+use hotloop_runtime::{Error, Result, check_len};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -79,51 +83,72 @@ impl SimStream {
         self.id
     }
 
-    /// Checks and records the operation `what` on `accesses` (address,
-    /// name, whether it writes): [`order::record_op`].
-    fn record_op(&self, what: &str, accesses: &[(u64, String, bool)]) -> Result<()> {
-        order::record_op(self.id, self.sim.device(), what, accesses)
+    /// Checks and records the operation `what` on `uses`:
+    /// [`order::record_op`].
+    fn record_op(&self, what: &str, uses: &[Use]) -> Result<()> {
+        order::record_op(self.id, self.sim.device(), what, uses)
     }
 
     /// A device copy of `host` made on this stream (`cuda.to_device(a,
     /// stream=s)`).
     pub fn to_device<A: HostArray + ?Sized>(&self, host: &A) -> Result<SimArray<A::Elem>> {
         let d = self.sim.to_device(host)?;
-        if !d.is_empty() {
-            self.record_op("to_device", &[(d.addr(), d.label(), true)])?;
-        }
+        self.record_copy("to_device", &d, true)?;
         Ok(d)
     }
 
-    /// Copies `host` into `device` on this stream (`d.copy_to_device(a,
-    /// stream=s)`); the lengths must match.
-    pub fn copy_to_device<T: DeviceCopy>(
+    /// Checks and records a copy `what` into (`writes`) or out of `device`.
+    fn record_copy<T: DeviceCopy, B: DeviceBuffer<T> + ?Sized>(
         &self,
-        host: &[T],
-        device: &mut SimArray<T>,
+        what: &str,
+        device: &B,
+        writes: bool,
     ) -> Result<()> {
-        if !device.is_empty() {
-            self.record_op("copy_to_device", &[(device.addr(), device.label(), true)])?;
+        match bytes_spanned::<T>((device.addr(), device.layout())) {
+            Some((lo, hi)) => self.record_op(
+                what,
+                &[Use {
+                    lo,
+                    hi,
+                    label: format!(
+                        "a {:?} array of shape {:?}",
+                        T::ELEM,
+                        device.layout().shape()
+                    ),
+                    writes,
+                }],
+            ),
+            None => Ok(()),
         }
-        device.copy_from_host(host)
     }
 
-    /// Copies `device` into `host` on this stream, in C order
+    /// Copies `host` (its elements in C order) into `device`, an array or
+    /// a slice of one ([`DeviceBufferMut::slice_mut`]), on this stream
+    /// (`d.copy_to_device(a, stream=s)`); the lengths must match.
+    pub fn copy_to_device<T: DeviceCopy, B>(&self, host: &[T], device: &mut B) -> Result<()>
+    where
+        B: DeviceBufferMut<T, Memory = SimMemory> + ?Sized,
+    {
+        let layout = device.layout();
+        check_len("copy_to_device's host array", host.len(), layout.shape())?;
+        self.record_copy("copy_to_device", device, true)?;
+        let (span, origin) = host_span_mut(device);
+        place(span, &layout, origin, host);
+        Ok(())
+    }
+
+    /// Copies `device`, an array or a slice of one
+    /// ([`DeviceBuffer::slice`]), into `host` on this stream, in C order
     /// (`d.copy_to_host(ary, stream=s)`); the lengths must match.
-    pub fn copy_to_host<T: DeviceCopy>(&self, device: &SimArray<T>, host: &mut [T]) -> Result<()> {
-        if !device.is_empty() {
-            self.record_op("copy_to_host", &[(device.addr(), device.label(), false)])?;
-        }
-        let v = device.host_copy()?;
-        if v.len() != host.len() {
-            return Err(Error::LengthMismatch {
-                name: "copy_to_host's host buffer",
-                len: host.len(),
-                shape: device.shape().to_vec(),
-                needed: v.len(),
-            });
-        }
-        host.copy_from_slice(&v);
+    pub fn copy_to_host<T: DeviceCopy, B>(&self, device: &B, host: &mut [T]) -> Result<()>
+    where
+        B: DeviceBuffer<T, Memory = SimMemory> + ?Sized,
+    {
+        let layout = device.layout();
+        check_len("copy_to_host's host buffer", host.len(), layout.shape())?;
+        self.record_copy("copy_to_host", device, false)?;
+        let (span, origin) = host_span(device);
+        host.copy_from_slice(&logical(span, &layout, origin)?);
         Ok(())
     }
 
@@ -158,6 +183,7 @@ impl SimStream {
 // SAFETY: as the simulator's own: `body` runs on this launch's arrays,
 // host memory borrowed for the launch, from simulated threads only.
 unsafe impl Launcher for SimStream {
+    type Memory = SimMemory;
     type Array<T: DeviceCopy> = SimArray<T>;
     type Run = ();
     type Error = Error;
@@ -169,7 +195,7 @@ unsafe impl Launcher for SimStream {
         args: &Args,
         body: &(dyn Fn(&Args) + Sync),
     ) -> Result<()> {
-        let accesses: Vec<(u64, String, bool)> = args
+        let uses: Vec<Use> = args
             .as_slice()
             .iter()
             .filter_map(|a| {
@@ -179,12 +205,17 @@ unsafe impl Launcher for SimStream {
                     ParamKind::Array { written, .. } => written,
                     _ => return None,
                 };
-                // An empty array has no elements to race on (and no
-                // address of its own).
-                (a.value > 0).then(|| (a.addr, order::name_of(a.addr, a.kind, a.value), writes))
+                // An empty array has no elements to race on.
+                let (lo, hi) = a.span?;
+                Some(Use {
+                    lo,
+                    hi,
+                    label: order::label_of(a.addr, a.kind, a.value),
+                    writes,
+                })
             })
             .collect();
-        self.record_op(&format!("launch {}", kernel.name), &accesses)?;
+        self.record_op(&format!("launch {}", kernel.name), &uses)?;
         self.sim.run(kernel, grid, args, body)
     }
 }
@@ -252,11 +283,14 @@ impl SimStream {
     /// data has moved on a GPU (`d.copy_to_device(pinned, stream=s)`):
     /// `host` stays borrowed, unwritable, until the [`SimPending`] is
     /// waited for.
-    pub fn copy_to_device_async<'h, T: DeviceCopy>(
+    pub fn copy_to_device_async<'h, T: DeviceCopy, B>(
         &self,
         host: &'h SimPinnedArray<T>,
-        device: &mut SimArray<T>,
-    ) -> Result<SimPending<'h>> {
+        device: &mut B,
+    ) -> Result<SimPending<'h>>
+    where
+        B: DeviceBufferMut<T, Memory = SimMemory> + ?Sized,
+    {
         self.copy_to_device(&host.data, device)?;
         Ok(SimPending {
             _host: std::marker::PhantomData,
@@ -266,11 +300,14 @@ impl SimStream {
     /// Copies `device` into `host` on this stream, returning before the
     /// data has moved on a GPU (`d.copy_to_host(pinned, stream=s)`): `host`
     /// stays borrowed, unreadable, until the [`SimPending`] is waited for.
-    pub fn copy_to_host_async<'h, T: DeviceCopy>(
+    pub fn copy_to_host_async<'h, T: DeviceCopy, B>(
         &self,
-        device: &SimArray<T>,
+        device: &B,
         host: &'h mut SimPinnedArray<T>,
-    ) -> Result<SimPending<'h>> {
+    ) -> Result<SimPending<'h>>
+    where
+        B: DeviceBuffer<T, Memory = SimMemory> + ?Sized,
+    {
         self.copy_to_host(device, &mut host.data)?;
         Ok(SimPending {
             _host: std::marker::PhantomData,

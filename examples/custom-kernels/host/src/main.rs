@@ -508,7 +508,7 @@ trait Pipelined: Launch {
     /// Whether its times mean anything (the simulator's do not: it checks
     /// the order, and runs each operation as it is queued).
     const TIMED: bool;
-    type Stream: Launcher<Error = Error, Array<f64> = Self::Array<f64>>;
+    type Stream: Launcher<Error = Error, Memory = Self::Memory, Array<f64> = Self::Array<f64>>;
     type Pinned;
     type Pending<'h>;
     fn stream(&self) -> Result<Self::Stream, Error>;
