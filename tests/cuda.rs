@@ -568,3 +568,38 @@ fn kernels_and_stream_copies_work_on_slices_of_device_arrays() {
         .unwrap_err();
     assert!(matches!(e, Error::NotContiguous { .. }), "{e}");
 }
+
+#[test]
+#[ignore = "needs a CUDA device"]
+fn kernels_read_and_write_mapped_memory_in_place() {
+    use cuda::DeviceBufferMut;
+    let dev = device();
+    let module = cuda::Module::builtin(&dev);
+    let n = 1 << 20;
+    let mut m = dev.mapped_array::<f64>(n).unwrap();
+    assert_eq!(m.as_slice().unwrap(), vec![0.0; n], "zeroed");
+    let x = values(n);
+    m.as_mut_slice().unwrap().copy_from_slice(&x);
+    let s = module.stream().unwrap();
+    let mut d_y = module.device_array::<f64>(n).unwrap();
+    // The kernel reads host memory over the bus, then writes half of it
+    // back in place; the host's read waits for the stream's work.
+    hotloop_kernels::add_scalar::launch::<f64, _>(&s, (128u32, 256u32), &m, &mut d_y, 2.0).unwrap();
+    hotloop_kernels::add_scalar_inplace::launch::<f64, _>(
+        &s,
+        (128u32, 256u32),
+        &mut m.slice_mut(n / 2..).unwrap(),
+        1.0,
+    )
+    .unwrap();
+    let got = m.as_slice().unwrap();
+    assert_eq!(&got[..n / 2], &x[..n / 2]);
+    assert!(
+        got[n / 2..]
+            .iter()
+            .zip(&x[n / 2..])
+            .all(|(g, v)| *g == v + 1.0)
+    );
+    let y = d_y.copy_to_host().unwrap();
+    assert!(y.iter().zip(&x).all(|(g, v)| *g == v + 2.0));
+}

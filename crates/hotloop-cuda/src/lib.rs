@@ -63,6 +63,7 @@ mod driver;
 pub mod forms;
 pub mod kernels;
 mod launch;
+mod mapped;
 pub mod module;
 pub mod ops;
 mod pinned;
@@ -81,6 +82,7 @@ pub use hotloop_device::host::{ArraySlice, ArraySliceMut, DeviceBuffer, DeviceBu
 pub use hotloop_runtime::LaunchConfig;
 pub use hotloop_runtime::transfer::HostArray;
 pub use launch::KernelRun;
+pub use mapped::MappedArray;
 pub use module::Module;
 pub use pinned::{Pending, PinnedArray};
 pub use probe::{availability, device, device_count, devices};

@@ -49,6 +49,7 @@ pub mod grid;
 pub mod gufunc;
 pub mod kernel;
 pub mod map;
+mod mapped;
 pub mod montecarlo;
 mod order;
 pub mod reduce;
@@ -62,5 +63,6 @@ pub use hotloop_device::host::{ArraySlice, ArraySliceMut, DeviceBuffer, DeviceBu
 pub use hotloop_runtime::LaunchConfig;
 pub use hotloop_runtime::transfer::HostArray;
 pub use kernel::{SimArray, SimMemory, Simulator};
+pub use mapped::SimMappedArray;
 pub use runtime::Sim;
 pub use stream::{SimEvent, SimPending, SimPinnedArray, SimStream};

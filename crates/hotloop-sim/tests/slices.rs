@@ -174,3 +174,31 @@ fn disjoint_slices_on_two_streams_do_not_race() {
     let mut after = d_out.slice_mut(1024..1100).unwrap();
     s2.copy_to_device(&x[..76], &mut after).unwrap();
 }
+
+/// Numba's `cuda.mapped_array`: a kernel writes host memory in place; the
+/// host reads it after the streams' work, with no copy either way.
+#[test]
+fn kernels_read_and_write_mapped_memory_in_place() {
+    let sim = Simulator::new();
+    let mut m = sim.mapped_array::<f64>(1000).unwrap();
+    assert_eq!(m.as_slice().unwrap(), vec![0.0; 1000], "zeroed");
+    for (i, v) in m.as_mut_slice().unwrap().iter_mut().enumerate() {
+        *v = i as f64;
+    }
+    let mut d_y = sim.device_array::<f64>(1000).unwrap();
+    let s = sim.stream();
+    add_two::launch(&s, (4, 64), &m, &mut d_y).unwrap();
+    // Back into the second half of the mapped array, from the first half
+    // of the result.
+    let upper = d_y.slice(..500).unwrap();
+    add_two::launch(&s, (4, 64), &upper, &mut m.slice_mut(500..).unwrap()).unwrap();
+    let got = m.as_slice().unwrap();
+    for (i, v) in got.iter().enumerate() {
+        let want = if i < 500 {
+            i as f64
+        } else {
+            (i - 500) as f64 + 4.0
+        };
+        assert_eq!(*v, want, "element {i}");
+    }
+}
