@@ -603,3 +603,49 @@ fn kernels_read_and_write_mapped_memory_in_place() {
     let y = d_y.copy_to_host().unwrap();
     assert!(y.iter().zip(&x).all(|(g, v)| *g == v + 2.0));
 }
+
+#[test]
+#[ignore = "needs two CUDA devices (the GPU kit skips it on a machine with one)"]
+fn two_devices_run_a_kernel_on_device_1_while_device_0_is_busy() {
+    let all = cuda::devices().unwrap();
+    assert!(
+        all.len() >= 2,
+        "needs two CUDA devices, found {}: run it where there are two",
+        all.len()
+    );
+    let (m0, m1) = (
+        cuda::Module::builtin(&all[0]),
+        cuda::Module::builtin(&all[1]),
+    );
+    // Device 0: a long queue, some 0.2 s of 256 MiB in-place adds.
+    let n0 = 1 << 25;
+    let s0 = m0.stream().unwrap();
+    let mut busy = m0.device_array::<f64>(n0).unwrap();
+    for _ in 0..1000 {
+        hotloop_kernels::add_scalar_inplace::launch::<f64, _>(
+            &s0,
+            (1024u32, 256u32),
+            &mut busy,
+            1.0,
+        )
+        .unwrap();
+    }
+    // Device 1: a small kernel, done while device 0 still works.
+    let x = values(1 << 16);
+    let s1 = m1.stream().unwrap();
+    let d_x = s1.to_device(&x).unwrap();
+    let mut d_y = m1.device_array::<f64>(x.len()).unwrap();
+    hotloop_kernels::add_scalar::launch::<f64, _>(&s1, (64u32, 256u32), &d_x, &mut d_y, 2.0)
+        .unwrap();
+    s1.synchronize().unwrap();
+    let device_0_busy = !s0.query().unwrap();
+    let mut y = vec![0.0; x.len()];
+    s1.copy_to_host(&d_y, &mut y).unwrap();
+    assert!(y.iter().zip(&x).all(|(g, v)| *g == v + 2.0));
+    assert!(
+        device_0_busy,
+        "device 1's kernel waited for device 0's queue"
+    );
+    s0.synchronize().unwrap();
+    assert!(busy.copy_to_host().unwrap().iter().all(|v| *v == 1000.0));
+}

@@ -92,13 +92,21 @@ log "== tests"
 say ""
 say "## Tests on the device"
 say ""
+# Tests named two_devices_* need a second GPU: skipped, and said so,
+# where there is one.
+skip=()
+if [ "$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')" -lt 2 ]; then
+    skip=(--skip two_devices_)
+    say "One GPU: the tests named two_devices_* are skipped."
+    say ""
+fi
 say "| binary | result | counts |"
 say "|---|---|---|"
 for t in "$KIT"/tests/*; do
     name=$(basename "$t")
     log "-- $name"
     before=$(wc -l < "$LOG")
-    bounded 60 "$t" --test-threads=4 --include-ignored
+    bounded 60 "$t" --test-threads=4 --include-ignored "${skip[@]}"
     rc=$?
     counts=$(tail -n +"$before" "$LOG" | grep -E '^test result:' | tail -1 | sed 's/^test result: //; s/; finished.*//')
     if [ "$rc" -eq 0 ]; then
