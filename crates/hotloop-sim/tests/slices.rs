@@ -1,8 +1,8 @@
-//! Slices of device arrays (Numba's `d[i:j]`) on the simulator: a kernel
-//! reads and writes the rows of a slice in place, with no copy; two
-//! disjoint slices of one array are used by two streams at once without a
-//! race, and the same rows without an order are a race; a slice out of
-//! range, and a split whose parts would interleave, are typed errors.
+//! Slices of device arrays (Numba's `d[i:j]`) and mapped memory on the
+//! simulator: a kernel reads and writes the rows of a slice, or mapped host
+//! memory, in place, with no copy; a slice out of range, and a split whose
+//! parts would interleave, are typed errors. (Slices on two streams:
+//! `streams.rs`.)
 
 use hotloop_device::prelude::*;
 use hotloop_runtime::Error;
@@ -114,65 +114,6 @@ fn bad_slices_are_typed_errors() {
     // Empty parts are fine.
     let (a, b) = d.split_at_mut(4).unwrap();
     assert_eq!((a.len(), b.len()), (12, 0));
-}
-
-fn race(e: Error) -> (String, String, String) {
-    match e {
-        Error::Race {
-            array,
-            first,
-            second,
-        } => (array, first, second),
-        other => panic!("not a race: {other}"),
-    }
-}
-
-/// The pipeline over one pair of large device arrays: chunk `c` is rows
-/// `c * chunk..` of each, on stream `c % 2`. The chunks are disjoint, so
-/// the two streams never race.
-#[test]
-fn disjoint_slices_on_two_streams_do_not_race() {
-    let sim = Simulator::new();
-    let n = 8 * 1024;
-    let chunk = n / 8;
-    let x: Vec<f64> = (0..n).map(|i| i as f64).collect();
-    let mut out = vec![0.0; n];
-    let mut d_in = sim.device_array::<f64>(n).unwrap().named("d_in");
-    let mut d_out = sim.device_array::<f64>(n).unwrap().named("d_out");
-    let streams = [sim.stream(), sim.stream()];
-    for c in 0..8 {
-        let st = &streams[c % 2];
-        let rows = c * chunk..(c + 1) * chunk;
-        let mut din = d_in.slice_mut(rows.clone()).unwrap();
-        st.copy_to_device(&x[rows.clone()], &mut din).unwrap();
-        let mut dout = d_out.slice_mut(rows.clone()).unwrap();
-        add_two::launch(st, (4, 64), &d_in.slice(rows.clone()).unwrap(), &mut dout).unwrap();
-        st.copy_to_host(&d_out.slice(rows.clone()).unwrap(), &mut out[rows])
-            .unwrap();
-    }
-    for s in &streams {
-        s.synchronize();
-    }
-    assert!(out.iter().zip(&x).all(|(o, v)| *o == v + 2.0));
-
-    // Overlapping rows on two streams, unordered, race: stream 2 writes
-    // rows 1000..1100 while stream 1 may still be reading rows 0..1024.
-    let (s1, s2) = (sim.stream(), sim.stream());
-    let mut host = vec![0.0; 1024];
-    s1.copy_to_host(&d_out.slice(0..1024).unwrap(), &mut host)
-        .unwrap();
-    let mut part = d_out.slice_mut(1000..1100).unwrap();
-    let e = s2.copy_to_device(&x[..100], &mut part).unwrap_err();
-    let (array, first, second) = race(e);
-    assert_eq!(array, "d_out");
-    assert!(first.starts_with("copy_to_host on stream"), "{first}");
-    assert!(
-        second.contains("copy_to_device") && second.contains("writes"),
-        "{second}"
-    );
-    // The rows after the read are free.
-    let mut after = d_out.slice_mut(1024..1100).unwrap();
-    s2.copy_to_device(&x[..76], &mut after).unwrap();
 }
 
 /// Numba's `cuda.mapped_array`: a kernel writes host memory in place; the

@@ -1,11 +1,12 @@
 //! Streams and events on the simulator: a pipeline of copies and launches
 //! over two streams, ordered by events, gives the CPU's answer; the same
 //! program with an order missing is a race report naming the array, the
-//! streams and the operations, before the racing operation runs.
+//! streams and the operations, before the racing operation runs; disjoint
+//! slices of one array on two streams do not race, overlapping ones do.
 
 use hotloop_device::prelude::*;
 use hotloop_runtime::Error;
-use hotloop_sim::Simulator;
+use hotloop_sim::{DeviceBuffer, DeviceBufferMut, Simulator};
 
 /// `out[i] = x[i] + 2`, grid-stride.
 #[kernel]
@@ -211,4 +212,52 @@ fn device_arrays_are_reused_from_the_host_and_from_each_other() {
         Err(Error::InvalidArgument { .. })
     ));
     assert!(matches!(dt.reshape(6), Err(Error::InvalidArgument { .. })));
+}
+
+/// The pipeline over one pair of large device arrays: chunk `c` is rows
+/// `c * chunk..` of each, on stream `c % 2`. The chunks are disjoint, so
+/// the two streams never race.
+#[test]
+fn disjoint_slices_on_two_streams_do_not_race() {
+    let sim = Simulator::new();
+    let n = 8 * 1024;
+    let chunk = n / 8;
+    let x: Vec<f64> = (0..n).map(|i| i as f64).collect();
+    let mut out = vec![0.0; n];
+    let mut d_in = sim.device_array::<f64>(n).unwrap().named("d_in");
+    let mut d_out = sim.device_array::<f64>(n).unwrap().named("d_out");
+    let streams = [sim.stream(), sim.stream()];
+    for c in 0..8 {
+        let st = &streams[c % 2];
+        let rows = c * chunk..(c + 1) * chunk;
+        let mut din = d_in.slice_mut(rows.clone()).unwrap();
+        st.copy_to_device(&x[rows.clone()], &mut din).unwrap();
+        let mut dout = d_out.slice_mut(rows.clone()).unwrap();
+        add_two::launch(st, (4, 64), &d_in.slice(rows.clone()).unwrap(), &mut dout).unwrap();
+        st.copy_to_host(&d_out.slice(rows.clone()).unwrap(), &mut out[rows])
+            .unwrap();
+    }
+    for s in &streams {
+        s.synchronize();
+    }
+    assert!(out.iter().zip(&x).all(|(o, v)| *o == v + 2.0));
+
+    // Overlapping rows on two streams, unordered, race: stream 2 writes
+    // rows 1000..1100 while stream 1 may still be reading rows 0..1024.
+    let (s1, s2) = (sim.stream(), sim.stream());
+    let mut host = vec![0.0; 1024];
+    s1.copy_to_host(&d_out.slice(0..1024).unwrap(), &mut host)
+        .unwrap();
+    let mut part = d_out.slice_mut(1000..1100).unwrap();
+    let e = s2.copy_to_device(&x[..100], &mut part).unwrap_err();
+    let (array, first, second) = race(e);
+    assert_eq!(array, "d_out");
+    assert!(first.starts_with("copy_to_host on stream"), "{first}");
+    assert!(
+        second.contains("copy_to_device") && second.contains("writes"),
+        "{second}"
+    );
+    // The rows after the read are free.
+    let mut after = d_out.slice_mut(1024..1100).unwrap();
+    s2.copy_to_device(&x[..76], &mut after).unwrap();
 }
