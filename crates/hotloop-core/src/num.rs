@@ -69,6 +69,10 @@ pub trait Num:
     /// Whether [`Num::plus`] is associative (integers: exact modulo 2^64),
     /// so a sum may add in any order and get the same value.
     const ASSOCIATIVE: bool;
+    /// Whether it has two zeros (floats), which [`Num::max_of`] and
+    /// [`Num::min_of`] order, so a maximum or minimum of zeros depends on
+    /// their signs.
+    const SIGNED_ZERO: bool;
     /// Into the sum's type (exact).
     fn to_sum(self) -> Self::Sum;
     /// `self + other`, rounded for floats and wrapping for integers.
@@ -95,6 +99,7 @@ macro_rules! int {
             const NAME: &'static str = stringify!($t);
             type Sum = $sum;
             const ASSOCIATIVE: bool = true;
+            const SIGNED_ZERO: bool = false;
             #[inline(always)]
             fn to_sum(self) -> $sum {
                 self as $sum
@@ -167,6 +172,7 @@ macro_rules! float {
             const NAME: &'static str = stringify!($t);
             type Sum = $t;
             const ASSOCIATIVE: bool = false;
+            const SIGNED_ZERO: bool = true;
             #[inline(always)]
             fn to_sum(self) -> $t {
                 self
@@ -193,6 +199,7 @@ macro_rules! half {
             // would otherwise lose every further element to rounding.
             type Sum = f32;
             const ASSOCIATIVE: bool = false;
+            const SIGNED_ZERO: bool = true;
             #[inline(always)]
             fn to_sum(self) -> f32 {
                 self.to_f32()

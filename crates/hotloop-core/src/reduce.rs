@@ -203,45 +203,63 @@ pub fn sum_error_bound(n: usize, abs_sum: f64, unit: f64) -> f64 {
     du / (1.0 - du) * abs_sum
 }
 
-/// Maximum of a slice (NaN-propagating), or `None` if it is empty.
+/// Maximum of a slice (NaN-propagating), or `None` if it is empty:
+/// [`Num::max_of`] over every element, which depends only on the set of
+/// values.
 #[inline]
 pub fn max_slice<T: Num>(xs: &[T]) -> Option<T> {
-    if xs.is_empty() {
-        return None;
-    }
-    // Lanes let the compiler keep several comparisons in flight.
-    let mut acc = [T::LOWEST; LANES];
-    let mut groups = xs.chunks_exact(LANES);
-    for g in &mut groups {
-        for l in 0..LANES {
-            acc[l] = T::max_of(acc[l], g[l]);
-        }
-    }
-    for (l, &x) in groups.remainder().iter().enumerate() {
-        acc[l] = T::max_of(acc[l], x);
-    }
-    Some(acc.into_iter().fold(T::LOWEST, T::max_of))
+    extremum(xs, T::LOWEST, |x, acc| x > acc, T::max_of)
 }
 
-/// Minimum of a slice (NaN-propagating), or `None` if it is empty. The
-/// lane structure is that of [`max_slice`], so the result depends only on
-/// the slice.
+/// Minimum of a slice (NaN-propagating), or `None` if it is empty, as
+/// [`max_slice`].
 #[inline]
 pub fn min_slice<T: Num>(xs: &[T]) -> Option<T> {
+    extremum(xs, T::HIGHEST, |x, acc| x < acc, T::min_of)
+}
+
+/// The fold of `exact` over `xs` from `identity`, computed the fast way:
+/// each of [`LANES`] lanes keeps the element `better` than its own (a
+/// machine max or min, which vectorizes) and whether it saw a NaN. That
+/// equals the exact fold unless a NaN was seen, or the result is a zero
+/// whose sign would be the first zero's (`exact` orders `-0.0` below
+/// `+0.0`): those rare slices are folded again exactly.
+#[inline(always)]
+fn extremum<T: Num>(
+    xs: &[T],
+    identity: T,
+    better: impl Fn(T, T) -> bool,
+    exact: fn(T, T) -> T,
+) -> Option<T> {
     if xs.is_empty() {
         return None;
     }
-    let mut acc = [T::HIGHEST; LANES];
+    let mut acc = [identity; LANES];
+    // A NaN is the one value unequal to itself (none, for integers).
+    let mut nan = [false; LANES];
     let mut groups = xs.chunks_exact(LANES);
     for g in &mut groups {
         for l in 0..LANES {
-            acc[l] = T::min_of(acc[l], g[l]);
+            let x = g[l];
+            acc[l] = if better(x, acc[l]) { x } else { acc[l] };
+            #[allow(clippy::eq_op)]
+            let unordered = x != x;
+            nan[l] |= unordered;
         }
     }
     for (l, &x) in groups.remainder().iter().enumerate() {
-        acc[l] = T::min_of(acc[l], x);
+        acc[l] = if better(x, acc[l]) { x } else { acc[l] };
+        #[allow(clippy::eq_op)]
+        let unordered = x != x;
+        nan[l] |= unordered;
     }
-    Some(acc.into_iter().fold(T::HIGHEST, T::min_of))
+    let m = acc
+        .into_iter()
+        .fold(identity, |a, x| if better(x, a) { x } else { a });
+    if nan.contains(&true) || (T::SIGNED_ZERO && m == T::ZERO) {
+        return Some(xs.iter().copied().fold(identity, exact));
+    }
+    Some(m)
 }
 
 /// Number of elements of `xs` for which `pred` holds: the `prange` loop
@@ -392,6 +410,57 @@ mod tests {
                     c[i] = 0;
                     i += 1;
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_extrema_equal_the_exact_fold_bit_for_bit() {
+        // Slices of zeros of both signs, NaNs of several payloads,
+        // infinities and ordinary values, at every length around the lanes:
+        // the fast lanes and their exact fallback agree with a plain fold of
+        // `max_of`/`min_of`, bits and all.
+        let pool = [
+            0.0f64,
+            -0.0,
+            f64::NAN,
+            -f64::NAN,
+            f64::from_bits(0x7ff8_0000_0000_0001),
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -1.5,
+            2.5,
+            1e-310,
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for len in 1..40 {
+            for _ in 0..200 {
+                // Mostly one kind of value, so that zero-only and NaN-free
+                // slices are common.
+                let kinds = 1 + (next() % 4) as usize;
+                let first = (next() % pool.len() as u64) as usize;
+                let mut buf = [0.0f64; 40];
+                for v in &mut buf[..len] {
+                    *v = pool[(first + (next() % kinds as u64) as usize) % pool.len()];
+                }
+                let xs = &buf[..len];
+                let max = xs.iter().copied().fold(f64::LOWEST, Num::max_of);
+                let min = xs.iter().copied().fold(f64::HIGHEST, Num::min_of);
+                assert_eq!(max_slice(xs).unwrap().to_bits(), max.to_bits(), "{xs:?}");
+                assert_eq!(min_slice(xs).unwrap().to_bits(), min.to_bits(), "{xs:?}");
+                let mut ints = [0i16; 40];
+                for (i, v) in ints.iter_mut().zip(xs) {
+                    *i = v.clamp(-9.0, 9.0) as i16;
+                }
+                let ints = &ints[..len];
+                assert_eq!(max_slice(ints), ints.iter().copied().max());
+                assert_eq!(min_slice(ints), ints.iter().copied().min());
             }
         }
     }
