@@ -8,6 +8,7 @@
 //!   below which the parallel forms run on the calling thread (measured).
 //! - [`simd`]: the instruction set the loops run with, chosen at run time.
 //! - [`store`]: cached or streaming (non-temporal) output stores.
+//! - [`probe`]: the read-only pass the reductions are measured against.
 //! - [`montecarlo`]: Monte Carlo pi, serial and parallel.
 //! - [`map`]: element-wise maps of any `hotloop_core::map` op (`@vectorize`).
 //! - [`gufunc`]: generalized ufuncs over the outer loop (`@guvectorize`).
@@ -27,6 +28,7 @@ pub mod parallel;
 pub mod parts;
 pub mod pool;
 pub mod prange;
+pub mod probe;
 pub mod reductions;
 pub mod runtime;
 pub mod serial;
