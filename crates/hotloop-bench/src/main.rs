@@ -229,6 +229,9 @@ fn run(cfg: &Config) -> Result<bool, String> {
             "copy bandwidth: {bw:.1} GB/s (read + write counted); memory-bound rows show their share of it"
         );
     }
+    if let Some(bw) = report.read_bandwidth_gb_s {
+        println!("read bandwidth: {bw:.1} GB/s; the reductions show their share of it");
+    }
     let width = report::terminal_width();
     for t in &report.targets {
         // "met    ", "MISSED " or "n/a    ", the rest hanging after it.

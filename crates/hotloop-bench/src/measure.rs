@@ -104,27 +104,48 @@ pub fn time_pair<E>(
     mut f: impl FnMut() -> Result<(), E>,
     mut g: impl FnMut() -> Result<(), E>,
 ) -> Result<(Timings, Timings), E> {
+    let mut t = time_rounds(plan, &mut [&mut f, &mut g])?.into_iter();
+    let (tf, tg) = (t.next(), t.next());
+    Ok((tf.unwrap_or_default(), tg.unwrap_or_default()))
+}
+
+/// Times every function of `fs` in rounds (`f0, f1, .., f0, f1, ..`), as
+/// [`time_pair`] does two: rows compared with each other (a reference
+/// and the rows measured against it) see the machine in the same state.
+/// Each function's first call is timed on its own; the plan is that of
+/// the slowest first call.
+pub fn time_rounds<E>(
+    plan: Plan,
+    fs: &mut [&mut dyn FnMut() -> Result<(), E>],
+) -> Result<Vec<Timings>, E> {
     let clock = |h: &mut dyn FnMut() -> Result<(), E>| -> Result<f64, E> {
         let t = Instant::now();
         h()?;
         Ok(t.elapsed().as_secs_f64())
     };
-    let (first_f, first_g) = (clock(&mut f)?, clock(&mut g)?);
-    let plan = plan.after_first_call(first_f.max(first_g));
+    let mut out = Vec::with_capacity(fs.len());
+    for f in fs.iter_mut() {
+        out.push(Timings {
+            first_call_s: Some(clock(*f)?),
+            repeats_s: Vec::with_capacity(plan.repeat),
+        });
+    }
+    let slowest = out
+        .iter()
+        .filter_map(|t| t.first_call_s)
+        .fold(0.0, f64::max);
+    let plan = plan.after_first_call(slowest);
     for _ in 0..plan.warmup {
-        f()?;
-        g()?;
+        for f in fs.iter_mut() {
+            f()?;
+        }
     }
-    let (mut tf, mut tg) = (Vec::new(), Vec::new());
     for _ in 0..plan.repeat {
-        tf.push(clock(&mut f)?);
-        tg.push(clock(&mut g)?);
+        for (f, t) in fs.iter_mut().zip(&mut out) {
+            t.repeats_s.push(clock(*f)?);
+        }
     }
-    let timings = |first, repeats_s| Timings {
-        first_call_s: Some(first),
-        repeats_s,
-    };
-    Ok((timings(first_f, tf), timings(first_g, tg)))
+    Ok(out)
 }
 
 /// Times `f` when each call needs fresh state made by `setup` outside the

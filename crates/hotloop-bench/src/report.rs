@@ -13,6 +13,8 @@
 //!   (the Python rows' interpreter and packages, or null).
 //! - `copy_bandwidth_gb_s`, `device_copy_bandwidth_gb_s`: the host's and the
 //!   GPU's measured copy bandwidth (read + write, 10^9 bytes/s), or null.
+//! - `read_bandwidth_gb_s`: the host's measured read-only bandwidth (the
+//!   reductions' reference), or null.
 //! - `rows[]`: `id` (stable across label changes), `workload`, `backend`,
 //!   `form`, `timings` (`first_call_s`, `repeats_s[]`, seconds), `bytes`
 //!   moved per call or `samples` per call, `baseline`, `check`
@@ -52,6 +54,9 @@ pub struct Report {
     /// GPU memory bandwidth from the device-to-device copy row, GB/s: what
     /// the GPU rows' share of copy bandwidth is of.
     pub device_copy_bandwidth_gb_s: Option<f64>,
+    /// Read-only bandwidth from the parallel read-pass row, GB/s: what the
+    /// reductions' share is of (they write nothing).
+    pub read_bandwidth_gb_s: Option<f64>,
     /// Every row.
     pub rows: Vec<Row>,
     /// The speed targets this run's rows can be checked against.
@@ -81,6 +86,10 @@ impl Report {
             .iter()
             .find(|r| r.id == crate::workloads::add::DEVICE_COPY)
             .and_then(Row::gb_per_s);
+        let read_bandwidth_gb_s = rows
+            .iter()
+            .find(|r| r.id == crate::workloads::reduce::READ_PARALLEL)
+            .and_then(Row::gb_per_s);
         let mut targets = crate::workloads::targets(&rows);
         targets.extend(crate::mpi::targets(&rows));
         let l2_bytes = crate::sweep::caches()
@@ -93,6 +102,7 @@ impl Report {
             machine,
             copy_bandwidth_gb_s,
             device_copy_bandwidth_gb_s,
+            read_bandwidth_gb_s,
             rows,
             targets,
         }
@@ -162,9 +172,13 @@ impl Report {
             (_, Some(s)) => format!("{s:.2e} /s"),
             _ => String::new(),
         };
-        // A GPU row's share is of the device's copy, a CPU row's of the host's.
+        // A GPU row's share is of the device's copy; a CPU reduction's
+        // (which writes nothing) of the host's read-only pass; any other
+        // CPU row's of the host's copy.
         let reference = if row.gpu.is_some() {
             self.device_copy_bandwidth_gb_s
+        } else if crate::workloads::reduce::reads_only(row) {
+            self.read_bandwidth_gb_s
         } else {
             self.copy_bandwidth_gb_s
         };
@@ -199,7 +213,7 @@ impl Report {
     }
 }
 
-/// The "% of copy BW" of a row that is not limited by memory bandwidth.
+/// The "% of BW limit" of a row that is not limited by memory bandwidth.
 pub const NOT_BANDWIDTH_BOUND: &str = "not bandwidth-bound";
 
 /// A share of the copy above this is no bandwidth figure: the row ran in
@@ -228,7 +242,7 @@ const BASE_HEADER: [&str; COLUMNS] = [
     "first call",
     "compile",
     "throughput",
-    "% of copy BW",
+    "% of BW limit",
     "speedup",
     "ok",
     "note",
@@ -249,7 +263,7 @@ const DROP_ORDER: [&str; 11] = [
     "first call",
     "GPU call total",
     "note",
-    "% of copy BW",
+    "% of BW limit",
     "throughput",
     "speedup",
 ];

@@ -1,15 +1,21 @@
 //! Reductions (`prange` with `+=`): sum, max, min and count-where.
 
 use super::common::{
-    backends, extrapolated, extrapolation_note, facade_backends, shape_bytes, simulator_planes,
+    backends, cpu_backend_count, extrapolated, extrapolation_note, facade_backends, shape_bytes,
+    simulator_planes,
 };
 use super::{Data, Workload};
 use crate::config::Config;
 use crate::inputs::pattern;
-use crate::measure::time;
+use crate::measure::{Timings, time, time_rounds};
 use crate::row::{Check, Row, row_id};
+use crate::targets::{MIN_JUDGED_ARRAY_BYTES, Target, find, median};
 use hotloop::{Backend, Error, GreaterThan, count_where, max, min, sum};
+use hotloop_cpu::pool::Pool;
+use hotloop_cpu::probe::read_all_parallel;
 use ndarray::{Array3, ArrayView3};
+use std::cell::RefCell;
+use std::num::NonZeroUsize;
 
 /// The reductions measured, by name.
 const OPS: [&str; 4] = ["sum", "max", "min", "count > 0"];
@@ -41,8 +47,31 @@ impl Workload for Reduce {
         shape_bytes(cfg, 1)
     }
 
+    /// One step per CPU backend (its reductions run in rounds), one per
+    /// reduction on the others.
     fn steps(&self, cfg: &Config) -> u64 {
-        OPS.len() as u64 * facade_backends(cfg)
+        let cpu = cpu_backend_count(cfg);
+        cpu + OPS.len() as u64 * (facade_backends(cfg) - cpu)
+    }
+
+    /// Each parallel reduction at least 0.9 of the read limit on as many
+    /// threads, timed in the same rounds.
+    fn targets(&self, rows: &[Row]) -> Vec<Target> {
+        let Some(read) = find(rows, &read_id("parallel")) else {
+            return Vec::new();
+        };
+        OPS.into_iter()
+            .filter_map(|op| find(rows, &row_id(&[op, "parallel"])))
+            .map(|r| {
+                Target::new(
+                    format!("parallel {} / read-only pass bandwidth", r.workload),
+                    median(read) / median(r),
+                    0.90,
+                    false,
+                )
+                .unless_too_small(read_too_small(r))
+            })
+            .collect()
     }
 
     fn rows(
@@ -98,9 +127,13 @@ fn rows(cfg: &Config, x: &Array3<f64>, progress: &mut dyn FnMut(&str)) -> Result
     let part = references(planes * b * c);
 
     let mut rows = Vec::new();
-    for (k, op) in OPS.into_iter().enumerate() {
-        let workload = format!("{op} f64 {a}x{b}x{c}");
-        for (backend, plan) in backends(cfg)? {
+    for (backend, plan) in backends(cfg)? {
+        if matches!(backend, Backend::Serial | Backend::Parallel { .. }) {
+            rows.extend(cpu_rows(cfg, backend, plan, x, &full, progress)?);
+            continue;
+        }
+        for (k, op) in OPS.into_iter().enumerate() {
+            let workload = format!("{op} f64 {a}x{b}x{c}");
             // The simulator runs the leading planes, extrapolated.
             let sim = matches!(backend, Backend::Simulator { .. });
             let (refs, n, factor) = if sim {
@@ -127,35 +160,174 @@ fn rows(cfg: &Config, x: &Array3<f64>, progress: &mut dyn FnMut(&str)) -> Result
                 }
                 Err(e) => return Err(format!("{op} on {backend}: {e}")),
             };
-            let check = if (got - want).abs() <= tol {
-                Check::Passed
-            } else {
-                Check::Failed(format!("{op} = {got}, expected {want}"))
-            };
-            let grid = matches!(backend, Backend::Simulator { .. } | Backend::Cuda { .. });
-            rows.push(Row {
-                id: row_id(&[op, backend.name()]),
-                workload: workload.clone(),
-                backend: match backend.launch_for(n as u64) {
-                    Ok(Some(l)) => format!("{} ({l})", backend.name()),
-                    _ => backend.to_string(),
-                },
-                form: match (grid, op) {
-                    (true, "sum") => "chunk per thread, host finish",
-                    (true, _) => "block partials, host finish",
-                    (false, _) => "fixed-order chunks",
-                }
-                .into(),
-                timings: extrapolated(t, factor),
-                bytes: Some((x.len() * size_of::<f64>()) as u64),
-                samples: None,
-                baseline: backend == Backend::Serial,
-                check,
-                compile_s: None,
-                gpu: None,
-                note: extrapolation_note(&format!("{}x{b}x{c}", n / (b * c).max(1)), factor),
-            });
+            let mut row = op_row(
+                op,
+                backend,
+                &workload,
+                n,
+                extrapolated(t, factor),
+                check(op, got, want, tol),
+            );
+            row.bytes = Some((x.len() * size_of::<f64>()) as u64);
+            row.note = extrapolation_note(&format!("{}x{b}x{c}", n / (b * c).max(1)), factor);
+            rows.push(row);
         }
+    }
+    Ok(rows)
+}
+
+/// Whether reduction `op` gave `want` within `tol`.
+fn check(op: &str, got: f64, want: f64, tol: f64) -> Check {
+    if (got - want).abs() <= tol {
+        Check::Passed
+    } else {
+        Check::Failed(format!("{op} = {got}, expected {want}"))
+    }
+}
+
+/// Reduction `op`'s row on `backend` over `n` elements.
+fn op_row(
+    op: &str,
+    backend: Backend,
+    workload: &str,
+    n: usize,
+    timings: Timings,
+    check: Check,
+) -> Row {
+    let grid = matches!(backend, Backend::Simulator { .. } | Backend::Cuda { .. });
+    Row {
+        id: row_id(&[op, backend.name()]),
+        workload: workload.into(),
+        backend: match backend.launch_for(n as u64) {
+            Ok(Some(l)) => format!("{} ({l})", backend.name()),
+            _ => backend.to_string(),
+        },
+        form: match (grid, op) {
+            (true, "sum") => "chunk per thread, host finish",
+            (true, _) => "block partials, host finish",
+            (false, _) => "fixed-order chunks",
+        }
+        .into(),
+        timings,
+        bytes: Some((n * size_of::<f64>()) as u64),
+        samples: None,
+        baseline: backend == Backend::Serial,
+        check,
+        compile_s: None,
+        gpu: None,
+        note: None,
+    }
+}
+
+/// Why an input of `row`'s bytes measures the cache, not memory.
+fn read_too_small(row: &Row) -> Option<String> {
+    let bytes = row.bytes?;
+    (bytes < MIN_JUDGED_ARRAY_BYTES).then(|| {
+        format!(
+            "an input of {} is under {}: cache, not memory",
+            hotloop_runtime::Bytes(bytes),
+            hotloop_runtime::Bytes(MIN_JUDGED_ARRAY_BYTES)
+        )
+    })
+}
+
+/// The read-only pass's row id on a CPU backend (`serial`, `parallel`).
+fn read_id(backend: &str) -> String {
+    row_id(&["read", backend])
+}
+
+/// The id of the parallel read-only pass: the machine's read limit, the
+/// reference of the reductions' share of bandwidth.
+pub const READ_PARALLEL: &str = "read/parallel";
+
+/// Whether `row` only reads its bytes (a reduction or the read-only pass),
+/// so that its share of bandwidth is of the read limit, not the copy's.
+pub fn reads_only(row: &Row) -> bool {
+    let kind = row.id.split('/').next().unwrap_or_default();
+    kind == "read" || OPS.iter().any(|op| row_id(&[op]) == kind)
+}
+
+/// The four reductions on a CPU backend and the machine's read limit on
+/// as many threads ([`hotloop_cpu::probe`]), timed in rounds (read, sum,
+/// max, min, count, read, ...), so that each reduction's share of the
+/// read limit compares rows that saw the machine in the same state.
+fn cpu_rows(
+    cfg: &Config,
+    backend: Backend,
+    plan: crate::measure::Plan,
+    x: &Array3<f64>,
+    refs: &[(&str, f64, f64); 4],
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Row>, String> {
+    let [a, b, c] = cfg.shape;
+    let src = x.as_slice().expect("standard layout");
+    let threads = match backend {
+        Backend::Serial => NonZeroUsize::new(1),
+        _ => cfg.threads.and_then(NonZeroUsize::new),
+    };
+    let pool = Pool::get(threads).map_err(|e| e.to_string())?;
+    let want_read = read_all_parallel(&pool, src);
+    progress(&format!(
+        "reduce: sum, max, min and count on {backend}, in rounds with a read-only pass"
+    ));
+    let view = x.view();
+    let got = RefCell::new([f64::NAN; 4]);
+    let mut read = 0u64;
+    let mut fs: Vec<Box<dyn FnMut() -> hotloop::Result<()> + '_>> = vec![Box::new(|| {
+        read = read_all_parallel(&pool, src);
+        Ok(())
+    })];
+    for (k, op) in OPS.into_iter().enumerate() {
+        let (got, view) = (&got, &view);
+        fs.push(Box::new(move || {
+            got.borrow_mut()[k] = reduce(op, backend, view)?;
+            Ok(())
+        }));
+    }
+    let mut refs_mut: Vec<&mut dyn FnMut() -> hotloop::Result<()>> =
+        fs.iter_mut().map(|f| &mut **f as _).collect();
+    let timings =
+        time_rounds(plan, &mut refs_mut).map_err(|e| format!("reduce on {backend}: {e}"))?;
+    drop(refs_mut);
+    drop(fs);
+    let got = got.into_inner();
+    let mut timings = timings.into_iter();
+    let name = backend.name();
+    let threads_said = match backend {
+        Backend::Serial => "one thread".to_string(),
+        _ => format!("{} threads", pool.threads()),
+    };
+    let mut rows = vec![Row {
+        id: read_id(name),
+        workload: format!("read-only pass f64 {a}x{b}x{c}"),
+        backend: backend.to_string(),
+        form: format!("stream read, {} loads", hotloop_cpu::simd::widest().name()),
+        timings: timings.next().unwrap_or_default(),
+        bytes: Some(size_of_val(src) as u64),
+        samples: None,
+        baseline: false,
+        check: if read == want_read {
+            Check::Passed
+        } else {
+            Check::Failed("the read's XOR of the words changed between calls".into())
+        },
+        compile_s: None,
+        gpu: None,
+        note: Some(format!(
+            "the machine's read limit on {threads_said}, timed in rounds with the reductions below: the reference of their share"
+        )),
+    }];
+    for ((k, op), t) in OPS.into_iter().enumerate().zip(timings) {
+        let (_, want, tol) = refs[k];
+        let workload = format!("{op} f64 {a}x{b}x{c}");
+        rows.push(op_row(
+            op,
+            backend,
+            &workload,
+            src.len(),
+            t,
+            check(op, got[k], want, tol),
+        ));
     }
     Ok(rows)
 }
@@ -209,4 +381,24 @@ fn cuda_row(
             "kernel time from CUDA events after a synchronize; copies in their own columns".into(),
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reductions_and_the_read_pass_are_read_bound_and_nothing_else_is() {
+        assert_eq!(read_id("parallel"), READ_PARALLEL);
+        let row = |id: String| Row {
+            id,
+            ..op_row("sum", Backend::Serial, "w", 1, Timings::default(), Check::NotRun)
+        };
+        for op in OPS {
+            assert!(reads_only(&row(row_id(&[op, "parallel"]))), "{op}");
+        }
+        assert!(reads_only(&row(read_id("serial"))));
+        assert!(!reads_only(&row(crate::workloads::add::STREAM_COPY.into())));
+        assert!(!reads_only(&row(row_id(&["add_scalar", "serial", "vectorized"]))));
+    }
 }
