@@ -7,7 +7,7 @@
 //! NaN; `-0.0 < +0.0`), so the result is bit-identical on every thread
 //! count, and on every other backend and launch. Counts are exact integers.
 
-use crate::simd::with_widest;
+use crate::simd::{Isa, with_isa, with_widest};
 use hotloop_core::Num;
 use hotloop_core::predicate::Predicate;
 use hotloop_core::reduce::{SUM_CHUNK, count_slice, max_slice, min_slice};
@@ -45,8 +45,14 @@ pub mod serial {
     }
 
     /// Number of elements for which `pred` holds.
+    ///
+    /// With AVX2 at most: AVX-512 compares into a mask register, which the
+    /// count must then widen back into vector lanes, and on this project's
+    /// VM (a Xeon with AVX-512) that form read 2 GiB of f64 at 11.6 GB/s on
+    /// one thread against AVX2's 13.5 GB/s (the read limit: 14.3).
     pub fn count_where<T: Num, P: Predicate<T>>(pred: &P, input: &[T]) -> u64 {
-        with_widest(
+        with_isa(
+            Isa::Avx2,
             #[inline(always)]
             || count_slice(pred, input),
         )
