@@ -92,13 +92,6 @@ impl Family {
     }
 }
 
-/// Whether a row was measured on part of its size and extrapolated.
-pub fn extrapolated(r: &Row) -> bool {
-    r.note
-        .as_deref()
-        .is_some_and(|n| n.contains("extrapolated"))
-}
-
 /// One workload's panel.
 struct Panel<'a> {
     workload: &'a str,
@@ -201,7 +194,7 @@ pub fn svg(rows: &[Row], title: &str) -> String {
         .into_iter()
         .filter(|f| rows.iter().any(|r| Family::of(r) == *f))
         .collect();
-    let any_extrapolated = rows.iter().any(extrapolated);
+    let any_extrapolated = rows.iter().any(Row::is_extrapolated);
     // Three colours a line, the hatching on a line of its own.
     let legend_lines = families.len().div_ceil(3) + usize::from(any_extrapolated);
     let legend_h = legend_lines as i32 * 18;
@@ -411,13 +404,13 @@ fn draw_panel(root: &DrawingArea<SVGBackend<'_>, Shift>, p: &Panel<'_>, y_top: i
         let (x0, x1) = (xa.min(xb), xa.max(xb).max(xa.min(xb) + 2));
         let color = Family::of(r).color();
         let rect = [(x0, ya), (x1, yb)];
-        if extrapolated(r) {
+        if r.is_extrapolated() {
             hatch(root, rect, color)?;
         } else {
             root.draw(&Rectangle::new(rect, color.filled()))?;
         }
         let mut figure = if speedup { fmt_speedup(v) } else { fmt_time(v) };
-        if extrapolated(r) {
+        if r.is_extrapolated() {
             figure.insert(0, '≈');
         }
         if r.baseline {

@@ -124,8 +124,22 @@ impl Row {
     }
 
     /// Memory throughput of the median call, GB/s (10^9 bytes).
+    /// None for a row measured on part of its size and extrapolated: that
+    /// part (the simulator's) fits in the cache, so a bandwidth from it
+    /// would be the cache's, above the memory-bound rows beside it.
     pub fn gb_per_s(&self) -> Option<f64> {
+        if self.is_extrapolated() {
+            return None;
+        }
         self.bytes.map(|b| b as f64 / self.timings.median() / 1e9)
+    }
+
+    /// Whether it was measured on part of its size and extrapolated (its
+    /// note says so, [`crate::workloads::common::extrapolation_note`]).
+    pub fn is_extrapolated(&self) -> bool {
+        self.note
+            .as_deref()
+            .is_some_and(|n| n.contains("extrapolated"))
     }
 
     /// Samples per second of the median call.

@@ -135,7 +135,8 @@ pub fn extrapolation_note(measured: &str, factor: f64) -> Option<String> {
     (factor > 1.0).then(|| {
         format!(
             "measured on {measured} and extrapolated x{factor:.0} by element count: the \
-             simulator checks kernels, it is not a speed tool"
+             simulator checks kernels, it is not a speed tool; no bandwidth is given, since \
+             the part measured fits in the cache"
         )
     })
 }

@@ -392,13 +392,37 @@ mod tests {
         assert_eq!(read_id("parallel"), READ_PARALLEL);
         let row = |id: String| Row {
             id,
-            ..op_row("sum", Backend::Serial, "w", 1, Timings::default(), Check::NotRun)
+            ..op_row(
+                "sum",
+                Backend::Serial,
+                "w",
+                1,
+                Timings::default(),
+                Check::NotRun,
+            )
         };
         for op in OPS {
             assert!(reads_only(&row(row_id(&[op, "parallel"]))), "{op}");
         }
         assert!(reads_only(&row(read_id("serial"))));
         assert!(!reads_only(&row(crate::workloads::add::STREAM_COPY.into())));
-        assert!(!reads_only(&row(row_id(&["add_scalar", "serial", "vectorized"]))));
+        assert!(!reads_only(&row(row_id(&[
+            "add_scalar",
+            "serial",
+            "vectorized"
+        ]))));
+    }
+
+    #[test]
+    fn an_extrapolated_row_gives_no_bandwidth() {
+        let t = Timings {
+            first_call_s: None,
+            repeats_s: vec![0.5],
+        };
+        let mut r = op_row("sum", Backend::simulator(), "w", 1 << 20, t, Check::Passed);
+        assert_eq!(r.gb_per_s(), Some(8.0 * (1 << 20) as f64 / 0.5 / 1e9));
+        r.note = crate::workloads::common::extrapolation_note("4x1024x256", 64.0);
+        assert!(r.is_extrapolated() && r.gb_per_s().is_none());
+        assert!(crate::workloads::common::extrapolation_note("all", 1.0).is_none());
     }
 }
