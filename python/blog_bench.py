@@ -12,7 +12,6 @@ after one warm-up call. Every row checks its answer.
 
 import argparse
 import json
-import math
 import sys
 import time
 
@@ -408,6 +407,76 @@ def run_add(shape, repeat, pure_shape):
              bytes=nbytes, check=check_add(x, out), note=note + "; first call includes JIT compile")
 
 
+# --- reductions: NumPy's one-thread forms, Numba's parallel ones -----------
+
+if numba is not None:
+    @numba.njit(parallel=True)
+    def sum_prange(x):
+        s = 0.0
+        for i in numba.prange(x.size):
+            s += x[i]
+        return s
+
+    @numba.njit(parallel=True)
+    def count_prange(x):
+        n = 0
+        for i in numba.prange(x.size):
+            if x[i] > 0.0:
+                n += 1
+        return n
+
+    @numba.njit(parallel=True)
+    def max_parallel(x):
+        return np.max(x)
+
+    @numba.njit(parallel=True)
+    def min_parallel(x):
+        return np.min(x)
+
+
+def run_reduce(shape, repeat):
+    """Each reduction of the Rust rows on the same input: NumPy's (one
+    thread), and Numba's with parallel=True (a prange loop for the sum and
+    the count, np.max/np.min in a parallel function for the others)."""
+    size = "{}x{}x{}".format(*shape)
+    x = pattern(shape)
+    flat = x.ravel()  # a view: the array is contiguous
+    nbytes = 8 * x.size
+    # References: the input's values are quarters below 2^10, so every
+    # partial sum of them is exact in f64 and the sum is the same in any
+    # order; max, min and the count are exact.
+    want = {"sum": float(np.sum(flat)), "max": float(flat.max()), "min": float(flat.min()),
+            "count > 0": int(np.count_nonzero(flat > 0.0))}
+    tol = {"sum": 0.0, "max": 0.0, "min": 0.0, "count > 0": 0}
+    peers = [
+        ("sum", "numpy sum", lambda: np.sum(flat), "one thread, pairwise"),
+        ("max", "numpy max", lambda: np.max(flat), "one thread"),
+        ("min", "numpy min", lambda: np.min(flat), "one thread"),
+        ("count > 0", "numpy count_nonzero(x > 0)", lambda: np.count_nonzero(flat > 0.0),
+         "one thread; makes the boolean array x > 0 first"),
+    ]
+    if numba is not None:
+        peers += [
+            ("sum", "numba prange", lambda: sum_prange(flat), "parallel=True, s += x[i]"),
+            ("max", "numba parallel np.max", lambda: max_parallel(flat), "parallel=True"),
+            ("min", "numba parallel np.min", lambda: min_parallel(flat), "parallel=True"),
+            ("count > 0", "numba prange", lambda: count_prange(flat), "parallel=True, n += 1"),
+        ]
+    else:
+        emit(workload=f"sum f64 {size}", form="numba", skipped="numba is not importable")
+    for op, form, fn, note in peers:
+        progress(f"{form} ({op})")
+        first, reps, got = timed(fn, repeat)
+        ok = abs(float(got) - want[op]) <= tol[op]
+        row = dict(workload=f"{op} f64 {size}", form=form, repeats_s=reps, first_call_s=first,
+                   bytes=nbytes, check="passed" if ok else "failed", note=note)
+        if form.startswith("numba"):
+            med = sorted(reps)[len(reps) // 2]
+            row["compile_s"] = max(first - med, 0.0)
+            row["note"] = note + "; first call includes JIT compile"
+        emit(**row)
+
+
 def run_pi(samples, repeat):
     if numba is None:
         emit(workload="monte carlo pi", form="numba", skipped="numba is not importable")
@@ -611,6 +680,8 @@ def main():
         run_add(tuple(a.shape), a.repeat, tuple(a.pure_shape))
     if "pi" in wl:
         run_pi(a.samples, a.repeat)
+    if "reduce" in wl:
+        run_reduce(tuple(a.shape), a.repeat)
     if "black_scholes" in wl:
         run_black_scholes(a.options, a.repeat)
     if "lennard_jones" in wl:

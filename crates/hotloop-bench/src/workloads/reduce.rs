@@ -4,12 +4,12 @@ use super::common::{
     backends, cpu_backend_count, extrapolated, extrapolation_note, facade_backends, shape_bytes,
     simulator_planes,
 };
-use super::{Data, Workload};
+use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::inputs::pattern;
 use crate::measure::{Timings, time, time_rounds};
 use crate::row::{Check, Row, row_id};
-use crate::targets::{MIN_JUDGED_ARRAY_BYTES, Target, find, median};
+use crate::targets::{MIN_JUDGED_ARRAY_BYTES, Target, find, median, python};
 use hotloop::{Backend, Error, GreaterThan, count_where, max, min, sum};
 use hotloop_cpu::pool::Pool;
 use hotloop_cpu::probe::read_all_parallel;
@@ -19,6 +19,23 @@ use std::num::NonZeroUsize;
 
 /// The reductions measured, by name.
 const OPS: [&str; 4] = ["sum", "max", "min", "count > 0"];
+
+/// Each reduction's NumPy form in `python/blog_bench.py` (one thread), in
+/// [`OPS`]' order.
+const NUMPY_FORMS: [&str; 4] = [
+    "numpy sum",
+    "numpy max",
+    "numpy min",
+    "numpy count_nonzero(x > 0)",
+];
+
+/// Each reduction's Numba form there (`parallel=True`), in [`OPS`]' order.
+const NUMBA_FORMS: [&str; 4] = [
+    "numba prange",
+    "numba parallel np.max",
+    "numba parallel np.min",
+    "numba prange",
+];
 
 /// Runs reduction `op` on `backend`; the count comes back as an `f64`.
 fn reduce(op: &str, backend: Backend, x: &ArrayView3<f64>) -> hotloop::Result<f64> {
@@ -42,9 +59,19 @@ impl Workload for Reduce {
         Data::SharedInput
     }
 
-    /// The input alone: a reduction writes nothing.
-    fn memory(&self, cfg: &Config, _python: bool) -> Result<u64, String> {
-        shape_bytes(cfg, 1)
+    /// The input alone: a reduction writes nothing; NumPy's count makes a
+    /// boolean array of it first, an eighth of its size.
+    fn memory(&self, cfg: &Config, python: bool) -> Result<u64, String> {
+        let input = shape_bytes(cfg, 1)?;
+        Ok(if python { input + input / 8 } else { input })
+    }
+
+    fn python(&self) -> PythonPeers {
+        PythonPeers {
+            cpu: Some("NumPy's sum, max, min and count_nonzero, and Numba's parallel reductions"),
+            gpu: false,
+            simulator: false,
+        }
     }
 
     /// One step per CPU backend (its reductions run in rounds), one per
@@ -55,23 +82,57 @@ impl Workload for Reduce {
     }
 
     /// Each parallel reduction at least 0.9 of the read limit on as many
-    /// threads, timed in the same rounds.
+    /// threads (timed in the same rounds) and at least as fast as the
+    /// fastest Python peer of the run; each serial one at least as fast as
+    /// NumPy's (one thread).
     fn targets(&self, rows: &[Row]) -> Vec<Target> {
-        let Some(read) = find(rows, &read_id("parallel")) else {
-            return Vec::new();
-        };
-        OPS.into_iter()
-            .filter_map(|op| find(rows, &row_id(&[op, "parallel"])))
-            .map(|r| {
-                Target::new(
-                    format!("parallel {} / read-only pass bandwidth", r.workload),
-                    median(read) / median(r),
-                    0.90,
-                    false,
-                )
-                .unless_too_small(read_too_small(r))
-            })
-            .collect()
+        let mut out = Vec::new();
+        for (k, op) in OPS.into_iter().enumerate() {
+            let numpy = NUMPY_FORMS[k];
+            let parallel = find(rows, &row_id(&[op, "parallel"]));
+            if let (Some(r), Some(read)) = (parallel, find(rows, &read_id("parallel"))) {
+                out.push(
+                    Target::new(
+                        format!("parallel {} / read-only pass bandwidth", r.workload),
+                        median(read) / median(r),
+                        0.90,
+                        false,
+                    )
+                    .unless_too_small(read_too_small(r)),
+                );
+            }
+            if let Some(r) = parallel {
+                let fastest = [numpy, NUMBA_FORMS[k]]
+                    .into_iter()
+                    .filter_map(|form| python(rows, &r.workload, form))
+                    .min_by(|a, b| median(a).total_cmp(&median(b)));
+                if let Some(peer) = fastest {
+                    out.push(
+                        Target::new(
+                            format!("parallel {} speedup over {}", r.workload, peer.form),
+                            median(peer) / median(r),
+                            1.0,
+                            false,
+                        )
+                        .unless_too_small(read_too_small(r)),
+                    );
+                }
+            }
+            if let Some(r) = find(rows, &row_id(&[op, "serial"]))
+                && let Some(peer) = python(rows, &r.workload, numpy)
+            {
+                out.push(
+                    Target::new(
+                        format!("serial {} speedup over {}", r.workload, peer.form),
+                        median(peer) / median(r),
+                        1.0,
+                        false,
+                    )
+                    .unless_too_small(read_too_small(r)),
+                );
+            }
+        }
+        out
     }
 
     fn rows(
@@ -301,7 +362,7 @@ fn cpu_rows(
         id: read_id(name),
         workload: format!("read-only pass f64 {a}x{b}x{c}"),
         backend: backend.to_string(),
-        form: format!("stream read, {} loads", hotloop_cpu::simd::widest().name()),
+        form: format!("stream read, {}", hotloop_cpu::probe::loads()),
         timings: timings.next().unwrap_or_default(),
         bytes: Some(size_of_val(src) as u64),
         samples: None,
