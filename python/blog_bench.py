@@ -477,6 +477,76 @@ def run_reduce(shape, repeat):
         emit(**row)
 
 
+# --- @guvectorize: the moving average and the row normalisation ----------
+
+def move_mean_body(a, window, out):
+    """numba-examples' moving average, `(n),()->(n)`."""
+    asum = 0.0
+    count = 0
+    for i in range(min(window, a.shape[0])):
+        asum += a[i]
+        count += 1
+        out[i] = asum / count
+    for i in range(window, a.shape[0]):
+        asum += a[i] - a[i - window]
+        out[i] = asum / count
+
+
+def normalize_body(a, out):
+    """Each row over its 2-norm, `(n)->(n)`; a zero row stays zero."""
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * a[i]
+    norm = np.sqrt(s)
+    for i in range(a.shape[0]):
+        out[i] = 0.0 if norm == 0.0 else a[i] / norm
+
+
+def run_gufunc(rows_n, n, window, repeat):
+    """The Rust rows' two gufuncs on the same input, as Numba's
+    @guvectorize, serial (target='cpu') and parallel (target='parallel'),
+    each call allocating its output as the Rust rows' do."""
+    if numba is None:
+        emit(workload="gufunc", form="numba", skipped="numba is not importable")
+        return
+    r = np.arange(rows_n, dtype=np.int64)[:, None]
+    i = np.arange(n, dtype=np.int64)[None, :]
+    x = ((r * 8191 + i) % 4099) * 0.25 - 512.0
+    # References: direct window means (the first window-1 columns over what
+    # they have) and the norms.
+    want_ma = np.empty_like(x)
+    c = np.cumsum(x[:, :window - 1], axis=1)
+    want_ma[:, :window - 1] = c / np.arange(1, window)
+    want_ma[:, window - 1:] = np.lib.stride_tricks.sliding_window_view(x, window, axis=1).mean(axis=-1)
+    norms = np.sqrt((x * x).sum(axis=1, keepdims=True))
+    want_norm = np.where(norms == 0.0, 0.0, x / np.where(norms == 0.0, 1.0, norms))
+    ma_w = f"gufunc moving average f64 {rows_n}x{n}, window {window}"
+    nr_w = f"gufunc normalize rows f64 {rows_n}x{n}"
+    nbytes = 2 * 8 * x.size
+    def compiled(signature, layout, target, body):
+        """The gufunc, and how long Numba took to compile it: with an
+        explicit signature it compiles when decorated, not on a first call."""
+        t = time.perf_counter()
+        g = numba.guvectorize([signature], layout, target=target)(body)
+        return g, time.perf_counter() - t
+
+    for target in ["cpu", "parallel"]:
+        ma, ma_compile = compiled("void(float64[:], int64, float64[:])", "(n),()->(n)", target,
+                                  move_mean_body)
+        nr, nr_compile = compiled("void(float64[:], float64[:])", "(n)->(n)", target,
+                                  normalize_body)
+        form = "numba @guvectorize" + (", target='parallel'" if target == "parallel" else "")
+        for workload, fn, want, compile_s in [(ma_w, lambda: ma(x, window), want_ma, ma_compile),
+                                              (nr_w, lambda: nr(x), want_norm, nr_compile)]:
+            progress(f"{form}: {workload}")
+            first, reps, got = timed(fn, repeat)
+            ok = np.allclose(got, want, rtol=1e-9, atol=1e-9)
+            emit(workload=workload, form=form, repeats_s=reps, first_call_s=first,
+                 compile_s=compile_s, bytes=nbytes, check="passed" if ok else "failed",
+                 note="allocates its output each call; compiled when decorated (explicit signature)")
+            del got
+
+
 def run_pi(samples, repeat):
     if numba is None:
         emit(workload="monte carlo pi", form="numba", skipped="numba is not importable")
@@ -669,6 +739,9 @@ def main():
     p.add_argument("--side", type=int, default=1024)
     p.add_argument("--waveform-samples", type=int, default=100_000_000)
     p.add_argument("--warp-sum-elements", type=int, default=10_000_000)
+    p.add_argument("--gufunc-rows", type=int, default=4096)
+    p.add_argument("--gufunc-cols", type=int, default=8192)
+    p.add_argument("--gufunc-window", type=int, default=16)
     a = p.parse_args()
     if numba is not None and a.threads > 0:
         numba.set_num_threads(min(a.threads, numba.config.NUMBA_NUM_THREADS))
@@ -682,6 +755,8 @@ def main():
         run_pi(a.samples, a.repeat)
     if "reduce" in wl:
         run_reduce(tuple(a.shape), a.repeat)
+    if "gufunc" in wl:
+        run_gufunc(a.gufunc_rows, a.gufunc_cols, a.gufunc_window, a.repeat)
     if "black_scholes" in wl:
         run_black_scholes(a.options, a.repeat)
     if "lennard_jones" in wl:

@@ -343,6 +343,15 @@ fn cpu_rows(
         "--warp-sum-elements",
         &crate::workloads::warp_sum::elements(cfg).to_string(),
     ]);
+    let (rows_n, cols, window) = crate::workloads::gufunc::sizes(cfg);
+    cmd.args([
+        "--gufunc-rows",
+        &rows_n.to_string(),
+        "--gufunc-cols",
+        &cols.to_string(),
+        "--gufunc-window",
+        &window.to_string(),
+    ]);
     if let Some(t) = cfg.threads {
         cmd.args(["--threads", &t.to_string()]);
     }

@@ -4,12 +4,16 @@
 //! counted as wrong.
 
 use super::common::{backends, check_close, facade_backends, new_row, time_or_skip};
-use super::{Data, Workload};
+use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::inputs::pattern;
-use crate::row::Row;
+use crate::row::{Row, row_id};
+use crate::targets::{Target, median, python};
 use hotloop::{Backend, moving_average, normalize_rows};
 use ndarray::{Array2, Array3};
+
+/// Numba's parallel form of each gufunc in `python/blog_bench.py`.
+const NUMBA_PARALLEL: &str = "numba @guvectorize, target='parallel'";
 
 /// The gufunc workload (`--workload gufunc`).
 pub struct Gufunc;
@@ -35,6 +39,35 @@ impl Workload for Gufunc {
         2 * facade_backends(cfg)
     }
 
+    fn python(&self) -> PythonPeers {
+        PythonPeers {
+            cpu: Some("Numba's @guvectorize, serial and parallel"),
+            gpu: false,
+            simulator: false,
+        }
+    }
+
+    /// Each gufunc's parallel row at least as fast as Numba's parallel
+    /// `@guvectorize` of the same run, both allocating their output.
+    fn targets(&self, rows: &[Row]) -> Vec<Target> {
+        ["gufunc_moving_average", "gufunc_normalize_rows"]
+            .into_iter()
+            .filter_map(|kind| {
+                rows.iter()
+                    .find(|r| r.id == row_id(&[kind, "parallel", "rows"]))
+            })
+            .filter_map(|r| {
+                let numba = python(rows, &r.workload, NUMBA_PARALLEL)?;
+                Some(Target::new(
+                    format!("parallel {} speedup over {NUMBA_PARALLEL}", r.workload),
+                    median(numba) / median(r),
+                    1.0,
+                    false,
+                ))
+            })
+            .collect()
+    }
+
     fn rows(
         &self,
         cfg: &Config,
@@ -46,8 +79,8 @@ impl Workload for Gufunc {
 }
 
 /// The array's rows and columns and the moving average's window: never
-/// more elements than `--size` asks for.
-fn sizes(cfg: &Config) -> (usize, usize, usize) {
+/// more elements than `--size` asks for (the Python rows take the same).
+pub fn sizes(cfg: &Config) -> (usize, usize, usize) {
     let (rows_n, n, window) = if cfg.quick {
         (1024, 4096, 16)
     } else {
