@@ -12,6 +12,7 @@ after one warm-up call. Every row checks its answer.
 
 import argparse
 import json
+import math
 import sys
 import time
 
@@ -407,146 +408,6 @@ def run_add(shape, repeat, pure_shape):
              bytes=nbytes, check=check_add(x, out), note=note + "; first call includes JIT compile")
 
 
-# --- reductions: NumPy's one-thread forms, Numba's parallel ones -----------
-
-if numba is not None:
-    @numba.njit(parallel=True)
-    def sum_prange(x):
-        s = 0.0
-        for i in numba.prange(x.size):
-            s += x[i]
-        return s
-
-    @numba.njit(parallel=True)
-    def count_prange(x):
-        n = 0
-        for i in numba.prange(x.size):
-            if x[i] > 0.0:
-                n += 1
-        return n
-
-    @numba.njit(parallel=True)
-    def max_parallel(x):
-        return np.max(x)
-
-    @numba.njit(parallel=True)
-    def min_parallel(x):
-        return np.min(x)
-
-
-def run_reduce(shape, repeat):
-    """Each reduction of the Rust rows on the same input: NumPy's (one
-    thread), and Numba's with parallel=True (a prange loop for the sum and
-    the count, np.max/np.min in a parallel function for the others)."""
-    size = "{}x{}x{}".format(*shape)
-    x = pattern(shape)
-    flat = x.ravel()  # a view: the array is contiguous
-    nbytes = 8 * x.size
-    # References: the input's values are quarters below 2^10, so every
-    # partial sum of them is exact in f64 and the sum is the same in any
-    # order; max, min and the count are exact.
-    want = {"sum": float(np.sum(flat)), "max": float(flat.max()), "min": float(flat.min()),
-            "count > 0": int(np.count_nonzero(flat > 0.0))}
-    tol = {"sum": 0.0, "max": 0.0, "min": 0.0, "count > 0": 0}
-    peers = [
-        ("sum", "numpy sum", lambda: np.sum(flat), "one thread, pairwise"),
-        ("max", "numpy max", lambda: np.max(flat), "one thread"),
-        ("min", "numpy min", lambda: np.min(flat), "one thread"),
-        ("count > 0", "numpy count_nonzero(x > 0)", lambda: np.count_nonzero(flat > 0.0),
-         "one thread; makes the boolean array x > 0 first"),
-    ]
-    if numba is not None:
-        peers += [
-            ("sum", "numba prange", lambda: sum_prange(flat), "parallel=True, s += x[i]"),
-            ("max", "numba parallel np.max", lambda: max_parallel(flat), "parallel=True"),
-            ("min", "numba parallel np.min", lambda: min_parallel(flat), "parallel=True"),
-            ("count > 0", "numba prange", lambda: count_prange(flat), "parallel=True, n += 1"),
-        ]
-    else:
-        emit(workload=f"sum f64 {size}", form="numba", skipped="numba is not importable")
-    for op, form, fn, note in peers:
-        progress(f"{form} ({op})")
-        first, reps, got = timed(fn, repeat)
-        ok = abs(float(got) - want[op]) <= tol[op]
-        row = dict(workload=f"{op} f64 {size}", form=form, repeats_s=reps, first_call_s=first,
-                   bytes=nbytes, check="passed" if ok else "failed", note=note)
-        if form.startswith("numba"):
-            med = sorted(reps)[len(reps) // 2]
-            row["compile_s"] = max(first - med, 0.0)
-            row["note"] = note + "; first call includes JIT compile"
-        emit(**row)
-
-
-# --- @guvectorize: the moving average and the row normalisation ----------
-
-def move_mean_body(a, window, out):
-    """numba-examples' moving average, `(n),()->(n)`."""
-    asum = 0.0
-    count = 0
-    for i in range(min(window, a.shape[0])):
-        asum += a[i]
-        count += 1
-        out[i] = asum / count
-    for i in range(window, a.shape[0]):
-        asum += a[i] - a[i - window]
-        out[i] = asum / count
-
-
-def normalize_body(a, out):
-    """Each row over its 2-norm, `(n)->(n)`; a zero row stays zero."""
-    s = 0.0
-    for i in range(a.shape[0]):
-        s += a[i] * a[i]
-    norm = np.sqrt(s)
-    for i in range(a.shape[0]):
-        out[i] = 0.0 if norm == 0.0 else a[i] / norm
-
-
-def run_gufunc(rows_n, n, window, repeat):
-    """The Rust rows' two gufuncs on the same input, as Numba's
-    @guvectorize, serial (target='cpu') and parallel (target='parallel'),
-    each call allocating its output as the Rust rows' do."""
-    if numba is None:
-        emit(workload="gufunc", form="numba", skipped="numba is not importable")
-        return
-    r = np.arange(rows_n, dtype=np.int64)[:, None]
-    i = np.arange(n, dtype=np.int64)[None, :]
-    x = ((r * 8191 + i) % 4099) * 0.25 - 512.0
-    # References: direct window means (the first window-1 columns over what
-    # they have) and the norms.
-    want_ma = np.empty_like(x)
-    c = np.cumsum(x[:, :window - 1], axis=1)
-    want_ma[:, :window - 1] = c / np.arange(1, window)
-    want_ma[:, window - 1:] = np.lib.stride_tricks.sliding_window_view(x, window, axis=1).mean(axis=-1)
-    norms = np.sqrt((x * x).sum(axis=1, keepdims=True))
-    want_norm = np.where(norms == 0.0, 0.0, x / np.where(norms == 0.0, 1.0, norms))
-    ma_w = f"gufunc moving average f64 {rows_n}x{n}, window {window}"
-    nr_w = f"gufunc normalize rows f64 {rows_n}x{n}"
-    nbytes = 2 * 8 * x.size
-    def compiled(signature, layout, target, body):
-        """The gufunc, and how long Numba took to compile it: with an
-        explicit signature it compiles when decorated, not on a first call."""
-        t = time.perf_counter()
-        g = numba.guvectorize([signature], layout, target=target)(body)
-        return g, time.perf_counter() - t
-
-    for target in ["cpu", "parallel"]:
-        ma, ma_compile = compiled("void(float64[:], int64, float64[:])", "(n),()->(n)", target,
-                                  move_mean_body)
-        nr, nr_compile = compiled("void(float64[:], float64[:])", "(n)->(n)", target,
-                                  normalize_body)
-        form = "numba @guvectorize" + (", target='parallel'" if target == "parallel" else "")
-        for workload, fn, want, compile_s in [(ma_w, lambda: ma(x, window), want_ma, ma_compile),
-                                              (nr_w, lambda: nr(x), want_norm, nr_compile)]:
-            progress(f"{form}: {workload}")
-            first, reps, got = timed(fn, repeat)
-            ok = np.allclose(got, want, rtol=1e-9, atol=1e-9)
-            emit(workload=workload, form=form, repeats_s=reps, first_call_s=first,
-                 compile_s=compile_s, bytes=nbytes, check="passed" if ok else "failed",
-                 note="allocates its output each call; compiled when decorated (explicit signature)")
-            del got
-
-
 def run_pi(samples, repeat):
     if numba is None:
         emit(workload="monte carlo pi", form="numba", skipped="numba is not importable")
@@ -739,9 +600,6 @@ def main():
     p.add_argument("--side", type=int, default=1024)
     p.add_argument("--waveform-samples", type=int, default=100_000_000)
     p.add_argument("--warp-sum-elements", type=int, default=10_000_000)
-    p.add_argument("--gufunc-rows", type=int, default=4096)
-    p.add_argument("--gufunc-cols", type=int, default=8192)
-    p.add_argument("--gufunc-window", type=int, default=16)
     a = p.parse_args()
     if numba is not None and a.threads > 0:
         numba.set_num_threads(min(a.threads, numba.config.NUMBA_NUM_THREADS))
@@ -753,10 +611,6 @@ def main():
         run_add(tuple(a.shape), a.repeat, tuple(a.pure_shape))
     if "pi" in wl:
         run_pi(a.samples, a.repeat)
-    if "reduce" in wl:
-        run_reduce(tuple(a.shape), a.repeat)
-    if "gufunc" in wl:
-        run_gufunc(a.gufunc_rows, a.gufunc_cols, a.gufunc_window, a.repeat)
     if "black_scholes" in wl:
         run_black_scholes(a.options, a.repeat)
     if "lennard_jones" in wl:

@@ -82,7 +82,7 @@ pub fn build() -> Result<PathBuf, String> {
     for p in &ptx {
         copy(p, &kit.join("ptx").join(p.file_name().expect("a PTX file")))?;
     }
-    for script in ["blog_bench.py", "gpu_bench.py"] {
+    for script in ["blog_bench.py", "gpu_bench.py", "peers.py"] {
         copy(
             &root.join("python").join(script),
             &kit.join("python").join(script),

@@ -8,6 +8,7 @@ mod inputs;
 mod machine;
 mod measure;
 mod mpi;
+mod peers;
 mod progress;
 mod python;
 mod report;
@@ -266,21 +267,34 @@ fn suite_steps(cfg: &Config, python: bool) -> u64 {
     workloads::steps(cfg) + if python { python::steps(cfg) } else { 0 }
 }
 
-/// Measures every row `cfg` selects, the Python scripts' too when
-/// `python` names an interpreter, calling `progress` at each step. A
-/// failing Python script fails the run, but not the Rust rows' report: its
-/// error is returned beside them.
+/// Measures every row `cfg` selects, the Python peers' too when `python`
+/// names an interpreter (the worker's in rounds with the rows they are
+/// compared with, the scripts' after all the hotloop rows), calling
+/// `progress` at each step. A failing Python peer fails the run, but not
+/// the Rust rows' report: its error is returned beside them.
 fn measure_rows(
     cfg: &Config,
     python: Option<&std::path::Path>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<(Vec<row::Row>, Option<String>), String> {
-    let mut rows = workloads::measure(cfg, progress)?;
     let mut python_failed = None;
+    let peers = match python {
+        Some(py) if python::worker_needed(cfg) => match peers::Peers::start(py, cfg.threads) {
+            Ok(p) => p,
+            Err(e) => {
+                python_failed = Some(e);
+                peers::Peers::none()
+            }
+        },
+        _ => peers::Peers::none(),
+    };
+    let mut rows = workloads::measure(cfg, &peers, progress)?;
+    python_failed = python_failed.or_else(|| peers.failure());
+    drop(peers);
     if let Some(python) = python {
         match python::rows(cfg, python, progress) {
             Ok(r) => rows.extend(r),
-            Err(e) => python_failed = Some(e),
+            Err(e) => python_failed = python_failed.or(Some(e)),
         }
     }
     Ok((rows, python_failed))

@@ -99,53 +99,103 @@ pub fn time<E>(plan: Plan, mut f: impl FnMut() -> Result<(), E>) -> Result<Timin
 /// Times `f` and `g` in alternation (`f, g, f, g, ...`): for two rows whose
 /// ratio is the figure of interest, so that both see the machine in the
 /// same state even when its memory bandwidth drifts during the run.
-pub fn time_pair<E>(
+pub fn time_pair<'a, E: 'a>(
     plan: Plan,
-    mut f: impl FnMut() -> Result<(), E>,
-    mut g: impl FnMut() -> Result<(), E>,
+    f: impl FnMut() -> Result<(), E> + 'a,
+    g: impl FnMut() -> Result<(), E> + 'a,
 ) -> Result<(Timings, Timings), E> {
-    let mut t = time_rounds(plan, &mut [&mut f, &mut g])?.into_iter();
+    let mut rounds = Rounds::new();
+    rounds.clocked(f);
+    rounds.clocked(g);
+    let mut t = rounds.run(plan)?.into_iter();
     let (tf, tg) = (t.next(), t.next());
     Ok((tf.unwrap_or_default(), tg.unwrap_or_default()))
 }
 
-/// Times every function of `fs` in rounds (`f0, f1, .., f0, f1, ..`), as
-/// [`time_pair`] does two: rows compared with each other (a reference
-/// and the rows measured against it) see the machine in the same state.
-/// Each function's first call is timed on its own; the plan is that of
-/// the slowest first call.
-pub fn time_rounds<E>(
-    plan: Plan,
-    fs: &mut [&mut dyn FnMut() -> Result<(), E>],
-) -> Result<Vec<Timings>, E> {
-    let clock = |h: &mut dyn FnMut() -> Result<(), E>| -> Result<f64, E> {
-        let t = Instant::now();
-        h()?;
-        Ok(t.elapsed().as_secs_f64())
-    };
-    let mut out = Vec::with_capacity(fs.len());
-    for f in fs.iter_mut() {
-        out.push(Timings {
-            first_call_s: Some(clock(*f)?),
-            repeats_s: Vec::with_capacity(plan.repeat),
-        });
+/// Calls timed in rounds (`f0, f1, .., f0, f1, ..`), as [`time_pair`]
+/// does two: rows compared with each other (a reference, the rows measured
+/// against it, their Python peers) see the machine in the same state.
+/// Each call is clocked here, or reports the seconds it measured itself (a
+/// Python peer, timed in its interpreter: see [`crate::peers`]).
+pub struct Rounds<'a, E> {
+    calls: Vec<Box<dyn FnMut() -> Result<f64, E> + 'a>>,
+}
+
+impl<'a, E: 'a> Default for Rounds<'a, E> {
+    fn default() -> Self {
+        Rounds { calls: Vec::new() }
     }
-    let slowest = out
-        .iter()
-        .filter_map(|t| t.first_call_s)
-        .fold(0.0, f64::max);
-    let plan = plan.after_first_call(slowest);
-    for _ in 0..plan.warmup {
-        for f in fs.iter_mut() {
+}
+
+impl<'a, E: 'a> Rounds<'a, E> {
+    /// No calls yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `f`, clocked here; returns its index in [`Rounds::run`]'s list.
+    pub fn clocked(&mut self, mut f: impl FnMut() -> Result<(), E> + 'a) -> usize {
+        self.self_timed(move || {
+            let t = Instant::now();
             f()?;
-        }
+            Ok(t.elapsed().as_secs_f64())
+        })
     }
-    for _ in 0..plan.repeat {
-        for (f, t) in fs.iter_mut().zip(&mut out) {
-            t.repeats_s.push(clock(*f)?);
-        }
+
+    /// Adds `f`, which returns the seconds it measured itself; returns its
+    /// index in [`Rounds::run`]'s list.
+    pub fn self_timed(&mut self, f: impl FnMut() -> Result<f64, E> + 'a) -> usize {
+        self.calls.push(Box::new(f));
+        self.calls.len() - 1
     }
-    Ok(out)
+
+    /// Adds `f`, which makes a fresh output each call, kept in `slot` until
+    /// the next call frees it before its clock starts: freeing an output is
+    /// not the cost of making one (and NumPy's peers are timed the same
+    /// way). Returns its index in [`Rounds::run`]'s list.
+    pub fn fresh<R: 'a>(
+        &mut self,
+        slot: &'a std::cell::RefCell<Option<R>>,
+        mut f: impl FnMut() -> Result<R, E> + 'a,
+    ) -> usize {
+        self.self_timed(move || {
+            drop(slot.borrow_mut().take());
+            let t = Instant::now();
+            let out = f()?;
+            let s = t.elapsed().as_secs_f64();
+            *slot.borrow_mut() = Some(out);
+            Ok(s)
+        })
+    }
+
+    /// Times every call: each one's first call on its own, then the plan
+    /// (that of the slowest first call) in rounds. One [`Timings`] per call,
+    /// in the order they were added.
+    pub fn run(mut self, plan: Plan) -> Result<Vec<Timings>, E> {
+        let mut out = Vec::with_capacity(self.calls.len());
+        for f in &mut self.calls {
+            out.push(Timings {
+                first_call_s: Some(f()?),
+                repeats_s: Vec::with_capacity(plan.repeat),
+            });
+        }
+        let slowest = out
+            .iter()
+            .filter_map(|t| t.first_call_s)
+            .fold(0.0, f64::max);
+        let plan = plan.after_first_call(slowest);
+        for _ in 0..plan.warmup {
+            for f in &mut self.calls {
+                f()?;
+            }
+        }
+        for _ in 0..plan.repeat {
+            for (f, t) in self.calls.iter_mut().zip(&mut out) {
+                t.repeats_s.push(f()?);
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Times `f` when each call needs fresh state made by `setup` outside the
@@ -218,6 +268,31 @@ mod tests {
         .unwrap();
         assert_eq!(order.into_inner().iter().collect::<String>(), "fgfgfgfg");
         assert_eq!((a.repeats_s.len(), b.repeats_s.len()), (2, 2));
+    }
+
+    #[test]
+    fn rounds_take_self_timed_calls_at_their_word() {
+        let order = std::cell::RefCell::new(String::new());
+        let mut rounds = Rounds::<()>::new();
+        let a = rounds.clocked(|| {
+            order.borrow_mut().push('a');
+            Ok(())
+        });
+        let b = rounds.self_timed(|| {
+            order.borrow_mut().push('b');
+            Ok(42.0)
+        });
+        let t = rounds
+            .run(Plan {
+                warmup: 0,
+                repeat: 3,
+            })
+            .unwrap();
+        assert_eq!((a, b), (0, 1));
+        assert_eq!(order.into_inner(), "abababab");
+        assert_eq!(t[1].first_call_s, Some(42.0));
+        assert_eq!(t[1].repeats_s, [42.0; 3]);
+        assert!(t[0].repeats_s.iter().all(|&s| s < 42.0));
     }
 
     #[test]

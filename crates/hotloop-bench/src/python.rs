@@ -31,7 +31,7 @@ pub const PYTHON_ENV: &str = "HOTLOOP_PYTHON";
 
 /// A script of `python/`: beside the binary (`bin/../python/`, as the GPU
 /// kit lays it out) if there, else in the workspace it was built from.
-fn script(name: &str) -> PathBuf {
+pub fn script(name: &str) -> PathBuf {
     let beside = std::env::current_exe()
         .ok()
         .and_then(|exe| Some(exe.parent()?.parent()?.join("python").join(name)));
@@ -150,7 +150,7 @@ impl Script {
     /// Whether it measures a workload with these counterparts.
     fn has(self, peers: &PythonPeers) -> bool {
         match self {
-            Script::Cpu => peers.cpu.is_some(),
+            Script::Cpu => peers.cpu.is_some() && !peers.rounds,
             Script::Gpu => peers.gpu,
         }
     }
@@ -159,6 +159,13 @@ impl Script {
     fn active(self, cfg: &Config) -> bool {
         self.runs(cfg) && !script_workloads(cfg, self).is_empty()
     }
+}
+
+/// Whether `cfg` runs a workload whose Python peers are timed in rounds
+/// with its rows, by the worker of [`crate::peers`].
+pub fn worker_needed(cfg: &Config) -> bool {
+    crate::workloads::selected(cfg)
+        .any(|w| w.python().rounds && Script::Cpu.beside(cfg, &w.python()))
 }
 
 /// How many progress steps [`rows`] takes: one per script it runs.
@@ -266,26 +273,35 @@ fn run_script(cmd: Command, name: &str) -> Result<Vec<Row>, String> {
 /// lines) goes line by line through [`crate::progress::note`], above the
 /// progress bar.
 fn script_output(mut cmd: Command, name: &str) -> Result<Vec<u8>, String> {
-    use std::io::BufRead as _;
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| format!("running {name}: {e}"))?;
-    let stderr = child.stderr.take().expect("piped");
-    let relay = std::thread::spawn(move || {
+    let relay = relay_stderr(&mut child);
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("running {name}: {e}"))?;
+    if let Some(relay) = relay {
+        let _ = relay.join();
+    }
+    if !out.status.success() {
+        return Err(format!("python/{name} failed ({})", out.status));
+    }
+    Ok(out.stdout)
+}
+
+/// Passes a script's stderr (its progress lines), line by line, through
+/// [`crate::progress::note`], above the progress bar, from a thread of
+/// its own (`None` if its stderr is not piped).
+pub fn relay_stderr(child: &mut std::process::Child) -> Option<std::thread::JoinHandle<()>> {
+    use std::io::BufRead as _;
+    let stderr = child.stderr.take()?;
+    Some(std::thread::spawn(move || {
         for line in std::io::BufReader::new(stderr)
             .lines()
             .map_while(Result::ok)
         {
             crate::progress::note(&line);
         }
-    });
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("running {name}: {e}"))?;
-    let _ = relay.join();
-    if !out.status.success() {
-        return Err(format!("python/{name} failed ({})", out.status));
-    }
-    Ok(out.stdout)
+    }))
 }
 
 /// `python/gpu_bench.py`: the blog's GPU code.
@@ -343,15 +359,6 @@ fn cpu_rows(
         "--warp-sum-elements",
         &crate::workloads::warp_sum::elements(cfg).to_string(),
     ]);
-    let (rows_n, cols, window) = crate::workloads::gufunc::sizes(cfg);
-    cmd.args([
-        "--gufunc-rows",
-        &rows_n.to_string(),
-        "--gufunc-cols",
-        &cols.to_string(),
-        "--gufunc-window",
-        &window.to_string(),
-    ]);
     if let Some(t) = cfg.threads {
         cmd.args(["--threads", &t.to_string()]);
     }
@@ -404,17 +411,7 @@ pub fn parse(stdout: &str) -> Result<Vec<Row>, String> {
         let v: serde_json::Value = serde_json::from_str(line)
             .map_err(|e| format!("bad line from blog_bench.py: {e}: {line}"))?;
         if v["meta"].as_bool() == Some(true) {
-            backend = match (
-                v["python"].as_str(),
-                v["numba"].as_str(),
-                v["threads"].as_u64(),
-                v["device"].as_str(),
-            ) {
-                (Some(p), Some(n), _, Some(d)) => format!("python {p}, numba {n} on {d}"),
-                (Some(p), Some(n), Some(t), _) => format!("python {p}, numba {n} ({t} threads)"),
-                (Some(p), ..) => format!("python {p}"),
-                _ => "python".into(),
-            };
+            backend = backend_name(&v);
             continue;
         }
         if let Some(why) = v["skipped"].as_str() {
@@ -441,25 +438,72 @@ pub fn parse(stdout: &str) -> Result<Vec<Row>, String> {
             other => Check::Failed(format!("the Python row's own check said {other:?}")),
         };
         let (workload, form) = (str_field("workload")?, str_field("form")?);
-        rows.push(Row {
-            id: row_id(&["python", &workload, &backend, &form]),
-            workload,
-            backend: backend.clone(),
-            form,
+        let mut r = row(PythonRow {
+            backend: &backend,
+            workload: &workload,
+            form: &form,
             timings: Timings {
                 first_call_s: v["first_call_s"].as_f64(),
                 repeats_s,
             },
             bytes: v["bytes"].as_u64(),
             samples: v["samples"].as_u64(),
-            baseline: false,
             check,
             compile_s: v["compile_s"].as_f64(),
-            gpu: gpu_breakdown(&v["gpu"]),
             note: v["note"].as_str().map(String::from),
         });
+        r.gpu = gpu_breakdown(&v["gpu"]);
+        rows.push(r);
     }
     Ok(rows)
+}
+
+/// The Python rows' backend, from a script's first line: the interpreter,
+/// Numba's version, and its threads or its GPU.
+pub fn backend_name(meta: &serde_json::Value) -> String {
+    match (
+        meta["python"].as_str(),
+        meta["numba"].as_str(),
+        meta["threads"].as_u64(),
+        meta["device"].as_str(),
+    ) {
+        (Some(p), Some(n), _, Some(d)) => format!("python {p}, numba {n} on {d}"),
+        (Some(p), Some(n), Some(t), _) => format!("python {p}, numba {n} ({t} threads)"),
+        (Some(p), ..) => format!("python {p}"),
+        _ => "python".into(),
+    }
+}
+
+/// What a Python row says, from a script's line or the worker's peer.
+pub struct PythonRow<'a> {
+    pub backend: &'a str,
+    pub workload: &'a str,
+    pub form: &'a str,
+    pub timings: Timings,
+    pub bytes: Option<u64>,
+    pub samples: Option<u64>,
+    pub check: Check,
+    pub compile_s: Option<f64>,
+    pub note: Option<String>,
+}
+
+/// A Python row, its id `python/<workload>/<backend>/<form>` (what
+/// [`crate::targets::python`] finds it by).
+pub fn row(r: PythonRow) -> Row {
+    Row {
+        id: row_id(&["python", r.workload, r.backend, r.form]),
+        workload: r.workload.into(),
+        backend: r.backend.into(),
+        form: r.form.into(),
+        timings: r.timings,
+        bytes: r.bytes,
+        samples: r.samples,
+        baseline: false,
+        check: r.check,
+        compile_s: r.compile_s,
+        gpu: None,
+        note: r.note,
+    }
 }
 
 /// A GPU row's breakdown, from the script's `gpu` object (seconds).
@@ -554,7 +598,19 @@ mod tests {
         );
         let add = rows_for(&cfg("--size 2x2x2 --workload add --backend parallel")).unwrap();
         assert_eq!(add, "the Python rows (pure Python, NumPy and Numba add)");
-        assert_eq!(rows_for(&cfg("--size 2x2x2 --workload map")), None);
+        assert_eq!(
+            rows_for(&cfg("--size 2x2x2 --workload launch --backend serial")),
+            None
+        );
+        // The map's peers run in rounds with its rows: the worker, not the
+        // script, and only beside the CPU backends.
+        let map = cfg("--size 2x2x2 --workload map");
+        assert!(rows_for(&map).unwrap().contains("@vectorize"));
+        assert!(worker_needed(&map) && !Script::Cpu.active(&map));
+        assert!(!worker_needed(&cfg(
+            "--size 2x2x2 --workload map --backend simulator"
+        )));
+        assert!(!worker_needed(&cfg("--size 2x2x2 --workload add")));
         assert_eq!(
             rows_for(&cfg("--size 2x2x2 --workload add --backend simulator")),
             None

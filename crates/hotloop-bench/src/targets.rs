@@ -168,6 +168,23 @@ pub fn python<'a>(rows: &'a [Row], workload: &str, form: &str) -> Option<&'a Row
         .find(|r| r.id.starts_with(&format!("{head}/")) && r.id.ends_with(&format!("/{tail}")))
 }
 
+/// `ours` (a `label` row: "parallel", "serial") against the fastest of
+/// the Python rows `forms` of its workload that the run has: a speedup,
+/// the peer's median over its own, of at least 1.0. `None` when the run
+/// has none of them.
+pub fn over_fastest_peer(rows: &[Row], label: &str, ours: &Row, forms: &[&str]) -> Option<Target> {
+    let peer = forms
+        .iter()
+        .filter_map(|form| python(rows, &ours.workload, form))
+        .min_by(|a, b| median(a).total_cmp(&median(b)))?;
+    Some(Target::new(
+        format!("{label} {} speedup over {}", ours.workload, peer.form),
+        median(peer) / median(ours),
+        1.0,
+        false,
+    ))
+}
+
 /// Of the rows of kind `id` (one per sample count), the largest.
 pub fn largest<'a>(rows: &'a [Row], id: &str) -> Option<&'a Row> {
     rows.iter().filter(|r| r.id == id).max_by_key(|r| r.samples)

@@ -4,6 +4,7 @@ use super::common::{check_add, extrapolated, extrapolation_note, shape_bytes, si
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::measure::{time, time_with_setup};
+use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
 use crate::targets::{Target, arrays_too_small, find, median, python};
 use hotloop::StoreMode;
@@ -67,6 +68,7 @@ impl Workload for Add {
         &self,
         cfg: &Config,
         input: Option<&Array3<f64>>,
+        _peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
         rows(cfg, super::shared(input)?, progress)
@@ -77,6 +79,7 @@ impl Workload for Add {
             cpu: Some("pure Python, NumPy and Numba add"),
             gpu: true,
             simulator: false,
+            rounds: false,
         }
     }
 

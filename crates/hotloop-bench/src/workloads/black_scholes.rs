@@ -6,6 +6,7 @@
 use super::common::{against_numba, cpu_backend_count, cpu_backends, new_row, time_or_skip};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
+use crate::peers::Peers;
 use crate::row::{Check, Row};
 use crate::targets::Target;
 use hotloop::{NaryOp, Real, map_n_slice_into};
@@ -140,6 +141,7 @@ impl Workload for BlackScholesWorkload {
         &self,
         cfg: &Config,
         _input: Option<&Array3<f64>>,
+        _peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
         let n = options(cfg);
@@ -178,6 +180,7 @@ impl Workload for BlackScholesWorkload {
             cpu: Some("NumPy and Numba Black-Scholes"),
             gpu: false,
             simulator: false,
+            rounds: false,
         }
     }
 

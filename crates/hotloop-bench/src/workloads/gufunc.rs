@@ -3,17 +3,25 @@
 //! backend that does not run a capability is skipped with its reason, not
 //! counted as wrong.
 
-use super::common::{backends, check_close, facade_backends, new_row, time_or_skip};
+use super::common::{
+    backends, check_close, cpu_backend_count, facade_backends, new_row, time_or_skip,
+};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::inputs::pattern;
+use crate::measure::{Rounds, Timings};
+use crate::peers::Peers;
 use crate::row::{Row, row_id};
-use crate::targets::{Target, median, python};
+use crate::targets::{Target, find, over_fastest_peer};
 use hotloop::{Backend, moving_average, normalize_rows};
 use ndarray::{Array2, Array3};
+use std::cell::RefCell;
 
-/// Numba's parallel form of each gufunc in `python/blog_bench.py`.
-const NUMBA_PARALLEL: &str = "numba @guvectorize, target='parallel'";
+/// Numba's forms of each gufunc in `python/peers.py`.
+const NUMBA_FORMS: [&str; 2] = [
+    "numba @guvectorize",
+    "numba @guvectorize, target='parallel'",
+];
 
 /// The gufunc workload (`--workload gufunc`).
 pub struct Gufunc;
@@ -27,16 +35,20 @@ impl Workload for Gufunc {
         Data::OwnArrays
     }
 
-    /// The input, the two references, a result and the next one that
-    /// replaces it.
-    fn memory(&self, cfg: &Config, _python: bool) -> Result<u64, String> {
+    /// The input, the two references, each CPU row's last result and the
+    /// one a call makes; the Python peers' as many again.
+    fn memory(&self, cfg: &Config, python: bool) -> Result<u64, String> {
         let (rows_n, n, _) = sizes(cfg);
-        Ok(5 * 8 * (rows_n * n) as u64)
+        let arrays = if python { 16 } else { 8 };
+        Ok(arrays * 8 * (rows_n * n) as u64)
     }
 
+    /// One step for the CPU backends (their rows run in one set of
+    /// rounds), two (the moving average and the normalisation) on each of
+    /// the others.
     fn steps(&self, cfg: &Config) -> u64 {
-        // The moving average and the normalisation.
-        2 * facade_backends(cfg)
+        let cpu = cpu_backend_count(cfg);
+        u64::from(cpu > 0) + 2 * (facade_backends(cfg) - cpu)
     }
 
     fn python(&self) -> PythonPeers {
@@ -44,27 +56,17 @@ impl Workload for Gufunc {
             cpu: Some("Numba's @guvectorize, serial and parallel"),
             gpu: false,
             simulator: false,
+            rounds: true,
         }
     }
 
-    /// Each gufunc's parallel row at least as fast as Numba's parallel
-    /// `@guvectorize` of the same run, both allocating their output.
+    /// Each gufunc's parallel row at least as fast as Numba's fastest
+    /// `@guvectorize` of the same run, all of them allocating their output.
     fn targets(&self, rows: &[Row]) -> Vec<Target> {
-        ["gufunc_moving_average", "gufunc_normalize_rows"]
+        GUFUNCS
             .into_iter()
-            .filter_map(|kind| {
-                rows.iter()
-                    .find(|r| r.id == row_id(&[kind, "parallel", "rows"]))
-            })
-            .filter_map(|r| {
-                let numba = python(rows, &r.workload, NUMBA_PARALLEL)?;
-                Some(Target::new(
-                    format!("parallel {} speedup over {NUMBA_PARALLEL}", r.workload),
-                    median(numba) / median(r),
-                    1.0,
-                    false,
-                ))
-            })
+            .filter_map(|(kind, ..)| find(rows, &row_id(&[kind, "parallel", "rows"])))
+            .filter_map(|r| over_fastest_peer(rows, "parallel", r, &NUMBA_FORMS))
             .collect()
     }
 
@@ -72,9 +74,10 @@ impl Workload for Gufunc {
         &self,
         cfg: &Config,
         _input: Option<&Array3<f64>>,
+        peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
-        rows(cfg, progress)
+        rows(cfg, peers, progress)
     }
 }
 
@@ -92,9 +95,30 @@ pub fn sizes(cfg: &Config) -> (usize, usize, usize) {
     (rows_n, n, window)
 }
 
+/// The two gufuncs' row kinds, keys in `python/peers.py` and layouts.
+const GUFUNCS: [(&str, &str, &str); 2] = [
+    ("gufunc_moving_average", "moving average", "(n),()->(n)"),
+    ("gufunc_normalize_rows", "normalize rows", "(n)->(n)"),
+];
+
+/// Runs gufunc `k` of [`GUFUNCS`] on `backend`.
+fn call(
+    k: usize,
+    backend: Backend,
+    x: &Array2<f64>,
+    window: usize,
+) -> hotloop::Result<Array2<f64>> {
+    if k == 0 {
+        moving_average(backend, x, window)
+    } else {
+        normalize_rows(backend, x)
+    }
+}
+
 /// `@guvectorize`: a moving average `(n),()->(n)` and a row normalisation
-/// `(n)->(n)` over the rows of a 2-D array, parallel across rows.
-fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
+/// `(n)->(n)` over the rows of a 2-D array, parallel across rows. On the
+/// CPU both run in one set of rounds with Numba's `@guvectorize` peers.
+fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
     let (rows_n, n, window) = sizes(cfg);
     let x = Array2::from_shape_fn((rows_n, n), |(r, i)| pattern(r * 8191 + i));
     // Independent references: direct window sums and norms.
@@ -109,55 +133,78 @@ fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String
             want_norm[[r, i]] = if norm == 0.0 { 0.0 } else { row[i] / norm };
         }
     }
-    let ma_w = format!("gufunc moving average f64 {rows_n}x{n}, window {window}");
-    let nr_w = format!("gufunc normalize rows f64 {rows_n}x{n}");
+    let wants = [&want_ma, &want_norm];
+    let workloads = [
+        format!("gufunc moving average f64 {rows_n}x{n}, window {window}"),
+        format!("gufunc normalize rows f64 {rows_n}x{n}"),
+    ];
+    let row_of = |k: usize, backend: Backend, t: Timings, got: &Array2<f64>| {
+        let (kind, _, layout) = GUFUNCS[k];
+        let mut r = new_row(kind, "rows", &workloads[k], backend, layout, t);
+        r.check = check_close(got.as_slice().unwrap(), wants[k].as_slice().unwrap());
+        r.bytes = Some(2 * (x.len() * 8) as u64);
+        r.baseline = backend == Backend::Serial;
+        r.note = Some(
+            "@guvectorize: core dimension n, looped (and parallel) over rows; allocates its output each call"
+                .into(),
+        );
+        r
+    };
+    let (cpu, others): (Vec<_>, Vec<_>) = backends(cfg)?
+        .into_iter()
+        .partition(|(b, _)| matches!(b, Backend::Serial | Backend::Parallel { .. }));
     let mut rows = Vec::new();
-    for (backend, plan) in backends(cfg)? {
-        progress(&format!("gufunc: moving average on {backend}"));
-        let mut got = None;
-        if let Some(t) = time_or_skip("moving average", backend, plan, || {
-            got = Some(moving_average(backend, &x, window)?);
-            Ok(())
-        })? {
-            let mut r = new_row(
-                "gufunc_moving_average",
-                "rows",
-                &ma_w,
-                backend,
-                "(n),()->(n)",
-                t,
+    if !cpu.is_empty() {
+        let peer_list = peers.prepare(
+            "gufunc",
+            serde_json::json!({ "rows": rows_n, "cols": n, "window": window }),
+        );
+        progress(&format!(
+            "gufunc: moving average and normalize rows on the CPU, in rounds{}",
+            if peer_list.is_empty() {
+                ""
+            } else {
+                " with Numba's @guvectorize"
+            }
+        ));
+        let slots: Vec<[RefCell<Option<Array2<f64>>>; 2]> =
+            cpu.iter().map(|_| Default::default()).collect();
+        let mut rounds = Rounds::new();
+        let mut at = Vec::new();
+        for (s, &(backend, _)) in cpu.iter().enumerate() {
+            let x = &x;
+            at.push(
+                [0, 1].map(|k| rounds.fresh(&slots[s][k], move || call(k, backend, x, window))),
             );
-            r.check = check_close(
-                got.unwrap().as_slice().unwrap(),
-                want_ma.as_slice().unwrap(),
-            );
-            r.bytes = Some(2 * (x.len() * 8) as u64);
-            r.baseline = backend == Backend::Serial;
-            r.note = Some("@guvectorize: core dimension n, looped (and parallel) over rows".into());
-            rows.push(r);
         }
-        progress(&format!("gufunc: normalize rows on {backend}"));
-        let mut got = None;
-        if let Some(t) = time_or_skip("normalize rows", backend, plan, || {
-            got = Some(normalize_rows(backend, &x)?);
-            Ok(())
-        })? {
-            let mut r = new_row(
-                "gufunc_normalize_rows",
-                "rows",
-                &nr_w,
-                backend,
-                "(n)->(n)",
-                t,
-            );
-            r.check = check_close(
-                got.unwrap().as_slice().unwrap(),
-                want_norm.as_slice().unwrap(),
-            );
-            r.bytes = Some(2 * (x.len() * 8) as u64);
-            r.baseline = backend == Backend::Serial;
-            r.note = Some("@guvectorize: core dimension n, looped (and parallel) over rows".into());
-            rows.push(r);
+        let peer_at = peers.add_to(&peer_list, &mut rounds);
+        let timings = rounds
+            .run(cfg.plan)
+            .map_err(|e| format!("gufunc on the CPU: {e}"))?;
+        for (s, &(backend, _)) in cpu.iter().enumerate() {
+            for k in 0..2 {
+                let got = slots[s][k].borrow();
+                let got = got.as_ref().expect("a call ran");
+                rows.push(row_of(k, backend, timings[at[s][k]].clone(), got));
+            }
+        }
+        for (p, &i) in peer_list.iter().zip(&peer_at) {
+            if let Some(k) = GUFUNCS.iter().position(|g| g.1 == p.key) {
+                rows.extend(peers.row(p, &workloads[k], timings[i].clone()));
+            }
+        }
+        peers.release();
+    }
+    for (backend, plan) in others {
+        for (k, (_, name, _)) in GUFUNCS.into_iter().enumerate() {
+            progress(&format!("gufunc: {name} on {backend}"));
+            let mut got = None;
+            if let Some(t) = time_or_skip(name, backend, plan, || {
+                got = Some(call(k, backend, &x, window)?);
+                Ok(())
+            })? {
+                rows.push(row_of(k, backend, t, got.as_ref().expect("a call ran")));
+            }
         }
     }
     Ok(rows)

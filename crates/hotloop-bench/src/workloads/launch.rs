@@ -11,6 +11,7 @@
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::measure::{Timings, time};
+use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
 use crate::targets::{Target, median, python};
 use hotloop::Error;
@@ -80,6 +81,7 @@ impl Workload for Launch {
         &self,
         cfg: &Config,
         _input: Option<&Array3<f64>>,
+        _peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
         let n = launches(cfg);
@@ -169,6 +171,7 @@ impl Workload for Launch {
             cpu: None,
             gpu: true,
             simulator: false,
+            rounds: false,
         }
     }
 

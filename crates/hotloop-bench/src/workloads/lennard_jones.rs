@@ -7,6 +7,7 @@ use super::common::{against_numba, cpu_backend_count, cpu_backends};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::measure::time;
+use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
 use crate::targets::Target;
 use hotloop::prange;
@@ -69,6 +70,7 @@ impl Workload for LennardJones {
         &self,
         cfg: &Config,
         _input: Option<&Array3<f64>>,
+        _peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
         let n = atoms_for(cfg);
@@ -116,6 +118,7 @@ impl Workload for LennardJones {
             cpu: Some("Numba Lennard-Jones"),
             gpu: false,
             simulator: false,
+            rounds: false,
         }
     }
 

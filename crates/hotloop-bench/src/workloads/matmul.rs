@@ -8,6 +8,7 @@ use super::common::{against_numba, cpu_backend_count, cpu_backends};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::measure::time;
+use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
 use crate::targets::Target;
 use hotloop::prange;
@@ -72,6 +73,7 @@ impl Workload for Matmul {
         &self,
         cfg: &Config,
         _input: Option<&Array3<f64>>,
+        _peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
         let n = side(cfg);
@@ -115,6 +117,7 @@ impl Workload for Matmul {
             cpu: Some("Numba matmul"),
             gpu: false,
             simulator: false,
+            rounds: false,
         }
     }
 

@@ -27,6 +27,7 @@ pub mod warp_sum;
 pub mod waveform;
 
 use crate::config::{Catalogue, Config};
+use crate::peers::Peers;
 use crate::row::Row;
 use crate::targets::Target;
 use ndarray::Array3;
@@ -96,11 +97,13 @@ pub trait Workload: Sync {
     /// Measures its rows on the backends `cfg` selects, calling `progress`
     /// as each measurement starts. `input` is the shared input array, given
     /// when [`Workload::data`] is [`Data::SharedInput`] ([`shared`] takes
-    /// it).
+    /// it). A workload whose [`PythonPeers::rounds`] is set takes its
+    /// Python peers from `peers` (none when the run has no Python rows).
     fn rows(
         &self,
         cfg: &Config,
         input: Option<&Array3<f64>>,
+        peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String>;
 
@@ -144,6 +147,11 @@ pub struct PythonPeers {
     /// Whether `blog_bench.py`'s rows of it stand beside the simulator's
     /// (Numba's CUDA simulator) rather than the serial and parallel ones.
     pub simulator: bool,
+    /// Whether its CPU peers are `python/peers.py`'s set of its name, which
+    /// its [`Workload::rows`] times in rounds with its own rows through the
+    /// [`Peers`] it is given, rather than `blog_bench.py`'s, run after all
+    /// the hotloop rows.
+    pub rounds: bool,
 }
 
 /// The workloads `cfg` selects, in [`all`]'s order.
@@ -172,7 +180,11 @@ pub fn steps(cfg: &Config) -> u64 {
 
 /// Measures the rows of every workload `cfg` selects, in the run's order
 /// (see [`Data`]), calling `progress` at each step.
-pub fn measure(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
+pub fn measure(
+    cfg: &Config,
+    peers: &Peers,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     let mut x = None;
     for w in run_order(cfg) {
@@ -185,7 +197,7 @@ pub fn measure(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>,
             // Freed before the others allocate theirs.
             x = None;
         }
-        rows.extend(w.rows(cfg, x.as_ref(), progress)?);
+        rows.extend(w.rows(cfg, x.as_ref(), peers, progress)?);
     }
     Ok(rows)
 }
@@ -270,6 +282,7 @@ mod tests {
             w.rows(
                 &c,
                 Some(&crate::inputs::input(c.shape).unwrap()),
+                &Peers::none(),
                 &mut |_| calls += 1,
             )
             .unwrap();
@@ -282,7 +295,7 @@ mod tests {
         let c = cfg(all_args);
         assert_eq!(steps(&c), 1 + total);
         let mut calls = Vec::new();
-        measure(&c, &mut |what| calls.push(what.to_string())).unwrap();
+        measure(&c, &Peers::none(), &mut |what| calls.push(what.to_string())).unwrap();
         assert_eq!(calls.len() as u64, steps(&c));
         assert_eq!(calls.iter().filter(|c| *c == FILLING).count(), 1);
     }

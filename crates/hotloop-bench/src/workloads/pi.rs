@@ -4,6 +4,7 @@ use super::common::{SIMULATOR_ELEMS, extrapolated, extrapolation_note};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::measure::{Plan, time};
+use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
 use crate::targets::{Target, largest, median, python, samples_too_few};
 use hotloop::{Backend, PiEstimate, monte_carlo_pi, monte_carlo_pi_blog};
@@ -84,6 +85,7 @@ impl Workload for Pi {
         &self,
         cfg: &Config,
         _input: Option<&Array3<f64>>,
+        _peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
         rows(cfg, progress)
@@ -94,6 +96,7 @@ impl Workload for Pi {
             cpu: Some("Numba Monte Carlo"),
             gpu: true,
             simulator: false,
+            rounds: false,
         }
     }
 

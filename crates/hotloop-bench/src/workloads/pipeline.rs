@@ -10,6 +10,7 @@
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::measure::time;
+use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
 use crate::targets::{Target, median, python};
 use hotloop::Error;
@@ -65,6 +66,7 @@ impl Workload for Pipeline {
         &self,
         cfg: &Config,
         _input: Option<&Array3<f64>>,
+        _peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
         if !cfg.runs_backend("cuda") {
@@ -142,6 +144,7 @@ impl Workload for Pipeline {
             cpu: None,
             gpu: true,
             simulator: false,
+            rounds: false,
         }
     }
 

@@ -7,20 +7,21 @@ use super::common::{
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::inputs::pattern;
-use crate::measure::{Timings, time, time_rounds};
+use crate::measure::{Rounds, Timings, time};
+use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
-use crate::targets::{MIN_JUDGED_ARRAY_BYTES, Target, find, median, python};
+use crate::targets::{MIN_JUDGED_ARRAY_BYTES, Target, find, median, over_fastest_peer};
 use hotloop::{Backend, Error, GreaterThan, count_where, max, min, sum};
 use hotloop_cpu::pool::Pool;
 use hotloop_cpu::probe::read_all_parallel;
 use ndarray::{Array3, ArrayView3};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::num::NonZeroUsize;
 
 /// The reductions measured, by name.
 const OPS: [&str; 4] = ["sum", "max", "min", "count > 0"];
 
-/// Each reduction's NumPy form in `python/blog_bench.py` (one thread), in
+/// Each reduction's NumPy form in `python/peers.py` (one thread), in
 /// [`OPS`]' order.
 const NUMPY_FORMS: [&str; 4] = [
     "numpy sum",
@@ -59,11 +60,12 @@ impl Workload for Reduce {
         Data::SharedInput
     }
 
-    /// The input alone: a reduction writes nothing; NumPy's count makes a
-    /// boolean array of it first, an eighth of its size.
+    /// The input alone: a reduction writes nothing. The Python peers,
+    /// timed beside the rows, hold a copy of it, and NumPy's count makes a
+    /// boolean array of it, an eighth of its size.
     fn memory(&self, cfg: &Config, python: bool) -> Result<u64, String> {
         let input = shape_bytes(cfg, 1)?;
-        Ok(if python { input + input / 8 } else { input })
+        Ok(if python { 2 * input + input / 8 } else { input })
     }
 
     fn python(&self) -> PythonPeers {
@@ -71,14 +73,15 @@ impl Workload for Reduce {
             cpu: Some("NumPy's sum, max, min and count_nonzero, and Numba's parallel reductions"),
             gpu: false,
             simulator: false,
+            rounds: true,
         }
     }
 
-    /// One step per CPU backend (its reductions run in rounds), one per
-    /// reduction on the others.
+    /// One step for the CPU backends (their reductions run in one set of
+    /// rounds), one per reduction on the others.
     fn steps(&self, cfg: &Config) -> u64 {
         let cpu = cpu_backend_count(cfg);
-        cpu + OPS.len() as u64 * (facade_backends(cfg) - cpu)
+        u64::from(cpu > 0) + OPS.len() as u64 * (facade_backends(cfg) - cpu)
     }
 
     /// Each parallel reduction at least 0.9 of the read limit on as many
@@ -101,35 +104,15 @@ impl Workload for Reduce {
                     .unless_too_small(read_too_small(r)),
                 );
             }
-            if let Some(r) = parallel {
-                let fastest = [numpy, NUMBA_FORMS[k]]
-                    .into_iter()
-                    .filter_map(|form| python(rows, &r.workload, form))
-                    .min_by(|a, b| median(a).total_cmp(&median(b)));
-                if let Some(peer) = fastest {
-                    out.push(
-                        Target::new(
-                            format!("parallel {} speedup over {}", r.workload, peer.form),
-                            median(peer) / median(r),
-                            1.0,
-                            false,
-                        )
-                        .unless_too_small(read_too_small(r)),
-                    );
-                }
+            if let Some(r) = parallel
+                && let Some(t) = over_fastest_peer(rows, "parallel", r, &[numpy, NUMBA_FORMS[k]])
+            {
+                out.push(t.unless_too_small(read_too_small(r)));
             }
             if let Some(r) = find(rows, &row_id(&[op, "serial"]))
-                && let Some(peer) = python(rows, &r.workload, numpy)
+                && let Some(t) = over_fastest_peer(rows, "serial", r, &[numpy])
             {
-                out.push(
-                    Target::new(
-                        format!("serial {} speedup over {}", r.workload, peer.form),
-                        median(peer) / median(r),
-                        1.0,
-                        false,
-                    )
-                    .unless_too_small(read_too_small(r)),
-                );
+                out.push(t.unless_too_small(read_too_small(r)));
             }
         }
         out
@@ -139,14 +122,20 @@ impl Workload for Reduce {
         &self,
         cfg: &Config,
         input: Option<&Array3<f64>>,
+        peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
-        rows(cfg, super::shared(input)?, progress)
+        rows(cfg, super::shared(input)?, peers, progress)
     }
 }
 
 /// Measures every reduction on every selected backend.
-fn rows(cfg: &Config, x: &Array3<f64>, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
+fn rows(
+    cfg: &Config,
+    x: &Array3<f64>,
+    peers: &Peers,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Row>, String> {
     let [a, b, c] = cfg.shape;
     // Independent references over the first `len` elements: a compensated
     // sum, plain folds and a count.
@@ -187,12 +176,15 @@ fn rows(cfg: &Config, x: &Array3<f64>, progress: &mut dyn FnMut(&str)) -> Result
     let (planes, factor) = simulator_planes(cfg.shape);
     let part = references(planes * b * c);
 
+    let (cpu, others): (Vec<_>, Vec<_>) = backends(cfg)?
+        .into_iter()
+        .partition(|(b, _)| matches!(b, Backend::Serial | Backend::Parallel { .. }));
+    let cpu: Vec<Backend> = cpu.into_iter().map(|(b, _)| b).collect();
     let mut rows = Vec::new();
-    for (backend, plan) in backends(cfg)? {
-        if matches!(backend, Backend::Serial | Backend::Parallel { .. }) {
-            rows.extend(cpu_rows(cfg, backend, plan, x, &full, progress)?);
-            continue;
-        }
+    if !cpu.is_empty() {
+        rows.extend(cpu_rows(cfg, &cpu, x, &full, peers, progress)?);
+    }
+    for (backend, plan) in others {
         for (k, op) in OPS.into_iter().enumerate() {
             let workload = format!("{op} f64 {a}x{b}x{c}");
             // The simulator runs the leading planes, extrapolated.
@@ -308,88 +300,116 @@ pub fn reads_only(row: &Row) -> bool {
     kind == "read" || OPS.iter().any(|op| row_id(&[op]) == kind)
 }
 
-/// The four reductions on a CPU backend and the machine's read limit on
-/// as many threads ([`hotloop_cpu::probe`]), timed in rounds (read, sum,
-/// max, min, count, read, ...), so that each reduction's share of the
-/// read limit compares rows that saw the machine in the same state.
+/// The four reductions on each CPU backend, the machine's read limit on
+/// as many threads ([`hotloop_cpu::probe`]) and the Python peers, timed in
+/// one set of rounds (read, sum, max, min, count on each backend, then
+/// each peer, and again), so that each reduction's share of the read limit
+/// and its ratio to NumPy's and Numba's compare rows that saw the machine
+/// in the same state.
 fn cpu_rows(
     cfg: &Config,
-    backend: Backend,
-    plan: crate::measure::Plan,
+    backends: &[Backend],
     x: &Array3<f64>,
     refs: &[(&str, f64, f64); 4],
+    peers: &Peers,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<Row>, String> {
     let [a, b, c] = cfg.shape;
     let src = x.as_slice().expect("standard layout");
-    let threads = match backend {
-        Backend::Serial => NonZeroUsize::new(1),
-        _ => cfg.threads.and_then(NonZeroUsize::new),
-    };
-    let pool = Pool::get(threads).map_err(|e| e.to_string())?;
-    let want_read = read_all_parallel(&pool, src);
+    let mut pools = Vec::new();
+    for &backend in backends {
+        let threads = match backend {
+            Backend::Serial => NonZeroUsize::new(1),
+            _ => cfg.threads.and_then(NonZeroUsize::new),
+        };
+        let pool = Pool::get(threads).map_err(|e| e.to_string())?;
+        let want_read = read_all_parallel(&pool, src);
+        pools.push((pool, want_read));
+    }
+    let peer_list = peers.prepare("reduce", serde_json::json!({ "shape": cfg.shape }));
+    let names: Vec<_> = backends.iter().map(|b| b.name()).collect();
     progress(&format!(
-        "reduce: sum, max, min and count on {backend}, in rounds with a read-only pass"
+        "reduce: sum, max, min and count on {}, in rounds with read-only passes{}",
+        names.join(" and "),
+        if peer_list.is_empty() {
+            ""
+        } else {
+            " and the Python peers"
+        }
     ));
     let view = x.view();
-    let got = RefCell::new([f64::NAN; 4]);
-    let mut read = 0u64;
-    let mut fs: Vec<Box<dyn FnMut() -> hotloop::Result<()> + '_>> = vec![Box::new(|| {
-        read = read_all_parallel(&pool, src);
-        Ok(())
-    })];
-    for (k, op) in OPS.into_iter().enumerate() {
-        let (got, view) = (&got, &view);
-        fs.push(Box::new(move || {
-            got.borrow_mut()[k] = reduce(op, backend, view)?;
+    let reads: Vec<Cell<u64>> = backends.iter().map(|_| Cell::new(0)).collect();
+    let got: Vec<RefCell<[f64; 4]>> = backends
+        .iter()
+        .map(|_| RefCell::new([f64::NAN; 4]))
+        .collect();
+    let mut rounds = Rounds::<hotloop::Error>::new();
+    let mut index = Vec::new();
+    for (s, &backend) in backends.iter().enumerate() {
+        let (pool, read, view) = (&pools[s].0, &reads[s], &view);
+        let read_at = rounds.clocked(move || {
+            read.set(read_all_parallel(pool, src));
             Ok(())
-        }));
+        });
+        let got = &got[s];
+        let ops_at: [usize; 4] = std::array::from_fn(|k| {
+            rounds.clocked(move || {
+                got.borrow_mut()[k] = reduce(OPS[k], backend, view)?;
+                Ok(())
+            })
+        });
+        index.push((read_at, ops_at));
     }
-    let mut refs_mut: Vec<&mut dyn FnMut() -> hotloop::Result<()>> =
-        fs.iter_mut().map(|f| &mut **f as _).collect();
-    let timings =
-        time_rounds(plan, &mut refs_mut).map_err(|e| format!("reduce on {backend}: {e}"))?;
-    drop(refs_mut);
-    drop(fs);
-    let got = got.into_inner();
-    let mut timings = timings.into_iter();
-    let name = backend.name();
-    let threads_said = match backend {
-        Backend::Serial => "one thread".to_string(),
-        _ => format!("{} threads", pool.threads()),
-    };
-    let mut rows = vec![Row {
-        id: read_id(name),
-        workload: format!("read-only pass f64 {a}x{b}x{c}"),
-        backend: backend.to_string(),
-        form: format!("stream read, {}", hotloop_cpu::probe::loads()),
-        timings: timings.next().unwrap_or_default(),
-        bytes: Some(size_of_val(src) as u64),
-        samples: None,
-        baseline: false,
-        check: if read == want_read {
-            Check::Passed
-        } else {
-            Check::Failed("the read's XOR of the words changed between calls".into())
-        },
-        compile_s: None,
-        gpu: None,
-        note: Some(format!(
-            "the machine's read limit on {threads_said}, timed in rounds with the reductions below: the reference of their share"
-        )),
-    }];
-    for ((k, op), t) in OPS.into_iter().enumerate().zip(timings) {
-        let (_, want, tol) = refs[k];
-        let workload = format!("{op} f64 {a}x{b}x{c}");
-        rows.push(op_row(
-            op,
-            backend,
-            &workload,
-            src.len(),
-            t,
-            check(op, got[k], want, tol),
-        ));
+    let peer_at = peers.add_to(&peer_list, &mut rounds);
+    let timings = rounds
+        .run(cfg.plan)
+        .map_err(|e| format!("reduce on {}: {e}", names.join(", ")))?;
+    let mut rows = Vec::new();
+    for (s, &backend) in backends.iter().enumerate() {
+        let (read_at, ops_at) = index[s];
+        let (pool, want_read) = &pools[s];
+        let threads_said = match backend {
+            Backend::Serial => "one thread".to_string(),
+            _ => format!("{} threads", pool.threads()),
+        };
+        rows.push(Row {
+            id: read_id(backend.name()),
+            workload: format!("read-only pass f64 {a}x{b}x{c}"),
+            backend: backend.to_string(),
+            form: format!("stream read, {}", hotloop_cpu::probe::loads()),
+            timings: timings[read_at].clone(),
+            bytes: Some(size_of_val(src) as u64),
+            samples: None,
+            baseline: false,
+            check: if reads[s].get() == *want_read {
+                Check::Passed
+            } else {
+                Check::Failed("the read's XOR of the words changed between calls".into())
+            },
+            compile_s: None,
+            gpu: None,
+            note: Some(format!(
+                "the machine's read limit on {threads_said}, timed in rounds with the reductions: the reference of their share"
+            )),
+        });
+        let got = *got[s].borrow();
+        for (k, op) in OPS.into_iter().enumerate() {
+            let (_, want, tol) = refs[k];
+            rows.push(op_row(
+                op,
+                backend,
+                &format!("{op} f64 {a}x{b}x{c}"),
+                src.len(),
+                timings[ops_at[k]].clone(),
+                check(op, got[k], want, tol),
+            ));
+        }
     }
+    for (p, &at) in peer_list.iter().zip(&peer_at) {
+        let workload = format!("{} f64 {a}x{b}x{c}", p.key);
+        rows.extend(peers.row(p, &workload, timings[at].clone()));
+    }
+    peers.release();
     Ok(rows)
 }
 

@@ -14,6 +14,7 @@
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::measure::time;
+use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
 use crate::targets::{Target, median, python};
 use hotloop_device::prelude::*;
@@ -127,6 +128,7 @@ impl Workload for WarpSum {
         &self,
         cfg: &Config,
         _input: Option<&Array3<f64>>,
+        _peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
         if !cfg.runs_backend("simulator") {
@@ -184,6 +186,7 @@ impl Workload for WarpSum {
             cpu: Some("the same kernels under Numba's CUDA simulator"),
             gpu: false,
             simulator: true,
+            rounds: false,
         }
     }
 

@@ -6,6 +6,7 @@
 use super::common::{against, cpu_backend_count, cpu_backends, new_row, time_or_skip};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
+use crate::peers::Peers;
 use crate::row::{Check, Row};
 use crate::targets::Target;
 use hotloop::{BinaryOp, map_slice_into};
@@ -86,6 +87,7 @@ impl Workload for Waveform {
         &self,
         cfg: &Config,
         _input: Option<&Array3<f64>>,
+        _peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
         let n = samples(cfg);
@@ -120,6 +122,7 @@ impl Workload for Waveform {
             cpu: Some("NumPy and Numba zero suppression"),
             gpu: false,
             simulator: false,
+            rounds: false,
         }
     }
 

@@ -1,0 +1,358 @@
+"""hotloop's Python peers, served to the suite so that each is timed in
+rounds with the hotloop rows it is compared with.
+
+`cargo xtask bench` (crates/hotloop-bench/src/peers.rs) starts this worker
+once and keeps it for the whole run. For a workload it asks for that
+workload's set of peers (NumPy, and Numba's @njit, @vectorize,
+@guvectorize and @stencil forms, compiled with explicit signatures, so
+that Numba compiles when decorating and the compile time is measured on
+its own), then calls them one at a time in between its own rows: the
+machine is in the same state for both, even when its memory bandwidth
+drifts during the run. Each call is timed here, around the Python call
+alone, and the time sent back.
+
+Protocol: one JSON object per line on stdin, one reply per line on stdout
+(progress goes to stderr). The first line written is the interpreter's
+versions. Requests:
+
+    {"prepare": SET, "args": {...}}  -> {"peers": [{"key", "form", "note", "bytes", "compile_s"}]}
+    {"call": I}                      -> {"s": seconds}
+    {"check": I}                     -> {"check": "passed" | "failed"}  (on one more call)
+    {"release": true}                -> {"released": true}
+
+A request that fails is answered {"error": "..."}. End of input ends the
+worker.
+"""
+
+import argparse
+import gc
+import json
+import sys
+import time
+
+import numpy as np
+import numba
+from numba import guvectorize, njit, prange, stencil, vectorize
+
+
+def progress(msg):
+    print(f"[python] {msg}", file=sys.stderr, flush=True)
+
+
+class Peer:
+    """One Python form of a workload's computation: `call` runs it once and
+    returns what `check` judges; `key` says which hotloop rows it stands
+    beside (the suite names the workload)."""
+
+    def __init__(self, key, form, call, check, note, nbytes, compile_s=None):
+        self.key, self.form, self.call, self.check = key, form, call, check
+        self.note, self.nbytes, self.compile_s = note, nbytes, compile_s
+
+    def describe(self):
+        return dict(key=self.key, form=self.form, note=self.note, bytes=self.nbytes,
+                    compile_s=self.compile_s)
+
+
+def compiled(make):
+    """Numba's function built by `make` (a decorator applied with an explicit
+    signature, so it compiles now) and the seconds that took."""
+    t = time.perf_counter()
+    f = make()
+    return f, time.perf_counter() - t
+
+
+def pattern(n):
+    """The suite's input, element i = (i % 4099) * 0.25 - 512 (exact), filled
+    in chunks: a whole-array expression would hold three temporaries of the
+    input's size beside the suite's own arrays."""
+    x = np.empty(n)
+    chunk = 1 << 22
+    for lo in range(0, n, chunk):
+        i = np.arange(lo, min(lo + chunk, n), dtype=np.int64)
+        x[lo:lo + i.size] = (i % 4099) * 0.25 - 512.0
+    return x
+
+
+def exactly(want):
+    return lambda got: got == want
+
+
+# --- reduce: NumPy's one-thread reductions, Numba's parallel ones -----------
+
+def reduce_set(shape):
+    x = pattern(int(np.prod(shape)))
+    nbytes = 8 * x.size
+    # The input's values are quarters below 2^10, so every partial sum is
+    # exact in f64 and any order gives the same sum.
+    want = {"sum": float(np.sum(x)), "max": float(x.max()), "min": float(x.min()),
+            "count > 0": int(np.count_nonzero(x > 0.0))}
+
+    def sum_prange(x):
+        s = 0.0
+        for i in prange(x.shape[0]):
+            s += x[i]
+        return s
+
+    def count_prange(x):
+        n = 0
+        for i in prange(x.shape[0]):
+            if x[i] > 0.0:
+                n += 1
+        return n
+
+    def max_parallel(x):
+        return np.max(x)
+
+    def min_parallel(x):
+        return np.min(x)
+
+    par = dict(parallel=True, cache=False)
+    numba_sum, c_sum = compiled(lambda: njit("float64(float64[::1])", **par)(sum_prange))
+    numba_max, c_max = compiled(lambda: njit("float64(float64[::1])", **par)(max_parallel))
+    numba_min, c_min = compiled(lambda: njit("float64(float64[::1])", **par)(min_parallel))
+    numba_count, c_count = compiled(lambda: njit("int64(float64[::1])", **par)(count_prange))
+    rows = [
+        ("sum", "numpy sum", lambda: np.sum(x), "one thread, pairwise", None),
+        ("max", "numpy max", lambda: np.max(x), "one thread", None),
+        ("min", "numpy min", lambda: np.min(x), "one thread", None),
+        ("count > 0", "numpy count_nonzero(x > 0)", lambda: np.count_nonzero(x > 0.0),
+         "one thread; makes the boolean array x > 0 first", None),
+        ("sum", "numba prange", lambda: numba_sum(x), "parallel=True, s += x[i]", c_sum),
+        ("max", "numba parallel np.max", lambda: numba_max(x), "parallel=True", c_max),
+        ("min", "numba parallel np.min", lambda: numba_min(x), "parallel=True", c_min),
+        ("count > 0", "numba prange", lambda: numba_count(x), "parallel=True, n += 1", c_count),
+    ]
+    return [Peer(key, form, call, exactly(want[key]), note, nbytes, c)
+            for key, form, call, note, c in rows]
+
+
+# --- map: np.exp and @vectorize, into a preallocated output ----------------
+
+def map_set(shape):
+    x = pattern(int(np.prod(shape)))
+    y = np.ones_like(x)
+    nbytes = 16 * x.size
+
+    def exp_body(v):
+        return np.exp(v)
+
+    def affine_body(v):
+        return v * 1.0 + 2.0
+
+    sig = ["float64(float64)"]
+    vec_exp, c_exp = compiled(lambda: vectorize(sig)(exp_body))
+    vec_exp_par, c_exp_par = compiled(lambda: vectorize(sig, target="parallel")(exp_body))
+    vec_aff, c_aff = compiled(lambda: vectorize(sig)(affine_body))
+    vec_aff_par, c_aff_par = compiled(lambda: vectorize(sig, target="parallel")(affine_body))
+
+    def exp_close(_):
+        # Checked by chunks: np.exp of the whole input would be another
+        # array of its size. Within 2 ulp of NumPy's exp.
+        for lo in range(0, x.size, 1 << 22):
+            want = np.exp(x[lo:lo + (1 << 22)])
+            got = y[lo:lo + (1 << 22)]
+            if not np.all(np.abs(got - want) <= 2 * np.spacing(want)):
+                return False
+        return True
+
+    def affine_exact(_):
+        return all(np.array_equal(y[lo:lo + (1 << 22)], x[lo:lo + (1 << 22)] + 2.0)
+                   for lo in range(0, x.size, 1 << 22))
+
+    into = "into a preallocated output"
+    rows = [
+        ("exp", "numpy exp(out=)", lambda: np.exp(x, out=y), exp_close,
+         f"one thread, {into}", None),
+        ("exp", "numba @vectorize np.exp", lambda: vec_exp(x, out=y), exp_close,
+         f"np.exp in a float64(float64) @vectorize, {into}", c_exp),
+        ("exp", "numba @vectorize np.exp, target='parallel'", lambda: vec_exp_par(x, out=y), exp_close,
+         f"the same, target='parallel', {into}", c_exp_par),
+        ("affine", "numba @vectorize x * 1 + 2", lambda: vec_aff(x, out=y), affine_exact,
+         f"x * 1.0 + 2.0 as a float64(float64) @vectorize, {into}", c_aff),
+        ("affine", "numba @vectorize x * 1 + 2, target='parallel'", lambda: vec_aff_par(x, out=y),
+         affine_exact, f"the same, target='parallel', {into}", c_aff_par),
+    ]
+
+    return [Peer(key, form, call, check, note, nbytes, c)
+            for key, form, call, check, note, c in rows]
+
+
+# --- stencil: @stencil under @njit and @njit(parallel=True) ----------------
+
+@stencil
+def laplacian7(a):
+    return (a[-1, 0, 0] + a[1, 0, 0] + a[0, -1, 0] + a[0, 1, 0] + a[0, 0, -1] + a[0, 0, 1]
+            - 6.0 * a[0, 0, 0])
+
+
+@stencil
+def jacobi5(a):
+    return 0.25 * (a[0, 1] + a[1, 0] + a[0, -1] + a[-1, 0])
+
+
+def stencil_set(n3, n2):
+    """The suite's two grids (stencil.rs): cell (i, j, k) of the cube is
+    pattern(i * 7919 + j * 31 + k), cell (j, k) of the square
+    pattern(j * 131 + k); zero border, Numba's default."""
+    def pat(i):
+        return (i % 4099) * 0.25 - 512.0
+
+    i, j, k = np.ogrid[:n3, :n3, :n3]
+    x3 = pat(i * 7919 + j * 31 + k).astype(np.float64)
+    j2, k2 = np.ogrid[:n2, :n2]
+    x2 = pat(j2 * 131 + k2).astype(np.float64)
+    # Numba's stencil leaves the border of an `out=` array as it was: it
+    # starts at zero, the border the suite's rows write.
+    out3, out2 = np.zeros_like(x3), np.zeros_like(x2)
+    want3 = np.zeros_like(x3)
+    c = x3[1:-1, 1:-1, 1:-1]
+    want3[1:-1, 1:-1, 1:-1] = (x3[:-2, 1:-1, 1:-1] + x3[2:, 1:-1, 1:-1] + x3[1:-1, :-2, 1:-1]
+                               + x3[1:-1, 2:, 1:-1] + x3[1:-1, 1:-1, :-2] + x3[1:-1, 1:-1, 2:]
+                               - 6.0 * c)
+    want2 = np.zeros_like(x2)
+    want2[1:-1, 1:-1] = 0.25 * (x2[1:-1, 2:] + x2[2:, 1:-1] + x2[1:-1, :-2] + x2[:-2, 1:-1])
+
+    def close(got, want):
+        scale = max(1.0, float(np.abs(want).max()))
+        return lambda _: bool(np.all(np.abs(got - want) <= 16 * np.finfo(np.float64).eps * scale))
+
+    def lap(a, out):
+        laplacian7(a, out=out)
+
+    def jac(a, out):
+        jacobi5(a, out=out)
+
+    s3, s2 = "void(float64[:, :, ::1], float64[:, :, ::1])", "void(float64[:, ::1], float64[:, ::1])"
+    peers = []
+    for form, par in [("numba @stencil, @njit", False),
+                      ("numba @stencil, @njit(parallel=True)", True)]:
+        f3, c3 = compiled(lambda: njit(s3, parallel=par, cache=False)(lap))
+        f2, c2 = compiled(lambda: njit(s2, parallel=par, cache=False)(jac))
+        note = "the stencil called with out= in a compiled function; zero border"
+        peers.append(Peer("laplacian7", form, lambda f3=f3: f3(x3, out3), close(out3, want3), note,
+                          16 * x3.size, c3))
+        peers.append(Peer("jacobi5", form, lambda f2=f2: f2(x2, out2), close(out2, want2), note,
+                          16 * x2.size, c2))
+    return peers
+
+
+# --- gufunc: numba-examples' moving average and a row normalisation --------
+
+def move_mean_body(a, window, out):
+    """numba-examples' moving average, `(n),()->(n)`."""
+    asum = 0.0
+    count = 0
+    for i in range(min(window, a.shape[0])):
+        asum += a[i]
+        count += 1
+        out[i] = asum / count
+    for i in range(window, a.shape[0]):
+        asum += a[i] - a[i - window]
+        out[i] = asum / count
+
+
+def normalize_body(a, out):
+    """Each row over its 2-norm, `(n)->(n)`; a zero row stays zero."""
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * a[i]
+    norm = np.sqrt(s)
+    for i in range(a.shape[0]):
+        out[i] = 0.0 if norm == 0.0 else a[i] / norm
+
+
+def gufunc_set(rows, cols, window):
+    """The suite's two gufuncs (gufunc.rs) on its input, row r, column i
+    being pattern(r * 8191 + i), as @guvectorize, serial and
+    target='parallel', each call allocating its output as the suite's do."""
+    r = np.arange(rows, dtype=np.int64)[:, None]
+    i = np.arange(cols, dtype=np.int64)[None, :]
+    x = ((r * 8191 + i) % 4099) * 0.25 - 512.0
+    # References: direct window means (the first window-1 columns over what
+    # they have) and the norms.
+    want_ma = np.empty_like(x)
+    c = np.cumsum(x[:, :window - 1], axis=1)
+    want_ma[:, :window - 1] = c / np.arange(1, window)
+    want_ma[:, window - 1:] = np.lib.stride_tricks.sliding_window_view(x, window, axis=1).mean(axis=-1)
+    norms = np.sqrt((x * x).sum(axis=1, keepdims=True))
+    want_norm = np.where(norms == 0.0, 0.0, x / np.where(norms == 0.0, 1.0, norms))
+
+    def close(want):
+        return lambda got: bool(np.allclose(got, want, rtol=1e-9, atol=1e-9))
+
+    peers = []
+    for target in ["cpu", "parallel"]:
+        ma, c_ma = compiled(lambda: guvectorize(["void(float64[:], int64, float64[:])"],
+                                                "(n),()->(n)", target=target)(move_mean_body))
+        nr, c_nr = compiled(lambda: guvectorize(["void(float64[:], float64[:])"], "(n)->(n)",
+                                                target=target)(normalize_body))
+        form = "numba @guvectorize" + (", target='parallel'" if target == "parallel" else "")
+        note = "allocates its output each call"
+        peers.append(Peer("moving average", form, lambda ma=ma: ma(x, window), close(want_ma),
+                          note, 16 * x.size, c_ma))
+        peers.append(Peer("normalize rows", form, lambda nr=nr: nr(x), close(want_norm), note,
+                          16 * x.size, c_nr))
+    return peers
+
+
+SETS = {"reduce": reduce_set, "map": map_set, "stencil": stencil_set, "gufunc": gufunc_set}
+
+
+def reply(**obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def serve():
+    peers, last = [], {}
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+            if "prepare" in req:
+                peers, last = [], {}
+                gc.collect()
+                progress(f"preparing the {req['prepare']} peers")
+                peers = SETS[req["prepare"]](**req.get("args", {}))
+                reply(peers=[p.describe() for p in peers])
+            elif "call" in req:
+                i = req["call"]
+                # The previous result (a fresh output) is freed before the
+                # clock starts, as the suite frees its own.
+                last.pop(i, None)
+                t = time.perf_counter()
+                got = peers[i].call()
+                s = time.perf_counter() - t
+                last[i] = got
+                reply(s=s)
+            elif "check" in req:
+                # One more call, outside the timings, as the suite checks
+                # its own rows: the peers of a set may share an output.
+                i = req["check"]
+                last.pop(i, None)
+                ok = bool(peers[i].check(peers[i].call()))
+                reply(check="passed" if ok else "failed")
+            elif "release" in req:
+                peers, last = [], {}
+                gc.collect()
+                reply(released=True)
+            else:
+                reply(error=f"unknown request: {line.strip()[:200]}")
+        except Exception as e:  # the suite reports it and goes on without peers
+            reply(error=f"{type(e).__name__}: {e}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--threads", type=int, default=0)
+    a = p.parse_args()
+    if a.threads > 0:
+        numba.set_num_threads(min(a.threads, numba.config.NUMBA_NUM_THREADS))
+    reply(meta=True, python=sys.version.split()[0], numpy=np.__version__,
+          numba=numba.__version__, threads=numba.get_num_threads())
+    serve()
+
+
+if __name__ == "__main__":
+    main()
