@@ -249,18 +249,87 @@ impl<T: Real> GuKernel<T> for MovingAverage {
     }
 }
 
+/// Segments of `w` outputs that [`running_mean`] runs side by side. Each
+/// segment's running sum restarts from its own window sum, so their chains
+/// of additions are independent: interleaved, they keep the adders busy
+/// where one chain would wait out each addition's latency (Numba's loop
+/// runs one chain).
+const SEGMENTS: usize = 8;
+
 /// Numba's running sum, restarted every `w` outputs, from output `from`
 /// (0, or a restart: a multiple of `w`, at least `w`) while it stays finite,
 /// which it does exactly while no NaN, infinity or overflow has touched it
 /// since its restart; it is then the answer. Returns the first output it
 /// could not give (`x.len()` if none).
+///
+/// Past the first window it runs [`SEGMENTS`] segments at a time: their
+/// sums go to `out`, then, if every segment's last sum is finite (once
+/// non-finite, a running sum stays so), are divided in a pass of their own
+/// that the compiler vectorizes. Each output is the same operations on the
+/// same values as one segment after another would be: the same bits.
 #[inline(always)]
 fn running_mean<T: Real>(x: &[T], out: &mut [T], w: usize, from: usize) -> usize {
+    let n = x.len();
+    if cfg!(target_arch = "nvptx64") {
+        // A GPU thread per row hides latency with other warps, and the
+        // side-by-side sums would take registers a block of 1024 threads
+        // needs: one output at a time there, the same bits.
+        return running_segments(x, out, w, from, n);
+    }
+    let mut i = from;
+    if i < w {
+        let end = w.min(n);
+        i = running_segments(x, out, w, i, end);
+        if i < end {
+            return i;
+        }
+    }
+    let full = T::from_f64(w as f64);
+    let block = SEGMENTS * w;
+    while i + block <= n {
+        let sums = segment_sums(&x[i - w..i + block], &mut out[i..i + block], w);
+        if !sums.iter().all(|s| s.is_finite()) {
+            return running_segments(x, out, w, i, n);
+        }
+        for o in &mut out[i..i + block] {
+            *o = *o / full;
+        }
+        i += block;
+    }
+    running_segments(x, out, w, i, n)
+}
+
+/// The running sums of [`SEGMENTS`] segments of `w` outputs, written to
+/// `sums` (their outputs), each segment's first the plain sum of its window
+/// and each next one `sum + (x[i] - x[i - w])`; `x` starts `w` elements
+/// before the first output. Returns each segment's last sum.
+#[inline(always)]
+fn segment_sums<T: Real>(x: &[T], sums: &mut [T], w: usize) -> [T; SEGMENTS] {
+    let mut acc: [T; SEGMENTS] = core::array::from_fn(|s| plain_sum(&x[s * w + 1..][..w]));
+    let mut outs = sums.chunks_exact_mut(w);
+    let segs: [&mut [T]; SEGMENTS] = core::array::from_fn(|_| outs.next().unwrap_or_default());
+    let (leave, enter) = (&x[..SEGMENTS * w], &x[w..][..SEGMENTS * w]);
+    for s in 0..SEGMENTS {
+        segs[s][0] = acc[s];
+    }
+    for j in 1..w {
+        for s in 0..SEGMENTS {
+            let k = s * w + j;
+            acc[s] = acc[s] + (enter[k] - leave[k]);
+            segs[s][j] = acc[s];
+        }
+    }
+    acc
+}
+
+/// [`running_mean`] one output at a time, from output `from` (0 or a
+/// restart) to `end`: the first output it could not give, or `end`.
+fn running_segments<T: Real>(x: &[T], out: &mut [T], w: usize, from: usize, end: usize) -> usize {
     let full = T::from_f64(w as f64);
     let mut sum = T::ZERO;
     // i % w, kept without a division per element.
     let mut phase = 0;
-    for i in from..x.len() {
+    for i in from..end {
         sum = if i < w {
             sum + x[i]
         } else if phase == 0 {
@@ -279,7 +348,7 @@ fn running_mean<T: Real>(x: &[T], out: &mut [T], w: usize, from: usize) -> usize
         };
         out[i] = sum / count;
     }
-    x.len()
+    end
 }
 
 /// From output `from`, where [`running_mean`] stopped: the window's finite
@@ -435,7 +504,7 @@ impl<T: Real> GuKernel<T> for NormalizeRows {
     #[inline]
     fn apply(&self, _core: &[usize], [x]: [&[T]; 1], [out]: [&mut [T]; 1]) {
         let out = &mut out[..x.len()];
-        let amax = x.iter().fold(T::ZERO, |m, &v| T::max_of(m, v.abs()));
+        let amax = abs_max(x);
         if amax == T::ZERO {
             out.copy_from_slice(x);
             return;
@@ -468,6 +537,34 @@ impl<T: Real> GuKernel<T> for NormalizeRows {
             *o = (v * s) / norm;
         }
     }
+}
+
+/// The largest `|v|` of `xs` (`+0` for none), NaN if any is: the fold of
+/// [`Num::max_of`], by a plain compare per lane that vectorizes, with the
+/// NaNs noted beside it (no signed zeros to order: `|v|` is never `-0`).
+#[inline(always)]
+fn abs_max<T: Real>(xs: &[T]) -> T {
+    const LANES: usize = 8;
+    let mut acc = [T::ZERO; LANES];
+    let mut nan = [false; LANES];
+    let mut groups = xs.chunks_exact(LANES);
+    for g in &mut groups {
+        for l in 0..LANES {
+            let a = g[l].abs();
+            acc[l] = if a > acc[l] { a } else { acc[l] };
+            nan[l] |= a.is_nan();
+        }
+    }
+    for (l, &v) in groups.remainder().iter().enumerate() {
+        let a = v.abs();
+        acc[l] = if a > acc[l] { a } else { acc[l] };
+        nan[l] |= a.is_nan();
+    }
+    if nan.contains(&true) {
+        return T::NAN;
+    }
+    acc.into_iter()
+        .fold(T::ZERO, |m, a| if a > m { a } else { m })
 }
 
 #[cfg(test)]
@@ -548,6 +645,79 @@ mod tests {
         let mut out = [0.0; 3];
         GuKernel::<f64>::apply(&MovingAverage { window: 3 }, &[3], [&x], [&mut out]);
         assert_eq!(out, [f64::MAX; 3]);
+    }
+
+    /// The moving average one output at a time: [`running_segments`] over
+    /// the whole row, [`tracked_mean`] where it stops.
+    fn one_at_a_time(x: &[f64], w: usize) -> std::vec::Vec<f64> {
+        let mut out = std::vec![0.0; x.len()];
+        let mut i = 0;
+        while i < x.len() {
+            i = running_segments(x, &mut out, w, i, x.len());
+            if i < x.len() {
+                i = tracked_mean(x, &mut out, w, i);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn segments_side_by_side_give_the_bits_of_one_at_a_time() {
+        // Rows of several blocks, with rounding in every sum, and with a
+        // NaN, an infinity or an overflow in the first block, a middle one,
+        // a block's last element or the tail.
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64 * 200.0 - 100.0
+        };
+        for w in [1, 2, 3, 7, 16, 33] {
+            let n = 5 * SEGMENTS * w + 3 * w + 5;
+            let clean: std::vec::Vec<f64> = (0..n).map(|_| next() * 1.1).collect();
+            let mut rows = std::vec![clean.clone()];
+            for at in [
+                1,
+                w + 2,
+                SEGMENTS * w + w - 1,
+                2 * SEGMENTS * w + w / 2,
+                n - 2,
+            ] {
+                for bad in [f64::NAN, f64::INFINITY, 1.5e308] {
+                    let mut x = clean.clone();
+                    x[at.min(n - 1)] = bad;
+                    if bad == 1.5e308 {
+                        x[(at + 1).min(n - 1)] = bad;
+                    }
+                    rows.push(x);
+                }
+            }
+            for x in rows {
+                let mut out = std::vec![0.0; n];
+                GuKernel::<f64>::apply(&MovingAverage { window: w }, &[n], [&x], [&mut out]);
+                let want = one_at_a_time(&x, w);
+                for i in 0..n {
+                    assert_eq!(out[i].to_bits(), want[i].to_bits(), "w={w} out[{i}]");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn abs_max_is_the_fold_of_max_of() {
+        let rows: [&[f64]; 6] = [
+            &[],
+            &[-0.0, 0.0, -0.0],
+            &[1.0, -7.5, 3.0, 2.0, -1.0, 0.5, 7.5, -2.0, 6.0, 1.0],
+            &[1.0, 2.0, f64::NAN, 3.0],
+            &[f64::NEG_INFINITY, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+            &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, -f64::NAN],
+        ];
+        for xs in rows {
+            let want = xs.iter().fold(0.0, |m, &v| f64::max_of(m, v.abs()));
+            assert_eq!(abs_max(xs).to_bits(), want.to_bits(), "{xs:?}");
+        }
     }
 
     #[test]

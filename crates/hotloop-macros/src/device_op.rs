@@ -661,6 +661,21 @@ pub(crate) fn expand(args: Args, mut item: ItemImpl) -> syn::Result<TokenStream2
     for it in &mut item.items {
         if let syn::ImplItem::Fn(f) = it {
             syn::visit_mut::VisitMut::visit_block_mut(&mut through_real, &mut f.block);
+            // The CPU backends run an op's loop in a function compiled for
+            // the widest instruction set the CPU has (`hotloop_cpu::simd`),
+            // which vectorizes the op's body only where it is inlined
+            // there; a plain `#[inline]` is a hint that LLVM declines for a
+            // body of loops (a gufunc's), which then runs on the baseline
+            // instruction set. So every method is `#[inline(always)]`,
+            // unless it says `#[inline(never)]`.
+            let never = f.attrs.iter().any(|a| {
+                a.path().is_ident("inline")
+                    && a.parse_args::<syn::Ident>().is_ok_and(|i| i == "never")
+            });
+            if !never {
+                f.attrs.retain(|a| !a.path().is_ident("inline"));
+                f.attrs.push(syn::parse_quote!(#[inline(always)]));
+            }
         }
     }
     // A built-in's entries are in `hotloop-kernels` (`builtin_entries!`),
