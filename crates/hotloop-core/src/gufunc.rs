@@ -312,6 +312,8 @@ fn segment_sums<T: Real>(x: &[T], sums: &mut [T], w: usize) -> [T; SEGMENTS] {
     for s in 0..SEGMENTS {
         segs[s][0] = acc[s];
     }
+    // Segment by segment within each step: the chains interleaved.
+    #[allow(clippy::needless_range_loop)]
     for j in 1..w {
         for s in 0..SEGMENTS {
             let k = s * w + j;

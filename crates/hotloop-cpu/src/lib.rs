@@ -35,3 +35,4 @@ pub mod serial;
 pub mod simd;
 pub mod stencil;
 pub mod store;
+pub mod vectorized;

@@ -5,10 +5,12 @@
 //! `add_scalar`'s; out-of-place forms write large outputs with streaming
 //! stores ([`crate::store::map_streaming`]) exactly as `add_scalar` does.
 //! Every element is computed by the same `apply` on every backend and
-//! thread count, so the results are bit-identical.
+//! thread count, so the results are bit-identical; the few built-ins with
+//! a loop vectorized by hand ([`crate::vectorized`]) give its bits too.
 
 use crate::simd::with_widest;
-use crate::store::{StoreMode, map_streaming, zip_streaming};
+use crate::store::{StoreMode, map_streaming, write_with, zip_streaming};
+use crate::vectorized::unary;
 use hotloop_core::Num;
 use hotloop_core::map::{
     BinaryOp, NaryOp, UnaryOp, map_n_slice, map_slice, map_slice_in_place, zip_slice,
@@ -27,7 +29,11 @@ pub mod serial {
         store: StoreMode,
     ) {
         debug_assert_eq!(input.len(), out.len());
-        if store.streams(size_of_val(out)) {
+        if let Some(by_hand) = unary(op) {
+            write_with(store.streams(size_of_val(out)), out, |start, dst| {
+                by_hand(&input[start..start + dst.len()], dst)
+            });
+        } else if store.streams(size_of_val(out)) {
             map_streaming(input, out, |x| op.apply(x));
         } else {
             with_widest(
@@ -106,8 +112,13 @@ pub mod parallel {
             return super::serial::map(op, input, out, store);
         }
         let streams = store.streams(size_of_val(out));
+        let by_hand = unary(op);
         pool.for_each_part((out, input), ELEMENTWISE_CHUNK, |(o, i)| {
-            if streams {
+            if let Some(by_hand) = by_hand {
+                write_with(streams, o, |start, dst| {
+                    by_hand(&i[start..start + dst.len()], dst)
+                });
+            } else if streams {
                 map_streaming(i, o, |x| op.apply(x));
             } else {
                 with_widest(

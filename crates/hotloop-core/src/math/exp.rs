@@ -13,14 +13,22 @@ const LN2_LO_F32: f32 = 1.428_606_8e-6;
 /// `ln 2 / 64` rounded to 32 significant bits: `k * LN2_64_HI_F64` is
 /// exact for every `|k| < 2^21`, which covers every `k` of a finite f64
 /// result of [`exp_f64`].
-const LN2_64_HI_F64: f64 = f64::from_bits(0x3f86_2e42_fee0_0000);
+pub const LN2_64_HI_F64: f64 = f64::from_bits(0x3f86_2e42_fee0_0000);
 /// `ln 2 / 64 - LN2_64_HI_F64`, rounded to f64.
-const LN2_64_LO_F64: f64 = f64::from_bits(0x3d8a_39ef_3579_3c76);
+pub const LN2_64_LO_F64: f64 = f64::from_bits(0x3d8a_39ef_3579_3c76);
+/// `64 / ln 2`, for [`exp_f64`]'s `k`.
+pub const INV_LN2_64: f64 = 92.332_482_616_893_66;
+/// `1.5 * 2^52`: added to a value below `2^51` in magnitude, it leaves the
+/// value rounded to an integer (to nearest even) in the sum's low bits.
+pub const ROUNDING_SHIFT: f64 = 6_755_399_441_055_744.0;
+/// `e^r - 1 = r + r^2 (1/2 + r/6 + r^2/24 + r^3/120 + r^4/720)`: the
+/// coefficients after the `1/2`, as [`exp_f64`] evaluates them.
+pub const EXPM1_POLY: [f64; 4] = [1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0];
 
 /// `2^(j/64)` for `j` in `0..64` as `(hi, lo)` bit patterns: `hi` the
 /// value rounded to f64, `lo` the rest rounded to f64 (computed with 60
 /// significant digits, `python3`'s `decimal`).
-static EXP2_64THS: [(u64, u64); 64] = [
+pub static EXP2_64THS: [(u64, u64); 64] = [
     (0x3ff0000000000000, 0x0000000000000000),
     (0x3ff02c9a3e778061, 0xbc719083535b085d),
     (0x3ff059b0d3158574, 0x3c8d73e2a475b465),
@@ -177,17 +185,19 @@ fn exp_reduce_sum(x: f64, tail: f64) -> (i64, f64) {
 /// low bits of the sum (|64 x / ln2| < 70 000 here).
 #[inline(always)]
 fn sixty_fourths(x: f64) -> (i64, f64) {
-    const SHIFT: f64 = 6_755_399_441_055_744.0;
-    const INV_LN2_64: f64 = 92.332_482_616_893_66;
-    let t = x * INV_LN2_64 + SHIFT;
-    (t.to_bits().wrapping_sub(SHIFT.to_bits()) as i64, t - SHIFT)
+    let t = x * INV_LN2_64 + ROUNDING_SHIFT;
+    (
+        t.to_bits().wrapping_sub(ROUNDING_SHIFT.to_bits()) as i64,
+        t - ROUNDING_SHIFT,
+    )
 }
 
 /// `e^r - 1 = r + r^2 (1/2 + r/6 + r^2/24 + r^3/120 + r^4/720)`: the
 /// truncation is below `2^-60` for `|r| <= ln2/128`.
 #[inline(always)]
 fn expm1_small(r: f64) -> f64 {
-    let q = 0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))));
+    let [c3, c4, c5, c6] = EXPM1_POLY;
+    let q = 0.5 + r * (c3 + r * (c4 + r * (c5 + r * c6)));
     r + (r * r) * q
 }
 

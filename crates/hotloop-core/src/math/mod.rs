@@ -39,6 +39,17 @@ mod root;
 
 pub use erf::{erf_f64, erfc_f64};
 pub use exp::{exp_f32, exp_f64, exp2_f64};
+
+/// [`exp_f64`]'s constants and table, for a hand-vectorized form of it
+/// (`hotloop-cpu`'s, whose table reads are register permutes where LLVM
+/// would gather): the same operations on the same constants, the same
+/// bits. Not an API.
+#[doc(hidden)]
+pub mod exp_f64_parts {
+    pub use super::exp::{
+        EXP2_64THS, EXPM1_POLY, INV_LN2_64, LN2_64_HI_F64, LN2_64_LO_F64, ROUNDING_SHIFT,
+    };
+}
 pub use hyperbolic::{acosh_f64, cosh_f64, sinh_f64};
 pub use log::{ln_f64, log2_f64};
 pub use pow::pow_f64;
