@@ -98,7 +98,7 @@ fn rows(cfg: &Config, x: &Array3<f64>, progress: &mut dyn FnMut(&str)) -> Result
     let workload = format!("add_scalar f64 {a}x{b}x{c}");
     // Preallocated, already written: no first-touch page faults in the timed
     // calls (the blog's outputs were fresh every call; that is its own row).
-    let mut out = Array3::<f64>::from_elem(cfg.shape, 1.0);
+    let mut out = crate::inputs::output(cfg.shape, 1.0)?;
     let mut rows = Vec::new();
     let row =
         |id: &str, form: &str, backend: &str, timings, check, baseline, note: Option<&str>| Row {

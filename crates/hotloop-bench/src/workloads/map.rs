@@ -203,7 +203,7 @@ fn rows(
     let [a, b, c] = cfg.shape;
     let workload = format!("map f64 {a}x{b}x{c}");
     let bytes = Some(2 * (x.len() * size_of::<f64>()) as u64);
-    let mut out = Array3::<f64>::from_elem(cfg.shape, 1.0);
+    let mut out = crate::inputs::output(cfg.shape, 1.0)?;
     let (cpu, others): (Vec<_>, Vec<_>) = backends(cfg)?
         .into_iter()
         .partition(|(b, _)| matches!(b, Backend::Serial | Backend::Parallel { .. }));
