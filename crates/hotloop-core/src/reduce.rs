@@ -142,7 +142,7 @@ pub fn sum_block<T: Num>(xs: &[T]) -> T::Sum {
 /// Sum of one chunk (at most [`SUM_CHUNK`] elements): its
 /// [`SUM_BLOCK`]-element blocks by [`sum_block`], then the block sums by
 /// [`pairwise_sum`]. A longer slice is summed as [`sum_slice`] does.
-#[inline]
+#[inline(always)]
 pub fn sum_chunk<T: Num>(xs: &[T]) -> T::Sum {
     if xs.len() > SUM_CHUNK {
         return sum_slice(xs);
@@ -170,12 +170,41 @@ pub fn sum_slice<T: Num>(xs: &[T]) -> T::Sum {
 /// Callers that split the recursion (a parallel sum) must split it as this
 /// does, at `chunks / 2` whole chunks.
 pub fn sum_chunk_tree<T: Num>(xs: &[T]) -> T::Sum {
+    sum_chunk_tree_by(xs, &sum_leaf)
+}
+
+/// Chunks in a leaf of [`sum_chunk_tree_by`]'s recursion.
+pub const SUM_LEAF_CHUNKS: usize = 64;
+
+/// [`sum_chunk_tree`] with its leaves, subtrees of at most
+/// [`SUM_LEAF_CHUNKS`] chunks, summed by `leaf` (which must give
+/// [`sum_leaf`]'s bits). The CPU backends pass [`sum_leaf`] compiled for
+/// the widest instruction set: the recursion itself cannot be inlined
+/// into such a function, and a chunk's loop compiled outside one runs on
+/// the baseline (SSE2).
+pub fn sum_chunk_tree_by<T: Num>(xs: &[T], leaf: &impl Fn(&[T]) -> T::Sum) -> T::Sum {
     let chunks = xs.len().div_ceil(SUM_CHUNK);
-    if chunks <= 1 {
-        return sum_chunk(xs);
+    if chunks <= SUM_LEAF_CHUNKS {
+        return leaf(xs);
     }
     let (a, b) = xs.split_at(chunks / 2 * SUM_CHUNK);
-    sum_chunk_tree(a).plus(sum_chunk_tree(b))
+    sum_chunk_tree_by(a, leaf).plus(sum_chunk_tree_by(b, leaf))
+}
+
+/// [`sum_chunk_tree`] of at most [`SUM_LEAF_CHUNKS`] chunks: their sums
+/// combined by [`pairwise_sum`], which splits at `chunks / 2` as the
+/// recursion does. Longer slices are summed as [`sum_chunk_tree`] does.
+#[inline(always)]
+pub fn sum_leaf<T: Num>(xs: &[T]) -> T::Sum {
+    let chunks = xs.len().div_ceil(SUM_CHUNK);
+    if chunks > SUM_LEAF_CHUNKS {
+        return sum_chunk_tree(xs);
+    }
+    let mut sums = [T::Sum::ZERO; SUM_LEAF_CHUNKS];
+    for (c, s) in xs.chunks(SUM_CHUNK).zip(&mut sums) {
+        *s = sum_chunk(c);
+    }
+    pairwise_sum(&sums[..chunks])
 }
 
 /// Pairwise (recursive halving) sum: the order depends only on the length.
@@ -314,6 +343,38 @@ fn warp_tree<T: Copy, R: Reduction<T>>(lanes: &mut [T]) -> T {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_leaves_are_the_recursion_over_chunks() {
+        /// The definition: halves at `chunks / 2` whole chunks, down to one.
+        fn by_chunks(xs: &[f64]) -> f64 {
+            let chunks = xs.len().div_ceil(SUM_CHUNK);
+            if chunks <= 1 {
+                return sum_chunk(xs);
+            }
+            let (a, b) = xs.split_at(chunks / 2 * SUM_CHUNK);
+            by_chunks(a) + by_chunks(b)
+        }
+        let xs: std::vec::Vec<f64> = (0..200 * SUM_CHUNK + 77)
+            .map(|i| ((i * 7919 % 10007) as f64 - 5003.0) * 1.000_000_1f64.powi((i % 50) as i32))
+            .collect();
+        for len in [
+            0,
+            5,
+            SUM_CHUNK + 1,
+            63 * SUM_CHUNK,
+            64 * SUM_CHUNK + 3,
+            130 * SUM_CHUNK,
+            xs.len(),
+        ] {
+            let xs = &xs[..len];
+            assert_eq!(
+                sum_chunk_tree(xs).to_bits(),
+                by_chunks(xs).to_bits(),
+                "{len}"
+            );
+        }
+    }
 
     #[test]
     fn chunk_sum_is_exact_on_integers() {

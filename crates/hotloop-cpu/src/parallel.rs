@@ -5,11 +5,10 @@
 //! independent of the thread count, so their results (floating-point sums
 //! included) do not depend on it.
 
-use crate::simd::with_widest;
 use crate::store::{StoreMode, add_scalar_streaming, with_widest_for_cached_add};
 use hotloop_core::Num;
 use hotloop_core::elementwise::{add_scalar_slice, add_scalar_slice_in_place};
-use hotloop_core::reduce::{SUM_CHUNK, sum_chunk_tree};
+use hotloop_core::reduce::SUM_CHUNK;
 
 pub use crate::pool::{ELEMENTWISE_CHUNK, POOL_CACHE, Pool, default_threads, max_threads};
 
@@ -60,12 +59,7 @@ pub fn sum<T: Num>(pool: &Pool, input: &[T]) -> T::Sum {
     let depth = pool.threads().next_power_of_two().trailing_zeros();
     let mut leaves = Vec::with_capacity(1 << depth);
     cut_tree(input, depth, &mut leaves);
-    let sums = pool.map_each(leaves, |leaf| {
-        with_widest(
-            #[inline(always)]
-            || sum_chunk_tree(leaf),
-        )
-    });
+    let sums = pool.map_each(leaves, crate::serial::sum_tree);
     join_tree(input.len(), depth, &mut sums.into_iter()).canonical()
 }
 
