@@ -27,6 +27,19 @@ pub fn backends(cfg: &Config) -> Result<Vec<(Backend, Plan)>, String> {
     Ok(out)
 }
 
+/// What [`cpu_and_others`] gives.
+pub type CpuAndOthers = (Vec<Backend>, Vec<(Backend, Plan)>);
+
+/// [`backends`] split in two: the CPU ones (serial, parallel), whose rows
+/// a workload times in one set of rounds with its Python peers, and the
+/// others (simulator, CUDA), each measured on its own.
+pub fn cpu_and_others(cfg: &Config) -> Result<CpuAndOthers, String> {
+    let (cpu, others): (Vec<_>, Vec<_>) = backends(cfg)?
+        .into_iter()
+        .partition(|(b, _)| matches!(b, Backend::Serial | Backend::Parallel { .. }));
+    Ok((cpu.into_iter().map(|(b, _)| b).collect(), others))
+}
+
 /// The CPU facade backends `cfg` selects (serial, parallel), for the
 /// workloads that run a user's loop body, which has no GPU form.
 pub fn cpu_backends(cfg: &Config) -> Result<Vec<Backend>, String> {

@@ -4,7 +4,7 @@
 //! counted as wrong.
 
 use super::common::{
-    backends, check_close, cpu_backend_count, facade_backends, new_row, time_or_skip,
+    check_close, cpu_and_others, cpu_backend_count, facade_backends, new_row, time_or_skip,
 };
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
@@ -150,9 +150,7 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
         );
         r
     };
-    let (cpu, others): (Vec<_>, Vec<_>) = backends(cfg)?
-        .into_iter()
-        .partition(|(b, _)| matches!(b, Backend::Serial | Backend::Parallel { .. }));
+    let (cpu, others) = cpu_and_others(cfg)?;
     let mut rows = Vec::new();
     if !cpu.is_empty() {
         let peer_list = peers.prepare(
@@ -171,7 +169,7 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
             cpu.iter().map(|_| Default::default()).collect();
         let mut rounds = Rounds::new();
         let mut at = Vec::new();
-        for (s, &(backend, _)) in cpu.iter().enumerate() {
+        for (s, &backend) in cpu.iter().enumerate() {
             let x = &x;
             at.push(
                 [0, 1].map(|k| rounds.fresh(&slots[s][k], move || call(k, backend, x, window))),
@@ -181,7 +179,7 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
         let timings = rounds
             .run(cfg.plan)
             .map_err(|e| format!("gufunc on the CPU: {e}"))?;
-        for (s, &(backend, _)) in cpu.iter().enumerate() {
+        for (s, &backend) in cpu.iter().enumerate() {
             for k in 0..2 {
                 let got = slots[s][k].borrow();
                 let got = got.as_ref().expect("a call ran");

@@ -4,8 +4,8 @@
 //! counted as wrong.
 
 use super::common::{
-    backends, check_add, cpu_backend_count, extrapolated, extrapolation_note, facade_backends,
-    new_row, shape_bytes, simulator_planes, time_or_skip,
+    check_add, cpu_and_others, cpu_backend_count, extrapolated, extrapolation_note,
+    facade_backends, new_row, shape_bytes, simulator_planes, time_or_skip,
 };
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
@@ -204,9 +204,7 @@ fn rows(
     let workload = format!("map f64 {a}x{b}x{c}");
     let bytes = Some(2 * (x.len() * size_of::<f64>()) as u64);
     let mut out = crate::inputs::output(cfg.shape, 1.0)?;
-    let (cpu, others): (Vec<_>, Vec<_>) = backends(cfg)?
-        .into_iter()
-        .partition(|(b, _)| matches!(b, Backend::Serial | Backend::Parallel { .. }));
+    let (cpu, others) = cpu_and_others(cfg)?;
     let mut rows = Vec::new();
     // Each row checked once more, outside the timings, on its leading
     // `planes`, its note saying how it was measured.
@@ -249,7 +247,7 @@ fn rows(
         let xv = x.view();
         let mut rounds = Rounds::new();
         let mut at = Vec::new();
-        for &(backend, _) in &cpu {
+        for &backend in &cpu {
             let (out_cell, xv) = (&out_cell, &xv);
             at.push(MAPS.map(|(key, ..)| {
                 rounds.clocked(move || run(key, backend, xv, &mut out_cell.borrow_mut().view_mut()))
@@ -263,7 +261,7 @@ fn rows(
             rows.extend(peers.row(p, &workload, timings[i].clone()));
         }
         peers.release();
-        for (s, &(backend, _)) in cpu.iter().enumerate() {
+        for (s, &backend) in cpu.iter().enumerate() {
             for (k, (key, ..)) in MAPS.iter().enumerate() {
                 rows.push(finish(
                     backend,

@@ -1,8 +1,8 @@
 //! Reductions (`prange` with `+=`): sum, max, min and count-where.
 
 use super::common::{
-    backends, cpu_backend_count, extrapolated, extrapolation_note, facade_backends, shape_bytes,
-    simulator_planes,
+    cpu_and_others, cpu_backend_count, extrapolated, extrapolation_note, facade_backends,
+    shape_bytes, simulator_planes,
 };
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
@@ -176,10 +176,7 @@ fn rows(
     let (planes, factor) = simulator_planes(cfg.shape);
     let part = references(planes * b * c);
 
-    let (cpu, others): (Vec<_>, Vec<_>) = backends(cfg)?
-        .into_iter()
-        .partition(|(b, _)| matches!(b, Backend::Serial | Backend::Parallel { .. }));
-    let cpu: Vec<Backend> = cpu.into_iter().map(|(b, _)| b).collect();
+    let (cpu, others) = cpu_and_others(cfg)?;
     let mut rows = Vec::new();
     if !cpu.is_empty() {
         rows.extend(cpu_rows(cfg, &cpu, x, &full, peers, progress)?);

@@ -4,7 +4,7 @@
 //! wrong.
 
 use super::common::{
-    backends, check_close, cpu_backend_count, facade_backends, new_row, time_or_skip,
+    check_close, cpu_and_others, cpu_backend_count, facade_backends, new_row, time_or_skip,
 };
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
@@ -214,9 +214,7 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
         r.note = Some("@stencil: relative indices, Numba's zero-border default".into());
         Ok(r)
     };
-    let (cpu, others): (Vec<_>, Vec<_>) = backends(cfg)?
-        .into_iter()
-        .partition(|(b, _)| matches!(b, Backend::Serial | Backend::Parallel { .. }));
+    let (cpu, others) = cpu_and_others(cfg)?;
     let mut rows = Vec::new();
     if !cpu.is_empty() {
         let peer_list = peers.prepare("stencil", serde_json::json!({ "n3": n3, "n2": n2 }));
@@ -230,7 +228,7 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
         ));
         let mut rounds = Rounds::new();
         let mut at = Vec::new();
-        for &(backend, _) in &cpu {
+        for &backend in &cpu {
             let run = &run;
             at.push([0, 1].map(|k| rounds.clocked(move || run(k, backend))));
         }
@@ -244,7 +242,7 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
             }
         }
         peers.release();
-        for (s, &(backend, _)) in cpu.iter().enumerate() {
+        for (s, &backend) in cpu.iter().enumerate() {
             for k in 0..2 {
                 rows.push(finish(k, backend, timings[at[s][k]].clone())?);
             }
