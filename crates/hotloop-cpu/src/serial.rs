@@ -67,7 +67,7 @@ pub fn add_scalar_in_place<T: Num>(data: &mut [T], scalar: T) {
 }
 
 /// Deterministic sum: the fixed order of `hotloop_core::reduce`
-/// ([`sum_slice`]), so the result is bit-identical to
+/// ([`sum_slice`](hotloop_core::reduce::sum_slice)), so the result is bit-identical to
 /// [`crate::parallel::sum`] on any thread count, and to the grid backends.
 pub fn sum<T: Num>(input: &[T]) -> T::Sum {
     sum_tree(input).canonical()
