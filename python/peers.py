@@ -27,6 +27,7 @@ worker.
 import argparse
 import gc
 import json
+import math
 import sys
 import time
 
@@ -295,7 +296,210 @@ def gufunc_set(rows, cols, window):
     return peers
 
 
-SETS = {"reduce": reduce_set, "map": map_set, "stencil": stencil_set, "gufunc": gufunc_set}
+# --- numba-examples' Black-Scholes (examples/finance/blackscholes) ---------
+
+RISKFREE = 0.02
+VOLATILITY = 0.30
+
+
+def cnd_numpy(d):
+    A1, A2, A3, A4, A5 = 0.31938153, -0.356563782, 1.781477937, -1.821255978, 1.330274429
+    RSQRT2PI = 0.39894228040143267793994605993438
+    K = 1.0 / (1.0 + 0.2316419 * np.abs(d))
+    ret = RSQRT2PI * np.exp(-0.5 * d * d) * (K * (A1 + K * (A2 + K * (A3 + K * (A4 + K * A5)))))
+    return np.where(d > 0, 1.0 - ret, ret)
+
+
+def black_scholes_numpy(S, X, T, R, V):
+    sqrtT = np.sqrt(T)
+    d1 = (np.log(S / X) + (R + 0.5 * V * V) * T) / (V * sqrtT)
+    d2 = d1 - V * sqrtT
+    cndd1, cndd2 = cnd_numpy(d1), cnd_numpy(d2)
+    expRT = np.exp(-R * T)
+    return S * cndd1 - X * expRT * cndd2, X * expRT * (1.0 - cndd2) - S * (1.0 - cndd1)
+
+
+@njit(cache=False)
+def cnd_numba(d):
+    A1, A2, A3, A4, A5 = 0.31938153, -0.356563782, 1.781477937, -1.821255978, 1.330274429
+    RSQRT2PI = 0.39894228040143267793994605993438
+    K = 1.0 / (1.0 + 0.2316419 * math.fabs(d))
+    ret = RSQRT2PI * math.exp(-0.5 * d * d) * (K * (A1 + K * (A2 + K * (A3 + K * (A4 + K * A5)))))
+    if d > 0:
+        ret = 1.0 - ret
+    return ret
+
+
+def black_scholes_loop(S, X, T, R, V, call, put):
+    # numba-examples' loop; `prange` is `range` where parallel=False.
+    for i in prange(len(S)):
+        sqrtT = math.sqrt(T[i])
+        d1 = (math.log(S[i] / X[i]) + (R + 0.5 * V * V) * T[i]) / (V * sqrtT)
+        d2 = d1 - V * sqrtT
+        cndd1, cndd2 = cnd_numba(d1), cnd_numba(d2)
+        expRT = math.exp((-1.0 * R) * T[i])
+        call[i] = S[i] * cndd1 - X[i] * expRT * cndd2
+        put[i] = X[i] * expRT * (1.0 - cndd2) - S[i] * (1.0 - cndd1)
+
+
+def black_scholes_set(n):
+    """The suite's options (black_scholes.rs): a fixed sequence in the
+    example's ranges; NumPy's version and the loop under @njit and prange."""
+    i = np.arange(n, dtype=np.int64)
+
+    def u(k):
+        return ((i * 7919 + k * 104729) % 10007).astype(np.float64) / 10007.0
+
+    def lerp(r, lo, hi):
+        return (1.0 - r) * lo + r * hi
+
+    S, X, T = lerp(u(1), 5.0, 30.0), lerp(u(2), 1.0, 100.0), lerp(u(3), 0.25, 10.0)
+    want_call, want_put = black_scholes_numpy(S, X, T, RISKFREE, VOLATILITY)
+    call, put = np.empty(n), np.empty(n)
+
+    def close(got):
+        c, p = got
+        return bool(np.allclose(c, want_call, rtol=1e-5, atol=1e-5)
+                    and np.allclose(p, want_put, rtol=1e-5, atol=1e-5))
+
+    sig = "void(float64[::1], float64[::1], float64[::1], float64, float64, float64[::1], float64[::1])"
+    serial, c_serial = compiled(lambda: njit(sig, cache=False)(black_scholes_loop))
+    par, c_par = compiled(lambda: njit(sig, parallel=True, cache=False)(black_scholes_loop))
+
+    def loop(f):
+        def run():
+            f(S, X, T, RISKFREE, VOLATILITY, call, put)
+            return call, put
+        return run
+
+    nbytes = 5 * 8 * n
+    return [
+        Peer("", "numpy", lambda: black_scholes_numpy(S, X, T, RISKFREE, VOLATILITY), close,
+             "numba-examples' NumPy version (fresh outputs and temporaries)", nbytes),
+        Peer("", "numba @njit", loop(serial), close,
+             "numba-examples' loop, preallocated outputs", nbytes, c_serial),
+        Peer("", "numba prange", loop(par), close,
+             "the same loop with prange, parallel=True", nbytes, c_par),
+    ]
+
+
+# --- Lennard-Jones: prange over the user's own pair loop ---------------------
+
+def lj_loop(pos):
+    # `prange` is `range` where parallel=False.
+    n = pos.shape[0]
+    energy = 0.0
+    for i in prange(n):
+        for j in range(i + 1, n):
+            r2 = 0.0
+            for k in range(3):
+                d = pos[i, k] - pos[j, k]
+                r2 += d * d
+            s6 = (1.0 / r2) ** 3
+            energy += 4.0 * (s6 * s6 - s6)
+    return energy
+
+
+def lennard_jones_set(n):
+    """The suite's positions (lennard_jones.rs): a jittered cubic lattice of
+    spacing 1.1; the pair loop under @njit and prange."""
+    side = 1
+    while side ** 3 < n:
+        side += 1
+    i = np.arange(n, dtype=np.int64)
+    cell = np.stack([i % side, (i // side) % side, i // (side * side)], axis=1).astype(np.float64)
+    jitter = np.stack([((i * 7919 + k * 104729) % 1000) * 1e-4 for k in range(3)], axis=1)
+    pos = np.ascontiguousarray(cell * 1.1 + jitter)
+    serial, c_serial = compiled(lambda: njit("float64(float64[:, ::1])", cache=False)(lj_loop))
+    par, c_par = compiled(lambda: njit("float64(float64[:, ::1])", parallel=True,
+                                       cache=False)(lj_loop))
+    want = serial(pos)
+
+    def near(got):
+        return abs(got - want) <= 1e-9 * abs(want)
+
+    return [
+        Peer("", "numba @njit", lambda: serial(pos), near, "the pair loop under @njit", None,
+             c_serial),
+        Peer("", "numba prange", lambda: par(pos), near,
+             "the same loop, prange over i, parallel=True", None, c_par),
+    ]
+
+
+# --- matmul: C = A @ B, i-k-j, each row of C one prange iteration ----------
+
+def matmul_loop(a, b, c):
+    # `prange` is `range` where parallel=False.
+    n, m = a.shape[1], b.shape[1]
+    for i in prange(a.shape[0]):
+        for j in range(m):
+            c[i, j] = 0.0
+        for k in range(n):
+            aik = a[i, k]
+            for j in range(m):
+                c[i, j] += aik * b[k, j]
+
+
+def matmul_set(n):
+    """The suite's matrices (matmul.rs): small integers, so every product
+    and sum is exact in f32 and every form's C is the same."""
+    i = np.arange(n * n, dtype=np.int64)
+    a = ((i % 7) - 3).astype(np.float32).reshape(n, n)
+    b = (i % 5).astype(np.float32).reshape(n, n)
+    want = a @ b
+    c = np.empty((n, n), dtype=np.float32)
+    sig = "void(float32[:, ::1], float32[:, ::1], float32[:, ::1])"
+    serial, c_serial = compiled(lambda: njit(sig, cache=False)(matmul_loop))
+    par, c_par = compiled(lambda: njit(sig, parallel=True, cache=False)(matmul_loop))
+
+    def equal(_):
+        return bool(np.array_equal(c, want))
+
+    nbytes = 3 * 4 * n * n
+    return [
+        Peer("", "numba @njit", lambda: serial(a, b, c), equal, "the i-k-j loop under @njit",
+             nbytes, c_serial),
+        Peer("", "numba prange", lambda: par(a, b, c), equal,
+             "the same loop, prange over rows, parallel=True", nbytes, c_par),
+    ]
+
+
+# --- waveform zero suppression: @vectorize over int16 ------------------------
+
+def zero_suppression_body(value, threshold):
+    if abs(value) < threshold:
+        return 0
+    return value
+
+
+def waveform_set(n, threshold=15):
+    """The suite's samples (waveform.rs): -100..=100 counts."""
+    i = np.arange(n, dtype=np.int64)
+    w = ((i * 7919 + 13) % 201 - 100).astype(np.int16)
+    want = np.where(np.abs(w) < threshold, np.int16(0), w)
+    out = np.empty_like(w)
+    t = np.int16(threshold)
+    sig = ["int16(int16, int16)"]
+    serial, c_serial = compiled(lambda: vectorize(sig)(zero_suppression_body))
+    par, c_par = compiled(lambda: vectorize(sig, target="parallel")(zero_suppression_body))
+
+    def same(got):
+        return bool(np.array_equal(got, want))
+
+    into = "into a preallocated output"
+    return [
+        Peer("", "numpy", lambda: np.where(np.abs(w) < threshold, np.int16(0), w), same,
+             "np.where(np.abs(w) < 15, 0, w): fresh temporaries and output", 4 * n),
+        Peer("", "numba @vectorize", lambda: serial(w, t, out=out), same,
+             f"numba-examples' @vectorize int16(int16, int16), {into}", 4 * n, c_serial),
+        Peer("", "numba @vectorize parallel", lambda: par(w, t, out=out), same,
+             f"the same, target='parallel', {into}", 4 * n, c_par),
+    ]
+
+
+SETS = {"reduce": reduce_set, "map": map_set, "stencil": stencil_set, "gufunc": gufunc_set,
+        "black_scholes": black_scholes_set, "lennard_jones": lennard_jones_set,
+        "matmul": matmul_set, "waveform": waveform_set}
 
 
 def reply(**obj):

@@ -348,14 +348,6 @@ fn cpu_rows(
         .args(cfg.samples.iter().map(u64::to_string));
     cmd.args(["--repeat", &cfg.plan.repeat.to_string()]);
     cmd.args([
-        "--options",
-        &crate::workloads::black_scholes::options(cfg).to_string(),
-        "--atoms",
-        &crate::workloads::lennard_jones::atoms_for(cfg).to_string(),
-        "--side",
-        &crate::workloads::matmul::side(cfg).to_string(),
-        "--waveform-samples",
-        &crate::workloads::waveform::samples(cfg).to_string(),
         "--warp-sum-elements",
         &crate::workloads::warp_sum::elements(cfg).to_string(),
     ]);

@@ -3,7 +3,7 @@
 //! Numba's `prange` in the same run: three inputs, two outputs, `ln`,
 //! `exp`, `sqrt` per option, through `map_n` and hotloop's math library.
 
-use super::common::{against_numba, cpu_backend_count, cpu_backends, new_row, time_or_skip};
+use super::common::{against_numba, cpu_backend_count, cpu_rounds, new_row};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::peers::Peers;
@@ -11,6 +11,7 @@ use crate::row::{Check, Row};
 use crate::targets::Target;
 use hotloop::{NaryOp, Real, map_n_slice_into};
 use ndarray::Array3;
+use std::cell::RefCell;
 
 /// Options priced: 1e7 (1e5 with `--quick`), or fewer when `--size` has
 /// fewer elements (a small `--size` makes every workload small).
@@ -73,7 +74,7 @@ impl NaryOp<f64, 3, 2> for BlackScholes {
 
 /// The inputs, as the example draws them (uniform stock price in [5, 30],
 /// strike in [1, 100], years in [0.25, 10]), from a fixed sequence that
-/// `python/blog_bench.py` reproduces exactly.
+/// `python/peers.py` reproduces exactly.
 pub fn inputs(n: usize) -> [Vec<f64>; 3] {
     let u = |i: usize, k: usize| ((i * 7919 + k * 104_729) % 10_007) as f64 / 10_007.0;
     let lerp = |r: f64, lo: f64, hi: f64| (1.0 - r) * lo + r * hi;
@@ -133,37 +134,39 @@ impl Workload for BlackScholesWorkload {
         Ok(arrays * 8 * options(cfg) as u64)
     }
 
+    /// One step: the CPU backends and the Python peers in one set of
+    /// rounds.
     fn steps(&self, cfg: &Config) -> u64 {
-        cpu_backend_count(cfg)
+        u64::from(cpu_backend_count(cfg) > 0)
     }
 
     fn rows(
         &self,
         cfg: &Config,
         _input: Option<&Array3<f64>>,
-        _peers: &Peers,
+        peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
         let n = options(cfg);
         let workload = workload_name(n);
         let [s, x, t] = inputs(n);
-        let (mut call, mut put) = (vec![0.0; n], vec![0.0; n]);
+        let out = RefCell::new((vec![0.0; n], vec![0.0; n]));
         let op = BlackScholes {
             riskfree: RISKFREE,
             volatility: VOLATILITY,
         };
-        let mut rows = Vec::new();
-        let cpu = cpu_backends(cfg)?;
-        for backend in cpu {
-            progress(&format!("black_scholes on {backend}"));
-            let Some(timings) = time_or_skip("black_scholes", backend, cfg.plan, || {
-                map_n_slice_into(backend, op, [&s, &x, &t], [&mut call, &mut put])
-            })?
-            else {
-                continue;
-            };
+        let run = |backend| {
+            let (call, put) = &mut *out.borrow_mut();
+            map_n_slice_into(backend, op, [&s, &x, &t], [call, put])
+        };
+        let set = ("black_scholes", serde_json::json!({ "n": n }));
+        let (timed, mut rows) = cpu_rounds(cfg, peers, set, &workload, &run, progress)?;
+        for (backend, timings) in timed {
+            // Checked once more, outside the timings.
+            run(backend).map_err(|e| format!("black_scholes on {backend}: {e}"))?;
+            let (call, put) = &*out.borrow();
             let mut r = new_row(KIND, KEY, &workload, backend, "map_n BlackScholes", timings);
-            r.check = check(&s, &x, &t, &call, &put);
+            r.check = check(&s, &x, &t, call, put);
             r.bytes = Some(5 * 8 * n as u64);
             r.note = Some(
                 "numba-examples' loop body as an NaryOp<f64, 3, 2>, hotloop's ln, exp and sqrt; \
@@ -180,7 +183,7 @@ impl Workload for BlackScholesWorkload {
             cpu: Some("NumPy and Numba Black-Scholes"),
             gpu: false,
             simulator: false,
-            rounds: false,
+            rounds: true,
         }
     }
 

@@ -4,7 +4,8 @@
 
 use crate::config::Config;
 use crate::inputs::pattern;
-use crate::measure::{Plan, Timings, time};
+use crate::measure::{Plan, Rounds, Timings, time};
+use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
 use crate::targets::{Target, median, python};
 use hotloop::{Backend, Error};
@@ -38,6 +39,45 @@ pub fn cpu_and_others(cfg: &Config) -> Result<CpuAndOthers, String> {
         .into_iter()
         .partition(|(b, _)| matches!(b, Backend::Serial | Backend::Parallel { .. }));
     Ok((cpu.into_iter().map(|(b, _)| b).collect(), others))
+}
+
+/// What [`cpu_rounds`] gives: each CPU backend's timings, the peers' rows.
+pub type CpuRounds = (Vec<(Backend, Timings)>, Vec<Row>);
+
+/// Times `run` on each CPU backend `cfg` selects and the Python peers of
+/// `set` (`python/peers.py`'s, built with `args`), in one set of rounds
+/// (see [`crate::measure::Rounds`]); one progress step. Returns each
+/// backend's timings, in order, and the peers' rows on `workload`.
+pub fn cpu_rounds(
+    cfg: &Config,
+    peers: &Peers,
+    (set, args): (&str, serde_json::Value),
+    workload: &str,
+    run: &dyn Fn(Backend) -> hotloop::Result<()>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<CpuRounds, String> {
+    let cpu = cpu_backends(cfg)?;
+    let list = peers.prepare(set, args);
+    progress(&format!(
+        "{set} on the CPU, in rounds{}",
+        if list.is_empty() {
+            ""
+        } else {
+            " with its Python peers"
+        }
+    ));
+    let mut rounds = Rounds::new();
+    for &backend in &cpu {
+        rounds.clocked(move || run(backend));
+    }
+    let at = peers.add_to(&list, &mut rounds);
+    let timings = rounds.run(cfg.plan).map_err(|e| format!("{set}: {e}"))?;
+    let mut peer_rows = Vec::new();
+    for (p, &i) in list.iter().zip(&at) {
+        peer_rows.extend(peers.row(p, workload, timings[i].clone()));
+    }
+    peers.release();
+    Ok((cpu.into_iter().zip(timings).collect(), peer_rows))
 }
 
 /// The CPU facade backends `cfg` selects (serial, parallel), for the

@@ -3,15 +3,15 @@
 //! thread and on the pool, beside the same pair loop under Numba's `@njit`
 //! and `@njit(parallel=True)` with `prange` in the same run.
 
-use super::common::{against_numba, cpu_backend_count, cpu_backends};
+use super::common::{against_numba, cpu_backend_count, cpu_rounds};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
-use crate::measure::time;
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
 use crate::targets::Target;
 use hotloop::prange;
 use ndarray::Array3;
+use std::cell::Cell;
 
 /// Atoms: the example's 2000 (a third of it for a `--size` of fewer than
 /// 2000 elements, as in the unit tests).
@@ -23,7 +23,7 @@ const KIND: &str = "lennard_jones";
 const KEY: &str = "prange_sum";
 
 /// Atoms on a jittered cubic lattice of spacing 1.1 (no two too close);
-/// `python/blog_bench.py` builds the same positions.
+/// `python/peers.py` builds the same positions.
 pub fn atoms(n: usize) -> Vec<[f64; 3]> {
     let side = (n as f64).cbrt().ceil() as usize;
     (0..n)
@@ -62,15 +62,17 @@ impl Workload for LennardJones {
         Ok(24 * atoms_for(cfg) as u64)
     }
 
+    /// One step: the CPU backends and the Python peers in one set of
+    /// rounds.
     fn steps(&self, cfg: &Config) -> u64 {
-        cpu_backend_count(cfg)
+        u64::from(cpu_backend_count(cfg) > 0)
     }
 
     fn rows(
         &self,
         cfg: &Config,
         _input: Option<&Array3<f64>>,
-        _peers: &Peers,
+        peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
         let n = atoms_for(cfg);
@@ -78,17 +80,17 @@ impl Workload for LennardJones {
         let pos = atoms(n);
         // The plain loop, once: what every row must come close to.
         let plain: f64 = (0..n).map(|i| pair_energy(&pos, i)).sum();
-        let backends = cpu_backends(cfg)?;
-        let mut rows = Vec::new();
+        let energy = Cell::new(0.0);
+        let run = |backend| {
+            energy.set(prange(0..n).on(backend).sum(|i| pair_energy(&pos, i))?);
+            Ok(())
+        };
+        let set = ("lennard_jones", serde_json::json!({ "n": n }));
+        let (timed, mut rows) = cpu_rounds(cfg, peers, set, &workload, &run, progress)?;
         let mut bits = None;
-        for backend in backends {
-            progress(&format!("lennard_jones on {backend}"));
-            let mut energy = 0.0;
-            let t = time(cfg.plan, || {
-                energy = prange(0..n).on(backend).sum(|i| pair_energy(&pos, i))?;
-                Ok(())
-            })
-            .map_err(|e: hotloop::Error| format!("lennard_jones on {backend}: {e}"))?;
+        for (backend, t) in timed {
+            run(backend).map_err(|e| format!("lennard_jones on {backend}: {e}"))?;
+            let energy = energy.get();
             let id = row_id(&[KIND, backend.name(), KEY]);
             let mut r = Row::new(id, &workload, backend.to_string(), "prange sum", t);
             // The same bits at every thread count, and the plain loop's sum
@@ -118,7 +120,7 @@ impl Workload for LennardJones {
             cpu: Some("Numba Lennard-Jones"),
             gpu: false,
             simulator: false,
-            rounds: false,
+            rounds: true,
         }
     }
 

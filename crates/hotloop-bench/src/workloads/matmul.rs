@@ -4,15 +4,15 @@
 //! serial and parallel beside the same loop under Numba's `@njit` and
 //! `prange` in the same run.
 
-use super::common::{against_numba, cpu_backend_count, cpu_backends};
+use super::common::{against_numba, cpu_backend_count, cpu_rounds};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
-use crate::measure::time;
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
 use crate::targets::Target;
 use hotloop::prange;
 use ndarray::Array3;
+use std::cell::RefCell;
 
 /// The matrices' side: 1024 (256 with `--quick`), fewer for a `--size` of
 /// fewer elements.
@@ -27,7 +27,7 @@ const KEY: &str = "prange_rows";
 
 /// `A[i, k]` and `B[k, j]`: small integers (every product and sum exact in
 /// f32, so every form's `C` is the same), the sequence
-/// `python/blog_bench.py` builds too.
+/// `python/peers.py` builds too.
 pub fn inputs(n: usize) -> (Vec<f32>, Vec<f32>) {
     let a = (0..n * n).map(|i| (i % 7) as f32 - 3.0).collect();
     let b = (0..n * n).map(|i| (i % 5) as f32).collect();
@@ -65,15 +65,17 @@ impl Workload for Matmul {
         Ok(4 * 4 * n * n)
     }
 
+    /// One step: the CPU backends and the Python peers in one set of
+    /// rounds.
     fn steps(&self, cfg: &Config) -> u64 {
-        cpu_backend_count(cfg)
+        u64::from(cpu_backend_count(cfg) > 0)
     }
 
     fn rows(
         &self,
         cfg: &Config,
         _input: Option<&Array3<f64>>,
-        _peers: &Peers,
+        peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
         let n = side(cfg);
@@ -84,17 +86,18 @@ impl Workload for Matmul {
         for (i, row) in want.chunks_mut(n).enumerate() {
             row_of(&a, &b, n, i, row);
         }
-        let backends = cpu_backends(cfg)?;
-        let mut rows = Vec::new();
-        let mut c = vec![0.0f32; n * n];
-        for backend in backends {
-            progress(&format!("matmul on {backend}"));
-            let t = time(cfg.plan, || {
-                prange(0..n)
-                    .on(backend)
-                    .rows_into(&mut c, n, |i, row| row_of(&a, &b, n, i, row))
-            })
-            .map_err(|e: hotloop::Error| format!("matmul on {backend}: {e}"))?;
+        let c = RefCell::new(vec![0.0f32; n * n]);
+        let run = |backend| {
+            prange(0..n)
+                .on(backend)
+                .rows_into(&mut c.borrow_mut(), n, |i, row| row_of(&a, &b, n, i, row))
+        };
+        let set = ("matmul", serde_json::json!({ "n": n }));
+        let (timed, mut rows) = cpu_rounds(cfg, peers, set, &workload, &run, progress)?;
+        for (backend, t) in timed {
+            c.borrow_mut().fill(0.0);
+            run(backend).map_err(|e| format!("matmul on {backend}: {e}"))?;
+            let c = c.borrow();
             let id = row_id(&[KIND, backend.name(), KEY]);
             let mut r = Row::new(id, &workload, backend.to_string(), "prange rows_into", t);
             r.check = match c.iter().zip(&want).position(|(g, w)| g != w) {
@@ -117,7 +120,7 @@ impl Workload for Matmul {
             cpu: Some("Numba matmul"),
             gpu: false,
             simulator: false,
-            rounds: false,
+            rounds: true,
         }
     }
 

@@ -138,9 +138,9 @@ pub enum Data {
 /// take its [`Workload::name`] in their `--workloads`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PythonPeers {
-    /// What `python/blog_bench.py` measures of it beside the serial and
-    /// parallel rows, in words for the line that says the rows are missing
-    /// (`None`: nothing).
+    /// What the Python peers beside its serial and parallel rows are (of
+    /// `python/peers.py` when `rounds`, else of `python/blog_bench.py`), in
+    /// words for the line that says the rows are missing (`None`: none).
     pub cpu: Option<&'static str>,
     /// Whether `python/gpu_bench.py` measures it beside the CUDA rows.
     pub gpu: bool,

@@ -3,7 +3,7 @@
 //! Numba's `@vectorize` (serial and `target='parallel'`) in the same run:
 //! an op on `i16` itself, no conversion through a float.
 
-use super::common::{against, cpu_backend_count, cpu_backends, new_row, time_or_skip};
+use super::common::{against, cpu_backend_count, cpu_rounds, new_row};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
 use crate::peers::Peers;
@@ -11,6 +11,7 @@ use crate::row::{Check, Row};
 use crate::targets::Target;
 use hotloop::{BinaryOp, map_slice_into};
 use ndarray::Array3;
+use std::cell::RefCell;
 
 /// Samples: 1e8 (1e6 with `--quick`), or fewer when `--size` has fewer
 /// elements.
@@ -42,7 +43,7 @@ impl BinaryOp<i16> for ZeroSuppress {
 }
 
 /// Sample `i`, in -100..=100 counts: a fixed sequence that
-/// `python/blog_bench.py` reproduces exactly.
+/// `python/peers.py` reproduces exactly.
 pub fn sample(i: usize) -> i16 {
     ((i * 7919 + 13) % 201) as i16 - 100
 }
@@ -79,33 +80,32 @@ impl Workload for Waveform {
         Ok(arrays * 2 * samples(cfg) as u64)
     }
 
+    /// One step: the CPU backends and the Python peers in one set of
+    /// rounds.
     fn steps(&self, cfg: &Config) -> u64 {
-        cpu_backend_count(cfg)
+        u64::from(cpu_backend_count(cfg) > 0)
     }
 
     fn rows(
         &self,
         cfg: &Config,
         _input: Option<&Array3<f64>>,
-        _peers: &Peers,
+        peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
         let n = samples(cfg);
         let workload = workload_name(n);
         let wave: Vec<i16> = (0..n).map(sample).collect();
-        let mut out = vec![0i16; n];
+        let out = RefCell::new(vec![0i16; n]);
         let op = ZeroSuppress.right(THRESHOLD);
-        let mut rows = Vec::new();
-        for backend in cpu_backends(cfg)? {
-            progress(&format!("waveform on {backend}"));
-            let Some(timings) = time_or_skip("waveform", backend, cfg.plan, || {
-                map_slice_into(backend, op, &wave, &mut out)
-            })?
-            else {
-                continue;
-            };
+        let run = |backend| map_slice_into(backend, op, &wave, &mut out.borrow_mut());
+        let set = ("waveform", serde_json::json!({ "n": n }));
+        let (timed, mut rows) = cpu_rounds(cfg, peers, set, &workload, &run, progress)?;
+        for (backend, timings) in timed {
+            // Checked once more, outside the timings.
+            run(backend).map_err(|e| format!("waveform on {backend}: {e}"))?;
             let mut r = new_row(KIND, KEY, &workload, backend, "map ZeroSuppress", timings);
-            r.check = check(&wave, &out);
+            r.check = check(&wave, &out.borrow());
             r.bytes = Some(2 * 2 * n as u64);
             r.note = Some(
                 "numba-examples' zero suppression as a BinaryOp<i16> with the threshold bound \
@@ -122,7 +122,7 @@ impl Workload for Waveform {
             cpu: Some("NumPy and Numba zero suppression"),
             gpu: false,
             simulator: false,
-            rounds: false,
+            rounds: true,
         }
     }
 
