@@ -86,14 +86,6 @@ if numba is not None:
                 for j in range(ny):
                     out[i, j, k] = x[i, j, k] + 2.0
 
-    @njit(parallel=True, cache=False)
-    def add2_numba_prange(x, out):
-        nx, ny, nz = x.shape
-        for i in prange(nx):
-            for j in range(ny):
-                for k in range(nz):
-                    out[i, j, k] = x[i, j, k] + 2.0
-
     @njit(cache=False)
     def add2_numba_range(x, out):
         for i in range(x.shape[0]):
@@ -147,18 +139,15 @@ def run_add(shape, repeat, pure_shape):
          note="allocates its output each call: page faults included, as in the blog")
     del y
 
+    # NumPy's add(out=) and Numba's prange loop run in python/peers.py, in
+    # rounds with the suite's rows they are compared with.
     out = np.ones_like(x)
-    progress("numpy add into a preallocated output")
-    first, reps, _ = timed(lambda: np.add(x, 2.0, out=out), repeat)
-    emit(workload=workload, form="numpy add(out=)", repeats_s=reps, first_call_s=first,
-         bytes=nbytes, check=check_add(x, out), note="preallocated output")
 
     if numba is None:
         emit(workload=workload, form="numba", skipped="numba is not importable")
         return
     for name, fn, note in [
         ("numba @jit, blog order", add2_numba_blog_order, "x, z, y loop order as the blog wrote it"),
-        ("numba prange", add2_numba_prange, "parallel=True, natural order"),
     ]:
         progress(name)
         out.fill(1.0)

@@ -78,6 +78,38 @@ def exactly(want):
     return lambda got: got == want
 
 
+# --- add: the blog's add 2, NumPy's and Numba's compared forms -------------
+
+def add2_prange(x, out):
+    nx, ny, nz = x.shape
+    for i in prange(nx):
+        for j in range(ny):
+            for k in range(nz):
+                out[i, j, k] = x[i, j, k] + 2.0
+
+
+def add_set(shape):
+    """NumPy's add into a preallocated output (one thread) and Numba's
+    prange loop in the natural order: the rows the suite's serial and
+    parallel adds are compared with. (The blog's other forms, a pure-Python
+    loop and calls of seconds, stay in blog_bench.py.)"""
+    x = pattern(int(np.prod(shape))).reshape(shape)
+    out = np.ones_like(x)
+    par, c_par = compiled(lambda: njit("void(float64[:, :, ::1], float64[:, :, ::1])",
+                                       parallel=True, cache=False)(add2_prange))
+
+    def plus_two(_):
+        return all(np.array_equal(out[i], x[i] + 2.0) for i in range(x.shape[0]))
+
+    nbytes = 16 * x.size
+    return [
+        Peer("", "numpy add(out=)", lambda: np.add(x, 2.0, out=out), plus_two,
+             "preallocated output", nbytes),
+        Peer("", "numba prange", lambda: par(x, out), plus_two, "parallel=True, natural order",
+             nbytes, c_par),
+    ]
+
+
 # --- reduce: NumPy's one-thread reductions, Numba's parallel ones -----------
 
 def reduce_set(shape):
@@ -497,7 +529,7 @@ def waveform_set(n, threshold=15):
     ]
 
 
-SETS = {"reduce": reduce_set, "map": map_set, "stencil": stencil_set, "gufunc": gufunc_set,
+SETS = {"add": add_set, "reduce": reduce_set, "map": map_set, "stencil": stencil_set, "gufunc": gufunc_set,
         "black_scholes": black_scholes_set, "lennard_jones": lennard_jones_set,
         "matmul": matmul_set, "waveform": waveform_set}
 

@@ -150,7 +150,7 @@ impl Script {
     /// Whether it measures a workload with these counterparts.
     fn has(self, peers: &PythonPeers) -> bool {
         match self {
-            Script::Cpu => peers.cpu.is_some() && !peers.rounds,
+            Script::Cpu => peers.cpu.is_some() && (!peers.rounds || peers.script_too),
             Script::Gpu => peers.gpu,
         }
     }
@@ -602,7 +602,10 @@ mod tests {
         assert!(!worker_needed(&cfg(
             "--size 2x2x2 --workload map --backend simulator"
         )));
-        assert!(!worker_needed(&cfg("--size 2x2x2 --workload add")));
+        // The add's compared peers too, and its script's rows after.
+        let add = cfg("--size 2x2x2 --workload add --backend serial");
+        assert!(worker_needed(&add) && Script::Cpu.active(&add));
+        assert!(!worker_needed(&cfg("--size 2x2x2 --workload pi")));
         assert_eq!(
             rows_for(&cfg("--size 2x2x2 --workload add --backend simulator")),
             None

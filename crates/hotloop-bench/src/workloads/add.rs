@@ -3,7 +3,7 @@
 use super::common::{check_add, extrapolated, extrapolation_note, shape_bytes, simulator_planes};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
-use crate::measure::{time, time_with_setup};
+use crate::measure::{Rounds, Timings, time, time_with_setup};
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
 use crate::targets::{Target, arrays_too_small, find, median, python};
@@ -39,6 +39,12 @@ pub const DEVICE_COPY: &str = "add_scalar/cuda/device_copy";
 /// through `Out::set`, the device API's own stores beside the copy engine.
 pub const KERNEL_COPY: &str = "add_scalar/cuda/kernel_copy";
 
+/// NumPy's add into a preallocated output, in `python/peers.py`'s `add`
+/// set: timed in rounds with the serial add it is compared with.
+const NUMPY_ADD: &str = "numpy add(out=)";
+/// Numba's prange loop there: timed in rounds with the parallel add.
+const NUMBA_PRANGE: &str = "numba prange";
+
 /// The add workload (`--workload add`).
 pub struct Add;
 
@@ -51,10 +57,11 @@ impl Workload for Add {
         Data::SharedInput
     }
 
-    /// An input, an output and a fresh output at once; the Python rows
-    /// about four arrays.
+    /// An input, an output and a fresh output at once, and the Python
+    /// peers' input and output beside them; the script's rows, run after
+    /// the others are freed, about four arrays.
     fn memory(&self, cfg: &Config, python: bool) -> Result<u64, String> {
-        shape_bytes(cfg, if python { 4 } else { 3 })
+        shape_bytes(cfg, if python { 5 } else { 3 })
     }
 
     fn steps(&self, cfg: &Config) -> u64 {
@@ -68,10 +75,10 @@ impl Workload for Add {
         &self,
         cfg: &Config,
         input: Option<&Array3<f64>>,
-        _peers: &Peers,
+        peers: &Peers,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<Row>, String> {
-        rows(cfg, super::shared(input)?, progress)
+        rows(cfg, super::shared(input)?, peers, progress)
     }
 
     fn python(&self) -> PythonPeers {
@@ -79,7 +86,8 @@ impl Workload for Add {
             cpu: Some("pure Python, NumPy and Numba add"),
             gpu: true,
             simulator: false,
-            rounds: false,
+            rounds: true,
+            script_too: true,
         }
     }
 
@@ -91,7 +99,12 @@ impl Workload for Add {
 /// Measures every add_scalar row the configuration selects, plus the
 /// STREAM-style copy that gives the machine's bandwidth (and, on a GPU, the
 /// device-to-device copy that gives the device's).
-fn rows(cfg: &Config, x: &Array3<f64>, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
+fn rows(
+    cfg: &Config,
+    x: &Array3<f64>,
+    peers: &Peers,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Row>, String> {
     let [a, b, c] = cfg.shape;
     let len = x.len();
     let bytes = 2 * (len * size_of::<f64>()) as u64;
@@ -100,6 +113,20 @@ fn rows(cfg: &Config, x: &Array3<f64>, progress: &mut dyn FnMut(&str)) -> Result
     // calls (the blog's outputs were fresh every call; that is its own row).
     let mut out = crate::inputs::output(cfg.shape, 1.0)?;
     let mut rows = Vec::new();
+    // NumPy's add into a preallocated output and Numba's prange loop, each
+    // in the rounds of the row it is compared with.
+    let cpu_peers = if cfg.runs_backend("serial") || cfg.runs_backend("parallel") {
+        peers.prepare("add", serde_json::json!({ "shape": cfg.shape }))
+    } else {
+        Vec::new()
+    };
+    let pick = |form: &str| {
+        cpu_peers
+            .iter()
+            .filter(|p| p.form == form)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     let row =
         |id: &str, form: &str, backend: &str, timings, check, baseline, note: Option<&str>| Row {
             id: id.to_string(),
@@ -146,7 +173,18 @@ fn rows(cfg: &Config, x: &Array3<f64>, progress: &mut dyn FnMut(&str)) -> Result
         // in alternation with the same copy on one thread.
         progress("add: serial, alternating with a one-thread stream copy");
         let one = Pool::get(std::num::NonZeroUsize::new(1)).map_err(|e| e.to_string())?;
-        let (t_copy, t_add) = copy_and(cfg, &one, x, &mut out, hotloop::Backend::Serial)?;
+        let with = pick(NUMPY_ADD);
+        let (t_copy, t_add, t_peers) = copy_and(
+            cfg,
+            &one,
+            x,
+            &mut out,
+            hotloop::Backend::Serial,
+            (peers, &with),
+        )?;
+        for (p, t) in with.iter().zip(t_peers) {
+            rows.extend(peers.row(p, &workload, t));
+        }
         rows.push(row(
             ADD_SERIAL_STREAMING,
             "vectorized, streaming stores",
@@ -177,7 +215,11 @@ fn rows(cfg: &Config, x: &Array3<f64>, progress: &mut dyn FnMut(&str)) -> Result
         let backend = cfg.parallel()?;
         let pool = Pool::get(cfg.threads.and_then(std::num::NonZeroUsize::new))
             .map_err(|e| e.to_string())?;
-        let (t_copy, t_add) = copy_and(cfg, &pool, x, &mut out, backend)?;
+        let with = pick(NUMBA_PRANGE);
+        let (t_copy, t_add, t_peers) = copy_and(cfg, &pool, x, &mut out, backend, (peers, &with))?;
+        for (p, t) in with.iter().zip(t_peers) {
+            rows.extend(peers.row(p, &workload, t));
+        }
         rows.push(row(
             ADD_PARALLEL,
             "rayon",
@@ -394,30 +436,37 @@ struct Checked {
     check: Check,
 }
 
-/// A STREAM-style copy over `pool` and `add_scalar_into(backend, x, 2)`
-/// timed in alternation, so their ratio holds even when the machine's
-/// memory bandwidth drifts during the run; each checked once more after.
+/// A STREAM-style copy over `pool`, `add_scalar_into(backend, x, 2)` and
+/// the Python peers `with` timed in rounds, so their ratios hold even when
+/// the machine's memory bandwidth drifts during the run; the copy and the
+/// add each checked once more after. Returns the peers' timings too.
 fn copy_and(
     cfg: &Config,
     pool: &Pool,
     x: &Array3<f64>,
     out: &mut Array3<f64>,
     backend: hotloop::Backend,
-) -> Result<(Checked, Checked), String> {
+    (peers, with): (&Peers, &[crate::peers::Peer]),
+) -> Result<(Checked, Checked, Vec<Timings>), String> {
     let src = x.as_slice().expect("standard layout");
     let out_cell = std::cell::RefCell::new(&mut *out);
-    let (t_copy, t_add) = crate::measure::time_pair(
-        cfg.plan,
-        || {
-            let mut o = out_cell.borrow_mut();
-            copy_streaming(pool, src, o.as_slice_mut().expect("standard layout"));
-            Ok(())
-        },
-        || {
-            let mut o = out_cell.borrow_mut();
-            hotloop::add_scalar_into(backend, x, 2.0, *o).map_err(|e| e.to_string())
-        },
-    )?;
+    let mut rounds = Rounds::new();
+    rounds.clocked(|| {
+        let mut o = out_cell.borrow_mut();
+        copy_streaming(pool, src, o.as_slice_mut().expect("standard layout"));
+        Ok(())
+    });
+    rounds.clocked(|| {
+        let mut o = out_cell.borrow_mut();
+        hotloop::add_scalar_into(backend, x, 2.0, *o).map_err(|e| e.to_string())
+    });
+    peers.add_to(with, &mut rounds);
+    let mut timings = rounds.run(cfg.plan)?.into_iter();
+    let (t_copy, t_add) = (
+        timings.next().unwrap_or_default(),
+        timings.next().unwrap_or_default(),
+    );
+    let t_peers: Vec<Timings> = timings.collect();
     copy_streaming(pool, src, out.as_slice_mut().expect("standard layout"));
     let copy_check = if out.as_slice().unwrap() == src {
         Check::Passed
@@ -436,6 +485,7 @@ fn copy_and(
             timings: t_add,
             check: add_check,
         },
+        t_peers,
     ))
 }
 
@@ -477,7 +527,7 @@ fn targets(rows: &[Row]) -> Vec<Target> {
         );
     }
     if let Some(add) = find(rows, ADD_PARALLEL)
-        && let Some(numba) = python(rows, &add.workload, "numba prange")
+        && let Some(numba) = python(rows, &add.workload, NUMBA_PRANGE)
     {
         out.push(
             Target::new(
@@ -493,7 +543,7 @@ fn targets(rows: &[Row]) -> Vec<Target> {
         );
     }
     if let Some(add) = find(rows, ADD_SERIAL_STREAMING)
-        && let Some(numpy) = python(rows, &add.workload, "numpy add(out=)")
+        && let Some(numpy) = python(rows, &add.workload, NUMPY_ADD)
     {
         out.push(
             Target::new(

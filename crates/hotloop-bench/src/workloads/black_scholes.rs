@@ -184,6 +184,7 @@ impl Workload for BlackScholesWorkload {
             gpu: false,
             simulator: false,
             rounds: true,
+            script_too: false,
         }
     }
 

@@ -57,6 +57,7 @@ impl Workload for Gufunc {
             gpu: false,
             simulator: false,
             rounds: true,
+            script_too: false,
         }
     }
 

@@ -172,6 +172,7 @@ impl Workload for Launch {
             gpu: true,
             simulator: false,
             rounds: false,
+            script_too: false,
         }
     }
 

@@ -121,6 +121,7 @@ impl Workload for LennardJones {
             gpu: false,
             simulator: false,
             rounds: true,
+            script_too: false,
         }
     }
 

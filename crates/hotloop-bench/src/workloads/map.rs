@@ -45,6 +45,7 @@ impl Workload for Map {
             gpu: false,
             simulator: false,
             rounds: true,
+            script_too: false,
         }
     }
 

@@ -121,6 +121,7 @@ impl Workload for Matmul {
             gpu: false,
             simulator: false,
             rounds: true,
+            script_too: false,
         }
     }
 

@@ -152,6 +152,10 @@ pub struct PythonPeers {
     /// [`Peers`] it is given, rather than `blog_bench.py`'s, run after all
     /// the hotloop rows.
     pub rounds: bool,
+    /// Whether `blog_bench.py` measures rows of it as well when `rounds`:
+    /// those that cannot run in rounds (a pure-Python loop extrapolated
+    /// from a slab, calls of seconds).
+    pub script_too: bool,
 }
 
 /// The workloads `cfg` selects, in [`all`]'s order.

@@ -97,6 +97,7 @@ impl Workload for Pi {
             gpu: true,
             simulator: false,
             rounds: false,
+            script_too: false,
         }
     }
 

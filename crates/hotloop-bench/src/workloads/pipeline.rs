@@ -145,6 +145,7 @@ impl Workload for Pipeline {
             gpu: true,
             simulator: false,
             rounds: false,
+            script_too: false,
         }
     }
 

@@ -74,6 +74,7 @@ impl Workload for Reduce {
             gpu: false,
             simulator: false,
             rounds: true,
+            script_too: false,
         }
     }
 

@@ -43,6 +43,7 @@ impl Workload for Stencil {
             gpu: false,
             simulator: false,
             rounds: true,
+            script_too: false,
         }
     }
 

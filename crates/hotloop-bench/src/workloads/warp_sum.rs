@@ -187,6 +187,7 @@ impl Workload for WarpSum {
             gpu: false,
             simulator: true,
             rounds: false,
+            script_too: false,
         }
     }
 

@@ -123,6 +123,7 @@ impl Workload for Waveform {
             gpu: false,
             simulator: false,
             rounds: true,
+            script_too: false,
         }
     }
 
