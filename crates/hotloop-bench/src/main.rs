@@ -5,6 +5,7 @@ mod chart;
 mod config;
 mod gpu;
 mod inputs;
+mod interpreter;
 mod machine;
 mod measure;
 mod mpi;

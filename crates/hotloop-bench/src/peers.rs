@@ -72,7 +72,7 @@ impl Peers {
     /// threads (all by default), and reads its versions.
     pub fn start(python: &Path, threads: Option<usize>) -> Result<Peers, String> {
         let mut cmd = Command::new(python);
-        cmd.arg(crate::python::script("peers.py"));
+        cmd.arg(crate::interpreter::script("peers.py"));
         if let Some(t) = threads {
             cmd.args(["--threads", &t.to_string()]);
         }
@@ -82,7 +82,7 @@ impl Peers {
         let mut child = cmd
             .spawn()
             .map_err(|e| format!("starting python/peers.py: {e}"))?;
-        crate::python::relay_stderr(&mut child);
+        crate::interpreter::relay_stderr(&mut child);
         let (stdin, stdout) = (child.stdin.take(), child.stdout.take());
         let mut worker = Worker {
             stdin: stdin.expect("piped"),
@@ -91,7 +91,7 @@ impl Peers {
         };
         let meta = worker.read().map_err(|e| format!("python/peers.py: {e}"))?;
         Ok(Peers {
-            backend: crate::python::backend_name(&meta),
+            backend: crate::interpreter::backend_name(&meta),
             worker: RefCell::new(Some(worker)),
             failure: RefCell::new(None),
         })
@@ -185,7 +185,7 @@ impl Peers {
             }
             (n, _) => n.clone(),
         };
-        Some(crate::python::row(crate::python::PythonRow {
+        Some(crate::interpreter::row(crate::interpreter::PythonRow {
             backend: &self.backend,
             workload,
             form: &peer.form,
@@ -259,7 +259,7 @@ mod tests {
         };
         let meta = worker.read().unwrap();
         Peers {
-            backend: crate::python::backend_name(&meta),
+            backend: crate::interpreter::backend_name(&meta),
             worker: RefCell::new(Some(worker)),
             failure: RefCell::new(None),
         }

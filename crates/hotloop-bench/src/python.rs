@@ -15,35 +15,18 @@
 
 use crate::config::Config;
 use crate::measure::Timings;
-use crate::row::{Check, Row, row_id};
+use crate::row::{Check, Row};
 use crate::workloads::PythonPeers;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-
-fn workspace_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize().unwrap_or(root)
-}
 
 /// Environment variable naming the interpreter for the Python rows (the
 /// GPU kit sets it to the machine's `python3`).
 pub const PYTHON_ENV: &str = "HOTLOOP_PYTHON";
 
-/// A script of `python/`: beside the binary (`bin/../python/`, as the GPU
-/// kit lays it out) if there, else in the workspace it was built from.
-pub fn script(name: &str) -> PathBuf {
-    let beside = std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.join("python").join(name)));
-    match beside {
-        Some(p) if p.is_file() => p,
-        _ => workspace_root().join("python").join(name),
-    }
-}
-
 /// Where `--setup-python` puts its virtual environment.
 pub fn venv_dir() -> PathBuf {
-    workspace_root().join("target/hotloop-bench/python-venv")
+    crate::interpreter::workspace_root().join("target/hotloop-bench/python-venv")
 }
 
 fn venv_python() -> PathBuf {
@@ -235,7 +218,7 @@ pub fn setup() -> Result<(), String> {
             "--disable-pip-version-check",
             "-r",
         ])
-        .arg(workspace_root().join("python/requirements.txt")))
+        .arg(crate::interpreter::workspace_root().join("python/requirements.txt")))
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {
@@ -275,7 +258,7 @@ fn run_script(cmd: Command, name: &str) -> Result<Vec<Row>, String> {
 fn script_output(mut cmd: Command, name: &str) -> Result<Vec<u8>, String> {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| format!("running {name}: {e}"))?;
-    let relay = relay_stderr(&mut child);
+    let relay = crate::interpreter::relay_stderr(&mut child);
     let out = child
         .wait_with_output()
         .map_err(|e| format!("running {name}: {e}"))?;
@@ -288,22 +271,6 @@ fn script_output(mut cmd: Command, name: &str) -> Result<Vec<u8>, String> {
     Ok(out.stdout)
 }
 
-/// Passes a script's stderr (its progress lines), line by line, through
-/// [`crate::progress::note`], above the progress bar, from a thread of
-/// its own (`None` if its stderr is not piped).
-pub fn relay_stderr(child: &mut std::process::Child) -> Option<std::thread::JoinHandle<()>> {
-    use std::io::BufRead as _;
-    let stderr = child.stderr.take()?;
-    Some(std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            crate::progress::note(&line);
-        }
-    }))
-}
-
 /// `python/gpu_bench.py`: the blog's GPU code.
 fn gpu_rows(
     cfg: &Config,
@@ -313,7 +280,8 @@ fn gpu_rows(
     let wl = script_workloads(cfg, Script::Gpu);
     progress("python: numba.cuda and cupy rows");
     let mut cmd = Command::new(python);
-    cmd.arg(script("gpu_bench.py")).arg("--shape");
+    cmd.arg(crate::interpreter::script("gpu_bench.py"))
+        .arg("--shape");
     cmd.args(cfg.shape.map(|d| d.to_string()));
     cmd.arg("--samples")
         .args(cfg.samples.iter().map(u64::to_string));
@@ -336,7 +304,8 @@ fn cpu_rows(
 ) -> Result<Vec<Row>, String> {
     progress("python: numpy and numba rows");
     let mut cmd = Command::new(python);
-    cmd.arg(script("blog_bench.py")).arg("--shape");
+    cmd.arg(crate::interpreter::script("blog_bench.py"))
+        .arg("--shape");
     for d in cfg.shape {
         cmd.arg(d.to_string());
     }
@@ -367,7 +336,7 @@ pub fn sweep_points(
     max_bytes: u64,
 ) -> Result<Vec<crate::sweep::Point>, String> {
     let mut cmd = Command::new(python);
-    cmd.arg(script("blog_bench.py")).args([
+    cmd.arg(crate::interpreter::script("blog_bench.py")).args([
         "--workloads",
         "sweep",
         "--sweep-max",
@@ -403,7 +372,7 @@ pub fn parse(stdout: &str) -> Result<Vec<Row>, String> {
         let v: serde_json::Value = serde_json::from_str(line)
             .map_err(|e| format!("bad line from blog_bench.py: {e}: {line}"))?;
         if v["meta"].as_bool() == Some(true) {
-            backend = backend_name(&v);
+            backend = crate::interpreter::backend_name(&v);
             continue;
         }
         if let Some(why) = v["skipped"].as_str() {
@@ -430,7 +399,7 @@ pub fn parse(stdout: &str) -> Result<Vec<Row>, String> {
             other => Check::Failed(format!("the Python row's own check said {other:?}")),
         };
         let (workload, form) = (str_field("workload")?, str_field("form")?);
-        let mut r = row(PythonRow {
+        let mut r = crate::interpreter::row(crate::interpreter::PythonRow {
             backend: &backend,
             workload: &workload,
             form: &form,
@@ -448,54 +417,6 @@ pub fn parse(stdout: &str) -> Result<Vec<Row>, String> {
         rows.push(r);
     }
     Ok(rows)
-}
-
-/// The Python rows' backend, from a script's first line: the interpreter,
-/// Numba's version, and its threads or its GPU.
-pub fn backend_name(meta: &serde_json::Value) -> String {
-    match (
-        meta["python"].as_str(),
-        meta["numba"].as_str(),
-        meta["threads"].as_u64(),
-        meta["device"].as_str(),
-    ) {
-        (Some(p), Some(n), _, Some(d)) => format!("python {p}, numba {n} on {d}"),
-        (Some(p), Some(n), Some(t), _) => format!("python {p}, numba {n} ({t} threads)"),
-        (Some(p), ..) => format!("python {p}"),
-        _ => "python".into(),
-    }
-}
-
-/// What a Python row says, from a script's line or the worker's peer.
-pub struct PythonRow<'a> {
-    pub backend: &'a str,
-    pub workload: &'a str,
-    pub form: &'a str,
-    pub timings: Timings,
-    pub bytes: Option<u64>,
-    pub samples: Option<u64>,
-    pub check: Check,
-    pub compile_s: Option<f64>,
-    pub note: Option<String>,
-}
-
-/// A Python row, its id `python/<workload>/<backend>/<form>` (what
-/// [`crate::targets::python`] finds it by).
-pub fn row(r: PythonRow) -> Row {
-    Row {
-        id: row_id(&["python", r.workload, r.backend, r.form]),
-        workload: r.workload.into(),
-        backend: r.backend.into(),
-        form: r.form.into(),
-        timings: r.timings,
-        bytes: r.bytes,
-        samples: r.samples,
-        baseline: false,
-        check: r.check,
-        compile_s: r.compile_s,
-        gpu: None,
-        note: r.note,
-    }
 }
 
 /// A GPU row's breakdown, from the script's `gpu` object (seconds).
