@@ -430,7 +430,7 @@ pub fn stencil_cell<T: Num, K: Stencil3<T>>(
 /// through [`stencil_cell`], interior cells through a fast path without
 /// bounds checks that vectorizes along `z`. Stops at the first
 /// [`ReachError`] (the cells before it written).
-#[inline]
+#[inline(always)]
 pub fn stencil_segment<T: Num, K: Stencil3<T>>(
     kernel: &K,
     input: &[T],
@@ -483,7 +483,7 @@ pub fn stencil_segment<T: Num, K: Stencil3<T>>(
 /// `out`: one CPU task's share, or one block of a streaming store. Any
 /// split of the cells gives the same bits. Stops at the first
 /// [`ReachError`].
-#[inline]
+#[inline(always)]
 pub fn stencil_range<T: Num, K: Stencil3<T>>(
     kernel: &K,
     input: &[T],

@@ -3,13 +3,16 @@
 //! over the pool. Large outputs are written with streaming stores
 //! ([`write_with`]), as the element-wise kernels' are: a stencil's output
 //! is not read again while it runs, and skipping the write-allocate read
-//! saves a third of its memory traffic.
+//! saves a third of its memory traffic. The cells are computed with the
+//! widest vectors the CPU has ([`with_widest`]), the input a block ahead
+//! prefetched (`blocks`).
 //!
 //! Each output cell is computed by the same arithmetic whichever task (or
 //! streaming block) owns it, the interior fast path changing only how
 //! values are fetched, so the parallel form is bit-identical to the serial
 //! one in every boundary mode.
 
+use crate::simd::with_widest;
 use crate::store::{StoreMode, write_with};
 use hotloop_core::Num;
 use hotloop_core::index::Shape3;
@@ -18,6 +21,65 @@ use hotloop_core::stencil::{Boundary, ReachError, Stencil3, stencil_range};
 /// Output elements per parallel task (rounded to whole rows): about 256 KiB
 /// of f64, so a task's input rows stay in L2 while it runs.
 pub const STENCIL_TASK_ELEMS: usize = 1 << 15;
+
+/// Bytes of output per prefetched block: the input lines a block of this
+/// many cells reads first from memory are requested while the block
+/// before it is computed.
+const PREFETCH_BLOCK_BYTES: usize = 4096;
+
+/// Output cells `at .. at + out.len()` (row-major) of `kernel(input)`, in
+/// blocks of [`PREFETCH_BLOCK_BYTES`]; before each, the lines of the next
+/// block's furthest forward reach (the plane ahead, in a 3-D stencil) are
+/// prefetched into L1. Without it a stencil ran at half the copy's
+/// bandwidth on one thread: its loads from memory queue behind the loads
+/// it serves from L2, so the hardware prefetcher does not run far enough
+/// ahead.
+#[inline(always)]
+fn blocks<T: Num, K: Stencil3<T>>(
+    kernel: &K,
+    input: &[T],
+    shape: Shape3,
+    boundary: Boundary<T>,
+    at: usize,
+    out: &mut [T],
+) -> Result<(), ReachError> {
+    let block = PREFETCH_BLOCK_BYTES / size_of::<T>().max(1);
+    let [hx, hy, hz] = K::NEIGHBOURHOOD.map(|(_, hi)| hi.max(0) as usize);
+    let reach = (hx * shape.ny + hy) * shape.nz + hz;
+    let mut start = 0;
+    while start < out.len() {
+        let end = (start + block).min(out.len());
+        prefetch(input, at + end + reach, at + end + reach + block);
+        stencil_range(
+            kernel,
+            input,
+            shape,
+            boundary,
+            at + start,
+            &mut out[start..end],
+        )?;
+        start = end;
+    }
+    Ok(())
+}
+
+/// Asks for the lines of `input[lo..hi]` (clipped to it) in L1.
+#[inline(always)]
+fn prefetch<T>(input: &[T], lo: usize, hi: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let per_line = (64 / size_of::<T>().max(1)).max(1);
+        let mut i = lo;
+        while i < hi.min(input.len()) {
+            // SAFETY: `i < input.len()`; a prefetch never faults anyway.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(input.as_ptr().add(i).cast()) };
+            i += per_line;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (input, lo, hi);
+}
 
 /// One thread: every row of `out` (`shape`'s element count, like `input`).
 pub mod serial {
@@ -50,11 +112,21 @@ pub mod serial {
         store: StoreMode,
     ) -> Result<(), ReachError> {
         let mut result = Ok(());
-        write_with(store.streams(size_of_val(out)), out, |at, dst| {
-            if result.is_ok() {
-                result = stencil_range(kernel, input, shape, boundary, first + at, dst);
-            }
-        });
+        with_widest(
+            #[inline(always)]
+            || {
+                write_with(
+                    store.streams(size_of_val(out)),
+                    out,
+                    #[inline(always)]
+                    |at, dst| {
+                        if result.is_ok() {
+                            result = blocks(kernel, input, shape, boundary, first + at, dst);
+                        }
+                    },
+                )
+            },
+        );
         result
     }
 }
@@ -101,12 +173,22 @@ pub mod parallel {
         pool.install(|| {
             out.par_chunks_mut(task).enumerate().try_for_each(|(t, o)| {
                 let mut result = Ok(());
-                write_with(streams, o, |at, dst| {
-                    if result.is_ok() {
-                        let at = first + t * task + at;
-                        result = stencil_range(kernel, input, shape, boundary, at, dst);
-                    }
-                });
+                with_widest(
+                    #[inline(always)]
+                    || {
+                        write_with(
+                            streams,
+                            o,
+                            #[inline(always)]
+                            |at, dst| {
+                                if result.is_ok() {
+                                    let at = first + t * task + at;
+                                    result = blocks(kernel, input, shape, boundary, at, dst);
+                                }
+                            },
+                        )
+                    },
+                );
                 result
             })
         })

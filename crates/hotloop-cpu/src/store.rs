@@ -276,41 +276,53 @@ mod lines {
     }
 }
 
-/// Writes `out` with streaming stores, its values computed block by block
-/// into an L1 scratch buffer by `fill(start, block)` (called on
-/// consecutive ranges covering `out` in order: `block` is
-/// `out[start..start + block.len()]`'s values). For kernels that produce
-/// runs of values (stencils); per-element maps use [`map_streaming`].
-pub fn write_streaming<T: Num>(out: &mut [T], mut fill: impl FnMut(usize, &mut [T])) {
-    #[cfg(target_arch = "x86_64")]
-    {
+/// `fill(0, out)`, or with `streams`, `out` written with streaming stores:
+/// its values computed block by block into an L1 scratch buffer by
+/// `fill(start, block)`, called on consecutive ranges covering `out` in
+/// order (`block` is `out[start..start + block.len()]`'s values). For
+/// kernels that produce runs of values (stencils, maps over a
+/// `hotloop-core` range body); per-element maps use [`map_streaming`].
+#[inline(always)]
+pub fn write_with<T: Num>(streams: bool, out: &mut [T], mut fill: impl FnMut(usize, &mut [T])) {
+    let n = out.len();
+    // Streamed: whole lines between the first line boundary and the last.
+    let (head, body_end) = if streams && cfg!(target_arch = "x86_64") {
         let per_line = LINE / size_of::<T>();
-        let head = out.as_ptr().align_offset(LINE).min(out.len());
-        fill(0, &mut out[..head]);
-        let body = (out.len() - head) / per_line * per_line;
-        let mut scratch = [T::ZERO; SCRATCH_ELEMS];
-        let mut start = head;
-        for o in out[head..head + body].chunks_mut(SCRATCH_ELEMS) {
-            let tmp = &mut scratch[..o.len()];
-            fill(start, tmp);
-            start += o.len();
-            lines::copy_lines_widest(tmp, o);
+        let head = out.as_ptr().align_offset(LINE).min(n);
+        (head, head + (n - head) / per_line * per_line)
+    } else {
+        (n, n)
+    };
+    let mut scratch = [T::ZERO; SCRATCH_ELEMS];
+    let mut start = 0;
+    // One call of `fill` (the head, each block, the tail), so that the
+    // compiler inlines it into a caller compiled for wider vectors
+    // ([`crate::simd::with_widest`]).
+    while start < n {
+        let streamed = start >= head && start < body_end;
+        let end = if start < head {
+            head
+        } else if streamed {
+            body_end.min(start + SCRATCH_ELEMS)
+        } else {
+            n
+        };
+        let dst = if streamed {
+            &mut scratch[..end - start]
+        } else {
+            &mut out[start..end]
+        };
+        fill(start, dst);
+        #[cfg(target_arch = "x86_64")]
+        if streamed {
+            lines::copy_lines_widest(&scratch[..end - start], &mut out[start..end]);
         }
-        fill(head + body, &mut out[head + body..]);
+        start = end;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if body_end > head {
         // SAFETY: SSE2 (x86-64 baseline).
         unsafe { core::arch::x86_64::_mm_sfence() };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    fill(0, out);
-}
-
-/// `fill(0, out)`, through [`write_streaming`] when `streams`.
-#[inline]
-pub fn write_with<T: Num>(streams: bool, out: &mut [T], mut fill: impl FnMut(usize, &mut [T])) {
-    if streams {
-        write_streaming(out, fill);
-    } else {
-        fill(0, out);
     }
 }
 
@@ -369,12 +381,12 @@ mod tests {
     }
 
     #[test]
-    fn write_streaming_covers_every_element_once_in_order() {
-        for offset in 0..9 {
+    fn write_with_covers_every_element_once_in_order() {
+        for (offset, streams) in (0..9).flat_map(|o| [(o, true), (o, false)]) {
             for len in [0usize, 1, 7, 8, 9, 511, 512, 513, 1500] {
                 let mut out = vec![-1.0f32; len + offset];
                 let mut next = 0;
-                write_streaming(&mut out[offset..], |start, dst| {
+                write_with(streams, &mut out[offset..], |start, dst| {
                     assert_eq!(start, next, "ranges are consecutive");
                     next += dst.len();
                     for (k, d) in dst.iter_mut().enumerate() {
@@ -432,7 +444,7 @@ mod tests {
             }
         }
         let mut out = vec![0u8; 3000];
-        write_streaming(&mut out[5..], |start, dst| {
+        write_with(true, &mut out[5..], |start, dst| {
             for (k, d) in dst.iter_mut().enumerate() {
                 *d = (start + k) as u8;
             }

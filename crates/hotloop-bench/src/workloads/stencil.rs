@@ -1,21 +1,26 @@
 //! `@stencil`: the 3-D 7-point Laplacian and the 2-D 5-point Jacobi step,
 //! zero border (Numba's default), on every selected backend. A backend that
 //! does not run a capability is skipped with its reason, not counted as
-//! wrong.
+//! wrong. On the CPU a STREAM-style copy of the grid's bytes runs in the
+//! same rounds: a stencil reads its input and writes its output once, as
+//! the copy does, so the copy is its limit.
 
 use super::common::{
     check_close, cpu_and_others, cpu_backend_count, facade_backends, new_row, time_or_skip,
 };
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
-use crate::inputs::pattern;
+use crate::inputs::{input, output};
 use crate::measure::{Rounds, Timings};
 use crate::peers::Peers;
-use crate::row::{Row, row_id};
-use crate::targets::{Target, find, median, over_fastest_peer};
+use crate::row::{Check, Row, row_id};
+use crate::targets::{Target, arrays_too_small, find, median, over_fastest_peer};
 use hotloop::{Backend, Boundary, Jacobi5, Laplacian7, stencil2_into, stencil3_into};
+use hotloop_cpu::parallel::copy_streaming;
+use hotloop_cpu::pool::Pool;
 use ndarray::{Array2, Array3};
 use std::cell::RefCell;
+use std::num::NonZeroUsize;
 
 /// The stencil workload (`--workload stencil`).
 pub struct Stencil;
@@ -29,11 +34,12 @@ impl Workload for Stencil {
         Data::OwnArrays
     }
 
-    /// Each grid, its reference and its output; the Python peers' as
-    /// many, and a temporary as large while they build their reference.
+    /// Each grid, its reference and its output, and the copy's output;
+    /// the Python peers' as many, and a temporary as large while they
+    /// build their reference.
     fn memory(&self, cfg: &Config, python: bool) -> Result<u64, String> {
         let (n3, n2) = sides(cfg);
-        let arrays = if python { 7 } else { 3 };
+        let arrays = if python { 8 } else { 4 };
         Ok(arrays * 8 * (n3.pow(3) + n2.pow(2)) as u64)
     }
 
@@ -67,10 +73,26 @@ impl Workload for Stencil {
 
     /// Each stencil's parallel speedup over serial; its serial row at
     /// least as fast as Numba's `@stencil` under `@njit`, its parallel row
-    /// as the fastest of Numba's forms.
+    /// as the fastest of Numba's forms and at least
+    /// [`SHARE_OF_COPY`] of the copy's bandwidth on as many threads.
     fn targets(&self, rows: &[Row]) -> Vec<Target> {
         let mut out = Vec::new();
         for (kind, _) in STENCILS {
+            if let (Some(r), Some(copy)) = (
+                find(rows, &row_id(&[kind, "parallel", ZERO_BORDER])),
+                find(rows, &row_id(&[COPY, "parallel", GRID])),
+            ) && let (Some(bw), Some(limit)) = (r.gb_per_s(), copy.gb_per_s())
+            {
+                out.push(
+                    Target::new(
+                        format!("parallel {} / stream copy bandwidth", r.workload),
+                        bw / limit,
+                        SHARE_OF_COPY,
+                        false,
+                    )
+                    .unless_too_small(arrays_too_small(r)),
+                );
+            }
             for (backend, forms) in [
                 ("serial", &NUMBA_FORMS[..1]),
                 ("parallel", &NUMBA_FORMS[..]),
@@ -105,6 +127,14 @@ const LAPLACIAN: &str = "stencil_laplacian7";
 const JACOBI: &str = "stencil_jacobi5";
 /// The key of the zero-border rows.
 const ZERO_BORDER: &str = "zero_border";
+/// The copy rows' ids: `stream_copy/<backend>/stencil_grid`.
+const COPY: &str = "stream_copy";
+/// The key of the copy rows.
+const GRID: &str = "stencil_grid";
+/// The share of the copy's bandwidth a parallel stencil must reach: the
+/// rest is the loads it serves from the cache (its neighbours) beside the
+/// copy's one stream.
+const SHARE_OF_COPY: f64 = 0.8;
 /// Both stencils: their row kinds and their keys in `python/peers.py`.
 const STENCILS: [(&str, &str); 2] = [(LAPLACIAN, "laplacian7"), (JACOBI, "jacobi5")];
 /// Numba's forms of each stencil there, serial then parallel.
@@ -161,12 +191,15 @@ fn reference_jacobi(x: &Array2<f64>) -> Array2<f64> {
 /// Numba's `@stencil` peers.
 fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String> {
     let (n3, n2) = sides(cfg);
-    let x3 = Array3::from_shape_fn((n3, n3, n3), |(i, j, k)| pattern(i * 7919 + j * 31 + k));
-    let x2 = Array2::from_shape_fn((n2, n2), |(j, k)| pattern(j * 131 + k));
+    // Allocated as NumPy's arrays are (on huge pages where the system
+    // allows), as the peers' are.
+    let x3 = input([n3; 3])?;
+    let plane = |a: Array3<f64>| a.into_shape_with_order((n2, n2)).map_err(|e| e.to_string());
+    let x2 = plane(input([1, n2, n2])?)?;
     let want3 = reference_laplacian(&x3);
     let want2 = reference_jacobi(&x2);
-    let out3 = RefCell::new(Array3::<f64>::from_elem(x3.dim(), 1.0));
-    let out2 = RefCell::new(Array2::<f64>::from_elem(x2.dim(), 1.0));
+    let out3 = RefCell::new(output([n3; 3], 1.0)?);
+    let out2 = RefCell::new(plane(output([1, n2, n2], 1.0)?)?);
     let workloads = [
         format!("stencil laplacian7 f64 {n3}^3"),
         format!("stencil jacobi5 f64 {n2}^2"),
@@ -227,11 +260,29 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
                 " with Numba's @stencil"
             }
         ));
+        let copied = RefCell::new(output([n3; 3], 1.0)?);
+        let src = x3.as_slice().expect("standard layout");
+        let mut pools = Vec::new();
+        for &backend in &cpu {
+            let threads = match backend {
+                Backend::Serial => NonZeroUsize::new(1),
+                _ => cfg.threads.and_then(NonZeroUsize::new),
+            };
+            pools.push(Pool::get(threads).map_err(|e| e.to_string())?);
+        }
         let mut rounds = Rounds::new();
         let mut at = Vec::new();
-        for &backend in &cpu {
+        for (&backend, pool) in cpu.iter().zip(&pools) {
             let run = &run;
-            at.push([0, 1].map(|k| rounds.clocked(move || run(k, backend))));
+            let copy = rounds.clocked(|| {
+                let mut dst = copied.borrow_mut();
+                copy_streaming(pool, src, dst.as_slice_mut().expect("standard layout"));
+                Ok(())
+            });
+            at.push((
+                copy,
+                [0, 1].map(|k| rounds.clocked(move || run(k, backend))),
+            ));
         }
         let peer_at = peers.add_to(&peer_list, &mut rounds);
         let timings = rounds
@@ -244,8 +295,31 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
         }
         peers.release();
         for (s, &backend) in cpu.iter().enumerate() {
+            let (copy, stencils) = at[s];
+            copied.borrow_mut().fill(1.0);
+            copy_streaming(&pools[s], src, copied.borrow_mut().as_slice_mut().unwrap());
+            let mut r = new_row(
+                COPY,
+                GRID,
+                &format!("stencils' limit: stream copy f64 {n3}^3"),
+                backend,
+                &format!("stream copy, {}", hotloop_cpu::store::streaming_stores()),
+                timings[copy].clone(),
+            );
+            r.check = if copied.borrow().as_slice() == Some(src) {
+                Check::Passed
+            } else {
+                Check::Failed("copy differs from its source".into())
+            };
+            r.bytes = Some(2 * size_of_val(src) as u64);
+            r.note = Some(
+                "the Laplacian's grid copied with streaming stores, in the stencils' rounds: \
+                 their bandwidth limit"
+                    .into(),
+            );
+            rows.push(r);
             for k in 0..2 {
-                rows.push(finish(k, backend, timings[at[s][k]].clone())?);
+                rows.push(finish(k, backend, timings[stencils[k]].clone())?);
             }
         }
     }
@@ -258,4 +332,58 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
         }
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::row::Check;
+
+    fn row(id: &str, workload: &str, secs: f64, bytes: u64) -> Row {
+        let timings = Timings {
+            first_call_s: None,
+            repeats_s: vec![secs],
+        };
+        let mut r = Row::new(id.into(), workload, "parallel", "form", timings);
+        r.bytes = Some(bytes);
+        r.check = Check::Passed;
+        r
+    }
+
+    #[test]
+    fn the_parallel_stencils_share_of_the_copy_is_of_bandwidth() {
+        let big = 2 * (256u64 << 20);
+        let rows = vec![
+            row(&row_id(&[COPY, "parallel", GRID]), "copy", 1.0, big),
+            // Same bytes in 1.2x the copy's time: 0.83 of its bandwidth.
+            row(
+                &row_id(&[LAPLACIAN, "parallel", ZERO_BORDER]),
+                "lap",
+                1.2,
+                big,
+            ),
+            // Half the bytes in the copy's time: 0.5.
+            row(
+                &row_id(&[JACOBI, "parallel", ZERO_BORDER]),
+                "jac",
+                1.0,
+                big / 2,
+            ),
+        ];
+        let t = Stencil.targets(&rows);
+        let share = |w: &str| {
+            t.iter()
+                .find(|t| t.name == format!("parallel {w} / stream copy bandwidth"))
+                .unwrap()
+        };
+        assert!((share("lap").measured - 1.0 / 1.2).abs() < 1e-12 && share("lap").met);
+        assert!((share("jac").measured - 0.5).abs() < 1e-12 && !share("jac").met);
+        // Without the copy in the run, no share is claimed.
+        assert!(
+            Stencil
+                .targets(&rows[1..])
+                .iter()
+                .all(|t| !t.name.contains("copy"))
+        );
+    }
 }
