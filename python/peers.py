@@ -224,16 +224,10 @@ def jacobi5(a):
 
 
 def stencil_set(n3, n2):
-    """The suite's two grids (stencil.rs): cell (i, j, k) of the cube is
-    pattern(i * 7919 + j * 31 + k), cell (j, k) of the square
-    pattern(j * 131 + k); zero border, Numba's default."""
-    def pat(i):
-        return (i % 4099) * 0.25 - 512.0
-
-    i, j, k = np.ogrid[:n3, :n3, :n3]
-    x3 = pat(i * 7919 + j * 31 + k).astype(np.float64)
-    j2, k2 = np.ogrid[:n2, :n2]
-    x2 = pat(j2 * 131 + k2).astype(np.float64)
+    """The suite's two grids (stencil.rs): each cell the suite's pattern of
+    its row-major index, as in inputs.rs; zero border, Numba's default."""
+    x3 = pattern(n3 ** 3).reshape(n3, n3, n3)
+    x2 = pattern(n2 * n2).reshape(n2, n2)
     # Numba's stencil leaves the border of an `out=` array as it was: it
     # starts at zero, the border the suite's rows write.
     out3, out2 = np.zeros_like(x3), np.zeros_like(x2)

@@ -143,10 +143,23 @@ const NUMBA_FORMS: [&str; 2] = [
     "numba @stencil, @njit(parallel=True)",
 ];
 
-/// The 3-D grid's side and the 2-D grid's: beyond the last-level cache by
-/// default, never more cells than `--size`.
+/// The 3-D grid's side and the 2-D grid's: by default each grid at least
+/// twice the largest cache (256^3 and 4096^2 where it is under 64 MiB),
+/// never more cells than `--size`. A grid that fits the cache is read from
+/// it on the calls after a copy of it: 128 MiB grids on a VM reporting a
+/// 480 MiB L3 ran the Laplacian in 11.5 ms or 17.5 ms by what the call
+/// before had left there.
 fn sides(cfg: &Config) -> (usize, usize) {
-    let (n3, n2) = if cfg.quick { (128, 2048) } else { (256, 4096) };
+    let (n3, n2) = if cfg.quick {
+        (128, 2048)
+    } else {
+        let cache = crate::sweep::caches().into_iter().map(|(_, b)| b).max();
+        let cells = (2 * cache.unwrap_or(0) / 8) as f64;
+        (
+            (cells.cbrt() as usize).next_multiple_of(64).max(256),
+            (cells.sqrt() as usize).next_multiple_of(256).max(4096),
+        )
+    };
     let len = cfg.shape.iter().product::<usize>().max(1) as f64;
     let n3 = n3.min(len.cbrt() as usize).max(1);
     let n2 = n2.min(len.sqrt() as usize).max(1);
