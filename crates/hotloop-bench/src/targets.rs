@@ -253,12 +253,18 @@ mod tests {
             ),
         ];
         let t = evaluate(&rows);
-        assert_eq!(t.len(), 4);
+        assert_eq!(t.len(), 5);
         assert!((t[0].measured - 0.9).abs() < 1e-12 && t[0].met);
-        assert!((t[1].measured - 2e9).abs() < 1.0 && t[1].met);
-        assert!((t[2].measured - 1.2).abs() < 1e-12 && !t[2].met);
-        assert!((t[3].measured - 2.0).abs() < 1e-12 && t[3].met);
-        assert!(t[2].line().starts_with("MISSED"));
+        // One call: no spread.
+        assert!(
+            t[1].name
+                .starts_with("parallel add_scalar median / its fastest call")
+        );
+        assert!((t[1].measured - 1.0).abs() < 1e-12 && t[1].met && t[1].at_most);
+        assert!((t[2].measured - 2e9).abs() < 1.0 && t[2].met);
+        assert!((t[3].measured - 1.2).abs() < 1e-12 && !t[3].met);
+        assert!((t[4].measured - 2.0).abs() < 1e-12 && t[4].met);
+        assert!(t[3].line().starts_with("MISSED"));
     }
 
     #[test]
@@ -287,18 +293,18 @@ mod tests {
              (goal at least 0.90x); too small to judge: arrays of 16.00 MiB are under 64.00 MiB: \
              cache, not memory"
         );
-        assert_eq!(t[1].unit, Unit::PerSecond);
+        assert_eq!(t[2].unit, Unit::PerSecond);
         assert!(
-            t[1].line().starts_with(
+            t[2].line().starts_with(
                 "n/a    parallel Monte Carlo samples/s (monte carlo pi 3.3e7 samples): 6.60e7 /s \
                  (goal at least 1.00e9 /s); too small to judge: 3.3e7 samples"
             ),
             "{}",
-            t[1].line()
+            t[2].line()
         );
         let summary = unjudged_summary(&t).unwrap();
         assert!(
-            summary.starts_with("2 of 2 targets not judged"),
+            summary.starts_with("3 of 3 targets not judged"),
             "{summary}"
         );
         // The blog's sizes are judged.
@@ -312,10 +318,10 @@ mod tests {
             t[0].line()
         );
         assert!(
-            t[1].line()
+            t[2].line()
                 .contains(": 2.00e9 /s (goal at least 1.00e9 /s)"),
             "{}",
-            t[1].line()
+            t[2].line()
         );
         assert_eq!(unjudged_summary(&t), None);
     }

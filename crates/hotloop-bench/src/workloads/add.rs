@@ -430,6 +430,9 @@ fn rows(
     Ok(rows)
 }
 
+/// The most the parallel add's median may exceed its fastest call by.
+const MAX_SPREAD: f64 = 1.10;
+
 /// A timed and checked measurement.
 struct Checked {
     timings: crate::measure::Timings,
@@ -505,6 +508,23 @@ fn targets(rows: &[Row]) -> Vec<Target> {
                 median(copy) / median(add),
                 0.90,
                 false,
+            )
+            .unless_too_small(arrays_too_small(add)),
+        );
+    }
+    if let Some(add) = find(rows, ADD_PARALLEL) {
+        // The median, not only the best call, at the copy's speed: a
+        // spread above this says calls lose time to something the best
+        // one did not meet (page faults, threads waking late).
+        out.push(
+            Target::new(
+                format!(
+                    "parallel add_scalar median / its fastest call ({})",
+                    add.workload
+                ),
+                median(add) / add.timings.min(),
+                MAX_SPREAD,
+                true,
             )
             .unless_too_small(arrays_too_small(add)),
         );
