@@ -32,10 +32,10 @@ const PREFETCH_BLOCK_BYTES: usize = 4096;
 /// Output cells `at .. at + out.len()` (row-major) of `kernel(input)`, in
 /// blocks of [`PREFETCH_BLOCK_BYTES`]; before each, the lines of the next
 /// block's furthest forward reach (the plane ahead, in a 3-D stencil) are
-/// prefetched into L1. Without it a stencil ran at half the copy's
-/// bandwidth on one thread: its loads from memory queue behind the loads
-/// it serves from L2, so the hardware prefetcher does not run far enough
-/// ahead.
+/// prefetched into L1: a stencil's loads from memory queue behind the
+/// loads it serves from L2, and the hardware prefetcher alone did not run
+/// far enough ahead (the 4096^2 Jacobi step on one thread went from 27.5
+/// to 21.5 ms with it).
 #[inline(always)]
 fn blocks<T: Num, K: Stencil3<T>>(
     kernel: &K,
