@@ -284,19 +284,19 @@ mod lines {
 /// `hotloop-core` range body); per-element maps use [`map_streaming`].
 #[inline(always)]
 pub fn write_with<T: Num>(streams: bool, out: &mut [T], mut fill: impl FnMut(usize, &mut [T])) {
+    if !(streams && cfg!(target_arch = "x86_64")) {
+        // No scratch buffer to zero: small outputs pay for nothing.
+        return fill(0, out);
+    }
     let n = out.len();
     // Streamed: whole lines between the first line boundary and the last.
-    let (head, body_end) = if streams && cfg!(target_arch = "x86_64") {
-        let per_line = LINE / size_of::<T>();
-        let head = out.as_ptr().align_offset(LINE).min(n);
-        (head, head + (n - head) / per_line * per_line)
-    } else {
-        (n, n)
-    };
+    let per_line = LINE / size_of::<T>();
+    let head = out.as_ptr().align_offset(LINE).min(n);
+    let body_end = head + (n - head) / per_line * per_line;
     let mut scratch = [T::ZERO; SCRATCH_ELEMS];
     let mut start = 0;
-    // One call of `fill` (the head, each block, the tail), so that the
-    // compiler inlines it into a caller compiled for wider vectors
+    // One call of `fill` for the head, each block and the tail, so that
+    // the compiler can inline it into a caller compiled for wider vectors
     // ([`crate::simd::with_widest`]).
     while start < n {
         let streamed = start >= head && start < body_end;
