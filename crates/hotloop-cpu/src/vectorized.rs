@@ -77,6 +77,24 @@ mod avx512 {
         EXP2_64THS, EXPM1_POLY, INV_LN2_64, LN2_64_HI_F64, LN2_64_LO_F64, ROUNDING_SHIFT,
     };
 
+    /// The table's `hi` halves, then its `lo` halves, laid out so that each
+    /// register of [`Table`] is one load: a call (a streaming block of a
+    /// few hundred elements) loads the table sixteen loads at a time.
+    static HI: [f64; 64] = half(0);
+    static LO: [f64; 64] = half(1);
+
+    /// Half `h` (0: `hi`, 1: `lo`) of every entry of `EXP2_64THS`.
+    const fn half(h: usize) -> [f64; 64] {
+        let mut t = [0.0; 64];
+        let mut j = 0;
+        while j < 64 {
+            let (hi, lo) = EXP2_64THS[j];
+            t[j] = f64::from_bits(if h == 0 { hi } else { lo });
+            j += 1;
+        }
+        t
+    }
+
     /// The 64 `(hi, lo)` of the table, eight to a register.
     struct Table {
         hi: [__m512d; 8],
@@ -89,14 +107,12 @@ mod avx512 {
     /// The CPU has AVX-512 F, VL, DQ and BW.
     #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2")]
     pub(super) unsafe fn exp(input: &[f64], out: &mut [f64]) {
-        let part = |f: fn(&(u64, u64)) -> u64, r: usize| {
-            let v: [f64; 8] = std::array::from_fn(|i| f64::from_bits(f(&EXP2_64THS[8 * r + i])));
-            // SAFETY: eight f64 read from an array of eight.
-            unsafe { _mm512_loadu_pd(v.as_ptr()) }
-        };
+        // SAFETY: vector `r` of eight reads `8 r .. 8 r + 8` of 64.
+        let part =
+            |half: &[f64; 64], r: usize| unsafe { _mm512_loadu_pd(half.as_ptr().add(8 * r)) };
         let table = Table {
-            hi: std::array::from_fn(|r| part(|e| e.0, r)),
-            lo: std::array::from_fn(|r| part(|e| e.1, r)),
+            hi: std::array::from_fn(|r| part(&HI, r)),
+            lo: std::array::from_fn(|r| part(&LO, r)),
         };
         let mut xs = input.chunks_exact(8);
         let mut os = out.chunks_exact_mut(8);
