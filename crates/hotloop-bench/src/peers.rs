@@ -76,6 +76,16 @@ impl Peers {
         if let Some(t) = threads {
             cmd.args(["--threads", &t.to_string()]);
         }
+        // Numba's `parallel=True` runs on OpenMP here, whose idle workers
+        // spin after each call: the hotloop row timed next then shared its
+        // cores with them. On a 2-vCPU AMD EPYC the parallel Lennard-Jones
+        // row (1.7 ms alone) took 3.3 to 5.7 ms in rounds, and one-thread
+        // rows spiked to twice their time; with the workers passive, Numba's
+        // own `prange` row kept its time (2.65 ms against 2.67). A policy
+        // the user set is kept.
+        if std::env::var_os("OMP_WAIT_POLICY").is_none() {
+            cmd.env("OMP_WAIT_POLICY", "passive");
+        }
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
