@@ -77,9 +77,9 @@ mod avx512 {
         EXP2_64THS, EXPM1_POLY, INV_LN2_64, LN2_64_HI_F64, LN2_64_LO_F64, ROUNDING_SHIFT,
     };
 
-    /// The table's `hi` halves, then its `lo` halves, laid out so that each
-    /// register of [`Table`] is one load: a call (a streaming block of a
-    /// few hundred elements) loads the table sixteen loads at a time.
+    /// The table's `hi` halves and its `lo` halves, laid out so that each
+    /// register of [`Table`] is one load: a call (often one streaming
+    /// block, 128 elements) sets up its table in sixteen loads.
     static HI: [f64; 64] = half(0);
     static LO: [f64; 64] = half(1);
 
