@@ -7,7 +7,8 @@
 //! is not read again while it runs, and skipping the write-allocate read
 //! saves a third of its memory traffic. The cells are computed with the
 //! widest vectors the CPU has ([`with_widest`]), the input a block ahead
-//! prefetched (`blocks`).
+//! prefetched (`blocks`), long rows two side by side
+//! ([`write_side_by_side`]).
 //!
 //! Each output cell is computed by the same arithmetic whichever task (or
 //! streaming block) owns it, the interior fast path changing only how
@@ -15,7 +16,7 @@
 //! one in every boundary mode.
 
 use crate::simd::with_widest;
-use crate::store::{StoreMode, write_with};
+use crate::store::{StoreMode, write_side_by_side, write_with};
 use hotloop_core::Num;
 use hotloop_core::index::Shape3;
 use hotloop_core::stencil::{Boundary, ReachError, Stencil3, stencil_range};
@@ -107,6 +108,21 @@ fn tile_rows<T: Num, K: Stencil3<T>>(shape: Shape3, first: usize, len: usize) ->
         .then(|| (TILE_BYTES / row_bytes.max(1)).clamp(1, shape.ny))
 }
 
+/// Rows of at least this many bytes are written two side by side
+/// ([`write_side_by_side`]): three rows of a 5-point stencil no longer fit
+/// L1 together, so the second row of a pair finds the row it shares with
+/// the first there, read a block before.
+const SIDE_BY_SIDE_ROW_BYTES: usize = 4 << 10;
+
+/// The row length to write side by side when cells from `first` on are
+/// whole rows of at least [`SIDE_BY_SIDE_ROW_BYTES`].
+#[inline(always)]
+fn side_by_side_run<T>(shape: Shape3, first: usize) -> Option<usize> {
+    let nz = shape.nz;
+    (nz > 0 && first.is_multiple_of(nz) && nz * size_of::<T>() >= SIDE_BY_SIDE_ROW_BYTES)
+        .then_some(nz)
+}
+
 /// Output cells `first .. first + out.len()` (row-major) of
 /// `kernel(input)`, with the widest vectors the CPU has. Where they are
 /// whole planes too large to keep three of them in L2 ([`tile_rows`]),
@@ -147,16 +163,25 @@ fn cells<T: Num, K: Stencil3<T>>(
                     }
                 }
             }
-            None => write_with(
-                streams,
-                out,
-                #[inline(always)]
-                |at, dst| {
-                    if result.is_ok() {
-                        result = blocks(kernel, input, shape, boundary, first + at, dst);
-                    }
-                },
-            ),
+            None => {
+                // Rows written in pairs, side by side, where they are long;
+                // else `out` as one run.
+                let run = side_by_side_run::<T>(shape, first).unwrap_or(out.len().max(1));
+                for (c, pair) in out.chunks_mut(2 * run).enumerate() {
+                    let first = first + c * 2 * run;
+                    write_side_by_side(
+                        streams,
+                        pair,
+                        run,
+                        #[inline(always)]
+                        |at, dst| {
+                            if result.is_ok() {
+                                result = blocks(kernel, input, shape, boundary, first + at, dst);
+                            }
+                        },
+                    );
+                }
+            }
         },
     );
     result
@@ -307,6 +332,52 @@ mod tests {
                         assert!(same(&part, &want[lo..hi]), "serial cells {lo}..{hi}");
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn long_rows_side_by_side_give_the_row_major_bits() {
+        // Rows of 4.7 KiB, written in pairs; an odd row count leaves one
+        // alone, and an odd row length misaligns every other row.
+        let shape = Shape3::new(1, 23, 601);
+        assert_eq!(side_by_side_run::<f64>(shape, 0), Some(601));
+        assert_eq!(side_by_side_run::<f64>(shape, 5), None);
+        assert_eq!(side_by_side_run::<f32>(shape, 0), None);
+        let n = shape.checked_len().unwrap();
+        let x: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1009) as f64 / 7.0).collect();
+        let same = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| a.to_bits() == b.to_bits());
+        for b in [Boundary::FillBorder(0.0), Boundary::Clamp] {
+            let mut want = vec![0.0; n];
+            stencil_range(&Planar(Jacobi5), &x, shape, b, 0, &mut want).unwrap();
+            let pool = Pool::get(NonZeroUsize::new(2)).unwrap();
+            for (lo, hi) in [(0, n), (601, n - 601), (3, n)] {
+                let mut got = vec![f64::NAN; hi - lo];
+                serial::run_cells(
+                    &Planar(Jacobi5),
+                    &x,
+                    shape,
+                    b,
+                    lo,
+                    &mut got,
+                    StoreMode::Streaming,
+                )
+                .unwrap();
+                assert!(same(&got, &want[lo..hi]), "serial {lo}..{hi} {b:?}");
+                got.fill(f64::NAN);
+                let streaming = StoreMode::Streaming;
+                parallel::run_cells(
+                    &pool,
+                    &Planar(Jacobi5),
+                    &x,
+                    shape,
+                    b,
+                    lo,
+                    &mut got,
+                    streaming,
+                )
+                .unwrap();
+                assert!(same(&got, &want[lo..hi]), "parallel {lo}..{hi} {b:?}");
             }
         }
     }

@@ -280,6 +280,13 @@ mod lines {
     }
 }
 
+/// Which pieces of its runs [`write_side_by_side`] is writing.
+enum Phase {
+    Heads,
+    Blocks,
+    Tails,
+}
+
 /// `fill(0, out)`, or with `streams`, `out` written with streaming stores:
 /// its values computed block by block into an L1 scratch buffer by
 /// `fill(start, block)`, called on consecutive ranges covering `out` in
@@ -287,30 +294,84 @@ mod lines {
 /// kernels that produce runs of values (stencils, maps over a
 /// `hotloop-core` range body); per-element maps use [`map_streaming`].
 #[inline(always)]
-pub fn write_with<T: Num>(streams: bool, out: &mut [T], mut fill: impl FnMut(usize, &mut [T])) {
+pub fn write_with<T: Num>(streams: bool, out: &mut [T], fill: impl FnMut(usize, &mut [T])) {
+    write_side_by_side(streams, out, out.len(), fill)
+}
+
+/// [`write_with`] over `out` cut into runs of `run` elements (the last
+/// may be shorter) written side by side: with `streams`, the first block
+/// of every run, then the second of every run, and so on (each run's
+/// unaligned head first, its tail last). A stencil over two long rows so
+/// finds the row they share, and the one it read for the first, still in
+/// L1 when it computes the second: on an AMD EPYC (Zen 4) a 5-point
+/// stencil over 4096^2 in C took 8.9 to 9.5 ms a step on one thread with
+/// two rows side by side, against 11.1 to 11.5 ms a row at a time (a
+/// streaming copy: 6.6 ms); in the suite, hotloop's took 6.3 to 6.5 ms on
+/// two threads against 7.0 to 7.1 before. Without `streams`,
+/// `fill(0, out)`.
+#[inline(always)]
+pub fn write_side_by_side<T: Num>(
+    streams: bool,
+    out: &mut [T],
+    run: usize,
+    mut fill: impl FnMut(usize, &mut [T]),
+) {
     if !(streams && cfg!(target_arch = "x86_64")) {
         // No scratch buffer to zero: small outputs pay for nothing.
         return fill(0, out);
     }
-    let n = out.len();
-    // Streamed: whole lines between the first line boundary and the last.
-    let per_line = LINE / size_of::<T>();
-    let head = out.as_ptr().align_offset(LINE).min(n);
-    let body_end = head + (n - head) / per_line * per_line;
-    let mut scratch = [T::ZERO; SCRATCH_ELEMS];
-    let mut start = 0;
-    // One call of `fill` for the head, each block and the tail, so that
-    // the compiler can inline it into a caller compiled for wider vectors
-    // ([`crate::simd::with_widest`]).
-    while start < n {
-        let streamed = start >= head && start < body_end;
-        let end = if start < head {
-            head
-        } else if streamed {
-            body_end.min(start + SCRATCH_ELEMS)
+    let (n, size) = (out.len(), size_of::<T>());
+    let run = run.clamp(1, n.max(1));
+    let runs = n.div_ceil(run);
+    let per_line = LINE / size;
+    let addr = out.as_ptr() as usize;
+    // Run r's cells [start, end), streamed whole lines [head, body_end)
+    // between its first line boundary and its last.
+    let bounds = |r: usize| {
+        let (start, end) = (r * run, (r * run + run).min(n));
+        let misaligned = (addr + start * size) % LINE;
+        let head = if misaligned.is_multiple_of(size) {
+            (start + (LINE - misaligned) % LINE / size).min(end)
         } else {
-            n
+            end
         };
+        (start, head, head + (end - head) / per_line * per_line, end)
+    };
+    let mut scratch = [T::ZERO; SCRATCH_ELEMS];
+    let mut streamed_any = false;
+    // Run r's heads, then block b of every run in turn (b from 0 while
+    // any run has one), then its tails: the pieces in the order written.
+    let (mut phase, mut r, mut b, mut more) = (Phase::Heads, 0, 0, false);
+    // One call of `fill` for every piece, so that the compiler can inline
+    // it into a caller compiled for wider vectors
+    // ([`crate::simd::with_widest`]): a loop over the pieces, not an
+    // iterator chain, which cost the tiled Laplacian a tenth of its time.
+    loop {
+        if r == runs {
+            r = 0;
+            match phase {
+                Phase::Heads => phase = Phase::Blocks,
+                Phase::Blocks if more => (b, more) = (b + 1, false),
+                Phase::Blocks => phase = Phase::Tails,
+                Phase::Tails => break,
+            }
+            continue;
+        }
+        let (start, head, body_end, end) = bounds(r);
+        r += 1;
+        let (start, end, streamed) = match phase {
+            Phase::Heads => (start, head, false),
+            Phase::Blocks => {
+                let from = (head + b * SCRATCH_ELEMS).min(body_end);
+                let to = (from + SCRATCH_ELEMS).min(body_end);
+                more |= to < body_end;
+                (from, to, true)
+            }
+            Phase::Tails => (body_end, end, false),
+        };
+        if start == end {
+            continue;
+        }
         let dst = if streamed {
             &mut scratch[..end - start]
         } else {
@@ -320,11 +381,11 @@ pub fn write_with<T: Num>(streams: bool, out: &mut [T], mut fill: impl FnMut(usi
         #[cfg(target_arch = "x86_64")]
         if streamed {
             lines::copy_lines_widest(&scratch[..end - start], &mut out[start..end]);
+            streamed_any = true;
         }
-        start = end;
     }
     #[cfg(target_arch = "x86_64")]
-    if body_end > head {
+    if streamed_any {
         // SAFETY: SSE2 (x86-64 baseline).
         unsafe { core::arch::x86_64::_mm_sfence() };
     }
@@ -404,6 +465,43 @@ mod tests {
                         .enumerate()
                         .all(|(i, &v)| v == i as f32)
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn side_by_side_covers_every_element_once_block_by_block() {
+        for (offset, run, len) in [(0, 700, 1400), (3, 700, 1400), (1, 300, 1000), (5, 64, 64)] {
+            let mut out = vec![-1.0f64; len + offset];
+            let mut calls = Vec::new();
+            write_side_by_side(true, &mut out[offset..], run, |start, dst| {
+                calls.push((start, dst.len()));
+                for (k, d) in dst.iter_mut().enumerate() {
+                    *d = (start + k) as f64;
+                }
+            });
+            assert!(
+                out[offset..]
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &v)| v == i as f64)
+            );
+            let mut seen: Vec<_> = calls.iter().flat_map(|&(s, l)| s..s + l).collect();
+            seen.sort_unstable();
+            assert_eq!(seen, (0..len).collect::<Vec<_>>(), "each element once");
+            if cfg!(target_arch = "x86_64") && len > run {
+                // The second run's first block comes before the first
+                // run's last one.
+                let second = calls
+                    .iter()
+                    .position(|&(s, l)| s >= run && l == SCRATCH_ELEMS);
+                let last_of_first = calls
+                    .iter()
+                    .rposition(|&(s, l)| s < run && l == SCRATCH_ELEMS);
+                let (Some(second), Some(last_of_first)) = (second, last_of_first) else {
+                    panic!("whole blocks in both runs: {calls:?}");
+                };
+                assert!(second < last_of_first, "{calls:?}");
             }
         }
     }
