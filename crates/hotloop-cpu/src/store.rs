@@ -304,11 +304,11 @@ pub fn write_with<T: Num>(streams: bool, out: &mut [T], fill: impl FnMut(usize, 
 /// unaligned head first, its tail last). A stencil over two long rows so
 /// finds the row they share, and the one it read for the first, still in
 /// L1 when it computes the second: on an AMD EPYC (Zen 4) a 5-point
-/// stencil over 4096^2 in C took 8.9 to 9.5 ms a step on one thread with
-/// two rows side by side, against 11.1 to 11.5 ms a row at a time (a
-/// streaming copy: 6.6 ms); in the suite, hotloop's took 6.3 to 6.5 ms on
-/// two threads against 7.0 to 7.1 before. Without `streams`,
-/// `fill(0, out)`.
+/// stencil over 4096^2 in C (`benches/c/stencil_bound.c`) took 9.2 to 9.3
+/// ms a step on one thread with two rows side by side, against 11.8 to
+/// 12.2 ms a row at a time (a streaming copy: 6.6 to 6.9 ms); in the
+/// suite, hotloop's took 6.3 to 6.5 ms on two threads against 7.0 to 7.1
+/// before. Without `streams`, `fill(0, out)`.
 #[inline(always)]
 pub fn write_side_by_side<T: Num>(
     streams: bool,
@@ -344,8 +344,7 @@ pub fn write_side_by_side<T: Num>(
     let (mut phase, mut r, mut b, mut more) = (Phase::Heads, 0, 0, false);
     // One call of `fill` for every piece, so that the compiler can inline
     // it into a caller compiled for wider vectors
-    // ([`crate::simd::with_widest`]): a loop over the pieces, not an
-    // iterator chain, which cost the tiled Laplacian a tenth of its time.
+    // ([`crate::simd::with_widest`]).
     loop {
         if r == runs {
             r = 0;
