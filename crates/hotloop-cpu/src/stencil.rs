@@ -3,12 +3,12 @@
 //! over the pool; a 3-D grid with large planes in tiles (bands of rows
 //! swept through the planes, `cells`), in slabs of planes over the pool.
 //! Large outputs are written with streaming stores
-//! ([`write_with`]), as the element-wise kernels' are: a stencil's output
+//! ([`write_with`](crate::store::write_with)), as the element-wise kernels' are: a stencil's output
 //! is not read again while it runs, and skipping the write-allocate read
 //! saves a third of its memory traffic. The cells are computed with the
 //! widest vectors the CPU has ([`with_widest`]), the input a block ahead
-//! prefetched (`blocks`), long rows two side by side
-//! ([`write_side_by_side`]).
+//! prefetched (`blocks`), long rows, and tiles' bands of two planes, side
+//! by side ([`write_side_by_side`]).
 //!
 //! Each output cell is computed by the same arithmetic whichever task (or
 //! streaming block) owns it, the interior fast path changing only how
@@ -16,7 +16,7 @@
 //! one in every boundary mode.
 
 use crate::simd::with_widest;
-use crate::store::{StoreMode, write_side_by_side, write_with};
+use crate::store::{StoreMode, write_side_by_side};
 use hotloop_core::Num;
 use hotloop_core::index::Shape3;
 use hotloop_core::stencil::{Boundary, ReachError, Stencil3, stencil_range};
@@ -146,12 +146,17 @@ fn cells<T: Num, K: Stencil3<T>>(
             Some(rows) => {
                 let plane = shape.ny * shape.nz;
                 for y0 in (0..shape.ny).step_by(rows) {
-                    let band = rows.min(shape.ny - y0) * shape.nz;
-                    for p in 0..out.len() / plane {
+                    let (band, planes) = (rows.min(shape.ny - y0) * shape.nz, out.len() / plane);
+                    // Two planes' bands side by side: the second finds the
+                    // rows it shares with the first in L1.
+                    for p in (0..planes).step_by(2) {
                         let lo = p * plane + y0 * shape.nz;
-                        write_with(
+                        let span = if p + 1 < planes { plane + band } else { band };
+                        write_side_by_side(
                             streams,
-                            &mut out[lo..lo + band],
+                            &mut out[lo..lo + span],
+                            band,
+                            plane,
                             #[inline(always)]
                             |at, dst| {
                                 if result.is_ok() {
@@ -172,6 +177,7 @@ fn cells<T: Num, K: Stencil3<T>>(
                     write_side_by_side(
                         streams,
                         pair,
+                        run,
                         run,
                         #[inline(always)]
                         |at, dst| {

@@ -295,40 +295,51 @@ enum Phase {
 /// `hotloop-core` range body); per-element maps use [`map_streaming`].
 #[inline(always)]
 pub fn write_with<T: Num>(streams: bool, out: &mut [T], fill: impl FnMut(usize, &mut [T])) {
-    write_side_by_side(streams, out, out.len(), fill)
+    write_side_by_side(streams, out, out.len(), out.len(), fill)
 }
 
-/// [`write_with`] over `out` cut into runs of `run` elements (the last
-/// may be shorter) written side by side: with `streams`, the first block
+/// [`write_with`] over the runs of `run` elements that start every
+/// `stride` elements of `out` (the last may be shorter; the cells between
+/// them are not written), side by side: with `streams`, the first block
 /// of every run, then the second of every run, and so on (each run's
-/// unaligned head first, its tail last). A stencil over two long rows so
-/// finds the row they share, and the one it read for the first, still in
-/// L1 when it computes the second: on an AMD EPYC (Zen 4) a 5-point
-/// stencil over 4096^2 in C (`benches/c/stencil_bound.c`) took 9.2 to 9.3
-/// ms a step on one thread with two rows side by side, against 11.8 to
-/// 12.2 ms a row at a time (a streaming copy: 6.6 to 6.9 ms); in the
-/// suite, hotloop's took 6.3 to 6.5 ms on two threads against 7.0 to 7.1
-/// before. Without `streams`, `fill(0, out)`.
+/// unaligned head first, its tail last). A stencil over two long rows, or
+/// over the same rows of two planes, so finds the cells they share, and
+/// those it read for the first, still in L1 when it computes the second:
+/// on an AMD EPYC (Zen 4) a 5-point stencil over 4096^2 in C
+/// (`benches/c/stencil_bound.c`) took 9.2 to 9.3 ms a step on one thread
+/// with two rows side by side, against 11.8 to 12.2 ms a row at a time (a
+/// streaming copy: 6.6 to 6.9 ms); in the suite, hotloop's took 6.3 to
+/// 6.5 ms on two threads against 7.0 to 7.1 before. Without `streams`,
+/// `fill` on each run whole, in order.
 #[inline(always)]
 pub fn write_side_by_side<T: Num>(
     streams: bool,
     out: &mut [T],
     run: usize,
+    stride: usize,
     mut fill: impl FnMut(usize, &mut [T]),
 ) {
+    let n = out.len();
+    let stride = stride.clamp(1, n.max(1));
+    let (run, runs) = (run.min(stride), n.div_ceil(stride));
     if !(streams && cfg!(target_arch = "x86_64")) {
         // No scratch buffer to zero: small outputs pay for nothing.
-        return fill(0, out);
+        if run == stride {
+            return fill(0, out);
+        }
+        for r in 0..runs {
+            let start = r * stride;
+            fill(start, &mut out[start..(start + run).min(n)]);
+        }
+        return;
     }
-    let (n, size) = (out.len(), size_of::<T>());
-    let run = run.clamp(1, n.max(1));
-    let runs = n.div_ceil(run);
+    let size = size_of::<T>();
     let per_line = LINE / size;
     let addr = out.as_ptr() as usize;
     // Run r's cells [start, end), streamed whole lines [head, body_end)
     // between its first line boundary and its last.
     let bounds = |r: usize| {
-        let (start, end) = (r * run, (r * run + run).min(n));
+        let (start, end) = (r * stride, (r * stride + run).min(n));
         let misaligned = (addr + start * size) % LINE;
         let head = if misaligned.is_multiple_of(size) {
             (start + (LINE - misaligned) % LINE / size).min(end)
@@ -473,7 +484,7 @@ mod tests {
         for (offset, run, len) in [(0, 700, 1400), (3, 700, 1400), (1, 300, 1000), (5, 64, 64)] {
             let mut out = vec![-1.0f64; len + offset];
             let mut calls = Vec::new();
-            write_side_by_side(true, &mut out[offset..], run, |start, dst| {
+            write_side_by_side(true, &mut out[offset..], run, run, |start, dst| {
                 calls.push((start, dst.len()));
                 for (k, d) in dst.iter_mut().enumerate() {
                     *d = (start + k) as f64;
@@ -502,6 +513,30 @@ mod tests {
                 };
                 assert!(second < last_of_first, "{calls:?}");
             }
+        }
+    }
+
+    #[test]
+    fn side_by_side_strided_runs_write_only_the_runs() {
+        // Bands of 250 cells every 1000, as a tile's band in two planes.
+        for (offset, streams) in (0..9).flat_map(|o| [(o, true), (o, false)]) {
+            let mut out = vec![-1.0f64; 1250 + offset];
+            let mut calls = 0;
+            write_side_by_side(streams, &mut out[offset..], 250, 1000, |start, dst| {
+                calls += 1;
+                for (k, d) in dst.iter_mut().enumerate() {
+                    *d = (start + k) as f64;
+                }
+            });
+            let written = |i: usize| !(250..1000).contains(&i);
+            assert!(
+                out[offset..]
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &v)| v == if written(i) { i as f64 } else { -1.0 }),
+                "offset={offset} streams={streams}"
+            );
+            assert!(calls >= 2);
         }
     }
 
