@@ -3,9 +3,9 @@
 //! over the pool; a 3-D grid with large planes in tiles (bands of rows
 //! swept through the planes, `cells`), in slabs of planes over the pool.
 //! Large outputs are written with streaming stores
-//! ([`write_with`](crate::store::write_with)), as the element-wise kernels' are: a stencil's output
-//! is not read again while it runs, and skipping the write-allocate read
-//! saves a third of its memory traffic. The cells are computed with the
+//! ([`write_with`](crate::store::write_with)), as the element-wise
+//! kernels' are: a stencil's output is not read again while it runs, and
+//! skipping the write-allocate read saves a third of its memory traffic. The cells are computed with the
 //! widest vectors the CPU has ([`with_widest`]), the input a block ahead
 //! prefetched (`blocks`), long rows, and tiles' bands of two planes, side
 //! by side ([`write_side_by_side`]).
@@ -371,7 +371,6 @@ mod tests {
                 .unwrap();
                 assert!(same(&got, &want[lo..hi]), "serial {lo}..{hi} {b:?}");
                 got.fill(f64::NAN);
-                let streaming = StoreMode::Streaming;
                 parallel::run_cells(
                     &pool,
                     &Planar(Jacobi5),
@@ -380,7 +379,7 @@ mod tests {
                     b,
                     lo,
                     &mut got,
-                    streaming,
+                    StoreMode::Streaming,
                 )
                 .unwrap();
                 assert!(same(&got, &want[lo..hi]), "parallel {lo}..{hi} {b:?}");
