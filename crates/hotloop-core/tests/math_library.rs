@@ -154,7 +154,7 @@ fn unary() -> Vec<Case> {
             "exp",
             (Real::exp, e::exp, Real::exp, c::exp),
             (-700.0, 700.0),
-            0.52,
+            0.55,
             1,
         ),
         (

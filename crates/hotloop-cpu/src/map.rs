@@ -9,7 +9,7 @@
 //! a loop vectorized by hand ([`crate::vectorized`]) give its bits too.
 
 use crate::simd::with_widest;
-use crate::store::{StoreMode, map_streaming, write_with, zip_streaming};
+use crate::store::{StoreMode, map_streaming, zip_streaming};
 use crate::vectorized::unary;
 use hotloop_core::Num;
 use hotloop_core::map::{
@@ -30,9 +30,7 @@ pub mod serial {
     ) {
         debug_assert_eq!(input.len(), out.len());
         if let Some(by_hand) = unary(op) {
-            write_with(store.streams(size_of_val(out)), out, |start, dst| {
-                by_hand(&input[start..start + dst.len()], dst)
-            });
+            by_hand(input, out, store.streams(size_of_val(out)));
         } else if store.streams(size_of_val(out)) {
             map_streaming(input, out, |x| op.apply(x));
         } else {
@@ -115,9 +113,7 @@ pub mod parallel {
         let by_hand = unary(op);
         pool.for_each_part((out, input), ELEMENTWISE_CHUNK, |(o, i)| {
             if let Some(by_hand) = by_hand {
-                write_with(streams, o, |start, dst| {
-                    by_hand(&i[start..start + dst.len()], dst)
-                });
+                by_hand(i, o, streams);
             } else if streams {
                 map_streaming(i, o, |x| op.apply(x));
             } else {

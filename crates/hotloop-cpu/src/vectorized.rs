@@ -7,8 +7,8 @@
 //! cycles: the map of `Exp` ran at 3.7 ns an element, a quarter of NumPy's
 //! speed. Here the same operations, on the same constants
 //! ([`hotloop_core::math::exp_f64_parts`]), in the same order, read the
-//! 64-entry table from registers by permutes: the same bits as the scalar
-//! body (a test compares them), so every backend still agrees.
+//! 16-entry table from two registers by one permute: the same bits as the
+//! scalar body (a test compares them), so every backend still agrees.
 //!
 //! An op is recognized by its GPU entry, which names it once
 //! (`hotloop_core_map_Exp_f64`, in the built-in module), and its element
@@ -23,8 +23,10 @@ use std::any::TypeId;
 /// The built-in `Exp`'s f64 map entry: how [`unary`] knows the op.
 const EXP_F64_ENTRY: &str = "hotloop_core_map_Exp_f64";
 
-/// A loop over slices of the same length: `out[i] = f(input[i])`.
-pub type SliceMap<T, U> = fn(&[T], &mut [U]);
+/// A loop over slices of the same length: `out[i] = f(input[i])`, with
+/// streaming stores when the flag says so (the loop writes them itself, so
+/// its constants stay in registers for the whole slice).
+pub type SliceMap<T, U> = fn(&[T], &mut [U], bool);
 
 /// A hand-vectorized loop for `op` from `T` to `U` on this CPU, if there
 /// is one: `out[i] = op.apply(input[i])` with the same bits, over slices of
@@ -43,7 +45,7 @@ pub fn unary<T: Num, U: Num, Op: UnaryOp<T, U>>(op: &Op) -> Option<SliceMap<T, U
 
 /// [`exp_f64_slice`] on slices whose element types are f64 ([`unary`]
 /// hands it out only then).
-fn exp_slices<T: Num, U: Num>(input: &[T], out: &mut [U]) {
+fn exp_slices<T: Num, U: Num>(input: &[T], out: &mut [U], streams: bool) {
     assert!(TypeId::of::<T>() == TypeId::of::<f64>() && TypeId::of::<U>() == TypeId::of::<f64>());
     // SAFETY: T and U are f64 (the assertion), so the slices are f64's.
     let (input, out) = unsafe {
@@ -52,19 +54,21 @@ fn exp_slices<T: Num, U: Num>(input: &[T], out: &mut [U]) {
             std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<f64>(), out.len()),
         )
     };
-    exp_f64_slice(input, out);
+    exp_f64_slice(input, out, streams);
 }
 
 /// `out[i] = exp_f64(input[i])` for `i` below the shorter length, eight at
-/// a time with AVX-512 where the CPU has it.
-pub fn exp_f64_slice(input: &[f64], out: &mut [f64]) {
+/// a time with AVX-512 where the CPU has it, and then, if `streams`, with
+/// streaming stores (whole aligned lines; the ends through the cache).
+pub fn exp_f64_slice(input: &[f64], out: &mut [f64], streams: bool) {
     let n = input.len().min(out.len());
     let (input, out) = (&input[..n], &mut out[..n]);
     #[cfg(target_arch = "x86_64")]
     if widest() >= Isa::Avx512 {
         // SAFETY: the CPU has AVX-512 F, VL, DQ and BW (detected).
-        return unsafe { avx512::exp(input, out) };
+        return unsafe { avx512::exp(input, out, streams) };
     }
+    let _ = streams;
     for (o, &x) in out.iter_mut().zip(input) {
         *o = hotloop_core::math::exp_f64(x);
     }
@@ -74,76 +78,96 @@ pub fn exp_f64_slice(input: &[f64], out: &mut [f64]) {
 mod avx512 {
     use core::arch::x86_64::*;
     use hotloop_core::math::exp_f64_parts::{
-        EXP2_64THS, EXPM1_POLY, INV_LN2_64, LN2_64_HI_F64, LN2_64_LO_F64, ROUNDING_SHIFT,
+        EXP2_64THS, EXPM1_POLY, INV_LN2_16, LN2_16_HI_F64, LN2_16_LO_F64, ROUNDING_SHIFT,
     };
 
-    /// The table's `hi` halves and its `lo` halves, laid out so that each
-    /// register of [`Table`] is one load: a call (often one streaming
-    /// block, 128 elements) sets up its table in sixteen loads.
-    static HI: [f64; 64] = half(0);
-    static LO: [f64; 64] = half(1);
+    /// `2^(j/16)`'s `hi` halves and its `lo` halves (the 64ths' table,
+    /// every fourth entry), each eight to a register: a call (often one
+    /// streaming block, 128 elements) sets up its table in four loads.
+    static HI: [f64; 16] = sixteenths(0);
+    static LO: [f64; 16] = sixteenths(1);
 
-    /// Half `h` (0: `hi`, 1: `lo`) of every entry of `EXP2_64THS`.
-    const fn half(h: usize) -> [f64; 64] {
-        let mut t = [0.0; 64];
+    /// Half `h` (0: `hi`, 1: `lo`) of `2^(j/16)` for `j` in `0..16`.
+    const fn sixteenths(h: usize) -> [f64; 16] {
+        let mut t = [0.0; 16];
         let mut j = 0;
-        while j < 64 {
-            let (hi, lo) = EXP2_64THS[j];
+        while j < 16 {
+            let (hi, lo) = EXP2_64THS[4 * j];
             t[j] = f64::from_bits(if h == 0 { hi } else { lo });
             j += 1;
         }
         t
     }
 
-    /// The 64 `(hi, lo)` of the table, eight to a register.
+    /// The 16 `(hi, lo)` of the table, two registers each.
     struct Table {
-        hi: [__m512d; 8],
-        lo: [__m512d; 8],
+        hi: [__m512d; 2],
+        lo: [__m512d; 2],
     }
 
-    /// `exp_f64` over equal-length slices.
+    /// `exp_f64` over equal-length slices, the lines of `out` between its
+    /// first and last line boundaries with streaming stores if `streams`.
+    ///
+    /// Not `store::write_with`'s blocks through a scratch buffer: a call
+    /// per block reloaded the constants into registers each time, and in
+    /// one run in four or five (by where ASLR put the stack) those loads
+    /// shared their address bits 0-11 with the scratch stores of the block
+    /// before, so that the block waited for them: 4 GiB took 600-890 ms
+    /// instead of 455 (AMD EPYC, one thread), and a fixed stack offset
+    /// gave one or the other every time.
     ///
     /// # Safety
     /// The CPU has AVX-512 F, VL, DQ and BW.
     #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2")]
-    pub(super) unsafe fn exp(input: &[f64], out: &mut [f64]) {
-        // SAFETY: vector `r` of eight reads `8 r .. 8 r + 8` of 64.
+    pub(super) unsafe fn exp(input: &[f64], out: &mut [f64], streams: bool) {
+        // SAFETY: vector `r` of two reads `8 r .. 8 r + 8` of 16.
         let part =
-            |half: &[f64; 64], r: usize| unsafe { _mm512_loadu_pd(half.as_ptr().add(8 * r)) };
+            |half: &[f64; 16], r: usize| unsafe { _mm512_loadu_pd(half.as_ptr().add(8 * r)) };
         let table = Table {
             hi: std::array::from_fn(|r| part(&HI, r)),
             lo: std::array::from_fn(|r| part(&LO, r)),
         };
+        // Up to the first 64-byte line boundary through the cache when
+        // streaming (an f64 slice is 8-byte aligned, so one exists).
+        let head = if streams {
+            out.as_ptr().align_offset(64).min(out.len())
+        } else {
+            0
+        };
+        let scalar = |x: &[f64], o: &mut [f64]| {
+            for (o, &x) in o.iter_mut().zip(x) {
+                *o = hotloop_core::math::exp_f64(x);
+            }
+        };
+        let (x_head, input) = input.split_at(head);
+        let (o_head, out) = out.split_at_mut(head);
+        scalar(x_head, o_head);
         let mut xs = input.chunks_exact(8);
         let mut os = out.chunks_exact_mut(8);
-        for (x, o) in (&mut xs).zip(&mut os) {
-            // SAFETY: eight elements each.
-            unsafe { _mm512_storeu_pd(o.as_mut_ptr(), exp8(_mm512_loadu_pd(x.as_ptr()), &table)) };
+        if streams {
+            for (x, o) in (&mut xs).zip(&mut os) {
+                let v = exp8(unsafe { _mm512_loadu_pd(x.as_ptr()) }, &table);
+                // SAFETY: eight elements from a line boundary (the head).
+                unsafe { _mm512_stream_pd(o.as_mut_ptr(), v) };
+            }
+            // Streaming stores are weakly ordered: fence them before the
+            // caller (or another thread) reads the output.
+            _mm_sfence();
+        } else {
+            for (x, o) in (&mut xs).zip(&mut os) {
+                // SAFETY: eight elements each.
+                unsafe {
+                    _mm512_storeu_pd(o.as_mut_ptr(), exp8(_mm512_loadu_pd(x.as_ptr()), &table))
+                };
+            }
         }
-        for (o, &x) in os.into_remainder().iter_mut().zip(xs.remainder()) {
-            *o = hotloop_core::math::exp_f64(x);
-        }
-    }
-
-    /// `2^(j/64)`'s part for each lane's `j = k & 63`: a permute of two
-    /// registers per 16 entries, then bits 4 and 5 of `j` pick among them.
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2")]
-    fn lookup(k: __m512i, t: &[__m512d; 8]) -> __m512d {
-        let a = _mm512_permutex2var_pd(t[0], k, t[1]);
-        let b = _mm512_permutex2var_pd(t[2], k, t[3]);
-        let c = _mm512_permutex2var_pd(t[4], k, t[5]);
-        let d = _mm512_permutex2var_pd(t[6], k, t[7]);
-        let bit4 = _mm512_test_epi64_mask(k, _mm512_set1_epi64(16));
-        let bit5 = _mm512_test_epi64_mask(k, _mm512_set1_epi64(32));
-        let ab = _mm512_mask_blend_pd(bit4, a, b);
-        let cd = _mm512_mask_blend_pd(bit4, c, d);
-        _mm512_mask_blend_pd(bit5, ab, cd)
+        scalar(xs.remainder(), os.into_remainder());
     }
 
     /// `exp_f64` of eight lanes, step by step as `hotloop_core`'s
-    /// (`exp_reduce`, `expm1_small`, `octaves`): no fused multiply-adds,
-    /// every operand in the scalar body's order.
+    /// (`exp_reduce`, `expm1_small`, `octaves`, in sixteenths): no fused
+    /// multiply-adds, every rounding the scalar body's. One step differs in
+    /// form, not in bits: `k` is carried as `k/16`.
     #[inline]
     #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2")]
     fn exp8(x: __m512d, t: &Table) -> __m512d {
@@ -151,29 +175,42 @@ mod avx512 {
         // x.clamp(-746, 710): MAX and MIN return their second operand when
         // either is NaN, so NaN passes as `clamp` lets it.
         let x = _mm512_min_pd(f(710.0), _mm512_max_pd(f(-746.0), x));
-        // k = round(64 x / ln2) in the sum's low bits: the shift's low 51
-        // bits are zero, so the sum's low six are `k & 63`, all the table
-        // lookup reads.
-        let s = _mm512_add_pd(_mm512_mul_pd(x, f(INV_LN2_64)), f(ROUNDING_SHIFT));
-        let k = _mm512_castpd_si512(s);
-        let kf = _mm512_sub_pd(s, f(ROUNDING_SHIFT));
-        let r = _mm512_sub_pd(
-            _mm512_sub_pd(x, _mm512_mul_pd(kf, f(LN2_64_HI_F64))),
-            _mm512_mul_pd(kf, f(LN2_64_LO_F64)),
+        // k = round(16 x / ln2), carried as k/16: every constant here is
+        // the scalar's times or over 16, so each product and sum is the
+        // scalar's over 16 exactly (binary scaling commutes with rounding
+        // away from the ends of the range), and one multiply fewer.
+        // The shift, 1.5 * 2^48, has an ulp of 1/16, so the sum's low bits
+        // keep k in the scalar sum's place: its low four are `k & 15`, all
+        // the table lookup reads.
+        let s = _mm512_add_pd(
+            _mm512_mul_pd(x, f(INV_LN2_16 / 16.0)),
+            f(ROUNDING_SHIFT / 16.0),
         );
-        let [c3, c4, c5, c6] = EXPM1_POLY;
-        let q = _mm512_add_pd(f(c5), _mm512_mul_pd(r, f(c6)));
-        let q = _mm512_add_pd(f(c4), _mm512_mul_pd(r, q));
-        let q = _mm512_add_pd(f(c3), _mm512_mul_pd(r, q));
-        let q = _mm512_add_pd(f(0.5), _mm512_mul_pd(r, q));
-        let p = _mm512_add_pd(r, _mm512_mul_pd(_mm512_mul_pd(r, r), q));
-        let (hi, lo) = (lookup(k, &t.hi), lookup(k, &t.lo));
+        let k = _mm512_castpd_si512(s);
+        let k16 = _mm512_sub_pd(s, f(ROUNDING_SHIFT / 16.0));
+        let r = _mm512_sub_pd(
+            _mm512_sub_pd(x, _mm512_mul_pd(k16, f(LN2_16_HI_F64 * 16.0))),
+            _mm512_mul_pd(k16, f(LN2_16_LO_F64 * 16.0)),
+        );
+        let [c3, c4, c5, c6, c7] = EXPM1_POLY;
+        // c + a b, rounded twice (not fused), as the scalar writes it.
+        let plus_product = |c, a, b| _mm512_add_pd(c, _mm512_mul_pd(a, b));
+        let r2 = _mm512_mul_pd(r, r);
+        let top = plus_product(f(c6), r, f(c7));
+        let q = _mm512_add_pd(
+            plus_product(f(0.5), r, f(c3)),
+            _mm512_mul_pd(r2, plus_product(plus_product(f(c4), r, f(c5)), r2, top)),
+        );
+        let p = plus_product(r, r2, q);
+        // 2^(j/16) for j = k & 15: bit 3 of the index picks the register.
+        let hi = _mm512_permutex2var_pd(t.hi[0], k, t.hi[1]);
+        let lo = _mm512_permutex2var_pd(t.lo[0], k, t.lo[1]);
         let s = _mm512_add_pd(hi, _mm512_add_pd(lo, _mm512_mul_pd(hi, p)));
-        // s * 2^m, m = floor(k / 64), rounded once (subnormal results
+        // s * 2^m, m = floor(k / 16), rounded once (subnormal results
         // included; +inf on overflow): the scalar's two exact-then-rounding
-        // products in one SCALEF, which floors its exponent operand (k / 64
-        // is exact). Ten integer and float steps fewer per vector.
-        _mm512_scalef_pd(s, _mm512_mul_pd(kf, f(1.0 / 64.0)))
+        // products in one SCALEF, which floors its exponent operand. Ten
+        // integer and float steps fewer per vector.
+        _mm512_scalef_pd(s, k16)
     }
 }
 
@@ -230,16 +267,37 @@ mod tests {
             seed ^= seed << 17;
             xs.push((seed >> 11) as f64 / (1u64 << 53) as f64 * 1470.0 - 750.0);
         }
+        // Past the clamp's ends, and any bit pattern (NaN payloads, huge and tiny values).
+        for i in 0..2000 {
+            xs.extend([709.0 + i as f64 * 0.05, -740.0 - i as f64 * 0.05]);
+        }
+        for _ in 0..100_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            xs.push(f64::from_bits(seed));
+        }
         // A length that leaves a remainder after the vectors.
         xs.push(3.25);
-        let mut out = vec![0.0; xs.len()];
-        exp_f64_slice(&xs, &mut out);
-        for (&x, &o) in xs.iter().zip(&out) {
-            let want = hotloop_core::math::exp_f64(x);
-            assert!(
-                o.to_bits() == want.to_bits() || (o.is_nan() && want.is_nan()),
-                "exp({x:e}) = {o:e}, scalar {want:e}"
-            );
+        let want: Vec<f64> = xs.iter().map(|&x| hotloop_core::math::exp_f64(x)).collect();
+        // Through the cache and streamed, the output starting at each
+        // offset within a line (the streamed head and tail differ).
+        for streams in [false, true] {
+            for skip in 0..8 {
+                let mut out = vec![0.0; xs.len()];
+                exp_f64_slice(&xs[skip..], &mut out[skip..], streams);
+                for (i, (&o, &w)) in out.iter().zip(&want).enumerate().skip(skip) {
+                    assert!(
+                        o.to_bits() == w.to_bits() || (o.is_nan() && w.is_nan()),
+                        "exp({:e}) = {o:e}, scalar {w:e} (streams {streams}, skip {skip})",
+                        xs[i]
+                    );
+                }
+                assert!(
+                    out[..skip].iter().all(|&o| o == 0.0),
+                    "wrote before the slice"
+                );
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
-//! `e^x`: Cody–Waite reduction to a 64-entry table of `2^(j/64)` (f64)
-//! or to `[-ln2/2, ln2/2]` (f32), a short Taylor polynomial, one scaling;
-//! `2^x` through the same table.
+//! `e^x`: Cody–Waite reduction to a table of `2^(j/16)` (f64; the 64ths'
+//! table, every fourth entry) or to `[-ln2/2, ln2/2]` (f32), a short Taylor
+//! polynomial, one scaling; `2^x` and the more precise parts of `e^x` that
+//! `pow`, `sinh`, `cosh` and `erfc` build on through the 64ths.
 
 use super::horner;
 
@@ -12,18 +13,32 @@ const LN2_LO_F32: f32 = 1.428_606_8e-6;
 
 /// `ln 2 / 64` rounded to 32 significant bits: `k * LN2_64_HI_F64` is
 /// exact for every `|k| < 2^21`, which covers every `k` of a finite f64
-/// result of [`exp_f64`].
-pub const LN2_64_HI_F64: f64 = f64::from_bits(0x3f86_2e42_fee0_0000);
+/// result (`|k| < 2^17`), and so is `k * LN2_16_HI_F64`.
+const LN2_64_HI_F64: f64 = f64::from_bits(0x3f86_2e42_fee0_0000);
 /// `ln 2 / 64 - LN2_64_HI_F64`, rounded to f64.
-pub const LN2_64_LO_F64: f64 = f64::from_bits(0x3d8a_39ef_3579_3c76);
-/// `64 / ln 2`, for [`exp_f64`]'s `k`.
-pub const INV_LN2_64: f64 = 92.332_482_616_893_66;
+const LN2_64_LO_F64: f64 = f64::from_bits(0x3d8a_39ef_3579_3c76);
+/// `64 / ln 2`.
+const INV_LN2_64: f64 = 92.332_482_616_893_66;
+/// `ln 2 / 16` as two doubles and `16 / ln 2`, for [`exp_f64`]: the 64ths'
+/// constants times or over 4, exactly.
+pub const LN2_16_HI_F64: f64 = LN2_64_HI_F64 * 4.0;
+/// See [`LN2_16_HI_F64`].
+pub const LN2_16_LO_F64: f64 = LN2_64_LO_F64 * 4.0;
+/// See [`LN2_16_HI_F64`].
+pub const INV_LN2_16: f64 = INV_LN2_64 / 4.0;
 /// `1.5 * 2^52`: added to a value below `2^51` in magnitude, it leaves the
 /// value rounded to an integer (to nearest even) in the sum's low bits.
 pub const ROUNDING_SHIFT: f64 = 6_755_399_441_055_744.0;
-/// `e^r - 1 = r + r^2 (1/2 + r/6 + r^2/24 + r^3/120 + r^4/720)`: the
-/// coefficients after the `1/2`, as [`exp_f64`] evaluates them.
-pub const EXPM1_POLY: [f64; 4] = [1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0];
+/// `e^r - 1 = r + r^2 (1/2 + r/6 + r^2/24 + r^3/120 + r^4/720 + r^5/5040)`:
+/// the coefficients after the `1/2`. [`exp_f64`]'s sixteenths take them
+/// all, the 64ths' shorter `r` all but the last.
+pub const EXPM1_POLY: [f64; 5] = [
+    1.0 / 6.0,
+    1.0 / 24.0,
+    1.0 / 120.0,
+    1.0 / 720.0,
+    1.0 / 5040.0,
+];
 
 /// `2^(j/64)` for `j` in `0..64` as `(hi, lo)` bit patterns: `hi` the
 /// value rounded to f64, `lo` the rest rounded to f64 (computed with 60
@@ -95,14 +110,15 @@ pub static EXP2_64THS: [(u64, u64); 64] = [
     (0x3fffa7c1819e90d8, 0x3c874853f3a5931e),
 ];
 
-/// `e^x` for f64, within 0.52 ulp of the exact value (measured; see
-/// `hotloop_core::Real`). `x = (64 m + j) ln2/64 + r`, `|r| <= ln2/128`,
-/// a degree-6 Taylor polynomial for `e^r - 1`, times the table's
-/// `2^(j/64)` as two doubles, then `2^m` with a single rounding (subnormal
-/// results included). `+inf` on overflow, `+0` on underflow, NaN for NaN.
+/// `e^x` for f64, within 0.55 ulp of the exact value (measured; see
+/// `hotloop_core::Real`). `x = (16 m + j) ln2/16 + r`, `|r| <= ln2/32`, a
+/// degree-7 Taylor polynomial for `e^r - 1`, times the table's `2^(j/16)`
+/// as two doubles, then `2^m` with a single rounding (subnormal results
+/// included). `+inf` on overflow, `+0` on underflow, NaN for NaN.
 ///
 /// Branch-free (selects and a table read only), so a map of it vectorizes
-/// (the table read becomes a gather).
+/// (the table read becomes a gather, or one register permute: 16 entries
+/// are two AVX-512 registers, where 64 took eight and three blends).
 #[inline]
 pub fn exp_f64(x: f64) -> f64 {
     // Beyond these bounds every result is +inf or +0 (the exact thresholds
@@ -110,16 +126,16 @@ pub fn exp_f64(x: f64) -> f64 {
     // final scaling then overflows or underflows by itself. NaN passes
     // (`clamp` keeps it) and propagates through `p`; its k is garbage,
     // masked into the table and wrapped below.
-    let (k, p) = exp_reduce(x.clamp(-746.0, 710.0));
-    octaves(k, p)
+    let (k, p) = exp_reduce::<4>(x.clamp(-746.0, 710.0));
+    octaves::<4>(k, p)
 }
 
 /// `e^x / 2`, finite up to `x = 710.47` where `e^x` overflows at 709.78
 /// (`sinh` and `cosh` of large arguments), with one rounding.
 #[inline]
 pub(super) fn half_exp_f64(x: f64) -> f64 {
-    let (k, p) = exp_reduce(x.clamp(-746.0, 711.0));
-    octaves(k - 64, p)
+    let (k, p) = exp_reduce::<6>(x.clamp(-746.0, 711.0));
+    octaves::<6>(k - 64, p)
 }
 
 /// `e^x` as `hi + lo` with `|lo| <= ulp(hi)` and a relative error below
@@ -127,7 +143,7 @@ pub(super) fn half_exp_f64(x: f64) -> f64 {
 /// the polynomial, not yet rounded into one.
 #[inline]
 pub(super) fn exp_parts_f64(x: f64) -> (f64, f64) {
-    let (k, p) = exp_reduce(x);
+    let (k, p) = exp_reduce::<6>(x);
     let (hi, lo) = EXP2_64THS[(k & 63) as usize];
     let (hi, lo) = (f64::from_bits(hi), f64::from_bits(lo));
     let scale = f64::from_bits((((k >> 6) + 1023) as u64) << 52);
@@ -159,60 +175,79 @@ pub(super) fn exp_sum_f64(x: f64, tail: f64) -> f64 {
 fn exp_sum_far(x: f64, tail: f64) -> f64 {
     let tail = if x.abs() < 746.0 { tail } else { 0.0 };
     let (k, p) = exp_reduce_sum(x.clamp(-746.0, 710.0), tail);
-    octaves(k, p)
+    octaves::<6>(k, p)
 }
 
-/// `x = k ln2/64 + r` and `p = e^r - 1`, for `|x| < 746`.
+/// `x = k ln2/2^B + r` and `p = e^r - 1`, for `|x| < 746`: `B = 4` for
+/// [`exp_f64`] (`|r| <= ln2/32 + 2^-43`), 6 for the 64ths.
 #[inline(always)]
-fn exp_reduce(x: f64) -> (i64, f64) {
-    let (k, kf) = sixty_fourths(x);
-    // x - k*ln2/64 in two steps (the first exact): |r| <= ln2/128 + 2^-45.
-    let r = (x - kf * LN2_64_HI_F64) - kf * LN2_64_LO_F64;
-    (k, expm1_small(r))
+fn exp_reduce<const B: u32>(x: f64) -> (i64, f64) {
+    let (k, kf) = steps::<B>(x);
+    // x - k*ln2/2^B in two steps (the first exact).
+    let r = (x - kf * ln2_hi::<B>()) - kf * ln2_lo::<B>();
+    (k, expm1_small::<B>(r))
 }
 
-/// [`exp_reduce`] of `x + tail`, `|tail| < 2^-14`: `k` from `x` alone.
+/// [`exp_reduce`] of `x + tail` in 64ths, `|tail| < 2^-14`: `k` from `x`
+/// alone.
 #[inline(always)]
 fn exp_reduce_sum(x: f64, tail: f64) -> (i64, f64) {
-    let (k, kf) = sixty_fourths(x);
+    let (k, kf) = steps::<6>(x);
     // A chain, not a tree: a tree of these is vectorized into shuffles.
     let r = ((x - kf * LN2_64_HI_F64) - kf * LN2_64_LO_F64) + tail;
-    (k, expm1_small(r))
+    (k, expm1_small::<6>(r))
 }
 
-/// `k = round(64 x / ln2)`, to nearest even, as an integer and as f64,
+/// `ln2 / 2^B`'s two parts (the 64ths' times a power of two: exact).
+#[inline(always)]
+const fn ln2_hi<const B: u32>() -> f64 {
+    LN2_64_HI_F64 * (1u32 << (6 - B)) as f64
+}
+
+/// See [`ln2_hi`].
+#[inline(always)]
+const fn ln2_lo<const B: u32>() -> f64 {
+    LN2_64_LO_F64 * (1u32 << (6 - B)) as f64
+}
+
+/// `k = round(2^B x / ln2)`, to nearest even, as an integer and as f64,
 /// without a float-to-int conversion: adding 1.5 * 2^52 leaves k in the
 /// low bits of the sum (|64 x / ln2| < 70 000 here).
 #[inline(always)]
-fn sixty_fourths(x: f64) -> (i64, f64) {
-    let t = x * INV_LN2_64 + ROUNDING_SHIFT;
+fn steps<const B: u32>(x: f64) -> (i64, f64) {
+    let t = x * (INV_LN2_64 / (1u32 << (6 - B)) as f64) + ROUNDING_SHIFT;
     (
         t.to_bits().wrapping_sub(ROUNDING_SHIFT.to_bits()) as i64,
         t - ROUNDING_SHIFT,
     )
 }
 
-/// `e^r - 1 = r + r^2 (1/2 + r/6 + r^2/24 + r^3/120 + r^4/720)`: the
-/// truncation is below `2^-60` for `|r| <= ln2/128`.
+/// `e^r - 1` by [`EXPM1_POLY`]: for `|r| <= ln2/32` (`B = 4`) through
+/// `r^7`, for `|r| <= ln2/128` through `r^6`; either truncation is below
+/// `2^-59` of the result's `1 + p`. The bracket in Estrin's form on `r^2`
+/// (which `p` needs anyway): as many operations as Horner's rule, four
+/// fewer in a row.
 #[inline(always)]
-fn expm1_small(r: f64) -> f64 {
-    let [c3, c4, c5, c6] = EXPM1_POLY;
-    let q = 0.5 + r * (c3 + r * (c4 + r * (c5 + r * c6)));
-    r + (r * r) * q
+fn expm1_small<const B: u32>(r: f64) -> f64 {
+    let [c3, c4, c5, c6, c7] = EXPM1_POLY;
+    let r2 = r * r;
+    let top = if B < 6 { c6 + r * c7 } else { c6 };
+    let q = (0.5 + r * c3) + r2 * ((c4 + r * c5) + r2 * top);
+    r + r2 * q
 }
 
-/// `2^(k/64) (1 + p)`, for `exp` and `exp2` alike: `k = 64 m + j`, the
-/// table's `2^(j/64)` as two doubles, times `2^m`.
+/// `2^(k/2^B) (1 + p)`, for `exp` and `exp2` alike: `k = 2^B m + j`, the
+/// table's `2^(j/2^B)` (its entry `j 2^(6-B)`) as two doubles, times `2^m`.
 #[inline(always)]
-fn octaves(k: i64, p: f64) -> f64 {
-    let (hi, lo) = EXP2_64THS[(k & 63) as usize];
+fn octaves<const B: u32>(k: i64, p: f64) -> f64 {
+    let (hi, lo) = EXP2_64THS[((k & ((1 << B) - 1)) << (6 - B)) as usize];
     let (hi, lo) = (f64::from_bits(hi), f64::from_bits(lo));
     let s = hi + (lo + hi * p);
     // s * 2^m with m in [-1077, 1024], as two normal powers of two: the
     // first product is exact, the second rounds once (only when the result
-    // is subnormal) or overflows to +inf. (m = floor(k / 64) and m1 =
+    // is subnormal) or overflows to +inf. (m = floor(k / 2^B) and m1 =
     // floor(m / 2) through logical shifts of non-negative values.)
-    let m = ((k.wrapping_add(1 << 17) as u64) >> 6) as i64 - (1 << 11);
+    let m = ((k.wrapping_add(1 << (11 + B)) as u64) >> B) as i64 - (1 << 11);
     let m1 = ((m.wrapping_add(2048) as u64) >> 1) as i64 - 1024;
     let pow2 = |e: i64| f64::from_bits((e.wrapping_add(1023) as u64) << 52);
     (s * pow2(m1)) * pow2(m.wrapping_sub(m1))
@@ -241,7 +276,7 @@ pub fn exp2_f64(x: f64) -> f64 {
 fn exp2_far(x: f64) -> f64 {
     // Beyond these every result is +inf or +0, as in `exp_f64`.
     let (k, p) = exp2_reduce(x.clamp(-1080.0, 1025.0));
-    octaves(k, p)
+    octaves::<6>(k, p)
 }
 
 /// `x = k/64 + r`, `|r| <= 1/128`, exactly, and `p = 2^r - 1`.
@@ -316,6 +351,13 @@ mod tests {
     fn ln2_splits_are_exact_enough() {
         // hi has 21 trailing zero bits, so k * hi is exact for |k| < 2^21.
         assert_eq!(LN2_64_HI_F64.to_bits() & 0x1f_ffff, 0);
+        // The sixteenths' constants are the 64ths' scaled by 4, exactly.
+        assert_eq!(LN2_16_HI_F64.to_bits() & 0x1f_ffff, 0);
+        assert_eq!(
+            (LN2_16_HI_F64 / 4.0, LN2_16_LO_F64 / 4.0),
+            (LN2_64_HI_F64, LN2_64_LO_F64)
+        );
+        assert_eq!(INV_LN2_16 * 4.0, INV_LN2_64);
         assert_eq!(LN2_HI_F32.to_bits() & 0xff, 0);
         // hi + lo is ln2/64 to well beyond f64 precision (ln2/64's f64
         // tail is ln2's, 2.3190468138462996e-17, over 64), within lo's own

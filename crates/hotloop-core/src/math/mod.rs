@@ -47,7 +47,7 @@ pub use exp::{exp_f32, exp_f64, exp2_f64};
 #[doc(hidden)]
 pub mod exp_f64_parts {
     pub use super::exp::{
-        EXP2_64THS, EXPM1_POLY, INV_LN2_64, LN2_64_HI_F64, LN2_64_LO_F64, ROUNDING_SHIFT,
+        EXP2_64THS, EXPM1_POLY, INV_LN2_16, LN2_16_HI_F64, LN2_16_LO_F64, ROUNDING_SHIFT,
     };
 }
 pub use hyperbolic::{acosh_f64, cosh_f64, sinh_f64};
