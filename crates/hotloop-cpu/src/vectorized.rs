@@ -68,6 +68,8 @@ pub fn exp_f64_slice(input: &[f64], out: &mut [f64], streams: bool) {
         // SAFETY: the CPU has AVX-512 F, VL, DQ and BW (detected).
         return unsafe { avx512::exp(input, out, streams) };
     }
+    // The cache's stores: `unary` hands this loop out only where AVX-512
+    // runs it, and a caller without AVX-512 takes the plain map.
     let _ = streams;
     for (o, &x) in out.iter_mut().zip(input) {
         *o = hotloop_core::math::exp_f64(x);
@@ -110,7 +112,7 @@ mod avx512 {
     ///
     /// Not `store::write_with`'s blocks through a scratch buffer: a call
     /// per block reloaded the constants into registers each time, and in
-    /// one run in four or five (by where ASLR put the stack) those loads
+    /// about one process in three (by where ASLR put the stack) those loads
     /// shared their address bits 0-11 with the scratch stores of the block
     /// before, so that the block waited for them: 4 GiB took 600-890 ms
     /// instead of 455 (AMD EPYC, one thread), and a fixed stack offset
@@ -146,9 +148,12 @@ mod avx512 {
         let mut os = out.chunks_exact_mut(8);
         if streams {
             for (x, o) in (&mut xs).zip(&mut os) {
-                let v = exp8(unsafe { _mm512_loadu_pd(x.as_ptr()) }, &table);
-                // SAFETY: eight elements from a line boundary (the head).
-                unsafe { _mm512_stream_pd(o.as_mut_ptr(), v) };
+                // SAFETY: eight elements each; `o` starts on a line
+                // boundary (the head ends on one, and a chunk is a line).
+                unsafe {
+                    let v = exp8(_mm512_loadu_pd(x.as_ptr()), &table);
+                    _mm512_stream_pd(o.as_mut_ptr(), v);
+                }
             }
             // Streaming stores are weakly ordered: fence them before the
             // caller (or another thread) reads the output.
