@@ -25,12 +25,13 @@
 //!
 //! Bodies, at three grains, all computing a cell with the same arithmetic:
 //! [`stencil_cell`] (one cell: a GPU thread's body; any cell, any mode),
-//! [`stencil_segment`] (a run of cells within one row: border cells through
-//! [`stencil_cell`], interior cells through a fast path without bounds
-//! checks that vectorizes along the row) and [`stencil_range`] (any run of
-//! cells in row-major order: one CPU task, or one block of a streaming
-//! store). The fast path only changes how a value is fetched, never the
-//! arithmetic on it, so every split of the cells gives the same bits.
+//! [`stencil_segment`] (a run of cells within one row: border cells as
+//! [`stencil_cell`] gives them, interior cells through a fast path without
+//! bounds checks that vectorizes along the row) and [`stencil_range`] (any
+//! run of cells in row-major order: one CPU task, or one block of a
+//! streaming store). The fast path only changes how a value is fetched,
+//! never the arithmetic on it, so every split of the cells gives the same
+//! bits.
 //!
 //! Built-ins: [`Laplacian7`] (3-D, 7 points) and [`Jacobi5`] (2-D, 5 points).
 
@@ -427,8 +428,8 @@ pub fn stencil_cell<T: Num, K: Stencil3<T>>(
 
 /// Cells `(x, y, first_z ..)` of one row of the output, `out.len()` of them
 /// (a whole row when `first_z == 0` and `out.len() == nz`): border cells
-/// through [`stencil_cell`], interior cells through a fast path without
-/// bounds checks that vectorizes along `z`. Stops at the first
+/// as [`stencil_cell`] gives them, interior cells through a fast path
+/// without bounds checks that vectorizes along `z`. Stops at the first
 /// [`ReachError`] (the cells before it written).
 #[inline(always)]
 pub fn stencil_segment<T: Num, K: Stencil3<T>>(
@@ -455,8 +456,17 @@ pub fn stencil_segment<T: Num, K: Stencil3<T>>(
     } else {
         (end_z, end_z)
     };
-    for z in (first_z..a).chain(b..end_z) {
-        out[z - first_z] = stencil_cell(kernel, input, shape, boundary, x, y, z)?;
+    if let Boundary::FillBorder(c) = boundary {
+        // What `stencil_cell` gives a border cell, as one run. Cell by
+        // cell (two a row, and every cell of the border rows and planes),
+        // the 256^3 Laplacian took 8.3 ms on two threads of an AMD EPYC,
+        // against 7.7 as runs.
+        out[..a - first_z].fill(c);
+        out[b - first_z..].fill(c);
+    } else {
+        for z in (first_z..a).chain(b..end_z) {
+            out[z - first_z] = stencil_cell(kernel, input, shape, boundary, x, y, z)?;
+        }
     }
     let (sx, sy) = ((ny * nz) as isize, nz as isize);
     let base = input.as_ptr();
