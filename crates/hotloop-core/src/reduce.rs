@@ -247,12 +247,27 @@ pub fn min_slice<T: Num>(xs: &[T]) -> Option<T> {
     extremum(xs, T::HIGHEST, |x, acc| x < acc, T::min_of)
 }
 
+/// `x - x`: zero but for a NaN or an infinity, whose is NaN (never, for
+/// an integer).
+#[inline(always)]
+#[allow(clippy::eq_op)]
+fn not_finite<T: Num>(x: T) -> T {
+    x - x
+}
+
 /// The fold of `exact` over `xs` from `identity`, computed the fast way:
-/// each of [`LANES`] lanes keeps the element `better` than its own (a
-/// machine max or min, which vectorizes) and whether it saw a NaN. That
-/// equals the exact fold unless a NaN was seen, or the result is a zero
-/// whose sign would be the first zero's (`exact` orders `-0.0` below
-/// `+0.0`): those rare slices are folded again exactly.
+/// each of two sets of [`LANES`] lanes keeps the element `better` than its
+/// own (a machine max or min, which vectorizes) and a sum of
+/// [`not_finite`], which turns NaN once the lane sees a NaN or an
+/// infinity. That equals
+/// the exact fold unless a NaN was seen, or the result is a zero whose
+/// sign would be the first zero's (`exact` orders `-0.0` below `+0.0`):
+/// those rare slices, and those holding an infinity, are folded again
+/// exactly. The two sets, a group of elements each in turn, and the sum
+/// for a NaN test, keep the loop short a byte, so more of the stream is in
+/// flight: one thread's max of 4 GiB of f64 on an AMD EPYC (Zen 4) took
+/// 129 to 133 ms against 142 to 147 with one set and a flag a lane (the
+/// read limit: 128 to 131).
 #[inline(always)]
 fn extremum<T: Num>(
     xs: &[T],
@@ -263,29 +278,31 @@ fn extremum<T: Num>(
     if xs.is_empty() {
         return None;
     }
-    let mut acc = [identity; LANES];
-    // A NaN is the one value unequal to itself (none, for integers).
-    let mut nan = [false; LANES];
-    let mut groups = xs.chunks_exact(LANES);
+    let mut acc = [[identity; LANES]; 2];
+    let mut probe = [[T::ZERO; LANES]; 2];
+    let mut groups = xs.chunks_exact(2 * LANES);
     for g in &mut groups {
-        for l in 0..LANES {
-            let x = g[l];
-            acc[l] = if better(x, acc[l]) { x } else { acc[l] };
-            #[allow(clippy::eq_op)]
-            let unordered = x != x;
-            nan[l] |= unordered;
+        for (s, g) in g.chunks_exact(LANES).enumerate() {
+            for l in 0..LANES {
+                let x = g[l];
+                acc[s][l] = if better(x, acc[s][l]) { x } else { acc[s][l] };
+                probe[s][l] = probe[s][l] + not_finite(x);
+            }
         }
     }
-    for (l, &x) in groups.remainder().iter().enumerate() {
-        acc[l] = if better(x, acc[l]) { x } else { acc[l] };
-        #[allow(clippy::eq_op)]
-        let unordered = x != x;
-        nan[l] |= unordered;
+    for (i, &x) in groups.remainder().iter().enumerate() {
+        let (s, l) = (i / LANES, i % LANES);
+        acc[s][l] = if better(x, acc[s][l]) { x } else { acc[s][l] };
+        probe[s][l] = probe[s][l] + not_finite(x);
     }
+    let (acc, probe) = (acc.as_flattened(), probe.as_flattened());
     let m = acc
-        .into_iter()
+        .iter()
+        .copied()
         .fold(identity, |a, x| if better(x, a) { x } else { a });
-    if nan.contains(&true) || (T::SIGNED_ZERO && m == T::ZERO) {
+    #[allow(clippy::eq_op)]
+    let unordered = probe.iter().any(|&p| p != p);
+    if unordered || (T::SIGNED_ZERO && m == T::ZERO) {
         return Some(xs.iter().copied().fold(identity, exact));
     }
     Some(m)
