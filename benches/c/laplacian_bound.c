@@ -19,39 +19,11 @@
  *
  * Needs AVX-512 F. A plane is 512 KiB; the prefetch runs a plane, a row
  * and a block ahead, as hotloop's does. */
-#include <immintrin.h>
 #include <omp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <time.h>
 
 enum { N = 256, P = N * N, BLOCK = 128, AHEAD = P + N + BLOCK };
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-/* A grid on huge pages where the system allows, written once. */
-static double *grid(void) {
-    size_t bytes = (size_t)N * P * sizeof(double);
-    double *p = aligned_alloc(2 << 20, bytes);
-    if (!p) exit(1);
-    madvise(p, bytes, MADV_HUGEPAGE);
-    memset(p, 0, bytes);
-    return p;
-}
-
-static void copy(const double *a, double *o) {
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < (size_t)N * P; i += 8)
-        _mm512_stream_pd(o + i, _mm512_load_pd(a + i));
-#pragma omp parallel
-    _mm_sfence();
-}
+#define CELLS ((size_t)N * P)
+#include "bound.h"
 
 /* The eight cells from `m` (a pointer into the input). */
 static inline __m512d laplacian(const double *m) {
@@ -118,17 +90,6 @@ static void side_by_side(const double *a, double *o, int burst) {
 
 static void side_by_side_burst(const double *a, double *o) { side_by_side(a, o, 1); }
 static void side_by_side_lines(const double *a, double *o) { side_by_side(a, o, 0); }
-
-static double best(void (*f)(const double *, double *), const double *a, double *o) {
-    double b = 1e9;
-    for (int k = 0; k < 10; k++) {
-        double t = now();
-        f(a, o);
-        t = now() - t;
-        if (t < b) b = t;
-    }
-    return b * 1e3;
-}
 
 int main(void) {
     double *a = grid(), *o = grid();

@@ -14,38 +14,10 @@
  * Needs AVX-512 F. Rows are 32 KiB, so three of them do not fit a 32 KiB
  * L1: the second row of a side-by-side pair finds the rows it shares with
  * the first there. */
-#include <immintrin.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <time.h>
 
 enum { N = 4096, BLOCK = 128 };
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-/* A grid on huge pages where the system allows, written once. */
-static double *grid(void) {
-    size_t bytes = (size_t)N * N * sizeof(double);
-    double *p = aligned_alloc(2 << 20, bytes);
-    if (!p) exit(1);
-    madvise(p, bytes, MADV_HUGEPAGE);
-    memset(p, 0, bytes);
-    return p;
-}
-
-static void copy(const double *a, double *o) {
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < (size_t)N * N; i += 8)
-        _mm512_stream_pd(o + i, _mm512_load_pd(a + i));
-#pragma omp parallel
-    _mm_sfence();
-}
+#define CELLS ((size_t)N * N)
+#include "bound.h"
 
 /* Cells [z0, z1) of row y, z0 and z1 multiples of 8. */
 static inline void cells(const double *a, double *o, size_t y, size_t z0, size_t z1) {
@@ -76,17 +48,6 @@ static void side_by_side(const double *a, double *o) {
         }
 #pragma omp parallel
     _mm_sfence();
-}
-
-static double best(void (*f)(const double *, double *), const double *a, double *o) {
-    double b = 1e9;
-    for (int k = 0; k < 10; k++) {
-        double t = now();
-        f(a, o);
-        t = now() - t;
-        if (t < b) b = t;
-    }
-    return b * 1e3;
 }
 
 int main(void) {
