@@ -259,15 +259,14 @@ fn not_finite<T: Num>(x: T) -> T {
 /// each of two sets of [`LANES`] lanes keeps the element `better` than its
 /// own (a machine max or min, which vectorizes) and a sum of
 /// [`not_finite`], which turns NaN once the lane sees a NaN or an
-/// infinity. That equals
-/// the exact fold unless a NaN was seen, or the result is a zero whose
-/// sign would be the first zero's (`exact` orders `-0.0` below `+0.0`):
-/// those rare slices, and those holding an infinity, are folded again
-/// exactly. The two sets, a group of elements each in turn, and the sum
-/// for a NaN test, keep the loop short a byte, so more of the stream is in
-/// flight: one thread's max of 4 GiB of f64 on an AMD EPYC (Zen 4) took
-/// 129 to 133 ms against 142 to 147 with one set and a flag a lane (the
-/// read limit: 128 to 131).
+/// infinity. That equals the exact fold unless a NaN was seen, or the
+/// result is a zero whose sign would be the first zero's (`exact` orders
+/// `-0.0` below `+0.0`): those rare slices, and those holding an infinity,
+/// are folded again exactly. The two sets (a group of elements each, in
+/// turn) and the sum as the NaN test keep the loop's instructions a byte
+/// few, so more of the stream is in flight: one thread's max of 4 GiB of
+/// f64 on an AMD EPYC (Zen 4) took 129 to 133 ms, against 142 to 147 with
+/// one set and a NaN flag a lane (the read limit: 128 to 131).
 #[inline(always)]
 fn extremum<T: Num>(
     xs: &[T],
