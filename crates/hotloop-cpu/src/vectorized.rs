@@ -84,8 +84,8 @@ mod avx512 {
     };
 
     /// `2^(j/16)`'s `hi` halves and its `lo` halves (the 64ths' table,
-    /// every fourth entry), each eight to a register: a call (often one
-    /// streaming block, 128 elements) sets up its table in four loads.
+    /// every fourth entry), each eight to a register: a call (one slice, or
+    /// one pool part) sets up its table in four loads.
     static HI: [f64; 16] = sixteenths(0);
     static LO: [f64; 16] = sixteenths(1);
 
@@ -272,7 +272,8 @@ mod tests {
             seed ^= seed << 17;
             xs.push((seed >> 11) as f64 / (1u64 << 53) as f64 * 1470.0 - 750.0);
         }
-        // Past the clamp's ends, and any bit pattern (NaN payloads, huge and tiny values).
+        // Past the clamp's ends, and any bit pattern (NaN payloads, huge
+        // and tiny values).
         for i in 0..2000 {
             xs.extend([709.0 + i as f64 * 0.05, -740.0 - i as f64 * 0.05]);
         }

@@ -194,7 +194,7 @@ fn exp_reduce<const B: u32>(x: f64) -> (i64, f64) {
 fn exp_reduce_sum(x: f64, tail: f64) -> (i64, f64) {
     let (k, kf) = steps::<6>(x);
     // A chain, not a tree: a tree of these is vectorized into shuffles.
-    let r = ((x - kf * LN2_64_HI_F64) - kf * LN2_64_LO_F64) + tail;
+    let r = ((x - kf * ln2_hi::<6>()) - kf * ln2_lo::<6>()) + tail;
     (k, expm1_small::<6>(r))
 }
 
@@ -212,7 +212,7 @@ const fn ln2_lo<const B: u32>() -> f64 {
 
 /// `k = round(2^B x / ln2)`, to nearest even, as an integer and as f64,
 /// without a float-to-int conversion: adding 1.5 * 2^52 leaves k in the
-/// low bits of the sum (|64 x / ln2| < 70 000 here).
+/// low bits of the sum (|2^B x / ln2| < 70 000 here).
 #[inline(always)]
 fn steps<const B: u32>(x: f64) -> (i64, f64) {
     let t = x * (INV_LN2_64 / (1u32 << (6 - B)) as f64) + ROUNDING_SHIFT;
