@@ -444,6 +444,7 @@ mod tests {
             Timings {
                 first_call_s: None,
                 repeats_s: vec![t],
+                rounds: None,
             },
         );
         r.check = check;

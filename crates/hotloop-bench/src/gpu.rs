@@ -44,6 +44,7 @@ pub fn time(
         // What a first user call costs: the module load plus the call.
         first_call_s: Some((first.module_load + first.total).as_secs_f64()),
         repeats_s: runs.iter().map(|t| t.kernel.as_secs_f64()).collect(),
+        rounds: None,
     };
     Ok((timings, breakdown))
 }

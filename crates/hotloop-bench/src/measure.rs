@@ -6,6 +6,7 @@
 //! and the median of the repeats is the figure, with min and max beside it.
 
 use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 /// Timings of one row, in seconds.
@@ -15,6 +16,10 @@ pub struct Timings {
     pub first_call_s: Option<f64>,
     /// Every timed repeat, in order.
     pub repeats_s: Vec<f64>,
+    /// The set of rounds that timed the repeats ([`Rounds::run`]), if any:
+    /// rows of one set made their k-th repeat in the same round.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<u64>,
 }
 
 impl Timings {
@@ -27,6 +32,26 @@ impl Timings {
             n if n % 2 == 1 => v[n / 2],
             n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
         }
+    }
+
+    /// This row's time over `other`'s: where both were timed in the same
+    /// rounds, the median of the rounds' ratios, each of two calls made a
+    /// round apart at most, so that a phase of the machine lasting a few
+    /// rounds slows both sides of the ratios it falls in; else the ratio
+    /// of the medians. On this project's 2-vCPU VM one core was gone for
+    /// seconds at a time: a parallel matmul took 48 ms in three rounds and
+    /// 25.6 in two, Numba's beside it 62, 59, 34, 32 and 31, so the
+    /// medians' ratio was 1.41 and every round's but one 0.78 to 0.83.
+    pub fn ratio_to(&self, other: &Timings) -> f64 {
+        let (a, b) = (&self.repeats_s, &other.repeats_s);
+        if self.rounds.is_none() || self.rounds != other.rounds || a.len() != b.len() {
+            return self.median() / other.median();
+        }
+        Timings {
+            repeats_s: a.iter().zip(b).map(|(x, y)| x / y).collect(),
+            ..Timings::default()
+        }
+        .median()
     }
 
     /// Fastest repeat.
@@ -93,6 +118,7 @@ pub fn time<E>(plan: Plan, mut f: impl FnMut() -> Result<(), E>) -> Result<Timin
     Ok(Timings {
         first_call_s: Some(first),
         repeats_s: repeats,
+        rounds: None,
     })
 }
 
@@ -172,11 +198,14 @@ impl<'a, E: 'a> Rounds<'a, E> {
     /// (that of the slowest first call) in rounds. One [`Timings`] per call,
     /// in the order they were added.
     pub fn run(mut self, plan: Plan) -> Result<Vec<Timings>, E> {
+        static SETS: AtomicU64 = AtomicU64::new(0);
+        let set = SETS.fetch_add(1, Ordering::Relaxed);
         let mut out = Vec::with_capacity(self.calls.len());
         for f in &mut self.calls {
             out.push(Timings {
                 first_call_s: Some(f()?),
                 repeats_s: Vec::with_capacity(plan.repeat),
+                rounds: Some(set),
             });
         }
         let slowest = out
@@ -218,6 +247,7 @@ pub fn time_with_setup<S, R, E>(
     Ok(Timings {
         first_call_s: None,
         repeats_s: repeats,
+        rounds: None,
     })
 }
 
@@ -230,10 +260,54 @@ mod tests {
         let t = Timings {
             first_call_s: None,
             repeats_s: vec![3.0, 1.0, 2.0, 10.0],
+            rounds: None,
         };
         assert_eq!(t.median(), 2.5);
         assert_eq!(t.min(), 1.0);
         assert_eq!(t.max(), 10.0);
+    }
+
+    #[test]
+    fn ratios_of_rows_timed_in_the_same_rounds_pair_their_rounds() {
+        // The matmul rows of a run on the 2-vCPU VM, in milliseconds: a
+        // phase with one core gone covered three rounds of hotloop's row
+        // and two of Numba's.
+        let ours = [48.39, 48.13, 48.43, 25.6, 25.7];
+        let numba = [62.13, 59.06, 34.03, 31.82, 30.86];
+        let t = |r: &[f64], rounds| Timings {
+            first_call_s: None,
+            repeats_s: r.to_vec(),
+            rounds,
+        };
+        let paired = t(&ours, Some(7)).ratio_to(&t(&numba, Some(7)));
+        let want = 48.13 / 59.06; // the median of the five rounds' ratios
+        assert!((paired - want).abs() < 1e-12, "{paired}");
+        // Not the same rounds (or none): the medians' ratio, 48.13 / 34.03.
+        for (a, b) in [(Some(7), Some(8)), (None, None), (Some(7), None)] {
+            let r = t(&ours, a).ratio_to(&t(&numba, b));
+            assert!((r - 48.13 / 34.03).abs() < 1e-12, "{r}");
+        }
+        // Different lengths cannot pair.
+        let r = t(&ours[..4], Some(7)).ratio_to(&t(&numba, Some(7)));
+        assert!((r - (48.26 / 34.03)).abs() < 1e-12, "{r}");
+    }
+
+    #[test]
+    fn each_set_of_rounds_is_its_own() {
+        let set = || {
+            let mut rounds = Rounds::<()>::new();
+            rounds.clocked(|| Ok(()));
+            rounds.self_timed(|| Ok(1.0));
+            rounds
+                .run(Plan {
+                    warmup: 0,
+                    repeat: 2,
+                })
+                .unwrap()
+        };
+        let (a, b) = (set(), set());
+        assert!(a[0].rounds.is_some() && a[0].rounds == a[1].rounds);
+        assert_ne!(a[0].rounds, b[0].rounds);
     }
 
     #[test]

@@ -13,7 +13,7 @@
 use crate::config::Config;
 use crate::measure::Timings;
 use crate::row::{Check, Row};
-use crate::targets::{Target, find, median};
+use crate::targets::{Target, find, time_ratio};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -44,7 +44,7 @@ pub fn targets(rows: &[Row]) -> Vec<Target> {
                 "MPI pi on 2 ranks x 1 thread / one process on 2 threads ({})",
                 one.workload
             ),
-            median(one) / median(two),
+            time_ratio(one, two),
             0.9,
             false,
         ));
@@ -58,7 +58,7 @@ pub fn targets(rows: &[Row]) -> Vec<Target> {
                 "MPI Jacobi on 2 ranks x 1 thread / one process on 2 threads ({})",
                 one.workload
             ),
-            median(one) / median(two),
+            time_ratio(one, two),
             0.8,
             false,
         ));
@@ -369,6 +369,7 @@ fn row(id: &str, workload: String, f: &Facts) -> Row {
         Timings {
             first_call_s: Some(f.first_call_s),
             repeats_s: f.repeats_s.clone(),
+            rounds: None,
         },
     );
     r.check = check(&f.answer, &f.one_process);

@@ -406,6 +406,7 @@ pub fn parse(stdout: &str) -> Result<Vec<Row>, String> {
             timings: Timings {
                 first_call_s: v["first_call_s"].as_f64(),
                 repeats_s,
+                rounds: None,
             },
             bytes: v["bytes"].as_u64(),
             samples: v["samples"].as_u64(),

@@ -557,6 +557,7 @@ mod tests {
             timings: Timings {
                 first_call_s: Some(secs * 2.0),
                 repeats_s: vec![secs],
+                rounds: None,
             },
             bytes: Some(2_000_000_000),
             samples: None,

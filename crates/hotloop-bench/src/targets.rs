@@ -179,7 +179,7 @@ pub fn over_fastest_peer(rows: &[Row], label: &str, ours: &Row, forms: &[&str]) 
         .min_by(|a, b| median(a).total_cmp(&median(b)))?;
     Some(Target::new(
         format!("{label} {} speedup over {}", ours.workload, peer.form),
-        median(peer) / median(ours),
+        time_ratio(peer, ours),
         1.0,
         false,
     ))
@@ -190,9 +190,25 @@ pub fn largest<'a>(rows: &'a [Row], id: &str) -> Option<&'a Row> {
     rows.iter().filter(|r| r.id == id).max_by_key(|r| r.samples)
 }
 
-/// The median time of `row`, what the ratios divide.
+/// The median time of `row`: what the table prints, and how the fastest
+/// of several peers is chosen.
 pub fn median(row: &Row) -> f64 {
     row.timings.median()
+}
+
+/// `a`'s time over `b`'s, what every target's ratio of two rows is: the
+/// median of their rounds' ratios where they were timed in the same
+/// rounds, else of their medians ([`crate::measure::Timings::ratio_to`]).
+pub fn time_ratio(a: &Row, b: &Row) -> f64 {
+    a.timings.ratio_to(&b.timings)
+}
+
+/// `a`'s bandwidth over `b`'s: their bytes over [`time_ratio`]. `None`
+/// where either row has no bandwidth ([`Row::gb_per_s`]).
+pub fn bandwidth_ratio(a: &Row, b: &Row) -> Option<f64> {
+    a.gb_per_s()?;
+    b.gb_per_s()?;
+    Some(a.bytes? as f64 / b.bytes? as f64 * time_ratio(b, a))
 }
 
 #[cfg(test)]
@@ -206,6 +222,7 @@ mod tests {
         let timings = Timings {
             first_call_s: None,
             repeats_s: vec![secs],
+            rounds: None,
         };
         let mut r = Row::new(
             id.into(),

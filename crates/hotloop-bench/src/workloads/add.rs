@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::measure::{Rounds, Timings, time, time_with_setup};
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
-use crate::targets::{Target, arrays_too_small, find, median, python};
+use crate::targets::{Target, arrays_too_small, find, median, python, time_ratio};
 use hotloop::StoreMode;
 use hotloop::forms::{AddScalarForm, add_scalar_into as add_form};
 use hotloop_cpu::parallel::{Pool, copy_streaming};
@@ -505,7 +505,7 @@ fn targets(rows: &[Row]) -> Vec<Target> {
                     "parallel add_scalar / stream copy bandwidth ({})",
                     add.workload
                 ),
-                median(copy) / median(add),
+                time_ratio(copy, add),
                 0.90,
                 false,
             )
@@ -539,7 +539,7 @@ fn targets(rows: &[Row]) -> Vec<Target> {
                     "serial add_scalar / one-thread stream copy bandwidth ({})",
                     add.workload
                 ),
-                median(copy) / median(add),
+                time_ratio(copy, add),
                 0.85,
                 false,
             )
@@ -555,7 +555,7 @@ fn targets(rows: &[Row]) -> Vec<Target> {
                     "parallel add_scalar speedup over Numba prange ({})",
                     add.workload
                 ),
-                median(numba) / median(add),
+                time_ratio(numba, add),
                 1.3,
                 false,
             )
@@ -571,7 +571,7 @@ fn targets(rows: &[Row]) -> Vec<Target> {
                     "serial add_scalar (streaming stores) speedup over NumPy add(out=) ({})",
                     add.workload
                 ),
-                median(numpy) / median(add),
+                time_ratio(numpy, add),
                 1.3,
                 false,
             )
@@ -585,7 +585,7 @@ fn targets(rows: &[Row]) -> Vec<Target> {
                     "GPU add_scalar / device-to-device copy bandwidth ({})",
                     add.workload
                 ),
-                median(copy) / median(add),
+                time_ratio(copy, add),
                 0.90,
                 false,
             )

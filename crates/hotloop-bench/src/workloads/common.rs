@@ -7,7 +7,7 @@ use crate::inputs::pattern;
 use crate::measure::{Plan, Rounds, Timings, time};
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
-use crate::targets::{Target, median, python};
+use crate::targets::{Target, python, time_ratio};
 use hotloop::{Backend, Error};
 
 /// The facade backends the configuration selects, each with its plan.
@@ -179,6 +179,7 @@ pub fn extrapolated(t: Timings, factor: f64) -> Timings {
     Timings {
         first_call_s: t.first_call_s.map(|s| s * factor),
         repeats_s: t.repeats_s.iter().map(|s| s * factor).collect(),
+        rounds: t.rounds,
     }
 }
 
@@ -220,7 +221,7 @@ pub fn against(
         if let Some(numba) = python(rows, &ours.workload, peer) {
             out.push(Target::new(
                 format!("{backend} {what} time / {peer} ({})", ours.workload),
-                median(ours) / median(numba),
+                time_ratio(ours, numba),
                 1.0,
                 true,
             ));

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::measure::{Timings, time};
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
-use crate::targets::{Target, median, python};
+use crate::targets::{Target, median, python, time_ratio};
 use hotloop::Error;
 use hotloop_kernels::add_scalar;
 use hotloop_sim::Simulator;
@@ -54,6 +54,7 @@ fn per_launch(
     Ok(Timings {
         first_call_s: t.first_call_s.map(share),
         repeats_s: t.repeats_s.iter().copied().map(share).collect(),
+        rounds: t.rounds,
     })
 }
 
@@ -198,7 +199,7 @@ impl Workload for Launch {
         if let Some(numba) = python(rows, &ours.workload, NUMBA_STREAM) {
             out.push(Target::new(
                 format!("a launch on a stream / {NUMBA_STREAM} ({})", ours.workload),
-                median(ours) / median(numba),
+                time_ratio(ours, numba),
                 1.0,
                 true,
             ));

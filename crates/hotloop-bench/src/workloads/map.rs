@@ -13,7 +13,7 @@ use crate::inputs::pattern;
 use crate::measure::{Rounds, Timings};
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
-use crate::targets::{Target, arrays_too_small, find, median, over_fastest_peer};
+use crate::targets::{Target, arrays_too_small, find, over_fastest_peer, time_ratio};
 use hotloop::{Affine, Backend, Error, Exp, add_scalar_into, map_into};
 use ndarray::Array3;
 use std::cell::RefCell;
@@ -80,7 +80,7 @@ impl Workload for Map {
                 out.push(
                     Target::new(
                         format!("{backend} map(Affine) time / hand-written add_scalar"),
-                        median(map) / median(add),
+                        time_ratio(map, add),
                         MAP_OVER_ADD_MAX,
                         true,
                     )

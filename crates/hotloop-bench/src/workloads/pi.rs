@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::measure::{Plan, time};
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
-use crate::targets::{Target, largest, median, python, samples_too_few};
+use crate::targets::{Target, largest, python, samples_too_few, time_ratio};
 use hotloop::{Backend, PiEstimate, monte_carlo_pi, monte_carlo_pi_blog};
 use ndarray::Array3;
 use rand::SeedableRng;
@@ -327,7 +327,7 @@ fn targets(rows: &[Row]) -> Vec<Target> {
                         "parallel Monte Carlo speedup over Numba prange ({})",
                         pi.workload
                     ),
-                    median(numba) / median(pi),
+                    time_ratio(numba, pi),
                     40.0,
                     false,
                 )

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::measure::time;
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
-use crate::targets::{Target, median, python};
+use crate::targets::{Target, python, time_ratio};
 use hotloop::Error;
 use hotloop_kernels::add_scalar;
 use ndarray::Array3;
@@ -160,7 +160,7 @@ impl Workload for Pipeline {
         if let Some(sync) = find("round_trip") {
             out.push(Target::new(
                 format!("pipeline time / synchronous round trip ({})", ours.workload),
-                median(ours) / median(sync),
+                time_ratio(ours, sync),
                 1.0,
                 true,
             ));
@@ -168,7 +168,7 @@ impl Workload for Pipeline {
         if let Some(numba) = python(rows, &ours.workload, NUMBA_PIPELINE) {
             out.push(Target::new(
                 format!("pipeline time / {NUMBA_PIPELINE} ({})", ours.workload),
-                median(ours) / median(numba),
+                time_ratio(ours, numba),
                 1.0,
                 true,
             ));

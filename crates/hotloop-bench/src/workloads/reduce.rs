@@ -10,7 +10,7 @@ use crate::inputs::pattern;
 use crate::measure::{Rounds, Timings, time};
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
-use crate::targets::{MIN_JUDGED_ARRAY_BYTES, Target, find, median, over_fastest_peer};
+use crate::targets::{MIN_JUDGED_ARRAY_BYTES, Target, find, over_fastest_peer, time_ratio};
 use hotloop::{Backend, Error, GreaterThan, count_where, max, min, sum};
 use hotloop_cpu::pool::Pool;
 use hotloop_cpu::probe::read_all_parallel;
@@ -98,7 +98,7 @@ impl Workload for Reduce {
                 out.push(
                     Target::new(
                         format!("parallel {} / read-only pass bandwidth", r.workload),
-                        median(read) / median(r),
+                        time_ratio(read, r),
                         0.90,
                         false,
                     )
@@ -497,6 +497,7 @@ mod tests {
         let t = Timings {
             first_call_s: None,
             repeats_s: vec![0.5],
+            rounds: None,
         };
         let mut r = op_row("sum", Backend::simulator(), "w", 1 << 20, t, Check::Passed);
         assert_eq!(r.gb_per_s(), Some(8.0 * (1 << 20) as f64 / 0.5 / 1e9));

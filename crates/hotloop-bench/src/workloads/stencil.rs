@@ -14,7 +14,9 @@ use crate::inputs::{input, output};
 use crate::measure::{Rounds, Timings};
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
-use crate::targets::{Target, arrays_too_small, find, median, over_fastest_peer};
+use crate::targets::{
+    Target, arrays_too_small, bandwidth_ratio, find, over_fastest_peer, time_ratio,
+};
 use hotloop::{Backend, Boundary, Jacobi5, Laplacian7, stencil2_into, stencil3_into};
 use hotloop_cpu::parallel::copy_streaming;
 use hotloop_cpu::pool::Pool;
@@ -81,12 +83,12 @@ impl Workload for Stencil {
             if let (Some(r), Some(copy)) = (
                 find(rows, &row_id(&[kind, "parallel", ZERO_BORDER])),
                 find(rows, &row_id(&[COPY, "parallel", GRID])),
-            ) && let (Some(bw), Some(limit)) = (r.gb_per_s(), copy.gb_per_s())
+            ) && let Some(share) = bandwidth_ratio(r, copy)
             {
                 out.push(
                     Target::new(
                         format!("parallel {} / stream copy bandwidth", r.workload),
-                        bw / limit,
+                        share,
                         SHARE_OF_COPY,
                         false,
                     )
@@ -111,7 +113,7 @@ impl Workload for Stencil {
             ) {
                 out.push(Target::new(
                     format!("parallel speedup of {}", s.workload),
-                    median(s) / median(p),
+                    time_ratio(s, p),
                     1.6,
                     false,
                 ));
@@ -356,6 +358,7 @@ mod tests {
         let timings = Timings {
             first_call_s: None,
             repeats_s: vec![secs],
+            rounds: None,
         };
         let mut r = Row::new(id.into(), workload, "parallel", "form", timings);
         r.bytes = Some(bytes);

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::measure::time;
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
-use crate::targets::{Target, median, python};
+use crate::targets::{Target, python, time_ratio};
 use hotloop_device::prelude::*;
 use hotloop_sim::Simulator;
 use ndarray::Array3;
@@ -207,7 +207,7 @@ impl Workload for WarpSum {
                         "{CUDASIM_TREE} time / simulator {key} kernel ({})",
                         ours.workload
                     ),
-                    median(numba) / median(ours),
+                    time_ratio(numba, ours),
                     1.0,
                     false,
                 ));
