@@ -112,11 +112,12 @@ mod avx512 {
     ///
     /// Not `store::write_with`'s blocks through a scratch buffer: a call
     /// per block reloaded the constants into registers each time, and in
-    /// about one process in three (by where ASLR put the stack) those loads
-    /// shared their address bits 0-11 with the scratch stores of the block
-    /// before, so that the block waited for them: 4 GiB took 600-890 ms
-    /// instead of 455 (AMD EPYC, one thread), and a fixed stack offset
-    /// gave one or the other every time.
+    /// about one process in three (by where ASLR put the stack) 4 GiB took
+    /// 600-890 ms instead of 455 (AMD EPYC, one thread); a fixed stack
+    /// offset gave one or the other every time. It was put down to those
+    /// loads sharing their address bits 0-11 with the scratch stores of
+    /// the block before; the scratch, then unaligned, crossing a page
+    /// (found later for the stencils: `store::Lines`) fits the same facts.
     ///
     /// # Safety
     /// The CPU has AVX-512 F, VL, DQ and BW.
