@@ -249,14 +249,11 @@ mod tests {
         assert_eq!(peers.failure(), None);
     }
 
-    /// A stand-in worker: a shell script speaking the protocol badly.
+    /// A stand-in worker: a shell script speaking the protocol badly,
+    /// given to `sh -c` (no file left behind).
     fn fake(script: &str) -> Peers {
-        let dir = std::env::temp_dir().join(format!("hotloop-peers-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let sh = dir.join(format!("w{}.sh", script.len()));
-        std::fs::write(&sh, script).unwrap();
         let mut child = Command::new("sh")
-            .arg(&sh)
+            .args(["-c", script])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
