@@ -204,10 +204,12 @@ pub fn time_ratio(a: &Row, b: &Row) -> f64 {
 }
 
 /// `a`'s bandwidth over `b`'s: their bytes over [`time_ratio`]. `None`
-/// where either row has no bandwidth ([`Row::gb_per_s`]).
+/// where either row has no bandwidth: no bytes, or extrapolated
+/// ([`Row::gb_per_s`]).
 pub fn bandwidth_ratio(a: &Row, b: &Row) -> Option<f64> {
-    a.gb_per_s()?;
-    b.gb_per_s()?;
+    if a.is_extrapolated() || b.is_extrapolated() {
+        return None;
+    }
     Some(a.bytes? as f64 / b.bytes? as f64 * time_ratio(b, a))
 }
 
