@@ -14,6 +14,7 @@ use clap::builder::PossibleValuesParser;
 use clap::error::ErrorKind;
 use clap::{CommandFactory as _, FromArgMatches as _, Parser};
 use hotloop::Backend;
+use hotloop_cpu::pool::bind_to_cpu;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -93,9 +94,14 @@ pub struct Cli {
     #[arg(long, value_name = "W[,W...]", value_delimiter = ',')]
     pub workload: Vec<String>,
 
-    /// The parallel backend's thread count [default: the current rayon pool, all cores]
+    /// The parallel backend's thread count [default: one per CPU, or RAYON_NUM_THREADS]
     #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub threads: Option<usize>,
+
+    /// Leave the parallel backend's workers, and the OpenMP threads of the Python peers' Numba,
+    /// free to move between CPUs [default: each bound to one, as OMP_PROC_BIND=true binds]
+    #[arg(long)]
+    pub no_bind: bool,
 
     /// Timed repeats per row, after a first call and a warm-up (long rows: at most 3), at most
     /// 1000000
@@ -158,6 +164,9 @@ pub struct Config {
     pub workloads: Vec<String>,
     /// Parallel backend's thread count.
     pub threads: Option<usize>,
+    /// Whether each worker of the parallel backend, and each OpenMP
+    /// thread of the Python peers, is bound to one CPU (not `--no-bind`).
+    pub bind: bool,
     /// Warm-up and repeats.
     pub plan: Plan,
     /// Where to write results (None: don't).
@@ -195,12 +204,19 @@ pub enum Request {
 }
 
 impl Config {
-    /// The parallel backend as configured.
-    pub fn parallel(&self) -> Result<Backend, String> {
-        match self.threads {
-            None => Ok(Backend::parallel()),
-            Some(t) => Backend::parallel_with_threads(t).map_err(|e| e.to_string()),
+    /// Starts rayon's global pool, which every parallel row runs on
+    /// ([`Backend::parallel`]): `--threads` workers, each bound to one CPU
+    /// unless `--no-bind` (why: [`bind_to_cpu`]). Called once, before any
+    /// parallel work.
+    pub fn start_pool(&self) -> Result<(), String> {
+        let mut pool = rayon::ThreadPoolBuilder::new().num_threads(self.threads.unwrap_or(0));
+        if self.bind {
+            pool = pool.start_handler(|i| {
+                bind_to_cpu(i);
+            });
         }
+        pool.build_global()
+            .map_err(|e| format!("starting the parallel backend's pool: {e}"))
     }
 
     /// Plan for the simulator's rows: it exists to check the kernels, not
@@ -306,6 +322,7 @@ impl Config {
                 dedup(cli.workload)
             },
             threads: cli.threads,
+            bind: !cli.no_bind,
             plan: Plan {
                 warmup: 1,
                 repeat: cli.repeat,
@@ -335,9 +352,10 @@ impl Config {
     /// memory, the thread count against the parallel backend's limit.
     fn validate(&self, catalogue: &dyn Catalogue) -> Result<(), (ErrorKind, String)> {
         let invalid = |m: String| (ErrorKind::ValueValidation, m);
-        if self.threads.is_some() && (self.sweep || self.runs_backend("parallel")) {
-            self.parallel()
-                .map_err(|e| invalid(format!("--threads: {e}")))?;
+        if let Some(t) = self.threads
+            && (self.sweep || self.runs_backend("parallel"))
+        {
+            Backend::parallel_with_threads(t).map_err(|e| invalid(format!("--threads: {e}")))?;
         }
         if self.sweep {
             // The sweep's largest point holds an input and an output.
@@ -549,8 +567,10 @@ mod tests {
         assert_eq!(c.plan.repeat, 2);
         assert!(c.quick && !c.sweep);
         assert_eq!(c.python, PythonMode::Auto);
-        let c = parse("--python --setup-python --size 2x2x2").unwrap();
+        assert!(c.bind, "workers are bound unless asked not to be");
+        let c = parse("--python --setup-python --size 2x2x2 --no-bind").unwrap();
         assert_eq!((c.python, c.setup_python), (PythonMode::On, true));
+        assert!(!c.bind);
         let c = parse(
             "--no-python --backend serial,parallel,serial --workload pi --size 2x2x2 --out x",
         )
@@ -764,6 +784,7 @@ mod tests {
             "--backend <B[,B...]>",
             "--workload <W[,W...]>",
             "--threads <N>",
+            "--no-bind",
             "--repeat <N>",
             "--python",
             "--no-python",

@@ -25,6 +25,17 @@ pub fn script(name: &str) -> PathBuf {
     }
 }
 
+/// Binds the OpenMP threads that run Numba's `parallel=True` in a Python
+/// process, one to a CPU, as [`crate::config::Config::start_pool`] binds
+/// the parallel backend's workers (`OMP_PROC_BIND=true`), so that both
+/// sides of a comparison run under the same placement: unless `bind` is
+/// off (`--no-bind`) or the user set `OMP_PROC_BIND`.
+pub fn bind_openmp(cmd: &mut std::process::Command, bind: bool) {
+    if bind && std::env::var_os("OMP_PROC_BIND").is_none() {
+        cmd.env("OMP_PROC_BIND", "true");
+    }
+}
+
 /// Passes a script's stderr (its progress lines), line by line, through
 /// [`crate::progress::note`], above the progress bar, from a thread of
 /// its own (`None` if its stderr is not piped).

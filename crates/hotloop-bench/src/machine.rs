@@ -19,6 +19,8 @@ pub struct Machine {
     pub gpu: Gpu,
     /// The Python rows' interpreter and packages, when they ran.
     pub python: Option<String>,
+    /// The parallel backend's workers, and whether they are bound to CPUs.
+    pub workers: String,
 }
 
 /// The CUDA device the suite used, or the reason it could not.
@@ -65,8 +67,10 @@ impl Gpu {
 }
 
 impl Machine {
-    /// Reads the machine's description.
-    pub fn detect() -> Self {
+    /// Reads the machine's description, and how the parallel rows run
+    /// there: on the pool [`crate::config::Config::start_pool`] started,
+    /// `bound` or not.
+    pub fn detect(bound: bool) -> Self {
         let cpu = std::fs::read_to_string("/proc/cpuinfo")
             .ok()
             .and_then(|t| {
@@ -86,6 +90,15 @@ impl Machine {
                 .to_string(),
             gpu: Gpu::detect(),
             python: None,
+            workers: format!(
+                "{} workers, {}",
+                rayon::current_num_threads(),
+                if bound {
+                    "each bound to one CPU, as the Python peers' OpenMP threads are"
+                } else {
+                    "free to move between CPUs (--no-bind)"
+                }
+            ),
         }
     }
 
@@ -105,8 +118,8 @@ impl Machine {
             Gpu::Unavailable(_) => ", no usable GPU".into(),
         };
         format!(
-            "{}, {} cores, {mem}, {}{gpu}",
-            self.cpu, self.cores, self.os
+            "{}, {} cores, {mem}, {}{gpu}; parallel backend: {}",
+            self.cpu, self.cores, self.os, self.workers
         )
     }
 }

@@ -46,6 +46,10 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(USAGE);
     }
+    if let Err(e) = cfg.start_pool() {
+        eprintln!("hotloop-bench: {e}");
+        return ExitCode::FAILURE;
+    }
     let outcome = if cfg.sweep {
         run_sweep(&cfg)
     } else {
@@ -141,7 +145,7 @@ fn python_interpreter(cfg: &Config) -> Result<Option<std::path::PathBuf>, String
 /// slower than its serial one by more than 10% at some size is a missed
 /// target, printed as the suite prints its own.
 fn run_sweep(cfg: &Config) -> Result<bool, String> {
-    let machine = machine::Machine::detect();
+    let machine = machine::Machine::detect(cfg.bind);
     eprintln!("hotloop bench --sweep on {}", machine.summary());
     let python = python_interpreter(cfg)?;
     let mut progress = progress::Progress::new(progress::sweep_steps(cfg, python.is_some()));
@@ -153,10 +157,7 @@ fn run_sweep(cfg: &Config) -> Result<bool, String> {
     progress.finish();
     let caches = sweep::caches();
     println!("{}", sweep::table(&points));
-    let cutoff =
-        hotloop_cpu::parallel::Pool::get(cfg.threads.and_then(std::num::NonZeroUsize::new))
-            .map_err(|e| e.to_string())?
-            .serial_below_bytes();
+    let cutoff = hotloop_cpu::parallel::Pool::current().serial_below_bytes();
     println!(
         "the parallel forms run serially below {} per array (measured on this machine; the \
          reductions, which write nothing, below {})",
@@ -206,7 +207,7 @@ fn run_sweep(cfg: &Config) -> Result<bool, String> {
 
 /// Runs the suite; `Ok(false)` if any row was wrong.
 fn run(cfg: &Config) -> Result<bool, String> {
-    let machine = machine::Machine::detect();
+    let machine = machine::Machine::detect(cfg.bind);
     eprintln!("hotloop bench on {}", machine.summary());
     let python = python_interpreter(cfg)?;
     let steps = match cfg.ranks {
@@ -280,7 +281,7 @@ fn measure_rows(
 ) -> Result<(Vec<row::Row>, Option<String>), String> {
     let mut python_failed = None;
     let peers = match python {
-        Some(py) if python::worker_needed(cfg) => match peers::Peers::start(py, cfg.threads) {
+        Some(py) if python::worker_needed(cfg) => match peers::Peers::start(py, cfg) {
             Ok(p) => p,
             Err(e) => {
                 python_failed = Some(e);

@@ -11,6 +11,7 @@
 //! nothing from then on, its rows are left out, and the error is reported
 //! at the end of the run, which then fails.
 
+use crate::config::Config;
 use crate::measure::{Rounds, Timings};
 use crate::row::{Check, Row};
 use serde_json::{Value, json};
@@ -68,14 +69,16 @@ impl Peers {
         }
     }
 
-    /// Starts `python/peers.py` under `python`, its Numba on `threads`
-    /// threads (all by default), and reads its versions.
-    pub fn start(python: &Path, threads: Option<usize>) -> Result<Peers, String> {
+    /// Starts `python/peers.py` under `python`, its Numba on `--threads`
+    /// threads (all by default) bound as the parallel backend's are, and
+    /// reads its versions.
+    pub fn start(python: &Path, cfg: &Config) -> Result<Peers, String> {
         let mut cmd = Command::new(python);
         cmd.arg(crate::interpreter::script("peers.py"));
-        if let Some(t) = threads {
+        if let Some(t) = cfg.threads {
             cmd.args(["--threads", &t.to_string()]);
         }
+        crate::interpreter::bind_openmp(&mut cmd, cfg.bind);
         // Numba's `parallel=True` runs on OpenMP here, whose idle workers
         // spin after each call: the hotloop row timed next then shared its
         // cores with them. On a 2-vCPU AMD EPYC the parallel Lennard-Jones

@@ -323,6 +323,7 @@ fn cpu_rows(
     if let Some(t) = cfg.threads {
         cmd.args(["--threads", &t.to_string()]);
     }
+    crate::interpreter::bind_openmp(&mut cmd, cfg.bind);
     let wl = script_workloads(cfg, Script::Cpu);
     cmd.args(["--workloads", &wl.join(",")]);
     run_script(cmd, "blog_bench.py")
@@ -345,6 +346,7 @@ pub fn sweep_points(
     if let Some(t) = cfg.threads {
         cmd.args(["--threads", &t.to_string()]);
     }
+    crate::interpreter::bind_openmp(&mut cmd, cfg.bind);
     let stdout = script_output(cmd, "blog_bench.py")?;
     let mut points = Vec::new();
     for line in String::from_utf8_lossy(&stdout).lines() {

@@ -578,6 +578,7 @@ mod tests {
             rustc: "rustc".into(),
             gpu: crate::machine::Gpu::Unavailable("test".into()),
             python: None,
+            workers: "2 workers".into(),
         }
     }
 

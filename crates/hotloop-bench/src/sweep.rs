@@ -134,9 +134,8 @@ pub fn prange_losses(points: &[Point]) -> Vec<(u64, f64)> {
 /// Measures every point.
 pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Point>, String> {
     let max = cfg.sweep_max_bytes();
-    let parallel = cfg.parallel()?;
-    let pool =
-        Pool::get(cfg.threads.and_then(std::num::NonZeroUsize::new)).map_err(|e| e.to_string())?;
+    let parallel = Backend::parallel();
+    let pool = Pool::current();
     let par_name = format!("parallel ({} threads)", pool.threads());
     let mut points = Vec::new();
     for bytes in sizes(max) {

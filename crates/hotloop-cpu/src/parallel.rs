@@ -10,7 +10,9 @@ use hotloop_core::Num;
 use hotloop_core::elementwise::{add_scalar_slice, add_scalar_slice_in_place};
 use hotloop_core::reduce::SUM_CHUNK;
 
-pub use crate::pool::{ELEMENTWISE_CHUNK, POOL_CACHE, Pool, default_threads, max_threads};
+pub use crate::pool::{
+    ELEMENTWISE_CHUNK, POOL_CACHE, Pool, bind_to_cpu, default_threads, max_threads,
+};
 
 /// `out = input + scalar` over the pool.
 pub fn add_scalar<T: Num>(pool: &Pool, input: &[T], scalar: T, out: &mut [T], store: StoreMode) {

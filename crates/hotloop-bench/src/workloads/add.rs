@@ -212,9 +212,8 @@ fn rows(
         // alternation, so their ratio holds even when the machine's memory
         // bandwidth drifts during the run.
         progress("add: parallel, alternating with a stream copy");
-        let backend = cfg.parallel()?;
-        let pool = Pool::get(cfg.threads.and_then(std::num::NonZeroUsize::new))
-            .map_err(|e| e.to_string())?;
+        let backend = hotloop::Backend::parallel();
+        let pool = Pool::current();
         let with = pick(NUMBA_PRANGE);
         let (t_copy, t_add, t_peers) = copy_and(cfg, &pool, x, &mut out, backend, (peers, &with))?;
         for (p, t) in with.iter().zip(t_peers) {

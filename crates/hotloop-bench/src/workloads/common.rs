@@ -17,7 +17,7 @@ pub fn backends(cfg: &Config) -> Result<Vec<(Backend, Plan)>, String> {
         out.push((Backend::Serial, cfg.plan));
     }
     if cfg.runs_backend("parallel") {
-        out.push((cfg.parallel()?, cfg.plan));
+        out.push((Backend::parallel(), cfg.plan));
     }
     if cfg.runs_backend("simulator") {
         out.push((Backend::simulator(), cfg.simulator_plan()));
@@ -88,7 +88,7 @@ pub fn cpu_backends(cfg: &Config) -> Result<Vec<Backend>, String> {
         out.push(Backend::Serial);
     }
     if cfg.runs_backend("parallel") {
-        out.push(cfg.parallel()?);
+        out.push(Backend::parallel());
     }
     Ok(out)
 }

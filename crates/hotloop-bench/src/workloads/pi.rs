@@ -183,7 +183,7 @@ fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String
             ));
         }
         if cfg.runs_backend("parallel") {
-            let backend = cfg.parallel()?;
+            let backend = Backend::parallel();
             progress(&format!("pi {n}: parallel, Philox"));
             let mut last = None;
             let t = time(plan, || {

@@ -318,7 +318,7 @@ fn cpu_rows(
     for &backend in backends {
         let threads = match backend {
             Backend::Serial => NonZeroUsize::new(1),
-            _ => cfg.threads.and_then(NonZeroUsize::new),
+            _ => None,
         };
         let pool = Pool::get(threads).map_err(|e| e.to_string())?;
         let want_read = read_all_parallel(&pool, src);

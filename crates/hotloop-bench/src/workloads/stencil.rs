@@ -281,7 +281,7 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
         for &backend in &cpu {
             let threads = match backend {
                 Backend::Serial => NonZeroUsize::new(1),
-                _ => cfg.threads.and_then(NonZeroUsize::new),
+                _ => None,
             };
             pools.push(Pool::get(threads).map_err(|e| e.to_string())?);
         }
