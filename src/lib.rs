@@ -59,6 +59,7 @@ pub use hotloop_core::half;
 pub use hotloop_core::index::Shape3;
 pub use hotloop_core::philox::Philox4x32Rng;
 pub use hotloop_core::{Num, Real};
+pub use hotloop_cpu::pool::bind_to_cpu;
 pub use hotloop_cpu::store::StoreMode;
 pub use hotloop_runtime::{Element, Error, LaunchConfig, Result};
 pub use montecarlo::{MAX_SAMPLES, PiEstimate, monte_carlo_pi, monte_carlo_pi_blog};
