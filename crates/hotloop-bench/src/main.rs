@@ -242,7 +242,13 @@ fn run(cfg: &Config) -> Result<bool, String> {
         let (verdict, rest) = line.split_at(7);
         print!("{}", report::wrap(rest, width, verdict));
     }
-    if let Some(line) = targets::unjudged_summary(&report.targets) {
+    for line in [
+        targets::missed_summary(&report.targets),
+        targets::unjudged_summary(&report.targets),
+    ]
+    .into_iter()
+    .flatten()
+    {
         print!("{}", report::wrap(&line, width, ""));
     }
     for r in &report.rows {

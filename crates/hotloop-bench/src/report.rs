@@ -22,8 +22,9 @@
 //!   why}`), `compile_s`, `gpu` (`host_to_device_s`, `kernel_s`,
 //!   `device_to_host_s`, `total_s`, `module_load_s`) and `note`.
 //! - `targets[]`: `name`, `measured`, `goal`, `at_most`, `met`, `unit`
-//!   (`"ratio"` or `"per_second"`) and `too_small` (why this run's sizes
-//!   cannot judge the target, or null).
+//!   (`"ratio"` or `"per_second"`), `too_small` (why this run's sizes
+//!   cannot judge the target, or null) and `bound` (a bound measured in the
+//!   same run that explains a miss, or null).
 //!
 //! `results.csv` has one line per row, the columns of [`CsvRow`], numbers
 //! in plain decimal (seconds, bytes, GB/s, samples/s).
@@ -380,6 +381,9 @@ impl Report {
             out.push_str("\nTargets, each a ratio of two rows of this run:\n\n");
             for t in &self.targets {
                 let _ = writeln!(out, "- {}", t.line());
+            }
+            if let Some(line) = crate::targets::missed_summary(&self.targets) {
+                let _ = writeln!(out, "\n{line}");
             }
         }
         out

@@ -29,6 +29,9 @@ pub struct Target {
     pub unit: Unit,
     /// Why this run's sizes cannot judge the target (`None`: they can).
     pub too_small: Option<String>,
+    /// A bound measured in the same run that the row compared runs at,
+    /// which explains a miss: what the goal asks lies beyond it.
+    pub bound: Option<String>,
 }
 
 /// The unit of a target's figures.
@@ -99,6 +102,7 @@ impl Target {
             met,
             unit: Unit::Ratio,
             too_small: None,
+            bound: None,
         }
     }
 
@@ -114,8 +118,21 @@ impl Target {
         self
     }
 
-    /// One line for the terminal, in the table's units: `met`, `MISSED`,
-    /// or `n/a` with the reason when the run's sizes cannot judge it.
+    /// The same target, with the measured bound that explains it if it is
+    /// missed (if any; shown only then).
+    pub fn explained_by(mut self, bound: Option<String>) -> Self {
+        self.bound = bound;
+        self
+    }
+
+    /// Whether the run missed the target although it could judge it.
+    pub fn missed(&self) -> bool {
+        !self.met && self.too_small.is_none()
+    }
+
+    /// One line for the terminal, in the table's units: `met`, `MISSED`
+    /// (with the bound that explains it, if one was measured), or `n/a`
+    /// with the reason when the run's sizes cannot judge it.
     pub fn line(&self) -> String {
         let verdict = match (&self.too_small, self.met) {
             (Some(_), _) => "n/a   ",
@@ -136,8 +153,28 @@ impl Target {
         if let Some(why) = &self.too_small {
             let _ = write!(line, "; too small to judge: {why}");
         }
+        if let (true, Some(bound)) = (self.missed(), &self.bound) {
+            let _ = write!(line, "; at a measured bound: {bound}");
+        }
         line
     }
+}
+
+/// The summary's line on the missed targets, if any: how many, and how
+/// many of them a bound measured in the same run explains.
+pub fn missed_summary(targets: &[Target]) -> Option<String> {
+    let missed = targets.iter().filter(|t| t.missed()).count();
+    let bound = targets
+        .iter()
+        .filter(|t| t.missed() && t.bound.is_some())
+        .count();
+    (missed > 0).then(|| {
+        format!(
+            "{missed} of {} targets missed, {bound} of them at a bound measured in this run \
+             (named on their lines)",
+            targets.len()
+        )
+    })
 }
 
 /// The summary's line on the targets this run could not judge, if any.
@@ -168,21 +205,48 @@ pub fn python<'a>(rows: &'a [Row], workload: &str, form: &str) -> Option<&'a Row
         .find(|r| r.id.starts_with(&format!("{head}/")) && r.id.ends_with(&format!("/{tail}")))
 }
 
-/// `ours` (a `label` row: "parallel", "serial") against the fastest of
-/// the Python rows `forms` of its workload that the run has: a speedup,
-/// the peer's median over its own, of at least 1.0. `None` when the run
-/// has none of them.
-pub fn over_fastest_peer(rows: &[Row], label: &str, ours: &Row, forms: &[&str]) -> Option<Target> {
-    let peer = forms
+/// Of the Python rows `forms` of `ours`'s workload that the run has, the
+/// fastest (by median).
+pub fn fastest_peer<'a>(rows: &'a [Row], ours: &Row, forms: &[&str]) -> Option<&'a Row> {
+    forms
         .iter()
         .filter_map(|form| python(rows, &ours.workload, form))
-        .min_by(|a, b| median(a).total_cmp(&median(b)))?;
-    Some(Target::new(
+        .min_by(|a, b| median(a).total_cmp(&median(b)))
+}
+
+/// `ours` (a `label` row: "parallel", "serial") against the fastest of
+/// the Python rows `forms` of its workload that the run has
+/// ([`fastest_peer`], [`over_peer`]). `None` when the run has none of them.
+pub fn over_fastest_peer(rows: &[Row], label: &str, ours: &Row, forms: &[&str]) -> Option<Target> {
+    Some(over_peer(label, ours, fastest_peer(rows, ours, forms)?))
+}
+
+/// `ours` (a `label` row) against the Python row `peer`: a speedup, the
+/// peer's time over its own, of at least 1.0.
+pub fn over_peer(label: &str, ours: &Row, peer: &Row) -> Target {
+    Target::new(
         format!("{label} {} speedup over {}", ours.workload, peer.form),
         time_ratio(peer, ours),
         1.0,
         false,
-    ))
+    )
+}
+
+/// The share of `limit`'s speed at which both `ours` and `peer` must run
+/// for [`tie_at_limit`]: closer than the rounds' spread tells apart.
+pub const AT_LIMIT: f64 = 0.95;
+
+/// The bound that explains `ours` missing a speedup over `peer`: both run
+/// at [`AT_LIMIT`] or more of `limit` (a reference pass timed in the same
+/// rounds, `what` it is), so neither can pass it by more than the noise.
+pub fn tie_at_limit(ours: &Row, peer: &Row, limit: &Row, what: &str) -> Option<String> {
+    let (a, b) = (time_ratio(limit, ours), time_ratio(limit, peer));
+    (a >= AT_LIMIT && b >= AT_LIMIT).then(|| {
+        format!(
+            "both at {what} timed in the same rounds ({a:.2}x and {}'s {b:.2}x of its speed)",
+            peer.form
+        )
+    })
 }
 
 /// Of the rows of kind `id` (one per sample count), the largest.
@@ -284,6 +348,35 @@ mod tests {
         assert!((t[3].measured - 1.2).abs() < 1e-12 && !t[3].met);
         assert!((t[4].measured - 2.0).abs() < 1e-12 && t[4].met);
         assert!(t[3].line().starts_with("MISSED"));
+    }
+
+    #[test]
+    fn a_miss_at_a_measured_bound_says_so_and_is_counted() {
+        let w = "count > 0 f64 4x4x4";
+        let read = row("read/parallel", w, "stream read", 1.00);
+        let ours = row("count/parallel", w, "fixed-order chunks", 1.03);
+        let peer = row("python/count", w, "numba prange", 1.00);
+        // Both within 5% of the read: a tie at the limit.
+        let bound = tie_at_limit(&ours, &peer, &read, "the read pass");
+        let why = bound.clone().expect("both at the read");
+        assert!(
+            why.contains("0.97x") && why.contains("numba prange's 1.00x"),
+            "{why}"
+        );
+        let slow = row("count/parallel", w, "fixed-order chunks", 1.10);
+        assert_eq!(tie_at_limit(&slow, &peer, &read, "the read pass"), None);
+        let missed = Target::new("count".into(), 0.97, 1.0, false).explained_by(bound.clone());
+        assert!(missed.line().starts_with("MISSED") && missed.line().contains(&why));
+        // A bound is only named for a miss.
+        let met = Target::new("sum".into(), 1.2, 1.0, false).explained_by(bound);
+        assert!(!met.line().contains("bound"), "{}", met.line());
+        let plain = Target::new("max".into(), 0.5, 1.0, false);
+        let summary = missed_summary(&[missed, met, plain]).unwrap();
+        assert!(
+            summary.starts_with("2 of 3 targets missed, 1 of them"),
+            "{summary}"
+        );
+        assert_eq!(missed_summary(&[]), None);
     }
 
     #[test]

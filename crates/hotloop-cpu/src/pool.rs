@@ -354,11 +354,11 @@ pub fn default_threads() -> usize {
 /// # assert!(pool.threads() >= 1);
 /// ```
 ///
-/// Why: unbound, Linux woke a pool's two workers on one CPU of a 2-vCPU VM
-/// whenever the calling thread had run alone for a few milliseconds (a
-/// serial row before a parallel one), and moved one away only later: the
-/// 256^3 Laplacian, 7 ms on two threads, took 11 to 15 ms in 14 to 22
-/// calls of 25, against 1 to 9 bound. The cost: a bound worker cannot
+/// Why: unbound, Linux often woke a pool's two workers on one CPU of a
+/// 2-vCPU VM when the calling thread had just run alone for a few
+/// milliseconds (a serial row before a parallel one), and moved one away
+/// only later: the 256^3 Laplacian, 7 ms on two threads, took over 10 ms
+/// in 14 to 22 calls of 25, against 1 to 9 bound. The cost: a bound worker cannot
 /// leave a CPU that something else keeps busy, and two processes bound
 /// this way share their first CPUs. So hotloop's own pools stay unbound,
 /// and an application that owns its machine chooses.

@@ -49,6 +49,41 @@ fn plan_for(cfg: &Config, samples: u64) -> Plan {
 
 /// The id of the parallel Philox rows (one per sample count).
 pub const PI_PARALLEL: &str = "pi/parallel/philox";
+/// The id of the parallel rows of Philox's draws alone (their bound).
+const DRAWS_PARALLEL: &str = "pi/parallel/philox_draws";
+
+/// The XOR of every word Philox4x32-10 draws for blocks `blocks` under
+/// `seed`'s key: the generator's work for those blocks' samples with none
+/// of the hit test, compiled as the count is (the widest instruction set,
+/// the same loop over blocks), so its rate bounds the count's. Philox
+/// itself is fixed: it is what makes every backend's count the same.
+fn draws(seed: u64, blocks: std::ops::Range<u64>) -> u32 {
+    use hotloop::crates::core::philox::{counter_from_block, key_from_seed, philox4x32_10};
+    let key = key_from_seed(seed);
+    hotloop_cpu::simd::with_widest(
+        #[inline(always)]
+        || {
+            let mut acc = 0u32;
+            for b in blocks {
+                let w = philox4x32_10(counter_from_block(b), key);
+                acc ^= w[0] ^ w[1] ^ w[2] ^ w[3];
+            }
+            acc
+        },
+    )
+}
+
+/// [`draws`] for the samples `0..n`, over the parallel backend's pool in
+/// the count's tasks.
+fn draws_parallel(seed: u64, n: u64) -> u32 {
+    use rayon::prelude::*;
+    let blocks = n.div_ceil(2);
+    let per_task = hotloop_cpu::montecarlo::SAMPLES_PER_TASK / 2;
+    (0..blocks.div_ceil(per_task))
+        .into_par_iter()
+        .map(|t| draws(seed, t * per_task..((t + 1) * per_task).min(blocks)))
+        .reduce(|| 0, |a, b| a ^ b)
+}
 /// The id of the GPU's Philox rows.
 pub const PI_CUDA: &str = "pi/cuda/philox";
 
@@ -71,10 +106,11 @@ impl Workload for Pi {
     fn steps(&self, cfg: &Config) -> u64 {
         let on = |name: &str| u64::from(cfg.runs_backend(name));
         let cpu = cfg.runs_backend("serial") || cfg.runs_backend("parallel");
-        // The blog's loop and Philox; Philox; the CPU's count for the GPU's
-        // when no CPU row gives it; the simulator; the GPU.
+        // The blog's loop and Philox; Philox and its draws alone; the CPU's
+        // count for the GPU's when no CPU row gives it; the simulator; the
+        // GPU.
         let per_count = 2 * on("serial")
-            + on("parallel")
+            + 2 * on("parallel")
             + u64::from(!cpu && cfg.runs_backend("cuda"))
             + on("simulator")
             + on("cuda");
@@ -201,6 +237,31 @@ fn rows(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<Vec<Row>, String
                 false,
                 "prange row: same count as serial, bit for bit",
             ));
+
+            progress(&format!("pi {n}: parallel, Philox's draws alone"));
+            let mut got = 0;
+            let t = time(plan, || {
+                got = draws_parallel(SEED, n);
+                Ok::<_, String>(())
+            })?;
+            let want = draws(SEED, 0..n.div_ceil(2));
+            let check = if got == want {
+                Check::Passed
+            } else {
+                Check::Failed(format!(
+                    "the tasks' draws XOR to {got:#x}, one pass's to {want:#x}"
+                ))
+            };
+            rows.push(row(
+                ["parallel", "philox_draws"],
+                &backend.to_string(),
+                "philox draws alone",
+                t,
+                check,
+                false,
+                "the count's bound: Philox4x32-10's words XORed together, no hit test, compiled \
+                 and split as the count is; checked against one serial pass",
+            ));
         }
         let cpu_counted = cfg.runs_backend("serial") || cfg.runs_backend("parallel");
         if !cpu_counted && cfg.runs_backend("cuda") {
@@ -305,6 +366,9 @@ fn grid_rows(
     Ok(rows)
 }
 
+/// The speedup over Numba's `prange` loop the parallel count must reach.
+const SPEEDUP_OVER_NUMBA: f64 = 40.0;
+
 /// Samples per second at the largest count, on the CPU (and against
 /// Numba's `prange` where the Python rows ran) and on the GPU.
 fn targets(rows: &[Row]) -> Vec<Target> {
@@ -321,6 +385,20 @@ fn targets(rows: &[Row]) -> Vec<Target> {
             .unless_too_small(samples_too_few(pi)),
         );
         if let Some(numba) = python(rows, &pi.workload, "numba prange, np.random") {
+            // The goal as a rate, against the rate of the draws alone.
+            let rate = |r: &Row| r.samples_per_s().unwrap_or(0.0);
+            let bound = rows
+                .iter()
+                .find(|r| r.id == DRAWS_PARALLEL && r.samples == pi.samples)
+                .filter(|draws| rate(draws) < SPEEDUP_OVER_NUMBA * rate(numba))
+                .map(|draws| {
+                    format!(
+                        "Philox's draws alone, no hit test, ran at {:.2e} samples/s on as many \
+                         threads, below the {:.2e} the goal asks",
+                        rate(draws),
+                        SPEEDUP_OVER_NUMBA * rate(numba)
+                    )
+                });
             out.push(
                 Target::new(
                     format!(
@@ -328,9 +406,10 @@ fn targets(rows: &[Row]) -> Vec<Target> {
                         pi.workload
                     ),
                     time_ratio(numba, pi),
-                    40.0,
+                    SPEEDUP_OVER_NUMBA,
                     false,
                 )
+                .explained_by(bound)
                 .unless_too_small(samples_too_few(pi)),
             );
         }

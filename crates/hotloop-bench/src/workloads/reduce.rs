@@ -10,7 +10,10 @@ use crate::inputs::pattern;
 use crate::measure::{Rounds, Timings, time};
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
-use crate::targets::{MIN_JUDGED_ARRAY_BYTES, Target, find, over_fastest_peer, time_ratio};
+use crate::targets::{
+    MIN_JUDGED_ARRAY_BYTES, Target, fastest_peer, find, over_fastest_peer, over_peer, tie_at_limit,
+    time_ratio,
+};
 use hotloop::{Backend, Error, GreaterThan, count_where, max, min, sum};
 use hotloop_cpu::pool::Pool;
 use hotloop_cpu::probe::read_all_parallel;
@@ -106,9 +109,16 @@ impl Workload for Reduce {
                 );
             }
             if let Some(r) = parallel
-                && let Some(t) = over_fastest_peer(rows, "parallel", r, &[numpy, NUMBA_FORMS[k]])
+                && let Some(peer) = fastest_peer(rows, r, &[numpy, NUMBA_FORMS[k]])
             {
-                out.push(t.unless_too_small(read_too_small(r)));
+                // Where both run at the read, a miss is a tie at the limit.
+                let bound = find(rows, &read_id("parallel"))
+                    .and_then(|read| tie_at_limit(r, peer, read, "the read pass"));
+                out.push(
+                    over_peer("parallel", r, peer)
+                        .explained_by(bound)
+                        .unless_too_small(read_too_small(r)),
+                );
             }
             if let Some(r) = find(rows, &row_id(&[op, "serial"]))
                 && let Some(t) = over_fastest_peer(rows, "serial", r, &[numpy])
