@@ -11,8 +11,7 @@ use crate::measure::{Rounds, Timings, time};
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
 use crate::targets::{
-    MIN_JUDGED_ARRAY_BYTES, Target, fastest_peer, find, over_fastest_peer, over_peer, tie_at_limit,
-    time_ratio,
+    MIN_JUDGED_ARRAY_BYTES, Target, fastest_peer, find, over_peer, tie_at_limit, time_ratio,
 };
 use hotloop::{Backend, Error, GreaterThan, count_where, max, min, sum};
 use hotloop_cpu::pool::Pool;
@@ -91,7 +90,8 @@ impl Workload for Reduce {
     /// Each parallel reduction at least 0.9 of the read limit on as many
     /// threads (timed in the same rounds) and at least as fast as the
     /// fastest Python peer of the run; each serial one at least as fast as
-    /// NumPy's (one thread).
+    /// NumPy's (one thread). A peer target missed while both sides run at
+    /// the read pass of their rounds names that bound ([`tie_at_limit`]).
     fn targets(&self, rows: &[Row]) -> Vec<Target> {
         let mut out = Vec::new();
         for (k, op) in OPS.into_iter().enumerate() {
@@ -108,22 +108,24 @@ impl Workload for Reduce {
                     .unless_too_small(read_too_small(r)),
                 );
             }
-            if let Some(r) = parallel
-                && let Some(peer) = fastest_peer(rows, r, &[numpy, NUMBA_FORMS[k]])
-            {
-                // Where both run at the read, a miss is a tie at the limit.
-                let bound = find(rows, &read_id("parallel"))
-                    .and_then(|read| tie_at_limit(r, peer, read, "the read pass"));
-                out.push(
-                    over_peer("parallel", r, peer)
-                        .explained_by(bound)
-                        .unless_too_small(read_too_small(r)),
-                );
-            }
-            if let Some(r) = find(rows, &row_id(&[op, "serial"]))
-                && let Some(t) = over_fastest_peer(rows, "serial", r, &[numpy])
-            {
-                out.push(t.unless_too_small(read_too_small(r)));
+            // Each against its fastest peer on as many threads; where both
+            // run at the read pass of their rounds, a miss is a tie at the
+            // memory's limit.
+            for (backend, forms) in [
+                ("parallel", &[numpy, NUMBA_FORMS[k]][..]),
+                ("serial", &[numpy]),
+            ] {
+                if let Some(r) = find(rows, &row_id(&[op, backend]))
+                    && let Some(peer) = fastest_peer(rows, r, forms)
+                {
+                    let bound = find(rows, &read_id(backend))
+                        .and_then(|read| tie_at_limit(r, peer, read, "the read pass"));
+                    out.push(
+                        over_peer(backend, r, peer)
+                            .explained_by(bound)
+                            .unless_too_small(read_too_small(r)),
+                    );
+                }
             }
         }
         out
