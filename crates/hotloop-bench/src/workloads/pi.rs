@@ -51,6 +51,8 @@ fn plan_for(cfg: &Config, samples: u64) -> Plan {
 pub const PI_PARALLEL: &str = "pi/parallel/philox";
 /// The id of the parallel rows of Philox's draws alone (their bound).
 const DRAWS_PARALLEL: &str = "pi/parallel/philox_draws";
+/// The id of the GPU's Philox rows.
+pub const PI_CUDA: &str = "pi/cuda/philox";
 
 /// The XOR of every word Philox4x32-10 draws for blocks `blocks` under
 /// `seed`'s key: the generator's work for those blocks' samples with none
@@ -84,8 +86,6 @@ fn draws_parallel(seed: u64, n: u64) -> u32 {
         .map(|t| draws(seed, t * per_task..((t + 1) * per_task).min(blocks)))
         .reduce(|| 0, |a, b| a ^ b)
 }
-/// The id of the GPU's Philox rows.
-pub const PI_CUDA: &str = "pi/cuda/philox";
 
 /// The Monte Carlo workload (`--workload pi`), at each `--samples` count.
 pub struct Pi;
