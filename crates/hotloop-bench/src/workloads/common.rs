@@ -11,7 +11,7 @@ use crate::targets::{Target, python, time_ratio};
 use hotloop::{Backend, Error};
 
 /// The facade backends the configuration selects, each with its plan.
-pub fn backends(cfg: &Config) -> Result<Vec<(Backend, Plan)>, String> {
+pub fn backends(cfg: &Config) -> Vec<(Backend, Plan)> {
     let mut out = Vec::new();
     if cfg.runs_backend("serial") {
         out.push((Backend::Serial, cfg.plan));
@@ -25,7 +25,7 @@ pub fn backends(cfg: &Config) -> Result<Vec<(Backend, Plan)>, String> {
     if cfg.runs_backend("cuda") {
         out.push((Backend::cuda(), cfg.plan));
     }
-    Ok(out)
+    out
 }
 
 /// What [`cpu_and_others`] gives.
@@ -34,11 +34,11 @@ pub type CpuAndOthers = (Vec<Backend>, Vec<(Backend, Plan)>);
 /// [`backends`] split in two: the CPU ones (serial, parallel), whose rows
 /// a workload times in one set of rounds with its Python peers, and the
 /// others (simulator, CUDA), each measured on its own.
-pub fn cpu_and_others(cfg: &Config) -> Result<CpuAndOthers, String> {
-    let (cpu, others): (Vec<_>, Vec<_>) = backends(cfg)?
+pub fn cpu_and_others(cfg: &Config) -> CpuAndOthers {
+    let (cpu, others): (Vec<_>, Vec<_>) = backends(cfg)
         .into_iter()
         .partition(|(b, _)| matches!(b, Backend::Serial | Backend::Parallel { .. }));
-    Ok((cpu.into_iter().map(|(b, _)| b).collect(), others))
+    (cpu.into_iter().map(|(b, _)| b).collect(), others)
 }
 
 /// What [`cpu_rounds`] gives: each CPU backend's timings, the peers' rows.
@@ -56,7 +56,7 @@ pub fn cpu_rounds(
     run: &dyn Fn(Backend) -> hotloop::Result<()>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<CpuRounds, String> {
-    let cpu = cpu_backends(cfg)?;
+    let cpu = cpu_backends(cfg);
     let list = peers.prepare(set, args);
     progress(&format!(
         "{set} on the CPU, in rounds{}",
@@ -82,7 +82,7 @@ pub fn cpu_rounds(
 
 /// The CPU facade backends `cfg` selects (serial, parallel), for the
 /// workloads that run a user's loop body, which has no GPU form.
-pub fn cpu_backends(cfg: &Config) -> Result<Vec<Backend>, String> {
+pub fn cpu_backends(cfg: &Config) -> Vec<Backend> {
     let mut out = Vec::new();
     if cfg.runs_backend("serial") {
         out.push(Backend::Serial);
@@ -90,7 +90,7 @@ pub fn cpu_backends(cfg: &Config) -> Result<Vec<Backend>, String> {
     if cfg.runs_backend("parallel") {
         out.push(Backend::parallel());
     }
-    Ok(out)
+    out
 }
 
 /// How many backends [`cpu_backends`] gives for `cfg`.

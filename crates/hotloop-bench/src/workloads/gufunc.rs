@@ -151,7 +151,7 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
         );
         r
     };
-    let (cpu, others) = cpu_and_others(cfg)?;
+    let (cpu, others) = cpu_and_others(cfg);
     let mut rows = Vec::new();
     if !cpu.is_empty() {
         let peer_list = peers.prepare(

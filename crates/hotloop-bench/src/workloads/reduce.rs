@@ -189,7 +189,7 @@ fn rows(
     let (planes, factor) = simulator_planes(cfg.shape);
     let part = references(planes * b * c);
 
-    let (cpu, others) = cpu_and_others(cfg)?;
+    let (cpu, others) = cpu_and_others(cfg);
     let mut rows = Vec::new();
     if !cpu.is_empty() {
         rows.extend(cpu_rows(cfg, &cpu, x, &full, peers, progress)?);

@@ -263,7 +263,7 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
         r.note = Some("@stencil: relative indices, Numba's zero-border default".into());
         Ok(r)
     };
-    let (cpu, others) = cpu_and_others(cfg)?;
+    let (cpu, others) = cpu_and_others(cfg);
     let mut rows = Vec::new();
     if !cpu.is_empty() {
         let peer_list = peers.prepare("stencil", serde_json::json!({ "n3": n3, "n2": n2 }));
