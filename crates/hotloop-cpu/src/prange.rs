@@ -53,9 +53,10 @@ impl Chunks {
     }
 
     /// Chunk `c` folded from `identity` in order, compiled for the widest
-    /// instruction set the CPU has with the body inlined (as the maps' ops
-    /// are): the same operations in the same order on every instruction
-    /// set, so the same bits.
+    /// instruction set the CPU has, which reaches the body where LLVM
+    /// inlines it (certainly where it is `#[inline(always)]`): the same
+    /// operations in the same order on every instruction set, so the same
+    /// bits.
     fn fold<T>(
         &self,
         c: usize,
@@ -142,8 +143,9 @@ pub fn map_into<T: Send>(
 
 /// `body(i, row)` for every iteration `i`, `row` its `row_len` elements
 /// of `out` (`out[(i - start) * row_len..][..row_len]`), chunk by chunk,
-/// each chunk compiled for the widest instruction set the CPU has (the
-/// body inlined into it, as the maps' ops are). `row_len` is at least 1.
+/// each chunk compiled for the widest instruction set the CPU has (which
+/// reaches the body where LLVM inlines it, certainly where it is
+/// `#[inline(always)]`). `row_len` is at least 1.
 pub fn rows_into<T: Send>(
     pool: Option<&Pool>,
     chunks: &Chunks,

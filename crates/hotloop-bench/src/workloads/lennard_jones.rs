@@ -35,7 +35,10 @@ pub fn atoms(n: usize) -> Vec<[f64; 3]> {
         .collect()
 }
 
-/// Atom `i`'s pairs with the atoms after it: the loop body.
+/// Atom `i`'s pairs with the atoms after it: the loop body (`#[inline]`,
+/// its closure `#[inline(always)]`: see [`hotloop::Prange`] on the
+/// instruction set).
+#[inline]
 fn pair_energy(pos: &[[f64; 3]], i: usize) -> f64 {
     let mut e = 0.0;
     for p in &pos[i + 1..] {
@@ -82,7 +85,10 @@ impl Workload for LennardJones {
         let plain: f64 = (0..n).map(|i| pair_energy(&pos, i)).sum();
         let energy = Cell::new(0.0);
         let run = |backend| {
-            energy.set(prange(0..n).on(backend).sum(|i| pair_energy(&pos, i))?);
+            energy.set(prange(0..n).on(backend).sum(
+                #[inline(always)]
+                |i| pair_energy(&pos, i),
+            )?);
             Ok(())
         };
         let set = ("lennard_jones", serde_json::json!({ "n": n }));
@@ -106,7 +112,8 @@ impl Workload for LennardJones {
             // The positions, which every pass reads.
             r.bytes = Some(24 * n as u64);
             r.note = Some(
-                "the user's own pair loop in a prange(0..n).sum closure; fixed chunks and tree: \
+                "the user's own pair loop in a prange(0..n).sum closure (#[inline(always)]); fixed \
+                 chunks and tree: \
                  the same bits on any thread count"
                     .into(),
             );

@@ -7,6 +7,7 @@
 use super::common::{against_numba, cpu_backend_count, cpu_rounds};
 use super::{Data, PythonPeers, Workload};
 use crate::config::Config;
+use crate::inputs::LineAligned;
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
 use crate::targets::Target;
@@ -34,9 +35,9 @@ pub fn inputs(n: usize) -> (Vec<f32>, Vec<f32>) {
     (a, b)
 }
 
-/// Row `i` of `C = A @ B`, i-k-j: the loop body (`#[inline]`, as a
-/// closure's body is, so that `rows_into` compiles it for the widest
-/// instruction set).
+/// Row `i` of `C = A @ B`, i-k-j: the loop body (`#[inline]`, its
+/// closure `#[inline(always)]`: see [`hotloop::Prange`] on the instruction
+/// set).
 #[inline]
 fn row_of(a: &[f32], b: &[f32], n: usize, i: usize, row: &mut [f32]) {
     row.fill(0.0);
@@ -81,16 +82,20 @@ impl Workload for Matmul {
         let n = side(cfg);
         let workload = workload_name(n);
         let (a, b) = inputs(n);
+        let (a, b) = (LineAligned::new(&a), LineAligned::new(&b));
         // The reference, once, on one thread.
         let mut want = vec![0.0f32; n * n];
         for (i, row) in want.chunks_mut(n).enumerate() {
             row_of(&a, &b, n, i, row);
         }
-        let c = RefCell::new(vec![0.0f32; n * n]);
+        let c = RefCell::new(LineAligned::new(&vec![0.0f32; n * n]));
         let run = |backend| {
-            prange(0..n)
-                .on(backend)
-                .rows_into(&mut c.borrow_mut(), n, |i, row| row_of(&a, &b, n, i, row))
+            prange(0..n).on(backend).rows_into(
+                &mut c.borrow_mut(),
+                n,
+                #[inline(always)]
+                |i, row| row_of(&a, &b, n, i, row),
+            )
         };
         let set = ("matmul", serde_json::json!({ "n": n }));
         let (timed, mut rows) = cpu_rounds(cfg, peers, set, &workload, &run, progress)?;
@@ -106,8 +111,9 @@ impl Workload for Matmul {
             };
             r.bytes = Some(3 * 4 * (n * n) as u64);
             r.note = Some(
-                "the user's i-k-j row loop in prange(0..n).rows_into, compiled for the widest \
-                 instruction set; exact small-integer products, so every form's C is equal"
+                "the user's i-k-j row loop in prange(0..n).rows_into, the closure \
+                 #[inline(always)] so that it runs with the widest instruction set; exact small-integer products, so every form's C is equal; \
+                 every matrix on a 64-byte line, as the Numba peers' are"
                     .into(),
             );
             rows.push(r);
