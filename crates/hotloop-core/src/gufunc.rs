@@ -99,6 +99,12 @@ use hotloop_macros::{DeviceValue, device_op};
 /// [a.view().into_dyn(), b.view().into_dyn()])` over every pair of
 /// matrices (the backend checks the signature against the arrays);
 /// `#[device_op]` on the impl adds its GPU entry points.
+///
+/// The CPU backends run the iterations in a function compiled for the
+/// widest instruction set the CPU has, which reaches `apply` only where
+/// LLVM inlines it. `#[device_op]` marks `apply` `#[inline(always)]`; an
+/// impl without it should say `#[inline(always)]` itself, or a long
+/// `apply` may run on the baseline (SSE2 on x86-64).
 pub trait GuKernel<T: Num, const I: usize = 1, const O: usize = 1>: Copy + Send + Sync {
     /// Name in error messages ("moving_average").
     const NAME: &'static str;
