@@ -24,7 +24,12 @@
 //! at any launch and the GPU (a NaN stays NaN, though the GPU's arithmetic
 //! returns the canonical NaN where the CPU keeps an input's payload). On
 //! the CPU, large outputs are written with streaming stores
-//! ([`crate::StoreMode::Auto`]).
+//! ([`crate::StoreMode::Auto`]), and the loops are compiled for the widest
+//! instruction set the CPU has, which reaches an op's `apply` where it is
+//! inlined. `#[device_op]` marks an op's methods `#[inline(always)]`; an
+//! op's `apply` without it, or a closure of more than a line or two, is
+//! best marked by hand (`#[inline(always)] |a: f64, b: f64| ..`):
+//! [`crate::prange`] says why.
 //!
 //! The simulator runs any op, closures included. `Backend::Cuda` runs any
 //! op with a compiled kernel: every built-in, and a user's op whose trait

@@ -21,8 +21,9 @@ pub mod serial {
     use super::*;
 
     /// Runs `loops` iterations: input `k` holds the blocks `blocks` places
-    /// for them, output `k` `loops * out_block[k]` elements. The kernel's
-    /// body runs compiled for the widest instruction set the CPU has.
+    /// for them, output `k` `loops * out_block[k]` elements, in a function
+    /// compiled for the widest instruction set the CPU has (which reaches
+    /// the kernel's `apply` where it is inlined).
     pub fn run<T: Num, K: GuKernel<T, I, O>, const I: usize, const O: usize>(
         kernel: &K,
         core: &[usize],
