@@ -52,6 +52,20 @@ impl Unit {
             Unit::PerSecond => format!("{v:.2e} /s"),
         }
     }
+
+    /// `v` as [`Unit::format`] prints it, with two more digits where that
+    /// would print it as `goal` although it differs: a miss by 0.0004
+    /// reads "0.9996x", not "1.00x (goal at least 1.00x)".
+    pub fn format_apart(self, v: f64, goal: f64) -> String {
+        let short = self.format(v);
+        if v == goal || short != self.format(goal) {
+            return short;
+        }
+        match self {
+            Unit::Ratio => format!("{v:.4}x"),
+            Unit::PerSecond => format!("{v:.4e} /s"),
+        }
+    }
 }
 
 /// Arrays smaller than this (each) stay in the caches: a bandwidth target
@@ -142,7 +156,7 @@ impl Target {
         let mut line = format!(
             "{verdict} {}: {} ({} {})",
             self.name,
-            self.unit.format(self.measured),
+            self.unit.format_apart(self.measured, self.goal),
             if self.at_most {
                 "goal at most"
             } else {
@@ -348,6 +362,36 @@ mod tests {
         assert!((t[3].measured - 1.2).abs() < 1e-12 && !t[3].met);
         assert!((t[4].measured - 2.0).abs() < 1e-12 && t[4].met);
         assert!(t[3].line().starts_with("MISSED"));
+    }
+
+    #[test]
+    fn a_verdict_is_never_printed_as_the_goal_it_misses() {
+        let near = Target::new("sum".into(), 0.9996, 1.0, false);
+        assert!(!near.met);
+        assert!(
+            near.line().contains(": 0.9996x (goal at least 1.00x)"),
+            "{}",
+            near.line()
+        );
+        let over = Target::new("matmul".into(), 1.0004, 1.0, true);
+        assert!(
+            over.line().contains(": 1.0004x (goal at most"),
+            "{}",
+            over.line()
+        );
+        // Apart from the goal, or on it, the short form.
+        assert!(
+            Target::new("a".into(), 0.93, 1.0, false)
+                .line()
+                .contains(": 0.93x (")
+        );
+        assert!(
+            Target::new("b".into(), 1.0, 1.0, false)
+                .line()
+                .contains(": 1.00x (")
+        );
+        let rate = Unit::PerSecond;
+        assert_eq!(rate.format_apart(3.9996e9, 4e9), "3.9996e9 /s");
     }
 
     #[test]
