@@ -112,8 +112,9 @@ impl Workload for Matmul {
             r.bytes = Some(3 * 4 * (n * n) as u64);
             r.note = Some(
                 "the user's i-k-j row loop in prange(0..n).rows_into, the closure \
-                 #[inline(always)] so that it runs with the widest instruction set; exact small-integer products, so every form's C is equal; \
-                 every matrix on a 64-byte line, as the Numba peers' are"
+                 #[inline(always)] so that it runs with the widest instruction set; exact \
+                 small-integer products, so every form's C is equal; every matrix on a 64-byte \
+                 line, as the Numba peers' are"
                     .into(),
             );
             rows.push(r);
