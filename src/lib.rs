@@ -28,7 +28,8 @@
 //! signature ([`moving_average`], [`normalize_rows`]), and [`gufunc_n`]
 //! over several arrays (`(m,n),(n,p)->(m,p)`); `@stencil` is
 //! [`stencil3`] / [`stencil2`] over a [`Stencil3`] / [`Stencil2`] with a
-//! [`Boundary`] mode ([`Laplacian7`], [`Jacobi5`]); `prange` reductions are
+//! [`Boundary`] mode ([`Laplacian7`], [`Jacobi5`]), swept again and again
+//! by [`stencil3_steps`] / [`stencil2_steps`]; `prange` reductions are
 //! [`sum`], [`min`], [`max`] and [`count_where`] over a [`Predicate`]. Every
 //! backend runs them: the CPU backends and the CUDA simulator any op,
 //! closures included; the GPU every op with a compiled kernel, declared by
@@ -79,7 +80,9 @@ pub use map::{
     map, map_in_place, map_into, map_n, map_n_slice_into, map_slice_into, zip, zip_in_place,
     zip_into, zip_slice_into,
 };
-pub use stencil::{stencil2, stencil2_into, stencil3, stencil3_into};
+pub use stencil::{
+    stencil2, stencil2_into, stencil2_steps, stencil3, stencil3_into, stencil3_steps,
+};
 
 /// The workloads on MPI ranks (feature `mpi`): see `hotloop-mpi`.
 #[cfg(feature = "mpi")]

@@ -32,6 +32,28 @@
 //! # Ok::<(), hotloop::Error>(())
 //! ```
 //!
+//! A solver sweeps again and again, each sweep over the one before:
+//! [`stencil3_steps`] / [`stencil2_steps`] are Numba's
+//! `for _ in range(steps): a = kernel(a)`, with that loop's bits. On the
+//! CPU backends a grid larger than the caches is then swept several times
+//! a tile at a time, the tile's neighbourhood in L2 (blocked in time), so
+//! that it crosses memory once every few sweeps, not every sweep; a
+//! kernel reading along all three axes of a grid, where that did not pay,
+//! is swept plainly. The grid backends sweep plainly.
+//!
+//! ```
+//! use hotloop::{Backend, Boundary, Jacobi5, stencil2, stencil2_steps};
+//! use ndarray::Array2;
+//!
+//! let a = Array2::from_shape_fn((300, 400), |(i, j)| ((i * 7 + j * 3) % 11) as f64);
+//! let mut b = a.clone();
+//! for _ in 0..12 {
+//!     b = stencil2(Backend::Serial, Jacobi5, &b, Boundary::Clamp)?;
+//! }
+//! assert_eq!(stencil2_steps(Backend::parallel(), Jacobi5, &a, Boundary::Clamp, 12)?, b);
+//! # Ok::<(), hotloop::Error>(())
+//! ```
+//!
 //! The parallel backend splits the rows over its pool, and the grid
 //! backends (simulator, CUDA) run one thread per output cell; all compute
 //! every cell with the serial backend's arithmetic: the results are
@@ -80,6 +102,22 @@ fn run<T: Element, K: Stencil3<T>>(
         .stencil(kernel, shape, boundary, input, out))
 }
 
+/// [`run`] `steps` times, each sweep reading the one before.
+fn run_steps<T: Element, K: Stencil3<T>>(
+    backend: Backend,
+    kernel: &K,
+    input: &[T],
+    dims: [usize; 3],
+    (boundary, steps): (Boundary<T>, usize),
+    out: &mut [T],
+) -> Result<()> {
+    let shape: Shape3 = shape3("input", input, dims)?;
+    shape3("output", out, dims)?;
+    check_kernel(kernel)?;
+    with_runtime!(backend, |rt| rt
+        .stencil_steps(kernel, shape, boundary, steps, input, out))
+}
+
 /// `kernel` over every cell of the 3-D `input`, into a new array.
 pub fn stencil3<T, S, K>(
     backend: Backend,
@@ -120,6 +158,29 @@ where
     write_logical(out.view_mut(), |dst| {
         run(backend, &kernel, &src, [x, y, z], boundary, dst)
     })
+}
+
+/// `steps` sweeps of `kernel` from the 3-D `input`, each over the one
+/// before (`steps = 0`: a copy), into a new array: Numba's
+/// `for _ in range(steps): a = kernel(a)`, with that loop's bits.
+pub fn stencil3_steps<T, S, K>(
+    backend: Backend,
+    kernel: K,
+    input: &ArrayBase<S, Ix3>,
+    boundary: Boundary<T>,
+    steps: usize,
+) -> Result<Array3<T>>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    K: Stencil3<T>,
+{
+    let src = logical_order("stencil input copy", input.view())?;
+    let (x, y, z) = input.dim();
+    let mut out = hotloop_runtime::try_zeroed_vec::<T>("stencil output", src.len())?;
+    let sweeps = (boundary, steps);
+    run_steps(backend, &kernel, &src, [x, y, z], sweeps, &mut out)?;
+    Ok(Array3::from_shape_vec((x, y, z), out).expect("same length as the input"))
 }
 
 /// `kernel` over every cell of the 2-D `input`, into a new array.
@@ -170,4 +231,28 @@ where
         run(backend, &Planar(kernel), &src, [1, y, z], boundary, dst)
     })
     .map_err(Error::into_planar)
+}
+
+/// `steps` sweeps of `kernel` from the 2-D `input`, each over the one
+/// before (`steps = 0`: a copy), into a new array: Numba's
+/// `for _ in range(steps): a = kernel(a)`, with that loop's bits.
+pub fn stencil2_steps<T, S, K>(
+    backend: Backend,
+    kernel: K,
+    input: &ArrayBase<S, Ix2>,
+    boundary: Boundary<T>,
+    steps: usize,
+) -> Result<Array2<T>>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    K: Stencil2<T>,
+{
+    let src = logical_order("stencil input copy", input.view())?;
+    let (y, z) = input.dim();
+    let mut out = hotloop_runtime::try_zeroed_vec::<T>("stencil output", src.len())?;
+    let sweeps = (boundary, steps);
+    run_steps(backend, &Planar(kernel), &src, [1, y, z], sweeps, &mut out)
+        .map_err(Error::into_planar)?;
+    Ok(Array2::from_shape_vec((y, z), out).expect("same length as the input"))
 }

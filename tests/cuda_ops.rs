@@ -16,7 +16,7 @@ use hotloop::{
     Affine, Backend, BinaryOp, Boundary, Error, Exp, GreaterThan, GuKernel, InRange, IsNan,
     Jacobi5, Laplacian7, LaunchConfig, NormalizeRows, Predicate, Stencil3, UnaryOp, available,
     count_where_slice, map, map_in_place, min_slice, moving_average, normalize_rows, stencil2,
-    stencil3, zip,
+    stencil2_steps, stencil3, zip,
 };
 use hotloop_core::abi::GufuncShape;
 use hotloop_cuda::{forms, kernels, ops};
@@ -56,6 +56,10 @@ fn unavailable_cuda_says_why_for_every_op() {
     assert_eq!(moving_average(b, &m, 2).unwrap_err(), want);
     assert_eq!(normalize_rows(b, &m).unwrap_err(), want);
     assert_eq!(stencil2(b, Jacobi5, &m, Boundary::Clamp).unwrap_err(), want);
+    for steps in [0, 2] {
+        let r = stencil2_steps(b, Jacobi5, &m, Boundary::Clamp, steps);
+        assert_eq!(r.unwrap_err(), want, "{steps} sweeps");
+    }
     assert_eq!(
         stencil3(b, Laplacian7::unit(), &c, Boundary::default()).unwrap_err(),
         want
@@ -96,6 +100,10 @@ fn invalid_launches_are_refused_before_the_device_is_touched() {
     assert!(is_invalid(
         stencil2(b, Jacobi5, &m, Boundary::Clamp).map(drop)
     ));
+    for steps in [0, 2] {
+        let r = stencil2_steps(b, Jacobi5, &m, Boundary::Clamp, steps);
+        assert!(is_invalid(r.map(drop)), "{steps} sweeps");
+    }
     assert!(is_invalid(min_slice(b, &[1.0f64]).map(drop)));
     assert!(is_invalid(
         count_where_slice(b, GreaterThan(0.0), &[1.0]).map(drop)

@@ -7,11 +7,11 @@ mod common;
 use common::{reference_sum, sum_error_bound, values};
 use hotloop::forms::{AddScalarForm, add_scalar_into as add_form};
 use hotloop::{
-    Backend, Error, LaunchConfig, StoreMode, add_scalar, add_scalar_in_place, add_scalar_into,
-    add_scalar_slice_into, max_slice, monte_carlo_pi, sum_slice,
+    Backend, Boundary, Error, Jacobi5, LaunchConfig, StoreMode, add_scalar, add_scalar_in_place,
+    add_scalar_into, add_scalar_slice_into, max_slice, monte_carlo_pi, stencil2_steps, sum_slice,
 };
 use hotloop_sim as sim;
-use ndarray::Array3;
+use ndarray::{Array2, Array3};
 
 /// Launch shapes that catch indexing bugs: a single thread, odd block
 /// sizes, whole-warp and maximal blocks, more threads than most inputs.
@@ -206,6 +206,11 @@ fn invalid_launches_are_refused_on_every_operation() {
         assert!(is_invalid(sum_slice(b, &[1.0f64]).map(drop)));
         assert!(is_invalid(max_slice(b, &[1.0f32]).map(drop)));
         assert!(is_invalid(monte_carlo_pi(b, 10, 1).map(drop)));
+        let m = Array2::<f64>::zeros((3, 4));
+        for steps in [0, 2] {
+            let r = stencil2_steps(b, Jacobi5, &m, Boundary::Clamp, steps);
+            assert!(is_invalid(r.map(drop)), "{steps} sweeps");
+        }
     }
     let e = Backend::simulator_with(1, 2048).unwrap_err();
     assert!(e.to_string().contains("1x2048"), "{e}");

@@ -9,7 +9,7 @@ use common::{backends, closure_backends, cpu_backends, values};
 use hotloop::Real;
 use hotloop::{
     Backend, Boundary, Element, Error, Jacobi5, Laplacian7, Stencil2, Stencil3, stencil2,
-    stencil2_into, stencil3, stencil3_into,
+    stencil2_into, stencil2_steps, stencil3, stencil3_into, stencil3_steps,
 };
 use ndarray::{Array2, Array3, s};
 
@@ -496,5 +496,104 @@ fn outputs_beyond_the_streaming_threshold_are_right() {
                 assert_eq!(got.to_bits(), want.to_bits(), "{be} {mode:?} cell {c}");
             }
         }
+    }
+}
+
+/// Reads one plane forward and two cells back along each row, and no other
+/// row: a 3-D kernel along two axes, which the CPU backends block in time.
+#[derive(Clone, Copy)]
+struct PlaneAndRow;
+
+impl Stencil3<f64> for PlaneAndRow {
+    const NEIGHBOURHOOD: [(isize, isize); 3] = [(0, 1), (0, 0), (-2, 0)];
+    fn apply<A: Fn(isize, isize, isize) -> f64>(&self, at: A) -> f64 {
+        0.5 * at(0, 0, 0) + 0.25 * at(1, 0, -2) - 0.125 * at(1, 0, -1)
+    }
+}
+
+/// `steps` calls of `stencil`, each over the one before.
+fn swept<A: Clone>(a: &A, steps: usize, stencil: impl Fn(&A) -> A) -> A {
+    (0..steps).fold(a.clone(), |a, _| stencil(&a))
+}
+
+#[test]
+fn sweeps_give_the_bits_of_a_loop_of_stencils() {
+    // Grids larger than a blocked window (32768 f64 cells), with odd
+    // extents; a count of sweeps that is no multiple of a pass's.
+    let plane = grid2::<f64>((301, 517));
+    let cube = grid3::<f64>((23, 41, 67));
+    let small = grid3::<f64>((17, 19, 23));
+    for mode in modes::<f64>() {
+        for steps in [0, 1, 2, 5, 13] {
+            let jacobi = swept(&plane, steps, |a| {
+                stencil2(Backend::Serial, Jacobi5, a, mode).unwrap()
+            });
+            let lopsided = swept(&cube, steps, |a| {
+                stencil3(Backend::Serial, PlaneAndRow, a, mode).unwrap()
+            });
+            let laplacian = swept(&small, steps, |a| {
+                stencil3(Backend::Serial, Laplacian7::unit(), a, mode).unwrap()
+            });
+            for be in closure_backends() {
+                let what = format!("{be} {steps} {mode:?}");
+                let got = stencil2_steps(be, Jacobi5, &plane, mode, steps).unwrap();
+                assert!(
+                    same_bits(got.as_slice().unwrap(), jacobi.as_slice().unwrap()),
+                    "jacobi {what}"
+                );
+                let got = stencil3_steps(be, PlaneAndRow, &cube, mode, steps).unwrap();
+                assert!(
+                    same_bits(got.as_slice().unwrap(), lopsided.as_slice().unwrap()),
+                    "3-d {what}"
+                );
+                let got = stencil3_steps(be, Laplacian7::unit(), &small, mode, steps).unwrap();
+                assert!(
+                    same_bits(got.as_slice().unwrap(), laplacian.as_slice().unwrap()),
+                    "laplacian {what}"
+                );
+            }
+        }
+    }
+    // A transposed view is swept in its logical order.
+    let t = plane.t();
+    let want = swept(&t.to_owned(), 5, |a| {
+        stencil2(Backend::Serial, Jacobi5, a, Boundary::Clamp).unwrap()
+    });
+    let got = stencil2_steps(Backend::parallel(), Jacobi5, &t, Boundary::Clamp, 5).unwrap();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn sweeps_stop_at_the_first_read_outside_the_reach() {
+    // The kernel's declared reach is checked before any sweep, even none.
+    #[derive(Clone, Copy)]
+    struct Reversed;
+    impl Stencil2<f64> for Reversed {
+        const NEIGHBOURHOOD: [(isize, isize); 2] = [(1, -1), (0, 0)];
+        fn apply<A: Fn(isize, isize) -> f64>(&self, at: A) -> f64 {
+            at(0, 0)
+        }
+    }
+    let a = Array2::<f64>::from_elem((300, 200), 1.0);
+    for be in closure_backends() {
+        assert!(matches!(
+            stencil2_steps(be, Reversed, &a, Boundary::Clamp, 0),
+            Err(Error::InvalidNeighbourhood { .. })
+        ));
+    }
+    // A read outside it that only the data leads to, in a grid the CPU
+    // backends block in time.
+    let mut a = Array2::<f32>::from_elem((300, 200), 1.0);
+    a[[150, 100]] = 9.0;
+    for be in closure_backends() {
+        let e = stencil2_steps(be, DataDependent, &a, Boundary::Clamp, 6).unwrap_err();
+        assert_eq!(
+            e,
+            Error::OutsideNeighbourhood {
+                index: vec![0, 3],
+                declared: vec![(0, 0), (0, 1)]
+            },
+            "{be}"
+        );
     }
 }

@@ -19,7 +19,8 @@ use hotloop::ops::{Add, Axpy, BinaryOp, Mul};
 use hotloop::{
     Affine, Backend, Boundary, Clamp, Element, Error, Exp, GreaterThan, InRange, IsNan, Jacobi5,
     Laplacian7, LessThan, Polynomial, UnaryOp, count_where_slice, map_in_place, map_slice_into,
-    min_slice, moving_average, normalize_rows, stencil2, stencil3, zip_in_place, zip_slice_into,
+    min_slice, moving_average, normalize_rows, stencil2, stencil2_steps, stencil3, stencil3_steps,
+    zip_in_place, zip_slice_into,
 };
 use ndarray::{Array2, Array3, ArrayD, IxDyn};
 
@@ -181,8 +182,8 @@ pub fn gufuncs<T: Element + Real>(be: Backend) {
     }
 }
 
-/// Laplacians (3-D) and Jacobi steps (2-D) in every boundary mode on `be`
-/// against serial, on the tiny grids where border cells dominate and a
+/// Laplacians (3-D) and Jacobi steps (2-D), one sweep and several, in
+/// every boundary mode on `be` against serial, on the tiny grids where border cells dominate and a
 /// larger odd one.
 pub fn stencils<T: Element + Real>(be: Backend) {
     let modes = [
@@ -214,6 +215,11 @@ pub fn stencils<T: Element + Real>(be: Backend) {
                 let got = stencil3(be, k, &x, mode).unwrap();
                 let what = format!("{be} laplacian {} {d:?} {mode:?}", T::NAME);
                 assert_same(got.as_slice().unwrap(), want.as_slice().unwrap(), &what);
+                // Three sweeps, each over the one before.
+                let want = stencil3(Backend::Serial, k, &want, mode).unwrap();
+                let want = stencil3(Backend::Serial, k, &want, mode).unwrap();
+                let got = stencil3_steps(be, k, &x, mode, 3).unwrap();
+                assert_same(got.as_slice().unwrap(), want.as_slice().unwrap(), &what);
             }
         }
         for d in dims2 {
@@ -221,6 +227,9 @@ pub fn stencils<T: Element + Real>(be: Backend) {
             let want = stencil2(Backend::Serial, Jacobi5, &x, mode).unwrap();
             let got = stencil2(be, Jacobi5, &x, mode).unwrap();
             let what = format!("{be} jacobi {} {d:?} {mode:?}", T::NAME);
+            assert_same(got.as_slice().unwrap(), want.as_slice().unwrap(), &what);
+            let want = stencil2(Backend::Serial, Jacobi5, &want, mode).unwrap();
+            let got = stencil2_steps(be, Jacobi5, &x, mode, 2).unwrap();
             assert_same(got.as_slice().unwrap(), want.as_slice().unwrap(), &what);
         }
     }

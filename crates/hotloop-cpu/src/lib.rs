@@ -13,6 +13,7 @@
 //! - [`map`]: element-wise maps of any `hotloop_core::map` op (`@vectorize`).
 //! - [`gufunc`]: generalized ufuncs over the outer loop (`@guvectorize`).
 //! - [`stencil`]: neighbourhood kernels with boundary modes (`@stencil`).
+//! - [`stencil_steps`]: a stencil swept again and again, blocked in time.
 //! - [`reductions`]: deterministic min, max and count-where (`prange`).
 //! - [`prange`]: `prange` over the caller's own loop body, with a
 //!   reduction whose bits do not depend on the thread count.
@@ -34,5 +35,6 @@ pub mod runtime;
 pub mod serial;
 pub mod simd;
 pub mod stencil;
+pub mod stencil_steps;
 pub mod store;
 pub mod vectorized;

@@ -5,7 +5,7 @@
 
 use crate::pool::Pool;
 use crate::store::StoreMode;
-use crate::{gufunc, map, montecarlo, parallel, reductions, serial, stencil};
+use crate::{gufunc, map, montecarlo, parallel, reductions, serial, stencil, stencil_steps};
 use hotloop_core::gufunc::GuKernel;
 use hotloop_core::index::Shape3;
 use hotloop_core::map::{BinaryOp, NaryOp, UnaryOp};
@@ -125,6 +125,27 @@ impl Runtime for Serial {
             StoreMode::Auto,
         )?)
     }
+    fn stencil_steps<T: Element, K: Stencil3<T>>(
+        &self,
+        kernel: &K,
+        shape: Shape3,
+        boundary: Boundary<T>,
+        steps: usize,
+        input: &[T],
+        out: &mut [T],
+    ) -> Result<()> {
+        let mut scratch = scratch::<T, K>(shape, steps)?;
+        Ok(stencil_steps::serial::run(
+            kernel,
+            input,
+            shape,
+            boundary,
+            steps,
+            out,
+            &mut scratch,
+            StoreMode::Auto,
+        )?)
+    }
     fn count_hits(&self, seed: u64, samples: Range<u64>) -> Result<u64> {
         Ok(montecarlo::count_hits(seed, samples.start, samples.end))
     }
@@ -225,6 +246,28 @@ impl Runtime for Parallel {
             StoreMode::Auto,
         )?)
     }
+    fn stencil_steps<T: Element, K: Stencil3<T>>(
+        &self,
+        kernel: &K,
+        shape: Shape3,
+        boundary: Boundary<T>,
+        steps: usize,
+        input: &[T],
+        out: &mut [T],
+    ) -> Result<()> {
+        let mut scratch = scratch::<T, K>(shape, steps)?;
+        Ok(stencil_steps::parallel::run(
+            &self.pool,
+            kernel,
+            input,
+            shape,
+            boundary,
+            steps,
+            out,
+            &mut scratch,
+            StoreMode::Auto,
+        )?)
+    }
     fn count_hits(&self, seed: u64, samples: Range<u64>) -> Result<u64> {
         Ok(montecarlo::count_hits_range_parallel(
             &self.pool,
@@ -233,4 +276,11 @@ impl Runtime for Parallel {
             samples.end,
         ))
     }
+}
+
+/// The scratch grid [`stencil_steps`] needs for `steps` sweeps of `K` over
+/// `shape` (empty where one pass runs them all).
+fn scratch<T: Element, K: Stencil3<T>>(shape: Shape3, steps: usize) -> Result<Vec<T>> {
+    let len = stencil_steps::scratch_len::<T, K>(shape, steps);
+    hotloop_runtime::try_zeroed_vec("stencil sweeps' scratch grid", len)
 }

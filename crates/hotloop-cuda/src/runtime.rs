@@ -200,6 +200,21 @@ impl Runtime for Cuda {
         }
         Ok(())
     }
+    fn stencil_steps<T: Element, K: Stencil3<T>>(
+        &self,
+        kernel: &K,
+        shape: Shape3,
+        boundary: Boundary<T>,
+        steps: usize,
+        input: &[T],
+        out: &mut [T],
+    ) -> Result<()> {
+        // A kernel without a device form, or no device: refused as one
+        // sweep is, even for none.
+        compiled(kernel.device_kernel(), "stencil")?;
+        self.device()?;
+        hotloop_runtime::sweep_by_sweep(self, kernel, shape, boundary, steps, input, out)
+    }
     fn count_hits(&self, seed: u64, samples: Range<u64>) -> Result<u64> {
         ops::count_hits(&self.device()?, self.launch, seed, samples)
     }

@@ -21,4 +21,4 @@ pub use error::{Bytes, Error, Result};
 pub use gufunc::{GufuncPlan, Signature};
 pub use launch::LaunchConfig;
 pub use memory::{try_vec_with_capacity, try_zeroed_vec};
-pub use runtime::Runtime;
+pub use runtime::{Runtime, sweep_by_sweep};

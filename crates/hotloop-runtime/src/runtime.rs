@@ -202,9 +202,61 @@ pub trait Runtime {
         input: &[T],
         out: &mut [T],
     ) -> Result<()>;
+    /// `steps` sweeps of the stencil, each reading the one before (`steps
+    /// = 0`: a copy of `input`), into `out`: Numba's loop of `@stencil`
+    /// calls, with the bits of `steps` calls of
+    /// [`stencil`](Runtime::stencil). The provided form is
+    /// [`sweep_by_sweep`]; the CPU backends block the sweeps in time.
+    fn stencil_steps<T: Element, K: Stencil3<T>>(
+        &self,
+        kernel: &K,
+        shape: Shape3,
+        boundary: Boundary<T>,
+        steps: usize,
+        input: &[T],
+        out: &mut [T],
+    ) -> Result<()> {
+        sweep_by_sweep(self, kernel, shape, boundary, steps, input, out)
+    }
     /// Monte Carlo hits among samples `samples` of the Philox stream keyed
     /// by `seed` (`0..n` for the first `n`; any part of a larger count, as
     /// one MPI rank's share, counts what the whole count holds there): the
     /// same count on every backend.
     fn count_hits(&self, seed: u64, samples: Range<u64>) -> Result<u64>;
+}
+
+/// [`Runtime::stencil_steps`] as `steps` calls of `rt`'s
+/// [`stencil`](Runtime::stencil), alternating between `out` and a scratch
+/// grid so that the last lands in `out`.
+#[allow(clippy::too_many_arguments)]
+pub fn sweep_by_sweep<R: Runtime + ?Sized, T: Element, K: Stencil3<T>>(
+    rt: &R,
+    kernel: &K,
+    shape: Shape3,
+    boundary: Boundary<T>,
+    steps: usize,
+    input: &[T],
+    out: &mut [T],
+) -> Result<()> {
+    let Some(rest) = steps.checked_sub(1) else {
+        out.copy_from_slice(input);
+        return Ok(());
+    };
+    let mut scratch = if rest > 0 {
+        crate::try_zeroed_vec("stencil sweeps' scratch grid", out.len())?
+    } else {
+        Vec::new()
+    };
+    // The first sweep goes where the last will land every other sweep.
+    let (mut last, mut next) = if rest % 2 == 0 {
+        (out, &mut scratch[..])
+    } else {
+        (&mut scratch[..], out)
+    };
+    rt.stencil(kernel, shape, boundary, input, last)?;
+    for _ in 0..rest {
+        rt.stencil(kernel, shape, boundary, last, next)?;
+        core::mem::swap(&mut last, &mut next);
+    }
+    Ok(())
 }

@@ -104,6 +104,21 @@ impl Runtime for Sim {
     ) -> Result<()> {
         stencil::run(self.launch, kernel, input, shape.dims(), boundary, out)
     }
+    fn stencil_steps<T: Element, K: Stencil3<T>>(
+        &self,
+        kernel: &K,
+        shape: Shape3,
+        boundary: Boundary<T>,
+        steps: usize,
+        input: &[T],
+        out: &mut [T],
+    ) -> Result<()> {
+        // Refused as every other op refuses it, even for no sweep at all.
+        if let Some(launch) = self.launch {
+            launch.validate()?;
+        }
+        hotloop_runtime::sweep_by_sweep(self, kernel, shape, boundary, steps, input, out)
+    }
     fn count_hits(&self, seed: u64, samples: Range<u64>) -> Result<u64> {
         montecarlo::count_hits(self.launch, seed, samples)
     }
