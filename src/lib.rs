@@ -81,7 +81,8 @@ pub use map::{
     zip_into, zip_slice_into,
 };
 pub use stencil::{
-    stencil2, stencil2_into, stencil2_steps, stencil3, stencil3_into, stencil3_steps,
+    stencil2, stencil2_into, stencil2_steps, stencil2_steps_into, stencil3, stencil3_into,
+    stencil3_steps, stencil3_steps_into,
 };
 
 /// The workloads on MPI ranks (feature `mpi`): see `hotloop-mpi`.

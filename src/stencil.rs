@@ -33,7 +33,7 @@
 //! ```
 //!
 //! A solver sweeps again and again, each sweep over the one before:
-//! [`stencil3_steps`] / [`stencil2_steps`] are Numba's
+//! [`stencil3_steps`] / [`stencil2_steps`] (and their `_into` forms) are Numba's
 //! `for _ in range(steps): a = kernel(a)`, with that loop's bits. On the
 //! CPU backends a grid larger than the caches is then swept several times
 //! a tile at a time, the tile's neighbourhood in L2 (blocked in time), so
@@ -183,6 +183,29 @@ where
     Ok(Array3::from_shape_vec((x, y, z), out).expect("same length as the input"))
 }
 
+/// [`stencil3_steps`] into `out` (same shape; it cannot be the input).
+pub fn stencil3_steps_into<T, S, SO, K>(
+    backend: Backend,
+    kernel: K,
+    input: &ArrayBase<S, Ix3>,
+    boundary: Boundary<T>,
+    steps: usize,
+    out: &mut ArrayBase<SO, Ix3>,
+) -> Result<()>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    SO: DataMut<Elem = T>,
+    K: Stencil3<T>,
+{
+    check_same_shape("input", input.shape(), "output", out.shape())?;
+    let (x, y, z) = input.dim();
+    let src = logical_order("stencil input copy", input.view())?;
+    write_logical(out.view_mut(), |dst| {
+        run_steps(backend, &kernel, &src, [x, y, z], (boundary, steps), dst)
+    })
+}
+
 /// `kernel` over every cell of the 2-D `input`, into a new array.
 pub fn stencil2<T, S, K>(
     backend: Backend,
@@ -255,4 +278,29 @@ where
     run_steps(backend, &Planar(kernel), &src, [1, y, z], sweeps, &mut out)
         .map_err(Error::into_planar)?;
     Ok(Array2::from_shape_vec((y, z), out).expect("same length as the input"))
+}
+
+/// [`stencil2_steps`] into `out` (same shape; it cannot be the input).
+pub fn stencil2_steps_into<T, S, SO, K>(
+    backend: Backend,
+    kernel: K,
+    input: &ArrayBase<S, Ix2>,
+    boundary: Boundary<T>,
+    steps: usize,
+    out: &mut ArrayBase<SO, Ix2>,
+) -> Result<()>
+where
+    T: Element,
+    S: Data<Elem = T>,
+    SO: DataMut<Elem = T>,
+    K: Stencil2<T>,
+{
+    check_same_shape("input", input.shape(), "output", out.shape())?;
+    let (y, z) = input.dim();
+    let src = logical_order("stencil input copy", input.view())?;
+    let sweeps = (boundary, steps);
+    write_logical(out.view_mut(), |dst| {
+        run_steps(backend, &Planar(kernel), &src, [1, y, z], sweeps, dst)
+    })
+    .map_err(Error::into_planar)
 }

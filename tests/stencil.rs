@@ -9,7 +9,8 @@ use common::{backends, closure_backends, cpu_backends, values};
 use hotloop::Real;
 use hotloop::{
     Backend, Boundary, Element, Error, Jacobi5, Laplacian7, Stencil2, Stencil3, stencil2,
-    stencil2_into, stencil2_steps, stencil3, stencil3_into, stencil3_steps,
+    stencil2_into, stencil2_steps, stencil2_steps_into, stencil3, stencil3_into, stencil3_steps,
+    stencil3_steps_into,
 };
 use ndarray::{Array2, Array3, s};
 
@@ -537,6 +538,7 @@ fn sweeps_give_the_bits_of_a_loop_of_stencils() {
             for be in closure_backends() {
                 let what = format!("{be} {steps} {mode:?}");
                 let got = stencil2_steps(be, Jacobi5, &plane, mode, steps).unwrap();
+                let got2 = got.clone();
                 assert!(
                     same_bits(got.as_slice().unwrap(), jacobi.as_slice().unwrap()),
                     "jacobi {what}"
@@ -546,6 +548,13 @@ fn sweeps_give_the_bits_of_a_loop_of_stencils() {
                     same_bits(got.as_slice().unwrap(), lopsided.as_slice().unwrap()),
                     "3-d {what}"
                 );
+                let mut into = Array2::from_elem(plane.dim(), f64::NAN);
+                stencil2_steps_into(be, Jacobi5, &plane, mode, steps, &mut into).unwrap();
+                assert_eq!(into, got2, "jacobi into {what}");
+                let mut into = Array3::from_elem(small.dim(), f64::NAN);
+                stencil3_steps_into(be, Laplacian7::unit(), &small, mode, steps, &mut into)
+                    .unwrap();
+                assert_eq!(into, laplacian, "laplacian into {what}");
                 let got = stencil3_steps(be, Laplacian7::unit(), &small, mode, steps).unwrap();
                 assert!(
                     same_bits(got.as_slice().unwrap(), laplacian.as_slice().unwrap()),

@@ -3,7 +3,9 @@
 //! does not run a capability is skipped with its reason, not counted as
 //! wrong. On the CPU a STREAM-style copy of the grid's bytes runs in the
 //! same rounds: a stencil reads its input and writes its output once, as
-//! the copy does, so the copy is its limit.
+//! the copy does, so the copy is its limit. A solver's sweeps, each over
+//! the one before, run there too: [`SWEEPS`] Jacobi steps blocked in time
+//! (`stencil2_steps_into`) beside a loop of single steps.
 
 use super::common::{
     check_close, cpu_and_others, cpu_backend_count, facade_backends, new_row, time_or_skip,
@@ -17,7 +19,9 @@ use crate::row::{Check, Row, row_id};
 use crate::targets::{
     Target, arrays_too_small, bandwidth_ratio, find, over_fastest_peer, time_ratio,
 };
-use hotloop::{Backend, Boundary, Jacobi5, Laplacian7, stencil2_into, stencil3_into};
+use hotloop::{
+    Backend, Boundary, Jacobi5, Laplacian7, stencil2_into, stencil2_steps_into, stencil3_into,
+};
 use hotloop_cpu::parallel::copy_streaming;
 use hotloop_cpu::pool::Pool;
 use ndarray::{Array2, Array3};
@@ -38,11 +42,11 @@ impl Workload for Stencil {
 
     /// Each grid, its reference and its output, and the copy's output;
     /// the Python peers' as many, and a temporary as large while they
-    /// build their reference.
+    /// build their reference; the sweeps' reference and three outputs.
     fn memory(&self, cfg: &Config, python: bool) -> Result<u64, String> {
         let (n3, n2) = sides(cfg);
         let arrays = if python { 8 } else { 4 };
-        Ok(arrays * 8 * (n3.pow(3) + n2.pow(2)) as u64)
+        Ok(arrays * 8 * (n3.pow(3) + n2.pow(2)) as u64 + 4 * 8 * n2.pow(2) as u64)
     }
 
     fn python(&self) -> PythonPeers {
@@ -76,7 +80,8 @@ impl Workload for Stencil {
     /// Each stencil's parallel speedup over serial; its serial row at
     /// least as fast as Numba's `@stencil` under `@njit`, its parallel row
     /// as the fastest of Numba's forms and at least
-    /// [`SHARE_OF_COPY`] of the copy's bandwidth on as many threads.
+    /// [`SHARE_OF_COPY`] of the copy's bandwidth on as many threads; the
+    /// sweeps blocked in time at least as fast as the loop of steps.
     fn targets(&self, rows: &[Row]) -> Vec<Target> {
         let mut out = Vec::new();
         for (kind, _) in STENCILS {
@@ -106,6 +111,22 @@ impl Workload for Stencil {
                 }
             }
         }
+        for backend in ["serial", "parallel"] {
+            if let (Some(blocked), Some(looped)) = (
+                find(rows, &row_id(&[SWEPT, backend, BLOCKED])),
+                find(rows, &row_id(&[SWEPT, backend, LOOPED])),
+            ) {
+                out.push(Target::new(
+                    format!(
+                        "{backend} {} blocked in time / a loop of steps",
+                        blocked.workload
+                    ),
+                    time_ratio(looped, blocked),
+                    1.0,
+                    false,
+                ));
+            }
+        }
         for kind in [LAPLACIAN, JACOBI] {
             if let (Some(s), Some(p)) = (
                 find(rows, &row_id(&[kind, "serial", ZERO_BORDER])),
@@ -129,6 +150,16 @@ const LAPLACIAN: &str = "stencil_laplacian7";
 const JACOBI: &str = "stencil_jacobi5";
 /// The key of the zero-border rows.
 const ZERO_BORDER: &str = "zero_border";
+/// The sweeps rows' ids: `stencil_jacobi5_sweeps/<backend>/<key>`.
+const SWEPT: &str = "stencil_jacobi5_sweeps";
+/// The key of the sweeps blocked in time (`stencil2_steps_into`).
+const BLOCKED: &str = "blocked";
+/// The key of the loop of single steps (`stencil2_into`, alternating
+/// between two outputs).
+const LOOPED: &str = "loop";
+/// Jacobi steps a sweeps row runs, each over the one before: a blocked
+/// pass's most.
+pub const SWEEPS: usize = 8;
 /// The copy rows' ids: `stream_copy/<backend>/stencil_grid`.
 const COPY: &str = "stream_copy";
 /// The key of the copy rows.
@@ -215,6 +246,53 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
     let want2 = reference_jacobi(&x2);
     let out3 = RefCell::new(output([n3; 3], 1.0)?);
     let out2 = RefCell::new(plane(output([1, n2, n2], 1.0)?)?);
+    // The sweeps' reference, and their outputs: the blocked form's, and
+    // the two the loop alternates between.
+    let want_swept = (0..SWEEPS).fold(x2.clone(), |a, _| reference_jacobi(&a));
+    let grid2 = || Ok::<_, String>(RefCell::new(plane(output([1, n2, n2], 1.0)?)?));
+    let (swept, ping, pong) = (grid2()?, grid2()?, grid2()?);
+    let swept_workload = format!("stencil jacobi5 f64 {n2}^2, {SWEEPS} sweeps");
+    // The sweeps on `backend`, blocked or looped (`key`).
+    let sweep = |key: &str, backend: Backend| -> hotloop::Result<()> {
+        let zero = Boundary::default();
+        if key == BLOCKED {
+            return stencil2_steps_into(
+                backend,
+                Jacobi5,
+                &x2,
+                zero,
+                SWEEPS,
+                &mut swept.borrow_mut(),
+            );
+        }
+        let (mut last, mut next) = (ping.borrow_mut(), pong.borrow_mut());
+        stencil2_into(backend, Jacobi5, &x2, zero, &mut last)?;
+        for _ in 1..SWEEPS {
+            stencil2_into(backend, Jacobi5, &last, zero, &mut next)?;
+            std::mem::swap(&mut last, &mut next);
+        }
+        Ok(())
+    };
+    // Its row, the output checked once more outside the timings.
+    let sweeps_row = |key: &str, backend: Backend, t: Timings| -> Result<Row, String> {
+        sweep(key, backend).map_err(|e| format!("stencil sweeps on {backend}: {e}"))?;
+        let (form, got) = match key {
+            BLOCKED => ("stencil2_steps_into: blocked in time", swept.borrow()),
+            _ if SWEEPS % 2 == 1 => ("a loop of stencil2_into", ping.borrow()),
+            _ => ("a loop of stencil2_into", pong.borrow()),
+        };
+        let mut r = new_row(SWEPT, key, &swept_workload, backend, form, t);
+        r.check = check_close(got.as_slice().unwrap(), want_swept.as_slice().unwrap());
+        // What the loop moves, a grid in and a grid out a sweep: the
+        // blocked form's throughput is of those bytes, not of its own.
+        r.bytes = Some((2 * SWEEPS * size_of_val(want_swept.as_slice().unwrap())) as u64);
+        r.note = Some(format!(
+            "{SWEEPS} Jacobi steps, each over the one before, zero border; \
+             the loop alternates between two outputs; throughput of the loop's bytes \
+             (two grids a sweep), which blocking in time does not move"
+        ));
+        Ok(r)
+    };
     let workloads = [
         format!("stencil laplacian7 f64 {n3}^3"),
         format!("stencil jacobi5 f64 {n2}^2"),
@@ -288,7 +366,7 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
         let mut rounds = Rounds::new();
         let mut at = Vec::new();
         for (&backend, pool) in cpu.iter().zip(&pools) {
-            let run = &run;
+            let (run, sweep) = (&run, &sweep);
             let copy = rounds.clocked(|| {
                 let mut dst = copied.borrow_mut();
                 copy_streaming(pool, src, dst.as_slice_mut().expect("standard layout"));
@@ -297,6 +375,7 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
             at.push((
                 copy,
                 [0, 1].map(|k| rounds.clocked(move || run(k, backend))),
+                [BLOCKED, LOOPED].map(|key| rounds.clocked(move || sweep(key, backend))),
             ));
         }
         let peer_at = peers.add_to(&peer_list, &mut rounds);
@@ -310,7 +389,7 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
         }
         peers.release();
         for (s, &backend) in cpu.iter().enumerate() {
-            let (copy, stencils) = at[s];
+            let (copy, stencils, sweeps) = at[s];
             copied.borrow_mut().fill(1.0);
             copy_streaming(&pools[s], src, copied.borrow_mut().as_slice_mut().unwrap());
             let mut r = new_row(
@@ -335,6 +414,9 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
             rows.push(r);
             for k in 0..2 {
                 rows.push(finish(k, backend, timings[stencils[k]].clone())?);
+            }
+            for (key, t) in [BLOCKED, LOOPED].into_iter().zip(sweeps) {
+                rows.push(sweeps_row(key, backend, timings[t].clone())?);
             }
         }
     }
@@ -401,5 +483,25 @@ mod tests {
                 .iter()
                 .all(|t| !t.name.contains("copy"))
         );
+    }
+
+    #[test]
+    fn sweeps_blocked_in_time_must_beat_the_loop_on_each_backend() {
+        let rows = vec![
+            row(&row_id(&[SWEPT, "parallel", BLOCKED]), "sweeps", 0.8, 1),
+            row(&row_id(&[SWEPT, "parallel", LOOPED]), "sweeps", 1.0, 1),
+            // Serial slower blocked: missed.
+            row(&row_id(&[SWEPT, "serial", BLOCKED]), "sweeps", 1.1, 1),
+            row(&row_id(&[SWEPT, "serial", LOOPED]), "sweeps", 1.0, 1),
+        ];
+        let t = Stencil.targets(&rows);
+        let target = |b: &str| {
+            t.iter()
+                .find(|t| t.name == format!("{b} sweeps blocked in time / a loop of steps"))
+                .unwrap_or_else(|| panic!("no {b} sweeps target in {t:?}"))
+        };
+        assert!((target("parallel").measured - 1.25).abs() < 1e-12);
+        assert!(target("parallel").met);
+        assert!(!target("serial").met);
     }
 }
