@@ -2,12 +2,12 @@
 //! before (Numba's loop of `@stencil` calls, a Jacobi solver's
 //! iterations), blocked in time. On a grid larger than the caches every
 //! plain sweep is a pass through memory; here one pass runs several sweeps
-//! a tile at a time. A tile's window (the tile and, around it, a reach for
-//! each sweep of the pass) is copied into a buffer the size of a share of
-//! L2 and swept there, each sweep over one reach less on every side that
-//! is not the grid's edge; the last sweep writes the tile to the output
-//! with streaming stores. The grid then crosses memory once a pass, not
-//! once a sweep.
+//! a tile at a time. The first sweep reads the grid and writes the tile's
+//! window (the tile and, around it, a reach for each sweep after it) into
+//! a buffer the size of a share of L2; the sweeps after it run there, each
+//! over one reach less on every side that is not the grid's edge, and the
+//! last writes the tile to the output with streaming stores. The grid then
+//! crosses memory once a pass, not once a sweep.
 //!
 //! Every cell of every sweep is computed by `hotloop_core::stencil`'s
 //! segment body from the same neighbours as in a plain sweep, so the
@@ -105,29 +105,25 @@ impl Plan {
 
     /// The passes for `steps` sweeps: as many sweeps a pass as
     /// [`Plan::new`] allows, from [`MIN_SWEEPS_PER_PASS`] up to
-    /// [`MAX_SWEEPS_PER_PASS`], spread evenly over the passes; `None` for
-    /// a plain sweep (a pass of one).
-    fn passes<T: Num, K: Stencil3<T>>(
-        shape: Shape3,
-        steps: usize,
-        window_cells: usize,
-    ) -> Vec<Option<Self>> {
+    /// [`MAX_SWEEPS_PER_PASS`], spread evenly over the passes.
+    fn passes<T: Num, K: Stencil3<T>>(shape: Shape3, steps: usize, window_cells: usize) -> Passes {
         let most = (MIN_SWEEPS_PER_PASS..=MAX_SWEEPS_PER_PASS.min(steps))
             .rev()
             .find(|&s| Self::new::<T, K>(shape, s, window_cells).is_some());
         let Some(most) = most else {
-            return vec![None; steps];
+            return Passes([(None, steps), (None, 0)]);
         };
+        // `n` passes: the first `steps % n` one sweep longer.
         let n = steps.div_ceil(most);
-        let mut passes = Vec::new();
-        for p in 0..n {
-            let sweeps = steps / n + usize::from(p < steps % n);
-            match Self::new::<T, K>(shape, sweeps, window_cells) {
-                Some(plan) if sweeps >= MIN_SWEEPS_PER_PASS => passes.push(Some(plan)),
-                _ => passes.extend(core::iter::repeat_n(None, sweeps)),
-            }
-        }
-        passes
+        let group =
+            |sweeps: usize, passes: usize| match Self::new::<T, K>(shape, sweeps, window_cells) {
+                Some(plan) if sweeps >= MIN_SWEEPS_PER_PASS => (Some(plan), passes),
+                _ => (None, sweeps * passes),
+            };
+        Passes([
+            group(steps / n + 1, steps % n),
+            group(steps / n, n - steps % n),
+        ])
     }
 
     /// The axis the output is split on between tasks: the first longer
@@ -145,8 +141,25 @@ impl Plan {
     }
 }
 
-/// A tile's window copied in, and the buffer its sweeps alternate with:
-/// one pair per task, reused from tile to tile.
+/// The passes of a run of sweeps, in order: each group a pass's [`Plan`]
+/// (`None`: a plain sweep, a pass of one) and how many passes it makes.
+/// Counted, not listed: a count of sweeps may be as large as `usize`.
+struct Passes([(Option<Plan>, usize); 2]);
+
+impl Passes {
+    fn len(&self) -> usize {
+        self.0.iter().map(|&(_, n)| n).sum()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Option<Plan>> + '_ {
+        self.0
+            .iter()
+            .flat_map(|&(plan, n)| core::iter::repeat_n(plan, n))
+    }
+}
+
+/// A tile's window as the last sweep left it, and the buffer the next
+/// sweep writes: one pair per task, reused from tile to tile.
 struct Buffers<T>(Vec<T>, Vec<T>);
 
 impl<T> Default for Buffers<T> {
@@ -310,29 +323,29 @@ fn tile<T: Num, K: Stencil3<T>>(
     Ok(())
 }
 
-/// `passes` over `input` (a pass: a [`Plan`], or `None` for a plain
-/// sweep), ending in `out`, through `scratch` (as long as `out`) where
-/// there are two or more: `pass(plan, from, to)` runs one.
+/// `passes` over `input`, ending in `out`, through `scratch` (as long as
+/// `out`) where there are two or more: `pass(plan, from, to)` runs one.
 fn alternate<T: Num>(
-    passes: &[Option<Plan>],
+    passes: &Passes,
     input: &[T],
     out: &mut [T],
     scratch: &mut [T],
     mut pass: impl FnMut(Option<Plan>, &[T], &mut [T]) -> Result<(), ReachError>,
 ) -> Result<(), ReachError> {
-    let Some((&head, rest)) = passes.split_first() else {
+    let mut plans = passes.iter();
+    let Some(head) = plans.next() else {
         out.copy_from_slice(input);
         return Ok(());
     };
     // The pass before the last writes `scratch`, the one before that
     // `out`, and so on back to the first.
-    let (mut to, mut other) = if rest.len() % 2 == 0 {
+    let (mut to, mut other) = if passes.len() % 2 == 1 {
         (out, scratch)
     } else {
         (scratch, out)
     };
     pass(head, input, to)?;
-    for &plan in rest {
+    for plan in plans {
         pass(plan, to, other)?;
         core::mem::swap(&mut to, &mut other);
     }
@@ -534,7 +547,9 @@ mod tests {
     /// The tiles of the first pass of `steps` sweeps: how many along each
     /// axis (`None`: swept plainly).
     fn tiles<K: Stencil3<f64>>(shape: Shape3, steps: usize, window: usize) -> Option<[usize; 3]> {
-        let plan = Plan::passes::<f64, K>(shape, steps, window)[0]?;
+        let plan = Plan::passes::<f64, K>(shape, steps, window)
+            .iter()
+            .next()??;
         Some([0, 1, 2].map(|a| shape.dims()[a].div_ceil(plan.tile[a])))
     }
 
@@ -560,6 +575,12 @@ mod tests {
                 .collect::<Vec<_>>(),
             [Some(6), Some(5)]
         );
+        // Counted, not listed: as many sweeps as `usize` holds, in passes
+        // of six (as eleven were), or plainly.
+        let passes = Plan::passes::<f64, Planar<Jacobi5>>(plane, usize::MAX, 1500);
+        assert_eq!(passes.len(), usize::MAX.div_ceil(6));
+        let plain = Plan::passes::<f64, Laplacian7<f64>>(cube, usize::MAX, 1 << 15);
+        assert_eq!((plain.len(), plain.iter().next()), (usize::MAX, Some(None)));
         blocked_as_plain(Laplacian7 { scale: 0.3 }, cube, &[1 << 15]);
         blocked_as_plain(Planar(Jacobi5), plane, &[40, 1500, 1 << 15]);
         blocked_as_plain(Lopsided, cube, &[3000, 6000]);
