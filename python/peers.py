@@ -223,9 +223,10 @@ def jacobi5(a):
     return 0.25 * (a[0, 1] + a[1, 0] + a[0, -1] + a[-1, 0])
 
 
-def stencil_set(n3, n2):
+def stencil_set(n3, n2, sweeps):
     """The suite's two grids (stencil.rs): each cell the suite's pattern of
-    its row-major index, as in inputs.rs; zero border, Numba's default."""
+    its row-major index, as in inputs.rs; zero border, Numba's default. And
+    `sweeps` Jacobi steps, each over the one before, as a solver loops."""
     x3 = pattern(n3 ** 3).reshape(n3, n3, n3)
     x2 = pattern(n2 * n2).reshape(n2, n2)
     # Numba's stencil leaves the border of an `out=` array as it was: it
@@ -249,6 +250,25 @@ def stencil_set(n3, n2):
     def jac(a, out):
         jacobi5(a, out=out)
 
+    # The sweeps: a loop of the stencil, alternating between two outputs
+    # whose zero border it leaves as it is; the last lands in `last`.
+    ping, pong = np.zeros_like(x2), np.zeros_like(x2)
+    last = ping if sweeps % 2 == 1 else pong
+    want_swept = x2.copy()
+    for _ in range(sweeps):
+        step = np.zeros_like(x2)
+        w = want_swept
+        step[1:-1, 1:-1] = 0.25 * (w[1:-1, 2:] + w[2:, 1:-1] + w[1:-1, :-2] + w[:-2, 1:-1])
+        want_swept = step
+    del step, w
+
+    def swept(a, ping, pong, n):
+        jacobi5(a, out=ping)
+        last, nxt = ping, pong
+        for _ in range(n - 1):
+            jacobi5(last, out=nxt)
+            last, nxt = nxt, last
+
     s3, s2 = "void(float64[:, :, ::1], float64[:, :, ::1])", "void(float64[:, ::1], float64[:, ::1])"
     peers = []
     for form, par in [("numba @stencil, @njit", False),
@@ -260,6 +280,13 @@ def stencil_set(n3, n2):
                           16 * x3.size, c3))
         peers.append(Peer("jacobi5", form, lambda f2=f2: f2(x2, out2), close(out2, want2), note,
                           16 * x2.size, c2))
+        fs, cs = compiled(lambda: njit(s2[:-1] + ", float64[:, ::1], int64)", parallel=par,
+                                       cache=False)(swept))
+        peers.append(Peer("jacobi5_sweeps", form.replace("@stencil", "@stencil loop"),
+                          lambda fs=fs: fs(x2, ping, pong, sweeps), close(last, want_swept),
+                          f"{sweeps} steps, each over the one before, alternating between two "
+                          "outputs, in a compiled function; zero border",
+                          16 * sweeps * x2.size, cs))
     return peers
 
 

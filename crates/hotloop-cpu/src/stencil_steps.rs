@@ -27,7 +27,10 @@ use rayon::prelude::*;
 
 /// Bytes of one tile's window: two of them (the sweep read and the sweep
 /// written) take half of a 1 MiB L2 (AMD EPYC Zen 4), leaving room for
-/// the output's lines and the next window's first rows.
+/// the output's lines and the next window's first rows. Eight 4096^2
+/// Jacobi sweeps on two threads of that machine took 6.0 to 8.5 ms a
+/// sweep with 128 KiB windows, 5.1 to 5.4 with these, 5.0 to 5.3 with 512
+/// KiB (the whole L2 in two windows).
 const WINDOW_BYTES: usize = 256 << 10;
 
 /// The most sweeps one pass runs: past eight, the grid's passes through

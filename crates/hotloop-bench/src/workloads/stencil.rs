@@ -42,16 +42,18 @@ impl Workload for Stencil {
 
     /// Each grid, its reference and its output, and the copy's output;
     /// the Python peers' as many, and a temporary as large while they
-    /// build their reference; the sweeps' reference and three outputs.
+    /// build their reference; the sweeps' reference and three outputs, and
+    /// the peers' reference, two outputs and temporaries.
     fn memory(&self, cfg: &Config, python: bool) -> Result<u64, String> {
         let (n3, n2) = sides(cfg);
         let arrays = if python { 8 } else { 4 };
-        Ok(arrays * 8 * (n3.pow(3) + n2.pow(2)) as u64 + 4 * 8 * n2.pow(2) as u64)
+        let swept = if python { 12 } else { 4 };
+        Ok(arrays * 8 * (n3.pow(3) + n2.pow(2)) as u64 + swept * 8 * n2.pow(2) as u64)
     }
 
     fn python(&self) -> PythonPeers {
         PythonPeers {
-            cpu: Some("Numba's @stencil under @njit, serial and parallel"),
+            cpu: Some("Numba's @stencil under @njit, serial and parallel, once and in a loop"),
             gpu: false,
             simulator: false,
             rounds: true,
@@ -81,7 +83,8 @@ impl Workload for Stencil {
     /// least as fast as Numba's `@stencil` under `@njit`, its parallel row
     /// as the fastest of Numba's forms and at least
     /// [`SHARE_OF_COPY`] of the copy's bandwidth on as many threads; the
-    /// sweeps blocked in time at least as fast as the loop of steps.
+    /// sweeps blocked in time at least as fast as the loop of steps, and
+    /// as Numba's loop of `@stencil` calls (serial, and the fastest form).
     fn targets(&self, rows: &[Row]) -> Vec<Target> {
         let mut out = Vec::new();
         for (kind, _) in STENCILS {
@@ -127,6 +130,16 @@ impl Workload for Stencil {
                 ));
             }
         }
+        for (backend, forms) in [
+            ("serial", &NUMBA_SWEPT_FORMS[..1]),
+            ("parallel", &NUMBA_SWEPT_FORMS[..]),
+        ] {
+            if let Some(r) = find(rows, &row_id(&[SWEPT, backend, BLOCKED]))
+                && let Some(t) = over_fastest_peer(rows, backend, r, forms)
+            {
+                out.push(t);
+            }
+        }
         for kind in [LAPLACIAN, JACOBI] {
             if let (Some(s), Some(p)) = (
                 find(rows, &row_id(&[kind, "serial", ZERO_BORDER])),
@@ -160,6 +173,14 @@ const LOOPED: &str = "loop";
 /// Jacobi steps a sweeps row runs, each over the one before: a blocked
 /// pass's most.
 pub const SWEEPS: usize = 8;
+/// The sweeps' key in `python/peers.py`.
+const SWEPT_PEERS: &str = "jacobi5_sweeps";
+/// Numba's forms of the sweeps there (a loop of `@stencil` calls in a
+/// compiled function), serial then parallel.
+const NUMBA_SWEPT_FORMS: [&str; 2] = [
+    "numba @stencil loop, @njit",
+    "numba @stencil loop, @njit(parallel=True)",
+];
 /// The copy rows' ids: `stream_copy/<backend>/stencil_grid`.
 const COPY: &str = "stream_copy";
 /// The key of the copy rows.
@@ -344,7 +365,8 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
     let (cpu, others) = cpu_and_others(cfg);
     let mut rows = Vec::new();
     if !cpu.is_empty() {
-        let peer_list = peers.prepare("stencil", serde_json::json!({ "n3": n3, "n2": n2 }));
+        let args = serde_json::json!({ "n3": n3, "n2": n2, "sweeps": SWEEPS });
+        let peer_list = peers.prepare("stencil", args);
         progress(&format!(
             "stencil: laplacian and jacobi on the CPU, in rounds{}",
             if peer_list.is_empty() {
@@ -385,6 +407,8 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
         for (p, &i) in peer_list.iter().zip(&peer_at) {
             if let Some(k) = STENCILS.iter().position(|s| s.1 == p.key) {
                 rows.extend(peers.row(p, &workloads[k], timings[i].clone()));
+            } else if p.key == SWEPT_PEERS {
+                rows.extend(peers.row(p, &swept_workload, timings[i].clone()));
             }
         }
         peers.release();
