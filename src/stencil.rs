@@ -33,13 +33,15 @@
 //! ```
 //!
 //! A solver sweeps again and again, each sweep over the one before:
-//! [`stencil3_steps`] / [`stencil2_steps`] (and their `_into` forms) are Numba's
-//! `for _ in range(steps): a = kernel(a)`, with that loop's bits. On the
-//! CPU backends a grid larger than the caches is then swept several times
-//! a tile at a time, the tile's neighbourhood in L2 (blocked in time), so
-//! that it crosses memory once every few sweeps, not every sweep; a
-//! kernel reading along all three axes of a grid, where that did not pay,
-//! is swept plainly. The grid backends sweep plainly.
+//! [`stencil3_steps`] / [`stencil2_steps`] (and their `_into` forms) are
+//! Numba's `for _ in range(steps): a = kernel(a)`, with that loop's bits.
+//! On the CPU backends a grid larger than the caches is then swept
+//! several times a tile at a time, the tile's neighbourhood in L2 (blocked
+//! in time), so that it crosses memory once every few sweeps, not every
+//! sweep; a kernel reading along all three axes of a grid, where that did
+//! not pay, is swept plainly. The grid backends sweep plainly, each sweep
+//! a call of the one-sweep kernel (on the GPU, the grid copied there and
+//! back each time).
 //!
 //! ```
 //! use hotloop::{Backend, Boundary, Jacobi5, stencil2, stencil2_steps};
