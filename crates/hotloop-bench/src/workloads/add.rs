@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::measure::{Rounds, Timings, time, time_with_setup};
 use crate::peers::Peers;
 use crate::row::{Check, Row, row_id};
-use crate::targets::{Target, arrays_too_small, find, median, python, time_ratio};
+use crate::targets::{AT_LIMIT, Target, arrays_too_small, find, median, python, time_ratio};
 use hotloop::StoreMode;
 use hotloop::forms::{AddScalarForm, add_scalar_into as add_form};
 use hotloop_cpu::parallel::{Pool, copy_streaming};
@@ -432,6 +432,23 @@ fn rows(
 /// The most the parallel add's median may exceed its fastest call by.
 const MAX_SPREAD: f64 = 1.10;
 
+/// The bound that explains the parallel add's median missing
+/// [`MAX_SPREAD`]: the copy of the same bytes, timed in the same rounds,
+/// spread past it too, and the add's median ran at [`AT_LIMIT`] or more
+/// of the copy's median speed. The calls' spread is then the machine's,
+/// not the add's.
+fn machine_spread(add: &Row, copy: &Row) -> Option<String> {
+    let copy_spread = median(copy) / copy.timings.min();
+    let at = median(copy) / median(add);
+    (copy_spread > MAX_SPREAD && at >= AT_LIMIT).then(|| {
+        format!(
+            "the stream copy timed in the same rounds spread as far (its median \
+             {copy_spread:.2}x its fastest call), and the add's median ran at {at:.2}x \
+             the copy's median speed"
+        )
+    })
+}
+
 /// A timed and checked measurement.
 struct Checked {
     timings: crate::measure::Timings,
@@ -525,7 +542,8 @@ fn targets(rows: &[Row]) -> Vec<Target> {
                 MAX_SPREAD,
                 true,
             )
-            .unless_too_small(arrays_too_small(add)),
+            .unless_too_small(arrays_too_small(add))
+            .explained_by(find(rows, STREAM_COPY).and_then(|copy| machine_spread(add, copy))),
         );
     }
     if let (Some(add), Some(copy)) = (
@@ -592,4 +610,44 @@ fn targets(rows: &[Row]) -> Vec<Target> {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, repeats_s: Vec<f64>) -> Row {
+        let timings = Timings {
+            first_call_s: None,
+            repeats_s,
+            rounds: None,
+        };
+        let mut r = Row::new(id.into(), "add", "parallel", "form", timings);
+        r.bytes = Some(8 << 30);
+        r.check = Check::Passed;
+        r
+    }
+
+    fn spread_target(add: Vec<f64>, copy: Vec<f64>) -> Target {
+        let rows = [row(ADD_PARALLEL, add), row(STREAM_COPY, copy)];
+        targets(&rows)
+            .into_iter()
+            .find(|t| t.name.contains("median / its fastest call"))
+            .expect("the spread target")
+    }
+
+    #[test]
+    fn a_spread_the_copy_shares_is_the_machines() {
+        // The run's: the add 132 to 191 ms (median 182), the copy 139 to
+        // 209 (median 181).
+        let t = spread_target(vec![0.132, 0.182, 0.191], vec![0.139, 0.181, 0.209]);
+        assert!(t.missed());
+        assert!(t.line().contains("at a measured bound"), "{}", t.line());
+        // The copy steady, the add not: the add's own miss.
+        let t = spread_target(vec![0.132, 0.182, 0.191], vec![0.139, 0.140, 0.141]);
+        assert!(t.missed() && t.bound.is_none(), "{}", t.line());
+        // Both spread, but the add's median slower than the copy's.
+        let t = spread_target(vec![0.132, 0.230, 0.240], vec![0.139, 0.181, 0.209]);
+        assert!(t.missed() && t.bound.is_none(), "{}", t.line());
+    }
 }
