@@ -89,6 +89,20 @@ use hotloop_runtime::layout::{logical_order, write_logical};
 use hotloop_runtime::{Element, Error, Result, check_same_shape, shape3};
 use ndarray::{Array2, Array3, ArrayBase, Data, DataMut, Ix2, Ix3};
 
+/// The shape of `dims` once both slices hold it and `kernel`'s declared
+/// reach is usable: what every stencil call checks before it runs.
+fn checked<T: Element, K: Stencil3<T>>(
+    kernel: &K,
+    input: &[T],
+    out: &[T],
+    dims: [usize; 3],
+) -> Result<Shape3> {
+    let shape = shape3("input", input, dims)?;
+    shape3("output", out, dims)?;
+    check_kernel(kernel)?;
+    Ok(shape)
+}
+
 fn run<T: Element, K: Stencil3<T>>(
     backend: Backend,
     kernel: &K,
@@ -97,9 +111,7 @@ fn run<T: Element, K: Stencil3<T>>(
     boundary: Boundary<T>,
     out: &mut [T],
 ) -> Result<()> {
-    let shape: Shape3 = shape3("input", input, dims)?;
-    shape3("output", out, dims)?;
-    check_kernel(kernel)?;
+    let shape = checked(kernel, input, out, dims)?;
     with_runtime!(backend, |rt| rt
         .stencil(kernel, shape, boundary, input, out))
 }
@@ -113,9 +125,7 @@ fn run_steps<T: Element, K: Stencil3<T>>(
     (boundary, steps): (Boundary<T>, usize),
     out: &mut [T],
 ) -> Result<()> {
-    let shape: Shape3 = shape3("input", input, dims)?;
-    shape3("output", out, dims)?;
-    check_kernel(kernel)?;
+    let shape = checked(kernel, input, out, dims)?;
     with_runtime!(backend, |rt| rt
         .stencil_steps(kernel, shape, boundary, steps, input, out))
 }
