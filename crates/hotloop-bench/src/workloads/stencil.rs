@@ -46,9 +46,7 @@ impl Workload for Stencil {
     /// the peers' reference, two outputs and temporaries.
     fn memory(&self, cfg: &Config, python: bool) -> Result<u64, String> {
         let (n3, n2) = sides(cfg);
-        let arrays = if python { 8 } else { 4 };
-        let swept = if python { 12 } else { 4 };
-        Ok(arrays * 8 * (n3.pow(3) + n2.pow(2)) as u64 + swept * 8 * n2.pow(2) as u64)
+        Ok(footprint(n3, n2, python))
     }
 
     fn python(&self) -> PythonPeers {
@@ -197,8 +195,22 @@ const NUMBA_FORMS: [&str; 2] = [
     "numba @stencil, @njit(parallel=True)",
 ];
 
+/// The bytes the workload holds at once on grids of sides `n3` and `n2`:
+/// each grid's input, outputs and reference, the sweeps' pair and theirs,
+/// and with the Python peers their own copies beside them.
+fn footprint(n3: usize, n2: usize, python: bool) -> u64 {
+    let arrays = if python { 8 } else { 4 };
+    let swept = if python { 12 } else { 4 };
+    arrays * 8 * (n3.pow(3) + n2.pow(2)) as u64 + swept * 8 * n2.pow(2) as u64
+}
+
+/// The smallest sides [`sides`] picks by the cache: the grids' size where
+/// the last-level cache is under 64 MiB.
+const MIN_SIDES: (usize, usize) = (256, 4096);
+
 /// The 3-D grid's side and the 2-D grid's: by default each grid at least
-/// twice the largest cache (256^3 and 4096^2 where it is under 64 MiB),
+/// twice the largest cache ([`MIN_SIDES`] at least), as large as fits in
+/// 80% of the available memory with the run's Python peers ([`fit`]),
 /// never more cells than `--size`. A grid that fits the cache is read from
 /// it on the calls after a copy of it: 128 MiB grids on a VM reporting a
 /// 480 MiB L3 ran the Laplacian in 11.5 ms or 17.5 ms by what the call
@@ -209,15 +221,43 @@ fn sides(cfg: &Config) -> (usize, usize) {
     } else {
         let cache = crate::sweep::caches().into_iter().map(|(_, b)| b).max();
         let cells = (2 * cache.unwrap_or(0) / 8) as f64;
-        (
-            (cells.cbrt() as usize).next_multiple_of(64).max(256),
-            (cells.sqrt() as usize).next_multiple_of(256).max(4096),
-        )
+        let by_cache = (
+            (cells.cbrt() as usize)
+                .next_multiple_of(64)
+                .max(MIN_SIDES.0),
+            (cells.sqrt() as usize)
+                .next_multiple_of(256)
+                .max(MIN_SIDES.1),
+        );
+        let python = cfg.python != crate::config::PythonMode::Off;
+        match hotloop_runtime::memory::available_bytes() {
+            Some(available) => fit(by_cache, python, available / 5 * 4),
+            None => by_cache,
+        }
     };
     let len = cfg.shape.iter().product::<usize>().max(1) as f64;
     let n3 = n3.min(len.cbrt() as usize).max(1);
     let n2 = n2.min(len.sqrt() as usize).max(1);
     (n3, n2)
+}
+
+/// `sides` shrunk, both grids by one factor of their cells, until their
+/// [`footprint`] is at most `budget` bytes, never below [`MIN_SIDES`]
+/// (where even those do not fit, the run's memory check says so). Twice a
+/// 480 MiB L3, 512^3 and 11264^2, would need 27 GiB with the peers.
+fn fit((n3, n2): (usize, usize), python: bool, budget: u64) -> (usize, usize) {
+    let need = footprint(n3, n2, python);
+    if need <= budget {
+        return (n3, n2);
+    }
+    let f = budget as f64 / need as f64;
+    let down = |side: usize, root: f64, step: usize, least: usize| {
+        ((side as f64 * root) as usize / step * step).max(least)
+    };
+    (
+        down(n3, f.cbrt(), 64, MIN_SIDES.0),
+        down(n2, f.sqrt(), 256, MIN_SIDES.1),
+    )
 }
 
 /// A plain nested-loop 3-D Laplacian with Numba's zero-border rule: the
@@ -459,6 +499,20 @@ fn rows(cfg: &Config, peers: &Peers, progress: &mut dyn FnMut(&str)) -> Result<V
 mod tests {
     use super::*;
     use crate::row::Check;
+
+    #[test]
+    fn grids_shrink_to_fit_the_memory_never_below_the_least() {
+        const GIB: u64 = 1 << 30;
+        // Twice a 480 MiB L3 fits 48 GiB as it is, not 80% of 23 GiB.
+        assert_eq!(fit((512, 11264), true, 48 * GIB), (512, 11264));
+        let (n3, n2) = fit((512, 11264), true, 23 * GIB / 5 * 4);
+        assert!(footprint(n3, n2, true) <= 23 * GIB / 5 * 4, "{n3} {n2}");
+        assert!(n3 < 512 && n2 < 11264 && n3 % 64 == 0 && n2 % 256 == 0);
+        assert!(footprint(n3 + 64, n2 + 256, true) > 23 * GIB / 5 * 4);
+        // Without the peers the same grids fit.
+        assert_eq!(fit((512, 11264), false, 23 * GIB / 5 * 4), (512, 11264));
+        assert_eq!(fit((512, 11264), true, GIB), MIN_SIDES);
+    }
 
     fn row(id: &str, workload: &str, secs: f64, bytes: u64) -> Row {
         let timings = Timings {
