@@ -37,7 +37,8 @@ use std::ops::Range;
 /// `Backend::Cuda` is an [`Error::Unsupported`]: write a `#[kernel]`.
 ///
 /// Each chunk runs inside a function compiled for the widest instruction
-/// set the CPU has (AVX-512, AVX2 or the baseline, chosen at run time), and
+/// set the CPU has (AVX-512, AVX2 or the baseline, chosen at run time;
+/// AVX2 on Intel's AVX-512 CPUs, as their compilers' tuning prefers), and
 /// the body gets its vectors only where LLVM inlines it there. For a
 /// closure that is a hint, which LLVM may decline for a long body: the
 /// body then runs on the baseline (SSE2 on x86-64). So mark the closure
@@ -209,7 +210,7 @@ impl Prange {
     /// iteration `i`'s `row_len` elements of `out` (`out[(i - start) *
     /// row_len..][..row_len]`, a row of a C-order matrix), every row by one
     /// iteration. The body runs with the widest instruction set the CPU
-    /// has where it is inlined: mark it `#[inline(always)]` ([`prange`]).
+    /// has (as [`prange`] says) where it is inlined: mark it `#[inline(always)]` ([`prange`]).
     ///
     /// ```
     /// use hotloop::prange;

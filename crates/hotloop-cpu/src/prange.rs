@@ -52,11 +52,11 @@ impl Chunks {
         start..(start + self.grain).min(self.range.end)
     }
 
-    /// Chunk `c` folded from `identity` in order, compiled for the widest
-    /// instruction set the CPU has, which reaches the body where LLVM
-    /// inlines it (certainly where it is `#[inline(always)]`): the same
-    /// operations in the same order on every instruction set, so the same
-    /// bits.
+    /// Chunk `c` folded from `identity` in order, compiled for the
+    /// instruction set [`crate::simd::for_user_loops`] picks, which reaches
+    /// the body where LLVM inlines it (certainly where it is
+    /// `#[inline(always)]`): the same operations in the same order on every
+    /// instruction set, so the same bits.
     fn fold<T>(
         &self,
         c: usize,
@@ -67,7 +67,8 @@ impl Chunks {
     where
         T: Clone,
     {
-        crate::simd::with_widest(
+        crate::simd::with_isa(
+            crate::simd::for_user_loops(),
             #[inline(always)]
             || {
                 self.chunk(c)
@@ -143,9 +144,10 @@ pub fn map_into<T: Send>(
 
 /// `body(i, row)` for every iteration `i`, `row` its `row_len` elements
 /// of `out` (`out[(i - start) * row_len..][..row_len]`), chunk by chunk,
-/// each chunk compiled for the widest instruction set the CPU has (which
-/// reaches the body where LLVM inlines it, certainly where it is
-/// `#[inline(always)]`). `row_len` is at least 1.
+/// each chunk compiled for the instruction set
+/// [`crate::simd::for_user_loops`] picks (which reaches the body where
+/// LLVM inlines it, certainly where it is `#[inline(always)]`). `row_len`
+/// is at least 1.
 pub fn rows_into<T: Send>(
     pool: Option<&Pool>,
     chunks: &Chunks,
@@ -155,7 +157,8 @@ pub fn rows_into<T: Send>(
 ) {
     debug_assert!(row_len > 0 && out.len() == chunks.range.len() * row_len);
     let fill = |(c, part): (usize, &mut [T])| {
-        crate::simd::with_widest(
+        crate::simd::with_isa(
+            crate::simd::for_user_loops(),
             #[inline(always)]
             || {
                 for (row, i) in part.chunks_mut(row_len).zip(chunks.chunk(c)) {
