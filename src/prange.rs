@@ -210,7 +210,8 @@ impl Prange {
     /// iteration `i`'s `row_len` elements of `out` (`out[(i - start) *
     /// row_len..][..row_len]`, a row of a C-order matrix), every row by one
     /// iteration. The body runs with the widest instruction set the CPU
-    /// has (as [`prange`] says) where it is inlined: mark it `#[inline(always)]` ([`prange`]).
+    /// has (as [`prange`] says) where it is inlined: mark it
+    /// `#[inline(always)]`.
     ///
     /// ```
     /// use hotloop::prange;

@@ -82,11 +82,11 @@ pub fn widest() -> Isa {
 
 /// The instruction set for a user's loop body (a `prange` closure),
 /// which the compiler vectorizes as it likes: [`widest`], but AVX2 on an
-/// Intel CPU with AVX-512. There 512-bit arithmetic lowers the core's
-/// clock, so LLVM's own tuning for those CPUs prefers 256-bit vectors, and
+/// Intel CPU with AVX-512. For those LLVM's own tuning prefers 256-bit
+/// vectors (their 512-bit arithmetic can lower the core's clock), so
 /// Numba's loops there are 256-bit. On this project's Xeon VM a user's
 /// i-k-j matmul row loop took 270 ms with 512-bit vectors and 212 ms with
-/// 256-bit ones (AMD's Zen 4 runs 512-bit vectors at its full clock).
+/// 256-bit ones; on AMD's Zen 4 the 512-bit form met Numba's.
 pub fn for_user_loops() -> Isa {
     if widest() == Isa::Avx512 && intel() {
         Isa::Avx2
