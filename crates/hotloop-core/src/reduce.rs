@@ -247,21 +247,28 @@ pub fn min_slice<T: Num>(xs: &[T]) -> Option<T> {
     extremum(xs, T::HIGHEST, |x, acc| x < acc, T::min_of)
 }
 
+/// Sets of [`LANES`] lanes in [`extremum`]: eight 256-bit registers of
+/// f64 maxima, or four 512-bit ones.
+const SETS: usize = 4;
+
 /// The fold of `exact` over `xs` from `identity`, computed the fast way:
-/// each of two sets of [`LANES`] lanes keeps the element `better` than its
-/// own (a machine max or min, which vectorizes) and, for floats, the plain
-/// sum of its elements, which is NaN from the first NaN on (and, which is
-/// only slower, where infinities of both signs meet). That equals the exact
-/// fold unless a NaN was seen, or the result is a zero whose sign would be
-/// the first zero's (`exact` orders `-0.0` below `+0.0`): those rare
-/// slices are folded again exactly. The two sets (a group of elements
-/// each, in turn) and one add a vector as the NaN test keep the loop's
-/// instructions few, so more of the stream is in flight: one thread's max
-/// of 4 GiB of f64 on an AMD EPYC (Zen 4) took 129 to 133 ms, against 142
-/// to 147 with one set and a NaN flag a lane (the read limit: 128 to 131).
-/// On a Xeon VM with AVX-512, in alternated rounds, the plain sum took it
-/// from 448-456 ms to 415-426 ms (the read: 330-339) against a sum of
-/// `x - x`, two instructions a vector.
+/// each of [`SETS`] sets of [`LANES`] lanes keeps the element `better`
+/// than its own (a machine max or min, which vectorizes) and, for floats,
+/// the plain sum of its elements, which is NaN from the first NaN on (and,
+/// which is only slower, where infinities of both signs meet). That equals
+/// the exact fold unless a NaN was seen, or the result is a zero whose
+/// sign would be the first zero's (`exact` orders `-0.0` below `+0.0`):
+/// those rare slices are folded again exactly.
+///
+/// The sets (a group of elements each, in turn) and one add a vector as
+/// the NaN test keep the loop's instructions few and its chains many, so
+/// more of the stream is in flight. Measured: one thread's max of 4 GiB of
+/// f64 on an AMD EPYC (Zen 4), two sets: 129 to 133 ms, against 142 to 147
+/// with one set and a NaN flag a lane (the read limit: 128 to 131). On a
+/// Xeon VM with AVX-512, the plain sum as the probe took it from 448-456
+/// ms to 415-426 ms against a sum of `x - x`; there, two threads over 4
+/// GiB on huge pages, alternated: two sets 181 ms with 512-bit vectors and
+/// 173-180 with 256-bit ones, four sets 179 and 151-154 (the read: 138-145).
 #[inline(always)]
 fn extremum<T: Num>(
     xs: &[T],
@@ -272,9 +279,9 @@ fn extremum<T: Num>(
     if xs.is_empty() {
         return None;
     }
-    let mut acc = [[identity; LANES]; 2];
-    let mut probe = [[T::ZERO; LANES]; 2];
-    let mut groups = xs.chunks_exact(2 * LANES);
+    let mut acc = [[identity; LANES]; SETS];
+    let mut probe = [[T::ZERO; LANES]; SETS];
+    let mut groups = xs.chunks_exact(SETS * LANES);
     for g in &mut groups {
         for (s, g) in g.chunks_exact(LANES).enumerate() {
             for l in 0..LANES {
@@ -519,13 +526,14 @@ mod tests {
             state ^= state << 17;
             state
         };
-        for len in 1..40 {
+        // Two groups of `SETS * LANES` and every remainder.
+        for len in 1..2 * SETS * LANES + LANES {
             for _ in 0..200 {
                 // Mostly one kind of value, so that zero-only and NaN-free
                 // slices are common.
                 let kinds = 1 + (next() % 4) as usize;
                 let first = (next() % pool.len() as u64) as usize;
-                let mut buf = [0.0f64; 40];
+                let mut buf = [0.0f64; 80];
                 for v in &mut buf[..len] {
                     *v = pool[(first + (next() % kinds as u64) as usize) % pool.len()];
                 }
@@ -534,7 +542,7 @@ mod tests {
                 let min = xs.iter().copied().fold(f64::HIGHEST, Num::min_of);
                 assert_eq!(max_slice(xs).unwrap().to_bits(), max.to_bits(), "{xs:?}");
                 assert_eq!(min_slice(xs).unwrap().to_bits(), min.to_bits(), "{xs:?}");
-                let mut ints = [0i16; 40];
+                let mut ints = [0i16; 80];
                 for (i, v) in ints.iter_mut().zip(xs) {
                     *i = v.clamp(-9.0, 9.0) as i16;
                 }

@@ -53,7 +53,7 @@ impl Chunks {
     }
 
     /// Chunk `c` folded from `identity` in order, compiled for the
-    /// instruction set [`crate::simd::for_user_loops`] picks, which reaches
+    /// instruction set [`crate::simd::tuned`] picks, which reaches
     /// the body where LLVM inlines it (certainly where it is
     /// `#[inline(always)]`): the same operations in the same order on every
     /// instruction set, so the same bits.
@@ -68,7 +68,7 @@ impl Chunks {
         T: Clone,
     {
         crate::simd::with_isa(
-            crate::simd::for_user_loops(),
+            crate::simd::tuned(),
             #[inline(always)]
             || {
                 self.chunk(c)
@@ -145,7 +145,7 @@ pub fn map_into<T: Send>(
 /// `body(i, row)` for every iteration `i`, `row` its `row_len` elements
 /// of `out` (`out[(i - start) * row_len..][..row_len]`), chunk by chunk,
 /// each chunk compiled for the instruction set
-/// [`crate::simd::for_user_loops`] picks (which reaches the body where
+/// [`crate::simd::tuned`] picks (which reaches the body where
 /// LLVM inlines it, certainly where it is `#[inline(always)]`). `row_len`
 /// is at least 1.
 pub fn rows_into<T: Send>(
@@ -158,7 +158,7 @@ pub fn rows_into<T: Send>(
     debug_assert!(row_len > 0 && out.len() == chunks.range.len() * row_len);
     let fill = |(c, part): (usize, &mut [T])| {
         crate::simd::with_isa(
-            crate::simd::for_user_loops(),
+            crate::simd::tuned(),
             #[inline(always)]
             || {
                 for (row, i) in part.chunks_mut(row_len).zip(chunks.chunk(c)) {

@@ -97,9 +97,9 @@ pub fn sum_chunks<T: Num>(input: &[T]) -> Vec<T::Sum> {
     )
 }
 
-/// NaN-propagating maximum, `None` for an empty input. Chunked like the
-/// sum, so bit-identical to [`crate::parallel::max`] on any thread count
-/// (see [`crate::reductions`]).
+/// NaN-propagating maximum, `None` for an empty input: bit-identical to
+/// [`crate::parallel::max`] on any thread count (see
+/// [`crate::reductions`]).
 pub fn max<T: Num>(input: &[T]) -> Option<T> {
     crate::reductions::serial::max(input)
 }

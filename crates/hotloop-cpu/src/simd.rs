@@ -80,14 +80,16 @@ pub fn widest() -> Isa {
     }
 }
 
-/// The instruction set for a user's loop body (a `prange` closure),
-/// which the compiler vectorizes as it likes: [`widest`], but AVX2 on an
+/// The instruction set for loops the compiler vectorizes as it likes (a
+/// user's `prange` body, the min/max lanes): [`widest`], but AVX2 on an
 /// Intel CPU with AVX-512. For those LLVM's own tuning prefers 256-bit
 /// vectors (their 512-bit arithmetic can lower the core's clock), so
 /// Numba's loops there are 256-bit. On this project's Xeon VM a user's
 /// i-k-j matmul row loop took 270 ms with 512-bit vectors and 212 ms with
-/// 256-bit ones; on AMD's Zen 4 the 512-bit form met Numba's.
-pub fn for_user_loops() -> Isa {
+/// 256-bit ones, and two threads' max of 4 GiB of f64 reached 0.93-0.95 of
+/// the read limit against 0.80 (see `hotloop_core::reduce`); on AMD's Zen
+/// 4 the 512-bit matmul met Numba's.
+pub fn tuned() -> Isa {
     if widest() == Isa::Avx512 && intel() {
         Isa::Avx2
     } else {
@@ -158,10 +160,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn user_loops_are_never_wider_than_the_widest() {
-        assert!(for_user_loops() <= widest());
+    fn the_tuned_set_is_never_wider_than_the_widest() {
+        assert!(tuned() <= widest());
         if !intel() {
-            assert_eq!(for_user_loops(), widest());
+            assert_eq!(tuned(), widest());
         }
     }
 
