@@ -29,6 +29,7 @@ pub mod parallel;
 pub mod parts;
 pub mod pool;
 pub mod prange;
+pub(crate) mod prefetch;
 pub mod probe;
 pub mod reductions;
 pub mod runtime;

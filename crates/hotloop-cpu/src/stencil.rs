@@ -16,6 +16,7 @@
 //! values are fetched, so the parallel form is bit-identical to the serial
 //! one in every boundary mode.
 
+use crate::prefetch::{Hint, lines};
 use crate::simd::with_widest;
 use crate::store::{StoreMode, write_side_by_side};
 use hotloop_core::Num;
@@ -60,7 +61,7 @@ fn blocks<T: Num, K: Stencil3<T>>(
     let mut start = 0;
     while start < out.len() {
         let end = (start + block).min(out.len());
-        prefetch(input, at + start + ahead, at + end + ahead);
+        lines(input, at + start + ahead, at + end + ahead, Hint::L2);
         stencil_range(
             kernel,
             input,
@@ -72,24 +73,6 @@ fn blocks<T: Num, K: Stencil3<T>>(
         start = end;
     }
     Ok(())
-}
-
-/// Asks for the lines of `input[lo..hi]` (clipped to it) in L2.
-#[inline(always)]
-fn prefetch<T>(input: &[T], lo: usize, hi: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use core::arch::x86_64::{_MM_HINT_T1, _mm_prefetch};
-        let per_line = (64 / size_of::<T>().max(1)).max(1);
-        let mut i = lo;
-        while i < hi.min(input.len()) {
-            // SAFETY: `i < input.len()`; a prefetch never faults anyway.
-            unsafe { _mm_prefetch::<_MM_HINT_T1>(input.as_ptr().add(i).cast()) };
-            i += per_line;
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (input, lo, hi);
 }
 
 /// Planes larger than this are written two side by side, in bands of

@@ -78,6 +78,7 @@ pub fn exp_f64_slice(input: &[f64], out: &mut [f64], streams: bool) {
 
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
+    use crate::prefetch::{Hint, lines};
     use core::arch::x86_64::*;
     use hotloop_core::math::exp_f64_parts::{
         EXP2_64THS, EXPM1_POLY, INV_LN2_16, LN2_16_HI_F64, LN2_16_LO_F64, ROUNDING_SHIFT,
@@ -147,9 +148,14 @@ mod avx512 {
         scalar(x_head, o_head);
         let mut xs = input.chunks_exact(8);
         let mut os = out.chunks_exact_mut(8);
+        // The line of chunk `c`'s input `AHEAD_BYTES` on.
+        let ahead = |c: usize| {
+            let at = 8 * c + AHEAD_BYTES / 8;
+            lines(input, at, at + 1, Hint::L1);
+        };
         if streams {
-            for (x, o) in (&mut xs).zip(&mut os) {
-                ahead(x);
+            for (c, (x, o)) in (&mut xs).zip(&mut os).enumerate() {
+                ahead(c);
                 // SAFETY: eight elements each; `o` starts on a line
                 // boundary (the head ends on one, and a chunk is a line).
                 unsafe {
@@ -161,8 +167,8 @@ mod avx512 {
             // caller (or another thread) reads the output.
             _mm_sfence();
         } else {
-            for (x, o) in (&mut xs).zip(&mut os) {
-                ahead(x);
+            for (c, (x, o)) in (&mut xs).zip(&mut os).enumerate() {
+                ahead(c);
                 // SAFETY: eight elements each.
                 unsafe {
                     _mm512_storeu_pd(o.as_mut_ptr(), exp8(_mm512_loadu_pd(x.as_ptr()), &table))
@@ -173,23 +179,13 @@ mod avx512 {
     }
 
     /// Bytes ahead of the line being computed that [`exp`] asks for its
-    /// input into L1.
+    /// input into L1. The hardware prefetcher, paced by a loop this slow
+    /// (some 30 vector operations a line), stayed too close: on this
+    /// project's Xeon VM, one thread over 1 GiB took 2.1-2.2 ns an element
+    /// with streaming stores without it, 1.0 with it (1 KiB to 16 KiB
+    /// ahead alike; into L2 1.0-1.2), and computing from the cache takes
+    /// 0.8.
     const AHEAD_BYTES: usize = 4096;
-
-    /// Prefetches the input line [`AHEAD_BYTES`] past `x`'s. The hardware
-    /// prefetcher, paced by a loop this slow (some 30 vector operations a
-    /// line), stayed too close: on this project's Xeon VM, one thread over
-    /// 1 GiB took 2.1-2.2 ns an element with streaming stores without it,
-    /// 1.0 with it (1 KiB to 16 KiB ahead alike; into L2 1.0-1.2), and
-    /// computing from the cache takes 0.8.
-    #[inline(always)]
-    fn ahead(x: &[f64]) {
-        // A wrapping pointer: the address may be past the slice, which a
-        // prefetch may name (it never faults) but `add` may not.
-        let at = x.as_ptr().wrapping_byte_add(AHEAD_BYTES);
-        // SAFETY: a prefetch reads nothing architecturally.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(at.cast()) };
-    }
 
     /// `exp_f64` of eight lanes, step by step as `hotloop_core`'s
     /// (`exp_reduce`, `expm1_small`, `octaves`, in sixteenths): no fused
